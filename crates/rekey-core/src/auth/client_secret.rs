@@ -1,0 +1,105 @@
+//! Service principal sign-in with a client secret (OAuth 2.0 client credentials).
+
+use std::collections::HashMap;
+
+use chrono::{Duration, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+use url::Url;
+
+use super::{AccessToken, AuthError};
+use crate::azure::http::HttpClient;
+use crate::azure::AzureError;
+
+pub struct ClientSecretCredential {
+    http: HttpClient,
+    token_url: Url,
+    client_id: String,
+    secret: SecretString,
+    cache: Mutex<HashMap<String, AccessToken>>,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: SecretString,
+    expires_in: i64,
+}
+
+#[derive(Deserialize)]
+struct TokenErrorResponse {
+    error: String,
+    #[serde(default)]
+    error_description: String,
+    #[serde(default)]
+    error_codes: Vec<u32>,
+}
+
+impl ClientSecretCredential {
+    pub fn new(
+        http: HttpClient,
+        authority: &Url,
+        tenant: &str,
+        client_id: &str,
+        secret: SecretString,
+    ) -> Result<Self, AuthError> {
+        let token_url = authority.join(&format!("{tenant}/oauth2/v2.0/token")).map_err(|e| {
+            AuthError::Malformed(format!("cannot build the token URL from {authority} and tenant {tenant}: {e}"))
+        })?;
+        Ok(ClientSecretCredential {
+            http,
+            token_url,
+            client_id: client_id.to_string(),
+            secret,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub async fn token(&self, scope: &str) -> Result<AccessToken, AuthError> {
+        let mut cache = self.cache.lock().await;
+        if let Some(t) = cache.get(scope).filter(|t| t.is_fresh(Utc::now())) {
+            return Ok(t.clone());
+        }
+        let token = self.request(scope).await?;
+        cache.insert(scope.to_string(), token.clone());
+        Ok(token)
+    }
+
+    async fn request(&self, scope: &str) -> Result<AccessToken, AuthError> {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.secret.expose_secret()),
+            ("scope", scope),
+        ];
+        let url = &self.token_url;
+        let response = self
+            .http
+            .reqwest()
+            .post(url.clone())
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| AzureError::from_reqwest(url, e))?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| AzureError::from_reqwest(url, e))?;
+        if status.is_success() {
+            let parsed: TokenResponse =
+                serde_json::from_slice(&body).map_err(|e| AuthError::Malformed(e.to_string()))?;
+            return Ok(AccessToken {
+                token: parsed.access_token,
+                expires_at: Utc::now() + Duration::seconds(parsed.expires_in.clamp(0, 86_400)),
+            });
+        }
+        let parsed: TokenErrorResponse = serde_json::from_slice(&body)
+            .map_err(|_| AuthError::Malformed(format!("HTTP {status} with a body that is not a token error")))?;
+        let aadsts = parsed.error_codes.first().copied().unwrap_or(0);
+        // Keep the first line: the rest is trace and correlation IDs.
+        let description = parsed.error_description.lines().next().unwrap_or_default().to_string();
+        Err(match (parsed.error.as_str(), aadsts) {
+            ("invalid_client", _) => AuthError::InvalidClient { aadsts, description },
+            (_, 700016) => AuthError::UnknownApplication { aadsts, description },
+            _ => AuthError::Rejected { error: parsed.error, aadsts, description },
+        })
+    }
+}

@@ -1,0 +1,142 @@
+//! Azure Resource Manager: subscriptions, tenants and AKS managed clusters.
+
+use std::sync::Arc;
+
+use secrecy::ExposeSecret;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::http::{read_json, HttpClient};
+use super::models::{ManagedCluster, Page, Subscription, Tenant};
+use super::AzureError;
+use crate::auth::{AuthError, Credential};
+use crate::cloud::Cloud;
+
+pub const SUBSCRIPTIONS_API: &str = "2022-12-01";
+pub const AKS_API: &str = "2025-07-01";
+
+/// Most pages Rekey follows for one list: a guard against a service that never stops paging.
+const MAX_PAGES: usize = 10_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArmError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Azure(#[from] AzureError),
+}
+
+impl ArmError {
+    pub fn code(&self) -> String {
+        match self {
+            ArmError::Auth(e) => e.code(),
+            ArmError::Azure(e) => e.code(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ArmClient {
+    http: HttpClient,
+    cloud: Cloud,
+    credential: Arc<Credential>,
+}
+
+impl ArmClient {
+    pub fn new(http: HttpClient, cloud: Cloud, credential: Arc<Credential>) -> Self {
+        ArmClient { http, cloud, credential }
+    }
+
+    pub fn cloud(&self) -> &Cloud {
+        &self.cloud
+    }
+
+    fn url(&self, path: &str, api_version: &str) -> Result<Url, AzureError> {
+        let mut url = self.cloud.arm_endpoint.join(path.trim_start_matches('/')).map_err(|e| AzureError::Malformed {
+            what: "resource path".into(),
+            detail: format!("{path}: {e}"),
+        })?;
+        url.query_pairs_mut().append_pair("api-version", api_version);
+        Ok(url)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ArmError> {
+        let token = self.credential.token(&self.cloud.arm_scope()).await?;
+        let response = self
+            .http
+            .reqwest()
+            .get(url.clone())
+            .bearer_auth(token.token.expose_secret())
+            .send()
+            .await
+            .map_err(|e| AzureError::from_reqwest(url, e))?;
+        Ok(read_json(url, response).await?)
+    }
+
+    /// Follows `nextLink` until the list ends. A `nextLink` must stay on the ARM host.
+    async fn list<T: DeserializeOwned>(&self, first: Url) -> Result<Vec<T>, ArmError> {
+        let mut items = Vec::new();
+        let mut next = Some(first);
+        for _ in 0..MAX_PAGES {
+            let Some(url) = next.take() else { return Ok(items) };
+            let page: Page<T> = self.get(&url).await?;
+            items.extend(page.value);
+            next = match page.next_link.filter(|l| !l.is_empty()) {
+                None => None,
+                Some(link) => Some(self.checked_next_link(&link)?),
+            };
+        }
+        Err(AzureError::Malformed { what: "list".into(), detail: format!("more than {MAX_PAGES} pages") }.into())
+    }
+
+    /// Bearer tokens go only to the cloud's own ARM host, whatever a response says.
+    fn checked_next_link(&self, link: &str) -> Result<Url, AzureError> {
+        let url = Url::parse(link)
+            .map_err(|e| AzureError::Malformed { what: "nextLink".into(), detail: format!("{link}: {e}") })?;
+        if url.origin() != self.cloud.arm_endpoint.origin() {
+            return Err(AzureError::Malformed {
+                what: "nextLink".into(),
+                detail: format!("it points away from the ARM endpoint: {}", url.origin().ascii_serialization()),
+            });
+        }
+        Ok(url)
+    }
+
+    pub async fn list_tenants(&self) -> Result<Vec<Tenant>, ArmError> {
+        self.list(self.url("/tenants", SUBSCRIPTIONS_API)?).await
+    }
+
+    pub async fn list_subscriptions(&self) -> Result<Vec<Subscription>, ArmError> {
+        self.list(self.url("/subscriptions", SUBSCRIPTIONS_API)?).await
+    }
+
+    pub async fn list_managed_clusters(&self, subscription_id: &str) -> Result<Vec<ManagedCluster>, ArmError> {
+        let path = format!(
+            "/subscriptions/{}/providers/Microsoft.ContainerService/managedClusters",
+            segment(subscription_id)
+        );
+        self.list(self.url(&path, AKS_API)?).await
+    }
+
+    pub async fn get_managed_cluster(
+        &self,
+        subscription_id: &str,
+        resource_group: &str,
+        name: &str,
+    ) -> Result<ManagedCluster, ArmError> {
+        let path = format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ContainerService/managedClusters/{}",
+            segment(subscription_id),
+            segment(resource_group),
+            segment(name)
+        );
+        self.get(&self.url(&path, AKS_API)?).await
+    }
+}
+
+/// One path segment, percent-encoded so that a name can never change the path or the query.
+fn segment(s: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    percent_encoding::utf8_percent_encode(s, KEEP).to_string()
+}

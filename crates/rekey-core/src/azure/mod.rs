@@ -1,0 +1,9 @@
+//! The one HTTP layer to Azure: trust, bearer tokens, paging and Azure's error bodies.
+//! No other module builds HTTP requests.
+
+pub mod arm;
+pub mod error;
+pub mod http;
+pub mod models;
+
+pub use error::AzureError;

@@ -1,0 +1,90 @@
+//! The ARM resources Rekey reads, tolerant of fields Azure adds or leaves out.
+
+use serde::Deserialize;
+
+/// A page of an ARM list: `{"value": [...], "nextLink": "..."}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub value: Vec<T>,
+    #[serde(default)]
+    pub next_link: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    pub subscription_id: String,
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    pub display_name: String,
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    pub tenant_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub default_domain: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedCluster {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub identity: Option<ManagedClusterIdentity>,
+    #[serde(default)]
+    pub properties: ManagedClusterProperties,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedClusterIdentity {
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedClusterProperties {
+    #[serde(default)]
+    pub provisioning_state: Option<String>,
+    #[serde(default)]
+    pub power_state: Option<PowerState>,
+    #[serde(default)]
+    pub kubernetes_version: Option<String>,
+    #[serde(default)]
+    pub current_kubernetes_version: Option<String>,
+    #[serde(default)]
+    pub service_principal_profile: Option<ServicePrincipalProfile>,
+    #[serde(default)]
+    pub aad_profile: Option<AadProfile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PowerState {
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePrincipalProfile {
+    pub client_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AadProfile {
+    #[serde(default)]
+    pub managed: Option<bool>,
+    #[serde(rename = "serverAppID", default)]
+    pub server_app_id: Option<String>,
+}

@@ -1,0 +1,146 @@
+//! How a cluster authenticates, read from its ARM resource.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::azure::models::{ManagedCluster, Subscription};
+
+/// The identity the cluster uses to call Azure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum IdentityKind {
+    /// `servicePrincipalProfile.clientId` is an app ID: its secret expires and must be rotated.
+    ServicePrincipal,
+    /// `clientId` is `"msi"`: Azure rotates it, nothing to do.
+    ManagedIdentity,
+}
+
+/// How users sign in to the cluster's API server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum AadIntegration {
+    None,
+    /// The retired AAD integration (server and client apps): its server app secret also expires.
+    Legacy,
+    /// AKS-managed Entra ID: nothing to rotate.
+    Managed,
+}
+
+/// One row of the cluster table. Metadata only: no secret ever travels in it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ClusterRow {
+    pub id: String,
+    pub name: String,
+    pub subscription_id: String,
+    pub subscription_name: String,
+    pub resource_group: String,
+    pub location: String,
+    pub identity_kind: IdentityKind,
+    pub aad_integration: AadIntegration,
+    pub sp_client_id: Option<String>,
+    pub provisioning_state: String,
+    pub power_state: Option<String>,
+    pub kubernetes_version: Option<String>,
+}
+
+/// The resource group segment of an ARM ID (`/subscriptions/…/resourceGroups/{rg}/…`), any case.
+fn resource_group(id: &str) -> String {
+    let mut parts = id.split('/');
+    while let Some(part) = parts.next() {
+        if part.eq_ignore_ascii_case("resourcegroups") {
+            return parts.next().unwrap_or_default().to_string();
+        }
+    }
+    String::new()
+}
+
+pub fn classify(cluster: &ManagedCluster, subscription: &Subscription) -> ClusterRow {
+    let p = &cluster.properties;
+    let sp_client_id = p
+        .service_principal_profile
+        .as_ref()
+        .map(|sp| sp.client_id.clone())
+        .filter(|id| !id.eq_ignore_ascii_case("msi") && !id.is_empty());
+    let identity_kind =
+        if sp_client_id.is_some() { IdentityKind::ServicePrincipal } else { IdentityKind::ManagedIdentity };
+    let aad_integration = match &p.aad_profile {
+        Some(aad) if aad.managed == Some(true) => AadIntegration::Managed,
+        Some(aad) if aad.server_app_id.as_deref().is_some_and(|s| !s.is_empty()) => AadIntegration::Legacy,
+        _ => AadIntegration::None,
+    };
+    ClusterRow {
+        id: cluster.id.clone(),
+        name: cluster.name.clone(),
+        subscription_id: subscription.subscription_id.clone(),
+        subscription_name: subscription.display_name.clone(),
+        resource_group: resource_group(&cluster.id),
+        location: cluster.location.clone(),
+        identity_kind,
+        aad_integration,
+        sp_client_id,
+        provisioning_state: p.provisioning_state.clone().unwrap_or_else(|| "Unknown".into()),
+        power_state: p.power_state.as_ref().and_then(|s| s.code.clone()),
+        kubernetes_version: p.current_kubernetes_version.clone().or_else(|| p.kubernetes_version.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster(json: serde_json::Value) -> ManagedCluster {
+        serde_json::from_value(json).expect("test fixture is valid")
+    }
+
+    fn sub() -> Subscription {
+        Subscription {
+            subscription_id: "s1".into(),
+            tenant_id: None,
+            display_name: "Sub One".into(),
+            state: None,
+        }
+    }
+
+    #[test]
+    fn msi_client_id_is_a_managed_identity() {
+        let c = cluster(serde_json::json!({
+            "id": "/subscriptions/s1/resourcegroups/rg-a/providers/Microsoft.ContainerService/managedClusters/a",
+            "name": "a",
+            "properties": {"servicePrincipalProfile": {"clientId": "msi"}, "provisioningState": "Succeeded"}
+        }));
+        let row = classify(&c, &sub());
+        assert_eq!(row.identity_kind, IdentityKind::ManagedIdentity);
+        assert_eq!(row.sp_client_id, None);
+        assert_eq!(row.resource_group, "rg-a");
+    }
+
+    #[test]
+    fn app_id_is_a_service_principal_and_legacy_aad_is_flagged() {
+        let c = cluster(serde_json::json!({
+            "id": "/subscriptions/s1/resourceGroups/RG-B/providers/Microsoft.ContainerService/managedClusters/b",
+            "name": "b",
+            "properties": {
+                "servicePrincipalProfile": {"clientId": "00000000-0000-0000-0000-000000000001"},
+                "aadProfile": {"managed": false, "serverAppID": "00000000-0000-0000-0000-000000000002"}
+            }
+        }));
+        let row = classify(&c, &sub());
+        assert_eq!(row.identity_kind, IdentityKind::ServicePrincipal);
+        assert_eq!(row.aad_integration, AadIntegration::Legacy);
+        assert_eq!(row.provisioning_state, "Unknown");
+        assert_eq!(row.resource_group, "RG-B");
+    }
+
+    #[test]
+    fn managed_aad_wins_over_a_stale_server_app() {
+        let c = cluster(serde_json::json!({
+            "id": "x", "name": "c",
+            "properties": {"aadProfile": {"managed": true, "serverAppID": "ignored"}}
+        }));
+        assert_eq!(classify(&c, &sub()).aad_integration, AadIntegration::Managed);
+    }
+}

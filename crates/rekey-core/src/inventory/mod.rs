@@ -1,0 +1,46 @@
+//! Inventory: every AKS cluster the signed-in identity can read, classified by how it authenticates.
+
+mod classify;
+
+use tokio::task::JoinSet;
+
+pub use classify::{classify, AadIntegration, ClusterRow, IdentityKind};
+
+use crate::azure::arm::{ArmClient, ArmError};
+
+/// The clusters found, and what could not be read (a partial inventory is normal, never an empty one).
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub clusters: Vec<ClusterRow>,
+    pub warnings: Vec<String>,
+}
+
+/// Lists clusters in every readable subscription through ARM, one subscription per task.
+pub async fn list_clusters(arm: &ArmClient) -> Result<Inventory, ArmError> {
+    let subscriptions = arm.list_subscriptions().await?;
+    let mut tasks = JoinSet::new();
+    for sub in subscriptions {
+        let arm = arm.clone();
+        tasks.spawn(async move {
+            let result = arm.list_managed_clusters(&sub.subscription_id).await;
+            (sub, result)
+        });
+    }
+    let mut inventory = Inventory::default();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((sub, Ok(clusters))) => {
+                inventory.clusters.extend(clusters.iter().map(|c| classify(c, &sub)));
+            }
+            Ok((sub, Err(e))) => inventory.warnings.push(format!(
+                "Subscription {} ({}): {e}",
+                sub.display_name, sub.subscription_id
+            )),
+            Err(e) => inventory.warnings.push(format!("A subscription listing stopped unexpectedly: {e}")),
+        }
+    }
+    inventory
+        .clusters
+        .sort_by(|a, b| (&a.subscription_name, &a.name).cmp(&(&b.subscription_name, &b.name)));
+    Ok(inventory)
+}

@@ -1,0 +1,11 @@
+//! `rekey-core`: everything in Rekey that is not GUI. The desktop app and the CLI both call it;
+//! neither holds logic the other lacks.
+
+pub mod auth;
+pub mod azure;
+pub mod cloud;
+#[cfg(feature = "demo")]
+pub mod demo;
+pub mod error;
+pub mod inventory;
+pub mod session;

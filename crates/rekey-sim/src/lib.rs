@@ -1,0 +1,20 @@
+//! `rekey-sim`: a faithful Azure on loopback TLS — identity platform, ARM, Resource Graph and
+//! Microsoft Graph — for demo mode, every test and every benchmark.
+
+pub mod arm;
+pub mod context;
+pub mod identity;
+pub mod paging;
+pub mod request;
+pub mod responses;
+pub mod router;
+pub mod scenario;
+pub mod secrets;
+pub mod server;
+pub mod signing;
+pub mod state;
+pub mod tls;
+
+pub use scenario::DemoAdmin;
+pub use server::{start, start_demo, RunningSim, SimConfig, StartError};
+pub use state::Behaviour;

@@ -1,0 +1,61 @@
+//! `rekey-sim serve`: run the simulator alone and print one JSON line when ready.
+
+use std::net::SocketAddr;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "rekey-sim", version, about = "A faithful Azure simulator on loopback TLS")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the built-in demo tenant until interrupted.
+    Serve {
+        /// Loopback port (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Seconds a new secret or service principal stays unusable (Entra ID replication).
+        #[arg(long, default_value_t = 0)]
+        replication_delay: i64,
+        /// Items per page in ARM list responses.
+        #[arg(long, default_value_t = 100)]
+        page_size: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("REKEY_SIM_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let Command::Serve { port, replication_delay, page_size } = Cli::parse().command;
+    let config = rekey_sim::SimConfig {
+        bind: SocketAddr::from(([127, 0, 0, 1], port)),
+        behaviour: rekey_sim::Behaviour {
+            replication_delay: chrono::Duration::seconds(replication_delay),
+            arm_page_size: page_size.max(1),
+        },
+    };
+    let sim = match rekey_sim::start_demo(config).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("rekey-sim: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let ready = serde_json::json!({
+        "base_url": sim.base_url.as_str(),
+        "ca_pem": sim.ca_pem_path,
+        "metadata_url": format!("{}metadata/endpoints?api-version=2022-09-01", sim.base_url),
+        "tenant_id": sim.tenant_id(),
+        "demo_client_id": sim.demo_admin.client_id,
+    });
+    println!("{ready}");
+    let _ = tokio::signal::ctrl_c().await;
+    std::process::ExitCode::SUCCESS
+}

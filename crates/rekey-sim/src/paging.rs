@@ -1,0 +1,44 @@
+//! ARM-style paging: a page of `value` and an absolute `nextLink` carrying an opaque `$skiptoken`.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{json, Value};
+use url::Url;
+
+use crate::request::SimRequest;
+
+/// The offset a request asks for, or `Err` for a token the simulator did not issue.
+pub fn offset(req: &SimRequest) -> Result<usize, ()> {
+    match req.query.get("$skiptoken") {
+        None => Ok(0),
+        Some(token) => URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.strip_prefix("offset:").and_then(|n| n.parse().ok()))
+            .ok_or(()),
+    }
+}
+
+/// One page of `items` starting at `offset`, with a `nextLink` when more remain.
+pub fn page(base: &Url, req: &SimRequest, items: Vec<Value>, offset: usize, page_size: usize) -> Value {
+    let total = items.len();
+    let end = (offset + page_size).min(total);
+    let value: Vec<Value> = items.into_iter().skip(offset).take(end.saturating_sub(offset)).collect();
+    let mut body = json!({ "value": value });
+    if end < total {
+        let mut next = base.clone();
+        next.set_path(&req.path);
+        {
+            let mut q = next.query_pairs_mut();
+            for (k, v) in &req.query {
+                if k != "$skiptoken" {
+                    q.append_pair(k, v);
+                }
+            }
+            q.append_pair("$skiptoken", &URL_SAFE_NO_PAD.encode(format!("offset:{end}")));
+        }
+        body["nextLink"] = json!(next.to_string());
+    }
+    body
+}

@@ -1,0 +1,137 @@
+//! Starting and stopping the simulator: TLS on a loopback port, one task per connection.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use url::Url;
+
+use crate::context::Sim;
+use crate::scenario::{self, DemoAdmin};
+use crate::signing::{Signer, SigningError};
+use crate::state::{Behaviour, SimState, World};
+use crate::tls::{self, TlsError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error(transparent)]
+    Signing(#[from] SigningError),
+    #[error("could not listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("could not write the CA certificate to {path}: {source}")]
+    WriteCa { path: PathBuf, source: std::io::Error },
+}
+
+/// How to start the simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Loopback address; port 0 picks a free one.
+    pub bind: SocketAddr,
+    pub behaviour: Behaviour,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig { bind: SocketAddr::from(([127, 0, 0, 1], 0)), behaviour: Behaviour::default() }
+    }
+}
+
+/// A running simulator. Dropping it stops the server.
+pub struct RunningSim {
+    pub base_url: Url,
+    /// PEM of the simulator's CA: the only certificate a client needs to trust.
+    pub ca_pem: String,
+    /// The CA written to a file, for clients that take a path.
+    pub ca_pem_path: PathBuf,
+    /// The principal demo mode signs in as.
+    pub demo_admin: DemoAdmin,
+    sim: Arc<Sim>,
+    _ca_dir: tempfile::TempDir,
+    shutdown: watch::Sender<bool>,
+}
+
+impl RunningSim {
+    /// The simulator's state, for tests and the control API.
+    pub fn sim(&self) -> &Arc<Sim> {
+        &self.sim
+    }
+
+    pub fn tenant_id(&self) -> uuid::Uuid {
+        self.demo_admin.tenant_id
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Starts the simulator with the built-in demo tenant.
+pub async fn start_demo(config: SimConfig) -> Result<RunningSim, StartError> {
+    let (world, admin) = scenario::demo(chrono::Utc::now());
+    start(config, world, admin).await
+}
+
+pub async fn start(config: SimConfig, world: World, demo_admin: DemoAdmin) -> Result<RunningSim, StartError> {
+    let tls = tls::generate()?;
+    // RSA key generation is CPU work: keep it off the async workers.
+    let signer = tokio::task::spawn_blocking(Signer::generate)
+        .await
+        .map_err(|e| SigningError::KeyGeneration(e.to_string()))??;
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| StartError::Bind { addr: config.bind, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
+    let base_url = Url::parse(&format!("https://{addr}/")).map_err(|e| StartError::Bind {
+        addr,
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e),
+    })?;
+
+    let ca_dir = tempfile::Builder::new().prefix("rekey-sim-").tempdir().map_err(|source| StartError::WriteCa {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let ca_pem_path = ca_dir.path().join("ca.pem");
+    std::fs::write(&ca_pem_path, &tls.ca_pem)
+        .map_err(|source| StartError::WriteCa { path: ca_pem_path.clone(), source })?;
+
+    let sim = Arc::new(Sim { state: SimState::new(world, config.behaviour), signer, base_url: base_url.clone() });
+    let (shutdown, stop) = watch::channel(false);
+    tokio::spawn(serve(listener, tokio_rustls::TlsAcceptor::from(tls.server_config), sim.clone(), stop));
+    tracing::info!(%base_url, "simulator listening");
+    Ok(RunningSim { base_url, ca_pem: tls.ca_pem, ca_pem_path, demo_admin, sim, _ca_dir: ca_dir, shutdown })
+}
+
+async fn serve(listener: TcpListener, acceptor: tokio_rustls::TlsAcceptor, sim: Arc<Sim>, mut stop: watch::Receiver<bool>) {
+    let app = crate::router::router(sim);
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stop.changed() => return,
+        };
+        let Ok((tcp, _peer)) = accepted else { continue };
+        let acceptor = acceptor.clone();
+        let service = TowerToHyperService::new(app.clone());
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            // A client that never finishes the handshake must not hold a task forever.
+            let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await else {
+                return;
+            };
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            let conn = builder.serve_connection(TokioIo::new(tls), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = stop.changed() => {}
+            }
+        });
+    }
+}

@@ -1,0 +1,213 @@
+//! The simulated directory and resources: one world behind one lock.
+
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// A tenant (directory).
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub id: Uuid,
+    pub display_name: String,
+    pub default_domain: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub display_name: String,
+    pub state: String,
+}
+
+/// A password credential. The simulator keeps only a SHA-256 of the secret text, never the text.
+#[derive(Clone)]
+pub struct PasswordCredential {
+    pub key_id: Uuid,
+    pub display_name: Option<String>,
+    pub hint: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub secret_sha256: [u8; 32],
+    /// When it was added, in simulated time: a new secret works only after the replication delay.
+    pub created: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for PasswordCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordCredential")
+            .field("key_id", &self.key_id)
+            .field("hint", &self.hint)
+            .field("end", &self.end)
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn secret_digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub object_id: Uuid,
+    pub app_id: Uuid,
+    pub tenant_id: Uuid,
+    pub display_name: String,
+    pub password_credentials: Vec<PasswordCredential>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServicePrincipal {
+    pub object_id: Uuid,
+    pub app_id: Uuid,
+    pub tenant_id: Uuid,
+    pub display_name: String,
+    pub password_credentials: Vec<PasswordCredential>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Reader,
+    Contributor,
+    Owner,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Reader => "Reader",
+            Role::Contributor => "Contributor",
+            Role::Owner => "Owner",
+        }
+    }
+}
+
+/// An ARM role assignment of a principal (by object id) at subscription scope.
+#[derive(Debug, Clone)]
+pub struct RoleAssignment {
+    pub id: Uuid,
+    pub principal_id: Uuid,
+    pub subscription_id: Uuid,
+    pub role: Role,
+}
+
+/// How a cluster authenticates to Azure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterIdentity {
+    /// `servicePrincipalProfile.clientId` = the app ID; `current_key_id` = the credential it holds.
+    ServicePrincipal { client_id: Uuid, current_key_id: Option<Uuid> },
+    /// `clientId` = "msi" and a system-assigned identity.
+    ManagedIdentity { principal_id: Uuid },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AadProfile {
+    /// The retired AAD integration with server and client apps.
+    Legacy { server_app_id: Uuid, client_app_id: Uuid, tenant_id: Uuid },
+    /// AKS-managed Entra ID: nothing to rotate.
+    Managed { tenant_id: Uuid },
+}
+
+#[derive(Debug, Clone)]
+pub struct ManagedCluster {
+    pub subscription_id: Uuid,
+    pub resource_group: String,
+    pub name: String,
+    pub location: String,
+    pub kubernetes_version: String,
+    pub node_count: u32,
+    pub identity: ClusterIdentity,
+    pub aad: Option<AadProfile>,
+    pub provisioning_state: String,
+    pub power_state: String,
+    pub tags: Vec<(String, String)>,
+}
+
+impl ManagedCluster {
+    pub fn arm_id(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourcegroups/{}/providers/Microsoft.ContainerService/managedClusters/{}",
+            self.subscription_id, self.resource_group, self.name
+        )
+    }
+}
+
+/// Everything the simulator knows. Mutated only under [`SimState::world`].
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    pub tenants: Vec<Tenant>,
+    pub subscriptions: Vec<Subscription>,
+    pub applications: Vec<Application>,
+    pub service_principals: Vec<ServicePrincipal>,
+    pub role_assignments: Vec<RoleAssignment>,
+    pub clusters: Vec<ManagedCluster>,
+}
+
+impl World {
+    pub fn service_principal_by_app_id(&self, app_id: Uuid) -> Option<&ServicePrincipal> {
+        self.service_principals.iter().find(|sp| sp.app_id == app_id)
+    }
+
+    pub fn application_by_app_id(&self, app_id: Uuid) -> Option<&Application> {
+        self.applications.iter().find(|a| a.app_id == app_id)
+    }
+
+    pub fn role_on(&self, principal_id: Uuid, subscription_id: Uuid) -> Option<Role> {
+        self.role_assignments
+            .iter()
+            .filter(|ra| ra.principal_id == principal_id && ra.subscription_id == subscription_id)
+            .map(|ra| ra.role)
+            .max_by_key(|r| *r as u8)
+    }
+}
+
+/// Tunables of the simulated cloud.
+#[derive(Debug, Clone)]
+pub struct Behaviour {
+    /// How long a new secret or service principal stays unusable, as Entra ID replicates it.
+    pub replication_delay: Duration,
+    /// Items per page in ARM list responses before a `nextLink` is given.
+    pub arm_page_size: usize,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour { replication_delay: Duration::zero(), arm_page_size: 100 }
+    }
+}
+
+/// The world, the clock and the tunables.
+pub struct SimState {
+    world: Mutex<World>,
+    clock_offset: Mutex<Duration>,
+    pub behaviour: Behaviour,
+}
+
+impl SimState {
+    pub fn new(world: World, behaviour: Behaviour) -> Self {
+        SimState { world: Mutex::new(world), clock_offset: Mutex::new(Duration::zero()), behaviour }
+    }
+
+    /// The world lock. A handler that panicked must not take the simulator down with it.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Simulated "now": real time plus an offset the control API can move forward.
+    pub fn now(&self) -> DateTime<Utc> {
+        let offset = *self.clock_offset.lock().unwrap_or_else(|p| p.into_inner());
+        Utc::now() + offset
+    }
+
+    pub fn advance_clock(&self, by: Duration) {
+        let mut offset = self.clock_offset.lock().unwrap_or_else(|p| p.into_inner());
+        *offset += by;
+    }
+}
+
+/// Deterministic GUIDs from names, so that a scenario gives the same IDs on every run.
+pub fn stable_id(namespace: &str, name: &str) -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("rekey-sim:{namespace}:{name}").as_bytes())
+}

@@ -1,0 +1,11 @@
+// The app's own commands are declared here so that tauri-build generates their permissions;
+// a command not listed in a capability is refused at the IPC boundary.
+const COMMANDS: &[&str] = &["session_info", "list_clusters"];
+
+fn main() {
+    let attributes =
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {e:#}");
+    }
+}

@@ -1,0 +1,38 @@
+//! The Rekey desktop shell: thin commands over `rekey-core`, the window and its permissions.
+
+mod commands;
+mod state;
+
+use tauri::Manager;
+
+use state::AppState;
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("REKEY_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let result = tauri::Builder::default()
+        .manage(AppState::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::session::session_info,
+            commands::clusters::list_clusters
+        ])
+        .setup(|app| {
+            // Start connecting while the window loads, so the first command finds the session ready.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let _ = handle.state::<AppState>().session().await;
+            });
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("Rekey could not start: {e}");
+        std::process::exit(1);
+    }
+}

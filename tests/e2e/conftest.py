@@ -1,0 +1,110 @@
+"""Fixtures for driving the real Rekey window: tauri-driver, a WebDriver session, screenshots.
+
+The suite must run under an X display (xvfb-run) with a D-Bus session; `.ci/run` and
+`tests/run-e2e.sh` set that up. Every wait is bounded: a WebDriver request can hang forever
+when the app fails to start, so the session request itself runs under a deadline.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "target" / "e2e"
+APP = Path(os.environ.get("REKEY_APP", ROOT / "target" / "debug" / "rekey-app"))
+CLI = Path(os.environ.get("REKEY_CLI", ROOT / "target" / "debug" / "rekey"))
+PORT = 4444
+
+
+def _wait_port(port: int, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"tauri-driver did not listen on {port}")
+
+
+@pytest.fixture(scope="session")
+def app_env():
+    """A throwaway HOME and XDG folders, so the app's WebKit data never touches the user's."""
+    home = Path(tempfile.mkdtemp(prefix="rekey-e2e-home-"))
+    env = dict(os.environ)
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+    )
+    yield env
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def tauri_driver(app_env):
+    assert APP.exists(), f"build the app first: {APP} is missing"
+    driver_bin = shutil.which("tauri-driver") or str(Path.home() / ".cargo/bin/tauri-driver")
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", PORT)) == 0:
+            pytest.fail(f"port {PORT} is taken: a leftover tauri-driver would serve this run")
+    proc = subprocess.Popen(
+        [driver_bin, "--port", str(PORT), "--native-driver", shutil.which("WebKitWebDriver") or "WebKitWebDriver"],
+        env=app_env,
+        start_new_session=True,
+    )
+    try:
+        _wait_port(PORT, time.monotonic() + 20)
+        yield f"http://127.0.0.1:{PORT}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _new_session(url: str) -> webdriver.Remote:
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": str(APP)})
+    # The session request hangs if the app cannot open a window: bound it.
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("WebDriver session request hung")))
+    signal.alarm(90)
+    try:
+        return webdriver.Remote(command_executor=url, options=options)
+    finally:
+        signal.alarm(0)
+
+
+@pytest.fixture
+def app(tauri_driver, request):
+    driver = _new_session(tauri_driver)
+    driver.set_script_timeout(30)
+    yield driver
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{request.node.name}.png"))
+    # The whole X screen too: the real window as a user sees it.
+    if shutil.which("import") and os.environ.get("DISPLAY"):
+        subprocess.run(
+            ["import", "-window", "root", str(ARTIFACTS / f"{request.node.name}-screen.png")],
+            timeout=30,
+            check=False,
+        )
+    driver.quit()
+
+
+@pytest.fixture(scope="session")
+def simulator_truth():
+    """What the simulator's demo tenant holds, read through the CLI (an independent client)."""
+    out = subprocess.run([str(CLI), "clusters", "--json"], capture_output=True, timeout=120, check=True)
+    return json.loads(out.stdout)

@@ -1,0 +1,40 @@
+"""Scenario 1 (skeleton): the app starts in demo mode and the table shows the simulator's clusters."""
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def rows(driver):
+    return driver.find_elements(By.CSS_SELECTOR, '[data-testid="cluster-row"]')
+
+
+def test_demo_start_shows_the_simulated_clusters(app, simulator_truth):
+    wait = WebDriverWait(app, 60)
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '[data-testid="cluster-table"]')))
+    wait.until(lambda d: len(rows(d)) == len(simulator_truth))
+
+    shown = sorted(r.get_attribute("data-cluster-name") for r in rows(app))
+    assert shown == sorted(c["name"] for c in simulator_truth)
+    assert len(shown) == 12
+
+    banner = app.find_element(By.CSS_SELECTOR, '[data-testid="demo-banner"]')
+    assert banner.is_displayed()
+    assert "simulated" in banner.text.lower()
+
+    count = app.find_element(By.CSS_SELECTOR, '[data-testid="cluster-count"]').text
+    assert count == "12 clusters in 3 subscriptions"
+
+    # A row shows what ARM said about that cluster, not placeholder text.
+    legacy = app.find_element(By.CSS_SELECTOR, '[data-cluster-name="aks-portal-legacy"]')
+    assert "Contoso Production" in legacy.text
+    assert "rg-portal" in legacy.text
+    assert "Legacy AAD" in legacy.text
+    stopped = app.find_element(By.CSS_SELECTOR, '[data-cluster-name="aks-stg-batch"]')
+    assert "Stopped" in stopped.text
+
+
+def test_the_webview_has_no_global_tauri_object(app):
+    WebDriverWait(app, 60).until(lambda d: len(rows(d)) > 0)
+    # withGlobalTauri is false: page scripts cannot reach the IPC through window.__TAURI__.
+    assert app.execute_script("return typeof window.__TAURI__") == "undefined"
