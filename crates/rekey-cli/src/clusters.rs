@@ -7,7 +7,9 @@ use crate::output::table;
 
 pub async fn run(json: bool) -> Result<(), IpcError> {
     let demo = rekey_core::demo::start().await.map_err(|e| IpcError::from(&e))?;
-    let found = inventory::list_clusters(&demo.session.arm).await.map_err(|e| IpcError::new(e.code(), e.to_string()))?;
+    let found = inventory::list_clusters(&demo.session.arm)
+        .await
+        .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
     for warning in &found.warnings {
         eprintln!("warning: {warning}");
     }
@@ -16,7 +18,10 @@ pub async fn run(json: bool) -> Result<(), IpcError> {
             .map_err(|e| IpcError::new("output", format!("could not write JSON: {e}")))?;
         println!("{text}");
     } else {
-        eprintln!("Demo mode: simulated tenant {} (no real Azure account is configured).", demo.session.info.tenant_label);
+        eprintln!(
+            "Demo mode: simulated tenant {} (no real Azure account is configured).",
+            demo.session.info.tenant_label
+        );
         println!("{}", render(&found.clusters));
     }
     Ok(())
@@ -47,5 +52,15 @@ fn render(rows: &[ClusterRow]) -> String {
             ]
         })
         .collect();
-    table(&["NAME", "SUBSCRIPTION", "RESOURCE GROUP", "IDENTITY", "PROVISIONING", "POWER"], &cells)
+    table(
+        &[
+            "NAME",
+            "SUBSCRIPTION",
+            "RESOURCE GROUP",
+            "IDENTITY",
+            "PROVISIONING",
+            "POWER",
+        ],
+        &cells,
+    )
 }

@@ -75,15 +75,23 @@ impl Cloud {
             });
         };
         let parse = |field: &str, value: &str| {
-            Url::parse(value).ok().filter(|u| u.scheme() == "https").ok_or_else(|| AzureError::Malformed {
-                what: "cloud metadata".into(),
-                detail: format!("{field} is not an https URL: {value}"),
-            })
+            Url::parse(value)
+                .ok()
+                .filter(|u| u.scheme() == "https")
+                .ok_or_else(|| AzureError::Malformed {
+                    what: "cloud metadata".into(),
+                    detail: format!("{field} is not an https URL: {value}"),
+                })
         };
-        let arm_audience = m.authentication.audiences.first().cloned().ok_or_else(|| AzureError::Malformed {
-            what: "cloud metadata".into(),
-            detail: "authentication.audiences is empty".into(),
-        })?;
+        let arm_audience =
+            m.authentication
+                .audiences
+                .first()
+                .cloned()
+                .ok_or_else(|| AzureError::Malformed {
+                    what: "cloud metadata".into(),
+                    detail: "authentication.audiences is empty".into(),
+                })?;
         Ok(Cloud {
             name: m.name,
             login_endpoint: parse("authentication.loginEndpoint", &m.authentication.login_endpoint)?,

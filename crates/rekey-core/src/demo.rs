@@ -40,10 +40,18 @@ pub async fn start() -> Result<Demo, DemoError> {
 pub async fn connect(sim: &rekey_sim::RunningSim) -> Result<Session, DemoError> {
     let connect_err = |e: &dyn std::fmt::Display| DemoError::Connect(e.to_string());
     // Trust the simulator's own CA and nothing else.
-    let http = HttpClient::new(&Trust::Only { ca_pem: sim.ca_pem.clone() }).map_err(|e| connect_err(&e))?;
-    let metadata = Url::parse(&format!("{}metadata/endpoints?api-version=2022-09-01", sim.base_url))
+    let http = HttpClient::new(&Trust::Only {
+        ca_pem: sim.ca_pem.clone(),
+    })
+    .map_err(|e| connect_err(&e))?;
+    let metadata = Url::parse(&format!(
+        "{}metadata/endpoints?api-version=2022-09-01",
+        sim.base_url
+    ))
+    .map_err(|e| connect_err(&e))?;
+    let cloud = Cloud::from_metadata(&http, &metadata)
+        .await
         .map_err(|e| connect_err(&e))?;
-    let cloud = Cloud::from_metadata(&http, &metadata).await.map_err(|e| connect_err(&e))?;
     let admin = &sim.demo_admin;
     let credential = ClientSecretCredential::new(
         http.clone(),
@@ -53,7 +61,13 @@ pub async fn connect(sim: &rekey_sim::RunningSim) -> Result<Session, DemoError> 
         SecretString::from(secrecy::ExposeSecret::expose_secret(&admin.client_secret).to_string()),
     )
     .map_err(|e| connect_err(&e))?;
-    let mut session = Session::new(SessionMode::Demo, String::new(), http, cloud, Credential::ClientSecret(credential));
+    let mut session = Session::new(
+        SessionMode::Demo,
+        String::new(),
+        http,
+        cloud,
+        Credential::ClientSecret(credential),
+    );
     // Sign in now, so that a broken demo shows at start rather than on the first click.
     let tenants = session.arm.list_tenants().await.map_err(|e| connect_err(&e))?;
     session.info.tenant_label = tenants

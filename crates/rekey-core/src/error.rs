@@ -14,7 +14,10 @@ pub struct IpcError {
 
 impl IpcError {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        IpcError { code: code.into(), message: message.into() }
+        IpcError {
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -37,7 +37,13 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(mode: SessionMode, tenant_label: String, http: HttpClient, cloud: Cloud, credential: Credential) -> Self {
+    pub fn new(
+        mode: SessionMode,
+        tenant_label: String,
+        http: HttpClient,
+        cloud: Cloud,
+        credential: Credential,
+    ) -> Self {
         let info = SessionInfo {
             mode,
             simulated: mode == SessionMode::Demo,

@@ -11,11 +11,21 @@ use secrecy::SecretString;
 use url::Url;
 
 async fn cloud_of(sim: &rekey_sim::RunningSim, http: &HttpClient) -> Cloud {
-    let metadata = Url::parse(&format!("{}metadata/endpoints?api-version=2022-09-01", sim.base_url)).unwrap();
+    let metadata = Url::parse(&format!(
+        "{}metadata/endpoints?api-version=2022-09-01",
+        sim.base_url
+    ))
+    .unwrap();
     Cloud::from_metadata(http, &metadata).await.unwrap()
 }
 
-fn session_with_secret(sim: &rekey_sim::RunningSim, http: HttpClient, cloud: Cloud, client_id: &str, secret: &str) -> Session {
+fn session_with_secret(
+    sim: &rekey_sim::RunningSim,
+    http: HttpClient,
+    cloud: Cloud,
+    client_id: &str,
+    secret: &str,
+) -> Session {
     let credential = ClientSecretCredential::new(
         http.clone(),
         &cloud.login_endpoint,
@@ -24,7 +34,13 @@ fn session_with_secret(sim: &rekey_sim::RunningSim, http: HttpClient, cloud: Clo
         SecretString::from(secret.to_string()),
     )
     .unwrap();
-    Session::new(SessionMode::Demo, "test".into(), http, cloud, Credential::ClientSecret(credential))
+    Session::new(
+        SessionMode::Demo,
+        "test".into(),
+        http,
+        cloud,
+        Credential::ClientSecret(credential),
+    )
 }
 
 #[tokio::test]
@@ -36,7 +52,11 @@ async fn demo_tenant_lists_every_cluster_classified() {
     let found = inventory::list_clusters(&demo.session.arm).await.unwrap();
     assert!(found.warnings.is_empty(), "{:?}", found.warnings);
     assert_eq!(found.clusters.len(), 12);
-    let subscriptions: std::collections::BTreeSet<_> = found.clusters.iter().map(|c| c.subscription_name.as_str()).collect();
+    let subscriptions: std::collections::BTreeSet<_> = found
+        .clusters
+        .iter()
+        .map(|c| c.subscription_name.as_str())
+        .collect();
     assert_eq!(subscriptions.len(), 3);
 
     let by_name = |n: &str| found.clusters.iter().find(|c| c.name == n).unwrap();
@@ -51,14 +71,27 @@ async fn demo_tenant_lists_every_cluster_classified() {
     assert_eq!(by_name("aks-stg-batch").power_state.as_deref(), Some("Stopped"));
     assert_eq!(by_name("aks-ci-runners").provisioning_state, "Failed");
     // Two clusters share one service principal.
-    assert_eq!(by_name("aks-prod-weu").sp_client_id, by_name("aks-prod-weu-2").sp_client_id);
-    assert_eq!(found.clusters.iter().filter(|c| c.identity_kind == IdentityKind::ManagedIdentity).count(), 3);
+    assert_eq!(
+        by_name("aks-prod-weu").sp_client_id,
+        by_name("aks-prod-weu-2").sp_client_id
+    );
+    assert_eq!(
+        found
+            .clusters
+            .iter()
+            .filter(|c| c.identity_kind == IdentityKind::ManagedIdentity)
+            .count(),
+        3
+    );
 }
 
 #[tokio::test]
 async fn follows_next_links_across_small_pages() {
     let config = rekey_sim::SimConfig {
-        behaviour: rekey_sim::Behaviour { arm_page_size: 2, ..Default::default() },
+        behaviour: rekey_sim::Behaviour {
+            arm_page_size: 2,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let sim = rekey_sim::start_demo(config).await.unwrap();
@@ -71,9 +104,18 @@ async fn follows_next_links_across_small_pages() {
 #[tokio::test]
 async fn a_wrong_secret_is_refused_with_aadsts7000215() {
     let sim = rekey_sim::start_demo(Default::default()).await.unwrap();
-    let http = HttpClient::new(&Trust::Only { ca_pem: sim.ca_pem.clone() }).unwrap();
+    let http = HttpClient::new(&Trust::Only {
+        ca_pem: sim.ca_pem.clone(),
+    })
+    .unwrap();
     let cloud = cloud_of(&sim, &http).await;
-    let session = session_with_secret(&sim, http, cloud, &sim.demo_admin.client_id.to_string(), "not-the-secret");
+    let session = session_with_secret(
+        &sim,
+        http,
+        cloud,
+        &sim.demo_admin.client_id.to_string(),
+        "not-the-secret",
+    );
     match session.arm.list_subscriptions().await {
         Err(ArmError::Auth(e @ AuthError::InvalidClient { aadsts: 7000215, .. })) => {
             assert_eq!(e.code(), "AADSTS7000215");
@@ -86,35 +128,62 @@ async fn a_wrong_secret_is_refused_with_aadsts7000215() {
 #[tokio::test]
 async fn an_unknown_application_is_refused_with_aadsts700016() {
     let sim = rekey_sim::start_demo(Default::default()).await.unwrap();
-    let http = HttpClient::new(&Trust::Only { ca_pem: sim.ca_pem.clone() }).unwrap();
+    let http = HttpClient::new(&Trust::Only {
+        ca_pem: sim.ca_pem.clone(),
+    })
+    .unwrap();
     let cloud = cloud_of(&sim, &http).await;
     let session = session_with_secret(&sim, http, cloud, "00000000-0000-0000-0000-00000000beef", "x");
     let err = session.arm.list_subscriptions().await.unwrap_err();
-    assert!(matches!(err, ArmError::Auth(AuthError::UnknownApplication { aadsts: 700016, .. })), "{err}");
+    assert!(
+        matches!(
+            err,
+            ArmError::Auth(AuthError::UnknownApplication { aadsts: 700016, .. })
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn another_ca_is_not_trusted() {
     let sim = rekey_sim::start_demo(Default::default()).await.unwrap();
     let other = rekey_sim::start_demo(Default::default()).await.unwrap();
-    let http = HttpClient::new(&Trust::Only { ca_pem: other.ca_pem.clone() }).unwrap();
-    let metadata = Url::parse(&format!("{}metadata/endpoints?api-version=2022-09-01", sim.base_url)).unwrap();
+    let http = HttpClient::new(&Trust::Only {
+        ca_pem: other.ca_pem.clone(),
+    })
+    .unwrap();
+    let metadata = Url::parse(&format!(
+        "{}metadata/endpoints?api-version=2022-09-01",
+        sim.base_url
+    ))
+    .unwrap();
     let err = Cloud::from_metadata(&http, &metadata).await.unwrap_err();
     assert!(matches!(err, AzureError::Tls { .. }), "{err}");
 }
 
 #[tokio::test]
 async fn a_bad_ca_file_is_a_clear_error() {
-    let err = HttpClient::new(&Trust::Only { ca_pem: "not a certificate".into() }).err().unwrap();
+    let err = HttpClient::new(&Trust::Only {
+        ca_pem: "not a certificate".into(),
+    })
+    .err()
+    .unwrap();
     assert!(matches!(err, AzureError::BadCaCertificate(_)), "{err}");
 }
 
 #[tokio::test]
 async fn an_unreachable_cloud_is_a_network_error() {
     // Bind and drop a listener to get a loopback port nobody serves.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let http = HttpClient::new(&Trust::System).unwrap();
-    let url = Url::parse(&format!("https://127.0.0.1:{port}/metadata/endpoints?api-version=2022-09-01")).unwrap();
+    let url = Url::parse(&format!(
+        "https://127.0.0.1:{port}/metadata/endpoints?api-version=2022-09-01"
+    ))
+    .unwrap();
     let err = Cloud::from_metadata(&http, &url).await.unwrap_err();
     assert!(matches!(err, AzureError::Network { .. }), "{err}");
     assert_eq!(err.code(), "network");

@@ -13,7 +13,15 @@ use crate::signing::TokenRejection;
 use crate::state::{AadProfile, ClusterIdentity, ManagedCluster, World};
 
 const SUBSCRIPTIONS_API: &[&str] = &["2016-06-01", "2020-01-01", "2021-01-01", "2022-12-01"];
-const AKS_API: &[&str] = &["2023-08-01", "2024-05-01", "2024-09-01", "2025-01-01", "2025-07-01", "2025-08-01", "2025-09-01"];
+const AKS_API: &[&str] = &[
+    "2023-08-01",
+    "2024-05-01",
+    "2024-09-01",
+    "2025-01-01",
+    "2025-07-01",
+    "2025-08-01",
+    "2025-09-01",
+];
 const METADATA_API: &[&str] = &["2019-05-01", "2020-06-01", "2022-09-01"];
 
 /// The signed-in principal behind an ARM request.
@@ -34,7 +42,10 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
         return Some(arm_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "MethodNotAllowed",
-            &format!("The requested resource does not support http method '{}'.", req.method),
+            &format!(
+                "The requested resource does not support http method '{}'.",
+                req.method
+            ),
         ));
     }
     let caller = match authenticate(sim, req) {
@@ -45,25 +56,51 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
         return Some(check_api(req, SUBSCRIPTIONS_API).unwrap_or_else(|| list_tenants(sim, req, &caller)));
     }
     if req.route(&["subscriptions"]).is_some() {
-        return Some(check_api(req, SUBSCRIPTIONS_API).unwrap_or_else(|| list_subscriptions(sim, req, &caller)));
+        return Some(
+            check_api(req, SUBSCRIPTIONS_API).unwrap_or_else(|| list_subscriptions(sim, req, &caller)),
+        );
     }
     if let Some(c) = req.route(&["subscriptions", "*"]) {
-        return Some(check_api(req, SUBSCRIPTIONS_API).unwrap_or_else(|| get_subscription(sim, c[0], &caller)));
+        return Some(
+            check_api(req, SUBSCRIPTIONS_API).unwrap_or_else(|| get_subscription(sim, c[0], &caller)),
+        );
     }
     let mc = "Microsoft.ContainerService";
     if let Some(c) = req.route(&["subscriptions", "*", "providers", mc, "managedClusters"]) {
         return Some(check_api(req, AKS_API).unwrap_or_else(|| list_clusters(sim, req, &caller, c[0], None)));
     }
-    if let Some(c) = req.route(&["subscriptions", "*", "resourceGroups", "*", "providers", mc, "managedClusters"]) {
-        return Some(check_api(req, AKS_API).unwrap_or_else(|| list_clusters(sim, req, &caller, c[0], Some(c[1]))));
+    if let Some(c) = req.route(&[
+        "subscriptions",
+        "*",
+        "resourceGroups",
+        "*",
+        "providers",
+        mc,
+        "managedClusters",
+    ]) {
+        return Some(
+            check_api(req, AKS_API).unwrap_or_else(|| list_clusters(sim, req, &caller, c[0], Some(c[1]))),
+        );
     }
-    if let Some(c) = req.route(&["subscriptions", "*", "resourceGroups", "*", "providers", mc, "managedClusters", "*"]) {
+    if let Some(c) = req.route(&[
+        "subscriptions",
+        "*",
+        "resourceGroups",
+        "*",
+        "providers",
+        mc,
+        "managedClusters",
+        "*",
+    ]) {
         return Some(check_api(req, AKS_API).unwrap_or_else(|| get_cluster(sim, &caller, c[0], c[1], c[2])));
     }
     Some(arm_error(
         StatusCode::NOT_FOUND,
         "InvalidResourceType",
-        &format!("The resource type could not be found in the namespace for the request path '{}'.", req.path),
+        &format!(
+            "The resource type could not be found in the namespace for the request path '{}'.",
+            req.path
+        ),
     ))
 }
 
@@ -79,7 +116,10 @@ fn check_api(req: &SimRequest, supported: &[&str]) -> Option<Response> {
         Some(v) => Some(arm_error(
             StatusCode::BAD_REQUEST,
             "InvalidApiVersionParameter",
-            &format!("The api-version '{v}' is invalid. The supported versions are '{}'.", supported.join(",")),
+            &format!(
+                "The api-version '{v}' is invalid. The supported versions are '{}'.",
+                supported.join(",")
+            ),
         )),
     }
 }
@@ -93,7 +133,10 @@ fn authenticate(sim: &Sim, req: &SimRequest) -> Result<Caller, Response> {
             &authority,
         ));
     };
-    let Some(token) = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")) else {
+    let Some(token) = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+    else {
         return Err(arm_unauthorized(
             "AuthenticationFailedInvalidHeader",
             "Authentication failed. The 'Authorization' header is provided in an invalid format.",
@@ -146,12 +189,19 @@ fn metadata_endpoints(sim: &Sim, req: &SimRequest) -> Response {
 }
 
 fn readable_subscriptions<'w>(world: &'w World, caller: &Caller) -> Vec<&'w crate::state::Subscription> {
-    world.subscriptions.iter().filter(|s| world.role_on(caller.object_id, s.id).is_some()).collect()
+    world
+        .subscriptions
+        .iter()
+        .filter(|s| world.role_on(caller.object_id, s.id).is_some())
+        .collect()
 }
 
 fn list_tenants(sim: &Sim, req: &SimRequest, caller: &Caller) -> Response {
     let world = sim.state.world();
-    let mut tenant_ids: Vec<Uuid> = readable_subscriptions(&world, caller).iter().map(|s| s.tenant_id).collect();
+    let mut tenant_ids: Vec<Uuid> = readable_subscriptions(&world, caller)
+        .iter()
+        .map(|s| s.tenant_id)
+        .collect();
     tenant_ids.sort();
     tenant_ids.dedup();
     let items = world
@@ -189,7 +239,10 @@ fn subscription_json(s: &crate::state::Subscription) -> Value {
 
 fn list_subscriptions(sim: &Sim, req: &SimRequest, caller: &Caller) -> Response {
     let world = sim.state.world();
-    let items = readable_subscriptions(&world, caller).into_iter().map(subscription_json).collect();
+    let items = readable_subscriptions(&world, caller)
+        .into_iter()
+        .map(subscription_json)
+        .collect();
     drop(world);
     paged(sim, req, items)
 }
@@ -203,7 +256,11 @@ fn get_subscription(sim: &Sim, id: &str, caller: &Caller) -> Response {
 }
 
 /// The subscription if it exists and the caller holds a role on it; ARM's 404 or 403 otherwise.
-fn find_subscription<'w>(world: &'w World, caller: &Caller, id: &str) -> Result<&'w crate::state::Subscription, Response> {
+fn find_subscription<'w>(
+    world: &'w World,
+    caller: &Caller,
+    id: &str,
+) -> Result<&'w crate::state::Subscription, Response> {
     let Ok(sub_id) = Uuid::parse_str(id) else {
         return Err(arm_error(
             StatusCode::BAD_REQUEST,
@@ -212,7 +269,11 @@ fn find_subscription<'w>(world: &'w World, caller: &Caller, id: &str) -> Result<
         ));
     };
     let Some(sub) = world.subscriptions.iter().find(|s| s.id == sub_id) else {
-        return Err(arm_error(StatusCode::NOT_FOUND, "SubscriptionNotFound", &format!("The subscription '{id}' could not be found.")));
+        return Err(arm_error(
+            StatusCode::NOT_FOUND,
+            "SubscriptionNotFound",
+            &format!("The subscription '{id}' could not be found."),
+        ));
     };
     if world.role_on(caller.object_id, sub_id).is_none() {
         return Err(arm_error(
@@ -231,8 +292,16 @@ fn list_clusters(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: Op
         Err(response) => return response,
     };
     if let Some(rg) = rg {
-        if !world.clusters.iter().any(|c| c.subscription_id == sub && c.resource_group.eq_ignore_ascii_case(rg)) {
-            return arm_error(StatusCode::NOT_FOUND, "ResourceGroupNotFound", &format!("Resource group '{rg}' could not be found."));
+        if !world
+            .clusters
+            .iter()
+            .any(|c| c.subscription_id == sub && c.resource_group.eq_ignore_ascii_case(rg))
+        {
+            return arm_error(
+                StatusCode::NOT_FOUND,
+                "ResourceGroupNotFound",
+                &format!("Resource group '{rg}' could not be found."),
+            );
         }
     }
     let items = world
@@ -269,10 +338,20 @@ fn paged(sim: &Sim, req: &SimRequest, items: Vec<Value>) -> Response {
     match paging::offset(req) {
         Ok(offset) => arm_json(
             StatusCode::OK,
-            &paging::page(&sim.base_url, req, items, offset, sim.state.behaviour.arm_page_size),
+            &paging::page(
+                &sim.base_url,
+                req,
+                items,
+                offset,
+                sim.state.behaviour.arm_page_size,
+            ),
             false,
         ),
-        Err(()) => arm_error(StatusCode::BAD_REQUEST, "InvalidSkipToken", "The provided skip token is not valid."),
+        Err(()) => arm_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidSkipToken",
+            "The provided skip token is not valid.",
+        ),
     }
 }
 
@@ -306,12 +385,16 @@ pub fn cluster_json(c: &ManagedCluster) -> Value {
         "networkProfile": {"networkPlugin": "azure", "loadBalancerSku": "standard", "outboundType": "loadBalancer"},
     });
     match &c.aad {
-        Some(AadProfile::Legacy { server_app_id, client_app_id, tenant_id }) => {
-            properties["aadProfile"] =
-                json!({"managed": false, "serverAppID": server_app_id, "clientAppID": client_app_id, "tenantID": tenant_id});
+        Some(AadProfile::Legacy {
+            server_app_id,
+            client_app_id,
+            tenant_id,
+        }) => {
+            properties["aadProfile"] = json!({"managed": false, "serverAppID": server_app_id, "clientAppID": client_app_id, "tenantID": tenant_id});
         }
         Some(AadProfile::Managed { tenant_id }) => {
-            properties["aadProfile"] = json!({"managed": true, "enableAzureRBAC": true, "tenantID": tenant_id});
+            properties["aadProfile"] =
+                json!({"managed": true, "enableAzureRBAC": true, "tenantID": tenant_id});
         }
         None => {}
     }

@@ -6,7 +6,10 @@ use crate::signing::Signer;
 use crate::state::SimState;
 
 /// Audiences ARM accepts, as in public Azure.
-pub const ARM_AUDIENCES: &[&str] = &["https://management.core.windows.net/", "https://management.azure.com/"];
+pub const ARM_AUDIENCES: &[&str] = &[
+    "https://management.core.windows.net/",
+    "https://management.azure.com/",
+];
 /// Graph's public resource ID; the simulator also accepts its own base URL (its metadata names that).
 pub const GRAPH_PUBLIC_AUDIENCE: &str = "https://graph.microsoft.com/";
 
@@ -30,6 +33,9 @@ impl Sim {
     /// Resources a token can be requested for (ARM and Graph).
     pub fn known_resource(&self, resource: &str) -> bool {
         let r = resource.trim_end_matches('/');
-        ARM_AUDIENCES.iter().chain(self.graph_audiences().iter()).any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(r))
+        ARM_AUDIENCES
+            .iter()
+            .chain(self.graph_audiences().iter())
+            .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(r))
     }
 }

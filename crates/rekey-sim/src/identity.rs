@@ -80,7 +80,9 @@ fn openid_configuration(sim: &Sim, tenant: &str) -> Response {
 }
 
 fn is_multi_tenant_alias(tenant: &str) -> bool {
-    ["common", "organizations", "consumers"].iter().any(|t| t.eq_ignore_ascii_case(tenant))
+    ["common", "organizations", "consumers"]
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(tenant))
 }
 
 /// A tenant by GUID or by verified domain.
@@ -88,7 +90,9 @@ fn resolve_tenant(world: &World, tenant: &str) -> Option<Uuid> {
     world
         .tenants
         .iter()
-        .find(|t| t.id.to_string().eq_ignore_ascii_case(tenant) || t.default_domain.eq_ignore_ascii_case(tenant))
+        .find(|t| {
+            t.id.to_string().eq_ignore_ascii_case(tenant) || t.default_domain.eq_ignore_ascii_case(tenant)
+        })
         .map(|t| t.id)
 }
 
@@ -107,13 +111,25 @@ fn token(sim: &Sim, tenant: &str, req: &SimRequest) -> Response {
     let form: Vec<(String, String)> = match serde_urlencoded::from_bytes(&req.body) {
         Ok(f) => f,
         Err(_) => {
-            return token_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.", &authority)
+            return token_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'grant_type'.",
+                &authority,
+            )
         }
     };
     // Unknown fields are ignored, as the real endpoint does.
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     match field("grant_type") {
-        Some("client_credentials") => client_credentials(sim, tenant, field("client_id"), field("client_secret"), field("scope")),
+        Some("client_credentials") => client_credentials(
+            sim,
+            tenant,
+            field("client_id"),
+            field("client_secret"),
+            field("scope"),
+        ),
         Some(other) => token_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -121,7 +137,13 @@ fn token(sim: &Sim, tenant: &str, req: &SimRequest) -> Response {
             &format!("The app requested an unsupported grant type '{other}'."),
             &authority,
         ),
-        None => token_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.", &authority),
+        None => token_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'grant_type'.",
+            &authority,
+        ),
     }
 }
 
@@ -133,17 +155,29 @@ fn client_credentials(
     scope: Option<&str>,
 ) -> Response {
     let authority = sim.authority();
-    let err = |status, error: &str, code, description: &str| token_error(status, error, code, description, &authority);
+    let err = |status, error: &str, code, description: &str| {
+        token_error(status, error, code, description, &authority)
+    };
     let world = sim.state.world();
     let Some(tenant_id) = resolve_tenant(&world, tenant) else {
         drop(world);
         return unknown_tenant(sim, tenant);
     };
     let Some(client_id) = client_id else {
-        return err(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
+        return err(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+        );
     };
     let Some(scope) = scope else {
-        return err(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'.");
+        return err(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'scope'.",
+        );
     };
     let scopes: Vec<&str> = scope.split_whitespace().collect();
     let resource = match scopes.as_slice() {
@@ -158,10 +192,17 @@ fn client_credentials(
         }
     };
     let Some(client_secret) = client_secret else {
-        return err(StatusCode::UNAUTHORIZED, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+        return err(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        );
     };
     let app_id = Uuid::parse_str(client_id).ok();
-    let sp = app_id.and_then(|id| world.service_principal_by_app_id(id)).filter(|sp| sp.tenant_id == tenant_id);
+    let sp = app_id
+        .and_then(|id| world.service_principal_by_app_id(id))
+        .filter(|sp| sp.tenant_id == tenant_id);
     let Some(sp) = sp else {
         return err(
             StatusCode::BAD_REQUEST,
@@ -173,7 +214,10 @@ fn client_credentials(
     let now = sim.state.now();
     let delay = sim.state.behaviour.replication_delay;
     let digest = secret_digest(client_secret);
-    let app_creds = world.application_by_app_id(sp.app_id).map(|a| a.password_credentials.as_slice()).unwrap_or(&[]);
+    let app_creds = world
+        .application_by_app_id(sp.app_id)
+        .map(|a| a.password_credentials.as_slice())
+        .unwrap_or(&[]);
     let matched: Option<&PasswordCredential> = app_creds
         .iter()
         .chain(sp.password_credentials.iter())
@@ -225,6 +269,11 @@ fn client_credentials(
             StatusCode::OK,
             &json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}),
         ),
-        Err(e) => err(StatusCode::INTERNAL_SERVER_ERROR, "server_error", 50000, &format!("There was an error issuing a token: {e}")),
+        Err(e) => err(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            50000,
+            &format!("There was an error issuing a token: {e}"),
+        ),
     }
 }

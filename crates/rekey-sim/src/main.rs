@@ -5,7 +5,11 @@ use std::net::SocketAddr;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "rekey-sim", version, about = "A faithful Azure simulator on loopback TLS")]
+#[command(
+    name = "rekey-sim",
+    version,
+    about = "A faithful Azure simulator on loopback TLS"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -33,7 +37,11 @@ async fn main() -> std::process::ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("REKEY_SIM_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    let Command::Serve { port, replication_delay, page_size } = Cli::parse().command;
+    let Command::Serve {
+        port,
+        replication_delay,
+        page_size,
+    } = Cli::parse().command;
     let config = rekey_sim::SimConfig {
         bind: SocketAddr::from(([127, 0, 0, 1], port)),
         behaviour: rekey_sim::Behaviour {

@@ -24,7 +24,11 @@ pub fn offset(req: &SimRequest) -> Result<usize, ()> {
 pub fn page(base: &Url, req: &SimRequest, items: Vec<Value>, offset: usize, page_size: usize) -> Value {
     let total = items.len();
     let end = (offset + page_size).min(total);
-    let value: Vec<Value> = items.into_iter().skip(offset).take(end.saturating_sub(offset)).collect();
+    let value: Vec<Value> = items
+        .into_iter()
+        .skip(offset)
+        .take(end.saturating_sub(offset))
+        .collect();
     let mut body = json!({ "value": value });
     if end < total {
         let mut next = base.clone();

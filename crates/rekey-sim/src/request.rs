@@ -23,7 +23,11 @@ impl SimRequest {
         let segments = path
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
             .collect();
         let mut query = HashMap::new();
         if let Some(q) = uri.query() {
@@ -31,7 +35,15 @@ impl SimRequest {
                 query.entry(k.into_owned()).or_insert_with(|| v.into_owned());
             }
         }
-        SimRequest { method, path, segments, query, raw_query: uri.query().map(str::to_string), headers, body }
+        SimRequest {
+            method,
+            path,
+            segments,
+            query,
+            raw_query: uri.query().map(str::to_string),
+            headers,
+            body,
+        }
     }
 
     /// Matches the path against a pattern of literal segments (compared case-insensitively, as ARM does)

@@ -20,7 +20,11 @@ pub fn arm_json(status: StatusCode, body: &Value, write: bool) -> Response {
     set(&mut headers, "content-type", "application/json; charset=utf-8");
     set(&mut headers, "cache-control", "no-cache");
     set(&mut headers, "pragma", "no-cache");
-    set(&mut headers, "strict-transport-security", "max-age=31536000; includeSubDomains");
+    set(
+        &mut headers,
+        "strict-transport-security",
+        "max-age=31536000; includeSubDomains",
+    );
     set(&mut headers, "x-ms-request-id", &request_id);
     set(&mut headers, "x-ms-correlation-request-id", &request_id);
     set(
@@ -29,16 +33,28 @@ pub fn arm_json(status: StatusCode, body: &Value, write: bool) -> Response {
         &format!("LOCAL:{}:{request_id}", Utc::now().format("%Y%m%dT%H%M%SZ")),
     );
     if write {
-        set(&mut headers, "x-ms-ratelimit-remaining-subscription-writes", "1199");
+        set(
+            &mut headers,
+            "x-ms-ratelimit-remaining-subscription-writes",
+            "1199",
+        );
     } else {
-        set(&mut headers, "x-ms-ratelimit-remaining-subscription-reads", "11999");
+        set(
+            &mut headers,
+            "x-ms-ratelimit-remaining-subscription-reads",
+            "11999",
+        );
     }
     (status, headers, body.to_string()).into_response()
 }
 
 /// ARM's error envelope: `{"error":{"code","message"}}`.
 pub fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
-    arm_json(status, &json!({"error": {"code": code, "message": message}}), false)
+    arm_json(
+        status,
+        &json!({"error": {"code": code, "message": message}}),
+        false,
+    )
 }
 
 /// An ARM 401 with the `WWW-Authenticate` challenge clients use to find the authority.
@@ -54,7 +70,13 @@ pub fn arm_unauthorized(code: &str, message: &str, authority: &str) -> Response 
 }
 
 /// The identity platform's token error body (`AADSTS` codes with trace and correlation IDs).
-pub fn token_error(status: StatusCode, error: &str, aadsts: u32, description: &str, authority: &str) -> Response {
+pub fn token_error(
+    status: StatusCode,
+    error: &str,
+    aadsts: u32,
+    description: &str,
+    authority: &str,
+) -> Response {
     let trace_id = Uuid::new_v4();
     let correlation_id = Uuid::new_v4();
     let timestamp = Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string();

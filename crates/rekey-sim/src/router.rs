@@ -34,11 +34,16 @@ async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response
     };
     let req = SimRequest::new(parts.method, &parts.uri, parts.headers, body);
     tracing::debug!(method = %req.method, path = %req.path, "request");
-    identity::route(&sim, &req).or_else(|| arm::route(&sim, &req)).unwrap_or_else(|| {
-        arm_error(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            &format!("No HTTP resource was found that matches the request URI '{}'.", req.path),
-        )
-    })
+    identity::route(&sim, &req)
+        .or_else(|| arm::route(&sim, &req))
+        .unwrap_or_else(|| {
+            arm_error(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                &format!(
+                    "No HTTP resource was found that matches the request URI '{}'.",
+                    req.path
+                ),
+            )
+        })
 }

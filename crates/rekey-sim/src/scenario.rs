@@ -75,24 +75,104 @@ fn demo_clusters() -> Vec<DemoCluster> {
         nodes: 3,
     };
     vec![
-        c("Contoso Production", "rg-prod-weu", "aks-prod-weu", "westeurope", Sp("aks-prod-weu-sp"), false),
-        c("Contoso Production", "rg-prod-weu", "aks-prod-weu-2", "westeurope", Sp("aks-prod-weu-sp"), false),
-        DemoCluster { nodes: 12, ..c("Contoso Production", "rg-payments", "aks-payments", "northeurope", Sp("aks-payments-sp"), false) },
-        c("Contoso Production", "rg-web", "aks-web-msi", "westeurope", Msi, false),
-        c("Contoso Production", "rg-portal", "aks-portal-legacy", "eastus", Sp("aks-portal-sp"), true),
-        c("Contoso Staging", "rg-stg", "aks-stg-weu", "westeurope", Sp("aks-stg-sp"), false),
+        c(
+            "Contoso Production",
+            "rg-prod-weu",
+            "aks-prod-weu",
+            "westeurope",
+            Sp("aks-prod-weu-sp"),
+            false,
+        ),
+        c(
+            "Contoso Production",
+            "rg-prod-weu",
+            "aks-prod-weu-2",
+            "westeurope",
+            Sp("aks-prod-weu-sp"),
+            false,
+        ),
+        DemoCluster {
+            nodes: 12,
+            ..c(
+                "Contoso Production",
+                "rg-payments",
+                "aks-payments",
+                "northeurope",
+                Sp("aks-payments-sp"),
+                false,
+            )
+        },
+        c(
+            "Contoso Production",
+            "rg-web",
+            "aks-web-msi",
+            "westeurope",
+            Msi,
+            false,
+        ),
+        c(
+            "Contoso Production",
+            "rg-portal",
+            "aks-portal-legacy",
+            "eastus",
+            Sp("aks-portal-sp"),
+            true,
+        ),
+        c(
+            "Contoso Staging",
+            "rg-stg",
+            "aks-stg-weu",
+            "westeurope",
+            Sp("aks-stg-sp"),
+            false,
+        ),
         c("Contoso Staging", "rg-stg", "aks-stg-eus", "eastus", Msi, false),
         DemoCluster {
             power_state: "Stopped",
-            ..c("Contoso Staging", "rg-batch", "aks-stg-batch", "eastus2", Sp("aks-batch-sp"), false)
+            ..c(
+                "Contoso Staging",
+                "rg-batch",
+                "aks-stg-batch",
+                "eastus2",
+                Sp("aks-batch-sp"),
+                false,
+            )
         },
-        c("Contoso Platform", "rg-ops", "aks-ops-tools", "westeurope", Sp("aks-ops-sp"), false),
+        c(
+            "Contoso Platform",
+            "rg-ops",
+            "aks-ops-tools",
+            "westeurope",
+            Sp("aks-ops-sp"),
+            false,
+        ),
         DemoCluster {
             provisioning_state: "Failed",
-            ..c("Contoso Platform", "rg-ci", "aks-ci-runners", "northeurope", Sp("aks-ci-sp"), false)
+            ..c(
+                "Contoso Platform",
+                "rg-ci",
+                "aks-ci-runners",
+                "northeurope",
+                Sp("aks-ci-sp"),
+                false,
+            )
         },
-        c("Contoso Platform", "rg-monitoring", "aks-monitoring", "westeurope", Msi, false),
-        c("Contoso Platform", "rg-edge", "aks-edge-legacy", "uksouth", Sp("aks-edge-sp"), true),
+        c(
+            "Contoso Platform",
+            "rg-monitoring",
+            "aks-monitoring",
+            "westeurope",
+            Msi,
+            false,
+        ),
+        c(
+            "Contoso Platform",
+            "rg-edge",
+            "aks-edge-legacy",
+            "uksouth",
+            Sp("aks-edge-sp"),
+            true,
+        ),
     ]
 }
 
@@ -179,7 +259,9 @@ pub fn demo(now: DateTime<Utc>) -> (World, DemoAdmin) {
                 client_id: stable_id("app", sp_name),
                 current_key_id: Some(stable_id("key", &format!("{sp_name}/app"))),
             },
-            DemoIdentity::Msi => ClusterIdentity::ManagedIdentity { principal_id: stable_id("msi", spec.name) },
+            DemoIdentity::Msi => ClusterIdentity::ManagedIdentity {
+                principal_id: stable_id("msi", spec.name),
+            },
         };
         let aad = if spec.legacy_aad {
             Some(AadProfile::Legacy {
@@ -249,5 +331,9 @@ fn add_demo_admin(world: &mut World, tenant_id: Uuid, now: DateTime<Utc>) -> Dem
             role: Role::Owner,
         });
     }
-    DemoAdmin { tenant_id, client_id: app_id, client_secret: secret }
+    DemoAdmin {
+        tenant_id,
+        client_id: app_id,
+        client_secret: secret,
+    }
 }

@@ -8,7 +8,9 @@ const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 /// A new random secret text of Entra ID's length.
 pub fn generate() -> SecretString {
     let mut rng = rand::rngs::OsRng;
-    let text: String = (0..40).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+    let text: String = (0..40)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
     SecretString::from(text)
 }
 

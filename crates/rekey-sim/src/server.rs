@@ -24,7 +24,10 @@ pub enum StartError {
     #[error(transparent)]
     Signing(#[from] SigningError),
     #[error("could not listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("could not write the CA certificate to {path}: {source}")]
     WriteCa { path: PathBuf, source: std::io::Error },
 }
@@ -39,7 +42,10 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig { bind: SocketAddr::from(([127, 0, 0, 1], 0)), behaviour: Behaviour::default() }
+        SimConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            behaviour: Behaviour::default(),
+        }
     }
 }
 
@@ -88,29 +94,62 @@ pub async fn start(config: SimConfig, world: World, demo_admin: DemoAdmin) -> Re
         .map_err(|e| SigningError::KeyGeneration(e.to_string()))??;
     let listener = TcpListener::bind(config.bind)
         .await
-        .map_err(|source| StartError::Bind { addr: config.bind, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
+        .map_err(|source| StartError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.bind,
+        source,
+    })?;
     let base_url = Url::parse(&format!("https://{addr}/")).map_err(|e| StartError::Bind {
         addr,
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e),
     })?;
 
-    let ca_dir = tempfile::Builder::new().prefix("rekey-sim-").tempdir().map_err(|source| StartError::WriteCa {
-        path: std::env::temp_dir(),
+    let ca_dir = tempfile::Builder::new()
+        .prefix("rekey-sim-")
+        .tempdir()
+        .map_err(|source| StartError::WriteCa {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    let ca_pem_path = ca_dir.path().join("ca.pem");
+    std::fs::write(&ca_pem_path, &tls.ca_pem).map_err(|source| StartError::WriteCa {
+        path: ca_pem_path.clone(),
         source,
     })?;
-    let ca_pem_path = ca_dir.path().join("ca.pem");
-    std::fs::write(&ca_pem_path, &tls.ca_pem)
-        .map_err(|source| StartError::WriteCa { path: ca_pem_path.clone(), source })?;
 
-    let sim = Arc::new(Sim { state: SimState::new(world, config.behaviour), signer, base_url: base_url.clone() });
+    let sim = Arc::new(Sim {
+        state: SimState::new(world, config.behaviour),
+        signer,
+        base_url: base_url.clone(),
+    });
     let (shutdown, stop) = watch::channel(false);
-    tokio::spawn(serve(listener, tokio_rustls::TlsAcceptor::from(tls.server_config), sim.clone(), stop));
+    tokio::spawn(serve(
+        listener,
+        tokio_rustls::TlsAcceptor::from(tls.server_config),
+        sim.clone(),
+        stop,
+    ));
     tracing::info!(%base_url, "simulator listening");
-    Ok(RunningSim { base_url, ca_pem: tls.ca_pem, ca_pem_path, demo_admin, sim, _ca_dir: ca_dir, shutdown })
+    Ok(RunningSim {
+        base_url,
+        ca_pem: tls.ca_pem,
+        ca_pem_path,
+        demo_admin,
+        sim,
+        _ca_dir: ca_dir,
+        shutdown,
+    })
 }
 
-async fn serve(listener: TcpListener, acceptor: tokio_rustls::TlsAcceptor, sim: Arc<Sim>, mut stop: watch::Receiver<bool>) {
+async fn serve(
+    listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    sim: Arc<Sim>,
+    mut stop: watch::Receiver<bool>,
+) {
     let app = crate::router::router(sim);
     loop {
         let accepted = tokio::select! {
@@ -123,7 +162,8 @@ async fn serve(listener: TcpListener, acceptor: tokio_rustls::TlsAcceptor, sim: 
         let mut stop = stop.clone();
         tokio::spawn(async move {
             // A client that never finishes the handshake must not hold a task forever.
-            let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await else {
+            let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
+            else {
                 return;
             };
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());

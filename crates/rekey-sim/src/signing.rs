@@ -61,12 +61,20 @@ impl Signer {
     pub fn generate() -> Result<Self, SigningError> {
         let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048)
             .map_err(|e| SigningError::KeyGeneration(e.to_string()))?;
-        let der = key.to_pkcs1_der().map_err(|e| SigningError::KeyGeneration(e.to_string()))?;
+        let der = key
+            .to_pkcs1_der()
+            .map_err(|e| SigningError::KeyGeneration(e.to_string()))?;
         let jwk_n = URL_SAFE_NO_PAD.encode(key.n().to_bytes_be());
         let jwk_e = URL_SAFE_NO_PAD.encode(key.e().to_bytes_be());
         let decoding = DecodingKey::from_rsa_components(&jwk_n, &jwk_e)?;
         let kid = URL_SAFE_NO_PAD.encode(&sha2_prefix(jwk_n.as_bytes()));
-        Ok(Signer { kid, encoding: EncodingKey::from_rsa_der(der.as_bytes()), decoding, jwk_n, jwk_e })
+        Ok(Signer {
+            kid,
+            encoding: EncodingKey::from_rsa_der(der.as_bytes()),
+            decoding,
+            jwk_n,
+            jwk_e,
+        })
     }
 
     pub fn sign(&self, claims: &Claims) -> Result<String, SigningError> {
@@ -80,14 +88,17 @@ impl Signer {
         let mut validation = Validation::new(Algorithm::RS256);
         validation.validate_aud = false; // checked below, tolerant of a trailing slash as Azure is
         validation.leeway = 0;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
-            match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenRejection::Expired,
-                _ => TokenRejection::Invalid,
-            }
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| match e
+            .kind()
+        {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenRejection::Expired,
+            _ => TokenRejection::Invalid,
         })?;
         let aud = data.claims.aud.trim_end_matches('/');
-        if audiences.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(aud)) {
+        if audiences
+            .iter()
+            .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(aud))
+        {
             Ok(data.claims)
         } else {
             Err(TokenRejection::WrongAudience)

@@ -97,7 +97,10 @@ pub struct RoleAssignment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClusterIdentity {
     /// `servicePrincipalProfile.clientId` = the app ID; `current_key_id` = the credential it holds.
-    ServicePrincipal { client_id: Uuid, current_key_id: Option<Uuid> },
+    ServicePrincipal {
+        client_id: Uuid,
+        current_key_id: Option<Uuid>,
+    },
     /// `clientId` = "msi" and a system-assigned identity.
     ManagedIdentity { principal_id: Uuid },
 }
@@ -105,7 +108,11 @@ pub enum ClusterIdentity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AadProfile {
     /// The retired AAD integration with server and client apps.
-    Legacy { server_app_id: Uuid, client_app_id: Uuid, tenant_id: Uuid },
+    Legacy {
+        server_app_id: Uuid,
+        client_app_id: Uuid,
+        tenant_id: Uuid,
+    },
     /// AKS-managed Entra ID: nothing to rotate.
     Managed { tenant_id: Uuid },
 }
@@ -174,7 +181,10 @@ pub struct Behaviour {
 
 impl Default for Behaviour {
     fn default() -> Self {
-        Behaviour { replication_delay: Duration::zero(), arm_page_size: 100 }
+        Behaviour {
+            replication_delay: Duration::zero(),
+            arm_page_size: 100,
+        }
     }
 }
 
@@ -187,7 +197,11 @@ pub struct SimState {
 
 impl SimState {
     pub fn new(world: World, behaviour: Behaviour) -> Self {
-        SimState { world: Mutex::new(world), clock_offset: Mutex::new(Duration::zero()), behaviour }
+        SimState {
+            world: Mutex::new(world),
+            clock_offset: Mutex::new(Duration::zero()),
+            behaviour,
+        }
     }
 
     /// The world lock. A handler that panicked must not take the simulator down with it.
@@ -209,5 +223,8 @@ impl SimState {
 
 /// Deterministic GUIDs from names, so that a scenario gives the same IDs on every run.
 pub fn stable_id(namespace: &str, name: &str) -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("rekey-sim:{namespace}:{name}").as_bytes())
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        format!("rekey-sim:{namespace}:{name}").as_bytes(),
+    )
 }

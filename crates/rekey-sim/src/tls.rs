@@ -36,9 +36,15 @@ pub fn generate() -> Result<SimTls, TlsError> {
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate()?)?;
 
     let mut leaf_params = CertificateParams::new(vec!["localhost".to_string()])?;
-    leaf_params.distinguished_name.push(DnType::CommonName, "localhost");
-    leaf_params.subject_alt_names.push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
-    leaf_params.subject_alt_names.push(SanType::IpAddress(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+    leaf_params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    leaf_params
+        .subject_alt_names
+        .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+    leaf_params
+        .subject_alt_names
+        .push(SanType::IpAddress(IpAddr::V6(Ipv6Addr::LOCALHOST)));
     leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     let leaf_key = KeyPair::generate()?;
@@ -53,5 +59,8 @@ pub fn generate() -> Result<SimTls, TlsError> {
         .with_no_client_auth()
         .with_single_cert(chain, key)?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(SimTls { ca_pem: ca.pem(), server_config: Arc::new(config) })
+    Ok(SimTls {
+        ca_pem: ca.pem(),
+        server_config: Arc::new(config),
+    })
 }

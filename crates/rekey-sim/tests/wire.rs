@@ -41,7 +41,12 @@ impl Fixture {
     }
 
     async fn arm_token(&self) -> String {
-        let body: Value = self.token("https://management.azure.com/.default").await.json().await.unwrap();
+        let body: Value = self
+            .token("https://management.azure.com/.default")
+            .await
+            .json()
+            .await
+            .unwrap();
         body["access_token"].as_str().unwrap().to_string()
     }
 
@@ -69,7 +74,9 @@ async fn token_endpoint_issues_rs256_jwts_with_the_documented_shape() {
     let token = body["access_token"].as_str().unwrap();
     assert_eq!(token.split('.').count(), 3);
     // The published key verifies it.
-    let (status, _, jwks) = f.get(&format!("{}/discovery/v2.0/keys", f.sim.tenant_id()), None).await;
+    let (status, _, jwks) = f
+        .get(&format!("{}/discovery/v2.0/keys", f.sim.tenant_id()), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(jwks["keys"][0]["kty"], "RSA");
 }
@@ -93,12 +100,27 @@ async fn token_errors_carry_aadsts_codes_in_the_real_body_shape() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "invalid_client");
     assert_eq!(body["error_codes"][0], 7000215);
-    for field in ["error_description", "timestamp", "trace_id", "correlation_id", "error_uri"] {
+    for field in [
+        "error_description",
+        "timestamp",
+        "trace_id",
+        "correlation_id",
+        "error_uri",
+    ] {
         assert!(body[field].is_string(), "{field} missing in {body}");
     }
-    assert!(body["error_description"].as_str().unwrap().starts_with("AADSTS7000215: "));
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .starts_with("AADSTS7000215: "));
 
-    let unknown_tenant = f.http.post(f.url("no-such-tenant.example/oauth2/v2.0/token")).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+    let unknown_tenant = f
+        .http
+        .post(f.url("no-such-tenant.example/oauth2/v2.0/token"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown_tenant.status(), StatusCode::BAD_REQUEST);
     let body: Value = unknown_tenant.json().await.unwrap();
     assert_eq!(body["error_codes"][0], 90002);
@@ -112,12 +134,24 @@ async fn arm_requires_a_valid_token_for_the_arm_audience() {
     assert_eq!(body["error"]["code"], "AuthenticationFailed");
     assert!(headers.contains_key("www-authenticate"));
 
-    let (status, _, body) = f.get("/subscriptions?api-version=2022-12-01", Some("not.a.jwt")).await;
+    let (status, _, body) = f
+        .get("/subscriptions?api-version=2022-12-01", Some("not.a.jwt"))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
 
-    let graph: Value = f.token("https://graph.microsoft.com/.default").await.json().await.unwrap();
-    let (status, _, body) = f.get("/subscriptions?api-version=2022-12-01", graph["access_token"].as_str()).await;
+    let graph: Value = f
+        .token("https://graph.microsoft.com/.default")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (status, _, body) = f
+        .get(
+            "/subscriptions?api-version=2022-12-01",
+            graph["access_token"].as_str(),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "InvalidAuthenticationTokenAudience");
 }
@@ -128,7 +162,11 @@ async fn subscriptions_and_clusters_match_the_arm_shapes() {
     let token = f.arm_token().await;
     let (status, headers, subs) = f.get("/subscriptions?api-version=2022-12-01", Some(&token)).await;
     assert_eq!(status, StatusCode::OK);
-    for h in ["x-ms-request-id", "x-ms-correlation-request-id", "x-ms-ratelimit-remaining-subscription-reads"] {
+    for h in [
+        "x-ms-request-id",
+        "x-ms-correlation-request-id",
+        "x-ms-ratelimit-remaining-subscription-reads",
+    ] {
         assert!(headers.contains_key(h), "{h} missing");
     }
     let subs = subs["value"].as_array().unwrap();
@@ -144,10 +182,18 @@ async fn subscriptions_and_clusters_match_the_arm_shapes() {
     let first = &clusters["value"][0];
     assert_eq!(first["type"], "Microsoft.ContainerService/ManagedClusters");
     assert!(first["properties"]["servicePrincipalProfile"]["clientId"].is_string());
-    assert!(first["properties"]["servicePrincipalProfile"].get("secret").is_none(), "GET never returns a secret");
+    assert!(
+        first["properties"]["servicePrincipalProfile"]
+            .get("secret")
+            .is_none(),
+        "GET never returns a secret"
+    );
 
     // Get by name, any case in the path, as ARM.
-    let id = first["id"].as_str().unwrap().replace("/resourcegroups/", "/resourceGroups/");
+    let id = first["id"]
+        .as_str()
+        .unwrap()
+        .replace("/resourcegroups/", "/resourceGroups/");
     let (status, _, one) = f.get(&format!("{id}?api-version=2025-07-01"), Some(&token)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(one["name"], first["name"]);
@@ -177,7 +223,11 @@ async fn bad_requests_get_arm_error_bodies() {
     ];
     for (path, status, code) in cases {
         let (got, _, body) = f.get(path, Some(&token)).await;
-        assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)), "{path}: {body}");
+        assert_eq!(
+            (got, body["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{path}: {body}"
+        );
         assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
 }
@@ -185,7 +235,10 @@ async fn bad_requests_get_arm_error_bodies() {
 #[tokio::test]
 async fn paging_gives_absolute_next_links_until_the_end() {
     let config = rekey_sim::SimConfig {
-        behaviour: rekey_sim::Behaviour { arm_page_size: 2, ..Default::default() },
+        behaviour: rekey_sim::Behaviour {
+            arm_page_size: 2,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let f = Fixture::new(config).await;
@@ -204,7 +257,13 @@ async fn paging_gives_absolute_next_links_until_the_end() {
 async fn oversized_bodies_are_refused_not_buffered() {
     let f = Fixture::new(Default::default()).await;
     let big = vec![b'a'; 5 * 1024 * 1024];
-    let resp = f.http.post(f.url("common/oauth2/v2.0/token")).body(big).send().await.unwrap();
+    let resp = f
+        .http
+        .post(f.url("common/oauth2/v2.0/token"))
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -219,7 +278,11 @@ async fn serve_prints_one_ready_line_with_the_ca_path() {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = tokio::io::BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line()).await.unwrap().unwrap().unwrap();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     let ready: Value = serde_json::from_str(&line).unwrap();
     let base_url = ready["base_url"].as_str().unwrap();
     assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
@@ -229,7 +292,11 @@ async fn serve_prints_one_ready_line_with_the_ca_path() {
         .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
         .build()
         .unwrap();
-    let resp = http.get(format!("{base_url}metadata/endpoints?api-version=2022-09-01")).send().await.unwrap();
+    let resp = http
+        .get(format!("{base_url}metadata/endpoints?api-version=2022-09-01"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let clouds: Value = resp.json().await.unwrap();
     assert_eq!(clouds[0]["resourceManager"], base_url);

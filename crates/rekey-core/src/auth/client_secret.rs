@@ -43,9 +43,13 @@ impl ClientSecretCredential {
         client_id: &str,
         secret: SecretString,
     ) -> Result<Self, AuthError> {
-        let token_url = authority.join(&format!("{tenant}/oauth2/v2.0/token")).map_err(|e| {
-            AuthError::Malformed(format!("cannot build the token URL from {authority} and tenant {tenant}: {e}"))
-        })?;
+        let token_url = authority
+            .join(&format!("{tenant}/oauth2/v2.0/token"))
+            .map_err(|e| {
+                AuthError::Malformed(format!(
+                    "cannot build the token URL from {authority} and tenant {tenant}: {e}"
+                ))
+            })?;
         Ok(ClientSecretCredential {
             http,
             token_url,
@@ -82,7 +86,10 @@ impl ClientSecretCredential {
             .await
             .map_err(|e| AzureError::from_reqwest(url, e))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| AzureError::from_reqwest(url, e))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| AzureError::from_reqwest(url, e))?;
         if status.is_success() {
             let parsed: TokenResponse =
                 serde_json::from_slice(&body).map_err(|e| AuthError::Malformed(e.to_string()))?;
@@ -91,15 +98,25 @@ impl ClientSecretCredential {
                 expires_at: Utc::now() + Duration::seconds(parsed.expires_in.clamp(0, 86_400)),
             });
         }
-        let parsed: TokenErrorResponse = serde_json::from_slice(&body)
-            .map_err(|_| AuthError::Malformed(format!("HTTP {status} with a body that is not a token error")))?;
+        let parsed: TokenErrorResponse = serde_json::from_slice(&body).map_err(|_| {
+            AuthError::Malformed(format!("HTTP {status} with a body that is not a token error"))
+        })?;
         let aadsts = parsed.error_codes.first().copied().unwrap_or(0);
         // Keep the first line: the rest is trace and correlation IDs.
-        let description = parsed.error_description.lines().next().unwrap_or_default().to_string();
+        let description = parsed
+            .error_description
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
         Err(match (parsed.error.as_str(), aadsts) {
             ("invalid_client", _) => AuthError::InvalidClient { aadsts, description },
             (_, 700016) => AuthError::UnknownApplication { aadsts, description },
-            _ => AuthError::Rejected { error: parsed.error, aadsts, description },
+            _ => AuthError::Rejected {
+                error: parsed.error,
+                aadsts,
+                description,
+            },
         })
     }
 }

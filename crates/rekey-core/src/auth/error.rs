@@ -7,7 +7,11 @@ pub enum AuthError {
     #[error("the application was not found in the tenant (AADSTS{aadsts}): {description}")]
     UnknownApplication { aadsts: u32, description: String },
     #[error("sign-in failed: {error} (AADSTS{aadsts}): {description}")]
-    Rejected { error: String, aadsts: u32, description: String },
+    Rejected {
+        error: String,
+        aadsts: u32,
+        description: String,
+    },
     #[error("could not reach the sign-in service: {0}")]
     Transport(#[from] crate::azure::AzureError),
     #[error("the sign-in service sent a response Rekey cannot read: {0}")]

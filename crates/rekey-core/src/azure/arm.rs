@@ -44,7 +44,11 @@ pub struct ArmClient {
 
 impl ArmClient {
     pub fn new(http: HttpClient, cloud: Cloud, credential: Arc<Credential>) -> Self {
-        ArmClient { http, cloud, credential }
+        ArmClient {
+            http,
+            cloud,
+            credential,
+        }
     }
 
     pub fn cloud(&self) -> &Cloud {
@@ -52,10 +56,14 @@ impl ArmClient {
     }
 
     fn url(&self, path: &str, api_version: &str) -> Result<Url, AzureError> {
-        let mut url = self.cloud.arm_endpoint.join(path.trim_start_matches('/')).map_err(|e| AzureError::Malformed {
-            what: "resource path".into(),
-            detail: format!("{path}: {e}"),
-        })?;
+        let mut url = self
+            .cloud
+            .arm_endpoint
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| AzureError::Malformed {
+                what: "resource path".into(),
+                detail: format!("{path}: {e}"),
+            })?;
         url.query_pairs_mut().append_pair("api-version", api_version);
         Ok(url)
     }
@@ -86,17 +94,26 @@ impl ArmClient {
                 Some(link) => Some(self.checked_next_link(&link)?),
             };
         }
-        Err(AzureError::Malformed { what: "list".into(), detail: format!("more than {MAX_PAGES} pages") }.into())
+        Err(AzureError::Malformed {
+            what: "list".into(),
+            detail: format!("more than {MAX_PAGES} pages"),
+        }
+        .into())
     }
 
     /// Bearer tokens go only to the cloud's own ARM host, whatever a response says.
     fn checked_next_link(&self, link: &str) -> Result<Url, AzureError> {
-        let url = Url::parse(link)
-            .map_err(|e| AzureError::Malformed { what: "nextLink".into(), detail: format!("{link}: {e}") })?;
+        let url = Url::parse(link).map_err(|e| AzureError::Malformed {
+            what: "nextLink".into(),
+            detail: format!("{link}: {e}"),
+        })?;
         if url.origin() != self.cloud.arm_endpoint.origin() {
             return Err(AzureError::Malformed {
                 what: "nextLink".into(),
-                detail: format!("it points away from the ARM endpoint: {}", url.origin().ascii_serialization()),
+                detail: format!(
+                    "it points away from the ARM endpoint: {}",
+                    url.origin().ascii_serialization()
+                ),
             });
         }
         Ok(url)
@@ -110,7 +127,10 @@ impl ArmClient {
         self.list(self.url("/subscriptions", SUBSCRIPTIONS_API)?).await
     }
 
-    pub async fn list_managed_clusters(&self, subscription_id: &str) -> Result<Vec<ManagedCluster>, ArmError> {
+    pub async fn list_managed_clusters(
+        &self,
+        subscription_id: &str,
+    ) -> Result<Vec<ManagedCluster>, ArmError> {
         let path = format!(
             "/subscriptions/{}/providers/Microsoft.ContainerService/managedClusters",
             segment(subscription_id)
@@ -136,7 +156,10 @@ impl ArmClient {
 
 /// One path segment, percent-encoded so that a name can never change the path or the query.
 fn segment(s: &str) -> String {
-    const KEEP: &percent_encoding::AsciiSet =
-        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
     percent_encoding::utf8_percent_encode(s, KEEP).to_string()
 }

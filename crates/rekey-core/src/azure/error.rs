@@ -9,7 +9,12 @@ pub enum AzureError {
     #[error("the TLS certificate of {host} is not trusted: {detail}")]
     Tls { host: String, detail: String },
     #[error("Azure answered {status} {code}: {message}")]
-    Api { status: u16, code: String, message: String, request_id: Option<String> },
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+        request_id: Option<String>,
+    },
     #[error("Azure sent a {what} Rekey cannot read: {detail}")]
     Malformed { what: String, detail: String },
     #[error("the certificate authority file is not valid PEM: {0}")]

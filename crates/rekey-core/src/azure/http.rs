@@ -42,7 +42,9 @@ impl HttpClient {
             Trust::System => {}
             Trust::SystemPlus { ca_pem } => builder = builder.add_root_certificate(certificate(ca_pem)?),
             Trust::Only { ca_pem } => {
-                builder = builder.tls_built_in_root_certs(false).add_root_certificate(certificate(ca_pem)?)
+                builder = builder
+                    .tls_built_in_root_certs(false)
+                    .add_root_certificate(certificate(ca_pem)?)
             }
         }
         let inner = builder.build().map_err(|e| AzureError::Client(e.to_string()))?;
@@ -55,7 +57,12 @@ impl HttpClient {
 
     /// GET without a token (cloud metadata, discovery).
     pub async fn get_json_unauthenticated<T: DeserializeOwned>(&self, url: &Url) -> Result<T, AzureError> {
-        let response = self.inner.get(url.clone()).send().await.map_err(|e| AzureError::from_reqwest(url, e))?;
+        let response = self
+            .inner
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| AzureError::from_reqwest(url, e))?;
         read_json(url, response).await
     }
 }
@@ -68,14 +75,20 @@ fn certificate(pem: &str) -> Result<reqwest::Certificate, AzureError> {
 }
 
 /// Reads a JSON body, or turns an error status into [`AzureError::Api`] with Azure's code and message.
-pub(crate) async fn read_json<T: DeserializeOwned>(url: &Url, response: reqwest::Response) -> Result<T, AzureError> {
+pub(crate) async fn read_json<T: DeserializeOwned>(
+    url: &Url,
+    response: reqwest::Response,
+) -> Result<T, AzureError> {
     let status = response.status();
     let request_id = response
         .headers()
         .get("x-ms-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let body = response.bytes().await.map_err(|e| AzureError::from_reqwest(url, e))?;
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| AzureError::from_reqwest(url, e))?;
     if !status.is_success() {
         return Err(api_error(status.as_u16(), request_id, &body));
     }

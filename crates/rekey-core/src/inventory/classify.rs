@@ -65,8 +65,11 @@ pub fn classify(cluster: &ManagedCluster, subscription: &Subscription) -> Cluste
         .as_ref()
         .map(|sp| sp.client_id.clone())
         .filter(|id| !id.eq_ignore_ascii_case("msi") && !id.is_empty());
-    let identity_kind =
-        if sp_client_id.is_some() { IdentityKind::ServicePrincipal } else { IdentityKind::ManagedIdentity };
+    let identity_kind = if sp_client_id.is_some() {
+        IdentityKind::ServicePrincipal
+    } else {
+        IdentityKind::ManagedIdentity
+    };
     let aad_integration = match &p.aad_profile {
         Some(aad) if aad.managed == Some(true) => AadIntegration::Managed,
         Some(aad) if aad.server_app_id.as_deref().is_some_and(|s| !s.is_empty()) => AadIntegration::Legacy,
@@ -84,7 +87,10 @@ pub fn classify(cluster: &ManagedCluster, subscription: &Subscription) -> Cluste
         sp_client_id,
         provisioning_state: p.provisioning_state.clone().unwrap_or_else(|| "Unknown".into()),
         power_state: p.power_state.as_ref().and_then(|s| s.code.clone()),
-        kubernetes_version: p.current_kubernetes_version.clone().or_else(|| p.kubernetes_version.clone()),
+        kubernetes_version: p
+            .current_kubernetes_version
+            .clone()
+            .or_else(|| p.kubernetes_version.clone()),
     }
 }
 

@@ -30,13 +30,17 @@ pub async fn list_clusters(arm: &ArmClient) -> Result<Inventory, ArmError> {
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok((sub, Ok(clusters))) => {
-                inventory.clusters.extend(clusters.iter().map(|c| classify(c, &sub)));
+                inventory
+                    .clusters
+                    .extend(clusters.iter().map(|c| classify(c, &sub)));
             }
             Ok((sub, Err(e))) => inventory.warnings.push(format!(
                 "Subscription {} ({}): {e}",
                 sub.display_name, sub.subscription_id
             )),
-            Err(e) => inventory.warnings.push(format!("A subscription listing stopped unexpectedly: {e}")),
+            Err(e) => inventory
+                .warnings
+                .push(format!("A subscription listing stopped unexpectedly: {e}")),
         }
     }
     inventory

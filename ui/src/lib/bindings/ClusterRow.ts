@@ -2,4 +2,7 @@
 import type { AadIntegration } from "./AadIntegration";
 import type { IdentityKind } from "./IdentityKind";
 
+/**
+ * One row of the cluster table. Metadata only: no secret ever travels in it.
+ */
 export type ClusterRow = { id: string, name: string, subscriptionId: string, subscriptionName: string, resourceGroup: string, location: string, identityKind: IdentityKind, aadIntegration: AadIntegration, spClientId: string | null, provisioningState: string, powerState: string | null, kubernetesVersion: string | null, };
