@@ -86,20 +86,27 @@ def _new_session(url: str) -> webdriver.Remote:
         signal.alarm(0)
 
 
+def snapshot(driver, name: str) -> None:
+    """Saves the web view (WebDriver) and the whole X screen (the real window as a user sees it).
+
+    The DOM can be ahead of what is painted: wait for two animation frames first.
+    """
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));"
+    )
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+    if shutil.which("import") and os.environ.get("DISPLAY"):
+        subprocess.run(["import", "-window", "root", str(ARTIFACTS / f"{name}-screen.png")], timeout=30, check=False)
+
+
 @pytest.fixture
 def app(tauri_driver, request):
     driver = _new_session(tauri_driver)
     driver.set_script_timeout(30)
     yield driver
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(ARTIFACTS / f"{request.node.name}.png"))
-    # The whole X screen too: the real window as a user sees it.
-    if shutil.which("import") and os.environ.get("DISPLAY"):
-        subprocess.run(
-            ["import", "-window", "root", str(ARTIFACTS / f"{request.node.name}-screen.png")],
-            timeout=30,
-            check=False,
-        )
+    snapshot(driver, f"{request.node.name}-end")
     driver.quit()
 
 

@@ -4,6 +4,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from conftest import snapshot
+
 
 def rows(driver):
     return driver.find_elements(By.CSS_SELECTOR, '[data-testid="cluster-row"]')
@@ -32,6 +34,7 @@ def test_demo_start_shows_the_simulated_clusters(app, simulator_truth):
     assert "Legacy AAD" in legacy.text
     stopped = app.find_element(By.CSS_SELECTOR, '[data-cluster-name="aks-stg-batch"]')
     assert "Stopped" in stopped.text
+    snapshot(app, "demo-dashboard")
 
 
 def test_the_webview_has_no_global_tauri_object(app):

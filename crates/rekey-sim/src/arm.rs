@@ -336,7 +336,7 @@ fn get_cluster(sim: &Sim, caller: &Caller, sub: &str, rg: &str, name: &str) -> R
 
 fn paged(sim: &Sim, req: &SimRequest, items: Vec<Value>) -> Response {
     match paging::offset(req) {
-        Ok(offset) => arm_json(
+        Some(offset) => arm_json(
             StatusCode::OK,
             &paging::page(
                 &sim.base_url,
@@ -347,7 +347,7 @@ fn paged(sim: &Sim, req: &SimRequest, items: Vec<Value>) -> Response {
             ),
             false,
         ),
-        Err(()) => arm_error(
+        None => arm_error(
             StatusCode::BAD_REQUEST,
             "InvalidSkipToken",
             "The provided skip token is not valid.",

@@ -14,7 +14,7 @@ use crate::state::{secret_digest, PasswordCredential, World};
 
 /// Routes the login paths; `None` when the path is not an identity-platform path.
 pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
-    if let Some(_) = req.route(&["common", "discovery", "instance"]) {
+    if req.route(&["common", "discovery", "instance"]).is_some() {
         return Some(discovery_instance(sim));
     }
     if let Some(c) = req.route(&["*", "v2.0", ".well-known", "openid-configuration"]) {

@@ -7,16 +7,15 @@ use url::Url;
 
 use crate::request::SimRequest;
 
-/// The offset a request asks for, or `Err` for a token the simulator did not issue.
-pub fn offset(req: &SimRequest) -> Result<usize, ()> {
+/// The offset a request asks for, or `None` for a token the simulator did not issue.
+pub fn offset(req: &SimRequest) -> Option<usize> {
     match req.query.get("$skiptoken") {
-        None => Ok(0),
+        None => Some(0),
         Some(token) => URL_SAFE_NO_PAD
             .decode(token)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|s| s.strip_prefix("offset:").and_then(|n| n.parse().ok()))
-            .ok_or(()),
+            .and_then(|s| s.strip_prefix("offset:").and_then(|n| n.parse().ok())),
     }
 }
 

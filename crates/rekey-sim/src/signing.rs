@@ -67,7 +67,7 @@ impl Signer {
         let jwk_n = URL_SAFE_NO_PAD.encode(key.n().to_bytes_be());
         let jwk_e = URL_SAFE_NO_PAD.encode(key.e().to_bytes_be());
         let decoding = DecodingKey::from_rsa_components(&jwk_n, &jwk_e)?;
-        let kid = URL_SAFE_NO_PAD.encode(&sha2_prefix(jwk_n.as_bytes()));
+        let kid = URL_SAFE_NO_PAD.encode(sha2_prefix(jwk_n.as_bytes()));
         Ok(Signer {
             kid,
             encoding: EncodingKey::from_rsa_der(der.as_bytes()),
