@@ -124,7 +124,7 @@ fn check_api(req: &SimRequest, supported: &[&str]) -> Option<Response> {
     }
 }
 
-fn authenticate(sim: &Sim, req: &SimRequest) -> Result<Caller, Response> {
+pub fn authenticate(sim: &Sim, req: &SimRequest) -> Result<Caller, Response> {
     let authority = sim.authority();
     let Some(header) = req.header("authorization") else {
         return Err(arm_unauthorized(

@@ -18,6 +18,8 @@ pub struct Sim {
     pub signer: Signer,
     /// `https://127.0.0.1:<port>/`
     pub base_url: Url,
+    /// Bearer token for the `/_sim` control API, printed at start.
+    pub admin_token: String,
 }
 
 impl Sim {

@@ -4,8 +4,11 @@
 // Handlers return early with a ready Azure error response; boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod arg;
 pub mod arm;
 pub mod context;
+pub mod control;
+pub mod graph;
 pub mod identity;
 pub mod paging;
 pub mod request;

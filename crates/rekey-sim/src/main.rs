@@ -62,6 +62,7 @@ async fn main() -> std::process::ExitCode {
         "metadata_url": format!("{}metadata/endpoints?api-version=2022-09-01", sim.base_url),
         "tenant_id": sim.tenant_id(),
         "demo_client_id": sim.demo_admin.client_id,
+        "admin_token": sim.admin_token(),
     });
     println!("{ready}");
     let _ = tokio::signal::ctrl_c().await;

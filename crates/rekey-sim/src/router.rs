@@ -11,7 +11,7 @@ use axum::response::Response;
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::arm_error;
-use crate::{arm, identity};
+use crate::{arg, arm, control, graph, identity};
 
 /// Bodies larger than this are refused with 413, as ARM refuses oversized requests.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -34,7 +34,11 @@ async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response
     };
     let req = SimRequest::new(parts.method, &parts.uri, parts.headers, body);
     tracing::debug!(method = %req.method, path = %req.path, "request");
-    identity::route(&sim, &req)
+    // Login paths sit at the root, as on login.microsoftonline.com; Graph under /v1.0; ARM last.
+    control::route(&sim, &req)
+        .or_else(|| identity::route(&sim, &req))
+        .or_else(|| graph::route(&sim, &req))
+        .or_else(|| arg::route(&sim, &req))
         .or_else(|| arm::route(&sim, &req))
         .unwrap_or_else(|| {
             arm_error(

@@ -6,8 +6,9 @@ use uuid::Uuid;
 
 use crate::secrets;
 use crate::state::{
-    secret_digest, stable_id, AadProfile, Application, ClusterIdentity, ManagedCluster, PasswordCredential,
-    Role, RoleAssignment, ServicePrincipal, Subscription, Tenant, World,
+    secret_digest, stable_id, AadProfile, Application, ClusterIdentity, GraphGrant, KeyCredential,
+    ManagedCluster, PasswordCredential, Role, RoleAssignment, ServicePrincipal, Subscription, Tenant, User,
+    World,
 };
 
 /// The principal that demo mode signs in as: a service principal that owns every demo subscription.
@@ -221,6 +222,8 @@ pub fn demo(now: DateTime<Utc>) -> (World, DemoAdmin) {
             tenant_id,
             display_name: (*name).into(),
             password_credentials: Vec::new(),
+            key_credentials: Vec::new(),
+            created: start,
         };
         if *second_on_sp {
             // An older secret on the SP object, where the portal does not show it.
@@ -239,8 +242,25 @@ pub fn demo(now: DateTime<Utc>) -> (World, DemoAdmin) {
             tenant_id,
             display_name: (*name).into(),
             password_credentials: vec![credential(&format!("{name}/app"), "rbac", start, end)],
+            key_credentials: Vec::new(),
+            created: start,
         });
     }
+    // A certificate beside the secret on one app, as teams moving to certificates have.
+    if let Some(app) = world
+        .applications
+        .iter_mut()
+        .find(|a| a.display_name == "aks-ops-sp")
+    {
+        app.key_credentials.push(KeyCredential {
+            key_id: stable_id("cert", "aks-ops-sp"),
+            display_name: Some("CN=aks-ops-sp".into()),
+            start: now - Duration::days(30),
+            end: now + Duration::days(335),
+            thumbprint: "q1wGsPc5y0T4eWj3wKk2r6m1X0Y=".into(),
+        });
+    }
+
     // The legacy AAD integration's server and client apps.
     for name in ["aks-aad-server", "aks-aad-client"] {
         let end = now + Duration::days(20);
@@ -250,6 +270,8 @@ pub fn demo(now: DateTime<Utc>) -> (World, DemoAdmin) {
             tenant_id,
             display_name: name.into(),
             password_credentials: vec![credential(name, "aad", end - Duration::days(730), end)],
+            key_credentials: Vec::new(),
+            created: end - Duration::days(730),
         });
     }
 
@@ -289,8 +311,61 @@ pub fn demo(now: DateTime<Utc>) -> (World, DemoAdmin) {
         });
     }
 
+    add_demo_users(&mut world, tenant_id);
     let admin = add_demo_admin(&mut world, tenant_id, now);
     (world, admin)
+}
+
+/// The demo's people, for interactive sign-in: their passwords are public demo values, documented
+/// in the sign-in page, not secrets.
+pub const DEMO_USERS: &[(&str, &str, &str)] = &[
+    // (user principal name, display name, password)
+    ("admin@contoso-demo.onmicrosoft.com", "Avery Admin", "demo"),
+    ("reader@contoso-demo.onmicrosoft.com", "Riley Reader", "demo"),
+];
+
+/// Avery owns every subscription and may write applications; Riley reads one subscription only.
+fn add_demo_users(world: &mut World, tenant_id: Uuid) {
+    for (upn, display_name, password) in DEMO_USERS {
+        let object_id = stable_id("user", upn);
+        world.users.push(User {
+            object_id,
+            tenant_id,
+            user_principal_name: (*upn).into(),
+            display_name: (*display_name).into(),
+            password_sha256: secret_digest(password),
+        });
+    }
+    let admin = stable_id("user", DEMO_USERS[0].0);
+    let reader = stable_id("user", DEMO_USERS[1].0);
+    for sub in &world.subscriptions {
+        world.role_assignments.push(RoleAssignment {
+            id: stable_id("role-assignment", &format!("{admin}/{}", sub.id)),
+            principal_id: admin,
+            subscription_id: sub.id,
+            role: Role::Owner,
+        });
+    }
+    if let Some(staging) = world
+        .subscriptions
+        .iter()
+        .find(|s| s.display_name == "Contoso Staging")
+    {
+        world.role_assignments.push(RoleAssignment {
+            id: stable_id("role-assignment", &format!("{reader}/{}", staging.id)),
+            principal_id: reader,
+            subscription_id: staging.id,
+            role: Role::Reader,
+        });
+    }
+    world.graph_grants.push(GraphGrant {
+        principal_id: admin,
+        permission: "Application.ReadWrite.All".into(),
+    });
+    world.graph_grants.push(GraphGrant {
+        principal_id: reader,
+        permission: "Application.Read.All".into(),
+    });
 }
 
 /// Adds the service principal that demo mode signs in as, with a fresh secret, Owner on every subscription.
@@ -315,6 +390,8 @@ fn add_demo_admin(world: &mut World, tenant_id: Uuid, now: DateTime<Utc>) -> Dem
             // Usable at once: the replication delay is for secrets added while running.
             created: start - Duration::days(1),
         }],
+        key_credentials: Vec::new(),
+        created: start - Duration::days(1),
     });
     world.service_principals.push(ServicePrincipal {
         object_id,
@@ -322,6 +399,12 @@ fn add_demo_admin(world: &mut World, tenant_id: Uuid, now: DateTime<Utc>) -> Dem
         tenant_id,
         display_name: name.into(),
         password_credentials: Vec::new(),
+        key_credentials: Vec::new(),
+        created: start - Duration::days(1),
+    });
+    world.graph_grants.push(GraphGrant {
+        principal_id: object_id,
+        permission: "Application.ReadWrite.All".into(),
     });
     for sub in &world.subscriptions {
         world.role_assignments.push(RoleAssignment {

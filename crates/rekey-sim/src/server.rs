@@ -69,6 +69,11 @@ impl RunningSim {
         &self.sim
     }
 
+    /// Bearer token for the `/_sim` control API.
+    pub fn admin_token(&self) -> &str {
+        &self.sim.admin_token
+    }
+
     pub fn tenant_id(&self) -> uuid::Uuid {
         self.demo_admin.tenant_id
     }
@@ -120,10 +125,12 @@ pub async fn start(config: SimConfig, world: World, demo_admin: DemoAdmin) -> Re
         source,
     })?;
 
+    let admin_token = crate::secrets::generate();
     let sim = Arc::new(Sim {
         state: SimState::new(world, config.behaviour),
         signer,
         base_url: base_url.clone(),
+        admin_token: secrecy::ExposeSecret::expose_secret(&admin_token).to_string(),
     });
     let (shutdown, stop) = watch::channel(false);
     tokio::spawn(serve(

@@ -49,6 +49,17 @@ pub fn secret_digest(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
+/// A certificate credential (Graph `keyCredential`): only its metadata matters to Rekey.
+#[derive(Debug, Clone)]
+pub struct KeyCredential {
+    pub key_id: Uuid,
+    pub display_name: Option<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// SHA-1 thumbprint, base64 (Graph's `customKeyIdentifier`).
+    pub thumbprint: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Application {
     pub object_id: Uuid,
@@ -56,6 +67,9 @@ pub struct Application {
     pub tenant_id: Uuid,
     pub display_name: String,
     pub password_credentials: Vec<PasswordCredential>,
+    pub key_credentials: Vec<KeyCredential>,
+    /// When it was created (simulated time): a new app is unusable during the replication delay.
+    pub created: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +79,35 @@ pub struct ServicePrincipal {
     pub tenant_id: Uuid,
     pub display_name: String,
     pub password_credentials: Vec<PasswordCredential>,
+    pub key_credentials: Vec<KeyCredential>,
+    /// When it was created (simulated time): a new SP cannot sign in during the replication delay.
+    pub created: DateTime<Utc>,
+}
+
+/// A person who can sign in interactively (browser or device code).
+#[derive(Clone)]
+pub struct User {
+    pub object_id: Uuid,
+    pub tenant_id: Uuid,
+    pub user_principal_name: String,
+    pub display_name: String,
+    pub password_sha256: [u8; 32],
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("upn", &self.user_principal_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A Microsoft Graph permission held by a principal (user: delegated, service principal: application).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphGrant {
+    pub principal_id: Uuid,
+    /// e.g. `Application.ReadWrite.All`, `Application.Read.All`.
+    pub permission: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +193,8 @@ pub struct World {
     pub service_principals: Vec<ServicePrincipal>,
     pub role_assignments: Vec<RoleAssignment>,
     pub clusters: Vec<ManagedCluster>,
+    pub users: Vec<User>,
+    pub graph_grants: Vec<GraphGrant>,
 }
 
 impl World {
@@ -159,6 +204,16 @@ impl World {
 
     pub fn application_by_app_id(&self, app_id: Uuid) -> Option<&Application> {
         self.applications.iter().find(|a| a.app_id == app_id)
+    }
+
+    /// Whether the principal holds `permission` in Graph; `…ReadWrite.All` implies `…Read.All`.
+    pub fn has_graph_permission(&self, principal_id: Uuid, permission: &str) -> bool {
+        self.graph_grants.iter().any(|g| {
+            g.principal_id == principal_id
+                && (g.permission == permission
+                    || (permission.ends_with(".Read.All")
+                        && g.permission == permission.replace(".Read.All", ".ReadWrite.All")))
+        })
     }
 
     pub fn role_on(&self, principal_id: Uuid, subscription_id: Uuid) -> Option<Role> {

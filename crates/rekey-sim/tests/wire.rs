@@ -1,66 +1,10 @@
 //! The simulator's wire behaviour, checked with a plain HTTPS client that trusts only its CA.
 
+mod common;
+
+use common::Fixture;
 use reqwest::StatusCode;
-use secrecy::ExposeSecret;
 use serde_json::Value;
-
-struct Fixture {
-    sim: rekey_sim::RunningSim,
-    http: reqwest::Client,
-}
-
-impl Fixture {
-    async fn new(config: rekey_sim::SimConfig) -> Self {
-        let sim = rekey_sim::start_demo(config).await.unwrap();
-        let http = reqwest::Client::builder()
-            .tls_built_in_root_certs(false)
-            .add_root_certificate(reqwest::Certificate::from_pem(sim.ca_pem.as_bytes()).unwrap())
-            .build()
-            .unwrap();
-        Fixture { sim, http }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.sim.base_url, path.trim_start_matches('/'))
-    }
-
-    async fn token(&self, scope: &str) -> reqwest::Response {
-        let admin = &self.sim.demo_admin;
-        self.http
-            .post(self.url(&format!("{}/oauth2/v2.0/token", admin.tenant_id)))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", &admin.client_id.to_string()),
-                ("client_secret", admin.client_secret.expose_secret()),
-                ("scope", scope),
-                ("client_info", "1"), // unknown fields are ignored
-            ])
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn arm_token(&self) -> String {
-        let body: Value = self
-            .token("https://management.azure.com/.default")
-            .await
-            .json()
-            .await
-            .unwrap();
-        body["access_token"].as_str().unwrap().to_string()
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let mut req = self.http.get(self.url(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        (status, headers, resp.json().await.unwrap_or(Value::Null))
-    }
-}
 
 #[tokio::test]
 async fn token_endpoint_issues_rs256_jwts_with_the_documented_shape() {
