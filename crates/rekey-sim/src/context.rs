@@ -20,6 +20,8 @@ pub struct Sim {
     pub base_url: Url,
     /// Bearer token for the `/_sim` control API, printed at start.
     pub admin_token: String,
+    /// Puts the demo administrator back after a scenario reload, with the same secret.
+    pub admin_seed: crate::scenario::AdminSeed,
 }
 
 impl Sim {

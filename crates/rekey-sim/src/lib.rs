@@ -21,6 +21,6 @@ pub mod signing;
 pub mod state;
 pub mod tls;
 
-pub use scenario::DemoAdmin;
+pub use scenario::{DemoAdmin, GenerateParams, ScenarioFile, ScenarioSource};
 pub use server::{start, start_demo, RunningSim, SimConfig, StartError};
 pub use state::Behaviour;

@@ -1,6 +1,7 @@
 //! `rekey-sim serve`: run the simulator alone and print one JSON line when ready.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +29,12 @@ enum Command {
         /// Items per page in ARM list responses.
         #[arg(long, default_value_t = 100)]
         page_size: usize,
+        /// A scenario file (.toml or .json) instead of the built-in demo tenant.
+        #[arg(long, conflicts_with = "generate")]
+        scenario: Option<PathBuf>,
+        /// Generate a scenario, e.g. `tenants=2,subscriptions=100,clusters=1000,seed=7`.
+        #[arg(long)]
+        generate: Option<rekey_sim::GenerateParams>,
     },
 }
 
@@ -37,16 +44,25 @@ async fn main() -> std::process::ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("REKEY_SIM_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    let Command::Serve {
-        port,
-        replication_delay,
-        page_size,
-    } = Cli::parse().command;
+    let Command::Serve { port, replication_delay, page_size, scenario, generate } = Cli::parse().command;
+    let scenario = match (scenario, generate) {
+        (Some(path), _) => match read_scenario(&path) {
+            Ok(file) => rekey_sim::ScenarioSource::File(Box::new(file)),
+            Err(e) => {
+                eprintln!("rekey-sim: {}: {e}", path.display());
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+        (None, Some(params)) => rekey_sim::ScenarioSource::Generate(params),
+        (None, None) => rekey_sim::ScenarioSource::Demo,
+    };
     let config = rekey_sim::SimConfig {
+        scenario,
         bind: SocketAddr::from(([127, 0, 0, 1], port)),
         behaviour: rekey_sim::Behaviour {
             replication_delay: chrono::Duration::seconds(replication_delay),
             arm_page_size: page_size.max(1),
+            ..Default::default()
         },
     };
     let sim = match rekey_sim::start_demo(config).await {
@@ -67,4 +83,14 @@ async fn main() -> std::process::ExitCode {
     println!("{ready}");
     let _ = tokio::signal::ctrl_c().await;
     std::process::ExitCode::SUCCESS
+}
+
+fn read_scenario(path: &Path) -> Result<rekey_sim::ScenarioFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let parsed = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        rekey_sim::ScenarioFile::from_json(&text)
+    } else {
+        rekey_sim::ScenarioFile::from_toml(&text)
+    };
+    parsed.map_err(|e| e.to_string())
 }
