@@ -12,9 +12,9 @@ use tokio::sync::watch;
 use url::Url;
 
 use crate::context::Sim;
-use crate::scenario::{self, DemoAdmin};
+use crate::scenario::{self, DemoAdmin, ScenarioError, ScenarioSource};
 use crate::signing::{Signer, SigningError};
-use crate::state::{Behaviour, SimState, World};
+use crate::state::{Behaviour, SimState};
 use crate::tls::{self, TlsError};
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +28,8 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
     #[error("could not write the CA certificate to {path}: {source}")]
     WriteCa { path: PathBuf, source: std::io::Error },
 }
@@ -38,6 +40,7 @@ pub struct SimConfig {
     /// Loopback address; port 0 picks a free one.
     pub bind: SocketAddr,
     pub behaviour: Behaviour,
+    pub scenario: ScenarioSource,
 }
 
 impl Default for SimConfig {
@@ -45,6 +48,7 @@ impl Default for SimConfig {
         SimConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             behaviour: Behaviour::default(),
+            scenario: ScenarioSource::Demo,
         }
     }
 }
@@ -85,13 +89,19 @@ impl Drop for RunningSim {
     }
 }
 
-/// Starts the simulator with the built-in demo tenant.
+/// Starts the simulator on `config.scenario` (the built-in demo tenant by default).
 pub async fn start_demo(config: SimConfig) -> Result<RunningSim, StartError> {
-    let (world, admin) = scenario::demo(chrono::Utc::now());
-    start(config, world, admin).await
+    start(config).await
 }
 
-pub async fn start(config: SimConfig, world: World, demo_admin: DemoAdmin) -> Result<RunningSim, StartError> {
+pub async fn start(config: SimConfig) -> Result<RunningSim, StartError> {
+    let now = chrono::Utc::now();
+    let (secret, admin_seed) = scenario::new_admin(now);
+    let scenario_file = config.scenario.file();
+    let mut world = scenario_file.build(now)?;
+    let subscriptions: Vec<uuid::Uuid> = scenario_file.unrestricted_subscriptions().collect();
+    let (tenant_id, client_id) = scenario::install_admin(&mut world, &admin_seed, &subscriptions);
+    let demo_admin = DemoAdmin { tenant_id, client_id, client_secret: secret };
     let tls = tls::generate()?;
     // RSA key generation is CPU work: keep it off the async workers.
     let signer = tokio::task::spawn_blocking(Signer::generate)
@@ -131,6 +141,7 @@ pub async fn start(config: SimConfig, world: World, demo_admin: DemoAdmin) -> Re
         signer,
         base_url: base_url.clone(),
         admin_token: secrecy::ExposeSecret::expose_secret(&admin_token).to_string(),
+        admin_seed,
     });
     let (shutdown, stop) = watch::channel(false);
     tokio::spawn(serve(
