@@ -22,6 +22,9 @@ pub struct Sim {
     pub admin_token: String,
     /// Puts the demo administrator back after a scenario reload, with the same secret.
     pub admin_seed: crate::scenario::AdminSeed,
+    pub faults: crate::faults::FaultSet,
+    pub throttle: crate::throttle::Throttle,
+    pub requests: crate::request_log::RequestLog,
 }
 
 impl Sim {

@@ -44,7 +44,13 @@ async fn main() -> std::process::ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("REKEY_SIM_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    let Command::Serve { port, replication_delay, page_size, scenario, generate } = Cli::parse().command;
+    let Command::Serve {
+        port,
+        replication_delay,
+        page_size,
+        scenario,
+        generate,
+    } = Cli::parse().command;
     let scenario = match (scenario, generate) {
         (Some(path), _) => match read_scenario(&path) {
             Ok(file) => rekey_sim::ScenarioSource::File(Box::new(file)),

@@ -1,16 +1,22 @@
-//! One entry point for every request: read the body within a limit, then hand the request to the
-//! identity platform or ARM by path, as the real hosts would.
+//! One entry point for every request: read the body within a limit, apply fault rules and
+//! throttling, hand the request to the control API, the identity platform, Graph, Resource Graph
+//! or ARM by path (as the real hosts would), and log it with secrets redacted.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
 
 use crate::context::Sim;
+use crate::faults::FaultAction;
 use crate::request::SimRequest;
+use crate::request_log::{redact_query, LoggedRequest};
 use crate::responses::arm_error;
+use crate::throttle::Admission;
 use crate::{arg, arm, control, graph, identity};
 
 /// Bodies larger than this are refused with 413, as ARM refuses oversized requests.
@@ -20,7 +26,33 @@ pub fn router(sim: Arc<Sim>) -> axum::Router {
     axum::Router::new().fallback(handle).with_state(sim)
 }
 
+/// Which Azure host a path belongs to: it decides throttling and error shapes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Host {
+    Control,
+    Login,
+    Graph,
+    Arm,
+}
+
+fn host_of(req: &SimRequest) -> Host {
+    match req.segments.first().map(String::as_str) {
+        Some("_sim") => Host::Control,
+        Some("v1.0") | Some("$batch") => Host::Graph,
+        Some(s)
+            if s.eq_ignore_ascii_case("subscriptions")
+                || s.eq_ignore_ascii_case("providers")
+                || s.eq_ignore_ascii_case("tenants")
+                || s.eq_ignore_ascii_case("metadata") =>
+        {
+            Host::Arm
+        }
+        _ => Host::Login,
+    }
+}
+
 async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response {
+    let started = Instant::now();
     let (parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
@@ -33,13 +65,52 @@ async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response
         }
     };
     let req = SimRequest::new(parts.method, &parts.uri, parts.headers, body);
+    let host = host_of(&req);
     tracing::debug!(method = %req.method, path = %req.path, "request");
+
+    let verdict = if host == Host::Control {
+        Default::default()
+    } else {
+        sim.faults.check(req.method.as_str(), &req.path)
+    };
+    if verdict.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(verdict.delay_ms)).await;
+    }
+    let response = match verdict.outcome {
+        Some(FaultAction::Respond {
+            status,
+            body,
+            headers,
+        }) => injected(status, body, &headers),
+        Some(FaultAction::Drop) => dropped_connection(),
+        _ => match throttled(&sim, host) {
+            Some(response) => response,
+            None => dispatch(&sim, &req),
+        },
+    };
+
+    if host != Host::Control {
+        sim.requests.push(LoggedRequest {
+            seq: 0,
+            time: chrono::Utc::now(),
+            method: req.method.to_string(),
+            path: req.path.clone(),
+            query: req.raw_query.as_deref().map(redact_query),
+            status: response.status().as_u16(),
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            faults: verdict.rule_ids,
+        });
+    }
+    response
+}
+
+fn dispatch(sim: &Sim, req: &SimRequest) -> Response {
     // Login paths sit at the root, as on login.microsoftonline.com; Graph under /v1.0; ARM last.
-    control::route(&sim, &req)
-        .or_else(|| identity::route(&sim, &req))
-        .or_else(|| graph::route(&sim, &req))
-        .or_else(|| arg::route(&sim, &req))
-        .or_else(|| arm::route(&sim, &req))
+    control::route(sim, req)
+        .or_else(|| identity::route(sim, req))
+        .or_else(|| graph::route(sim, req))
+        .or_else(|| arg::route(sim, req))
+        .or_else(|| arm::route(sim, req))
         .unwrap_or_else(|| {
             arm_error(
                 StatusCode::NOT_FOUND,
@@ -50,4 +121,67 @@ async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response
                 ),
             )
         })
+}
+
+/// A 429 in the host's own shape when the budget is spent; `None` when the request may go on.
+fn throttled(sim: &Sim, host: Host) -> Option<Response> {
+    if !matches!(host, Host::Arm | Host::Graph) {
+        return None;
+    }
+    let retry_after = match sim.throttle.admit() {
+        Admission::Allowed(_) => return None,
+        Admission::Throttled { retry_after_secs } => retry_after_secs,
+    };
+    let body = if host == Host::Graph {
+        json!({"error": {"code": "TooManyRequests", "message": "Too many requests.",
+            "innerError": {"code": "TooManyRequests", "date": chrono::Utc::now(), "message": "Please retry after", "request-id": uuid::Uuid::new_v4(), "status": "429"}}})
+    } else {
+        json!({"error": {"code": "SubscriptionRequestsThrottled",
+            "message": format!("Number of requests exceeded the limit. Please try again after '{retry_after}' seconds.")}})
+    };
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+        response.headers_mut().insert("retry-after", v);
+    }
+    Some(response)
+}
+
+fn injected(
+    status: u16,
+    body: Option<serde_json::Value>,
+    headers: &std::collections::BTreeMap<String, String>,
+) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let text = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut response = (status, [("content-type", "application/json")], text).into_response();
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            response.headers_mut().insert(n, v);
+        }
+    }
+    response
+}
+
+/// A response whose body fails at once: hyper then closes the connection mid-response, which the
+/// client sees as a network failure.
+fn dropped_connection() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "fault: drop",
+        ))
+    });
+    let mut response = Response::new(Body::from_stream(failing));
+    response
+        .headers_mut()
+        .insert("content-length", HeaderValue::from_static("1024"));
+    response
 }

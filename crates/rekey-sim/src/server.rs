@@ -101,7 +101,11 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, StartError> {
     let mut world = scenario_file.build(now)?;
     let subscriptions: Vec<uuid::Uuid> = scenario_file.unrestricted_subscriptions().collect();
     let (tenant_id, client_id) = scenario::install_admin(&mut world, &admin_seed, &subscriptions);
-    let demo_admin = DemoAdmin { tenant_id, client_id, client_secret: secret };
+    let demo_admin = DemoAdmin {
+        tenant_id,
+        client_id,
+        client_secret: secret,
+    };
     let tls = tls::generate()?;
     // RSA key generation is CPU work: keep it off the async workers.
     let signer = tokio::task::spawn_blocking(Signer::generate)
@@ -142,6 +146,9 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, StartError> {
         base_url: base_url.clone(),
         admin_token: secrecy::ExposeSecret::expose_secret(&admin_token).to_string(),
         admin_seed,
+        faults: Default::default(),
+        throttle: Default::default(),
+        requests: Default::default(),
     });
     let (shutdown, stop) = watch::channel(false);
     tokio::spawn(serve(

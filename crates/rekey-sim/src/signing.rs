@@ -83,6 +83,13 @@ impl Signer {
         Ok(jsonwebtoken::encode(&header, claims, &self.encoding)?)
     }
 
+    /// Signs any claim set (user access tokens and ID tokens carry claims [`Claims`] lacks).
+    pub fn sign_any<C: Serialize>(&self, claims: &C) -> Result<String, SigningError> {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &self.encoding)?)
+    }
+
     /// Checks signature, expiry and audience (any of `audiences`, trailing slash ignored).
     pub fn verify(&self, token: &str, audiences: &[&str]) -> Result<Claims, TokenRejection> {
         let mut validation = Validation::new(Algorithm::RS256);

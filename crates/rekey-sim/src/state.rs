@@ -195,6 +195,18 @@ pub struct World {
     pub clusters: Vec<ManagedCluster>,
     pub users: Vec<User>,
     pub graph_grants: Vec<GraphGrant>,
+    /// Interactive sign-in in progress (authorization codes, refresh tokens, device codes); see `identity::flows`.
+    pub identity_flows: crate::identity::flows::Flows,
+    // ARM writes: credential resets and role assignments (see `arm::reset`, `arm::operations`).
+    /// Long-running operations, oldest first; they advance lazily with simulated time.
+    pub operations: Vec<Operation>,
+    /// This many next operations end `Failed` and leave their cluster `Failed` (a simple fault switch).
+    pub fail_next_operations: u32,
+    /// The server-app credential (key ID) each legacy-AAD cluster holds, by cluster ARM ID, once a
+    /// resetAADProfile has set it.
+    pub legacy_aad_server_keys: std::collections::HashMap<String, Uuid>,
+    /// Who made each role assignment created through ARM, and when, by assignment ID.
+    pub role_assignment_audit: std::collections::HashMap<Uuid, RoleAssignmentAudit>,
 }
 
 impl World {
@@ -232,6 +244,12 @@ pub struct Behaviour {
     pub replication_delay: Duration,
     /// Items per page in ARM list responses before a `nextLink` is given.
     pub arm_page_size: usize,
+    /// The polling `interval` the device-code endpoint tells clients to use (Entra's is 5 s).
+    pub device_code_interval_secs: u64,
+    /// How long an ARM long-running operation (a credential reset) runs, in simulated time.
+    pub operation_duration: Duration,
+    /// The `Retry-After` ARM sends while an operation runs.
+    pub operation_retry_after: Duration,
 }
 
 impl Default for Behaviour {
@@ -239,6 +257,9 @@ impl Default for Behaviour {
         Behaviour {
             replication_delay: Duration::zero(),
             arm_page_size: 100,
+            device_code_interval_secs: 5,
+            operation_duration: Duration::seconds(3),
+            operation_retry_after: Duration::seconds(1),
         }
     }
 }
@@ -282,4 +303,63 @@ pub fn stable_id(namespace: &str, name: &str) -> Uuid {
         &Uuid::NAMESPACE_URL,
         format!("rekey-sim:{namespace}:{name}").as_bytes(),
     )
+}
+
+/// Where an ARM long-running operation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperationStatus {
+    InProgress,
+    Succeeded,
+    Failed,
+}
+
+impl OperationStatus {
+    /// The `status` ARM reports when the operation is polled.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperationStatus::InProgress => "InProgress",
+            OperationStatus::Succeeded => "Succeeded",
+            OperationStatus::Failed => "Failed",
+        }
+    }
+}
+
+/// What a credential reset gives its cluster once the operation succeeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialChange {
+    /// `resetServicePrincipalProfile`: the cluster then holds credential `key_id` of app `client_id`.
+    ServicePrincipal { client_id: Uuid, key_id: Uuid },
+    /// `resetAADProfile`: the legacy AAD profile's apps, and the server-app credential it then holds.
+    LegacyAad {
+        server_app_id: Uuid,
+        client_app_id: Uuid,
+        tenant_id: Uuid,
+        server_key_id: Uuid,
+    },
+}
+
+/// An ARM long-running operation on a cluster. Nothing runs in the background: its status follows
+/// simulated time whenever it or its cluster is read (`arm::settle_operations`).
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub id: Uuid,
+    pub subscription_id: Uuid,
+    /// The cluster's region, part of the operation URLs.
+    pub location: String,
+    /// ARM ID of the cluster it changes.
+    pub resource_id: String,
+    pub change: CredentialChange,
+    pub started: DateTime<Utc>,
+    /// When it reaches its terminal status.
+    pub ends: DateTime<Utc>,
+    /// Decided at the start: it ends `Failed` and leaves the cluster `Failed`.
+    pub fails: bool,
+    pub status: OperationStatus,
+}
+
+/// Who created a role assignment through ARM, and when (assignments from the scenario have none).
+#[derive(Debug, Clone)]
+pub struct RoleAssignmentAudit {
+    pub created_on: DateTime<Utc>,
+    pub created_by: Uuid,
 }

@@ -196,7 +196,10 @@ impl ScenarioFile {
                 .iter()
                 .any(|t| t.key == key)
                 .then(|| stable_id("tenant", key))
-                .ok_or_else(|| ScenarioError::Unknown { kind: "tenant", name: key.into() })
+                .ok_or_else(|| ScenarioError::Unknown {
+                    kind: "tenant",
+                    name: key.into(),
+                })
         };
         for s in &self.subscriptions {
             world.subscriptions.push(Subscription {
@@ -220,11 +223,20 @@ impl ScenarioFile {
 
     /// Subscriptions the demo administrator is given Owner on.
     pub fn unrestricted_subscriptions(&self) -> impl Iterator<Item = Uuid> + '_ {
-        self.subscriptions.iter().filter(|s| !s.restricted).map(|s| stable_id("subscription", &s.name))
+        self.subscriptions
+            .iter()
+            .filter(|s| !s.restricted)
+            .map(|s| stable_id("subscription", &s.name))
     }
 }
 
-fn new_credential(key: &str, display: &str, expires_in_days: i64, lifetime_days: i64, now: DateTime<Utc>) -> PasswordCredential {
+fn new_credential(
+    key: &str,
+    display: &str,
+    expires_in_days: i64,
+    lifetime_days: i64,
+    now: DateTime<Utc>,
+) -> PasswordCredential {
     // Nobody knows these secrets: the clusters "hold" them; only a rotation gives out a usable one.
     let secret = secrets::generate();
     let end = now + Duration::days(expires_in_days);
@@ -250,8 +262,18 @@ fn add_app(world: &mut World, spec: &AppSpec, tenant_id: Uuid, now: DateTime<Utc
             CredentialOwner::ServicePrincipal => (&mut sp_secrets, "sp"),
         };
         // The first secret of each owner keeps the short key, so its ID reads "{name}/app".
-        let key = if list.is_empty() { format!("{name}/{short}") } else { format!("{name}/{short}/{}", list.len()) };
-        list.push(new_credential(&key, &s.display_name, s.expires_in_days, s.lifetime_days, now));
+        let key = if list.is_empty() {
+            format!("{name}/{short}")
+        } else {
+            format!("{name}/{short}/{}", list.len())
+        };
+        list.push(new_credential(
+            &key,
+            &s.display_name,
+            s.expires_in_days,
+            s.lifetime_days,
+            now,
+        ));
     }
     let certificates = spec
         .certificates
@@ -305,14 +327,22 @@ fn cluster(world: &World, c: &ClusterSpec) -> Result<ManagedCluster, ScenarioErr
         .subscriptions
         .iter()
         .find(|s| s.display_name == c.subscription)
-        .ok_or_else(|| ScenarioError::Unknown { kind: "subscription", name: c.subscription.clone() })?;
+        .ok_or_else(|| ScenarioError::Unknown {
+            kind: "subscription",
+            name: c.subscription.clone(),
+        })?;
     let identity = if c.identity.eq_ignore_ascii_case("msi") {
-        ClusterIdentity::ManagedIdentity { principal_id: stable_id("msi", &c.name) }
+        ClusterIdentity::ManagedIdentity {
+            principal_id: stable_id("msi", &c.name),
+        }
     } else {
         let app_id = stable_id("app", &c.identity);
         let app = world
             .application_by_app_id(app_id)
-            .ok_or_else(|| ScenarioError::Unknown { kind: "app", name: c.identity.clone() })?;
+            .ok_or_else(|| ScenarioError::Unknown {
+                kind: "app",
+                name: c.identity.clone(),
+            })?;
         if world.service_principal_by_app_id(app_id).is_none() {
             return Err(ScenarioError::Invalid(format!(
                 "cluster {} uses app {} which has no service principal",
@@ -326,7 +356,9 @@ fn cluster(world: &World, c: &ClusterSpec) -> Result<ManagedCluster, ScenarioErr
     };
     let aad = match c.aad.as_deref().unwrap_or("none") {
         "none" => None,
-        "managed" => Some(AadProfile::Managed { tenant_id: sub.tenant_id }),
+        "managed" => Some(AadProfile::Managed {
+            tenant_id: sub.tenant_id,
+        }),
         "legacy" => {
             let app = |field: &Option<String>, what: &'static str| -> Result<Uuid, ScenarioError> {
                 let name = field
@@ -337,7 +369,10 @@ fn cluster(world: &World, c: &ClusterSpec) -> Result<ManagedCluster, ScenarioErr
                     .iter()
                     .find(|a| a.display_name == name)
                     .map(|a| a.app_id)
-                    .ok_or_else(|| ScenarioError::Unknown { kind: "app", name: name.into() })
+                    .ok_or_else(|| ScenarioError::Unknown {
+                        kind: "app",
+                        name: name.into(),
+                    })
             };
             Some(AadProfile::Legacy {
                 server_app_id: app(&c.aad_server_app, "aad_server_app")?,
@@ -345,7 +380,12 @@ fn cluster(world: &World, c: &ClusterSpec) -> Result<ManagedCluster, ScenarioErr
                 tenant_id: sub.tenant_id,
             })
         }
-        other => return Err(ScenarioError::Invalid(format!("cluster {}: aad must be none, managed or legacy, not {other}", c.name))),
+        other => {
+            return Err(ScenarioError::Invalid(format!(
+                "cluster {}: aad must be none, managed or legacy, not {other}",
+                c.name
+            )))
+        }
     };
     Ok(ManagedCluster {
         subscription_id: sub.id,
@@ -367,7 +407,10 @@ pub(crate) fn parse_role(name: &str) -> Result<Role, ScenarioError> {
         "reader" => Ok(Role::Reader),
         "contributor" => Ok(Role::Contributor),
         "owner" => Ok(Role::Owner),
-        _ => Err(ScenarioError::Unknown { kind: "role", name: name.into() }),
+        _ => Err(ScenarioError::Unknown {
+            kind: "role",
+            name: name.into(),
+        }),
     }
 }
 
@@ -385,7 +428,10 @@ fn add_user(world: &mut World, u: &UserSpec, tenant_id: Uuid) -> Result<(), Scen
             .subscriptions
             .iter()
             .find(|s| s.display_name == r.subscription)
-            .ok_or_else(|| ScenarioError::Unknown { kind: "subscription", name: r.subscription.clone() })?
+            .ok_or_else(|| ScenarioError::Unknown {
+                kind: "subscription",
+                name: r.subscription.clone(),
+            })?
             .id;
         world.role_assignments.push(RoleAssignment {
             id: stable_id("role-assignment", &format!("{object_id}/{sub}")),
@@ -395,7 +441,10 @@ fn add_user(world: &mut World, u: &UserSpec, tenant_id: Uuid) -> Result<(), Scen
         });
     }
     for permission in &u.graph {
-        world.graph_grants.push(GraphGrant { principal_id: object_id, permission: permission.clone() });
+        world.graph_grants.push(GraphGrant {
+            principal_id: object_id,
+            permission: permission.clone(),
+        });
     }
     Ok(())
 }

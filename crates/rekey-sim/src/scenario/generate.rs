@@ -7,8 +7,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::file::{
-    AppSpec, CertificateSpec, ClusterSpec, CredentialOwner, RoleSpec, ScenarioFile, SecretSpec, SubscriptionSpec,
-    TenantSpec, UserSpec,
+    AppSpec, CertificateSpec, ClusterSpec, CredentialOwner, RoleSpec, ScenarioFile, SecretSpec,
+    SubscriptionSpec, TenantSpec, UserSpec,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,12 @@ pub struct GenerateParams {
 
 impl Default for GenerateParams {
     fn default() -> Self {
-        GenerateParams { tenants: 1, subscriptions: 10, clusters: 100, seed: 1 }
+        GenerateParams {
+            tenants: 1,
+            subscriptions: 10,
+            clusters: 100,
+            seed: 1,
+        }
     }
 }
 
@@ -41,11 +46,19 @@ impl std::str::FromStr for GenerateParams {
     type Err = ParamsError;
 
     fn from_str(input: &str) -> Result<Self, ParamsError> {
-        let err = |reason: String| ParamsError { input: input.to_string(), reason };
+        let err = |reason: String| ParamsError {
+            input: input.to_string(),
+            reason,
+        };
         let mut p = GenerateParams::default();
         for pair in input.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let (key, value) = pair.split_once('=').ok_or_else(|| err(format!("'{pair}' is not key=value")))?;
-            let n: u64 = value.trim().parse().map_err(|_| err(format!("'{value}' is not a whole number")))?;
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| err(format!("'{pair}' is not key=value")))?;
+            let n: u64 = value
+                .trim()
+                .parse()
+                .map_err(|_| err(format!("'{value}' is not a whole number")))?;
             let n_usize = usize::try_from(n).map_err(|_| err(format!("{n} is too large")))?;
             match key.trim() {
                 "tenants" => p.tenants = n_usize,
@@ -59,7 +72,9 @@ impl std::str::FromStr for GenerateParams {
             return Err(err(format!("tenants must be 1..={MAX_TENANTS}")));
         }
         if p.subscriptions < p.tenants || p.subscriptions > MAX_SUBSCRIPTIONS {
-            return Err(err(format!("subscriptions must be at least tenants and at most {MAX_SUBSCRIPTIONS}")));
+            return Err(err(format!(
+                "subscriptions must be at least tenants and at most {MAX_SUBSCRIPTIONS}"
+            )));
         }
         if p.clusters > MAX_CLUSTERS {
             return Err(err(format!("clusters must be at most {MAX_CLUSTERS}")));
@@ -68,9 +83,19 @@ impl std::str::FromStr for GenerateParams {
     }
 }
 
-const TEAMS: &[&str] = &["payments", "search", "identity", "data", "web", "mobile", "ml", "ops", "billing", "edge"];
+const TEAMS: &[&str] = &[
+    "payments", "search", "identity", "data", "web", "mobile", "ml", "ops", "billing", "edge",
+];
 const ENVS: &[&str] = &["prod", "stg", "dev", "test"];
-const LOCATIONS: &[&str] = &["westeurope", "northeurope", "eastus", "eastus2", "westus3", "uksouth", "swedencentral"];
+const LOCATIONS: &[&str] = &[
+    "westeurope",
+    "northeurope",
+    "eastus",
+    "eastus2",
+    "westus3",
+    "uksouth",
+    "swedencentral",
+];
 const VERSIONS: &[&str] = &["1.29.9", "1.30.5", "1.31.2", "1.32.0"];
 
 /// Days until expiry, spread over Rekey's buckets: expired, ≤7, ≤30, ≤90 and later.
@@ -100,7 +125,12 @@ pub fn generate(p: &GenerateParams) -> ScenarioFile {
                 tenant: format!("tenant-{t}"),
                 service_principal: false,
                 secrets: if role == "server" {
-                    vec![SecretSpec { on: CredentialOwner::Application, expires_in_days: expiry_days(&mut rng), lifetime_days: 730, display_name: "aad".into() }]
+                    vec![SecretSpec {
+                        on: CredentialOwner::Application,
+                        expires_in_days: expiry_days(&mut rng),
+                        lifetime_days: 730,
+                        display_name: "aad".into(),
+                    }]
                 } else {
                     Vec::new()
                 },
@@ -122,7 +152,9 @@ pub fn generate(p: &GenerateParams) -> ScenarioFile {
     let mut pools: Vec<Vec<String>> = vec![Vec::new(); p.tenants];
     for c in 0..p.clusters {
         let sub_index = rng.gen_range(0..p.subscriptions.max(1));
-        let Some(sub) = f.subscriptions.get(sub_index).cloned() else { break };
+        let Some(sub) = f.subscriptions.get(sub_index).cloned() else {
+            break;
+        };
         let tenant_index = sub_index % p.tenants;
         let team = TEAMS[sub_index % TEAMS.len()];
         let name = format!("aks-{team}-{c:06}");
@@ -140,7 +172,14 @@ pub fn generate(p: &GenerateParams) -> ScenarioFile {
                 pool.push(sp.clone());
                 sp
             };
-            (sp, if kind >= 90 { Some("legacy".to_string()) } else { None })
+            (
+                sp,
+                if kind >= 90 {
+                    Some("legacy".to_string())
+                } else {
+                    None
+                },
+            )
         };
         let legacy = aad.as_deref() == Some("legacy");
         f.clusters.push(ClusterSpec {
@@ -152,8 +191,16 @@ pub fn generate(p: &GenerateParams) -> ScenarioFile {
             aad,
             aad_server_app: legacy.then(|| format!("aks-aad-server-{tenant_index}")),
             aad_client_app: legacy.then(|| format!("aks-aad-client-{tenant_index}")),
-            provisioning_state: if rng.gen_ratio(1, 50) { "Failed".into() } else { "Succeeded".into() },
-            power_state: if rng.gen_ratio(1, 25) { "Stopped".into() } else { "Running".into() },
+            provisioning_state: if rng.gen_ratio(1, 50) {
+                "Failed".into()
+            } else {
+                "Succeeded".into()
+            },
+            power_state: if rng.gen_ratio(1, 25) {
+                "Stopped".into()
+            } else {
+                "Running".into()
+            },
             kubernetes_version: VERSIONS.choose(&mut rng).unwrap_or(&"1.31.2").to_string(),
             node_count: rng.gen_range(1..=30),
         });
@@ -164,7 +211,10 @@ pub fn generate(p: &GenerateParams) -> ScenarioFile {
             .subscriptions
             .iter()
             .filter(|s| s.tenant == tenant && !s.restricted)
-            .map(|s| RoleSpec { subscription: s.name.clone(), role: "Owner".into() })
+            .map(|s| RoleSpec {
+                subscription: s.name.clone(),
+                role: "Owner".into(),
+            })
             .collect();
         f.users.push(UserSpec {
             upn: format!("admin@fabrikam{}.onmicrosoft.com", t + 1),
@@ -195,11 +245,21 @@ fn sp_app(name: &str, tenant: &str, rng: &mut ChaCha8Rng) -> AppSpec {
         });
     }
     let certificates = if rng.gen_ratio(1, 20) {
-        vec![CertificateSpec { expires_in_days: expiry_days(rng), lifetime_days: 365, display_name: format!("CN={name}") }]
+        vec![CertificateSpec {
+            expires_in_days: expiry_days(rng),
+            lifetime_days: 365,
+            display_name: format!("CN={name}"),
+        }]
     } else {
         Vec::new()
     };
-    AppSpec { name: name.to_string(), tenant: tenant.to_string(), service_principal: true, secrets, certificates }
+    AppSpec {
+        name: name.to_string(),
+        tenant: tenant.to_string(),
+        service_principal: true,
+        secrets,
+        certificates,
+    }
 }
 
 #[cfg(test)]
@@ -208,8 +268,18 @@ mod tests {
 
     #[test]
     fn parses_the_documented_spelling_and_rejects_typos() {
-        let p: GenerateParams = "tenants=2,subscriptions=100,clusters=1000,seed=7".parse().expect("valid");
-        assert_eq!(p, GenerateParams { tenants: 2, subscriptions: 100, clusters: 1000, seed: 7 });
+        let p: GenerateParams = "tenants=2,subscriptions=100,clusters=1000,seed=7"
+            .parse()
+            .expect("valid");
+        assert_eq!(
+            p,
+            GenerateParams {
+                tenants: 2,
+                subscriptions: 100,
+                clusters: 1000,
+                seed: 7
+            }
+        );
         assert!("tenant=2".parse::<GenerateParams>().is_err());
         assert!("clusters=-1".parse::<GenerateParams>().is_err());
         assert!("tenants=0".parse::<GenerateParams>().is_err());
@@ -218,7 +288,9 @@ mod tests {
 
     #[test]
     fn a_generated_estate_is_deterministic_and_mixed() {
-        let p: GenerateParams = "tenants=2,subscriptions=100,clusters=1000,seed=7".parse().expect("valid");
+        let p: GenerateParams = "tenants=2,subscriptions=100,clusters=1000,seed=7"
+            .parse()
+            .expect("valid");
         let a = generate(&p);
         let b = generate(&p);
         assert_eq!(serde_json::to_string(&a).ok(), serde_json::to_string(&b).ok());
@@ -226,13 +298,22 @@ mod tests {
         assert_eq!(world.clusters.len(), 1000);
         assert_eq!(world.tenants.len(), 2);
         let msi = a.clusters.iter().filter(|c| c.identity == "msi").count();
-        let legacy = a.clusters.iter().filter(|c| c.aad.as_deref() == Some("legacy")).count();
+        let legacy = a
+            .clusters
+            .iter()
+            .filter(|c| c.aad.as_deref() == Some("legacy"))
+            .count();
         assert!((250..450).contains(&msi), "msi {msi}");
         assert!((50..150).contains(&legacy), "legacy {legacy}");
         let sp_apps = a.apps.iter().filter(|app| app.service_principal).count();
         assert!(sp_apps < 1000 - msi, "some service principals are shared");
         assert!(a.subscriptions.iter().any(|s| s.restricted));
-        let expired = a.apps.iter().flat_map(|app| &app.secrets).filter(|s| s.expires_in_days < 0).count();
+        let expired = a
+            .apps
+            .iter()
+            .flat_map(|app| &app.secrets)
+            .filter(|s| s.expires_in_days < 0)
+            .count();
         assert!(expired > 0);
     }
 }

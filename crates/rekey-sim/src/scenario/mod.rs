@@ -13,8 +13,8 @@ pub use generate::{generate, GenerateParams, ParamsError};
 
 use crate::secrets;
 use crate::state::{
-    secret_digest, stable_id, Application, GraphGrant, PasswordCredential, Role, RoleAssignment, ServicePrincipal,
-    World,
+    secret_digest, stable_id, Application, GraphGrant, PasswordCredential, Role, RoleAssignment,
+    ServicePrincipal, World,
 };
 
 const DEMO_TOML: &str = include_str!("demo.toml");
@@ -72,7 +72,11 @@ pub fn new_admin(now: DateTime<Utc>) -> (SecretString, AdminSeed) {
 /// Puts the demo administrator into `world` in the first tenant: Owner on `subscriptions`, and
 /// allowed to write applications in Graph. Returns its tenant and client ID.
 pub fn install_admin(world: &mut World, seed: &AdminSeed, subscriptions: &[Uuid]) -> (Uuid, Uuid) {
-    let tenant_id = world.tenants.first().map(|t| t.id).unwrap_or_else(|| stable_id("tenant", "default"));
+    let tenant_id = world
+        .tenants
+        .first()
+        .map(|t| t.id)
+        .unwrap_or_else(|| stable_id("tenant", "default"));
     let app_id = stable_id("app", ADMIN_NAME);
     let object_id = stable_id("sp", ADMIN_NAME);
     let created = seed.credential.created;
@@ -102,7 +106,10 @@ pub fn install_admin(world: &mut World, seed: &AdminSeed, subscriptions: &[Uuid]
             role: Role::Owner,
         });
     }
-    world.graph_grants.push(GraphGrant { principal_id: object_id, permission: "Application.ReadWrite.All".into() });
+    world.graph_grants.push(GraphGrant {
+        principal_id: object_id,
+        permission: "Application.ReadWrite.All".into(),
+    });
     (tenant_id, app_id)
 }
 
@@ -147,7 +154,14 @@ pub fn demo(now: DateTime<Utc>) -> (World, DemoAdmin) {
     let mut world = scenario.build(now).unwrap_or_default();
     let subscriptions: Vec<Uuid> = scenario.unrestricted_subscriptions().collect();
     let (tenant_id, client_id) = install_admin(&mut world, &seed, &subscriptions);
-    (world, DemoAdmin { tenant_id, client_id, client_secret: secret })
+    (
+        world,
+        DemoAdmin {
+            tenant_id,
+            client_id,
+            client_secret: secret,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -161,7 +175,11 @@ mod tests {
         assert_eq!(world.clusters.len(), 12);
         assert_eq!(world.subscriptions.len(), 3);
         for (upn, name, password) in DEMO_USERS {
-            let user = scenario.users.iter().find(|u| u.upn == *upn).expect("documented user exists");
+            let user = scenario
+                .users
+                .iter()
+                .find(|u| u.upn == *upn)
+                .expect("documented user exists");
             assert_eq!((&user.name as &str, &user.password as &str), (*name, *password));
         }
     }
@@ -171,8 +189,20 @@ mod tests {
         let now = Utc::now();
         let (secret, seed) = new_admin(now);
         let world = load(&demo_file(), &seed, now).expect("demo loads");
-        let app = world.application_by_app_id(stable_id("app", ADMIN_NAME)).expect("admin app");
-        assert_eq!(app.password_credentials[0].secret_sha256, secret_digest(secret.expose_secret()));
-        assert_eq!(world.role_assignments.iter().filter(|r| r.principal_id == stable_id("sp", ADMIN_NAME)).count(), 3);
+        let app = world
+            .application_by_app_id(stable_id("app", ADMIN_NAME))
+            .expect("admin app");
+        assert_eq!(
+            app.password_credentials[0].secret_sha256,
+            secret_digest(secret.expose_secret())
+        );
+        assert_eq!(
+            world
+                .role_assignments
+                .iter()
+                .filter(|r| r.principal_id == stable_id("sp", ADMIN_NAME))
+                .count(),
+            3
+        );
     }
 }

@@ -1,0 +1,407 @@
+//! `Microsoft.Authorization/roleAssignments` at subscription scope: list (with ARM's
+//! `principalId eq` / `assignedTo()` / `atScope()` filters), get, and create (PUT).
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use super::subscriptions::{authorize, Need};
+use super::{paged, timestamp, Caller, AUTHORIZATION};
+use crate::context::Sim;
+use crate::request::SimRequest;
+use crate::responses::{arm_error, arm_json};
+use crate::state::{Role, RoleAssignment, RoleAssignmentAudit, World};
+
+const ROLES: [Role; 3] = [Role::Reader, Role::Contributor, Role::Owner];
+
+/// Public Azure's built-in role definition GUIDs.
+fn definition_guid(role: Role) -> &'static str {
+    match role {
+        Role::Reader => "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+        Role::Contributor => "b24988ac-6180-42a0-ab88-20f7382dd24c",
+        Role::Owner => "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    }
+}
+
+/// `createdOn` of assignments that came with the scenario: they predate the simulation.
+const SCENARIO_ASSIGNED_ON: &str = "2024-01-01T00:00:00.000000Z";
+
+/// ARM's principal types; the simulator's directory has users and service principals only.
+const PRINCIPAL_TYPES: &[&str] = &["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"];
+
+pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str) -> Response {
+    let world = sim.state.world();
+    let scope = format!("/subscriptions/{sub}");
+    let sub = match authorize(&world, caller, sub, read_need(&scope)) {
+        Ok(s) => s.id,
+        Err(response) => return response,
+    };
+    let principal = match req.query.get("$filter").map(|f| principal_filter(f)).transpose() {
+        Ok(p) => p.flatten(),
+        Err(response) => return response,
+    };
+    let items = world
+        .role_assignments
+        .iter()
+        .filter(|ra| {
+            ra.subscription_id == sub
+                && principal.is_none_or(|p| ra.principal_id.to_string().eq_ignore_ascii_case(p))
+        })
+        .map(|ra| assignment_json(&world, ra))
+        .collect();
+    drop(world);
+    paged(sim, req, items)
+}
+
+pub(super) fn get(sim: &Sim, caller: &Caller, sub: &str, name: &str) -> Response {
+    let world = sim.state.world();
+    let scope = format!("/subscriptions/{sub}");
+    let sub = match authorize(&world, caller, sub, read_need(&scope)) {
+        Ok(s) => s.id,
+        Err(response) => return response,
+    };
+    let found = Uuid::parse_str(name).ok().and_then(|id| {
+        world
+            .role_assignments
+            .iter()
+            .find(|ra| ra.id == id && ra.subscription_id == sub)
+    });
+    match found {
+        Some(ra) => arm_json(StatusCode::OK, &assignment_json(&world, ra), false),
+        None => arm_error(
+            StatusCode::NOT_FOUND,
+            "RoleAssignmentNotFound",
+            &format!("The role assignment '{name}' is not found."),
+        ),
+    }
+}
+
+pub(super) fn create(sim: &Sim, req: &SimRequest, caller: &Caller, sub_text: &str, name: &str) -> Response {
+    let now = sim.state.now();
+    let mut world = sim.state.world();
+    let scope = format!("/subscriptions/{sub_text}/providers/{AUTHORIZATION}/roleAssignments/{name}");
+    let need = Need {
+        role: Role::Owner,
+        action: "Microsoft.Authorization/roleAssignments/write",
+        scope: &scope,
+    };
+    let (sub, tenant) = match authorize(&world, caller, sub_text, need) {
+        Ok(s) => (s.id, s.tenant_id),
+        Err(response) => return response,
+    };
+    let Ok(id) = Uuid::parse_str(name) else {
+        return arm_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRoleAssignmentId",
+            &format!("The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID."),
+        );
+    };
+    let request = match AssignmentRequest::parse(&req.body, sub) {
+        Ok(r) => r,
+        Err(response) => return response,
+    };
+    let delay = sim.state.behaviour.replication_delay;
+    // Told the principal type, ARM does not wait for the directory: Azure's own advice for a new
+    // principal that has not replicated yet.
+    let known = match presence(&world, request.principal_id, tenant, now - delay) {
+        Presence::Present => true,
+        Presence::Replicating => request.principal_type.is_some(),
+        Presence::Absent => false,
+    };
+    if !known {
+        return arm_error(
+            StatusCode::BAD_REQUEST,
+            "PrincipalNotFound",
+            &format!("Principal {} does not exist in the directory {tenant}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype", request.principal_id.simple()),
+        );
+    }
+    let assignment = RoleAssignment {
+        id,
+        principal_id: request.principal_id,
+        subscription_id: sub,
+        role: request.role,
+    };
+    if let Some(existing) = world.role_assignments.iter().find(|ra| ra.id == id) {
+        let same = existing.principal_id == assignment.principal_id
+            && existing.subscription_id == sub
+            && existing.role == assignment.role;
+        return if same {
+            exists()
+        } else {
+            arm_error(
+                StatusCode::CONFLICT,
+                "RoleAssignmentUpdateNotPermitted",
+                "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+            )
+        };
+    }
+    if world.role_assignments.iter().any(|ra| {
+        ra.principal_id == assignment.principal_id && ra.subscription_id == sub && ra.role == assignment.role
+    }) {
+        return exists();
+    }
+    world.role_assignment_audit.insert(
+        id,
+        RoleAssignmentAudit {
+            created_on: now,
+            created_by: caller.object_id,
+        },
+    );
+    let body = assignment_json(&world, &assignment);
+    world.role_assignments.push(assignment);
+    drop(world);
+    arm_json(StatusCode::CREATED, &body, true)
+}
+
+fn read_need(scope: &str) -> Need<'_> {
+    Need {
+        role: Role::Reader,
+        action: "Microsoft.Authorization/roleAssignments/read",
+        scope,
+    }
+}
+
+fn exists() -> Response {
+    arm_error(
+        StatusCode::CONFLICT,
+        "RoleAssignmentExists",
+        "The role assignment already exists.",
+    )
+}
+
+/// Whether a tenant's directory shows a principal to ARM.
+enum Presence {
+    Present,
+    /// A service principal created after `replicated_before`.
+    Replicating,
+    Absent,
+}
+
+fn presence(world: &World, principal: Uuid, tenant: Uuid, replicated_before: DateTime<Utc>) -> Presence {
+    if world
+        .users
+        .iter()
+        .any(|u| u.object_id == principal && u.tenant_id == tenant)
+    {
+        return Presence::Present;
+    }
+    match world
+        .service_principals
+        .iter()
+        .find(|sp| sp.object_id == principal && sp.tenant_id == tenant)
+    {
+        Some(sp) if sp.created <= replicated_before => Presence::Present,
+        Some(_) => Presence::Replicating,
+        None => Presence::Absent,
+    }
+}
+
+fn principal_type(world: &World, principal: Uuid) -> &'static str {
+    if world.users.iter().any(|u| u.object_id == principal) {
+        "User"
+    } else if world
+        .service_principals
+        .iter()
+        .any(|sp| sp.object_id == principal)
+    {
+        "ServicePrincipal"
+    } else {
+        "Unknown"
+    }
+}
+
+fn assignment_json(world: &World, ra: &RoleAssignment) -> Value {
+    let audit = world.role_assignment_audit.get(&ra.id);
+    let created_on = audit.map_or_else(|| SCENARIO_ASSIGNED_ON.to_string(), |a| timestamp(a.created_on));
+    let created_by = audit.map(|a| a.created_by);
+    let sub = ra.subscription_id;
+    json!({
+        "id": format!("/subscriptions/{sub}/providers/{AUTHORIZATION}/roleAssignments/{}", ra.id),
+        "name": ra.id,
+        "type": "Microsoft.Authorization/roleAssignments",
+        "properties": {
+            "roleDefinitionId": format!("/subscriptions/{sub}/providers/{AUTHORIZATION}/roleDefinitions/{}", definition_guid(ra.role)),
+            "principalId": ra.principal_id,
+            "principalType": principal_type(world, ra.principal_id),
+            "scope": format!("/subscriptions/{sub}"),
+            "condition": null,
+            "conditionVersion": null,
+            "createdOn": created_on,
+            "updatedOn": created_on,
+            "createdBy": created_by,
+            "updatedBy": created_by,
+            "delegatedManagedIdentityResourceId": null,
+            "description": null
+        }
+    })
+}
+
+/// A PUT body: `{"properties":{"roleDefinitionId","principalId","principalType"?}}`.
+struct AssignmentRequest {
+    role: Role,
+    principal_id: Uuid,
+    principal_type: Option<String>,
+}
+
+impl AssignmentRequest {
+    fn parse(body: &[u8], sub: Uuid) -> Result<Self, Response> {
+        let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else {
+            return Err(content_error("The request body must be a JSON object."));
+        };
+        let Some(Value::Object(properties)) = field(&body, "properties") else {
+            return Err(content_error(
+                "Required property 'properties' not found in JSON. Path ''.",
+            ));
+        };
+        let string = |name: &str| match field(properties, name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(content_error(&format!(
+                "Unexpected value for property '{name}'. Path 'properties.{name}'."
+            ))),
+        };
+        let missing = |name: &str| {
+            content_error(&format!(
+                "Required property '{name}' not found in JSON. Path 'properties'."
+            ))
+        };
+        let definition = string("roleDefinitionId")?.ok_or_else(|| missing("roleDefinitionId"))?;
+        let principal = string("principalId")?.ok_or_else(|| missing("principalId"))?;
+        let principal_type = string("principalType")?;
+        if let Some(t) = principal_type {
+            if !PRINCIPAL_TYPES.iter().any(|known| known.eq_ignore_ascii_case(t)) {
+                return Err(content_error(&format!(
+                    "Error converting value \"{t}\" to type 'PrincipalType'. Path 'properties.principalType'."
+                )));
+            }
+        }
+        let Ok(principal_id) = Uuid::parse_str(principal) else {
+            return Err(arm_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidPrincipalId",
+                "A valid principal ID must be provided for role assignment.",
+            ));
+        };
+        Ok(AssignmentRequest {
+            role: role_of_definition(definition, sub)?,
+            principal_id,
+            principal_type: principal_type.map(str::to_string),
+        })
+    }
+}
+
+/// A property by name; ARM deserializes names case-insensitively.
+fn field<'b>(object: &'b Map<String, Value>, name: &str) -> Option<&'b Value> {
+    object
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+fn content_error(detail: &str) -> Response {
+    arm_error(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequestContent",
+        &format!("The request content was invalid and could not be deserialized: '{detail}'"),
+    )
+}
+
+/// The role a definition ID names: `/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}`
+/// or the tenant-level `/providers/Microsoft.Authorization/roleDefinitions/{guid}`.
+fn role_of_definition(id: &str, sub: Uuid) -> Result<Role, Response> {
+    let segments: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
+    let tail = match segments.as_slice() {
+        [first, s, tail @ ..]
+            if first.eq_ignore_ascii_case("subscriptions") && Uuid::parse_str(s).ok() == Some(sub) =>
+        {
+            tail
+        }
+        [first, ..] if first.eq_ignore_ascii_case("subscriptions") => &[][..],
+        all => all,
+    };
+    let guid = match tail {
+        [providers, authz, definitions, guid]
+            if providers.eq_ignore_ascii_case("providers")
+                && authz.eq_ignore_ascii_case(AUTHORIZATION)
+                && definitions.eq_ignore_ascii_case("roleDefinitions") =>
+        {
+            *guid
+        }
+        _ => {
+            return Err(arm_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidRoleDefinitionId",
+                &format!("The role definition ID '{id}' is not valid."),
+            ))
+        }
+    };
+    ROLES
+        .into_iter()
+        .find(|r| definition_guid(*r).eq_ignore_ascii_case(guid))
+        .ok_or_else(|| {
+            arm_error(
+                StatusCode::BAD_REQUEST,
+                "RoleDefinitionDoesNotExist",
+                &format!("The specified role definition with ID '{guid}' does not exist."),
+            )
+        })
+}
+
+/// The principal a `$filter` restricts the list to; `None` for `atScope()` alone.
+fn principal_filter(filter: &str) -> Result<Option<&str>, Response> {
+    let mut principal = None;
+    for clause in clauses(filter) {
+        let clause = clause.trim();
+        if clause.eq_ignore_ascii_case("atScope()") {
+            continue;
+        }
+        match principal_eq(clause).or_else(|| assigned_to(clause)) {
+            Some(p) => principal = Some(p),
+            None => {
+                return Err(arm_error(
+                    StatusCode::BAD_REQUEST,
+                    "UnsupportedQuery",
+                    &format!("The filter '{filter}' is not supported. Supported filters are either 'atScope()' or 'principalId eq '{{value}}' or assignedTo('{{value}}')'."),
+                ))
+            }
+        }
+    }
+    Ok(principal)
+}
+
+/// The clauses of a filter joined by `and` (any case).
+fn clauses(filter: &str) -> Vec<&str> {
+    // ASCII lowercasing keeps byte offsets, so positions found in `lower` cut `filter` too.
+    let lower = filter.to_ascii_lowercase();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (at, sep) in lower.match_indices(" and ") {
+        parts.push(filter.get(start..at).unwrap_or_default());
+        start = at + sep.len();
+    }
+    parts.push(filter.get(start..).unwrap_or_default());
+    parts
+}
+
+/// `principalId eq '{id}'`
+fn principal_eq(clause: &str) -> Option<&str> {
+    let rest = strip_prefix_ci(clause, "principalId")?.trim_start();
+    quoted(strip_prefix_ci(rest, "eq")?.trim())
+}
+
+/// `assignedTo('{id}')`
+fn assigned_to(clause: &str) -> Option<&str> {
+    quoted(strip_prefix_ci(clause, "assignedTo(")?.strip_suffix(')')?.trim())
+}
+
+fn quoted(text: &str) -> Option<&str> {
+    text.strip_prefix('\'')?.strip_suffix('\'')
+}
+
+fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    text.get(..prefix.len())
+        .filter(|head| head.eq_ignore_ascii_case(prefix))
+        .and_then(|_| text.get(prefix.len()..))
+}

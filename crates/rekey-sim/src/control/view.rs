@@ -1,0 +1,63 @@
+//! The world as the control API shows it: everything a test needs to check, and no secret or digest.
+
+use serde_json::{json, Value};
+
+use crate::state::{AadProfile, ClusterIdentity, KeyCredential, PasswordCredential, World};
+
+fn passwords(list: &[PasswordCredential]) -> Value {
+    list.iter()
+        .map(|c| {
+            json!({
+                "keyId": c.key_id, "hint": c.hint, "displayName": c.display_name,
+                "startDateTime": c.start, "endDateTime": c.end, "created": c.created,
+            })
+        })
+        .collect()
+}
+
+fn certificates(list: &[KeyCredential]) -> Value {
+    list.iter()
+        .map(|c| json!({"keyId": c.key_id, "displayName": c.display_name, "startDateTime": c.start, "endDateTime": c.end}))
+        .collect()
+}
+
+pub fn world(world: &World, now: chrono::DateTime<chrono::Utc>) -> Value {
+    let clusters: Vec<Value> = world
+        .clusters
+        .iter()
+        .map(|c| {
+            let (identity, client_id, current_key_id) = match &c.identity {
+                ClusterIdentity::ServicePrincipal { client_id, current_key_id } => {
+                    ("servicePrincipal", json!(client_id), json!(current_key_id))
+                }
+                ClusterIdentity::ManagedIdentity { .. } => ("managedIdentity", json!("msi"), Value::Null),
+            };
+            let aad = match &c.aad {
+                Some(AadProfile::Legacy { server_app_id, .. }) => json!({"kind": "legacy", "serverAppId": server_app_id}),
+                Some(AadProfile::Managed { .. }) => json!({"kind": "managed"}),
+                None => json!({"kind": "none"}),
+            };
+            json!({
+                "id": c.arm_id(), "name": c.name, "subscriptionId": c.subscription_id, "resourceGroup": c.resource_group,
+                "identity": identity, "clientId": client_id, "currentKeyId": current_key_id, "aad": aad,
+                "provisioningState": c.provisioning_state, "powerState": c.power_state,
+            })
+        })
+        .collect();
+    json!({
+        "now": now,
+        "tenants": world.tenants.iter().map(|t| json!({"id": t.id, "displayName": t.display_name, "domain": t.default_domain})).collect::<Vec<_>>(),
+        "subscriptions": world.subscriptions.iter().map(|s| json!({"id": s.id, "displayName": s.display_name, "tenantId": s.tenant_id})).collect::<Vec<_>>(),
+        "clusters": clusters,
+        "applications": world.applications.iter().map(|a| json!({
+            "id": a.object_id, "appId": a.app_id, "displayName": a.display_name, "tenantId": a.tenant_id,
+            "passwordCredentials": passwords(&a.password_credentials), "keyCredentials": certificates(&a.key_credentials),
+        })).collect::<Vec<_>>(),
+        "servicePrincipals": world.service_principals.iter().map(|s| json!({
+            "id": s.object_id, "appId": s.app_id, "displayName": s.display_name, "tenantId": s.tenant_id,
+            "passwordCredentials": passwords(&s.password_credentials), "keyCredentials": certificates(&s.key_credentials),
+        })).collect::<Vec<_>>(),
+        "users": world.users.iter().map(|u| json!({"id": u.object_id, "userPrincipalName": u.user_principal_name, "displayName": u.display_name})).collect::<Vec<_>>(),
+        "roleAssignments": world.role_assignments.iter().map(|r| json!({"id": r.id, "principalId": r.principal_id, "subscriptionId": r.subscription_id, "role": r.role.name()})).collect::<Vec<_>>(),
+    })
+}

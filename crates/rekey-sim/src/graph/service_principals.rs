@@ -1,0 +1,214 @@
+//! The `servicePrincipal` resource: its Graph representation and `POST /servicePrincipals`.
+
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::auth::Caller;
+use super::directory::{self, Kind};
+use super::errors::GraphError;
+use super::odata;
+use super::passwords;
+use super::reply::{Outcome, Reply};
+use crate::context::Sim;
+use crate::request::SimRequest;
+use crate::state::{ServicePrincipal, World};
+
+/// The properties of `microsoft.graph.servicePrincipal` in v1.0, as a GET returns them.
+pub const PROPERTIES: &[&str] = &[
+    "id",
+    "deletedDateTime",
+    "accountEnabled",
+    "alternativeNames",
+    "appDisplayName",
+    "appDescription",
+    "appId",
+    "applicationTemplateId",
+    "appOwnerOrganizationId",
+    "appRoleAssignmentRequired",
+    "createdDateTime",
+    "description",
+    "disabledByMicrosoftStatus",
+    "displayName",
+    "homepage",
+    "loginUrl",
+    "logoutUrl",
+    "notes",
+    "notificationEmailAddresses",
+    "preferredSingleSignOnMode",
+    "preferredTokenSigningKeyThumbprint",
+    "replyUrls",
+    "servicePrincipalNames",
+    "servicePrincipalType",
+    "signInAudience",
+    "tags",
+    "tokenEncryptionKeyId",
+    "samlSingleSignOnSettings",
+    "addIns",
+    "appRoles",
+    "info",
+    "keyCredentials",
+    "oauth2PermissionScopes",
+    "passwordCredentials",
+    "resourceSpecificApplicationPermissions",
+    "verifiedPublisher",
+];
+
+pub const READ_ONLY: &[&str] = &[
+    "id",
+    "deletedDateTime",
+    "appId",
+    "appDisplayName",
+    "appDescription",
+    "appOwnerOrganizationId",
+    "createdDateTime",
+    "disabledByMicrosoftStatus",
+    "servicePrincipalType",
+    "signInAudience",
+];
+
+pub fn to_json(world: &World, sp: &ServicePrincipal) -> Value {
+    let app = world.application_by_app_id(sp.app_id);
+    let mut body = json!({
+        "id": sp.object_id,
+        "deletedDateTime": null,
+        "accountEnabled": true,
+        "alternativeNames": [],
+        "appDisplayName": app.map_or(&sp.display_name, |a| &a.display_name),
+        "appDescription": null,
+        "appId": sp.app_id,
+        "applicationTemplateId": null,
+        "appOwnerOrganizationId": app.map_or(sp.tenant_id, |a| a.tenant_id),
+        "appRoleAssignmentRequired": false,
+        "createdDateTime": odata::timestamp(sp.created),
+        "description": null,
+        "disabledByMicrosoftStatus": null,
+        "displayName": sp.display_name,
+        "homepage": null,
+        "loginUrl": null,
+        "logoutUrl": null,
+        "notes": null,
+        "notificationEmailAddresses": [],
+        "preferredSingleSignOnMode": null,
+        "preferredTokenSigningKeyThumbprint": null,
+        "replyUrls": [],
+    });
+    // Two literals: one `json!` of every property would exceed the macro recursion limit.
+    let rest = json!({
+        "servicePrincipalNames": [sp.app_id],
+        "servicePrincipalType": "Application",
+        "signInAudience": "AzureADandPersonalMicrosoftAccount",
+        "tags": [],
+        "tokenEncryptionKeyId": null,
+        "samlSingleSignOnSettings": null,
+        "addIns": [],
+        "appRoles": [],
+        "info": {
+            "logoUrl": null,
+            "marketingUrl": null,
+            "privacyStatementUrl": null,
+            "supportUrl": null,
+            "termsOfServiceUrl": null
+        },
+        "keyCredentials": sp.key_credentials.iter().map(passwords::key_json).collect::<Vec<_>>(),
+        "oauth2PermissionScopes": [],
+        "passwordCredentials": sp.password_credentials.iter().map(passwords::password_json).collect::<Vec<_>>(),
+        "resourceSpecificApplicationPermissions": [],
+        "verifiedPublisher": {"displayName": null, "verifiedPublisherId": null, "addedDateTime": null}
+    });
+    if let (Some(body), Value::Object(rest)) = (body.as_object_mut(), rest) {
+        body.extend(rest);
+    }
+    body
+}
+
+/// `POST /servicePrincipals {"appId"}`: the application's service principal in the caller's tenant.
+/// An application still replicating is "not a valid application object" yet, which Azure CLI retries on.
+pub fn create(sim: &Sim, caller: &Caller, req: &SimRequest) -> Outcome {
+    let body = directory::writable(
+        Kind::ServicePrincipal,
+        super::body::object(req, false)?,
+        true,
+        &["appId"],
+    )?;
+    let app_id_text = match body.get("appId") {
+        Some(Value::String(s)) => s.clone(),
+        None | Some(Value::Null) => {
+            return Err(GraphError::directory_bad_request(
+                "Required property 'appId' is missing.",
+            ))
+        }
+        Some(_) => {
+            return Err(GraphError::invalid_value(
+                "appId",
+                Kind::ServicePrincipal.resource(),
+            ))
+        }
+    };
+    let invalid_reference = || {
+        GraphError::directory_bad_request(format!(
+            "The appId '{app_id_text}' of the service principal does not reference a valid application object."
+        ))
+    };
+    let app_id = Uuid::parse_str(&app_id_text).map_err(|_| invalid_reference())?;
+    let now = sim.state.now();
+    let mut world = sim.state.world();
+    let app = world
+        .applications
+        .iter()
+        .find(|a| a.app_id == app_id && a.tenant_id == caller.tenant_id)
+        .filter(|a| a.created + sim.state.behaviour.replication_delay <= now)
+        .ok_or_else(invalid_reference)?;
+    if world
+        .service_principals
+        .iter()
+        .any(|s| s.app_id == app_id && s.tenant_id == caller.tenant_id)
+    {
+        return Err(GraphError::new(
+            StatusCode::CONFLICT,
+            "Request_MultipleObjectsWithSameKeyValue",
+            "Another object with the same value for property servicePrincipalNames already exists.",
+        ));
+    }
+    let sp = ServicePrincipal {
+        object_id: Uuid::new_v4(),
+        app_id,
+        tenant_id: caller.tenant_id,
+        display_name: app.display_name.clone(),
+        password_credentials: Vec::new(),
+        key_credentials: Vec::new(),
+        created: now,
+    };
+    let mut json = to_json(&world, &sp);
+    let location = directory::object_url(sim, caller, sp.object_id, Kind::ServicePrincipal);
+    world.service_principals.push(sp);
+    drop(world);
+    directory::insert_context(&mut json, odata::context(sim, Kind::ServicePrincipal, None, true));
+    Ok(Reply::created(json, location))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    #[test]
+    fn renders_exactly_the_declared_properties() {
+        let sp = ServicePrincipal {
+            object_id: Uuid::new_v4(),
+            app_id: Uuid::new_v4(),
+            tenant_id: Uuid::new_v4(),
+            display_name: "x".into(),
+            password_credentials: Vec::new(),
+            key_credentials: Vec::new(),
+            created: Utc::now(),
+        };
+        let json = to_json(&World::default(), &sp);
+        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut declared = PROPERTIES.to_vec();
+        keys.sort_unstable();
+        declared.sort_unstable();
+        assert_eq!(keys, declared);
+        assert_eq!(json["servicePrincipalNames"][0], sp.app_id.to_string());
+    }
+}
