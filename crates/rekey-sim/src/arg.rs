@@ -106,18 +106,18 @@ struct Paging {
 fn resources(sim: &Sim, req: &SimRequest, caller: &Caller) -> Result<Response, Response> {
     check_api_version(req)?;
     let mut request: QueryRequest = serde_json::from_slice(&req.body).map_err(|e| {
-        arm_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestContent",
-            &format!("The request content was invalid and could not be deserialized: '{e}'."),
-        )
+        invalid_content(&format!(
+            "The request content was invalid and could not be deserialized: '{e}'."
+        ))
     })?;
     let options = request.options.take().unwrap_or_default();
     let fingerprint = fingerprint(&request);
     let paging = paging(sim, &options, &fingerprint)?;
     let query = kql::parse(&request.query).map_err(|e| query_error(sim, &e))?;
     let source = {
-        let world = sim.state.world();
+        let mut world = sim.state.world();
+        // Finish operations that are due, so a reset that ended shows `Succeeded` here too.
+        crate::arm::settle_operations(&mut world, sim.state.now());
         let scope = scope(
             &world,
             caller,

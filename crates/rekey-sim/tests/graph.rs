@@ -849,3 +849,46 @@ async fn bad_bodies_paths_and_methods_get_graph_errors() {
     .await;
     assert_graph_error(status, &body, StatusCode::BAD_REQUEST, "BadRequest");
 }
+
+#[tokio::test]
+async fn patch_renames_and_delete_removes_the_application_and_its_sp() {
+    let f = Fixture::new(Default::default()).await;
+    let token = graph_token(&f).await;
+    let (id, app_id) = create_app_and_sp(&f, &token, "patch-test").await;
+
+    let (status, _, _) = call(
+        &f,
+        Method::PATCH,
+        &format!("/v1.0/applications/{id}"),
+        &token,
+        Some(json!({"displayName": "patched"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, _, app) = call(
+        &f,
+        Method::GET,
+        &format!("/v1.0/applications/{id}?$select=displayName"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(app["displayName"], "patched");
+
+    let (status, _, _) = call(
+        &f,
+        Method::DELETE,
+        &format!("/v1.0/applications/{id}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for path in [
+        format!("/v1.0/applications/{id}"),
+        format!("/v1.0/servicePrincipals(appId='{app_id}')"),
+    ] {
+        let (status, _, body) = call(&f, Method::GET, &path, &token, None).await;
+        assert_graph_error(status, &body, StatusCode::NOT_FOUND, "Request_ResourceNotFound");
+    }
+}

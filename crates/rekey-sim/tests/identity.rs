@@ -681,7 +681,7 @@ async fn device_code_can_be_declined_and_expires() {
         ],
     )
     .await;
-    assert!(html.contains("didn't work"), "{html}");
+    assert!(html.contains("Check the code and try again"), "{html}");
 }
 
 #[tokio::test]

@@ -84,8 +84,11 @@ pub fn cluster_json(c: &ManagedCluster) -> Value {
         "dnsPrefix": format!("{}-dns", c.name),
         "fqdn": format!("{}-dns-1a2b3c4d.hcp.{}.azmk8s.io", c.name, c.location),
         "azurePortalFQDN": format!("{}-dns-1a2b3c4d.portal.hcp.{}.azmk8s.io", c.name, c.location),
+        "maxAgentPools": 100,
         "agentPoolProfiles": [{
             "name": "nodepool1", "count": c.node_count, "vmSize": "Standard_D4s_v5", "maxPods": 110,
+            "eTag": etag(&format!("{}/nodepool1", c.arm_id())), "availabilityZones": ["1", "2", "3"],
+            "nodeImageVersion": "AKSUbuntu-2204gen2containerd-202511.04.0",
             "osType": "Linux", "type": "VirtualMachineScaleSets", "mode": "System",
             "provisioningState": c.provisioning_state, "powerState": {"code": c.power_state},
             "orchestratorVersion": c.kubernetes_version, "currentOrchestratorVersion": c.kubernetes_version,
@@ -94,7 +97,11 @@ pub fn cluster_json(c: &ManagedCluster) -> Value {
         "servicePrincipalProfile": sp_profile,
         "nodeResourceGroup": format!("MC_{}_{}_{}", c.resource_group, c.name, c.location),
         "enableRBAC": true,
-        "networkProfile": {"networkPlugin": "azure", "loadBalancerSku": "standard", "outboundType": "loadBalancer"},
+        "networkProfile": {
+            "networkPlugin": "kubenet", "loadBalancerSku": "standard", "outboundType": "loadBalancer",
+            "podCidr": "10.244.0.0/16", "serviceCidr": "10.0.0.0/16", "dnsServiceIP": "10.0.0.10",
+            "podCidrs": ["10.244.0.0/16"], "serviceCidrs": ["10.0.0.0/16"], "ipFamilies": ["IPv4"],
+        },
     });
     match &c.aad {
         Some(AadProfile::Legacy {
@@ -115,6 +122,7 @@ pub fn cluster_json(c: &ManagedCluster) -> Value {
         "location": c.location,
         "name": c.name,
         "type": "Microsoft.ContainerService/ManagedClusters",
+        "eTag": etag(&format!("{}/{}/{}", c.arm_id(), c.provisioning_state, c.kubernetes_version)),
         "tags": c.tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<String, Value>>(),
         "sku": {"name": "Base", "tier": "Standard"},
         "properties": properties,
@@ -123,4 +131,11 @@ pub fn cluster_json(c: &ManagedCluster) -> Value {
         cluster["identity"] = identity;
     }
     cluster
+}
+
+/// A stable entity tag: it changes when what it is computed from changes.
+fn etag(of: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(of.as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }

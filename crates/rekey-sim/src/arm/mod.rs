@@ -32,6 +32,8 @@ const AKS_API: &[&str] = &[
     "2025-07-01",
     "2025-08-01",
     "2025-09-01",
+    // The default of azure-mgmt-containerservice 41.8.0, the SDK the compatibility suite runs.
+    "2026-08-01",
 ];
 const METADATA_API: &[&str] = &["2019-05-01", "2020-06-01", "2022-09-01"];
 const AUTHORIZATION_API: &[&str] = &["2020-04-01-preview", "2020-10-01-preview", "2022-04-01"];

@@ -16,7 +16,7 @@ use crate::throttle::ThrottleConfig;
 
 /// Routes `/_sim/…`; `None` for any other path.
 pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
-    if !req.segments.first().is_some_and(|s| s == "_sim") {
+    if req.segments.first().is_none_or(|s| s != "_sim") {
         return None;
     }
     if !authorized(sim, req) {
@@ -35,7 +35,12 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
         .collect::<Vec<_>>()
         .as_slice()
     {
-        ["state"] if m == Method::GET => ok(view::world(&sim.state.world(), sim.state.now())),
+        ["state"] if m == Method::GET => {
+            let now = sim.state.now();
+            let mut world = sim.state.world();
+            crate::arm::settle_operations(&mut world, now);
+            ok(view::world(&world, now))
+        }
         ["clock"] if m == Method::GET => ok(json!({"now": sim.state.now()})),
         ["clock"] if m == Method::POST => advance_clock(sim, req),
         ["faults"] if m == Method::GET => ok(json!({"rules": sim.faults.list()})),

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::state::{AadProfile, ClusterIdentity, KeyCredential, PasswordCredential, World};
+use crate::state::{AadProfile, ClusterIdentity, CredentialChange, KeyCredential, PasswordCredential, World};
 
 fn passwords(list: &[PasswordCredential]) -> Value {
     list.iter()
@@ -33,7 +33,10 @@ pub fn world(world: &World, now: chrono::DateTime<chrono::Utc>) -> Value {
                 ClusterIdentity::ManagedIdentity { .. } => ("managedIdentity", json!("msi"), Value::Null),
             };
             let aad = match &c.aad {
-                Some(AadProfile::Legacy { server_app_id, .. }) => json!({"kind": "legacy", "serverAppId": server_app_id}),
+                Some(AadProfile::Legacy { server_app_id, .. }) => json!({
+                    "kind": "legacy", "serverAppId": server_app_id,
+                    "currentServerKeyId": world.legacy_aad_server_keys.get(&c.arm_id()),
+                }),
                 Some(AadProfile::Managed { .. }) => json!({"kind": "managed"}),
                 None => json!({"kind": "none"}),
             };
@@ -58,6 +61,13 @@ pub fn world(world: &World, now: chrono::DateTime<chrono::Utc>) -> Value {
             "passwordCredentials": passwords(&s.password_credentials), "keyCredentials": certificates(&s.key_credentials),
         })).collect::<Vec<_>>(),
         "users": world.users.iter().map(|u| json!({"id": u.object_id, "userPrincipalName": u.user_principal_name, "displayName": u.display_name})).collect::<Vec<_>>(),
+        "operations": world.operations.iter().map(|o| {
+            let change = match &o.change {
+                CredentialChange::ServicePrincipal { client_id, key_id } => json!({"kind": "servicePrincipal", "clientId": client_id, "keyId": key_id}),
+                CredentialChange::LegacyAad { server_app_id, server_key_id, .. } => json!({"kind": "legacyAad", "serverAppId": server_app_id, "keyId": server_key_id}),
+            };
+            json!({"id": o.id, "resourceId": o.resource_id, "status": o.status.as_str(), "started": o.started, "ends": o.ends, "change": change})
+        }).collect::<Vec<_>>(),
         "roleAssignments": world.role_assignments.iter().map(|r| json!({"id": r.id, "principalId": r.principal_id, "subscriptionId": r.subscription_id, "role": r.role.name()})).collect::<Vec<_>>(),
     })
 }

@@ -201,6 +201,6 @@ fn inner_request(item: &Item) -> Result<SimRequest, GraphError> {
         Some(body) => Bytes::from(body.to_string()),
         None => Bytes::new(),
     };
-    let method = method(item).ok_or_else(|| GraphError::method_not_allowed())?;
+    let method = method(item).ok_or_else(GraphError::method_not_allowed)?;
     Ok(SimRequest::new(method, &uri, headers, body))
 }

@@ -286,7 +286,7 @@ pub fn writable(
             "keyCredentials" if !empty_list => {
                 return Err(GraphError::invalid_value(property, kind.resource()))
             }
-            "displayName" if !value.as_str().is_some_and(|s| !s.trim().is_empty()) => {
+            "displayName" if value.as_str().is_none_or(|s| s.trim().is_empty()) => {
                 return Err(GraphError::invalid_value(property, kind.resource()))
             }
             _ => {}

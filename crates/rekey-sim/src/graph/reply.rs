@@ -40,8 +40,7 @@ impl Trace {
     }
 }
 
-/// A successful Graph result.
-#[derive(Debug)]
+/// A successful Graph result. No `Debug`: an `addPassword` body holds the new secret.
 pub struct Reply {
     pub status: StatusCode,
     pub body: Option<Value>,

@@ -204,7 +204,7 @@ fn openid_configuration(sim: &Sim, tenant: &str) -> Response {
             "end_session_endpoint": format!("{a}/{tenant}/oauth2/v2.0/logout"),
             "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
             "kerberos_endpoint": format!("{a}/{tenant}/kerberos"),
-            "tenant_region_scope": null,
+            "tenant_region_scope": "WW",
             "cloud_instance_name": sim.base_url.host_str().unwrap_or("127.0.0.1"),
             "cloud_graph_host_name": sim.base_url.host_str().unwrap_or("127.0.0.1"),
             "msgraph_host": sim.base_url.host_str().unwrap_or("127.0.0.1"),

@@ -14,10 +14,11 @@ use super::flows::{RefreshRejection, UserGrant};
 use super::scope::{self, ResourceScope, Scopes};
 use super::{device_code, unknown_tenant, Params, Tenancy};
 use crate::context::{Sim, GRAPH_PUBLIC_AUDIENCE};
+use crate::directory::{find_valid_credential, CredentialProblem};
 use crate::request::SimRequest;
 use crate::responses::{identity_json, token_error};
 use crate::signing::Claims;
-use crate::state::{secret_digest, PasswordCredential, World};
+use crate::state::World;
 
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -167,30 +168,28 @@ fn client_credentials(sim: &Sim, tenant: &str, req: &SimRequest, form: &Params) 
     };
     let now = sim.state.now();
     let delay = sim.state.behaviour.replication_delay;
-    let digest = secret_digest(client_secret);
-    let app_creds = world
-        .application_by_app_id(sp.app_id)
-        .map(|a| a.password_credentials.as_slice())
-        .unwrap_or(&[]);
-    let matched: Option<&PasswordCredential> = app_creds
-        .iter()
-        .chain(sp.password_credentials.iter())
-        .find(|c| c.secret_sha256 == digest && c.created + delay <= now);
-    let Some(credential) = matched else {
-        return err(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000215,
-            &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."),
-        );
-    };
-    if credential.end <= now {
-        return err(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000222,
-            &format!("The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."),
-        );
+    // The same check AKS's credential reset makes (`arm::reset`), so both agree on every secret.
+    match find_valid_credential(&world, sp.app_id, client_secret, now, delay) {
+        Ok(_) => {}
+        Err(CredentialProblem::UnknownApp | CredentialProblem::NotReplicated) => {
+            return unknown_client(sim, client_id, tenant);
+        }
+        Err(CredentialProblem::InvalidSecret) => {
+            return err(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000215,
+                &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."),
+            );
+        }
+        Err(CredentialProblem::Expired) => {
+            return err(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000222,
+                &format!("The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."),
+            );
+        }
     }
     if !sim.known_resource(resource) {
         return unknown_resource(sim, resource, tenant);

@@ -80,8 +80,5 @@ pub enum KqlError {
 
 /// Runs a parsed query over its source table.
 pub fn execute(query: &Query, source: Table) -> Result<Table, KqlError> {
-    query
-        .operators
-        .iter()
-        .try_fold(source, |table, op| ops::apply(table, op))
+    query.operators.iter().try_fold(source, ops::apply)
 }

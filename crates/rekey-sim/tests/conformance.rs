@@ -1,0 +1,649 @@
+//! Conformance: for each official example and recorded exchange in `tests/azure-api/`, the
+//! simulator answers the same request with the same status, the headers that matter, and every
+//! field the example has, with the same JSON type.
+
+mod common;
+
+use std::path::PathBuf;
+
+use chrono::{Duration, Utc};
+use common::Fixture;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+fn example(path: &str) -> Value {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/azure-api")
+        .join(path);
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+/// Keys whose children are free-form maps (tags, identities keyed by resource ID): only the
+/// container's type is compared.
+const FREE_FORM: &[&str] = &["tags", "userAssignedIdentities", "additionalInfo"];
+
+/// Every path in `expected` that `actual` lacks or holds with another JSON type. `null` in the
+/// example matches anything; arrays compare their first elements; `skip` lists dotted paths whose
+/// subtree is scenario-specific (for example a cluster option the example's cluster has enabled).
+fn shape_diff(expected: &Value, actual: &Value, path: &str, skip: &[&str], out: &mut Vec<String>) {
+    if skip.contains(&path) {
+        return;
+    }
+    match (expected, actual) {
+        (Value::Null, _) => {}
+        (Value::Object(e), Value::Object(a)) => {
+            if FREE_FORM.iter().any(|f| path.ends_with(f)) {
+                return;
+            }
+            for (k, ev) in e {
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match a.get(k) {
+                    Some(av) => shape_diff(ev, av, &child, skip, out),
+                    None if skip.contains(&child.as_str()) => {}
+                    None => out.push(format!("missing {child}")),
+                }
+            }
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            if let (Some(e0), Some(a0)) = (e.first(), a.first()) {
+                shape_diff(e0, a0, &format!("{path}[]"), skip, out);
+            }
+        }
+        (Value::String(_), Value::String(_))
+        | (Value::Bool(_), Value::Bool(_))
+        | (Value::Number(_), Value::Number(_)) => {}
+        (e, a) => out.push(format!(
+            "{path}: example is {}, simulator gave {}",
+            kind(e),
+            kind(a)
+        )),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn assert_shape(name: &str, expected: &Value, actual: &Value, skip: &[&str]) {
+    let mut diffs = Vec::new();
+    shape_diff(expected, actual, "", skip, &mut diffs);
+    assert!(
+        diffs.is_empty(),
+        "{name}: the simulator's response differs from the example:\n  {}\nsimulator: {actual}",
+        diffs.join("\n  ")
+    );
+}
+
+fn assert_headers(name: &str, headers: &HeaderMap, wanted: &[&str]) {
+    for h in wanted {
+        assert!(
+            headers.contains_key(*h),
+            "{name}: header {h} missing; got {headers:?}"
+        );
+    }
+}
+
+async fn send(
+    f: &Fixture,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, HeaderMap, Value) {
+    let mut req = f.http.request(method, f.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.unwrap_or_default();
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn graph_token(f: &Fixture) -> String {
+    let body: Value = f
+        .token("https://graph.microsoft.com/.default")
+        .await
+        .json()
+        .await
+        .unwrap();
+    body["access_token"].as_str().unwrap().to_string()
+}
+
+fn demo_cluster(f: &Fixture, name: &str) -> (String, String) {
+    let world = f.sim.sim().state.world();
+    let c = world.clusters.iter().find(|c| c.name == name).unwrap();
+    (c.arm_id(), c.subscription_id.to_string())
+}
+
+#[tokio::test]
+async fn identity_platform_matches_the_recorded_exchanges() {
+    let f = Fixture::new(Default::default()).await;
+    let tenant = f.sim.tenant_id();
+
+    let (status, headers, body) = send(
+        &f,
+        Method::GET,
+        &format!("{tenant}/v2.0/.well-known/openid-configuration"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "openid-configuration",
+        &example("identity/recorded-GET-openid-configuration.200.json"),
+        &body,
+        &[],
+    );
+    assert!(headers.contains_key("cache-control"));
+
+    let (status, _, body) = send(
+        &f,
+        Method::GET,
+        "common/discovery/instance?api-version=1.1&authorization_endpoint=x",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "discovery/instance",
+        &example("identity/recorded-GET-common-discovery-instance.200.json"),
+        &body,
+        &[],
+    );
+
+    let resp = f.token("https://management.azure.com/.default").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["cache-control"], "no-store, no-cache");
+    assert_headers("token", resp.headers(), &["x-ms-request-id"]);
+    let body: Value = resp.json().await.unwrap();
+    assert_shape(
+        "token",
+        &example("identity/recorded-POST-token-client_credentials.200.json"),
+        &body,
+        &[],
+    );
+
+    // The documented error: a scope that is not a resource's /.default.
+    let admin = &f.sim.demo_admin;
+    let resp = f
+        .http
+        .post(f.url(&format!("{tenant}/oauth2/v2.0/token")))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &admin.client_id.to_string()),
+            (
+                "client_secret",
+                secrecy::ExposeSecret::expose_secret(&admin.client_secret),
+            ),
+            ("scope", "https://example.contoso.com/activity.read"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body: Value = resp.json().await.unwrap();
+    assert_shape(
+        "token error",
+        &example("identity/docs-token-error.400.json"),
+        &body,
+        &[],
+    );
+    assert_eq!(body["error"], "invalid_scope");
+}
+
+#[tokio::test]
+async fn subscriptions_match_the_spec_example() {
+    let f = Fixture::new(Default::default()).await;
+    let token = f.arm_token().await;
+    let (status, headers, body) = send(
+        &f,
+        Method::GET,
+        "subscriptions?api-version=2022-12-01",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_headers(
+        "subscriptions",
+        &headers,
+        &[
+            "x-ms-request-id",
+            "x-ms-correlation-request-id",
+            "x-ms-ratelimit-remaining-subscription-reads",
+        ],
+    );
+    let expected = example("subscriptions/GetSubscriptions.json")["responses"]["200"]["body"].clone();
+    // The example's nextLink is the literal "...": a one-page list has none.
+    assert_shape("subscriptions", &expected, &body, &["nextLink"]);
+}
+
+/// Options the examples' clusters have configured that the demo clusters do not use.
+const CLUSTER_OPTIONS: &[&str] = &[
+    "properties.linuxProfile",
+    "properties.diskEncryptionSetID",
+    "properties.upgradeSettings",
+    "properties.networkProfile.loadBalancerProfile",
+];
+
+fn with_prefix(prefix: &str) -> Vec<String> {
+    CLUSTER_OPTIONS.iter().map(|p| format!("{prefix}{p}")).collect()
+}
+
+#[tokio::test]
+async fn managed_clusters_match_the_spec_examples() {
+    let f = Fixture::new(Default::default()).await;
+    let token = f.arm_token().await;
+    let (id, sub) = demo_cluster(&f, "aks-prod-weu");
+
+    let (status, headers, body) = send(
+        &f,
+        Method::GET,
+        &format!("{id}?api-version=2025-07-01"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_headers(
+        "managedClusters get",
+        &headers,
+        &["x-ms-request-id", "x-ms-correlation-request-id"],
+    );
+    let skip = with_prefix("");
+    let skip: Vec<&str> = skip.iter().map(String::as_str).collect();
+    assert_shape(
+        "managedClusters get",
+        &example("arm/ManagedClustersGet.json")["responses"]["200"]["body"],
+        &body,
+        &skip,
+    );
+
+    let skip = with_prefix("value[].");
+    let mut skip: Vec<&str> = skip.iter().map(String::as_str).collect();
+    skip.push("nextLink");
+    let (status, _, body) = send(
+        &f,
+        Method::GET,
+        &format!(
+            "subscriptions/{sub}/providers/Microsoft.ContainerService/managedClusters?api-version=2025-07-01"
+        ),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "managedClusters list",
+        &example("arm/ManagedClustersList.json")["responses"]["200"]["body"],
+        &body,
+        &skip,
+    );
+
+    let (status, _, body) = send(&f, Method::GET, &format!("subscriptions/{sub}/resourceGroups/rg-prod-weu/providers/Microsoft.ContainerService/managedClusters?api-version=2025-07-01"), Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "managedClusters listByResourceGroup",
+        &example("arm/ManagedClustersListByResourceGroup.json")["responses"]["200"]["body"],
+        &body,
+        &skip,
+    );
+}
+
+/// Gives `app` a secret the test knows, straight in the directory, usable at once.
+fn known_secret(f: &Fixture, app_name: &str, secret: &str) -> String {
+    let mut world = f.sim.sim().state.world();
+    let app = world
+        .applications
+        .iter_mut()
+        .find(|a| a.display_name == app_name)
+        .unwrap();
+    let now = Utc::now();
+    app.password_credentials
+        .push(rekey_sim::state::PasswordCredential {
+            key_id: uuid::Uuid::new_v4(),
+            display_name: Some("conformance".into()),
+            hint: secret[..3].to_string(),
+            start: now - Duration::days(1),
+            end: now + Duration::days(30),
+            secret_sha256: rekey_sim::state::secret_digest(secret),
+            created: now - Duration::days(1),
+        });
+    app.app_id.to_string()
+}
+
+#[tokio::test]
+async fn credential_resets_answer_202_with_the_documented_headers() {
+    let f = Fixture::new(Default::default()).await;
+    let token = f.arm_token().await;
+
+    let (id, _) = demo_cluster(&f, "aks-stg-weu");
+    let client_id = known_secret(&f, "aks-stg-sp", "conformance-secret-0000000000000000000000");
+    let example_sp = example("arm/ManagedClustersResetServicePrincipalProfile.json");
+    let mut body = example_sp["parameters"]["parameters"].clone();
+    body["clientId"] = json!(client_id);
+    body["secret"] = json!("conformance-secret-0000000000000000000000");
+    let (status, headers, _) = send(
+        &f,
+        Method::POST,
+        &format!("{id}/resetServicePrincipalProfile?api-version=2025-07-01"),
+        Some(&token),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_headers(
+        "resetServicePrincipalProfile",
+        &headers,
+        &["location", "azure-asyncoperation", "retry-after"],
+    );
+    assert!(headers["location"]
+        .to_str()
+        .unwrap()
+        .contains("/operationresults/"));
+
+    let (id, _) = demo_cluster(&f, "aks-portal-legacy");
+    let server_app = known_secret(&f, "aks-aad-server", "conformance-aad-secret-000000000000000000");
+    let client_app = f
+        .sim
+        .sim()
+        .state
+        .world()
+        .applications
+        .iter()
+        .find(|a| a.display_name == "aks-aad-client")
+        .unwrap()
+        .app_id;
+    let example_aad = example("arm/ManagedClustersResetAADProfile.json");
+    let mut body = example_aad["parameters"]["parameters"].clone();
+    body["serverAppID"] = json!(server_app);
+    body["serverAppSecret"] = json!("conformance-aad-secret-000000000000000000");
+    body["clientAppID"] = json!(client_app);
+    body["tenantID"] = json!(f.sim.tenant_id());
+    let (status, headers, _) = send(
+        &f,
+        Method::POST,
+        &format!("{id}/resetAADProfile?api-version=2025-07-01"),
+        Some(&token),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_headers(
+        "resetAADProfile",
+        &headers,
+        &["location", "azure-asyncoperation", "retry-after"],
+    );
+}
+
+#[tokio::test]
+async fn resource_graph_pages_match_the_spec_examples() {
+    let f = Fixture::new(Default::default()).await;
+    let token = f.arm_token().await;
+    let first = example("resourcegraph/ResourcesFirstPageQuery.json");
+    let sub = f.sim.sim().state.world().subscriptions[0].id.to_string();
+    let query = json!({
+        "subscriptions": [sub],
+        "query": "Resources | where name contains 'aks' | project id, name, type, location",
+        "options": {"$top": 2, "$skip": 0},
+    });
+    let (status, headers, body) = send(
+        &f,
+        Method::POST,
+        "providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01",
+        Some(&token),
+        Some(query.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_headers(
+        "resources",
+        &headers,
+        &["x-ms-user-quota-remaining", "x-ms-user-quota-resets-after"],
+    );
+    assert_shape(
+        "resources first page",
+        &first["responses"]["200"]["body"],
+        &body,
+        &[],
+    );
+    assert!(
+        body["resultTruncated"].is_string(),
+        "resultTruncated is a string in ARG"
+    );
+
+    let next = example("resourcegraph/ResourcesNextPageQuery.json");
+    let mut query = query;
+    query["options"] = json!({"$top": 2, "$skipToken": body["$skipToken"]});
+    let (status, _, body) = send(
+        &f,
+        Method::POST,
+        "providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01",
+        Some(&token),
+        Some(query),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "resources next page",
+        &next["responses"]["200"]["body"],
+        &body,
+        &["$skipToken"],
+    );
+}
+
+#[tokio::test]
+async fn graph_matches_the_recorded_exchanges() {
+    let f = Fixture::new(Default::default()).await;
+    let token = graph_token(&f).await;
+    let app_id = f
+        .sim
+        .sim()
+        .state
+        .world()
+        .applications
+        .iter()
+        .find(|a| a.display_name == "aks-prod-weu-sp")
+        .unwrap()
+        .app_id;
+
+    let (status, headers, list) = send(
+        &f,
+        Method::GET,
+        &format!("v1.0/applications?$filter=appId%20eq%20'{app_id}'"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_headers(
+        "applications filter",
+        &headers,
+        &["request-id", "client-request-id"],
+    );
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("odata.metadata=minimal"));
+    assert_shape(
+        "applications filter",
+        &example("graph/recorded-GET-applications-filter-appId.200.json"),
+        &list,
+        &[],
+    );
+
+    let object_id = list["value"][0]["id"].as_str().unwrap().to_string();
+    let (status, _, app) = send(
+        &f,
+        Method::GET,
+        &format!("v1.0/applications/{object_id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "application by id",
+        &example("graph/recorded-GET-application-by-id.200.json"),
+        &app,
+        &[],
+    );
+
+    let (status, _, empty) = send(&f, Method::GET, "v1.0/servicePrincipals?$filter=servicePrincipalNames/any(c:c%20eq%20'00000000-0000-0000-0000-000000000000')", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "servicePrincipals filter empty",
+        &example("graph/recorded-GET-servicePrincipals-filter-empty.200.json"),
+        &empty,
+        &[],
+    );
+    assert_eq!(empty["value"].as_array().map(Vec::len), Some(0));
+
+    let (status, headers, created) = send(
+        &f,
+        Method::POST,
+        "v1.0/applications",
+        Some(&token),
+        Some(json!({"displayName": "conformance-app", "keyCredentials": []})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_headers("POST applications", &headers, &["location"]);
+    assert_shape(
+        "POST applications",
+        &example("graph/recorded-POST-applications.201.json"),
+        &created,
+        &[],
+    );
+
+    let new_app_id = created["appId"].as_str().unwrap().to_string();
+    let (status, _, sp) = send(
+        &f,
+        Method::POST,
+        "v1.0/servicePrincipals",
+        Some(&token),
+        Some(json!({"appId": new_app_id, "accountEnabled": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_shape(
+        "POST servicePrincipals",
+        &example("graph/recorded-POST-servicePrincipals.201.json"),
+        &sp,
+        &[],
+    );
+
+    let now = Utc::now();
+    let add = json!({"passwordCredential": {"displayName": "rbac", "startDateTime": now, "endDateTime": now + Duration::days(365)}});
+    let new_object_id = created["id"].as_str().unwrap();
+    let (status, _, password) = send(
+        &f,
+        Method::POST,
+        &format!("v1.0/applications/{new_object_id}/addPassword"),
+        Some(&token),
+        Some(add),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "addPassword",
+        &example("graph/recorded-POST-application-addPassword.200.json"),
+        &password,
+        &[],
+    );
+    assert_shape(
+        "addPassword (docs)",
+        &example("graph/docs-POST-application-addPassword.200.json"),
+        &password,
+        &[],
+    );
+
+    let mut remove = example("graph/docs-POST-application-removePassword.request.json");
+    remove["keyId"] = password["keyId"].clone();
+    let (status, _, _) = send(
+        &f,
+        Method::POST,
+        &format!("v1.0/applications/{new_object_id}/removePassword"),
+        Some(&token),
+        Some(remove),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn graph_errors_and_batches_match_the_documented_shapes() {
+    let f = Fixture::new(Default::default()).await;
+    let mint = json!({"principal": "reader@contoso-demo.onmicrosoft.com", "audience": "graph"});
+    let reader: Value = f
+        .http
+        .post(f.url("_sim/token"))
+        .bearer_auth(f.sim.admin_token())
+        .json(&mint)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reader = reader["access_token"].as_str().unwrap();
+    let (status, _, denied) = send(
+        &f,
+        Method::POST,
+        "v1.0/applications",
+        Some(reader),
+        Some(json!({"displayName": "x"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_shape(
+        "403",
+        &example("graph/recorded-GET-applications-403.json"),
+        &denied,
+        &[],
+    );
+
+    let token = graph_token(&f).await;
+    let app = f.sim.sim().state.world().applications[0].object_id;
+    let batch = json!({"requests": [
+        {"id": "1", "method": "GET", "url": format!("/applications/{app}")},
+        {"id": "2", "method": "GET", "url": "/applications/00000000-0000-0000-0000-000000000000"},
+    ]});
+    let (status, _, body) = send(&f, Method::POST, "v1.0/$batch", Some(&token), Some(batch)).await;
+    assert_eq!(status, StatusCode::OK);
+    // The documented response carries bodies of other types; compare the envelope.
+    let documented = example("graph/docs-batch-response.json");
+    let envelope = |v: &Value| json!({"responses": [{"id": v["responses"][0]["id"], "status": v["responses"][0]["status"]}]});
+    assert_shape("$batch", &envelope(&documented), &envelope(&body), &[]);
+    let statuses: Vec<i64> = body["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["status"].as_i64())
+        .collect();
+    assert!(statuses.contains(&200) && statuses.contains(&404), "{body}");
+}
