@@ -83,9 +83,9 @@ async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response
             headers,
         }) => injected(status, body, &headers),
         Some(FaultAction::Drop) => dropped_connection(),
-        _ => match throttled(&sim, host) {
-            Some(response) => response,
-            None => dispatch(&sim, &req),
+        _ => match admit(&sim, host) {
+            Err(throttled) => throttled,
+            Ok(remaining) => with_remaining_budget(dispatch(&sim, &req), remaining, &req),
         },
     };
 
@@ -123,13 +123,14 @@ fn dispatch(sim: &Sim, req: &SimRequest) -> Response {
         })
 }
 
-/// A 429 in the host's own shape when the budget is spent; `None` when the request may go on.
-fn throttled(sim: &Sim, host: Host) -> Option<Response> {
+/// The budget left when the request may go on (`None` when throttling is off), or a 429 in the
+/// host's own shape when it is spent.
+fn admit(sim: &Sim, host: Host) -> Result<Option<u32>, Response> {
     if !matches!(host, Host::Arm | Host::Graph) {
-        return None;
+        return Ok(None);
     }
     let retry_after = match sim.throttle.admit() {
-        Admission::Allowed(_) => return None,
+        Admission::Allowed(remaining) => return Ok(remaining),
         Admission::Throttled { retry_after_secs } => retry_after_secs,
     };
     let body = if host == Host::Graph {
@@ -148,7 +149,23 @@ fn throttled(sim: &Sim, host: Host) -> Option<Response> {
     if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
         response.headers_mut().insert("retry-after", v);
     }
-    Some(response)
+    Err(response)
+}
+
+/// ARM's remaining-budget header tells clients how close they are to throttling.
+fn with_remaining_budget(mut response: Response, remaining: Option<u32>, req: &SimRequest) -> Response {
+    let Some(remaining) = remaining else {
+        return response;
+    };
+    let name = if req.method == axum::http::Method::GET {
+        "x-ms-ratelimit-remaining-subscription-reads"
+    } else {
+        "x-ms-ratelimit-remaining-subscription-writes"
+    };
+    if let Ok(v) = HeaderValue::from_str(&remaining.to_string()) {
+        response.headers_mut().insert(name, v);
+    }
+    response
 }
 
 fn injected(

@@ -156,13 +156,10 @@ async fn throttling_gives_429_with_retry_after_in_each_hosts_shape() {
         .await
         .unwrap();
     assert_eq!(set.status(), StatusCode::OK);
-    for _ in 0..2 {
-        assert_eq!(
-            f.get("/subscriptions?api-version=2022-12-01", Some(&token))
-                .await
-                .0,
-            StatusCode::OK
-        );
+    for left in ["1", "0"] {
+        let (status, headers, _) = f.get("/subscriptions?api-version=2022-12-01", Some(&token)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["x-ms-ratelimit-remaining-subscription-reads"], left);
     }
     let (status, headers, body) = f.get("/subscriptions?api-version=2022-12-01", Some(&token)).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);

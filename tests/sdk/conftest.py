@@ -1,0 +1,271 @@
+"""The Azure SDK for Python against rekey-sim: fixtures.
+
+One simulator serves the whole session (`rekey-sim serve --page-size 2`, so every ARM list is
+paged). The SDKs trust it through its CA file only: `REQUESTS_CA_BUNDLE` (requests, which
+azure-core and MSAL use) and `SSL_CERT_FILE` (httpx, which msgraph-sdk uses) point at the CA it
+prints, and nothing disables verification.
+
+The demo administrator's secret is not printed by the simulator: the suite gets one the way an
+administrator would, through Graph `addPassword`, with a Graph token minted by the control API.
+
+Secrets never reach the output: they are held as `Secret`, whose repr is redacted, so neither an
+assertion message nor a traceback shows one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from sdkutil import AKS_API_VERSION, GRAPH_SCOPE, HTTP_TIMEOUT, Secret, Sim, arm_kwargs, make_credential
+
+ROOT = Path(__file__).resolve().parents[2]
+SIM = Path(os.environ.get("REKEY_SIM", ROOT / "target" / "debug" / "rekey-sim"))
+READY_TIMEOUT = 30.0
+
+
+def _shorter_operations(help_text: str) -> list[str]:
+    """Extra `serve` flags that shorten the simulated reset operation, if this build has one.
+
+    The default operation lasts a few seconds of simulated time. When `serve --help` offers a
+    flag with a value for it (a name with "operation" in it, in seconds or milliseconds), the
+    suite passes a short value; if the simulator then refuses to start, it starts without it.
+    """
+    flag_with_value = r"(--[a-z0-9-]*operation[a-z0-9-]*)[ =]<[^>\n]+>[^\n]*\n?([^\n]*)"
+    for match in re.finditer(flag_with_value, help_text):
+        flag, context = match.group(1), match.group(0).lower()
+        if "retry" in flag:
+            continue
+        if flag.endswith("-ms") or "millisecond" in context:
+            return [flag, "500"]
+        if "second" in context:
+            return [flag, "1"]
+    return []
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)  # `serve` exits cleanly on Ctrl-C (and removes its CA dir)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+class _NotReady(Exception):
+    pass
+
+
+def _launch(args: list[str]) -> tuple[subprocess.Popen, dict, Path]:
+    """Starts `args` and waits for the JSON ready line; `_NotReady` with its stderr if none comes."""
+    stderr_file = tempfile.NamedTemporaryFile(prefix="rekey-sim-sdk-", suffix=".log", delete=False)
+    stderr_path = Path(stderr_file.name)
+    proc = subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr_file,
+        text=True,
+        env={**os.environ, "REKEY_SIM_LOG": os.environ.get("REKEY_SIM_LOG", "info")},
+    )
+    stderr_file.close()
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        # Keep reading so the pipe never fills, whatever the simulator prints later.
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, name="rekey-sim-stdout", daemon=True).start()
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or proc.poll() is not None:
+            _stop(proc)
+            tail = stderr_path.read_text(errors="replace")[-4000:]
+            stderr_path.unlink(missing_ok=True)
+            why = (
+                f"exited with code {proc.returncode} before its ready line"
+                if remaining > 0
+                else f"printed no ready line within {READY_TIMEOUT:.0f} s"
+            )
+            raise _NotReady(f"`{' '.join(args)}` {why}; stderr:\n{tail}")
+        try:
+            line = lines.get(timeout=min(remaining, 0.5))
+        except queue.Empty:
+            continue
+        try:
+            ready = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # not the ready line
+        if isinstance(ready, dict) and "base_url" in ready:
+            return proc, ready, stderr_path
+
+
+def _start_sim() -> tuple[subprocess.Popen, dict, Path]:
+    if not SIM.exists():
+        pytest.fail(f"{SIM} is missing: run `cargo build -p rekey-sim` (or set REKEY_SIM)")
+    help_text = subprocess.run(
+        [str(SIM), "serve", "--help"], capture_output=True, text=True, timeout=30
+    ).stdout
+    base = [str(SIM), "serve", "--page-size", "2"]
+    faster = _shorter_operations(help_text)
+    try:
+        return _launch(base + faster)
+    except _NotReady as e:
+        if not faster:
+            pytest.fail(str(e))
+    try:
+        return _launch(base)
+    except _NotReady as e:
+        pytest.fail(str(e))
+
+
+@pytest.fixture(scope="session")
+def sim():
+    proc, ready, stderr_path = _start_sim()
+    saved = {k: os.environ.get(k) for k in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")}
+    # Before any SDK client exists: requests reads REQUESTS_CA_BUNDLE per request, httpx reads
+    # SSL_CERT_FILE when a client is made. Nothing else is trusted, nothing is unverified.
+    os.environ["REQUESTS_CA_BUNDLE"] = ready["ca_pem"]
+    os.environ["SSL_CERT_FILE"] = ready["ca_pem"]
+    try:
+        yield Sim(
+            base_url=ready["base_url"],
+            ca_pem=ready["ca_pem"],
+            tenant_id=ready["tenant_id"],
+            demo_client_id=ready["demo_client_id"],
+            admin_token=Secret(ready["admin_token"]),
+            stderr_path=stderr_path,
+        )
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        _stop(proc)
+        stderr_path.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def admin_secret(sim: Sim) -> Secret:
+    """A new client secret of the demo administrator, added through Graph as an admin would."""
+    r = sim.control("POST", "token", {"principal": "rekey-demo-admin", "audience": "graph"})
+    assert r.status_code == 200, f"POST /_sim/token: {r.status_code} {r.text[:500]}"
+    graph_token = Secret(r.json()["access_token"])
+    r = requests.post(
+        f"{sim.base_url}v1.0/applications(appId='{sim.demo_client_id}')/addPassword",
+        json={"passwordCredential": {"displayName": "sdk-tests"}},
+        headers={"Authorization": f"Bearer {graph_token}"},
+        verify=sim.ca_pem,
+        timeout=HTTP_TIMEOUT,
+    )
+    assert r.status_code == 200, f"addPassword for the demo admin: {r.status_code} {r.text[:300]}"
+    return Secret(r.json()["secretText"])
+
+
+@pytest.fixture(scope="session")
+def credential(sim: Sim, admin_secret: Secret):
+    """The demo administrator as a ClientSecretCredential."""
+    cred = make_credential(sim, sim.demo_client_id, admin_secret)
+    yield cred
+    cred.close()
+
+
+@pytest.fixture(scope="session")
+def subscription_ids(sim: Sim) -> dict[str, str]:
+    """Subscription display name → id, from the simulator's state (not from the SDK under test)."""
+    return {s["displayName"]: s["id"] for s in sim.state()["subscriptions"]}
+
+
+@pytest.fixture
+def aks(sim: Sim, credential, subscription_ids):
+    """A ContainerServiceClient factory for one subscription (by display name); `api_version=None`
+    keeps the SDK's default."""
+    from azure.mgmt.containerservice import ContainerServiceClient
+
+    clients = []
+
+    def make(subscription: str = "Contoso Production", api_version: str | None = AKS_API_VERSION):
+        kwargs = arm_kwargs(sim)
+        if api_version:
+            kwargs["api_version"] = api_version
+        client = ContainerServiceClient(credential, subscription_ids[subscription], **kwargs)
+        clients.append(client)
+        return client
+
+    yield make
+    for c in clients:
+        c.close()
+
+
+@pytest.fixture
+def graph(sim: Sim, credential):
+    """`graph(fn)` runs `await fn(client)` with a new msgraph-sdk GraphServiceClient on a new
+    event loop (httpx's connection pool belongs to the loop that opened it). `cred=` signs in as
+    someone other than the demo administrator."""
+
+    def run(fn, cred=None):
+        async def main():
+            from kiota_authentication_azure.azure_identity_authentication_provider import (
+                AzureIdentityAuthenticationProvider,
+            )
+            from msgraph import GraphRequestAdapter, GraphServiceClient
+
+            auth = AzureIdentityAuthenticationProvider(
+                cred or credential, scopes=[GRAPH_SCOPE], allowed_hosts=["127.0.0.1"]
+            )
+            adapter = GraphRequestAdapter(auth)
+            adapter.base_url = f"{sim.base_url}v1.0"
+            client = GraphServiceClient(request_adapter=adapter)
+            try:
+                return await fn(client)
+            finally:
+                await adapter._http_client.aclose()
+
+        return asyncio.run(main())
+
+    return run
+
+
+@pytest.fixture
+def add_password(graph):
+    """`add_password(app_object_id, display_name)` adds a secret through msgraph-sdk's
+    `add_password` and returns `(keyId, Secret)`."""
+    from msgraph.generated.applications.item.add_password.add_password_post_request_body import (
+        AddPasswordPostRequestBody,
+    )
+    from msgraph.generated.models.password_credential import PasswordCredential
+
+    def add(app_object_id: str, display_name: str):
+        async def call(client):
+            body = AddPasswordPostRequestBody(
+                password_credential=PasswordCredential(display_name=display_name)
+            )
+            return await client.applications.by_application_id(app_object_id).add_password.post(body)
+
+        created = graph(call)
+        # Only the two fields leave here: the model's repr would show secretText.
+        key_id = created.key_id if created is not None else None
+        secret = Secret((created.secret_text if created is not None else None) or "")
+        del created
+        assert key_id is not None, "addPassword returned no keyId"
+        assert secret, "addPassword returned no secretText"
+        return str(key_id), secret
+
+    return add
