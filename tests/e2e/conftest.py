@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
+from urllib3.exceptions import ProtocolError
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "target" / "e2e"
@@ -79,11 +80,19 @@ def _new_session(url: str) -> webdriver.Remote:
     options.set_capability("tauri:options", {"application": str(APP)})
     # The session request hangs if the app cannot open a window: bound it.
     signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("WebDriver session request hung")))
-    signal.alarm(90)
-    try:
-        return webdriver.Remote(command_executor=url, options=options)
-    finally:
-        signal.alarm(0)
+    # tauri-driver listens before its WebKitWebDriver is ready and may drop the first request: retry a little.
+    for attempt in range(3):
+        signal.alarm(90)
+        try:
+            return webdriver.Remote(command_executor=url, options=options)
+        except (ProtocolError, ConnectionError) as e:
+            if attempt == 2:
+                raise
+            print(f"WebDriver session request failed ({e}); retrying")
+            time.sleep(2)
+        finally:
+            signal.alarm(0)
+    raise AssertionError("unreachable")
 
 
 def snapshot(driver, name: str) -> None:

@@ -14,10 +14,8 @@ HTTP_TIMEOUT = 30
 LRO_TIMEOUT = 60
 
 ARM_SCOPE = "https://management.azure.com/.default"
-# azure-mgmt-containerservice 41.8.0 defaults to api-version 2026-08-01, which rekey-sim refuses
-# (400 InvalidApiVersionParameter; it serves 2023-08-01 … 2025-09-01). 2025-07-01 is the version
-# the wire reference documents. test_aks_sdk_default_api_version tracks the default.
-AKS_API_VERSION = "2025-07-01"
+# None: the SDK's own default (azure-mgmt-containerservice 41.8.0 sends 2026-08-01).
+AKS_API_VERSION = None
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
 # The demo tenant (crates/rekey-sim/src/scenario/demo.toml).
@@ -83,12 +81,6 @@ class Sim:
         matches = [a for a in self.state()["applications"] if a["displayName"] == display_name]
         assert len(matches) == 1, f"/_sim/state has {len(matches)} applications named {display_name}"
         return matches[0]
-
-    def stderr_tail(self, limit: int = 4000) -> str:
-        try:
-            return self.stderr_path.read_text(errors="replace")[-limit:]
-        except OSError:
-            return ""
 
 
 def make_credential(sim: Sim, client_id: str, secret: str):

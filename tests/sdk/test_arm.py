@@ -166,13 +166,6 @@ def test_reset_service_principal_profile_with_a_wrong_secret_is_refused(sim, aks
     assert sim.cluster_state("aks-stg-weu")["currentKeyId"] == key_before
 
 
-@pytest.mark.xfail(
-    raises=HttpResponseError,
-    strict=True,
-    reason="rekey-sim refuses azure-mgmt-containerservice 41.8.0's default api-version 2026-08-01 "
-    "(400 InvalidApiVersionParameter), so the suite pins 2025-07-01 (sdkutil.AKS_API_VERSION). "
-    "When this passes, drop the pin and this marker.",
-)
 def test_aks_sdk_default_api_version(aks):
     client = aks(api_version=None)
     assert client._config.api_version == "2026-08-01"

@@ -35,6 +35,9 @@ enum Command {
         /// Generate a scenario, e.g. `tenants=2,subscriptions=100,clusters=1000,seed=7`.
         #[arg(long)]
         generate: Option<rekey_sim::GenerateParams>,
+        /// How long a credential reset runs, in milliseconds of simulated time.
+        #[arg(long, default_value_t = 3000)]
+        operation_ms: i64,
     },
 }
 
@@ -50,6 +53,7 @@ async fn main() -> std::process::ExitCode {
         page_size,
         scenario,
         generate,
+        operation_ms,
     } = Cli::parse().command;
     let scenario = match (scenario, generate) {
         (Some(path), _) => match read_scenario(&path) {
@@ -68,6 +72,7 @@ async fn main() -> std::process::ExitCode {
         behaviour: rekey_sim::Behaviour {
             replication_delay: chrono::Duration::seconds(replication_delay),
             arm_page_size: page_size.max(1),
+            operation_duration: chrono::Duration::milliseconds(operation_ms.clamp(0, 3_600_000)),
             ..Default::default()
         },
     };
@@ -87,8 +92,26 @@ async fn main() -> std::process::ExitCode {
         "admin_token": sim.admin_token(),
     });
     println!("{ready}");
-    let _ = tokio::signal::ctrl_c().await;
+    stopped().await;
+    // Dropping the simulator stops it and removes its CA folder.
+    drop(sim);
     std::process::ExitCode::SUCCESS
+}
+
+/// Ctrl-C, or SIGTERM from a service manager or a test harness.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn read_scenario(path: &Path) -> Result<rekey_sim::ScenarioFile, String> {
