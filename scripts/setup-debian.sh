@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-BUILD_PACKAGES="build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev"
+BUILD_PACKAGES="build-essential pkg-config libdbus-1-dev libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev"
 RUN_PACKAGES="xvfb xauth dbus"
 TEST_PACKAGES="webkit2gtk-driver gnome-keyring keyutils imagemagick python3-venv"
 

@@ -1,6 +1,7 @@
 //! `rekey-core`: everything in Rekey that is not GUI. The desktop app and the CLI both call it;
 //! neither holds logic the other lacks.
 
+pub mod accounts;
 pub mod auth;
 pub mod azure;
 pub mod cloud;
@@ -8,4 +9,7 @@ pub mod cloud;
 pub mod demo;
 pub mod error;
 pub mod inventory;
+pub mod paths;
+pub mod secure_store;
 pub mod session;
+pub mod workspace;

@@ -69,6 +69,11 @@ impl ClientSecretCredential {
         Ok(token)
     }
 
+    /// Forgets cached tokens, after an API refused one.
+    pub async fn invalidate(&self) {
+        self.cache.lock().await.clear();
+    }
+
     async fn request(&self, scope: &str) -> Result<AccessToken, AuthError> {
         let form = [
             ("grant_type", "client_credentials"),

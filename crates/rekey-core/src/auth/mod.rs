@@ -1,16 +1,35 @@
 //! Signing in: credentials that get access tokens from the cloud's authority.
 
+pub mod azure_cli;
+pub mod browser;
 pub mod client_secret;
+pub mod device_code;
+mod entra;
 pub mod error;
+pub mod explain;
+pub mod interactive;
+pub mod secret_source;
 pub mod token;
+pub mod token_cache;
+pub mod user;
 
+pub use azure_cli::AzureCliCredential;
+pub use browser::sign_in_browser;
 pub use client_secret::ClientSecretCredential;
+pub use device_code::{start_device_code, DeviceCodeFlow, DeviceCodePrompt};
 pub use error::AuthError;
+pub use explain::explain;
+pub use interactive::{client_id, InteractiveRequest, Opener, SignedIn, DEFAULT_CLIENT_ID};
+pub use secret_source::SecretSource;
 pub use token::AccessToken;
+pub use user::UserCredential;
 
 /// Every way Rekey can get a token. An enum rather than a trait object: the set is closed and known.
 pub enum Credential {
     ClientSecret(ClientSecretCredential),
+    /// A person signed in through the browser or a device code.
+    User(UserCredential),
+    AzureCli(AzureCliCredential),
 }
 
 impl Credential {
@@ -19,6 +38,18 @@ impl Credential {
     pub async fn token(&self, scope: &str) -> Result<AccessToken, AuthError> {
         match self {
             Credential::ClientSecret(c) => c.token(scope).await,
+            Credential::User(c) => c.token(scope).await,
+            Credential::AzureCli(c) => c.token(scope).await,
+        }
+    }
+
+    /// Forgets cached access tokens after an API refused one (a 401), so the next
+    /// [`Credential::token`] gets a new one.
+    pub async fn invalidate(&self) {
+        match self {
+            Credential::ClientSecret(c) => c.invalidate().await,
+            Credential::User(c) => c.invalidate().await,
+            Credential::AzureCli(c) => c.invalidate().await,
         }
     }
 }

@@ -68,17 +68,31 @@ impl ArmClient {
         Ok(url)
     }
 
+    /// The credential the client signs requests with.
+    pub fn credential(&self) -> &Credential {
+        &self.credential
+    }
+
+    /// GETs `url` with a bearer token. A 401 means the token was refused (revoked, or expired early):
+    /// the cached token is dropped and the request tried once more with a fresh one.
     async fn get<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ArmError> {
-        let token = self.credential.token(&self.cloud.arm_scope()).await?;
-        let response = self
-            .http
-            .reqwest()
-            .get(url.clone())
-            .bearer_auth(token.token.expose_secret())
-            .send()
-            .await
-            .map_err(|e| AzureError::from_reqwest(url, e))?;
-        Ok(read_json(url, response).await?)
+        for attempt in 0..2 {
+            let token = self.credential.token(&self.cloud.arm_scope()).await?;
+            let response = self
+                .http
+                .reqwest()
+                .get(url.clone())
+                .bearer_auth(token.token.expose_secret())
+                .send()
+                .await
+                .map_err(|e| AzureError::from_reqwest(url, e))?;
+            if response.status() == reqwest::StatusCode::UNAUTHORIZED && attempt == 0 {
+                self.credential.invalidate().await;
+                continue;
+            }
+            return Ok(read_json(url, response).await?);
+        }
+        unreachable!("the loop returns on its second attempt")
     }
 
     /// Follows `nextLink` until the list ends. A `nextLink` must stay on the ARM host.

@@ -7,6 +7,7 @@ use tokio::task::JoinSet;
 pub use classify::{classify, AadIntegration, ClusterRow, IdentityKind};
 
 use crate::azure::arm::{ArmClient, ArmError};
+use crate::azure::models::Subscription;
 
 /// The clusters found, and what could not be read (a partial inventory is normal, never an empty one).
 #[derive(Debug, Default)]
@@ -17,7 +18,20 @@ pub struct Inventory {
 
 /// Lists clusters in every readable subscription through ARM, one subscription per task.
 pub async fn list_clusters(arm: &ArmClient) -> Result<Inventory, ArmError> {
-    let subscriptions = arm.list_subscriptions().await?;
+    list_clusters_where(arm, |_| true).await
+}
+
+/// [`list_clusters`] over the readable subscriptions `keep` accepts (the user's selection).
+pub async fn list_clusters_where(
+    arm: &ArmClient,
+    keep: impl Fn(&Subscription) -> bool,
+) -> Result<Inventory, ArmError> {
+    let subscriptions: Vec<Subscription> = arm
+        .list_subscriptions()
+        .await?
+        .into_iter()
+        .filter(|s| keep(s))
+        .collect();
     let mut tasks = JoinSet::new();
     for sub in subscriptions {
         let arm = arm.clone();
