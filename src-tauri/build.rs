@@ -1,6 +1,19 @@
 // The app's own commands are declared here so that tauri-build generates their permissions;
 // a command not listed in a capability is refused at the IPC boundary.
-const COMMANDS: &[&str] = &["session_info", "list_clusters"];
+const COMMANDS: &[&str] = &[
+    "session_info",
+    "list_clusters",
+    "auth_status",
+    "sign_in_browser",
+    "sign_in_device_code",
+    "sign_in_azure_cli",
+    "sign_in_service_principal",
+    "cancel_sign_in",
+    "list_tenants",
+    "list_subscriptions",
+    "set_selection",
+    "sign_out",
+];
 
 fn main() {
     let attributes =

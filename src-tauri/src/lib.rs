@@ -17,16 +17,28 @@ pub fn run() {
         .init();
 
     let result = tauri::Builder::default()
+        // The opener opens the sign-in page from Rust; the web view gets no opener permission.
+        .plugin(tauri_plugin_opener::init())
         .manage(AppState::default())
         .invoke_handler(tauri::generate_handler![
             commands::session::session_info,
-            commands::clusters::list_clusters
+            commands::clusters::list_clusters,
+            commands::auth::auth_status,
+            commands::auth::sign_in_browser,
+            commands::auth::sign_in_device_code,
+            commands::auth::sign_in_azure_cli,
+            commands::auth::sign_in_service_principal,
+            commands::auth::cancel_sign_in,
+            commands::auth::list_tenants,
+            commands::auth::list_subscriptions,
+            commands::auth::set_selection,
+            commands::auth::sign_out
         ])
         .setup(|app| {
             // Start connecting while the window loads, so the first command finds the session ready.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                let _ = handle.state::<AppState>().session().await;
+                let _ = handle.state::<AppState>().demo().await;
             });
             Ok(())
         })

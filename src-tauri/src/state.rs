@@ -1,19 +1,25 @@
-//! What the app holds: the session, created once (demo mode until an Azure account is configured).
+//! What the app holds: the built-in simulator (demo mode and the "simulator" cloud), the signed-in
+//! workspace, and the sign-in in progress (so it can be cancelled).
 
 use rekey_core::demo::Demo;
 use rekey_core::error::IpcError;
+use rekey_core::paths::AppPaths;
 use rekey_core::session::Session;
-use tokio::sync::OnceCell;
+use rekey_core::workspace::Workspace;
+use tokio::sync::{Mutex, OnceCell};
+use tokio_util::sync::CancellationToken;
 
 #[derive(Default)]
 pub struct AppState {
     demo: OnceCell<Result<Demo, IpcError>>,
+    workspace: OnceCell<Result<Workspace, IpcError>>,
+    sign_in: Mutex<Option<CancellationToken>>,
 }
 
 impl AppState {
-    /// The session, connecting on first use. A failed start is remembered and shown, not retried
-    /// in a loop; restarting the app tries again.
-    pub async fn session(&self) -> Result<&Session, IpcError> {
+    /// The demo: the simulator started in-process, and a session signed in to it. A failed start is
+    /// remembered and shown, not retried in a loop; restarting the app tries again.
+    pub async fn demo(&self) -> Result<&Demo, IpcError> {
         let demo = self
             .demo
             .get_or_init(|| async {
@@ -23,9 +29,37 @@ impl AppState {
                 })
             })
             .await;
-        match demo {
-            Ok(d) => Ok(&d.session),
-            Err(e) => Err(e.clone()),
+        demo.as_ref().map_err(Clone::clone)
+    }
+
+    pub async fn demo_session(&self) -> Result<&Session, IpcError> {
+        Ok(&self.demo().await?.session)
+    }
+
+    /// The accounts and their tokens, from the app data folder and the OS keyring.
+    pub async fn workspace(&self) -> Result<&Workspace, IpcError> {
+        let workspace = self
+            .workspace
+            .get_or_init(|| async {
+                let paths = AppPaths::resolve().map_err(|e| IpcError::new("no_home", e.to_string()))?;
+                Workspace::open(&paths).await
+            })
+            .await;
+        workspace.as_ref().map_err(Clone::clone)
+    }
+
+    /// A cancellation token for a new sign-in; it cancels any sign-in still waiting.
+    pub async fn begin_sign_in(&self) -> CancellationToken {
+        let token = CancellationToken::new();
+        if let Some(previous) = self.sign_in.lock().await.replace(token.clone()) {
+            previous.cancel();
+        }
+        token
+    }
+
+    pub async fn cancel_sign_in(&self) {
+        if let Some(token) = self.sign_in.lock().await.take() {
+            token.cancel();
         }
     }
 }

@@ -46,9 +46,18 @@ def app_env():
         XDG_CONFIG_HOME=str(home / ".config"),
         XDG_DATA_HOME=str(home / ".local/share"),
         XDG_CACHE_HOME=str(home / ".cache"),
+        # The sign-in page opens in the stand-in browser, which completes it as a person would.
+        REKEY_BROWSER=str(Path(__file__).with_name("fake_browser.py")),
+        REKEY_E2E_BROWSER_LOG=str(home / "browser.log"),
     )
     yield env
     shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def browser_log(app_env):
+    path = Path(app_env["REKEY_E2E_BROWSER_LOG"])
+    return lambda: path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 @pytest.fixture(scope="session")

@@ -1,40 +1,100 @@
-import { render, screen } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "./App.svelte";
-import { azureSession, clusters, demoSession, mockBackend } from "./test/fixtures";
+import {
+  account,
+  azureSession,
+  clusters,
+  demoSession,
+  demoStatus,
+  mockBackend,
+  signedInStatus,
+  subscriptions,
+  tenants,
+} from "./test/fixtures";
 
 describe("App shell", () => {
-  it("shows the demo banner and session label for a simulated session", async () => {
-    mockBackend({ session_info: () => demoSession, list_clusters: () => clusters });
+  it("shows the demo banner, a sign-in button and the session label in demo mode", async () => {
+    mockBackend({ session_info: () => demoSession, auth_status: () => demoStatus, list_clusters: () => clusters });
     render(App);
 
-    const banner = await screen.findByTestId("demo-banner");
-    expect(banner.textContent?.replace(/\s+/g, " ").trim()).toBe(
+    const note = await screen.findByTestId("demo-note");
+    expect(note.textContent?.replace(/\s+/g, " ").trim()).toBe(
       "Demo mode — simulated Azure tenant (no real Azure account configured). Nothing here touches Azure.",
     );
+    expect((await screen.findByTestId("sign-in-button")).textContent).toBe("Sign in to Azure");
     const label = screen.getByTestId("session-label").textContent ?? "";
     expect(label).toContain("AzureCloud");
     expect(label).toContain("Contoso (simulated)");
     expect(label).toContain("https://management.azure.com/");
   });
 
-  it("shows no demo banner for a real Azure session", async () => {
-    mockBackend({ session_info: () => azureSession, list_clusters: () => clusters });
+  it("shows no demo banner when auth_status says an Azure account is signed in", async () => {
+    mockBackend({
+      session_info: () => azureSession,
+      auth_status: () => signedInStatus,
+      list_clusters: () => clusters,
+    });
     render(App);
 
-    // Wait until session info has arrived and rendered, then assert the banner is absent.
+    // Wait until both have arrived and rendered, then assert the banner is absent.
     await screen.findByText("Contoso Ltd");
     await screen.findAllByTestId("cluster-row");
-    expect(screen.queryByTestId("demo-banner")).toBeNull();
+    await waitFor(() => expect(screen.queryByTestId("demo-banner")).toBeNull());
+    expect(screen.queryByTestId("sign-in-button")).toBeNull();
   });
 
-  it("renders the Clusters page with the nav item marked current", async () => {
+  it("falls back to session_info's simulated flag when auth_status fails", async () => {
     mockBackend({ session_info: () => demoSession, list_clusters: () => clusters });
+    render(App);
+    expect(await screen.findByTestId("demo-banner")).toBeTruthy();
+  });
+
+  it("renders the Clusters page with the nav item marked current, and switches to Accounts", async () => {
+    mockBackend({
+      session_info: () => azureSession,
+      auth_status: () => signedInStatus,
+      list_clusters: () => clusters,
+      list_tenants: () => tenants,
+      list_subscriptions: () => subscriptions,
+    });
     render(App);
 
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Clusters");
     expect(screen.getByRole("button", { name: "Clusters" }).getAttribute("aria-current")).toBe("page");
     expect(await screen.findAllByTestId("cluster-row")).toHaveLength(4);
+
+    await fireEvent.click(screen.getByRole("button", { name: "Accounts" }));
+    expect(screen.getByRole("button", { name: "Accounts" }).getAttribute("aria-current")).toBe("page");
+    expect(await screen.findByTestId("accounts-page")).toBeTruthy();
+    expect((await screen.findByTestId("account-card")).dataset.accountId).toBe(account.id);
+  });
+
+  it("goes from the demo banner to sign-in, then to Accounts with the new account, without the banner", async () => {
+    let signedIn = false;
+    const calls = mockBackend({
+      session_info: () => (signedIn ? azureSession : demoSession),
+      auth_status: () => (signedIn ? signedInStatus : demoStatus),
+      list_clusters: () => clusters,
+      sign_in_browser: () => {
+        signedIn = true;
+        return account;
+      },
+      list_tenants: () => tenants,
+      list_subscriptions: () => subscriptions,
+    });
+    render(App);
+
+    await fireEvent.click(await screen.findByTestId("sign-in-button"));
+    expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Sign in to Azure");
+    // Already on the sign-in screen: the banner keeps its note but drops the button.
+    expect(screen.queryByTestId("sign-in-button")).toBeNull();
+
+    await fireEvent.click(screen.getByTestId("sign-in-submit"));
+    expect(await screen.findByTestId("account-card")).toBeTruthy();
+    expect(screen.queryByTestId("demo-banner")).toBeNull();
+    expect(screen.getByTestId("session-label").textContent).toContain("Contoso Ltd");
+    expect(calls.filter((c) => c === "auth_status")).toHaveLength(2);
   });
 
   it("says the session is unavailable when session_info fails", async () => {
@@ -42,6 +102,7 @@ describe("App shell", () => {
       session_info: () => {
         throw { code: "config_invalid", message: "Bad config" };
       },
+      auth_status: () => signedInStatus,
       list_clusters: () => clusters,
     });
     render(App);

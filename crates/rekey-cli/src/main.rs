@@ -1,27 +1,50 @@
 //! `rekey`: the command line over `rekey-core`, for scripts and monitoring.
 
+mod account;
+mod cloud_args;
 mod clusters;
+mod error;
+mod home;
+mod login;
+mod logout;
 mod output;
+mod secret_sources;
+mod sessions;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::cloud_args::CloudArgs;
+use crate::error::CliError;
 
 #[derive(Parser)]
 #[command(
     name = "rekey",
     version,
     about = "See and rotate AKS cluster credentials before they expire",
-    after_help = "With no Azure account configured, rekey runs on the built-in simulator (demo tenant)."
+    after_help = "With no account signed in, rekey runs on the built-in simulator (demo tenant).\n\
+                  Environment: REKEY_HOME (one folder for Rekey's files), REKEY_CLIENT_ID (the public client \
+                  people sign in through), REKEY_LOG (log level, on stderr)."
 )]
 struct Cli {
+    #[command(flatten)]
+    cloud: CloudArgs,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// List every AKS cluster in the readable subscriptions.
+    /// Sign in (browser by default, or --device-code, --azure-cli, --service-principal).
+    Login(login::LoginArgs),
+    /// Sign an account out, forgetting its saved sign-in.
+    Logout(logout::LogoutArgs),
+    /// Show the signed-in accounts, or choose their tenants and subscriptions.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
+    /// List every AKS cluster in the selected subscriptions of the signed-in accounts.
+    /// Exits with 1 if an account could not be listed (after printing what could be).
     Clusters {
         /// Print JSON instead of a table.
         #[arg(long)]
@@ -40,14 +63,25 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Clusters { json } => clusters::run(json).await,
+        Command::Login(args) => login::run(args, &cli.cloud).await,
+        Command::Logout(args) => logout::run(args).await,
+        Command::Account(command) => account::run(command, &cli.cloud).await,
+        Command::Clusters { json } => clusters::run(json, &cli.cloud).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("rekey: {}", e.message);
-            eprintln!("       (code: {})", e.code);
+            report(&e);
             ExitCode::FAILURE
         }
     }
+}
+
+fn report(e: &CliError) {
+    let shown = e.to_ipc();
+    eprintln!("rekey: {}", shown.message);
+    if let Some(hint) = e.hint() {
+        eprintln!("       {hint}");
+    }
+    eprintln!("       (code: {})", shown.code);
 }

@@ -1,5 +1,22 @@
-//! Plain-text tables for the terminal: columns padded to their widest cell.
+//! What commands print: plain-text tables for people, JSON for scripts.
 
+use serde::Serialize;
+
+use crate::error::CliError;
+
+/// Pretty JSON on stdout.
+pub fn print_json(value: &impl Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| {
+        CliError::Ipc(rekey_core::error::IpcError::new(
+            "output",
+            format!("could not write JSON: {e}"),
+        ))
+    })?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Columns padded to their widest cell.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {

@@ -30,6 +30,19 @@ impl From<&DemoError> for IpcError {
     }
 }
 
+impl Demo {
+    /// The simulator as a custom cloud, so that a person can sign in to it like to Azure.
+    pub fn cloud_setting(&self) -> crate::cloud::CloudSetting {
+        crate::cloud::CloudSetting::Custom {
+            metadata_url: format!(
+                "{}metadata/endpoints?api-version=2022-09-01",
+                self.simulator.base_url
+            ),
+            ca_file: Some(self.simulator.ca_pem_path.display().to_string()),
+        }
+    }
+}
+
 /// Starts the simulator on a free loopback port and signs in as its demo administrator.
 pub async fn start() -> Result<Demo, DemoError> {
     let simulator = rekey_sim::start_demo(rekey_sim::SimConfig::default()).await?;

@@ -46,6 +46,22 @@ pub struct SubscriptionInfo {
     pub state: Option<String>,
 }
 
+/// What the sign-in screen and the account panel need to know. No token or secret.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuthStatus {
+    pub mode: SessionMode,
+    pub accounts: Vec<AccountInfo>,
+    /// Whether sign-ins survive a restart (the OS keyring works).
+    pub tokens_persisted: bool,
+    pub storage_problem: Option<String>,
+    /// The public client Rekey signs in as.
+    pub client_id: String,
+    /// The built-in simulator as a cloud to sign in to, in demo mode.
+    pub demo_cloud: Option<CloudSetting>,
+}
+
 pub struct Workspace {
     accounts: AccountStore,
     tokens: TokenCache,
@@ -99,6 +115,23 @@ impl Workspace {
 
     pub async fn accounts(&self) -> Vec<AccountInfo> {
         self.accounts.list().await
+    }
+
+    /// The sign-in state; `demo_cloud` is offered when Rekey runs its simulator.
+    pub async fn status(&self, demo_cloud: Option<CloudSetting>) -> AuthStatus {
+        let accounts = self.accounts().await;
+        AuthStatus {
+            mode: if accounts.is_empty() {
+                SessionMode::Demo
+            } else {
+                SessionMode::Azure
+            },
+            accounts,
+            tokens_persisted: self.tokens_persisted(),
+            storage_problem: self.storage_problem(),
+            client_id: auth::client_id(),
+            demo_cloud,
+        }
     }
 
     async fn request(cloud: CloudSetting, tenant: Option<String>) -> Result<InteractiveRequest, IpcError> {

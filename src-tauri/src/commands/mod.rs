@@ -1,4 +1,5 @@
-//! Tauri commands, one file per area; each is a one-line bridge to `rekey-core`.
+//! Tauri commands, one file per area; each is a thin bridge to `rekey-core`.
 
+pub mod auth;
 pub mod clusters;
 pub mod session;

@@ -1,7 +1,24 @@
+import { Channel } from "@tauri-apps/api/core";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import { describe, expect, it } from "vitest";
-import { clusters, demoSession } from "../test/fixtures";
-import { getSessionInfo, listClusters, NO_BACKEND, toIpcError, UNEXPECTED } from "./api";
+import { describe, expect, it, vi } from "vitest";
+import { account, clusters, deferred, demoSession, mockCommands, sendOnChannel } from "../test/fixtures";
+import {
+  cancelSignIn,
+  getSessionInfo,
+  listClusters,
+  listSubscriptions,
+  listTenants,
+  NO_BACKEND,
+  setSelection,
+  signInAzureCli,
+  signInBrowser,
+  signInDeviceCode,
+  signInServicePrincipal,
+  signOut,
+  toIpcError,
+  UNEXPECTED,
+} from "./api";
+import type { DeviceCodePrompt } from "./bindings/DeviceCodePrompt";
 
 describe("api commands", () => {
   it("invokes list_clusters and session_info by name and returns their payloads", async () => {
@@ -41,6 +58,68 @@ describe("api commands", () => {
   it("reports a clear error when no Tauri back end is present", async () => {
     // No mockIPC here: __TAURI_INTERNALS__ is absent, as in a plain browser.
     await expect(listClusters()).rejects.toMatchObject({ code: NO_BACKEND });
+  });
+});
+
+describe("account commands", () => {
+  it("send the documented command names and camelCase arguments", async () => {
+    const calls = mockCommands({
+      sign_in_browser: () => account,
+      sign_in_azure_cli: () => account,
+      sign_in_service_principal: () => account,
+      cancel_sign_in: () => null,
+      list_tenants: () => [],
+      list_subscriptions: () => [],
+      set_selection: () => account,
+      sign_out: () => null,
+    });
+    const cloud = { kind: "china" } as const;
+    const selection = { tenants: ["t1"], subscriptions: [] };
+
+    await expect(signInBrowser(cloud, "contoso.cn")).resolves.toEqual(account);
+    await signInAzureCli(null);
+    await signInServicePrincipal({ cloud, tenant: "t", clientId: "c", secretFile: "/s" });
+    await cancelSignIn();
+    await listTenants("a1");
+    await listSubscriptions("a1");
+    await setSelection("a1", selection);
+    await signOut("a1");
+
+    expect(calls).toEqual([
+      { cmd: "sign_in_browser", args: { cloud, tenant: "contoso.cn" } },
+      { cmd: "sign_in_azure_cli", args: { tenant: null } },
+      { cmd: "sign_in_service_principal", args: { cloud, tenant: "t", clientId: "c", secretFile: "/s" } },
+      { cmd: "cancel_sign_in", args: {} },
+      { cmd: "list_tenants", args: { accountId: "a1" } },
+      { cmd: "list_subscriptions", args: { accountId: "a1" } },
+      { cmd: "set_selection", args: { accountId: "a1", selection } },
+      { cmd: "sign_out", args: { accountId: "a1" } },
+    ]);
+  });
+
+  it("device code: passes a Channel, delivers the prompt, then resolves with the account", async () => {
+    const approved = deferred<unknown>();
+    const prompt: DeviceCodePrompt = {
+      userCode: "ABCD-1234",
+      verificationUri: "https://microsoft.com/devicelogin",
+      message: "Enter the code",
+      expiresAt: "2030-01-01T00:00:00Z",
+    };
+    const calls = mockCommands({
+      sign_in_device_code: (args) => {
+        sendOnChannel(args.onPrompt, 0, prompt);
+        return approved.promise;
+      },
+    });
+    const onPrompt = vi.fn();
+
+    const result = signInDeviceCode({ kind: "public" }, null, onPrompt);
+    await vi.waitFor(() => expect(onPrompt).toHaveBeenCalledWith(prompt));
+    expect(calls[0]!.args).toMatchObject({ cloud: { kind: "public" }, tenant: null });
+    expect(calls[0]!.args.onPrompt).toBeInstanceOf(Channel);
+
+    approved.resolve(account);
+    await expect(result).resolves.toEqual(account);
   });
 });
 

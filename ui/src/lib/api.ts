@@ -1,10 +1,17 @@
 // The single gateway to the Rust back end: nothing else in the UI calls `invoke`.
 // Every function here either resolves with the command's typed result or rejects
 // with an `IpcError`, so components never have to guess what they caught.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
+import type { AccountInfo } from "./bindings/AccountInfo";
+import type { AuthStatus } from "./bindings/AuthStatus";
+import type { CloudSetting } from "./bindings/CloudSetting";
 import type { ClusterRow } from "./bindings/ClusterRow";
+import type { DeviceCodePrompt } from "./bindings/DeviceCodePrompt";
 import type { IpcError } from "./bindings/IpcError";
+import type { Selection } from "./bindings/Selection";
 import type { SessionInfo } from "./bindings/SessionInfo";
+import type { SubscriptionInfo } from "./bindings/SubscriptionInfo";
+import type { TenantInfo } from "./bindings/TenantInfo";
 
 /** Code for failures that did not come from the back end as an `IpcError`. */
 export const UNEXPECTED = "unexpected";
@@ -19,7 +26,68 @@ export function listClusters(): Promise<ClusterRow[]> {
   return call<ClusterRow[]>("list_clusters");
 }
 
-async function call<T>(command: string): Promise<T> {
+export function getAuthStatus(): Promise<AuthStatus> {
+  return call<AuthStatus>("auth_status");
+}
+
+/** Rust opens the system browser and resolves once the user has finished there (can take minutes). */
+export function signInBrowser(cloud: CloudSetting, tenant: string | null): Promise<AccountInfo> {
+  return call<AccountInfo>("sign_in_browser", { cloud, tenant });
+}
+
+/**
+ * Device code flow: `onPrompt` receives the code to show first; the promise resolves once the
+ * user has approved the sign-in on another device.
+ */
+export function signInDeviceCode(
+  cloud: CloudSetting,
+  tenant: string | null,
+  onPrompt: (prompt: DeviceCodePrompt) => void,
+): Promise<AccountInfo> {
+  const channel = new Channel<DeviceCodePrompt>(onPrompt);
+  return call<AccountInfo>("sign_in_device_code", { cloud, tenant, onPrompt: channel });
+}
+
+/** Uses the account the Azure CLI is signed in with (`az login`), in the CLI's own cloud. */
+export function signInAzureCli(tenant: string | null): Promise<AccountInfo> {
+  return call<AccountInfo>("sign_in_azure_cli", { tenant });
+}
+
+export type ServicePrincipalRequest = {
+  cloud: CloudSetting;
+  tenant: string;
+  clientId: string;
+  /** Path of a file holding the client secret. The secret itself never enters the web view. */
+  secretFile: string;
+};
+
+export function signInServicePrincipal(request: ServicePrincipalRequest): Promise<AccountInfo> {
+  const { cloud, tenant, clientId, secretFile } = request;
+  return call<AccountInfo>("sign_in_service_principal", { cloud, tenant, clientId, secretFile });
+}
+
+/** Stops the sign-in in progress, if any; its pending command then rejects. */
+export function cancelSignIn(): Promise<void> {
+  return call<void>("cancel_sign_in");
+}
+
+export function listTenants(accountId: string): Promise<TenantInfo[]> {
+  return call<TenantInfo[]>("list_tenants", { accountId });
+}
+
+export function listSubscriptions(accountId: string): Promise<SubscriptionInfo[]> {
+  return call<SubscriptionInfo[]>("list_subscriptions", { accountId });
+}
+
+export function setSelection(accountId: string, selection: Selection): Promise<AccountInfo> {
+  return call<AccountInfo>("set_selection", { accountId, selection });
+}
+
+export function signOut(accountId: string): Promise<void> {
+  return call<void>("sign_out", { accountId });
+}
+
+async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   if (!hasIpc()) {
     throw {
       code: NO_BACKEND,
@@ -27,7 +95,7 @@ async function call<T>(command: string): Promise<T> {
     } satisfies IpcError;
   }
   try {
-    return await invoke<T>(command);
+    return await invoke<T>(command, args);
   } catch (err) {
     throw toIpcError(err);
   }

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import type { ClusterRow } from "../lib/bindings/ClusterRow";
-import { clusters, deferred, mockBackend } from "../test/fixtures";
+import { clusters, deferred, demoStatus, mockBackend, pageProps } from "../test/fixtures";
 import Dashboard from "./Dashboard.svelte";
 
 const rowNames = () =>
@@ -11,7 +11,7 @@ const header = (name: string) => screen.getByRole("columnheader", { name: new Re
 
 async function renderWithRows(rows: ClusterRow[] = clusters) {
   const calls = mockBackend({ list_clusters: () => rows });
-  render(Dashboard);
+  render(Dashboard, pageProps(demoStatus));
   await screen.findAllByTestId("cluster-row");
   return calls;
 }
@@ -20,7 +20,7 @@ describe("Dashboard", () => {
   it("shows the loading state while list_clusters is pending, then the rows", async () => {
     const pending = deferred<ClusterRow[]>();
     mockBackend({ list_clusters: () => pending.promise });
-    render(Dashboard);
+    render(Dashboard, pageProps(demoStatus));
 
     expect(screen.getByTestId("loading").textContent).toContain("Loading clusters…");
     expect(screen.queryByTestId("cluster-table")).toBeNull();
@@ -95,11 +95,22 @@ describe("Dashboard", () => {
 
   it("shows the empty state when the back end returns no clusters", async () => {
     mockBackend({ list_clusters: () => [] });
-    render(Dashboard);
+    render(Dashboard, pageProps(demoStatus));
 
     const empty = await screen.findByTestId("empty");
     expect(empty.textContent).toContain("No AKS clusters found in the selected subscriptions.");
     expect(screen.queryByTestId("cluster-table")).toBeNull();
+    // No account to choose subscriptions for in demo mode.
+    expect(screen.queryByRole("button", { name: "Choose subscriptions" })).toBeNull();
+  });
+
+  it("offers to choose subscriptions when signed-in accounts list no clusters", async () => {
+    mockBackend({ list_clusters: () => [] });
+    const props = pageProps();
+    render(Dashboard, props);
+
+    await fireEvent.click(await screen.findByRole("button", { name: "Choose subscriptions" }));
+    expect(props.navigate).toHaveBeenCalledWith("accounts");
   });
 
   it("shows an IpcError with its code, and Try again re-invokes and shows rows", async () => {
@@ -111,7 +122,7 @@ describe("Dashboard", () => {
         return clusters;
       },
     });
-    render(Dashboard);
+    render(Dashboard, pageProps(demoStatus));
 
     const error = await screen.findByTestId("error");
     expect(error.textContent).toContain("Azure Resource Manager returned 503");
@@ -127,7 +138,7 @@ describe("Dashboard", () => {
   it("Refresh re-invokes list_clusters and keeps the table visible meanwhile", async () => {
     let reply: Promise<ClusterRow[]> | ClusterRow[] = clusters;
     const calls = mockBackend({ list_clusters: () => reply });
-    render(Dashboard);
+    render(Dashboard, pageProps(demoStatus));
     await screen.findAllByTestId("cluster-row");
 
     const next = deferred<ClusterRow[]>();

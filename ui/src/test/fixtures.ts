@@ -1,8 +1,15 @@
 // Shared test data and a mocked back end. Names are chosen so that sorting by
 // name, version or state gives orders that differ from the fixture order.
 import { mockIPC } from "@tauri-apps/api/mocks";
+import { vi } from "vitest";
+import type { AccountInfo } from "../lib/bindings/AccountInfo";
+import type { AuthStatus } from "../lib/bindings/AuthStatus";
+import type { CloudSetting } from "../lib/bindings/CloudSetting";
 import type { ClusterRow } from "../lib/bindings/ClusterRow";
 import type { SessionInfo } from "../lib/bindings/SessionInfo";
+import type { SubscriptionInfo } from "../lib/bindings/SubscriptionInfo";
+import type { TenantInfo } from "../lib/bindings/TenantInfo";
+import type { AuthView, PageProps } from "../pages";
 
 export const demoSession: SessionInfo = {
   mode: "demo",
@@ -76,18 +83,109 @@ export const clusters: ClusterRow[] = [
   }),
 ];
 
-export type Handler = () => unknown;
+export type Args = Record<string, unknown>;
+export type Handler = (args: Args) => unknown;
+export type Call = { cmd: string; args: Args };
 
-/** Mock both commands; returns the list of commands invoked, in order. */
-export function mockBackend(handlers: { session_info?: Handler; list_clusters?: Handler }): string[] {
-  const calls: string[] = [];
-  mockIPC((cmd) => {
-    calls.push(cmd);
-    const handler = handlers[cmd as keyof typeof handlers];
+/** Mock the given commands; returns the commands invoked, with their arguments, in order. */
+export function mockCommands(handlers: Record<string, Handler>): Call[] {
+  const calls: Call[] = [];
+  mockIPC((cmd, payload) => {
+    const args = (payload ?? {}) as Args;
+    calls.push({ cmd, args });
+    const handler = handlers[cmd];
     if (!handler) throw { code: "not_mocked", message: `no mock for ${cmd}` };
-    return handler();
+    return handler(args);
   });
   return calls;
+}
+
+/** Like `mockCommands`, but returns only the names of the commands invoked, in order. */
+export function mockBackend(handlers: Record<string, Handler>): string[] {
+  const names: string[] = [];
+  mockIPC((cmd, payload) => {
+    names.push(cmd);
+    const handler = handlers[cmd];
+    if (!handler) throw { code: "not_mocked", message: `no mock for ${cmd}` };
+    return handler((payload ?? {}) as Args);
+  });
+  return names;
+}
+
+/**
+ * Deliver a message on a `Channel` the UI passed to a command, the way Tauri does: the mock
+ * installs `runCallback`, and the channel expects `{ index, message }` in order.
+ */
+export function sendOnChannel(channel: unknown, index: number, message: unknown) {
+  const id = (channel as { id: number }).id;
+  const internals = (window as unknown as { __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void } })
+    .__TAURI_INTERNALS__;
+  internals.runCallback(id, { index, message });
+}
+
+// ---- Accounts -------------------------------------------------------------------------------
+
+export const demoCloud: CloudSetting = {
+  kind: "custom",
+  metadataUrl: "https://127.0.0.1:8443/metadata/endpoints?api-version=2022-09-01",
+  caFile: "/tmp/rekey-sim/ca.pem",
+};
+
+export const HOME_TENANT = "aaaaaaaa-1111-4111-8111-111111111111";
+export const OTHER_TENANT = "bbbbbbbb-2222-4222-8222-222222222222";
+export const EMPTY_TENANT = "cccccccc-3333-4333-8333-333333333333";
+
+export const tenants: TenantInfo[] = [
+  { tenantId: HOME_TENANT, displayName: "Contoso", defaultDomain: "contoso.onmicrosoft.com" },
+  { tenantId: OTHER_TENANT, displayName: "Fabrikam", defaultDomain: "fabrikam.onmicrosoft.com" },
+  { tenantId: EMPTY_TENANT, displayName: null, defaultDomain: "empty.onmicrosoft.com" },
+];
+
+export const SUB_PROD = "11111111-1111-1111-1111-111111111111";
+export const SUB_DEV = "22222222-2222-2222-2222-222222222222";
+export const SUB_DATA = "33333333-3333-3333-3333-333333333333";
+
+export const subscriptions: SubscriptionInfo[] = [
+  { subscriptionId: SUB_PROD, displayName: "Contoso Production", tenantId: HOME_TENANT, state: "Enabled" },
+  { subscriptionId: SUB_DEV, displayName: "Contoso Dev", tenantId: HOME_TENANT, state: "Warned" },
+  { subscriptionId: SUB_DATA, displayName: "Fabrikam Analytics", tenantId: OTHER_TENANT, state: "Enabled" },
+];
+
+export const account: AccountInfo = {
+  id: "acct-admin",
+  username: "admin@contoso.onmicrosoft.com",
+  tenantId: HOME_TENANT,
+  cloud: { kind: "public" },
+  method: "browser",
+  selection: { tenants: [], subscriptions: [] },
+};
+
+export const signedInStatus: AuthStatus = {
+  mode: "azure",
+  accounts: [account],
+  tokensPersisted: true,
+  storageProblem: null,
+  clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+  demoCloud: null,
+};
+
+export const demoStatus: AuthStatus = {
+  mode: "demo",
+  accounts: [],
+  tokensPersisted: true,
+  storageProblem: null,
+  clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+  demoCloud,
+};
+
+/** Props for rendering a page on its own, with spies for what it asks of the shell. */
+export function pageProps(auth: AuthStatus | AuthView = signedInStatus) {
+  const view: AuthView = "status" in auth ? auth : { status: "ready", auth };
+  return {
+    auth: view,
+    reloadAuth: vi.fn<PageProps["reloadAuth"]>(() => Promise.resolve()),
+    navigate: vi.fn<PageProps["navigate"]>(),
+  };
 }
 
 /** A promise plus its resolve/reject, for holding a command "in flight". */

@@ -1,0 +1,266 @@
+//! `rekey login --service-principal` against the simulator: the secret from a file or standard
+//! input, then the account, its clusters, and signing out.
+
+mod common;
+
+use common::{args, new_client_secret, simulator, with_cloud, write_file, Rekey};
+
+fn sp_login(sim: &rekey_sim::RunningSim, extra: &[&str]) -> Vec<String> {
+    let tenant = sim.tenant_id().to_string();
+    let client = sim.demo_admin.client_id.to_string();
+    let mut all = with_cloud(
+        sim,
+        &[
+            "login",
+            "--service-principal",
+            "--tenant",
+            &tenant,
+            "--client-id",
+            &client,
+        ],
+    );
+    all.extend(extra.iter().map(|a| a.to_string()));
+    all
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_file_signs_in_lists_the_clusters_and_signs_out() {
+    let sim = simulator().await;
+    let secret = new_client_secret(&sim).await;
+    let rekey = Rekey::new();
+    let secret_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = write_file(secret_dir.path(), "secret.txt", &format!("{secret}\n"));
+
+    let login = rekey
+        .run(
+            &sp_login(&sim, &["--client-secret-file", &file.display().to_string()]),
+            None,
+        )
+        .await;
+    let client = sim.demo_admin.client_id.to_string();
+    let port = sim.base_url.port().unwrap_or_default();
+    assert_eq!(
+        login.ok().trim(),
+        format!(
+            "Signed in as {client} ({}) on custom cloud 127.0.0.1:{port}",
+            sim.tenant_id()
+        )
+    );
+    // A file needs no keyring: nothing is said about it.
+    assert!(!login.stderr.contains("keyring"), "{}", login.stderr);
+    login.never_shows(&secret);
+
+    let shown = rekey
+        .run(&args(&["account", "show", "--json"]), None)
+        .await
+        .json();
+    let accounts = shown.as_array().cloned().unwrap_or_default();
+    assert_eq!(accounts.len(), 1, "{shown}");
+    let account = &accounts[0];
+    assert_eq!(account["id"], format!("sp:{client}@{}", sim.tenant_id()));
+    assert_eq!(account["method"], "servicePrincipal");
+    assert_eq!(account["cloud"]["kind"], "custom");
+    assert_eq!(account["cloud"]["caFile"], sim.ca_pem_path.display().to_string());
+    assert_eq!(
+        account["selection"],
+        serde_json::json!({"tenants": [], "subscriptions": []})
+    );
+
+    // A later command reads the secret from the file again.
+    let clusters = rekey.run(&args(&["clusters", "--json"]), None).await;
+    let rows = clusters.json();
+    assert_eq!(rows.as_array().map(Vec::len), Some(12), "{}", clusters.stderr);
+    assert!(!clusters.stderr.contains("Demo mode"), "{}", clusters.stderr);
+    clusters.never_shows(&secret);
+    assert!(
+        !rekey.files_text().contains(&secret),
+        "a file in REKEY_HOME holds the secret"
+    );
+
+    let logout = rekey.run(&args(&["logout"]), None).await;
+    assert!(logout.ok().contains(&client), "{}", logout.stdout);
+    let shown = rekey
+        .run(&args(&["account", "show", "--json"]), None)
+        .await
+        .json();
+    assert_eq!(shown, serde_json::json!([]));
+    assert!(
+        !rekey.files_text().contains(&file.display().to_string()),
+        "the secret's file is forgotten"
+    );
+    let demo = rekey.run(&args(&["clusters", "--json"]), None).await;
+    demo.ok();
+    assert!(demo.stderr.contains("Demo mode"), "{}", demo.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_on_stdin_signs_in_but_without_a_keyring_is_not_remembered() {
+    let sim = simulator().await;
+    let secret = new_client_secret(&sim).await;
+    let rekey = Rekey::new();
+
+    let login = rekey
+        .run(&sp_login(&sim, &[]), Some(&format!("{secret}\n")))
+        .await;
+    assert!(login.ok().starts_with("Signed in as"), "{}", login.stdout);
+    assert!(
+        login.stderr.contains("keyring is unavailable"),
+        "{}",
+        login.stderr
+    );
+    assert!(
+        login.stderr.contains("client secret was not saved"),
+        "{}",
+        login.stderr
+    );
+    login.never_shows(&secret);
+
+    let clusters = rekey.run(&args(&["clusters", "--json"]), None).await;
+    assert_eq!(clusters.code, Some(1), "{}", clusters.stderr);
+    assert!(
+        clusters.stderr.contains("sign_in_required"),
+        "{}",
+        clusters.stderr
+    );
+    assert!(
+        clusters.stderr.contains("--client-secret-file"),
+        "{}",
+        clusters.stderr
+    );
+    assert!(!rekey.files_text().contains(&secret));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_secret_is_refused_in_plain_words_and_nothing_is_saved() {
+    let sim = simulator().await;
+    let rekey = Rekey::new();
+    let wrong = "not-the-secret~0123456789abcdefghij";
+
+    let login = rekey.run(&sp_login(&sim, &[]), Some(wrong)).await;
+    assert_eq!(login.code, Some(1), "{}", login.stdout);
+    assert!(login.stderr.contains("AADSTS7000215"), "{}", login.stderr);
+    assert!(
+        login.stderr.contains("The client secret is wrong"),
+        "{}",
+        login.stderr
+    );
+    assert!(!login.stderr.contains("panicked"), "{}", login.stderr);
+    login.never_shows(wrong);
+    let shown = rekey
+        .run(&args(&["account", "show", "--json"]), None)
+        .await
+        .json();
+    assert_eq!(shown, serde_json::json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_selection_limits_the_subscriptions_listed() {
+    let sim = simulator().await;
+    let secret = new_client_secret(&sim).await;
+    let rekey = Rekey::new();
+    let secret_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = write_file(secret_dir.path(), "secret", &secret);
+    rekey
+        .run(
+            &sp_login(&sim, &["--client-secret-file", &file.display().to_string()]),
+            None,
+        )
+        .await
+        .ok();
+    let id = format!("sp:{}@{}", sim.demo_admin.client_id, sim.tenant_id());
+
+    let all = rekey.run(&args(&["clusters", "--json"]), None).await.json();
+    let all = all.as_array().cloned().unwrap_or_default();
+    let in_platform = all
+        .iter()
+        .filter(|r| r["subscriptionName"] == "Contoso Platform")
+        .count();
+    assert!(in_platform > 0 && in_platform < all.len());
+
+    let select = args(&[
+        "account",
+        "select",
+        "--account",
+        &id,
+        "--subscription",
+        "contoso platform",
+    ]);
+    assert!(rekey
+        .run(&select, None)
+        .await
+        .ok()
+        .contains("subscriptions contoso platform"));
+    let shown = rekey
+        .run(&args(&["account", "show", "--json"]), None)
+        .await
+        .json();
+    assert_eq!(
+        shown[0]["selection"]["subscriptions"],
+        serde_json::json!(["contoso platform"])
+    );
+    let some = rekey.run(&args(&["clusters", "--json"]), None).await.json();
+    let some = some.as_array().cloned().unwrap_or_default();
+    assert_eq!(some.len(), in_platform);
+    assert!(some.iter().all(|r| r["subscriptionName"] == "Contoso Platform"));
+
+    // A tenant that is not the subscriptions' selects none of them.
+    let other = args(&[
+        "account",
+        "select",
+        "--account",
+        &id,
+        "--tenant",
+        "00000000-0000-0000-0000-000000000000",
+    ]);
+    rekey.run(&other, None).await.ok();
+    let none = rekey.run(&args(&["clusters", "--json"]), None).await.json();
+    assert_eq!(none, serde_json::json!([]));
+
+    // No tenant or subscription: all again.
+    rekey
+        .run(&args(&["account", "select", "--account", &id]), None)
+        .await
+        .ok();
+    let again = rekey.run(&args(&["clusters", "--json"]), None).await.json();
+    assert_eq!(again.as_array().map(Vec::len), Some(all.len()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_options_are_named() {
+    let rekey = Rekey::new();
+    let no_tenant = rekey
+        .run(&args(&["login", "--service-principal", "--client-id", "x"]), None)
+        .await;
+    assert_eq!(no_tenant.code, Some(1));
+    assert!(
+        no_tenant.stderr.contains("needs --tenant"),
+        "{}",
+        no_tenant.stderr
+    );
+
+    let unknown = rekey.run(&args(&["logout", "--account", "nobody"]), None).await;
+    assert_eq!(unknown.code, Some(1));
+    assert!(unknown.stderr.contains("unknown_account"), "{}", unknown.stderr);
+
+    let ca_without_cloud = rekey
+        .run(&args(&["--ca-file", "ca.pem", "login", "--device-code"]), None)
+        .await;
+    assert_eq!(ca_without_cloud.code, Some(1));
+    assert!(
+        ca_without_cloud
+            .stderr
+            .contains("--ca-file is for a custom cloud"),
+        "{}",
+        ca_without_cloud.stderr
+    );
+
+    let bad_cloud = rekey
+        .run(&args(&["--cloud", "mars", "account", "show"]), None)
+        .await;
+    assert_eq!(bad_cloud.code, Some(2), "clap's usage error");
+    assert!(
+        bad_cloud.stderr.contains("unknown cloud 'mars'"),
+        "{}",
+        bad_cloud.stderr
+    );
+}
