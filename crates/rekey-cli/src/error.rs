@@ -1,13 +1,11 @@
 //! Every way a command can fail, shown as rekey-core's `IpcError`: plain words and a stable code.
 
 use rekey_core::accounts::AccountsError;
-use rekey_core::auth::token_cache::TokenCacheError;
 use rekey_core::auth::{explain, AuthError};
 use rekey_core::azure::arm::ArmError;
 use rekey_core::azure::AzureError;
 use rekey_core::error::IpcError;
 use rekey_core::paths::PathsError;
-use rekey_core::secure_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -20,13 +18,9 @@ pub enum CliError {
     #[error(transparent)]
     Accounts(#[from] AccountsError),
     #[error(transparent)]
-    Tokens(#[from] TokenCacheError),
-    #[error(transparent)]
-    Keyring(#[from] StoreError),
-    #[error(transparent)]
     Paths(#[from] PathsError),
     #[error(transparent)]
-    SecretSources(#[from] crate::secret_sources::SecretSourcesError),
+    SecretFiles(#[from] crate::secret_files::SecretFilesError),
     /// A command line that cannot work, with what would.
     #[error("{0}")]
     Usage(String),
@@ -74,10 +68,8 @@ impl CliError {
             CliError::Auth(e) | CliError::Arm(ArmError::Auth(e)) => explain(e),
             CliError::Azure(e) | CliError::Arm(ArmError::Azure(e)) => IpcError::new(e.code(), capitalized(e)),
             CliError::Accounts(e) => IpcError::new(e.code(), capitalized(e)),
-            CliError::Tokens(e) => IpcError::new(e.code(), capitalized(e)),
-            CliError::Keyring(e) => IpcError::new(e.code(), capitalized(e)),
             CliError::Paths(e) => IpcError::new("no_home", capitalized(e)),
-            CliError::SecretSources(e) => IpcError::new("secret_sources", capitalized(e)),
+            CliError::SecretFiles(e) => IpcError::new("secret_files", capitalized(e)),
             CliError::Usage(m) => IpcError::new("usage", m.clone()),
             CliError::Incomplete(m) => IpcError::new("incomplete", m.clone()),
             CliError::Ipc(e) => e.clone(),

@@ -1,5 +1,7 @@
-//! Rekey's saved state as one command sees it: the account list always, the keyring and the token
-//! cache only for commands that need secrets (opening the keyring may prompt to unlock it).
+//! Rekey's saved state as one command sees it: the account list always; the token cache (and so
+//! the keyring, which may prompt to unlock) only for commands that need a saved sign-in.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rekey_core::accounts::AccountStore;
 use rekey_core::auth::token_cache::TokenCache;
@@ -7,20 +9,20 @@ use rekey_core::paths::AppPaths;
 use rekey_core::secure_store::SecureStore;
 
 use crate::error::CliError;
-use crate::secret_sources::SecretSources;
+use crate::secret_files::SecretFiles;
 
 pub struct Home {
     pub paths: AppPaths,
     pub accounts: AccountStore,
-    pub sources: SecretSources,
-    secrets: tokio::sync::OnceCell<Secrets>,
+    pub secret_files: SecretFiles,
+    tokens: tokio::sync::OnceCell<Opened>,
+    warned: AtomicBool,
 }
 
-/// The keyring (if it works) and the refresh tokens kept under its key. Cheap to clone.
-#[derive(Clone)]
-pub struct Secrets {
-    pub store: Option<SecureStore>,
-    pub tokens: TokenCache,
+/// The token cache as opened, with what kept it from being saved (no keyring, an unreadable file).
+struct Opened {
+    tokens: TokenCache,
+    problems: Vec<String>,
 }
 
 impl Home {
@@ -31,54 +33,53 @@ impl Home {
         if let Some(problem) = accounts.problem() {
             warn(&problem.to_string());
         }
-        let sources = SecretSources::open(&paths).await?;
+        let secret_files = SecretFiles::open(&paths).await?;
         Ok(Home {
             paths,
             accounts,
-            sources,
-            secrets: tokio::sync::OnceCell::new(),
+            secret_files,
+            tokens: tokio::sync::OnceCell::new(),
+            warned: AtomicBool::new(false),
         })
     }
 
-    /// The keyring and the token cache, opened at the first call. Without a keyring, the command
-    /// still works but nothing it signs in is remembered: that is said once, then.
-    pub async fn secrets(&self) -> Secrets {
-        self.secrets
-            .get_or_init(|| open_secrets(&self.paths))
-            .await
-            .clone()
+    /// The saved sign-ins (refresh tokens, and service principals' secrets as the app keeps them),
+    /// opened at the first call. Without a keyring the command still works, but nothing it signs in
+    /// is remembered: that is said once.
+    pub async fn tokens(&self) -> TokenCache {
+        let opened = self.opened().await;
+        if !self.warned.swap(true, Ordering::Relaxed) {
+            for problem in &opened.problems {
+                warn(problem);
+            }
+        }
+        opened.tokens.clone()
     }
 
-    /// Deletes a client secret the CLI saved in the keyring; a failure leaves it there, which is said.
-    pub async fn forget_saved_secret(&self, service: &str, account: &str) {
-        let deleted = match self.secrets().await.store {
-            Some(store) => store.delete(service, account).await.map_err(|e| e.to_string()),
-            None => Err("the keyring is unavailable".into()),
-        };
-        if let Err(e) = deleted {
-            warn(&format!(
-                "the saved client secret ({service} / {account}) could not be deleted from the keyring: {e}"
-            ));
-        }
+    /// [`Home::tokens`] without a word: for what is remembered elsewhere as well.
+    pub async fn tokens_quietly(&self) -> TokenCache {
+        self.opened().await.tokens.clone()
+    }
+
+    async fn opened(&self) -> &Opened {
+        self.tokens.get_or_init(|| open_tokens(&self.paths)).await
     }
 }
 
-async fn open_secrets(paths: &AppPaths) -> Secrets {
+async fn open_tokens(paths: &AppPaths) -> Opened {
+    let mut problems = Vec::new();
     let store = match SecureStore::platform().await {
         Ok(store) => Some(store),
         Err(e) => {
-            warn(&format!(
-                "the keyring is unavailable, so sign-ins and secrets will not be remembered after this \
-                 command: {e}"
+            problems.push(format!(
+                "the keyring is unavailable, so sign-ins will not be remembered after this command: {e}"
             ));
             None
         }
     };
-    let tokens = TokenCache::open(paths, store.clone()).await;
-    for problem in tokens.problems() {
-        warn(&problem.to_string());
-    }
-    Secrets { store, tokens }
+    let tokens = TokenCache::open(paths, store).await;
+    problems.extend(tokens.problems().iter().map(ToString::to_string));
+    Opened { tokens, problems }
 }
 
 /// A problem that does not stop the command, on stderr.

@@ -1,9 +1,7 @@
-//! `rekey logout`: forgets accounts, with their refresh tokens and saved client secrets.
+//! `rekey logout`: forgets accounts, with their refresh tokens, saved client secrets and secret files.
 
 use clap::Args;
 use rekey_core::accounts::{AccountInfo, SignInMethod};
-use rekey_core::auth::token_cache::TokenCache;
-use rekey_core::auth::SecretSource;
 
 use crate::error::CliError;
 use crate::home::{warn, Home};
@@ -40,32 +38,17 @@ pub async fn run(args: LogoutArgs) -> Result<(), CliError> {
         eprintln!("No account is signed in.");
         return Ok(());
     }
-    // The keyring is opened only when something in it is to be removed: a refresh token (kept in the
-    // token cache under the keyring's key) or a saved client secret.
-    let needs_keyring = chosen.iter().any(|a| {
-        uses_token_cache(a) || matches!(home.sources.get(&a.id), Some(SecretSource::Keyring { .. }))
-    });
-    let tokens = if needs_keyring {
-        home.secrets().await.tokens
-    } else {
-        TokenCache::open(&home.paths, None).await
-    };
+    let tokens = home.tokens().await;
+    let cache_file = home.paths.token_cache_file();
     for account in chosen {
         home.accounts.remove(&account.id, &tokens).await?;
-        if let Some(SecretSource::Keyring {
-            service,
-            account: entry,
-        }) = home.sources.remove(&account.id).await?
-        {
-            home.forget_saved_secret(&service, &entry).await;
-        }
-        let cache_file = home.paths.token_cache_file();
-        if uses_token_cache(&account)
+        home.secret_files.set(&account.id, None).await?;
+        if account.method != SignInMethod::AzureCli
             && !tokens.persisted()
             && tokio::fs::try_exists(&cache_file).await.unwrap_or(false)
         {
             warn(&format!(
-                "the keyring is unavailable, so this account's refresh token could not be removed from {}; it \
+                "the keyring is unavailable, so what this account saved could not be removed from {}; it \
                  stays there encrypted, unreadable without the keyring. Delete that file to remove every saved \
                  sign-in",
                 cache_file.display()
@@ -74,8 +57,4 @@ pub async fn run(args: LogoutArgs) -> Result<(), CliError> {
         println!("Signed out {} ({})", account.username, account.id);
     }
     Ok(())
-}
-
-fn uses_token_cache(account: &AccountInfo) -> bool {
-    matches!(account.method, SignInMethod::Browser | SignInMethod::DeviceCode)
 }

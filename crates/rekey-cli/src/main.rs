@@ -8,7 +8,7 @@ mod home;
 mod login;
 mod logout;
 mod output;
-mod secret_sources;
+mod secret_files;
 mod sessions;
 
 use std::process::ExitCode;

@@ -1,5 +1,6 @@
 //! A session for a saved account: its cloud, and a credential from what was remembered at sign-in
-//! (the refresh token, the service principal's secret source, or the Azure CLI).
+//! (the refresh token, the service principal's secret file or saved secret, or the Azure CLI).
+//! Accounts the desktop app signed in work the same way: both keep sign-ins in the token cache.
 
 use rekey_core::accounts::{Account, SignInMethod};
 use rekey_core::auth::{
@@ -12,6 +13,9 @@ use rekey_core::session::{Session, SessionMode};
 
 use crate::error::CliError;
 use crate::home::Home;
+
+/// The tenant the app saves for an Azure CLI login whose token named none.
+const UNKNOWN_TENANT: &str = "unknown";
 
 pub async fn open(home: &Home, account: &Account) -> Result<Session, CliError> {
     let (cloud, http) = account.cloud.resolve().await?;
@@ -33,33 +37,26 @@ async fn credential(
 ) -> Result<Credential, CliError> {
     match account.method {
         SignInMethod::Browser | SignInMethod::DeviceCode => {
-            let tokens = home.secrets().await.tokens;
+            let tokens = home.tokens().await;
             let refresh_token = tokens
                 .get(&account.id)
                 .ok_or_else(|| sign_in_again(account, "its sign-in was not remembered"))?;
             let user = UserCredential::new(http.clone(), cloud, account, refresh_token, tokens)?;
             Ok(Credential::User(user))
         }
-        SignInMethod::AzureCli => Ok(Credential::AzureCli(AzureCliCredential::new(Some(
-            &account.tenant_id,
-        ))?)),
+        SignInMethod::AzureCli => {
+            let tenant = Some(account.tenant_id.as_str()).filter(|t| *t != UNKNOWN_TENANT);
+            Ok(Credential::AzureCli(AzureCliCredential::new(tenant)?))
+        }
         SignInMethod::ServicePrincipal => {
-            let source = home
-                .sources
-                .get(&account.id)
-                .ok_or_else(|| sign_in_again(account, "its client secret was not saved"))?;
-            // Only a secret saved in the keyring needs it: a file is read without opening the keyring.
-            let secret = match &source {
-                SecretSource::Keyring { .. } => match home.secrets().await.store {
-                    Some(store) => source.read_from(&store).await?,
-                    None => {
-                        return Err(sign_in_again(
-                            account,
-                            "its client secret is in the keyring, which is unavailable",
-                        ))
-                    }
-                },
-                _ => source.read().await?,
+            // The file first: it needs no keyring, and holds the current secret after a rotation.
+            let secret = match home.secret_files.get(&account.id) {
+                Some(file) => SecretSource::File(file.to_owned()).read().await?,
+                None => home
+                    .tokens()
+                    .await
+                    .get(&account.id)
+                    .ok_or_else(|| sign_in_again(account, "its client secret was not saved"))?,
             };
             Ok(Credential::ClientSecret(ClientSecretCredential::new(
                 http.clone(),

@@ -12,4 +12,5 @@ pub mod inventory;
 pub mod paths;
 pub mod secure_store;
 pub mod session;
+pub mod settings;
 pub mod workspace;

@@ -24,6 +24,7 @@ use crate::inventory::{self, Inventory};
 use crate::paths::AppPaths;
 use crate::secure_store::SecureStore;
 use crate::session::{Session, SessionMode};
+use crate::settings::Settings;
 
 /// A tenant an account can reach.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -66,6 +67,7 @@ pub struct Workspace {
     accounts: AccountStore,
     tokens: TokenCache,
     storage_problem: Option<String>,
+    settings: Settings,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
 }
 
@@ -94,10 +96,15 @@ impl Workspace {
     ) -> Result<Workspace, IpcError> {
         let accounts = AccountStore::open(paths).await.map_err(|e| IpcError::from(&e))?;
         let tokens = TokenCache::open(paths, store).await;
+        let (settings, settings_problem) = Settings::load(paths);
+        if let Some(problem) = &settings_problem {
+            tracing::warn!("{problem}");
+        }
         let storage_problem = store_problem
             .or_else(|| tokens.problems().first().map(|p| p.to_string()))
             .or_else(|| accounts.problem().map(|p| p.to_string()));
         Ok(Workspace {
+            settings,
             accounts,
             tokens,
             storage_problem,
@@ -129,18 +136,23 @@ impl Workspace {
             accounts,
             tokens_persisted: self.tokens_persisted(),
             storage_problem: self.storage_problem(),
-            client_id: auth::client_id(),
+            client_id: self.settings.effective_client_id(),
             demo_cloud,
         }
     }
 
-    async fn request(cloud: CloudSetting, tenant: Option<String>) -> Result<InteractiveRequest, IpcError> {
+    async fn request(
+        &self,
+        cloud: CloudSetting,
+        tenant: Option<String>,
+    ) -> Result<InteractiveRequest, IpcError> {
         let mut req = InteractiveRequest::resolve(cloud)
             .await
             .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
         if let Some(t) = tenant.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
             req.tenant = t;
         }
+        req.client_id = self.settings.effective_client_id();
         Ok(req)
     }
 
@@ -152,7 +164,7 @@ impl Workspace {
         opener: &dyn Opener,
         cancel: &CancellationToken,
     ) -> Result<AccountInfo, IpcError> {
-        let req = Self::request(cloud, tenant).await?;
+        let req = self.request(cloud, tenant).await?;
         let signed_in = auth::sign_in_browser(&req, opener, cancel)
             .await
             .map_err(|e| explain(&e))?;
@@ -165,7 +177,7 @@ impl Workspace {
         cloud: CloudSetting,
         tenant: Option<String>,
     ) -> Result<(InteractiveRequest, DeviceCodeFlow), IpcError> {
-        let req = Self::request(cloud, tenant).await?;
+        let req = self.request(cloud, tenant).await?;
         let flow = auth::start_device_code(&req).await.map_err(|e| explain(&e))?;
         Ok((req, flow))
     }

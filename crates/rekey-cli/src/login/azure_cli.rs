@@ -17,7 +17,8 @@ pub async fn sign_in(home: &Home, setting: CloudSetting, tenant: Option<&str>) -
     let token = credential.token(&cloud.arm_scope()).await?;
     let who = Who::of(token.token.expose_secret())?;
     let account = Account {
-        id: Account::user_id(&who.oid, &who.tid),
+        // As the app names it, so that both see one account per Azure CLI tenant.
+        id: format!("azcli:{}", who.tid),
         username: who.name(),
         tenant_id: who.tid,
         cloud: setting,

@@ -36,7 +36,8 @@ impl Opener for DefaultBrowser {
         if let Some(reason) = no_display() {
             return Err(reason.into());
         }
-        // Launchers are processes to wait for: keep the async workers free meanwhile.
+        // Launchers are processes to wait for: hand this worker over meanwhile (main's runtime is
+        // multi-threaded, which block_in_place needs).
         tokio::task::block_in_place(|| open::that_detached_with_timeout(url.as_str(), LAUNCH_CHECK))
             .map_err(launch_error)?;
         eprintln!("The sign-in page was opened in your web browser. If it did not appear, open this address on this computer:");

@@ -125,13 +125,9 @@ async fn device_code(
 /// Saves a person's sign-in: the account, then its refresh token (which only lasts as long as
 /// this command when there is no keyring; that was said when the keyring was opened).
 async fn remember(home: &Home, signed_in: SignedIn) -> Result<(), CliError> {
-    let secrets = home.secrets().await;
+    let tokens = home.tokens().await;
     home.accounts.add_or_replace(signed_in.account.clone()).await?;
-    if let Err(e) = secrets
-        .tokens
-        .put(&signed_in.account.id, signed_in.refresh_token)
-        .await
-    {
+    if let Err(e) = tokens.put(&signed_in.account.id, signed_in.refresh_token).await {
         warn(&format!("the sign-in will not be remembered: {e}"));
     }
     done(&signed_in.account)

@@ -1,6 +1,6 @@
-//! Service principal sign-in: the secret comes from a file or standard input, is proven by getting
-//! an ARM token, and is then remembered by where it comes from (the file, or the keyring entry it
-//! is saved to), never in Rekey's own files.
+//! Service principal sign-in: the secret comes from a file or standard input and is proven by getting
+//! an ARM token. It is then kept as the app keeps it (in the token cache, under the keyring's key),
+//! and a file's path besides, so that later commands can read the file again without a keyring.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
@@ -13,7 +13,6 @@ use secrecy::SecretString;
 
 use crate::error::CliError;
 use crate::home::{warn, Home};
-use crate::secret_sources::{keyring_account, KEYRING_SERVICE};
 
 pub async fn sign_in(
     home: &mut Home,
@@ -44,7 +43,11 @@ pub async fn sign_in(
         method: SignInMethod::ServicePrincipal,
         client_id: client_id.to_owned(),
     };
-    remember_secret(home, &account.id, source, &secret).await?;
+    let file = match &source {
+        SecretSource::File(path) => Some(path.as_path()),
+        _ => None,
+    };
+    remember_secret(home, &account.id, file, secret).await?;
     home.accounts.add_or_replace(account.clone()).await?;
     Ok(account)
 }
@@ -81,48 +84,33 @@ fn stdin_error(detail: String) -> CliError {
     .into()
 }
 
-/// A file is read again by later commands; a secret from standard input goes to the keyring.
+/// Saves the secret in the token cache, where the app finds it too; a secret from a file is read
+/// from the file again by later commands, so only a piped or typed one is lost without a keyring.
 async fn remember_secret(
     home: &mut Home,
     account_id: &str,
-    source: SecretSource,
-    secret: &SecretString,
+    file: Option<&Path>,
+    secret: SecretString,
 ) -> Result<(), CliError> {
-    let previous = home.sources.get(account_id);
-    let remembered = match source {
-        SecretSource::Stdin => save_in_keyring(home, account_id, secret).await,
-        file => file,
+    home.secret_files.set(account_id, file).await?;
+    let tokens = match file {
+        Some(_) => home.tokens_quietly().await,
+        None => home.tokens().await,
     };
-    home.sources.set(account_id, &remembered).await?;
-    // A secret saved by an earlier sign-in that is no longer used should not stay in the keyring.
-    if let Some(SecretSource::Keyring { service, account }) = previous.filter(|old| *old != remembered) {
-        home.forget_saved_secret(&service, &account).await;
+    let not_saved = match (file, tokens.put(account_id, secret).await) {
+        (Some(_), Err(e)) => {
+            tracing::info!("the client secret stays in its file only: {e}");
+            None
+        }
+        (None, Err(e)) => Some(format!(" ({e})")),
+        (None, Ok(())) if !tokens.persisted() => Some(String::new()),
+        _ => None,
+    };
+    if let Some(why) = not_saved {
+        warn(&format!(
+            "the client secret was not saved{why}, so later commands cannot use this service principal; \
+             sign in with --client-secret-file to have the secret read from a file each time"
+        ));
     }
     Ok(())
-}
-
-/// Saves a secret read from standard input in the keyring, and returns where it now is; without a
-/// keyring it stays `Stdin`, which is not remembered (and that is said).
-async fn save_in_keyring(home: &Home, account_id: &str, secret: &SecretString) -> SecretSource {
-    let entry = keyring_account(account_id);
-    let saved = match home.secrets().await.store {
-        Some(store) => store
-            .set(KEYRING_SERVICE, &entry, secret)
-            .await
-            .map_err(|e| e.to_string()),
-        None => Err("the keyring is unavailable".into()),
-    };
-    match saved {
-        Ok(()) => SecretSource::Keyring {
-            service: KEYRING_SERVICE.into(),
-            account: entry,
-        },
-        Err(e) => {
-            warn(&format!(
-                "the client secret was not saved ({e}), so later commands cannot use this service principal; \
-                 sign in with --client-secret-file to have the secret read from a file each time"
-            ));
-            SecretSource::Stdin
-        }
-    }
 }

@@ -67,6 +67,15 @@ pub struct ManagedClusterProperties {
     pub service_principal_profile: Option<ServicePrincipalProfile>,
     #[serde(default)]
     pub aad_profile: Option<AadProfile>,
+    #[serde(default)]
+    pub agent_pool_profiles: Vec<AgentPoolProfile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentPoolProfile {
+    #[serde(default)]
+    pub count: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,12 +1,13 @@
 //! How a cluster authenticates, read from its ARM resource.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::model::{CredentialInfo, ExpiryBucket, ExpiryStatus};
 use crate::azure::models::{ManagedCluster, Subscription};
 
 /// The identity the cluster uses to call Azure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub enum IdentityKind {
@@ -17,7 +18,7 @@ pub enum IdentityKind {
 }
 
 /// How users sign in to the cluster's API server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub enum AadIntegration {
@@ -29,7 +30,7 @@ pub enum AadIntegration {
 }
 
 /// One row of the cluster table. Metadata only: no secret ever travels in it.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct ClusterRow {
@@ -45,6 +46,15 @@ pub struct ClusterRow {
     pub provisioning_state: String,
     pub power_state: Option<String>,
     pub kubernetes_version: Option<String>,
+    pub tenant_id: Option<String>,
+    pub node_count: Option<u32>,
+    /// The legacy AAD integration's server app, whose secret also expires.
+    pub aad_server_app_id: Option<String>,
+    /// The service principal's display name (from Graph).
+    pub sp_display_name: Option<String>,
+    pub expiry: ExpiryStatus,
+    /// Every credential on the app and the service principal object (and the legacy AAD server app).
+    pub credentials: Vec<CredentialInfo>,
 }
 
 /// The resource group segment of an ARM ID (`/subscriptions/…/resourceGroups/{rg}/…`), any case.
@@ -91,6 +101,33 @@ pub fn classify(cluster: &ManagedCluster, subscription: &Subscription) -> Cluste
             .current_kubernetes_version
             .clone()
             .or_else(|| p.kubernetes_version.clone()),
+        tenant_id: subscription.tenant_id.clone(),
+        node_count: Some(p.agent_pool_profiles.iter().filter_map(|a| a.count).sum()).filter(|n| *n > 0),
+        aad_server_app_id: match &p.aad_profile {
+            Some(aad) if aad_integration == AadIntegration::Legacy => aad.server_app_id.clone(),
+            _ => None,
+        },
+        sp_display_name: None,
+        expiry: if identity_kind == IdentityKind::ManagedIdentity {
+            ExpiryStatus {
+                bucket: ExpiryBucket::AutoRotated,
+                expires_at: None,
+                days_left: None,
+                assumed: false,
+                key_id: None,
+                reason: "Managed identity: Azure rotates its credentials.".into(),
+            }
+        } else {
+            ExpiryStatus {
+                bucket: ExpiryBucket::Unknown,
+                expires_at: None,
+                days_left: None,
+                assumed: true,
+                key_id: None,
+                reason: "The service principal's credentials have not been read yet.".into(),
+            }
+        },
+        credentials: Vec::new(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Inventory: every AKS cluster the signed-in identity can read, classified by how it authenticates.
 
 mod classify;
+pub mod model;
 
 use tokio::task::JoinSet;
 
@@ -10,10 +11,18 @@ use crate::azure::arm::{ArmClient, ArmError};
 use crate::azure::models::Subscription;
 
 /// The clusters found, and what could not be read (a partial inventory is normal, never an empty one).
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct Inventory {
     pub clusters: Vec<ClusterRow>,
     pub warnings: Vec<String>,
+    /// When the scan finished.
+    #[ts(type = "string | null")]
+    pub generated_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub source: Option<model::InventorySource>,
+    pub stats: model::InventoryStats,
+    pub thresholds: model::Thresholds,
 }
 
 /// Lists clusters in every readable subscription through ARM, one subscription per task.
