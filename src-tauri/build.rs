@@ -13,6 +13,10 @@ const COMMANDS: &[&str] = &[
     "list_subscriptions",
     "set_selection",
     "sign_out",
+    "cached_inventory",
+    "refresh_inventory",
+    "cancel_refresh",
+    "export_inventory",
 ];
 
 fn main() {

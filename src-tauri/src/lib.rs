@@ -19,6 +19,8 @@ pub fn run() {
     let result = tauri::Builder::default()
         // The opener opens the sign-in page from Rust; the web view gets no opener permission.
         .plugin(tauri_plugin_opener::init())
+        // The save dialog of the export is opened from Rust; the web view gets no dialog permission.
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState::default())
         .invoke_handler(tauri::generate_handler![
             commands::session::session_info,
@@ -32,7 +34,11 @@ pub fn run() {
             commands::auth::list_tenants,
             commands::auth::list_subscriptions,
             commands::auth::set_selection,
-            commands::auth::sign_out
+            commands::auth::sign_out,
+            commands::inventory::cached_inventory,
+            commands::inventory::refresh_inventory,
+            commands::inventory::cancel_refresh,
+            commands::inventory::export_inventory
         ])
         .setup(|app| {
             // Start connecting while the window loads, so the first command finds the session ready.

@@ -3,6 +3,7 @@
 
 use rekey_core::demo::Demo;
 use rekey_core::error::IpcError;
+use rekey_core::inventory::Inventory;
 use rekey_core::paths::AppPaths;
 use rekey_core::session::Session;
 use rekey_core::workspace::Workspace;
@@ -13,7 +14,10 @@ use tokio_util::sync::CancellationToken;
 pub struct AppState {
     demo: OnceCell<Result<Demo, IpcError>>,
     workspace: OnceCell<Result<Workspace, IpcError>>,
+    paths: std::sync::OnceLock<Result<AppPaths, IpcError>>,
     sign_in: Mutex<Option<CancellationToken>>,
+    refresh: Mutex<Option<CancellationToken>>,
+    last_inventory: Mutex<Option<Inventory>>,
 }
 
 impl AppState {
@@ -36,16 +40,43 @@ impl AppState {
         Ok(&self.demo().await?.session)
     }
 
+    /// Where Rekey keeps its files (`REKEY_HOME` or the OS's app folders).
+    pub fn paths(&self) -> Result<&AppPaths, IpcError> {
+        self.paths
+            .get_or_init(|| AppPaths::resolve().map_err(|e| IpcError::new("no_home", e.to_string())))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
     /// The accounts and their tokens, from the app data folder and the OS keyring.
     pub async fn workspace(&self) -> Result<&Workspace, IpcError> {
-        let workspace = self
-            .workspace
-            .get_or_init(|| async {
-                let paths = AppPaths::resolve().map_err(|e| IpcError::new("no_home", e.to_string()))?;
-                Workspace::open(&paths).await
-            })
-            .await;
+        let paths = self.paths()?;
+        let workspace = self.workspace.get_or_init(|| Workspace::open(paths)).await;
         workspace.as_ref().map_err(Clone::clone)
+    }
+
+    /// A cancellation token for a new refresh; it cancels a refresh still running.
+    pub async fn begin_refresh(&self) -> CancellationToken {
+        let token = CancellationToken::new();
+        if let Some(previous) = self.refresh.lock().await.replace(token.clone()) {
+            previous.cancel();
+        }
+        token
+    }
+
+    pub async fn cancel_refresh(&self) {
+        if let Some(token) = self.refresh.lock().await.take() {
+            token.cancel();
+        }
+    }
+
+    /// The inventory the dashboard shows, for export.
+    pub async fn set_last_inventory(&self, inventory: Inventory) {
+        *self.last_inventory.lock().await = Some(inventory);
+    }
+
+    pub async fn last_inventory(&self) -> Option<Inventory> {
+        self.last_inventory.lock().await.clone()
     }
 
     /// A cancellation token for a new sign-in; it cancels any sign-in still waiting.

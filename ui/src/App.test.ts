@@ -4,7 +4,7 @@ import App from "./App.svelte";
 import {
   account,
   azureSession,
-  clusters,
+  inventory,
   demoSession,
   demoStatus,
   mockBackend,
@@ -13,9 +13,12 @@ import {
   tenants,
 } from "./test/fixtures";
 
+// The dashboard asks for the saved inventory, then refreshes.
+const inventoryCommands = { cached_inventory: () => null, refresh_inventory: () => inventory() };
+
 describe("App shell", () => {
   it("shows the demo banner, a sign-in button and the session label in demo mode", async () => {
-    mockBackend({ session_info: () => demoSession, auth_status: () => demoStatus, list_clusters: () => clusters });
+    mockBackend({ session_info: () => demoSession, auth_status: () => demoStatus, ...inventoryCommands });
     render(App);
 
     const note = await screen.findByTestId("demo-note");
@@ -33,7 +36,7 @@ describe("App shell", () => {
     mockBackend({
       session_info: () => azureSession,
       auth_status: () => signedInStatus,
-      list_clusters: () => clusters,
+      ...inventoryCommands,
     });
     render(App);
 
@@ -45,7 +48,7 @@ describe("App shell", () => {
   });
 
   it("falls back to session_info's simulated flag when auth_status fails", async () => {
-    mockBackend({ session_info: () => demoSession, list_clusters: () => clusters });
+    mockBackend({ session_info: () => demoSession, ...inventoryCommands });
     render(App);
     expect(await screen.findByTestId("demo-banner")).toBeTruthy();
   });
@@ -54,7 +57,7 @@ describe("App shell", () => {
     mockBackend({
       session_info: () => azureSession,
       auth_status: () => signedInStatus,
-      list_clusters: () => clusters,
+      ...inventoryCommands,
       list_tenants: () => tenants,
       list_subscriptions: () => subscriptions,
     });
@@ -62,7 +65,7 @@ describe("App shell", () => {
 
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Clusters");
     expect(screen.getByRole("button", { name: "Clusters" }).getAttribute("aria-current")).toBe("page");
-    expect(await screen.findAllByTestId("cluster-row")).toHaveLength(4);
+    expect(await screen.findAllByTestId("cluster-row")).toHaveLength(8);
 
     await fireEvent.click(screen.getByRole("button", { name: "Accounts" }));
     expect(screen.getByRole("button", { name: "Accounts" }).getAttribute("aria-current")).toBe("page");
@@ -75,7 +78,7 @@ describe("App shell", () => {
     const calls = mockBackend({
       session_info: () => (signedIn ? azureSession : demoSession),
       auth_status: () => (signedIn ? signedInStatus : demoStatus),
-      list_clusters: () => clusters,
+      ...inventoryCommands,
       sign_in_browser: () => {
         signedIn = true;
         return account;
@@ -103,7 +106,7 @@ describe("App shell", () => {
         throw { code: "config_invalid", message: "Bad config" };
       },
       auth_status: () => signedInStatus,
-      list_clusters: () => clusters,
+      ...inventoryCommands,
     });
     render(App);
 

@@ -1,12 +1,14 @@
 //! `rekey account show|select`: the signed-in accounts, and which of their tenants and subscriptions
-//! `rekey clusters` looks at.
+//! `rekey clusters` looks at. Subscriptions are chosen by ID or name in any case, and saved by ID
+//! as the app saves them.
 
 use clap::Subcommand;
-use rekey_core::accounts::{AccountInfo, Selection, SignInMethod};
+use rekey_core::accounts::{AccountInfo, AccountsError, Selection, SignInMethod};
+use rekey_core::workspace::{SubscriptionInfo, TenantInfo, Workspace};
 
 use crate::cloud_args::{describe, CloudArgs};
 use crate::error::CliError;
-use crate::home::Home;
+use crate::home::{self, warn};
 use crate::output::{print_json, table};
 
 #[derive(Subcommand, Debug)]
@@ -32,12 +34,11 @@ pub enum AccountCommand {
 }
 
 pub async fn run(command: AccountCommand, cloud: &CloudArgs) -> Result<(), CliError> {
-    let home = Home::open().await?;
+    let workspace = home::open().await?;
     match command {
         AccountCommand::Show { json } => {
-            let accounts: Vec<AccountInfo> = home
-                .accounts
-                .list()
+            let accounts: Vec<AccountInfo> = workspace
+                .accounts()
                 .await
                 .into_iter()
                 .filter(|a| cloud.includes(&a.cloud))
@@ -55,20 +56,123 @@ pub async fn run(command: AccountCommand, cloud: &CloudArgs) -> Result<(), CliEr
             tenants,
             subscriptions,
         } => {
-            let selection = Selection {
-                tenants: tidy(tenants),
-                subscriptions: tidy(subscriptions),
+            let info = workspace
+                .accounts()
+                .await
+                .into_iter()
+                .find(|a| a.id == account)
+                .ok_or_else(|| AccountsError::UnknownAccount(account.clone()))?;
+            let (tenants, wanted) = (tidy(tenants), tidy(subscriptions));
+            // Names need the subscriptions the account can read; "all" needs none.
+            let readable = match wanted.is_empty() {
+                true => Vec::new(),
+                false => workspace.subscriptions(&info.id).await?,
             };
-            let info = home.accounts.set_selection(&account, selection).await?;
+            let subscriptions = pick_subscriptions(&wanted, &readable).map_err(|unknown| {
+                CliError::usage(format!(
+                    "{} cannot read a subscription named {unknown}; it can read: {}",
+                    info.username,
+                    named(&readable.iter().collect::<Vec<_>>())
+                ))
+            })?;
+            let tenant_ids = pick_tenants(&workspace, &info, &tenants).await;
+            let selection = Selection {
+                tenants: tenant_ids,
+                subscriptions: subscriptions.iter().map(|s| s.subscription_id.clone()).collect(),
+            };
+            let saved = workspace.set_selection(&info.id, selection).await?;
+            let subscriptions = match subscriptions.is_empty() {
+                true => "all".to_string(),
+                false => named(&subscriptions),
+            };
             println!(
-                "{}: tenants {}; subscriptions {}",
-                info.username,
-                listed(&info.selection.tenants),
-                listed(&info.selection.subscriptions)
+                "{}: tenants {}; subscriptions {subscriptions}",
+                saved.username,
+                listed(&saved.selection.tenants)
             );
         }
     }
     Ok(())
+}
+
+/// The subscriptions `wanted` names (by ID or display name, in any case), in that order, or the first
+/// name that matches none. A name several subscriptions share picks them all.
+fn pick_subscriptions<'a>(
+    wanted: &[String],
+    readable: &'a [SubscriptionInfo],
+) -> Result<Vec<&'a SubscriptionInfo>, String> {
+    let mut picked: Vec<&SubscriptionInfo> = Vec::new();
+    for name in wanted {
+        let matches: Vec<&SubscriptionInfo> = readable
+            .iter()
+            .filter(|s| {
+                s.subscription_id.eq_ignore_ascii_case(name) || s.display_name.eq_ignore_ascii_case(name)
+            })
+            .collect();
+        if matches.is_empty() {
+            return Err(format!("'{name}'"));
+        }
+        for sub in matches {
+            if !picked.iter().any(|p| p.subscription_id == sub.subscription_id) {
+                picked.push(sub);
+            }
+        }
+    }
+    Ok(picked)
+}
+
+/// Tenant IDs for tenants named by ID, default domain or display name (any case). One the account
+/// cannot reach (or when its tenants cannot be listed) is kept as given, with a warning: it selects
+/// no subscription until the account can reach it.
+async fn pick_tenants(workspace: &Workspace, info: &AccountInfo, wanted: &[String]) -> Vec<String> {
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let reachable = match workspace.tenants(&info.id).await {
+        Ok(tenants) => tenants,
+        Err(e) => {
+            warn(&format!(
+                "the tenants of {} could not be listed ({}), so the tenants are saved as given",
+                info.username, e.message
+            ));
+            Vec::new()
+        }
+    };
+    let mut ids: Vec<String> = Vec::new();
+    for name in wanted {
+        let id = match tenant_named(&reachable, name) {
+            Some(tenant) => tenant.tenant_id.clone(),
+            None => {
+                if !reachable.is_empty() {
+                    warn(&format!(
+                        "{} cannot reach the tenant {name}: it selects no subscription",
+                        info.username
+                    ));
+                }
+                name.to_ascii_lowercase()
+            }
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+fn tenant_named<'a>(tenants: &'a [TenantInfo], name: &str) -> Option<&'a TenantInfo> {
+    let is = |value: &Option<String>| value.as_deref().is_some_and(|v| v.eq_ignore_ascii_case(name));
+    tenants
+        .iter()
+        .find(|t| t.tenant_id.eq_ignore_ascii_case(name) || is(&t.default_domain) || is(&t.display_name))
+}
+
+/// Subscriptions as people know them: "Name (ID)", comma-separated.
+fn named(subscriptions: &[&SubscriptionInfo]) -> String {
+    subscriptions
+        .iter()
+        .map(|s| format!("{} ({})", s.display_name, s.subscription_id))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Without blanks and repeats, in the order given.
@@ -131,6 +235,53 @@ fn render(accounts: &[AccountInfo]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sub(id: &str, name: &str) -> SubscriptionInfo {
+        SubscriptionInfo {
+            subscription_id: id.into(),
+            display_name: name.into(),
+            tenant_id: Some("t".into()),
+            state: None,
+        }
+    }
+
+    #[test]
+    fn subscriptions_are_picked_by_id_or_name_in_any_case() {
+        let readable = [
+            sub("1111", "Production"),
+            sub("2222", "Test"),
+            sub("3333", "test"),
+        ];
+        let ids = |wanted: &[&str]| {
+            let wanted: Vec<String> = wanted.iter().map(|w| w.to_string()).collect();
+            pick_subscriptions(&wanted, &readable).map(|subs| {
+                subs.iter()
+                    .map(|s| s.subscription_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+        };
+        assert_eq!(ids(&["production"]), Ok("1111".into()));
+        assert_eq!(ids(&["TEST", "1111"]), Ok("2222,3333,1111".into()));
+        assert_eq!(ids(&["2222", "test"]), Ok("2222,3333".into()));
+        assert_eq!(ids(&["staging"]), Err("'staging'".into()));
+    }
+
+    #[test]
+    fn tenants_are_named_by_id_domain_or_name() {
+        let tenants = [TenantInfo {
+            tenant_id: "72f988bf-aaaa".into(),
+            display_name: Some("Contoso".into()),
+            default_domain: Some("contoso.onmicrosoft.com".into()),
+        }];
+        for name in ["72F988BF-AAAA", "Contoso.onmicrosoft.com", "contoso"] {
+            assert_eq!(
+                tenant_named(&tenants, name).map(|t| t.tenant_id.as_str()),
+                Some("72f988bf-aaaa")
+            );
+        }
+        assert!(tenant_named(&tenants, "fabrikam").is_none());
+    }
 
     #[test]
     fn selections_drop_blanks_and_repeats() {

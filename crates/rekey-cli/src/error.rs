@@ -19,14 +19,13 @@ pub enum CliError {
     Accounts(#[from] AccountsError),
     #[error(transparent)]
     Paths(#[from] PathsError),
-    #[error(transparent)]
-    SecretFiles(#[from] crate::secret_files::SecretFilesError),
     /// A command line that cannot work, with what would.
     #[error("{0}")]
     Usage(String),
     /// The command ran but could not do all of it (the details were printed as warnings).
     #[error("{0}")]
     Incomplete(String),
+    /// A failure as the core explains it to the app and the CLI alike.
     #[error("{0}")]
     Ipc(IpcError),
     /// A failure with the command that gets past it.
@@ -35,6 +34,12 @@ pub enum CliError {
         error: Box<CliError>,
         hint: &'static str,
     },
+}
+
+impl From<IpcError> for CliError {
+    fn from(e: IpcError) -> Self {
+        CliError::Ipc(e)
+    }
 }
 
 impl CliError {
@@ -53,7 +58,7 @@ impl CliError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             CliError::Hinted { hint, .. } => Some(hint),
-            CliError::Auth(AuthError::Browser(_)) => Some("Try `rekey login --device-code`."),
+            _ if self.to_ipc().code == "browser_unavailable" => Some("Try `rekey login --device-code`."),
             _ => None,
         }
     }
@@ -61,15 +66,10 @@ impl CliError {
     /// What the user sees: sign-in failures in plain words with their AADSTS code.
     pub fn to_ipc(&self) -> IpcError {
         match self {
-            // The app's words stop at "use the device code sign-in"; a terminal user also needs why.
-            CliError::Auth(e @ AuthError::Browser(detail)) => {
-                IpcError::new(e.code(), format!("Rekey could not open a web browser: {detail}."))
-            }
             CliError::Auth(e) | CliError::Arm(ArmError::Auth(e)) => explain(e),
             CliError::Azure(e) | CliError::Arm(ArmError::Azure(e)) => IpcError::new(e.code(), capitalized(e)),
             CliError::Accounts(e) => IpcError::new(e.code(), capitalized(e)),
             CliError::Paths(e) => IpcError::new("no_home", capitalized(e)),
-            CliError::SecretFiles(e) => IpcError::new("secret_files", capitalized(e)),
             CliError::Usage(m) => IpcError::new("usage", m.clone()),
             CliError::Incomplete(m) => IpcError::new("incomplete", m.clone()),
             CliError::Ipc(e) => e.clone(),
@@ -111,5 +111,16 @@ mod tests {
             "{}",
             shown.message
         );
+    }
+
+    #[test]
+    fn a_browser_that_cannot_open_points_to_the_device_code() {
+        let e = CliError::Ipc(explain(&AuthError::Browser("no display".into())));
+        assert!(
+            e.to_ipc().message.contains("no display"),
+            "{}",
+            e.to_ipc().message
+        );
+        assert_eq!(e.hint(), Some("Try `rekey login --device-code`."));
     }
 }

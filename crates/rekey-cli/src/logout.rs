@@ -1,10 +1,12 @@
-//! `rekey logout`: forgets accounts, with their refresh tokens, saved client secrets and secret files.
+//! `rekey logout`: forgets accounts through the core's `Workspace`, with their refresh tokens, saved
+//! client secrets and secret files.
 
 use clap::Args;
-use rekey_core::accounts::{AccountInfo, SignInMethod};
+use rekey_core::accounts::{AccountInfo, AccountsError, SignInMethod};
+use rekey_core::paths::AppPaths;
 
 use crate::error::CliError;
-use crate::home::{warn, Home};
+use crate::home::{self, warn};
 
 #[derive(Args, Debug)]
 pub struct LogoutArgs {
@@ -17,12 +19,12 @@ pub struct LogoutArgs {
 }
 
 pub async fn run(args: LogoutArgs) -> Result<(), CliError> {
-    let mut home = Home::open().await?;
-    let signed_in = home.accounts.list().await;
+    let workspace = home::open().await?;
+    let signed_in = workspace.accounts().await;
     let chosen: Vec<AccountInfo> = match (&args.account, args.all) {
         (Some(id), _) => match signed_in.into_iter().find(|a| &a.id == id) {
             Some(account) => vec![account],
-            None => return Err(rekey_core::accounts::AccountsError::UnknownAccount(id.clone()).into()),
+            None => return Err(AccountsError::UnknownAccount(id.clone()).into()),
         },
         (None, true) => signed_in,
         (None, false) if signed_in.len() > 1 => {
@@ -38,13 +40,11 @@ pub async fn run(args: LogoutArgs) -> Result<(), CliError> {
         eprintln!("No account is signed in.");
         return Ok(());
     }
-    let tokens = home.tokens().await;
-    let cache_file = home.paths.token_cache_file();
+    let cache_file = AppPaths::resolve()?.token_cache_file();
     for account in chosen {
-        home.accounts.remove(&account.id, &tokens).await?;
-        home.secret_files.set(&account.id, None).await?;
+        workspace.sign_out(&account.id).await?;
         if account.method != SignInMethod::AzureCli
-            && !tokens.persisted()
+            && !workspace.tokens_persisted()
             && tokio::fs::try_exists(&cache_file).await.unwrap_or(false)
         {
             warn(&format!(

@@ -1,6 +1,8 @@
 //! `rekey`: the command line over `rekey-core`, for scripts and monitoring.
 
 mod account;
+mod bench;
+mod check;
 mod cloud_args;
 mod clusters;
 mod error;
@@ -8,8 +10,7 @@ mod home;
 mod login;
 mod logout;
 mod output;
-mod secret_files;
-mod sessions;
+mod scan;
 
 use std::process::ExitCode;
 
@@ -25,7 +26,8 @@ use crate::error::CliError;
     about = "See and rotate AKS cluster credentials before they expire",
     after_help = "With no account signed in, rekey runs on the built-in simulator (demo tenant).\n\
                   Environment: REKEY_HOME (one folder for Rekey's files), REKEY_CLIENT_ID (the public client \
-                  people sign in through), REKEY_LOG (log level, on stderr)."
+                  people sign in through), REKEY_BROWSER (the browser to sign in with), REKEY_LOG (log level, \
+                  on stderr)."
 )]
 struct Cli {
     #[command(flatten)]
@@ -43,13 +45,15 @@ enum Command {
     /// Show the signed-in accounts, or choose their tenants and subscriptions.
     #[command(subcommand)]
     Account(account::AccountCommand),
-    /// List every AKS cluster in the selected subscriptions of the signed-in accounts.
-    /// Exits with 1 if an account could not be listed (after printing what could be).
-    Clusters {
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
+    /// List every AKS cluster in the selected subscriptions of the signed-in accounts, with when its
+    /// credentials expire. Exits with 1 if an account could not be listed (after printing what could be).
+    Clusters(clusters::ClustersArgs),
+    /// Check credential expiry as a monitoring plugin: one line, and exit 0 (OK), 1 (WARNING),
+    /// 2 (CRITICAL: expired or within the critical days) or 3 (UNKNOWN).
+    Check(check::CheckArgs),
+    /// Measure Rekey against the built-in simulator.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 #[tokio::main]
@@ -61,12 +65,24 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() && checking() => {
+            // Exit code 2 would read as CRITICAL to the monitoring system: a bad command line is UNKNOWN.
+            let _ = e.print();
+            println!("REKEY UNKNOWN - the command line is not valid (see the error on stderr)");
+            return ExitCode::from(3);
+        }
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Login(args) => login::run(args, &cli.cloud).await,
         Command::Logout(args) => logout::run(args).await,
         Command::Account(command) => account::run(command, &cli.cloud).await,
-        Command::Clusters { json } => clusters::run(json, &cli.cloud).await,
+        Command::Clusters(args) => clusters::run(args, &cli.cloud).await,
+        // A monitoring plugin's exit codes, its failures included (UNKNOWN).
+        Command::Check(args) => return check::run(args, &cli.cloud).await,
+        Command::Bench(command) => bench::run(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,6 +91,11 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the command line asks for `rekey check`, even one clap refused.
+fn checking() -> bool {
+    std::env::args().skip(1).any(|a| a == "check")
 }
 
 fn report(e: &CliError) {

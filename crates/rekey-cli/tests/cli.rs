@@ -59,3 +59,106 @@ async fn a_broken_account_list_is_kept_aside_and_reported() {
     assert!(out.stderr.contains("accounts.json.broken"), "{}", out.stderr);
     assert!(rekey.home_file("accounts.json.broken").exists());
 }
+
+/// The demo tenant has clusters whose credentials expired and some that expire within 7 days:
+/// CRITICAL, as a monitoring plugin says it (exit code 2, one line with performance data).
+#[tokio::test(flavor = "multi_thread")]
+async fn check_on_the_demo_tenant_is_critical() {
+    let rekey = Rekey::new();
+    let check = rekey.run(&args(&["check"]), None).await;
+    assert_eq!(check.code, Some(2), "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(check.stdout.lines().count(), 1, "{}", check.stdout);
+    let line = check.stdout.trim();
+    assert!(line.starts_with("REKEY CRITICAL - "), "{line}");
+    let perf = |name: &str| -> usize {
+        line.split(" | ")
+            .nth(1)
+            .and_then(|p| p.split(' ').find_map(|kv| kv.strip_prefix(&format!("{name}="))))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name}= in {line}"))
+    };
+    assert!(perf("expired") > 0 && perf("critical") > 0, "{line}");
+    assert!(line.contains(&format!(
+        "{} expired, {} within 7 days",
+        perf("expired"),
+        perf("critical")
+    )));
+
+    let json = rekey.run(&args(&["check", "--json"]), None).await;
+    assert_eq!(json.code, Some(2), "{}", json.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", json.stdout));
+    assert_eq!(report["status"], "CRITICAL");
+    assert_eq!(report["exitCode"], 2);
+    let counts = &report["counts"];
+    let total: u64 = ["expired", "critical", "warning", "ok", "autoRotated", "unknown"]
+        .iter()
+        .map(|k| counts[k].as_u64().unwrap_or_default())
+        .sum();
+    assert_eq!(total, 12, "{counts}");
+    let listed = report["clusters"].as_array().cloned().unwrap_or_default();
+    assert!(
+        listed.iter().any(|c| c["expiry"]["bucket"] == "expired"),
+        "{listed:?}"
+    );
+    assert!(listed.iter().all(|c| c["expiry"]["bucket"] != "ok"));
+}
+
+/// Wider thresholds than the demo's credentials never make it better than CRITICAL (expired ones
+/// stay expired), and thresholds in the wrong order are UNKNOWN, not a crash or a false OK.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_thresholds_are_checked() {
+    let rekey = Rekey::new();
+    let wide = rekey
+        .run(
+            &args(&["check", "--warn-days", "400", "--critical-days", "0"]),
+            None,
+        )
+        .await;
+    assert_eq!(wide.code, Some(2), "{}", wide.stdout);
+    assert!(wide.stdout.contains("within 0 days") && wide.stdout.contains("within 400 days"));
+
+    let reversed = rekey
+        .run(
+            &args(&["check", "--warn-days", "7", "--critical-days", "30"]),
+            None,
+        )
+        .await;
+    assert_eq!(reversed.code, Some(3), "{}", reversed.stdout);
+    assert!(
+        reversed.stdout.starts_with("REKEY UNKNOWN - "),
+        "{}",
+        reversed.stdout
+    );
+
+    let bad = rekey.run(&args(&["check", "--warn-days", "soon"]), None).await;
+    assert_eq!(bad.code, Some(3), "a usage error is UNKNOWN too: {}", bad.stderr);
+}
+
+/// `--csv`: the app's export, a header row with the table's columns and one row per cluster.
+#[tokio::test(flavor = "multi_thread")]
+async fn clusters_csv_has_the_exports_columns() {
+    let rekey = Rekey::new();
+    let out = rekey.run(&args(&["clusters", "--csv"]), None).await;
+    let csv = out.ok();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some(
+            "cluster,tenant,subscription,resource group,identity,SP display name,app ID,expires,days left,status,assumed"
+        )
+    );
+    assert_eq!(lines.len(), 13, "{csv}");
+    let portal = lines
+        .iter()
+        .find(|l| l.starts_with("aks-portal-legacy,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    let fields: Vec<&str> = portal.split(',').collect();
+    assert_eq!(fields.len(), 11, "{portal}");
+    assert_eq!(fields[4], "servicePrincipal");
+    assert!(
+        ["expired", "critical", "warning", "notice", "ok", "unknown"].contains(&fields[9]),
+        "{portal}"
+    );
+    assert!(out.stderr.contains("Demo mode"), "{}", out.stderr);
+}

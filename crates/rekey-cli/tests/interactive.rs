@@ -61,6 +61,26 @@ async fn a_device_code_approved_elsewhere_signs_the_person_in() {
     assert_eq!(shown, serde_json::json!([]));
 }
 
+/// The client ID saved in Rekey's settings, when neither `--client-id` nor `REKEY_CLIENT_ID` is given.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_client_id_in_the_settings_is_signed_in_through() {
+    let sim = simulator().await;
+    let client_id = "0d4e2b7a-61f3-4a8e-b1c9-3e5f7a9b2c4d";
+    let rekey = Rekey::new();
+    common::write_file(
+        rekey.home.path(),
+        "settings.json",
+        &serde_json::json!({ "clientId": client_id }).to_string(),
+    );
+
+    device_code_login(&sim, &rekey, true).await.ok();
+    let saved = std::fs::read_to_string(rekey.home_file("accounts.json")).unwrap_or_default();
+    assert!(
+        saved.contains(&format!("\"clientId\": \"{client_id}\"")),
+        "{saved}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_declined_device_code_fails_in_plain_words() {
     let sim = simulator().await;
@@ -178,4 +198,49 @@ async fn a_browser_that_never_answers_times_out() {
         "the address is shown: {}",
         login.stderr
     );
+}
+
+/// The whole browser sign-in, with the end-to-end tests' stand-in browser (`REKEY_BROWSER`, as the
+/// app takes it) filling in the simulator's sign-in page and following the redirect back.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_sign_in_completed_in_the_page_signs_the_person_in() {
+    let browser = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/fake_browser.py");
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: python3 runs the stand-in browser and is not installed");
+        return;
+    }
+    let sim = simulator().await;
+    let log_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = log_dir.path().join("browser.log");
+    let rekey = Rekey::new()
+        .env("REKEY_BROWSER", &browser)
+        .env("REKEY_E2E_BROWSER_LOG", &log);
+
+    let login = rekey
+        .run(
+            &with_cloud(&sim, &["login", "--browser", "--timeout-secs", "60"]),
+            None,
+        )
+        .await;
+    let seen = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(
+        login.ok().trim(),
+        format!(
+            "Signed in as admin@contoso-demo.onmicrosoft.com ({}) on custom cloud 127.0.0.1:{}",
+            sim.tenant_id(),
+            sim.base_url.port().unwrap_or_default()
+        ),
+        "browser log: {seen}"
+    );
+    assert!(seen.contains("You can close this tab"), "{seen}");
+    let shown = rekey
+        .run(&args(&["account", "show", "--json"]), None)
+        .await
+        .json();
+    assert_eq!(shown[0]["method"], "browser");
 }

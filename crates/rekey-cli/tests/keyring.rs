@@ -1,6 +1,7 @@
 //! Sign-ins remembered across commands through a real Secret Service: a private session bus with
 //! gnome-keyring (as `scripts/setup-debian.sh` installs for the tests), its files in a temp dir.
-//! One test: it points this process's session bus at the private one, to look in the keyring itself.
+//! One test: it points this process's session bus at the private one, to look in the keyring itself
+//! and to sign in as the desktop app does.
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -11,7 +12,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{args, device_code_login, new_client_secret, simulator, with_cloud, Rekey};
+use rekey_core::auth::token_cache::TokenCache;
+use rekey_core::cloud::CloudSetting;
+use rekey_core::paths::AppPaths;
 use rekey_core::secure_store::SecureStore;
+use rekey_core::workspace::{ServicePrincipalSecret, Workspace};
+use rekey_sim::RunningSim;
+use secrecy::{ExposeSecret, SecretString};
 
 /// A session bus and gnome-keyring with an unlocked login keyring, stopped when dropped.
 struct TestKeyring {
@@ -104,17 +111,31 @@ impl Drop for TestKeyring {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sign_ins_and_secrets_are_remembered_by_the_keyring_until_logout() {
+async fn sign_ins_are_remembered_by_the_keyring_and_shared_with_the_app() {
     let Some(keyring) = TestKeyring::start() else {
         return;
     };
-    // Before anything in this process opens the keyring, so SecureStore below finds the test one.
+    // Before anything in this process opens the keyring, so that the core finds the test one.
     std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
     let sim = simulator().await;
+    remembered_until_logout(&sim, &keyring).await;
+    the_apps_sign_ins_work_in_the_cli(&sim, &keyring).await;
+}
+
+/// The secret the token cache in `home` holds for `account_id`, read as the app reads it.
+async fn saved_secret(home: &Path, account_id: &str) -> Option<String> {
+    let store = SecureStore::platform()
+        .await
+        .unwrap_or_else(|e| panic!("test keyring: {e}"));
+    let tokens = TokenCache::open(&AppPaths::at(home), Some(store)).await;
+    tokens.get(account_id).map(|s| s.expose_secret().to_owned())
+}
+
+async fn remembered_until_logout(sim: &RunningSim, keyring: &TestKeyring) {
     let rekey = Rekey::new().env("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
 
     // A person: the refresh token outlives the command that signed in.
-    let login = device_code_login(&sim, &rekey, true).await;
+    let login = device_code_login(sim, &rekey, true).await;
     login.ok();
     assert!(!login.stderr.contains("keyring"), "{}", login.stderr);
     assert!(rekey.home_file("token-cache.bin").exists());
@@ -130,12 +151,13 @@ async fn sign_ins_and_secrets_are_remembered_by_the_keyring_until_logout() {
         assert!(!clusters.stderr.contains("warning"), "{}", clusters.stderr);
     }
 
-    // A service principal: a secret typed or piped in is kept in the keyring, not in a file.
-    let secret = new_client_secret(&sim).await;
+    // A service principal: a secret piped in is kept encrypted in the token cache, as the app keeps it.
+    let secret = new_client_secret(sim).await;
     let tenant = sim.tenant_id().to_string();
     let client = sim.demo_admin.client_id.to_string();
+    let sp_id = format!("sp:{client}@{tenant}");
     let sp = with_cloud(
-        &sim,
+        sim,
         &[
             "login",
             "--service-principal",
@@ -149,15 +171,15 @@ async fn sign_ins_and_secrets_are_remembered_by_the_keyring_until_logout() {
     login.ok();
     assert!(!login.stderr.contains("warning"), "{}", login.stderr);
     login.never_shows(&secret);
-    assert!(!rekey.files_text().contains(&secret));
-    let store = SecureStore::platform()
-        .await
-        .unwrap_or_else(|e| panic!("test keyring: {e}"));
-    let entry = format!("client-secret:sp:{client}@{tenant}");
-    let saved = store.get("rekey", &entry).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(saved.is_some(), "the secret is in the keyring");
+    assert!(
+        !rekey.files_text().contains(&secret),
+        "no file holds the secret in the clear"
+    );
+    assert_eq!(
+        saved_secret(rekey.home.path(), &sp_id).await.as_ref(),
+        Some(&secret)
+    );
 
-    let sp_id = format!("sp:{client}@{tenant}");
     let select = args(&[
         "account",
         "select",
@@ -168,7 +190,7 @@ async fn sign_ins_and_secrets_are_remembered_by_the_keyring_until_logout() {
     ]);
     rekey.run(&select, None).await.ok();
     let clusters = rekey.run(&args(&["clusters", "--json"]), None).await;
-    // The person's account still sees all twelve; the duplicates from the service principal are merged.
+    // The person still sees all twelve; what the service principal sees too is listed once.
     assert_eq!(
         clusters.json().as_array().map(Vec::len),
         Some(12),
@@ -180,9 +202,45 @@ async fn sign_ins_and_secrets_are_remembered_by_the_keyring_until_logout() {
     let logout = rekey.run(&args(&["logout", "--all"]), None).await;
     assert_eq!(logout.ok().lines().count(), 2, "{}", logout.stdout);
     assert!(!logout.stderr.contains("warning"), "{}", logout.stderr);
-    let gone = store.get("rekey", &entry).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(gone.is_none(), "logout deletes the saved secret");
+    assert_eq!(
+        saved_secret(rekey.home.path(), &sp_id).await,
+        None,
+        "logout removes the secret"
+    );
     let demo = rekey.run(&args(&["clusters", "--json"]), None).await;
     demo.ok();
     assert!(demo.stderr.contains("Demo mode"), "{}", demo.stderr);
+}
+
+/// An account the desktop app signed in (through the core's `Workspace`, as the app does) is one
+/// the CLI lists and signs out.
+async fn the_apps_sign_ins_work_in_the_cli(sim: &RunningSim, keyring: &TestKeyring) {
+    let rekey = Rekey::new().env("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
+    let secret = new_client_secret(sim).await;
+    let cloud = CloudSetting::Custom {
+        metadata_url: format!("{}metadata/endpoints?api-version=2022-09-01", sim.base_url),
+        ca_file: Some(sim.ca_pem_path.display().to_string()),
+    };
+    let home = AppPaths::at(rekey.home.path());
+    {
+        let app = Workspace::open(&home).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(app.tokens_persisted(), "{:?}", app.storage_problem());
+        let (tenant, client) = (sim.tenant_id().to_string(), sim.demo_admin.client_id.to_string());
+        let secret = ServicePrincipalSecret::Value(SecretString::from(secret.clone()));
+        app.sign_in_service_principal(cloud, &tenant, &client, secret)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    let clusters = rekey.run(&args(&["clusters", "--json"]), None).await;
+    assert_eq!(
+        clusters.json().as_array().map(Vec::len),
+        Some(12),
+        "{}",
+        clusters.stderr
+    );
+    clusters.never_shows(&secret);
+    rekey.run(&args(&["logout"]), None).await.ok();
+    let app = Workspace::open(&home).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(app.accounts().await.is_empty());
 }

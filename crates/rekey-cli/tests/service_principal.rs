@@ -128,6 +128,15 @@ async fn a_secret_on_stdin_signs_in_but_without_a_keyring_is_not_remembered() {
         clusters.stderr
     );
     assert!(!rekey.files_text().contains(&secret));
+
+    // For monitoring, an account that cannot be checked is UNKNOWN, never OK.
+    let check = rekey.run(&args(&["check"]), None).await;
+    assert_eq!(check.code, Some(3), "{}\n{}", check.stdout, check.stderr);
+    assert!(
+        check.stdout.starts_with("REKEY UNKNOWN - ") && check.stdout.contains("1 account not checked"),
+        "{}",
+        check.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -176,7 +185,14 @@ async fn a_selection_limits_the_subscriptions_listed() {
         .filter(|r| r["subscriptionName"] == "Contoso Platform")
         .count();
     assert!(in_platform > 0 && in_platform < all.len());
+    let platform_id = all
+        .iter()
+        .find(|r| r["subscriptionName"] == "Contoso Platform")
+        .and_then(|r| r["subscriptionId"].as_str())
+        .unwrap_or_default()
+        .to_string();
 
+    // Named in any case, saved by ID (as the app saves it).
     let select = args(&[
         "account",
         "select",
@@ -185,18 +201,21 @@ async fn a_selection_limits_the_subscriptions_listed() {
         "--subscription",
         "contoso platform",
     ]);
-    assert!(rekey
-        .run(&select, None)
-        .await
-        .ok()
-        .contains("subscriptions contoso platform"));
+    let selected = rekey.run(&select, None).await;
+    assert!(
+        selected
+            .ok()
+            .contains(&format!("subscriptions Contoso Platform ({platform_id})")),
+        "{}",
+        selected.stdout
+    );
     let shown = rekey
         .run(&args(&["account", "show", "--json"]), None)
         .await
         .json();
     assert_eq!(
         shown[0]["selection"]["subscriptions"],
-        serde_json::json!(["contoso platform"])
+        serde_json::json!([platform_id])
     );
     let some = rekey.run(&args(&["clusters", "--json"]), None).await.json();
     let some = some.as_array().cloned().unwrap_or_default();
@@ -223,6 +242,64 @@ async fn a_selection_limits_the_subscriptions_listed() {
         .ok();
     let again = rekey.run(&args(&["clusters", "--json"]), None).await.json();
     assert_eq!(again.as_array().map(Vec::len), Some(all.len()));
+
+    // A subscription the account cannot read is refused, with the ones it can.
+    let typo = args(&[
+        "account",
+        "select",
+        "--account",
+        &id,
+        "--subscription",
+        "Contoso Platfrom",
+    ]);
+    let refused = rekey.run(&typo, None).await;
+    assert_eq!(refused.code, Some(1), "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("'Contoso Platfrom'") && refused.stderr.contains("Contoso Platform ("),
+        "{}",
+        refused.stderr
+    );
+}
+
+/// The secret file is read again by every command: a secret rotated in the file is used at once,
+/// and a wrong one is reported in plain words.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_rotated_in_its_file_is_picked_up() {
+    let sim = simulator().await;
+    let first = new_client_secret(&sim).await;
+    let rekey = Rekey::new();
+    let secret_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = write_file(secret_dir.path(), "secret", &first);
+    rekey
+        .run(
+            &sp_login(&sim, &["--client-secret-file", &file.display().to_string()]),
+            None,
+        )
+        .await
+        .ok();
+    let saved = std::fs::read_to_string(rekey.home_file("accounts.json")).unwrap_or_default();
+    assert!(
+        saved.contains(&serde_json::to_string(&file.display().to_string()).unwrap_or_default()),
+        "the file is remembered by its path: {saved}"
+    );
+
+    write_file(secret_dir.path(), "secret", "not-the-secret~0123456789abcdefghij");
+    let wrong = rekey.run(&args(&["clusters", "--json"]), None).await;
+    assert_eq!(wrong.code, Some(1), "{}", wrong.stderr);
+    assert!(wrong.stderr.contains("AADSTS7000215"), "{}", wrong.stderr);
+
+    let rotated = new_client_secret(&sim).await;
+    write_file(secret_dir.path(), "secret", &format!("{rotated}\n"));
+    let clusters = rekey.run(&args(&["clusters", "--json"]), None).await;
+    assert_eq!(
+        clusters.json().as_array().map(Vec::len),
+        Some(12),
+        "{}",
+        clusters.stderr
+    );
+    clusters.never_shows(&rotated);
+    assert!(!rekey.files_text().contains(&rotated));
+    assert!(!rekey.files_text().contains(&first));
 }
 
 #[tokio::test(flavor = "multi_thread")]

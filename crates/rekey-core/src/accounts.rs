@@ -35,6 +35,10 @@ pub struct Account {
     pub method: SignInMethod,
     /// The app the account signed in through (the public client, or the service principal itself).
     pub client_id: String,
+    /// The PATH of the file a service principal's client secret is read from at each sign-in (never
+    /// the secret): no keyring is needed for it, and a secret rotated in the file is picked up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_file: Option<String>,
 }
 
 impl Account {
@@ -348,6 +352,7 @@ mod tests {
                     cloud: CloudSetting::UsGov,
                     method: SignInMethod::DeviceCode,
                     client_id: "c".into(),
+                    secret_file: None,
                 },
                 selection: Selection {
                     tenants: vec!["t".into()],

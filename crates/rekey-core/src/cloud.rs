@@ -67,6 +67,11 @@ impl Cloud {
         format!("{}/.default", self.arm_audience.trim_end_matches('/'))
     }
 
+    /// The scope for Microsoft Graph tokens.
+    pub fn graph_scope(&self) -> String {
+        format!("{}/.default", self.graph_audience.trim_end_matches('/'))
+    }
+
     /// Reads a custom cloud from `{arm}/metadata/endpoints?api-version=2022-09-01`.
     pub async fn from_metadata(http: &HttpClient, metadata_url: &Url) -> Result<Cloud, AzureError> {
         let clouds: Vec<MetadataCloud> = http.get_json_unauthenticated(metadata_url).await?;

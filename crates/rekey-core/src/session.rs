@@ -7,6 +7,7 @@ use ts_rs::TS;
 
 use crate::auth::Credential;
 use crate::azure::arm::ArmClient;
+use crate::azure::graph::GraphClient;
 use crate::azure::http::HttpClient;
 use crate::cloud::Cloud;
 
@@ -34,6 +35,8 @@ pub struct SessionInfo {
 pub struct Session {
     pub info: SessionInfo,
     pub arm: ArmClient,
+    /// Microsoft Graph, with the same credential (tokens for the cloud's Graph audience).
+    pub graph: GraphClient,
 }
 
 impl Session {
@@ -52,6 +55,7 @@ impl Session {
             tenant_label,
         };
         let arm = ArmClient::new(http, cloud, Arc::new(credential));
-        Session { info, arm }
+        let graph = GraphClient::for_arm(&arm);
+        Session { info, arm, graph }
     }
 }

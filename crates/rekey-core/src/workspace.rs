@@ -2,25 +2,29 @@
 //! The desktop app and the CLI both go through it, so neither holds sign-in logic the other lacks.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokio::sync::Mutex;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
 use crate::accounts::{Account, AccountInfo, AccountStore, Selection, SignInMethod};
 use crate::auth::token_cache::TokenCache;
 use crate::auth::{
-    self, explain, AzureCliCredential, ClientSecretCredential, Credential, DeviceCodeFlow,
-    InteractiveRequest, Opener, SignedIn, UserCredential,
+    self, explain, AuthError, AzureCliCredential, ClientSecretCredential, Credential, DeviceCodeFlow,
+    InteractiveRequest, Opener, SecretSource, SignedIn, UserCredential,
 };
 use crate::azure::arm::ArmError;
 use crate::cloud::CloudSetting;
 use crate::error::IpcError;
-use crate::inventory::{self, Inventory};
+use crate::inventory::model::{ExpiryBucket, InventorySource, Progress};
+use crate::inventory::refresh::ProgressSink;
+use crate::inventory::{self, Inventory, RefreshOptions};
 use crate::paths::AppPaths;
 use crate::secure_store::SecureStore;
 use crate::session::{Session, SessionMode};
@@ -63,11 +67,31 @@ pub struct AuthStatus {
     pub demo_cloud: Option<CloudSetting>,
 }
 
+/// Where a service principal's client secret comes from when it signs in.
+pub enum ServicePrincipalSecret {
+    /// The secret itself (typed or piped in): kept encrypted in the token cache, under the keyring's key.
+    Value(SecretString),
+    /// A file holding the secret (e.g. one a secret manager mounts): its path is remembered and the
+    /// file read again at each later sign-in, so no keyring is needed and a rotated secret is picked up.
+    File(PathBuf),
+}
+
+impl std::fmt::Debug for ServicePrincipalSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServicePrincipalSecret::Value(_) => f.write_str("Value(<redacted>)"),
+            ServicePrincipalSecret::File(path) => f.debug_tuple("File").field(path).finish(),
+        }
+    }
+}
+
 pub struct Workspace {
     accounts: AccountStore,
     tokens: TokenCache,
     storage_problem: Option<String>,
     settings: Settings,
+    /// The public client people sign in through, instead of the settings' (the CLI's `--client-id`).
+    client_id: Option<String>,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
 }
 
@@ -105,6 +129,7 @@ impl Workspace {
             .or_else(|| accounts.problem().map(|p| p.to_string()));
         Ok(Workspace {
             settings,
+            client_id: None,
             accounts,
             tokens,
             storage_problem,
@@ -118,6 +143,26 @@ impl Workspace {
 
     pub fn storage_problem(&self) -> Option<String> {
         self.storage_problem.clone()
+    }
+
+    /// Why the account list started empty (its file was broken and set aside), if it did.
+    pub fn accounts_problem(&self) -> Option<String> {
+        self.accounts.problem().map(ToString::to_string)
+    }
+
+    /// People sign in through `client_id` rather than the client in the settings (or
+    /// `REKEY_CLIENT_ID`); `None` goes back to those.
+    pub fn with_client_id(mut self, client_id: Option<String>) -> Workspace {
+        self.client_id = client_id
+            .map(|id| id.trim().to_string())
+            .filter(|id| !id.is_empty());
+        self
+    }
+
+    fn effective_client_id(&self) -> String {
+        self.client_id
+            .clone()
+            .unwrap_or_else(|| self.settings.effective_client_id())
     }
 
     pub async fn accounts(&self) -> Vec<AccountInfo> {
@@ -136,7 +181,7 @@ impl Workspace {
             accounts,
             tokens_persisted: self.tokens_persisted(),
             storage_problem: self.storage_problem(),
-            client_id: self.settings.effective_client_id(),
+            client_id: self.effective_client_id(),
             demo_cloud,
         }
     }
@@ -152,7 +197,7 @@ impl Workspace {
         if let Some(t) = tenant.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
             req.tenant = t;
         }
-        req.client_id = self.settings.effective_client_id();
+        req.client_id = self.effective_client_id();
         Ok(req)
     }
 
@@ -210,47 +255,63 @@ impl Workspace {
         self.keep(signed_in.account, session).await
     }
 
-    /// Uses the Azure CLI's login (`az login`), optionally in one tenant.
-    pub async fn sign_in_azure_cli(&self, tenant: Option<String>) -> Result<AccountInfo, IpcError> {
-        let tenant = tenant.filter(|t| !t.trim().is_empty());
+    /// Uses the Azure CLI's login (`az login`) on `cloud` (the one `az cloud set` chose), optionally
+    /// in one tenant.
+    pub async fn sign_in_azure_cli(
+        &self,
+        cloud: CloudSetting,
+        tenant: Option<String>,
+    ) -> Result<AccountInfo, IpcError> {
+        let tenant = tenant.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
         let credential = AzureCliCredential::new(tenant.as_deref()).map_err(|e| explain(&e))?;
-        let (cloud, http) = CloudSetting::Public
+        let (resolved, http) = cloud
             .resolve()
             .await
             .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
         let token = credential
-            .token(&cloud.arm_scope())
+            .token(&resolved.arm_scope())
             .await
             .map_err(|e| explain(&e))?;
         let who = TokenIdentity::read(token.token.expose_secret());
-        let tenant_id = tenant.or(who.tid).unwrap_or_else(|| "unknown".into());
+        // The token's tenant ID rather than a domain typed in: one account per Azure CLI tenant.
+        let tenant_id = who.tid.or(tenant).unwrap_or_else(|| UNKNOWN_TENANT.into());
         let account = Account {
             id: format!("azcli:{tenant_id}"),
             username: who.name.unwrap_or_else(|| "Azure CLI login".into()),
             tenant_id,
-            cloud: CloudSetting::Public,
+            cloud,
             method: SignInMethod::AzureCli,
-            client_id: String::new(),
+            client_id: who.appid.unwrap_or_default(),
+            secret_file: None,
         };
         let session = Session::new(
             SessionMode::Azure,
             account.username.clone(),
             http,
-            cloud,
+            resolved,
             Credential::AzureCli(credential),
         );
         self.keep(account, session).await
     }
 
-    /// Signs in as a service principal. The secret is checked at once (a token is requested) and kept
-    /// encrypted in the token cache, so later runs can sign in again without asking.
+    /// Signs in as a service principal. The secret is checked at once (a token is requested); then a
+    /// secret given as such is kept encrypted in the token cache, and a file's path is remembered (the
+    /// file is read again at each later sign-in), so later runs can sign in again without asking.
     pub async fn sign_in_service_principal(
         &self,
         cloud: CloudSetting,
         tenant: &str,
         client_id: &str,
-        secret: SecretString,
+        secret: ServicePrincipalSecret,
     ) -> Result<AccountInfo, IpcError> {
+        let (secret, secret_file) = match secret {
+            ServicePrincipalSecret::Value(secret) => (secret, None),
+            ServicePrincipalSecret::File(path) => {
+                let (path, text) = secret_file_path(&path).map_err(|e| explain(&e))?;
+                let secret = SecretSource::File(path).read().await.map_err(|e| explain(&e))?;
+                (secret, Some(text))
+            }
+        };
         let account = Account {
             id: Account::service_principal_id(client_id, tenant),
             username: client_id.to_string(),
@@ -258,6 +319,7 @@ impl Workspace {
             cloud,
             method: SignInMethod::ServicePrincipal,
             client_id: client_id.to_string(),
+            secret_file,
         };
         let session = self.service_principal_session(&account, secret.clone()).await?;
         session
@@ -266,8 +328,13 @@ impl Workspace {
             .token(&session.arm.cloud().arm_scope())
             .await
             .map_err(|e| explain(&e))?;
-        if let Err(e) = self.tokens.put(&account.id, secret).await {
-            tracing::warn!("the service principal's secret will not be remembered: {e}");
+        // A file is the secret's one source: a secret saved by an earlier sign-in must not shadow it.
+        let saved = match account.secret_file {
+            Some(_) => self.tokens.remove(&account.id).await,
+            None => self.tokens.put(&account.id, secret).await,
+        };
+        if let Err(e) = saved {
+            tracing::warn!("the service principal's saved secret could not be updated: {e}");
         }
         self.keep(account, session).await
     }
@@ -320,7 +387,7 @@ impl Workspace {
         })?;
         let forgotten = || {
             IpcError::new(
-                "sign_in_again",
+                "sign_in_required",
                 format!(
                     "Rekey does not remember the sign-in of {}: sign in again.",
                     account.username
@@ -347,11 +414,18 @@ impl Workspace {
                 )
             }
             SignInMethod::ServicePrincipal => {
-                let secret = self.tokens.get(&account.id).ok_or_else(forgotten)?;
+                // The file first: it holds the current secret after a rotation.
+                let secret = match &account.secret_file {
+                    Some(file) => SecretSource::File(PathBuf::from(file))
+                        .read()
+                        .await
+                        .map_err(|e| explain(&e))?,
+                    None => self.tokens.get(&account.id).ok_or_else(forgotten)?,
+                };
                 self.service_principal_session(&account, secret).await?
             }
             SignInMethod::AzureCli => {
-                let tenant = Some(account.tenant_id.as_str()).filter(|t| *t != "unknown");
+                let tenant = Some(account.tenant_id.as_str()).filter(|t| *t != UNKNOWN_TENANT);
                 let credential = AzureCliCredential::new(tenant).map_err(|e| explain(&e))?;
                 let (cloud, http) = account
                     .cloud
@@ -416,44 +490,183 @@ impl Workspace {
             .map_err(|e| IpcError::from(&e))
     }
 
-    /// Clusters of every account's selected tenants and subscriptions. An account that fails adds a
-    /// warning; the others still answer.
+    /// Clusters of every account's selected tenants and subscriptions, with expiry. An account that
+    /// fails adds a warning; the others still answer.
     pub async fn inventory(&self) -> Inventory {
-        let mut all = Inventory::default();
-        for info in self.accounts.list().await {
+        self.inventory_with(RefreshOptions::default()).await
+    }
+
+    /// [`Workspace::inventory`] with thresholds, a subscription filter, progress, cancellation and
+    /// known keys. Accounts refresh side by side. A subscription in the home tenant of a signed-in
+    /// account is read by that account, whose Graph token can read that tenant's service principals;
+    /// a cluster seen by several accounts is kept once, the best-rated copy.
+    pub async fn inventory_with(&self, options: RefreshOptions) -> Inventory {
+        let accounts = self.accounts.list().await;
+        let homes: Vec<String> = accounts
+            .iter()
+            .map(|a| a.tenant_id.to_ascii_lowercase())
+            .collect();
+        let progress = AccountsProgress::new(options.progress.clone(), accounts.len());
+        let mut all = Inventory {
+            thresholds: options.thresholds,
+            ..Inventory::default()
+        };
+        let mut tasks = JoinSet::new();
+        for (index, info) in accounts.into_iter().enumerate() {
             let session = match self.session(&info.id).await {
                 Ok(s) => s,
                 Err(e) => {
                     all.warnings.push(format!("{}: {}", info.username, e.message));
+                    progress.finish(index);
                     continue;
                 }
             };
+            let own = info.tenant_id.to_ascii_lowercase();
+            let others: Vec<String> = homes.iter().filter(|h| **h != own).cloned().collect();
             let selection = info.selection.clone();
+            let outer = options.keep_subscription.clone();
             let keep = move |s: &crate::azure::models::Subscription| {
-                (selection.subscriptions.is_empty() || selection.subscriptions.contains(&s.subscription_id))
+                let tenant = s.tenant_id.as_deref().map(str::to_ascii_lowercase);
+                let routed = tenant.as_ref().is_none_or(|t| *t == own || !others.contains(t));
+                routed
+                    && (selection.subscriptions.is_empty()
+                        || selection.subscriptions.contains(&s.subscription_id))
                     && (selection.tenants.is_empty()
                         || s.tenant_id
                             .as_ref()
                             .is_some_and(|t| selection.tenants.contains(t)))
+                    && outer.as_ref().is_none_or(|k| k(s))
             };
-            match inventory::list_clusters_where(&session.arm, keep).await {
+            let account_options = RefreshOptions {
+                keep_subscription: Some(Arc::new(keep)),
+                progress: Some(progress.sink(index)),
+                ..options.clone()
+            };
+            tasks.spawn(async move { (info, inventory::refresh(&session, account_options).await) });
+        }
+        let mut rows: HashMap<String, crate::inventory::ClusterRow> = HashMap::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (info, result) = match joined {
+                Ok(done) => done,
+                Err(e) => {
+                    all.warnings
+                        .push(format!("An account's inventory stopped unexpectedly: {e}"));
+                    continue;
+                }
+            };
+            match result {
                 Ok(found) => {
-                    all.clusters.extend(found.clusters);
+                    for row in found.clusters {
+                        let key = row.id.to_ascii_lowercase();
+                        let better = rows.get(&key).is_none_or(|kept| {
+                            kept.expiry.bucket == ExpiryBucket::Unknown
+                                && row.expiry.bucket != ExpiryBucket::Unknown
+                        });
+                        if better {
+                            rows.insert(key, row);
+                        }
+                    }
                     all.warnings.extend(
                         found
                             .warnings
                             .into_iter()
                             .map(|w| format!("{}: {w}", info.username)),
                     );
+                    all.source = match (all.source, found.source) {
+                        (Some(InventorySource::Arm), _) | (_, Some(InventorySource::Arm)) => {
+                            Some(InventorySource::Arm)
+                        }
+                        (a, b) => a.or(b),
+                    };
+                    let s = &mut all.stats;
+                    s.subscriptions += found.stats.subscriptions;
+                    s.service_principals += found.stats.service_principals;
+                    s.credentials += found.stats.credentials;
+                    s.requests += found.stats.requests;
                 }
                 Err(e) => all
                     .warnings
                     .push(format!("{}: {}", info.username, arm_error(e).message)),
             }
         }
+        all.clusters = rows.into_values().collect();
         all.clusters
             .sort_by(|a, b| (&a.subscription_name, &a.name).cmp(&(&b.subscription_name, &b.name)));
+        all.stats.clusters = u32::try_from(all.clusters.len()).unwrap_or(u32::MAX);
+        all.generated_at = Some(chrono::Utc::now());
         all
+    }
+}
+
+/// The tenant an Azure CLI account is saved under when neither its token nor the caller names one.
+const UNKNOWN_TENANT: &str = "unknown";
+
+/// A secret file's absolute path (later runs may start in another folder), and that path as text
+/// for the account list.
+fn secret_file_path(path: &std::path::Path) -> Result<(PathBuf, String), AuthError> {
+    let refused = |detail: String| AuthError::SecretSource {
+        from: path.display().to_string(),
+        detail,
+    };
+    let absolute = std::path::absolute(path).map_err(|e| refused(e.to_string()))?;
+    let text = absolute
+        .to_str()
+        .ok_or_else(|| refused("the path is not valid Unicode".into()))?
+        .to_string();
+    Ok((absolute, text))
+}
+
+/// The progress of several accounts refreshing at once, as one: totals summed, the phase of the
+/// account furthest behind. Sent under a lock, so the sink sees it in order.
+struct AccountsProgress {
+    sink: Option<ProgressSink>,
+    slots: Arc<std::sync::Mutex<Vec<Progress>>>,
+}
+
+const PHASES: [&str; 4] = ["subscriptions", "clusters", "credentials", "done"];
+
+fn phase_rank(phase: &str) -> usize {
+    PHASES.iter().position(|p| *p == phase).unwrap_or(0)
+}
+
+impl AccountsProgress {
+    fn new(sink: Option<ProgressSink>, accounts: usize) -> Self {
+        AccountsProgress {
+            sink,
+            slots: Arc::new(std::sync::Mutex::new(vec![Progress::default(); accounts])),
+        }
+    }
+
+    fn sink(&self, index: usize) -> ProgressSink {
+        let (sink, slots) = (self.sink.clone(), self.slots.clone());
+        Arc::new(move |p: Progress| {
+            let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(slot) = slots.get_mut(index) {
+                *slot = p;
+            }
+            if let Some(sink) = &sink {
+                sink(Self::total(&slots));
+            }
+        })
+    }
+
+    /// An account that will not refresh counts as done.
+    fn finish(&self, index: usize) {
+        let done = Progress {
+            phase: "done".into(),
+            ..Progress::default()
+        };
+        (self.sink(index))(done);
+    }
+
+    fn total(slots: &[Progress]) -> Progress {
+        let rank = slots.iter().map(|p| phase_rank(&p.phase)).min().unwrap_or(3);
+        Progress {
+            phase: PHASES[rank.min(3)].to_string(),
+            subscriptions_scanned: slots.iter().map(|p| p.subscriptions_scanned).sum(),
+            clusters_found: slots.iter().map(|p| p.clusters_found).sum(),
+            credentials_resolved: slots.iter().map(|p| p.credentials_resolved).sum(),
+        }
     }
 }
 
@@ -463,6 +676,7 @@ impl Workspace {
 struct TokenIdentity {
     name: Option<String>,
     tid: Option<String>,
+    appid: Option<String>,
 }
 
 impl TokenIdentity {
@@ -470,15 +684,47 @@ impl TokenIdentity {
         let claims = jwt
             .split('.')
             .nth(1)
-            .and_then(|p| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok())
+            .and_then(|p| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(p.trim_end_matches('='))
+                    .ok()
+            })
             .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
             .unwrap_or_default();
         let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).map(str::to_string);
         TokenIdentity {
             name: text("upn")
+                .or_else(|| text("preferred_username"))
                 .or_else(|| text("unique_name"))
-                .or_else(|| text("appid")),
+                .or_else(|| text("appid").map(|a| format!("application {a}"))),
             tid: text("tid"),
+            appid: text("appid"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(claims: serde_json::Value) -> String {
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string());
+        format!("e30.{payload}.sig")
+    }
+
+    #[test]
+    fn an_azure_cli_token_names_its_account() {
+        let person = TokenIdentity::read(&jwt(serde_json::json!({
+            "tid": "t", "oid": "o", "preferred_username": "a@b.example", "appid": "04b0"
+        })));
+        assert_eq!(person.name.as_deref(), Some("a@b.example"));
+        assert_eq!(
+            (person.tid.as_deref(), person.appid.as_deref()),
+            (Some("t"), Some("04b0"))
+        );
+        let app = TokenIdentity::read(&jwt(serde_json::json!({"tid": "t", "appid": "c"})));
+        assert_eq!(app.name.as_deref(), Some("application c"));
+        let unreadable = TokenIdentity::read("not-a-token");
+        assert!(unreadable.name.is_none() && unreadable.tid.is_none());
     }
 }

@@ -5,7 +5,7 @@ use rekey_core::accounts::{Selection, SignInMethod};
 use rekey_core::cloud::CloudSetting;
 use rekey_core::paths::AppPaths;
 use rekey_core::secure_store::SecureStore;
-use rekey_core::workspace::Workspace;
+use rekey_core::workspace::{ServicePrincipalSecret, Workspace};
 use secrecy::{ExposeSecret, SecretString};
 
 fn simulator_cloud(sim: &rekey_sim::RunningSim) -> CloudSetting {
@@ -15,8 +15,10 @@ fn simulator_cloud(sim: &rekey_sim::RunningSim) -> CloudSetting {
     }
 }
 
-async fn admin_secret(sim: &rekey_sim::RunningSim) -> SecretString {
-    SecretString::from(sim.demo_admin.client_secret.expose_secret().to_string())
+async fn admin_secret(sim: &rekey_sim::RunningSim) -> ServicePrincipalSecret {
+    ServicePrincipalSecret::Value(SecretString::from(
+        sim.demo_admin.client_secret.expose_secret().to_string(),
+    ))
 }
 
 #[tokio::test]
@@ -99,7 +101,7 @@ async fn a_wrong_secret_is_explained_and_nothing_is_kept() {
             simulator_cloud(&sim),
             &sim.tenant_id().to_string(),
             &sim.demo_admin.client_id.to_string(),
-            SecretString::from("wrong".to_string()),
+            ServicePrincipalSecret::Value(SecretString::from("wrong".to_string())),
         )
         .await
         .unwrap_err();
@@ -130,7 +132,7 @@ async fn without_a_keyring_sign_in_works_but_is_not_remembered() {
     drop(ws);
     let ws = Workspace::open_with(&paths, None, None).await.unwrap();
     let err = ws.session(&info.id).await.err().unwrap();
-    assert_eq!(err.code, "sign_in_again");
+    assert_eq!(err.code, "sign_in_required");
     let inventory = ws.inventory().await;
     assert!(
         inventory.clusters.is_empty() && inventory.warnings.len() == 1,

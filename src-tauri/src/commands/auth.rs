@@ -1,10 +1,10 @@
 //! Sign-in, accounts, tenants and subscriptions: bridges to `rekey_core::workspace`.
 
 use rekey_core::accounts::{AccountInfo, Selection};
-use rekey_core::auth::{DeviceCodePrompt, Opener, SecretSource};
+use rekey_core::auth::{DeviceCodePrompt, Opener};
 use rekey_core::cloud::CloudSetting;
 use rekey_core::error::IpcError;
-use rekey_core::workspace::{AuthStatus, SubscriptionInfo, TenantInfo};
+use rekey_core::workspace::{AuthStatus, ServicePrincipalSecret, SubscriptionInfo, TenantInfo};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
@@ -74,10 +74,15 @@ pub async fn sign_in_azure_cli(
     state: State<'_, AppState>,
     tenant: Option<String>,
 ) -> Result<AccountInfo, IpcError> {
-    state.workspace().await?.sign_in_azure_cli(tenant).await
+    state
+        .workspace()
+        .await?
+        .sign_in_azure_cli(CloudSetting::Public, tenant)
+        .await
 }
 
-/// The secret is read from a file in Rust: it never passes through the web view.
+/// The secret is read from a file in Rust: it never passes through the web view. The file's path
+/// is remembered, and the file read again at each sign-in.
 #[tauri::command]
 pub async fn sign_in_service_principal(
     state: State<'_, AppState>,
@@ -86,10 +91,7 @@ pub async fn sign_in_service_principal(
     client_id: String,
     secret_file: String,
 ) -> Result<AccountInfo, IpcError> {
-    let secret = SecretSource::File(secret_file.into())
-        .read()
-        .await
-        .map_err(|e| IpcError::from(&e))?;
+    let secret = ServicePrincipalSecret::File(secret_file.into());
     state
         .workspace()
         .await?

@@ -2,4 +2,5 @@
 
 pub mod auth;
 pub mod clusters;
+pub mod inventory;
 pub mod session;

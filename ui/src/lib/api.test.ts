@@ -1,14 +1,18 @@
 import { Channel } from "@tauri-apps/api/core";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it, vi } from "vitest";
-import { account, clusters, deferred, demoSession, mockCommands, sendOnChannel } from "../test/fixtures";
+import { account, clusters, deferred, demoSession, inventory, mockCommands, sendOnChannel } from "../test/fixtures";
 import {
+  cachedInventory,
+  cancelRefresh,
   cancelSignIn,
+  exportInventory,
   getSessionInfo,
   listClusters,
   listSubscriptions,
   listTenants,
   NO_BACKEND,
+  refreshInventory,
   setSelection,
   signInAzureCli,
   signInBrowser,
@@ -19,6 +23,8 @@ import {
   UNEXPECTED,
 } from "./api";
 import type { DeviceCodePrompt } from "./bindings/DeviceCodePrompt";
+import type { Inventory } from "./bindings/Inventory";
+import type { Progress } from "./bindings/Progress";
 
 describe("api commands", () => {
   it("invokes list_clusters and session_info by name and returns their payloads", async () => {
@@ -120,6 +126,74 @@ describe("account commands", () => {
 
     approved.resolve(account);
     await expect(result).resolves.toEqual(account);
+  });
+});
+
+describe("inventory commands", () => {
+  it("cached_inventory returns the saved inventory, or null on first start", async () => {
+    const saved = inventory();
+    let reply: Inventory | null = saved;
+    const calls = mockCommands({ cached_inventory: () => reply });
+    await expect(cachedInventory()).resolves.toEqual(saved);
+    reply = null;
+    await expect(cachedInventory()).resolves.toBeNull();
+    expect(calls).toEqual([
+      { cmd: "cached_inventory", args: {} },
+      { cmd: "cached_inventory", args: {} },
+    ]);
+  });
+
+  it("refresh_inventory passes a progress Channel, delivers progress in order, then the inventory", async () => {
+    const done = deferred<Inventory>();
+    const steps: Progress[] = [
+      { phase: "subscriptions", subscriptionsScanned: 2, clustersFound: 0, credentialsResolved: 0 },
+      { phase: "clusters", subscriptionsScanned: 3, clustersFound: 8, credentialsResolved: 0 },
+    ];
+    const calls = mockCommands({
+      refresh_inventory: (args) => {
+        // Out of order on the wire: the Channel reorders by index.
+        sendOnChannel(args.onProgress, 1, steps[1]);
+        sendOnChannel(args.onProgress, 0, steps[0]);
+        return done.promise;
+      },
+    });
+    const seen: Progress[] = [];
+
+    const result = refreshInventory((p) => seen.push(p));
+    await vi.waitFor(() => expect(seen).toEqual(steps));
+    expect(calls[0]!.cmd).toBe("refresh_inventory");
+    expect(Object.keys(calls[0]!.args)).toEqual(["onProgress"]);
+    expect(calls[0]!.args.onProgress).toBeInstanceOf(Channel);
+
+    const fresh = inventory();
+    done.resolve(fresh);
+    await expect(result).resolves.toEqual(fresh);
+  });
+
+  it("a cancelled refresh rejects with the back end's IpcError", async () => {
+    mockCommands({
+      refresh_inventory: () => Promise.reject({ code: "cancelled", message: "The refresh was cancelled." }),
+    });
+    await expect(refreshInventory(() => {})).rejects.toEqual({
+      code: "cancelled",
+      message: "The refresh was cancelled.",
+    });
+  });
+
+  it("cancel_refresh and export_inventory send their documented arguments", async () => {
+    let saved: string | null = "/tmp/inventory.csv";
+    const calls = mockCommands({ cancel_refresh: () => null, export_inventory: () => saved });
+
+    await cancelRefresh();
+    await expect(exportInventory("csv")).resolves.toBe("/tmp/inventory.csv");
+    saved = null;
+    await expect(exportInventory("json")).resolves.toBeNull();
+
+    expect(calls).toEqual([
+      { cmd: "cancel_refresh", args: {} },
+      { cmd: "export_inventory", args: { format: "csv" } },
+      { cmd: "export_inventory", args: { format: "json" } },
+    ]);
   });
 });
 

@@ -7,7 +7,9 @@ import type { AuthStatus } from "./bindings/AuthStatus";
 import type { CloudSetting } from "./bindings/CloudSetting";
 import type { ClusterRow } from "./bindings/ClusterRow";
 import type { DeviceCodePrompt } from "./bindings/DeviceCodePrompt";
+import type { Inventory } from "./bindings/Inventory";
 import type { IpcError } from "./bindings/IpcError";
+import type { Progress } from "./bindings/Progress";
 import type { Selection } from "./bindings/Selection";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { SubscriptionInfo } from "./bindings/SubscriptionInfo";
@@ -22,8 +24,38 @@ export function getSessionInfo(): Promise<SessionInfo> {
   return call<SessionInfo>("session_info");
 }
 
+/** Superseded by the inventory commands (`cachedInventory`, `refreshInventory`). */
 export function listClusters(): Promise<ClusterRow[]> {
   return call<ClusterRow[]>("list_clusters");
+}
+
+/** The last inventory Rekey saved in the app data folder (never a secret), or null on first start. */
+export function cachedInventory(): Promise<Inventory | null> {
+  return call<Inventory | null>("cached_inventory");
+}
+
+/**
+ * Scans the selected subscriptions again; `onProgress` receives counters while it runs. Rejects
+ * (code `cancelled`) when `cancelRefresh` stops it.
+ */
+export function refreshInventory(onProgress: (progress: Progress) => void): Promise<Inventory> {
+  const channel = new Channel<Progress>(onProgress);
+  return call<Inventory>("refresh_inventory", { onProgress: channel });
+}
+
+/** Stops the refresh in progress, if any. */
+export function cancelRefresh(): Promise<void> {
+  return call<void>("cancel_refresh");
+}
+
+export type ExportFormat = "csv" | "json";
+
+/**
+ * Rust asks where to save (native dialog) and writes the last inventory there. Resolves with the
+ * path written, or null when the user cancelled the dialog.
+ */
+export function exportInventory(format: ExportFormat): Promise<string | null> {
+  return call<string | null>("export_inventory", { format });
 }
 
 export function getAuthStatus(): Promise<AuthStatus> {

@@ -4,7 +4,7 @@ import { aadLabel, countLabel, identityLabel, plural, provisioningTone } from ".
 
 describe("cluster labels", () => {
   it("counts clusters and distinct subscriptions with correct plurals", () => {
-    expect(countLabel(clusters)).toBe("4 clusters in 3 subscriptions");
+    expect(countLabel(clusters)).toBe("8 clusters in 3 subscriptions");
     expect(countLabel(clusters.slice(0, 1))).toBe("1 cluster in 1 subscription");
     expect(countLabel([])).toBe("0 clusters in 0 subscriptions");
     expect(plural(1, "match", "matches")).toBe("1 match");

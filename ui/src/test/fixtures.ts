@@ -6,9 +6,14 @@ import type { AccountInfo } from "../lib/bindings/AccountInfo";
 import type { AuthStatus } from "../lib/bindings/AuthStatus";
 import type { CloudSetting } from "../lib/bindings/CloudSetting";
 import type { ClusterRow } from "../lib/bindings/ClusterRow";
+import type { CredentialInfo } from "../lib/bindings/CredentialInfo";
+import type { ExpiryBucket } from "../lib/bindings/ExpiryBucket";
+import type { ExpiryStatus } from "../lib/bindings/ExpiryStatus";
+import type { Inventory } from "../lib/bindings/Inventory";
 import type { SessionInfo } from "../lib/bindings/SessionInfo";
 import type { SubscriptionInfo } from "../lib/bindings/SubscriptionInfo";
 import type { TenantInfo } from "../lib/bindings/TenantInfo";
+import type { Thresholds } from "../lib/bindings/Thresholds";
 import type { AuthView, PageProps } from "../pages";
 
 export const demoSession: SessionInfo = {
@@ -29,8 +34,53 @@ export const azureSession: SessionInfo = {
 const PROD = "11111111-1111-1111-1111-111111111111";
 const DEV = "22222222-2222-2222-2222-222222222222";
 const DATA = "33333333-3333-3333-3333-333333333333";
+export const TENANT_A = "aaaaaaaa-1111-4111-8111-111111111111";
+export const TENANT_B = "bbbbbbbb-2222-4222-8222-222222222222";
 
-function cluster(
+const DAY = 86_400_000;
+
+/** ISO timestamp `days` from now (fractional days allowed; negative is the past). */
+export function inDays(days: number): string {
+  return new Date(Date.now() + days * DAY).toISOString();
+}
+
+/**
+ * ts-rs types Rust's i64 as `bigint` while JSON carries a number; this builds what the back end
+ * really sends, typed either way.
+ */
+export function int<T>(n: number | null): T {
+  return n as unknown as T;
+}
+
+/** An expiry rating whose days left follow from `days` (whole days from now). */
+export function expiry(bucket: ExpiryBucket, days: number | null, extra: Partial<ExpiryStatus> = {}): ExpiryStatus {
+  return {
+    bucket,
+    expiresAt: days === null ? null : inDays(days + 0.5),
+    daysLeft: int<ExpiryStatus["daysLeft"]>(days),
+    assumed: false,
+    keyId: null,
+    reason: `Rated ${bucket}.`,
+    ...extra,
+  };
+}
+
+export function credential(appId: string, keyId: string, endDays: number, extra: Partial<CredentialInfo> = {}): CredentialInfo {
+  return {
+    owner: "application",
+    kind: "password",
+    appId,
+    keyId,
+    hint: "abc",
+    displayName: null,
+    start: inDays(endDays - 365),
+    end: inDays(endDays + 0.5),
+    expired: endDays < 0,
+    ...extra,
+  };
+}
+
+export function cluster(
   name: string,
   subscriptionId: string,
   subscriptionName: string,
@@ -50,16 +100,47 @@ function cluster(
     provisioningState: "Succeeded",
     powerState: "Running",
     kubernetesVersion: "1.29.4",
+    tenantId: TENANT_A,
+    nodeCount: 3,
+    aadServerAppId: null,
+    spDisplayName: null,
+    expiry: expiry("autoRotated", null, { reason: "Managed identity: Azure rotates its credentials." }),
+    credentials: [],
     ...extra,
   };
 }
 
+const SP_PROD = "aaaaaaaa-0000-0000-0000-000000000001";
+const SP_DEV = "aaaaaaaa-0000-0000-0000-000000000002";
+const SP_DATA = "aaaaaaaa-0000-0000-0000-000000000003";
+const SP_GONE = "aaaaaaaa-0000-0000-0000-000000000004";
+const LEGACY_SERVER = "aaaaaaaa-0000-0000-0000-0000000000ff";
+
+/**
+ * Eight clusters in three subscriptions and two tenants, one per bucket plus a shared service
+ * principal (SP_DATA) and a second managed-identity cluster.
+ */
 export const clusters: ClusterRow[] = [
   cluster("aks-prod-weu", PROD, "Contoso Production", "rg-prod", {
     identityKind: "servicePrincipal",
     aadIntegration: "legacy",
-    spClientId: "aaaaaaaa-0000-0000-0000-000000000001",
+    spClientId: SP_PROD,
+    spDisplayName: "sp-aks-prod",
+    aadServerAppId: LEGACY_SERVER,
     kubernetesVersion: "1.30.1",
+    nodeCount: 12,
+    expiry: expiry("critical", 3, {
+      assumed: true,
+      keyId: "key-prod-soon",
+      reason: "Rekey did not set this cluster's secret; rated by the earliest unexpired credential.",
+    }),
+    credentials: [
+      credential(SP_PROD, "key-prod-old", -40, { displayName: "2023 secret", hint: "Qx1" }),
+      credential(SP_PROD, "key-prod-soon", 3, { displayName: "rotated by hand", hint: "Zk9" }),
+      credential(SP_PROD, "key-prod-spobj", 200, { owner: "servicePrincipal", displayName: "az ad sp reset", hint: "Pp4" }),
+      credential(SP_PROD, "key-prod-cert", 500, { kind: "certificate", hint: null, displayName: "CN=aks-prod" }),
+      credential(LEGACY_SERVER, "key-legacy-server", 45, { displayName: "AAD server app", hint: "Lg2" }),
+    ],
   }),
   cluster("aks-dev-10", DEV, "Contoso Dev", "rg-dev", {
     location: "eastus",
@@ -69,19 +150,83 @@ export const clusters: ClusterRow[] = [
   cluster("aks-dev-2", DEV, "Contoso Dev", "rg-sandbox", {
     location: "eastus",
     identityKind: "servicePrincipal",
-    spClientId: "aaaaaaaa-0000-0000-0000-000000000002",
+    spClientId: SP_DEV,
+    spDisplayName: "sp-aks-dev",
     provisioningState: "Failed",
     powerState: "Stopped",
     kubernetesVersion: "1.28.9",
+    nodeCount: 1,
+    expiry: expiry("warning", 20, { keyId: "key-dev", reason: "Rekey set this secret." }),
+    credentials: [credential(SP_DEV, "key-dev", 20)],
   }),
   cluster("aks-analytics", DATA, "Fabrikam Analytics", "rg-data", {
     location: "westus2",
+    tenantId: TENANT_B,
     aadIntegration: "managed",
+    identityKind: "servicePrincipal",
+    spClientId: SP_DATA,
+    spDisplayName: "sp-fabrikam-data",
     provisioningState: "Creating",
     powerState: null,
     kubernetesVersion: null,
+    nodeCount: null,
+    expiry: expiry("notice", 60, { assumed: true, keyId: "key-data", reason: "Assumed: earliest unexpired." }),
+    credentials: [credential(SP_DATA, "key-data", 60, { owner: "servicePrincipal" })],
+  }),
+  cluster("aks-data-batch", DATA, "Fabrikam Analytics", "rg-data", {
+    tenantId: TENANT_B,
+    identityKind: "servicePrincipal",
+    spClientId: SP_DATA,
+    spDisplayName: "sp-fabrikam-data",
+    expiry: expiry("notice", 60, { assumed: true, keyId: "key-data", reason: "Assumed: earliest unexpired." }),
+    credentials: [credential(SP_DATA, "key-data", 60, { owner: "servicePrincipal" })],
+  }),
+  cluster("aks-prod-ok", PROD, "Contoso Production", "rg-prod", {
+    identityKind: "servicePrincipal",
+    spClientId: "aaaaaaaa-0000-0000-0000-000000000005",
+    spDisplayName: "sp-aks-prod-ok",
+    expiry: expiry("ok", 150, { keyId: "key-ok", reason: "Rekey set this secret." }),
+    credentials: [credential("aaaaaaaa-0000-0000-0000-000000000005", "key-ok", 150)],
+  }),
+  cluster("aks-prod-broken", PROD, "Contoso Production", "rg-legacy", {
+    identityKind: "servicePrincipal",
+    spClientId: SP_GONE,
+    spDisplayName: "sp-aks-old",
+    powerState: "Running",
+    expiry: expiry("expired", -5, { reason: "Every credential has expired." }),
+    credentials: [credential(SP_GONE, "key-gone", -5)],
+  }),
+  cluster("aks-dev-mystery", DEV, "Contoso Dev", "rg-dev", {
+    identityKind: "servicePrincipal",
+    spClientId: "aaaaaaaa-0000-0000-0000-000000000006",
+    expiry: expiry("unknown", null, { reason: "Graph returned 403 for this application." }),
   }),
 ];
+
+export const thresholds: Thresholds = {
+  criticalDays: int<bigint>(7),
+  warningDays: int<bigint>(30),
+  noticeDays: int<bigint>(90),
+};
+
+/** An inventory of `rows`, generated `ageHours` ago. */
+export function inventory(rows: ClusterRow[] = clusters, extra: Partial<Inventory> = {}, ageHours = 0): Inventory {
+  return {
+    clusters: rows,
+    warnings: [],
+    generatedAt: new Date(Date.now() - ageHours * 3_600_000).toISOString(),
+    source: "resourceGraph",
+    stats: {
+      subscriptions: new Set(rows.map((r) => r.subscriptionId)).size,
+      clusters: rows.length,
+      servicePrincipals: 5,
+      credentials: 10,
+      requests: 4,
+    },
+    thresholds,
+    ...extra,
+  };
+}
 
 export type Args = Record<string, unknown>;
 export type Handler = (args: Args) => unknown;

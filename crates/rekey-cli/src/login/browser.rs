@@ -3,36 +3,21 @@
 
 use std::time::Duration;
 
-use rekey_core::auth::browser::sign_in_browser_within;
-use rekey_core::auth::{AuthError, InteractiveRequest, Opener, SignedIn};
-use tokio_util::sync::CancellationToken;
+use rekey_core::auth::Opener;
 use url::Url;
-
-use crate::error::CliError;
 
 /// How long a launcher may run before it counts as having handed the page to a browser; one that
 /// fails sooner (no browser, no display) lets the next be tried, then the sign-in fails.
 const LAUNCH_CHECK: Duration = Duration::from_secs(3);
 
-pub async fn sign_in(
-    req: &InteractiveRequest,
-    cancel: &CancellationToken,
-    timeout: Duration,
-) -> Result<SignedIn, CliError> {
-    sign_in_browser_within(req, &DefaultBrowser, cancel, timeout)
-        .await
-        .map_err(|e| match e {
-            AuthError::TimedOut { .. } => CliError::from(e).with_hint(
-                "If no browser window appeared, sign in with `rekey login --device-code` instead.",
-            ),
-            e => e.into(),
-        })
-}
-
-struct DefaultBrowser;
+/// The desktop's default browser, or `REKEY_BROWSER`.
+pub struct DefaultBrowser;
 
 impl Opener for DefaultBrowser {
     fn open(&self, url: &Url) -> Result<(), String> {
+        if let Some(browser) = std::env::var_os("REKEY_BROWSER").filter(|b| !b.is_empty()) {
+            return open_with(&browser, url);
+        }
         if let Some(reason) = no_display() {
             return Err(reason.into());
         }
@@ -45,6 +30,24 @@ impl Opener for DefaultBrowser {
         eprintln!("Waiting for the sign-in to be completed in the browser (Ctrl+C to cancel)…");
         Ok(())
     }
+}
+
+/// `REKEY_BROWSER`, as in the app: a browser of the admin's choice, or a test's stand-in that
+/// completes the sign-in page. It is started with the address and left to run.
+fn open_with(browser: &std::ffi::OsStr, url: &Url) -> Result<(), String> {
+    std::process::Command::new(browser)
+        .arg(url.as_str())
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .map(drop)
+        .map_err(|e| {
+            format!(
+                "could not start {} (REKEY_BROWSER): {e}",
+                browser.to_string_lossy()
+            )
+        })?;
+    eprintln!("Waiting for the sign-in to be completed in the browser (Ctrl+C to cancel)…");
+    Ok(())
 }
 
 /// On Linux and the BSDs a browser needs a graphical session, unless `BROWSER` names one that does not.

@@ -1,7 +1,7 @@
-//! `rekey login`: signs an account in and remembers it (the account in the account list, its refresh
-//! token in the token cache, a service principal's secret source).
+//! `rekey login`: signs an account in through the core's `Workspace`, which remembers it as the app
+//! does (the account in the account list, its refresh token or secret in the token cache, a
+//! service principal's secret file by its path).
 
-mod azure_cli;
 mod browser;
 mod service_principal;
 
@@ -9,14 +9,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args};
-use rekey_core::accounts::Account;
-use rekey_core::auth::{start_device_code, AuthError, DeviceCodeFlow, InteractiveRequest, SignedIn};
-use rekey_core::cloud::CloudSetting;
+use rekey_core::accounts::AccountInfo;
+use rekey_core::auth::{explain, AuthError};
+use rekey_core::workspace::Workspace;
 use tokio_util::sync::CancellationToken;
 
 use crate::cloud_args::{describe, CloudArgs};
 use crate::error::CliError;
-use crate::home::{warn, Home};
+use crate::home::{self, storage_warning, warn};
 
 #[derive(Args, Debug)]
 #[command(group(
@@ -41,7 +41,8 @@ pub struct LoginArgs {
     #[arg(long, value_name = "TENANT")]
     tenant: Option<String>,
     /// Application (client) ID: the service principal's, or a public client your organisation
-    /// registered. Default for people: REKEY_CLIENT_ID, else the Azure CLI's public client.
+    /// registered. Default for people: REKEY_CLIENT_ID, else the client in Rekey's settings, else the
+    /// Azure CLI's public client.
     #[arg(long, value_name = "ID")]
     client_id: Option<String>,
     /// A file holding the service principal's client secret (read again by later commands).
@@ -54,7 +55,6 @@ pub struct LoginArgs {
 
 pub async fn run(args: LoginArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     let setting = cloud.setting()?;
-    let mut home = Home::open().await?;
     if args.service_principal {
         let tenant = args
             .tenant
@@ -62,78 +62,66 @@ pub async fn run(args: LoginArgs, cloud: &CloudArgs) -> Result<(), CliError> {
         let client_id = args
             .client_id
             .ok_or_else(|| CliError::usage("--service-principal needs --client-id (the application ID)"))?;
-        let account = service_principal::sign_in(
-            &mut home,
-            setting,
-            &tenant,
-            &client_id,
-            args.client_secret_file.as_deref(),
-        )
-        .await?;
+        let workspace = home::open().await?;
+        let account =
+            service_principal::sign_in(&workspace, setting, &tenant, &client_id, args.client_secret_file)
+                .await?;
         return done(&account);
     }
     if args.azure_cli {
-        let account = azure_cli::sign_in(&home, setting, args.tenant.as_deref()).await?;
+        // `az` keeps the sign-in: nothing of it is saved, so the keyring does not matter.
+        let account = home::open()
+            .await?
+            .sign_in_azure_cli(setting, args.tenant)
+            .await?;
         return done(&account);
     }
+    let workspace = home::open().await?.with_client_id(args.client_id);
     let timeout = Duration::from_secs(args.timeout_secs);
-    let req = request(setting, args.tenant, args.client_id).await?;
     let cancel = cancel_on_ctrl_c();
-    let signed_in = if args.device_code {
-        let flow = start_device_code(&req).await?;
-        device_code(flow, &cancel, timeout).await?
+    let account = if args.device_code {
+        let (req, flow) = workspace.start_device_code(setting, args.tenant).await?;
+        // The code on stderr: stdout stays for the result.
+        eprintln!("{}", flow.prompt().message);
+        eprintln!("Waiting for the sign-in to be completed (Ctrl+C to cancel)…");
+        within(timeout, workspace.finish_device_code(req, flow, &cancel)).await?
     } else {
-        browser::sign_in(&req, &cancel, timeout).await?
+        let signing_in = workspace.sign_in_browser(setting, args.tenant, &browser::DefaultBrowser, &cancel);
+        within(timeout, signing_in).await.map_err(|e| {
+            if e.to_ipc().code == "timeout" {
+                e.with_hint(
+                    "If no browser window appeared, sign in with `rekey login --device-code` instead.",
+                )
+            } else {
+                e
+            }
+        })?
     };
-    remember(&home, signed_in).await
+    warn_if_forgotten(&workspace);
+    done(&account)
 }
 
-/// The interactive sign-in's cloud, tenant and client.
-async fn request(
-    setting: CloudSetting,
-    tenant: Option<String>,
-    client_id: Option<String>,
-) -> Result<InteractiveRequest, CliError> {
-    let mut req = InteractiveRequest::resolve(setting).await?;
-    if let Some(tenant) = tenant {
-        req.tenant = tenant;
+/// A person's sign-in lasts as long as this command when it cannot be saved: say so.
+fn warn_if_forgotten(workspace: &Workspace) {
+    if let Some(problem) = storage_warning(workspace) {
+        warn(&problem);
     }
-    if let Some(client_id) = client_id {
-        req.client_id = client_id;
-    }
-    Ok(req)
 }
 
-/// Shows the code on stderr (stdout stays for the result) and waits for the person to enter it.
-async fn device_code(
-    flow: DeviceCodeFlow,
-    cancel: &CancellationToken,
+/// `sign_in` if it finishes within `timeout`, else the core's words for a sign-in that timed out.
+async fn within<T>(
     timeout: Duration,
-) -> Result<SignedIn, CliError> {
-    let prompt = flow.prompt();
-    eprintln!("{}", prompt.message);
-    eprintln!("Waiting for the sign-in to be completed (Ctrl+C to cancel)…");
-    match tokio::time::timeout(timeout, flow.wait(cancel)).await {
+    sign_in: impl std::future::Future<Output = Result<T, rekey_core::error::IpcError>>,
+) -> Result<T, CliError> {
+    match tokio::time::timeout(timeout, sign_in).await {
         Ok(result) => Ok(result?),
-        Err(_) => Err(AuthError::TimedOut {
+        Err(_) => Err(CliError::Ipc(explain(&AuthError::TimedOut {
             seconds: timeout.as_secs(),
-        }
-        .into()),
+        }))),
     }
 }
 
-/// Saves a person's sign-in: the account, then its refresh token (which only lasts as long as
-/// this command when there is no keyring; that was said when the keyring was opened).
-async fn remember(home: &Home, signed_in: SignedIn) -> Result<(), CliError> {
-    let tokens = home.tokens().await;
-    home.accounts.add_or_replace(signed_in.account.clone()).await?;
-    if let Err(e) = tokens.put(&signed_in.account.id, signed_in.refresh_token).await {
-        warn(&format!("the sign-in will not be remembered: {e}"));
-    }
-    done(&signed_in.account)
-}
-
-fn done(account: &Account) -> Result<(), CliError> {
+fn done(account: &AccountInfo) -> Result<(), CliError> {
     println!(
         "Signed in as {} ({}) on {}",
         account.username,

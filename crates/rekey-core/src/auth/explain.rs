@@ -30,8 +30,8 @@ fn message(e: &AuthError) -> String {
              sign-in tabs and sign in again."
                 .into()
         }
-        AuthError::Browser(_) => {
-            "Rekey could not open a web browser. Use the device code sign-in instead.".into()
+        AuthError::Browser(why) => {
+            format!("Rekey could not open a web browser: {why}. Use the device code sign-in instead.")
         }
         AuthError::DeviceCodeDeclined => {
             "The sign-in was declined on the other device. Start again and approve it there.".into()

@@ -93,6 +93,7 @@ impl InteractiveRequest {
             cloud: self.setting.clone(),
             method,
             client_id: self.client_id.clone(),
+            secret_file: None,
         };
         Ok(SignedIn {
             account,

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -73,26 +72,21 @@ impl ArmClient {
         &self.credential
     }
 
-    /// GETs `url` with a bearer token. A 401 means the token was refused (revoked, or expired early):
-    /// the cached token is dropped and the request tried once more with a fresh one.
+    /// The HTTP layer and credential, shared with the Resource Graph and Graph clients of a session.
+    pub(crate) fn parts(&self) -> (&HttpClient, &Arc<Credential>) {
+        (&self.http, &self.credential)
+    }
+
+    /// GETs `url` with a bearer token; a refused token is renewed once and throttling honoured
+    /// ([`HttpClient::send_authorized`]).
     async fn get<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ArmError> {
-        for attempt in 0..2 {
-            let token = self.credential.token(&self.cloud.arm_scope()).await?;
-            let response = self
-                .http
-                .reqwest()
-                .get(url.clone())
-                .bearer_auth(token.token.expose_secret())
-                .send()
-                .await
-                .map_err(|e| AzureError::from_reqwest(url, e))?;
-            if response.status() == reqwest::StatusCode::UNAUTHORIZED && attempt == 0 {
-                self.credential.invalidate().await;
-                continue;
-            }
-            return Ok(read_json(url, response).await?);
-        }
-        unreachable!("the loop returns on its second attempt")
+        let response = self
+            .http
+            .send_authorized(&self.credential, &self.cloud.arm_scope(), url, |c| {
+                c.get(url.clone())
+            })
+            .await?;
+        Ok(read_json(url, response).await?)
     }
 
     /// Follows `nextLink` until the list ends. A `nextLink` must stay on the ARM host.

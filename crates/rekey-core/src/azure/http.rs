@@ -1,13 +1,24 @@
 //! The HTTPS client every Azure call goes through, and which certificates it trusts.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, RETRY_AFTER};
+use reqwest::StatusCode;
+use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use super::arm::ArmError;
 use super::error::api_error;
 use super::AzureError;
+use crate::auth::Credential;
+
+/// How many times a throttled request (429) is tried again before its answer is returned as is.
+const THROTTLE_RETRIES: u32 = 6;
+/// The longest `Retry-After` Rekey waits for; a service asking for longer gets its 429 back.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Which certificate authorities to trust.
 #[derive(Debug, Clone)]
@@ -20,10 +31,11 @@ pub enum Trust {
     Only { ca_pem: String },
 }
 
-/// The HTTP client. Cheap to clone.
+/// The HTTP client. Cheap to clone; clones share connections and the request count.
 #[derive(Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
+    sent: Arc<AtomicU64>,
 }
 
 impl HttpClient {
@@ -48,11 +60,60 @@ impl HttpClient {
             }
         }
         let inner = builder.build().map_err(|e| AzureError::Client(e.to_string()))?;
-        Ok(HttpClient { inner })
+        Ok(HttpClient {
+            inner,
+            sent: Arc::default(),
+        })
     }
 
     pub(crate) fn reqwest(&self) -> &reqwest::Client {
         &self.inner
+    }
+
+    /// How many API requests (ARM, Resource Graph, Graph; retries included, token requests not) this
+    /// client and its clones have sent.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// Sends the request `build` makes, with a bearer token for `scope`. A 401 means the token was
+    /// refused (revoked, or expired early): the cached token is dropped and the request tried once
+    /// more. A 429 waits as long as `Retry-After` says (a growing pause when it says nothing) and tries
+    /// again, a bounded number of times. Any other answer is returned for the caller to read.
+    pub(crate) async fn send_authorized(
+        &self,
+        credential: &Credential,
+        scope: &str,
+        url: &Url,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ArmError> {
+        let mut refreshed = false;
+        let mut throttled = 0;
+        loop {
+            let token = credential.token(scope).await?;
+            self.sent.fetch_add(1, Ordering::Relaxed);
+            let response = build(&self.inner)
+                .bearer_auth(token.token.expose_secret())
+                .send()
+                .await
+                .map_err(|e| AzureError::from_reqwest(url, e))?;
+            match response.status() {
+                StatusCode::UNAUTHORIZED if !refreshed => {
+                    refreshed = true;
+                    credential.invalidate().await;
+                }
+                StatusCode::TOO_MANY_REQUESTS if throttled < THROTTLE_RETRIES => {
+                    throttled += 1;
+                    let wait = retry_after(response.headers()).unwrap_or_else(|| backoff(throttled));
+                    if wait > MAX_RETRY_AFTER {
+                        return Ok(response);
+                    }
+                    tracing::debug!(path = url.path(), ?wait, "throttled; waiting as Retry-After asks");
+                    tokio::time::sleep(wait).await;
+                }
+                _ => return Ok(response),
+            }
+        }
     }
 
     /// GET without a token (cloud metadata, discovery).
@@ -65,6 +126,29 @@ impl HttpClient {
             .map_err(|e| AzureError::from_reqwest(url, e))?;
         read_json(url, response).await
     }
+}
+
+/// `Retry-After` as delta-seconds (Graph sends fractions such as `2.128`) or an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    parse_retry_after(value, chrono::Utc::now())
+}
+
+pub(crate) fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    (date.with_timezone(&chrono::Utc) - now)
+        .to_std()
+        .ok()
+        .or(Some(Duration::ZERO))
+}
+
+/// The pause before retry `attempt` (1-based) when Azure throttles without a `Retry-After`.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(500u64.saturating_mul(1 << attempt.min(6)))
 }
 
 fn certificate(pem: &str) -> Result<reqwest::Certificate, AzureError> {
@@ -96,4 +180,26 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
         what: format!("response from {}", url.path()),
         detail: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_fractions_and_dates() {
+        let now = chrono::Utc::now();
+        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("2.5", now), Some(Duration::from_millis(2500)));
+        assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("soon", now), None);
+        let later = (now + chrono::Duration::seconds(30)).to_rfc2822();
+        let wait = parse_retry_after(&later, now).unwrap_or_default();
+        assert!((29..=30).contains(&wait.as_secs()), "{wait:?}");
+        assert_eq!(
+            parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert!(backoff(1) < backoff(2) && backoff(20) == backoff(6));
+    }
 }

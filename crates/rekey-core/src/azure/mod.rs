@@ -1,8 +1,10 @@
 //! The one HTTP layer to Azure: trust, bearer tokens, paging and Azure's error bodies.
 //! No other module builds HTTP requests.
 
+pub mod arg;
 pub mod arm;
 pub mod error;
+pub mod graph;
 pub mod http;
 pub mod models;
 

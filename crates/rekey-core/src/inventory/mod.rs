@@ -1,13 +1,22 @@
-//! Inventory: every AKS cluster the signed-in identity can read, classified by how it authenticates.
+//! Inventory: every AKS cluster the signed-in identity can read, classified by how it authenticates,
+//! with the expiry of the credentials behind it.
 
+#[cfg(feature = "demo")]
+pub mod bench;
+pub mod cache;
 mod classify;
+pub mod credentials;
+pub mod discover;
+pub mod expiry;
+pub mod export;
 pub mod model;
-
-use tokio::task::JoinSet;
+pub mod refresh;
 
 pub use classify::{classify, AadIntegration, ClusterRow, IdentityKind};
+pub use refresh::{refresh, RefreshOptions};
 
 use crate::azure::arm::{ArmClient, ArmError};
+use crate::azure::graph::GraphClient;
 use crate::azure::models::Subscription;
 
 /// The clusters found, and what could not be read (a partial inventory is normal, never an empty one).
@@ -25,7 +34,8 @@ pub struct Inventory {
     pub thresholds: model::Thresholds,
 }
 
-/// Lists clusters in every readable subscription through ARM, one subscription per task.
+/// A full [`refresh`] with default options over the clients' credential: every readable
+/// subscription, with expiry.
 pub async fn list_clusters(arm: &ArmClient) -> Result<Inventory, ArmError> {
     list_clusters_where(arm, |_| true).await
 }
@@ -33,41 +43,7 @@ pub async fn list_clusters(arm: &ArmClient) -> Result<Inventory, ArmError> {
 /// [`list_clusters`] over the readable subscriptions `keep` accepts (the user's selection).
 pub async fn list_clusters_where(
     arm: &ArmClient,
-    keep: impl Fn(&Subscription) -> bool,
+    keep: impl Fn(&Subscription) -> bool + Sync,
 ) -> Result<Inventory, ArmError> {
-    let subscriptions: Vec<Subscription> = arm
-        .list_subscriptions()
-        .await?
-        .into_iter()
-        .filter(|s| keep(s))
-        .collect();
-    let mut tasks = JoinSet::new();
-    for sub in subscriptions {
-        let arm = arm.clone();
-        tasks.spawn(async move {
-            let result = arm.list_managed_clusters(&sub.subscription_id).await;
-            (sub, result)
-        });
-    }
-    let mut inventory = Inventory::default();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((sub, Ok(clusters))) => {
-                inventory
-                    .clusters
-                    .extend(clusters.iter().map(|c| classify(c, &sub)));
-            }
-            Ok((sub, Err(e))) => inventory.warnings.push(format!(
-                "Subscription {} ({}): {e}",
-                sub.display_name, sub.subscription_id
-            )),
-            Err(e) => inventory
-                .warnings
-                .push(format!("A subscription listing stopped unexpectedly: {e}")),
-        }
-    }
-    inventory
-        .clusters
-        .sort_by(|a, b| (&a.subscription_name, &a.name).cmp(&(&b.subscription_name, &b.name)));
-    Ok(inventory)
+    refresh::refresh_with(arm, &GraphClient::for_arm(arm), RefreshOptions::default(), &keep).await
 }

@@ -1,0 +1,197 @@
+//! Azure Resource Graph: one KQL query over many subscriptions, a page of at most 1,000 rows at a
+//! time, within the per-user quota the service announces in its headers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+use url::Url;
+
+use super::arm::{ArmClient, ArmError};
+use super::http::{read_json, HttpClient};
+use super::AzureError;
+use crate::auth::Credential;
+use crate::cloud::Cloud;
+
+pub const ARG_API: &str = "2022-10-01";
+/// Resource Graph never returns more rows than this in one response.
+pub const MAX_PAGE_ROWS: u32 = 1000;
+/// Subscriptions per query: Resource Graph asks clients to group them in sets of at most this many.
+pub const MAX_SUBSCRIPTIONS_PER_QUERY: usize = 300;
+/// A guard against a service that never stops paging.
+const MAX_PAGES: usize = 10_000;
+
+/// One page of a query's result.
+#[derive(Debug)]
+pub struct QueryPage<T> {
+    pub rows: Vec<T>,
+    /// Present when more rows follow: pass it back with the same query and subscriptions.
+    pub skip_token: Option<String>,
+    pub total_records: u64,
+    /// Resource Graph dropped rows it could not page (the query has no `id` column).
+    pub truncated: bool,
+}
+
+#[derive(Deserialize)]
+struct QueryResponse<T> {
+    #[serde(default = "Vec::new")]
+    data: Vec<T>,
+    #[serde(rename = "$skipToken", default)]
+    skip_token: Option<String>,
+    #[serde(rename = "totalRecords", default)]
+    total_records: u64,
+    /// A string ("true"/"false") on the wire.
+    #[serde(rename = "resultTruncated", default)]
+    result_truncated: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct ArgClient {
+    http: HttpClient,
+    cloud: Cloud,
+    credential: Arc<Credential>,
+    /// When the announced quota ran out: no query is sent before this instant.
+    quota_resets: Arc<Mutex<Option<Instant>>>,
+}
+
+impl ArgClient {
+    pub fn new(http: HttpClient, cloud: Cloud, credential: Arc<Credential>) -> Self {
+        ArgClient {
+            http,
+            cloud,
+            credential,
+            quota_resets: Arc::default(),
+        }
+    }
+
+    /// A client on the same cloud, credential and connections as `arm` (Resource Graph is an ARM
+    /// provider and takes ARM tokens).
+    pub fn for_arm(arm: &ArmClient) -> Self {
+        let (http, credential) = arm.parts();
+        ArgClient::new(http.clone(), arm.cloud().clone(), credential.clone())
+    }
+
+    fn url(&self) -> Result<Url, AzureError> {
+        let mut url = self
+            .cloud
+            .arm_endpoint
+            .join("providers/Microsoft.ResourceGraph/resources")
+            .map_err(|e| AzureError::Malformed {
+                what: "Resource Graph URL".into(),
+                detail: e.to_string(),
+            })?;
+        url.query_pairs_mut().append_pair("api-version", ARG_API);
+        Ok(url)
+    }
+
+    /// Runs `query` over `subscriptions` (at most [`MAX_SUBSCRIPTIONS_PER_QUERY`]) and returns one page.
+    pub async fn query<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        subscriptions: &[String],
+        skip_token: Option<&str>,
+    ) -> Result<QueryPage<T>, ArmError> {
+        if subscriptions.len() > MAX_SUBSCRIPTIONS_PER_QUERY {
+            return Err(AzureError::Client(format!(
+                "a Resource Graph query takes at most {MAX_SUBSCRIPTIONS_PER_QUERY} subscriptions, not {}",
+                subscriptions.len()
+            ))
+            .into());
+        }
+        let url = self.url()?;
+        let mut options = json!({"$top": MAX_PAGE_ROWS, "resultFormat": "objectArray"});
+        if let Some(token) = skip_token {
+            options["$skipToken"] = json!(token);
+        }
+        let body = json!({"subscriptions": subscriptions, "query": query, "options": options});
+        self.wait_for_quota().await;
+        let response = self
+            .http
+            .send_authorized(&self.credential, &self.cloud.arm_scope(), &url, |c| {
+                c.post(url.clone()).json(&body)
+            })
+            .await?;
+        self.note_quota(response.headers()).await;
+        let page: QueryResponse<T> = read_json(&url, response).await?;
+        Ok(QueryPage {
+            rows: page.data,
+            skip_token: page.skip_token.filter(|t| !t.is_empty()),
+            total_records: page.total_records,
+            truncated: page
+                .result_truncated
+                .is_some_and(|t| t.eq_ignore_ascii_case("true")),
+        })
+    }
+
+    /// Every row of `query` over `subscriptions`, following `$skipToken`. `truncated` is true when
+    /// Resource Graph left rows out.
+    pub async fn query_all<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        subscriptions: &[String],
+    ) -> Result<(Vec<T>, bool), ArmError> {
+        let mut rows = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self.query(query, subscriptions, token.as_deref()).await?;
+            rows.extend(page.rows);
+            match page.skip_token {
+                Some(next) => token = Some(next),
+                None => return Ok((rows, page.truncated)),
+            }
+        }
+        Err(AzureError::Malformed {
+            what: "Resource Graph result".into(),
+            detail: format!("more than {MAX_PAGES} pages"),
+        }
+        .into())
+    }
+
+    async fn wait_for_quota(&self) {
+        let resets = *self.quota_resets.lock().await;
+        if let Some(at) = resets.filter(|at| *at > Instant::now()) {
+            tracing::debug!("Resource Graph quota spent; waiting for it to reset");
+            tokio::time::sleep_until(at).await;
+        }
+    }
+
+    /// Remembers when the quota resets once `x-ms-user-quota-remaining` reaches 0.
+    async fn note_quota(&self, headers: &HeaderMap) {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let remaining = header("x-ms-user-quota-remaining").and_then(|v| v.trim().parse::<i64>().ok());
+        if remaining.is_some_and(|r| r <= 0) {
+            let wait = header("x-ms-user-quota-resets-after")
+                .and_then(parse_hms)
+                .unwrap_or(Duration::from_secs(5));
+            *self.quota_resets.lock().await = Some(Instant::now() + wait);
+        }
+    }
+}
+
+/// `hh:mm:ss` as Resource Graph writes `x-ms-user-quota-resets-after`.
+fn parse_hms(text: &str) -> Option<Duration> {
+    let mut parts = text.trim().split(':').map(|p| p.parse::<f64>().ok());
+    let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
+    let seconds = h * 3600.0 + m * 60.0 + s;
+    (parts.next().is_none() && seconds.is_finite() && seconds >= 0.0)
+        .then(|| Duration::from_secs_f64(seconds.min(3600.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_quota_reset_times() {
+        assert_eq!(parse_hms("00:00:05"), Some(Duration::from_secs(5)));
+        assert_eq!(parse_hms("01:02:03"), Some(Duration::from_secs(3723)));
+        assert_eq!(parse_hms("5"), None);
+        assert_eq!(parse_hms("00:00:xx"), None);
+        assert_eq!(parse_hms("00:00:01:00"), None);
+    }
+}

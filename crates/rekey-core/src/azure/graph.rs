@@ -1,0 +1,260 @@
+//! Microsoft Graph v1.0: single reads, and `$batch` (20 requests per call) with each inner request's
+//! throttling honoured on its own.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use super::arm::{ArmClient, ArmError};
+use super::error::api_error;
+use super::http::{backoff, parse_retry_after, read_json, HttpClient};
+use super::AzureError;
+use crate::auth::Credential;
+use crate::cloud::Cloud;
+
+/// Graph refuses a `$batch` with more requests than this.
+pub const MAX_BATCH: usize = 20;
+/// How many times inner requests Graph throttled (429) are sent again.
+const THROTTLE_RETRIES: u32 = 6;
+/// The longest inner `Retry-After` Rekey waits for.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// One GET inside a `$batch`; `url` is relative to `/v1.0` (e.g. `/applications(appId='…')`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchRequest {
+    pub id: String,
+    pub method: &'static str,
+    pub url: String,
+}
+
+impl BatchRequest {
+    pub fn get(id: impl Into<String>, url: impl Into<String>) -> Self {
+        BatchRequest {
+            id: id.into(),
+            method: "GET",
+            url: url.into(),
+        }
+    }
+}
+
+/// The answer to one [`BatchRequest`]: its body, or Graph's error for it.
+#[derive(Debug)]
+pub struct BatchResponse {
+    pub id: String,
+    pub result: Result<Value, AzureError>,
+}
+
+#[derive(Serialize)]
+struct BatchBody<'a> {
+    requests: &'a [BatchRequest],
+}
+
+#[derive(Deserialize)]
+struct BatchReply {
+    #[serde(default)]
+    responses: Vec<BatchItem>,
+}
+
+#[derive(Deserialize)]
+struct BatchItem {
+    id: String,
+    status: u16,
+    #[serde(default)]
+    headers: HashMap<String, String>,
+    #[serde(default)]
+    body: Value,
+}
+
+impl BatchItem {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Clone)]
+pub struct GraphClient {
+    http: HttpClient,
+    cloud: Cloud,
+    credential: Arc<Credential>,
+}
+
+impl GraphClient {
+    pub fn new(http: HttpClient, cloud: Cloud, credential: Arc<Credential>) -> Self {
+        GraphClient {
+            http,
+            cloud,
+            credential,
+        }
+    }
+
+    /// A client on the same cloud, credential and connections as `arm`.
+    pub fn for_arm(arm: &ArmClient) -> Self {
+        let (http, credential) = arm.parts();
+        GraphClient::new(http.clone(), arm.cloud().clone(), credential.clone())
+    }
+
+    fn url(&self, path: &str) -> Result<Url, AzureError> {
+        self.cloud
+            .graph_endpoint
+            .join(&format!("v1.0/{}", path.trim_start_matches('/')))
+            .map_err(|e| AzureError::Malformed {
+                what: "Graph URL".into(),
+                detail: format!("{path}: {e}"),
+            })
+    }
+
+    /// The directory (tenant ID) Graph answers for with this credential: the `tid` of its Graph
+    /// token. Read for routing only; the token's signature is Graph's business. Getting it also
+    /// warms the token cache, so a caller can start it early.
+    pub async fn directory(&self) -> Result<Option<String>, ArmError> {
+        let token = self.credential.token(&self.cloud.graph_scope()).await?;
+        Ok(token_tenant(token.token.expose_secret()))
+    }
+
+    /// GETs `path_and_query` (relative to `/v1.0`), as a script of single calls would.
+    pub async fn get(&self, path_and_query: &str) -> Result<Value, ArmError> {
+        let url = self.url(path_and_query)?;
+        let response = self
+            .http
+            .send_authorized(&self.credential, &self.cloud.graph_scope(), &url, |c| {
+                c.get(url.clone())
+            })
+            .await?;
+        Ok(read_json(&url, response).await?)
+    }
+
+    /// Sends `requests` in `$batch` calls of at most [`MAX_BATCH`], one after the other (callers that
+    /// want them in parallel pass one chunk each). Inner requests Graph throttled are sent again
+    /// after their `Retry-After`. An error of a whole call (401, 403, 5xx…) is returned as `Err`.
+    pub async fn batch(&self, requests: &[BatchRequest]) -> Result<Vec<BatchResponse>, ArmError> {
+        let mut answers = Vec::with_capacity(requests.len());
+        for chunk in requests.chunks(MAX_BATCH) {
+            answers.extend(self.batch_chunk(chunk).await?);
+        }
+        Ok(answers)
+    }
+
+    async fn batch_chunk(&self, chunk: &[BatchRequest]) -> Result<Vec<BatchResponse>, ArmError> {
+        let mut answers = Vec::with_capacity(chunk.len());
+        let mut pending: Vec<BatchRequest> = chunk.to_vec();
+        let mut attempt = 0;
+        while !pending.is_empty() {
+            let items = self.send_batch(&pending).await?;
+            let mut throttled = Vec::new();
+            let mut wait = Duration::ZERO;
+            for item in items {
+                let Some(request) = pending.iter().find(|r| r.id == item.id) else {
+                    continue;
+                };
+                if item.status == 429 && attempt < THROTTLE_RETRIES {
+                    let asked = item
+                        .header("retry-after")
+                        .and_then(|v| parse_retry_after(v.trim(), chrono::Utc::now()))
+                        .unwrap_or_else(|| backoff(attempt + 1));
+                    if asked <= MAX_RETRY_AFTER {
+                        wait = wait.max(asked);
+                        throttled.push(request.clone());
+                        continue;
+                    }
+                }
+                answers.push(item_response(item));
+            }
+            // Requests Graph left out of its answer are reported, never silently dropped.
+            for request in &pending {
+                let answered = answers.iter().any(|a| a.id == request.id);
+                if !answered && !throttled.iter().any(|t| t.id == request.id) {
+                    answers.push(BatchResponse {
+                        id: request.id.clone(),
+                        result: Err(AzureError::Malformed {
+                            what: "Graph batch response".into(),
+                            detail: format!("no answer for request {}", request.id),
+                        }),
+                    });
+                }
+            }
+            if !throttled.is_empty() {
+                attempt += 1;
+                tracing::debug!(
+                    count = throttled.len(),
+                    ?wait,
+                    "Graph throttled batch items; retrying"
+                );
+                tokio::time::sleep(wait).await;
+            }
+            pending = throttled;
+        }
+        Ok(answers)
+    }
+
+    async fn send_batch(&self, requests: &[BatchRequest]) -> Result<Vec<BatchItem>, ArmError> {
+        let url = self.url("$batch")?;
+        let body = BatchBody { requests };
+        let response = self
+            .http
+            .send_authorized(&self.credential, &self.cloud.graph_scope(), &url, |c| {
+                c.post(url.clone()).json(&body)
+            })
+            .await?;
+        let reply: BatchReply = read_json(&url, response).await?;
+        Ok(reply.responses)
+    }
+}
+
+fn item_response(item: BatchItem) -> BatchResponse {
+    let result = if (200..300).contains(&item.status) {
+        Ok(item.body)
+    } else {
+        let request_id = item.header("request-id").map(str::to_string);
+        let body = serde_json::to_vec(&item.body).unwrap_or_default();
+        Err(api_error(item.status, request_id, &body))
+    };
+    BatchResponse { id: item.id, result }
+}
+
+/// The `tid` claim of a JWT, without checking its signature.
+fn token_tenant(jwt: &str) -> Option<String> {
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("tid")?.as_str().map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_tenant_of_a_token() {
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"tid":"t-1","oid":"o"}"#);
+        assert_eq!(token_tenant(&format!("h.{payload}.s")).as_deref(), Some("t-1"));
+        assert_eq!(token_tenant("not-a-jwt"), None);
+        assert_eq!(token_tenant("h.!!!.s"), None);
+    }
+
+    #[test]
+    fn an_inner_error_keeps_graphs_code() {
+        let item = BatchItem {
+            id: "1".into(),
+            status: 404,
+            headers: HashMap::new(),
+            body: serde_json::json!({"error": {"code": "Request_ResourceNotFound", "message": "gone"}}),
+        };
+        match item_response(item).result {
+            Err(AzureError::Api {
+                status: 404, code, ..
+            }) => assert_eq!(code, "Request_ResourceNotFound"),
+            other => panic!("expected a 404, got {other:?}"),
+        }
+    }
+}

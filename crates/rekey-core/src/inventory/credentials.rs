@@ -1,0 +1,471 @@
+//! The credentials behind the clusters: for each distinct app (a cluster's service principal, or a
+//! legacy AAD server app), the application and the service principal object, read through Graph
+//! `$batch`, each app once however many clusters share it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::expiry::AppRole;
+use super::model::{CredentialInfo, CredentialKind, CredentialOwner};
+use crate::azure::arm::ArmError;
+use crate::azure::graph::{BatchRequest, BatchResponse, GraphClient, MAX_BATCH};
+use crate::azure::AzureError;
+
+/// Only what the rating needs: Graph's cost and payload shrink with `$select`.
+const SELECT: &str = "id,appId,displayName,passwordCredentials,keyCredentials";
+/// Apps named in a warning before the rest are only counted.
+const NAMED_IN_WARNING: usize = 5;
+
+/// Why a read failed, as Graph (or the network) put it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub status: Option<u16>,
+    pub code: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.status {
+            Some(status) => write!(
+                f,
+                "Microsoft Graph answered {status} {}: {}",
+                self.code, self.message
+            ),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl From<&ArmError> for Failure {
+    fn from(e: &ArmError) -> Self {
+        match e {
+            ArmError::Azure(AzureError::Api {
+                status,
+                code,
+                message,
+                ..
+            }) => Failure {
+                status: Some(*status),
+                code: code.clone(),
+                message: message.clone(),
+            },
+            other => Failure {
+                status: None,
+                code: other.code(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+/// What reading one directory object gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Found,
+    NotFound,
+    Failed(Failure),
+}
+
+/// Everything Graph said about one app.
+#[derive(Debug, Clone)]
+pub struct AppCredentials {
+    pub app_id: String,
+    /// The service principal's display name, else the application's.
+    pub display_name: Option<String>,
+    /// Every password and certificate on the application and on the service principal object.
+    pub credentials: Vec<CredentialInfo>,
+    pub application: Lookup,
+    pub service_principal: Lookup,
+}
+
+impl AppCredentials {
+    fn new(app_id: &str) -> Self {
+        AppCredentials {
+            app_id: app_id.to_string(),
+            display_name: None,
+            credentials: Vec::new(),
+            application: Lookup::NotFound,
+            service_principal: Lookup::NotFound,
+        }
+    }
+
+    /// An app Rekey did not or could not read, for `failure`.
+    pub fn unread(app_id: &str, failure: Failure) -> Self {
+        AppCredentials {
+            application: Lookup::Failed(failure.clone()),
+            service_principal: Lookup::Failed(failure),
+            ..AppCredentials::new(app_id)
+        }
+    }
+
+    /// Why the credentials may be incomplete (then no rating can be trusted), if they may be.
+    pub fn problem(&self) -> Option<String> {
+        match (&self.application, &self.service_principal) {
+            (Lookup::Failed(f), _) | (_, Lookup::Failed(f)) => Some(f.to_string()),
+            (Lookup::NotFound, Lookup::NotFound) => {
+                Some("neither the application nor its service principal exists in this directory.".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The apps read, keyed by lowercase app ID, and what went wrong on the way.
+#[derive(Debug, Default)]
+pub struct Resolution {
+    pub apps: HashMap<String, AppCredentials>,
+    pub warnings: Vec<String>,
+    pub cancelled: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DirectoryObject {
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    password_credentials: Vec<GraphCredential>,
+    #[serde(default)]
+    key_credentials: Vec<GraphCredential>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphCredential {
+    #[serde(default)]
+    key_id: Option<String>,
+    #[serde(default)]
+    hint: Option<String>,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    start_date_time: Option<String>,
+    #[serde(default)]
+    end_date_time: Option<String>,
+}
+
+/// An `Edm.DateTimeOffset`; without an offset it is UTC.
+fn timestamp(text: Option<&str>) -> Option<DateTime<Utc>> {
+    let text = text?.trim();
+    DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&Utc))
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|d| d.and_utc()))
+        .ok()
+}
+
+impl GraphCredential {
+    fn info(
+        self,
+        app_id: &str,
+        owner: CredentialOwner,
+        kind: CredentialKind,
+        now: DateTime<Utc>,
+    ) -> CredentialInfo {
+        let end = timestamp(self.end_date_time.as_deref());
+        CredentialInfo {
+            owner,
+            kind,
+            app_id: app_id.to_string(),
+            key_id: self.key_id.unwrap_or_default(),
+            hint: self.hint.filter(|h| !h.is_empty()),
+            display_name: self.display_name.filter(|d| !d.is_empty()),
+            start: timestamp(self.start_date_time.as_deref()),
+            end,
+            expired: end.is_some_and(|e| e <= now),
+        }
+    }
+}
+
+/// An app ID goes into a URL: only GUID characters are let through.
+fn valid_app_id(app_id: &str) -> bool {
+    !app_id.is_empty() && app_id.len() <= 64 && app_id.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+/// Reads the apps in `wanted` (app ID and what it is to its clusters) with at most `limit`
+/// `$batch` calls in flight. `on_resolved` gets the number of apps read so far after each call.
+/// When `cancel` fires, what was read so far is returned with `cancelled` set.
+pub async fn resolve(
+    graph: &GraphClient,
+    wanted: &[(String, AppRole)],
+    limit: &Arc<Semaphore>,
+    cancel: &CancellationToken,
+    now: DateTime<Utc>,
+    mut on_resolved: impl FnMut(u32),
+) -> Resolution {
+    // One entry per app, whatever the letter case; a cluster identity outranks a server app.
+    let mut distinct: BTreeMap<String, (String, AppRole)> = BTreeMap::new();
+    for (app_id, role) in wanted {
+        let entry = distinct
+            .entry(app_id.to_ascii_lowercase())
+            .or_insert_with(|| (app_id.clone(), *role));
+        if *role == AppRole::ClusterIdentity {
+            entry.1 = AppRole::ClusterIdentity;
+        }
+    }
+    let mut resolution = Resolution::default();
+    let mut roles = HashMap::new();
+    let mut to_read: Vec<String> = Vec::new();
+    for (key, (app_id, role)) in distinct {
+        roles.insert(key.clone(), role);
+        if valid_app_id(&app_id) {
+            to_read.push(key);
+        } else {
+            let failure = Failure {
+                status: None,
+                code: "invalid_app_id".into(),
+                message: format!("'{app_id}' is not an application ID."),
+            };
+            resolution
+                .apps
+                .insert(key, AppCredentials::unread(&app_id, failure));
+        }
+    }
+
+    let requests: Vec<BatchRequest> = to_read
+        .iter()
+        .enumerate()
+        .flat_map(|(i, app_id)| {
+            [
+                BatchRequest::get(
+                    format!("{i}a"),
+                    format!("/applications(appId='{app_id}')?$select={SELECT}"),
+                ),
+                BatchRequest::get(
+                    format!("{i}s"),
+                    format!("/servicePrincipals(appId='{app_id}')?$select={SELECT}"),
+                ),
+            ]
+        })
+        .collect();
+    let mut tasks = JoinSet::new();
+    // Two requests per app and an even chunk size: every call holds whole apps.
+    for chunk in requests.chunks(MAX_BATCH) {
+        let (graph, limit, chunk) = (graph.clone(), limit.clone(), chunk.to_vec());
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let answer = graph.batch(&chunk).await;
+            (chunk, answer)
+        });
+    }
+    let mut read = 0u32;
+    loop {
+        let joined = tokio::select! {
+            () = cancel.cancelled() => {
+                resolution.cancelled = true;
+                break;
+            }
+            joined = tasks.join_next() => joined,
+        };
+        let Some(joined) = joined else { break };
+        let (chunk, answer) = match joined {
+            Ok(done) => done,
+            Err(e) => {
+                resolution
+                    .warnings
+                    .push(format!("A credential lookup stopped unexpectedly: {e}"));
+                continue;
+            }
+        };
+        match answer {
+            Ok(answers) => {
+                for BatchResponse { id, result } in answers {
+                    let answer = match result {
+                        Ok(body) => Answer::Body(body),
+                        Err(AzureError::Api { status: 404, .. }) => Answer::Missing,
+                        Err(e) => Answer::Failed(Failure::from(&ArmError::Azure(e))),
+                    };
+                    record(&mut resolution.apps, &to_read, &id, answer, now);
+                }
+            }
+            Err(e) => {
+                // The whole call failed (a 403 on `$batch`, a network error): so did each request in it.
+                let failure = Failure::from(&e);
+                for request in &chunk {
+                    let answer = Answer::Failed(failure.clone());
+                    record(&mut resolution.apps, &to_read, &request.id, answer, now);
+                }
+            }
+        }
+        read += u32::try_from(chunk.len() / 2).unwrap_or(u32::MAX);
+        on_resolved(read);
+    }
+    resolution.warnings.extend(warnings(&resolution.apps, &roles));
+    resolution
+}
+
+/// What Graph answered for one object.
+enum Answer {
+    Body(serde_json::Value),
+    Missing,
+    Failed(Failure),
+}
+
+/// Files the answer to batch request `id` (`{app index}a` or `{app index}s`) under its app.
+fn record(
+    apps: &mut HashMap<String, AppCredentials>,
+    to_read: &[String],
+    id: &str,
+    answer: Answer,
+    now: DateTime<Utc>,
+) {
+    let (index, object) = id.split_at(id.len().saturating_sub(1));
+    let Some(app_id) = index.parse::<usize>().ok().and_then(|i| to_read.get(i)) else {
+        return;
+    };
+    let owner = match object {
+        "a" => CredentialOwner::Application,
+        "s" => CredentialOwner::ServicePrincipal,
+        _ => return,
+    };
+    let app = apps
+        .entry(app_id.clone())
+        .or_insert_with(|| AppCredentials::new(app_id));
+    let lookup = match answer {
+        Answer::Body(body) => match serde_json::from_value::<DirectoryObject>(body) {
+            Ok(object) => {
+                let name = object.display_name.filter(|n| !n.is_empty());
+                if owner == CredentialOwner::ServicePrincipal || app.display_name.is_none() {
+                    app.display_name = name.or(app.display_name.take());
+                }
+                let passwords = object
+                    .password_credentials
+                    .into_iter()
+                    .map(|c| c.info(app_id, owner, CredentialKind::Password, now));
+                let certificates = object
+                    .key_credentials
+                    .into_iter()
+                    .map(|c| c.info(app_id, owner, CredentialKind::Certificate, now));
+                app.credentials.extend(passwords.chain(certificates));
+                Lookup::Found
+            }
+            Err(e) => Lookup::Failed(Failure {
+                status: None,
+                code: "malformed_response".into(),
+                message: format!("Microsoft Graph sent an object Rekey cannot read: {e}"),
+            }),
+        },
+        Answer::Missing => Lookup::NotFound,
+        Answer::Failed(failure) => Lookup::Failed(failure),
+    };
+    match owner {
+        CredentialOwner::Application => app.application = lookup,
+        CredentialOwner::ServicePrincipal => app.service_principal = lookup,
+    }
+}
+
+/// One warning per app that is missing or half there; failures that many apps share (a 403 for
+/// every lookup) are said once, with a few of the apps named.
+fn warnings(apps: &HashMap<String, AppCredentials>, roles: &HashMap<String, AppRole>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut failures: BTreeMap<String, (Failure, Vec<&str>)> = BTreeMap::new();
+    let mut sorted: Vec<(&String, &AppCredentials)> = apps.iter().collect();
+    sorted.sort_by_key(|(k, _)| k.as_str());
+    for (key, app) in sorted {
+        let identity = roles.get(key) == Some(&AppRole::ClusterIdentity);
+        match (&app.application, &app.service_principal) {
+            (Lookup::Failed(f), _) | (_, Lookup::Failed(f)) => {
+                let group = format!("{:?}/{}", f.status, f.code);
+                failures
+                    .entry(group)
+                    .or_insert_with(|| (f.clone(), Vec::new()))
+                    .1
+                    .push(&app.app_id);
+            }
+            (Lookup::NotFound, Lookup::NotFound) => out.push(format!(
+                "App {} was not found in the directory (deleted, or registered in another tenant); its \
+                 clusters show as Unknown.",
+                app.app_id
+            )),
+            (Lookup::Found, Lookup::NotFound) if identity => out.push(format!(
+                "App {} has no service principal in this directory: the clusters that use it cannot sign in.",
+                app.app_id
+            )),
+            (Lookup::NotFound, Lookup::Found) if identity => out.push(format!(
+                "The app registration of {} is not in this directory (registered in another tenant?): only \
+                 the secrets on its service principal object could be rated.",
+                app.app_id
+            )),
+            _ => {}
+        }
+    }
+    for (failure, app_ids) in failures.into_values() {
+        let named = app_ids
+            .iter()
+            .take(NAMED_IN_WARNING)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = app_ids.len().saturating_sub(NAMED_IN_WARNING);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        let advice = if failure.status == Some(403) {
+            " The signed-in account needs permission to read applications (Application.Read.All, or a \
+             directory role such as Directory Readers)."
+        } else {
+            ""
+        };
+        out.push(format!(
+            "Could not read the credentials of {} app{} ({named}{more}): {failure}.{advice} Their clusters show \
+             as Unknown.",
+            app_ids.len(),
+            if app_ids.len() == 1 { "" } else { "s" },
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_ids_that_could_change_a_url_are_refused() {
+        assert!(valid_app_id("0f1e2d3c-0000-4000-8000-00000000abcd"));
+        assert!(!valid_app_id("x') or true"));
+        assert!(!valid_app_id(""));
+    }
+
+    #[test]
+    fn graph_timestamps_parse_with_or_without_an_offset() {
+        assert!(timestamp(Some("2025-01-02T03:04:05Z")).is_some());
+        assert!(timestamp(Some("2025-01-02T03:04:05.1234567")).is_some());
+        assert_eq!(timestamp(Some("soon")), None);
+    }
+
+    #[test]
+    fn a_shared_failure_is_one_warning_and_a_missing_app_is_its_own() {
+        let denied = Failure {
+            status: Some(403),
+            code: "Authorization_RequestDenied".into(),
+            message: "Insufficient privileges to complete the operation.".into(),
+        };
+        let mut apps = HashMap::new();
+        let mut roles = HashMap::new();
+        for i in 0..8 {
+            let id = format!("{i:08}-0000-0000-0000-000000000000");
+            apps.insert(id.clone(), AppCredentials::unread(&id, denied.clone()));
+            roles.insert(id, AppRole::ClusterIdentity);
+        }
+        let gone = "ffffffff-0000-0000-0000-000000000000".to_string();
+        apps.insert(gone.clone(), AppCredentials::new(&gone));
+        roles.insert(gone, AppRole::ClusterIdentity);
+        let w = warnings(&apps, &roles);
+        assert_eq!(w.len(), 2, "{w:#?}");
+        assert!(w
+            .iter()
+            .any(|l| l.contains("8 apps") && l.contains("and 3 more") && l.contains("403")));
+        assert!(w
+            .iter()
+            .any(|l| l.contains("ffffffff") && l.contains("not found")));
+    }
+}

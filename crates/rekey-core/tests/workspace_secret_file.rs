@@ -1,0 +1,127 @@
+//! A service principal signed in from a secret file: the file's path is remembered (never the
+//! secret), and every later sign-in reads the file again: no keyring is needed, and a secret rotated
+//! in the file is picked up. Against the simulator over real HTTPS.
+
+use rekey_core::accounts::SignInMethod;
+use rekey_core::cloud::CloudSetting;
+use rekey_core::paths::AppPaths;
+use rekey_core::secure_store::SecureStore;
+use rekey_core::workspace::{ServicePrincipalSecret, Workspace};
+use secrecy::ExposeSecret;
+
+fn simulator_cloud(sim: &rekey_sim::RunningSim) -> CloudSetting {
+    CloudSetting::Custom {
+        metadata_url: format!("{}metadata/endpoints?api-version=2022-09-01", sim.base_url),
+        ca_file: Some(sim.ca_pem_path.display().to_string()),
+    }
+}
+
+/// Whether a new session of `id` can get an ARM token (the secret it read is accepted).
+async fn signs_in(paths: &AppPaths, id: &str) -> Result<(), String> {
+    let ws = Workspace::open_with(paths, None, Some("no keyring in this test".into()))
+        .await
+        .map_err(|e| e.to_string())?;
+    let session = ws.session(id).await.map_err(|e| e.code)?;
+    session
+        .arm
+        .credential()
+        .token(&session.arm.cloud().arm_scope())
+        .await
+        .map(drop)
+        .map_err(|e| e.code())
+}
+
+#[tokio::test]
+async fn a_secret_file_is_read_again_at_each_sign_in_without_a_keyring() {
+    let sim = rekey_sim::start_demo(Default::default()).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let paths = AppPaths::at(home.path());
+    let secrets = tempfile::tempdir().unwrap();
+    let file = secrets.path().join("client-secret");
+    let secret = sim.demo_admin.client_secret.expose_secret().to_string();
+    std::fs::write(&file, format!("{secret}\n")).unwrap();
+
+    let ws = Workspace::open_with(&paths, None, Some("no keyring in this test".into()))
+        .await
+        .unwrap();
+    assert!(!ws.tokens_persisted());
+    let info = ws
+        .sign_in_service_principal(
+            simulator_cloud(&sim),
+            &sim.tenant_id().to_string(),
+            &sim.demo_admin.client_id.to_string(),
+            ServicePrincipalSecret::File(file.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(info.method, SignInMethod::ServicePrincipal);
+    drop(ws);
+
+    // The account list names the file, and no file Rekey wrote holds the secret.
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(paths.accounts_file()).unwrap()).unwrap();
+    assert_eq!(saved["accounts"][0]["secretFile"], file.display().to_string());
+    for entry in std::fs::read_dir(home.path()).unwrap().flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{} holds the secret",
+            entry.path().display()
+        );
+    }
+
+    // A later run, still without a keyring, signs in from the file.
+    assert_eq!(signs_in(&paths, &info.id).await, Ok(()));
+
+    // A wrong secret in the file is used as it is (and refused), then the right one again.
+    std::fs::write(&file, "not-the-secret~0123456789abcdefghij").unwrap();
+    assert_eq!(signs_in(&paths, &info.id).await, Err("AADSTS7000215".into()));
+    std::fs::write(&file, &secret).unwrap();
+    assert_eq!(signs_in(&paths, &info.id).await, Ok(()));
+
+    // A file that is gone says which file.
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(signs_in(&paths, &info.id).await, Err("secret_unreadable".into()));
+}
+
+#[tokio::test]
+async fn signing_in_from_a_file_replaces_a_saved_secret() {
+    let sim = rekey_sim::start_demo(Default::default()).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let paths = AppPaths::at(home.path());
+    let store = SecureStore::in_memory();
+    let secret = sim.demo_admin.client_secret.expose_secret().to_string();
+    let (tenant, client) = (sim.tenant_id().to_string(), sim.demo_admin.client_id.to_string());
+    let ws = Workspace::open_with(&paths, Some(store.clone()), None)
+        .await
+        .unwrap();
+    ws.sign_in_service_principal(
+        simulator_cloud(&sim),
+        &tenant,
+        &client,
+        ServicePrincipalSecret::Value(secret.clone().into()),
+    )
+    .await
+    .unwrap();
+
+    let secrets = tempfile::tempdir().unwrap();
+    let file = secrets.path().join("secret");
+    std::fs::write(&file, &secret).unwrap();
+    let info = ws
+        .sign_in_service_principal(
+            simulator_cloud(&sim),
+            &tenant,
+            &client,
+            ServicePrincipalSecret::File(file.clone()),
+        )
+        .await
+        .unwrap();
+    drop(ws);
+
+    // The file is the one source now: with it gone, the secret saved before is not used instead.
+    std::fs::remove_file(&file).unwrap();
+    let ws = Workspace::open_with(&paths, Some(store), None).await.unwrap();
+    assert!(ws.tokens_persisted());
+    let err = ws.session(&info.id).await.err().map(|e| e.code);
+    assert_eq!(err.as_deref(), Some("secret_unreadable"));
+}
