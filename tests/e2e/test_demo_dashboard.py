@@ -28,12 +28,20 @@ def test_demo_start_shows_the_simulated_clusters(app, simulator_truth):
     assert count == "12 clusters in 3 subscriptions"
 
     # A row shows what ARM said about that cluster, not placeholder text.
-    legacy = app.find_element(By.CSS_SELECTOR, '[data-cluster-name="aks-portal-legacy"]')
-    assert "Contoso Production" in legacy.text
-    assert "rg-portal" in legacy.text
-    assert "Legacy AAD" in legacy.text
-    stopped = app.find_element(By.CSS_SELECTOR, '[data-cluster-name="aks-stg-batch"]')
-    assert "Stopped" in stopped.text
+    # (textContent: a cell cut short with an ellipsis still holds the whole value.)
+    legacy = app.find_element(By.CSS_SELECTOR, '[data-cluster-name="aks-portal-legacy"]').get_attribute("textContent")
+    assert "Contoso Production" in legacy
+    assert "rg-portal" in legacy
+    assert "Legacy AAD" in legacy
+    stopped = app.find_element(By.CSS_SELECTOR, '[data-cluster-name="aks-stg-batch"]').get_attribute("textContent")
+    assert "Stopped" in stopped
+
+    # Expiry as the simulator's directory says: aks-ci-sp's only secret expired 12 days ago.
+    ci = app.find_element(By.CSS_SELECTOR, '[data-cluster-name="aks-ci-runners"]')
+    assert ci.get_attribute("data-bucket") == "expired"
+    counts = {c.get_attribute("data-bucket"): int(c.get_attribute("data-count"))
+              for c in app.find_elements(By.CSS_SELECTOR, '[data-testid="bucket-card"]')}
+    assert counts == {"expired": 2, "critical": 2, "warning": 2, "notice": 1, "unknown": 0, "ok": 2, "autoRotated": 3}
     snapshot(app, "demo-dashboard")
 
 

@@ -44,8 +44,22 @@ impl Demo {
 }
 
 /// Starts the simulator on a free loopback port and signs in as its demo administrator.
+/// `REKEY_DEMO_GENERATE=tenants=2,subscriptions=100,clusters=1000,seed=7` makes demo mode show a
+/// generated estate instead of the small demo tenant (for demonstrations at scale).
+pub const GENERATE_ENV: &str = "REKEY_DEMO_GENERATE";
+
 pub async fn start() -> Result<Demo, DemoError> {
-    let simulator = rekey_sim::start_demo(rekey_sim::SimConfig::default()).await?;
+    let scenario = match std::env::var(GENERATE_ENV).ok().filter(|v| !v.trim().is_empty()) {
+        Some(params) => rekey_sim::ScenarioSource::Generate(params.parse().map_err(
+            |e: rekey_sim::scenario::ParamsError| DemoError::Connect(format!("{GENERATE_ENV}: {e}")),
+        )?),
+        None => rekey_sim::ScenarioSource::Demo,
+    };
+    let config = rekey_sim::SimConfig {
+        scenario,
+        ..rekey_sim::SimConfig::default()
+    };
+    let simulator = rekey_sim::start_demo(config).await?;
     let session = connect(&simulator).await?;
     Ok(Demo { simulator, session })
 }

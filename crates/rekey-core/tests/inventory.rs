@@ -559,6 +559,50 @@ async fn a_graph_403_gives_unknown_rows_and_a_warning_not_an_empty_inventory() {
 }
 
 #[tokio::test]
+async fn no_graph_token_still_lists_every_cluster() {
+    let (sim, session) = start("tenants=1,subscriptions=5,clusters=40,seed=19").await;
+    let calm = refresh(&session, RefreshOptions::default()).await.unwrap();
+    // A second session whose sign-in cached an ARM token, and no Graph one.
+    let session = rekey_core::demo::connect(&sim).await.unwrap();
+    // The ARM token is already cached (the sign-in listed tenants); the Graph one is refused.
+    fault(
+        &sim,
+        "POST",
+        "*/oauth2/v2.0/token",
+        400,
+        json!({"error": "invalid_grant", "error_description": "AADSTS65001: The user or administrator has not consented.",
+            "error_codes": [65001]}),
+    )
+    .await;
+    let found = refresh(&session, RefreshOptions::default()).await.unwrap();
+    assert_eq!(found.clusters.len(), calm.clusters.len());
+    assert!(
+        found
+            .warnings
+            .iter()
+            .any(|w| w.contains("Microsoft Graph could not be used") && w.contains("65001")),
+        "{:?}",
+        found.warnings
+    );
+    for row in &found.clusters {
+        let graph_needed =
+            row.identity_kind == IdentityKind::ServicePrincipal || row.aad_server_app_id.is_some();
+        assert_eq!(
+            row.expiry.bucket == ExpiryBucket::Unknown,
+            graph_needed,
+            "{}",
+            row.name
+        );
+    }
+    let batches = count(&requests(&sim).await, "POST", "/v1.0/$batch");
+    assert_eq!(
+        batches,
+        (2 * calm.stats.service_principals as usize).div_ceil(20),
+        "none after the refusal"
+    );
+}
+
+#[tokio::test]
 async fn throttling_is_waited_out_and_the_inventory_completes() {
     let (sim, session) = start("tenants=1,subscriptions=10,clusters=120,seed=11").await;
     let calm = refresh(&session, RefreshOptions::default()).await.unwrap();
@@ -593,6 +637,75 @@ async fn throttling_is_waited_out_and_the_inventory_completes() {
     assert!(
         throttled.stats.requests > calm.stats.requests,
         "retries are counted"
+    );
+}
+
+#[tokio::test]
+async fn inner_batch_throttling_is_retried_after_its_retry_after() {
+    let demo = rekey_core::demo::start().await.unwrap();
+    let sim = &demo.simulator;
+    let calm = refresh(&demo.session, RefreshOptions::default()).await.unwrap();
+    // The next `$batch` answers 200 with every inner request throttled, as Graph may.
+    let throttled: Vec<Value> = (0..10)
+        .flat_map(|i| ["a", "s"].map(|o| format!("{i}{o}")))
+        .map(|id| {
+            json!({"id": id, "status": 429, "headers": {"Retry-After": "1"},
+                "body": {"error": {"code": "TooManyRequests", "message": "Too many requests."}}})
+        })
+        .collect();
+    let rule = json!({"method": "POST", "path": "/v1.0/$batch", "times": 1,
+        "action": {"type": "respond", "status": 200, "body": {"responses": throttled}}});
+    control(sim, reqwest::Method::POST, "faults", Some(rule)).await;
+    let started = std::time::Instant::now();
+    let again = refresh(&demo.session, RefreshOptions::default()).await.unwrap();
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "Retry-After was waited for"
+    );
+    assert!(again.warnings.is_empty(), "{:?}", again.warnings);
+    let ratings = |i: &Inventory| -> Vec<(String, ExpiryBucket)> {
+        i.clusters
+            .iter()
+            .map(|c| (c.name.clone(), c.expiry.bucket))
+            .collect()
+    };
+    assert_eq!(ratings(&again), ratings(&calm));
+    let log = requests(sim).await;
+    assert_eq!(
+        count(&log, "POST", "/v1.0/$batch"),
+        3,
+        "one calm batch, one throttled, one retry"
+    );
+}
+
+#[tokio::test]
+async fn resource_graph_pages_and_groups_subscriptions_by_three_hundred() {
+    let (sim, session) = start("tenants=1,subscriptions=400,clusters=2600,seed=4").await;
+    let found = refresh(&session, RefreshOptions::default()).await.unwrap();
+    let state = control(&sim, reqwest::Method::GET, "state", None).await;
+    let expected = expected(&state, &sim, Utc::now());
+    assert_eq!(found.source, Some(InventorySource::ResourceGraph));
+    assert_eq!(found.clusters.len(), expected.len());
+    // The same grouping, worked out here: subscriptions in listing order, 300 a query, 1,000 rows a page.
+    let subscriptions = session.arm.list_subscriptions().await.unwrap();
+    assert!(subscriptions.len() > 300);
+    let clusters_in = |group: &[rekey_core::azure::models::Subscription]| {
+        let ids: BTreeSet<String> = group.iter().map(|s| s.subscription_id.to_lowercase()).collect();
+        found
+            .clusters
+            .iter()
+            .filter(|c| ids.contains(&c.subscription_id.to_lowercase()))
+            .count()
+    };
+    let pages: usize = subscriptions
+        .chunks(300)
+        .map(|group| clusters_in(group).div_ceil(1000).max(1))
+        .sum();
+    assert!(pages >= 3, "the estate needs paging: {pages}");
+    let log = requests(&sim).await;
+    assert_eq!(
+        count(&log, "POST", "/providers/Microsoft.ResourceGraph/resources"),
+        pages
     );
 }
 
@@ -742,7 +855,7 @@ async fn csv_and_json_exports_round_trip_the_table() {
             row.expiry.assumed.to_string(),
         ];
         assert_eq!(record, &want);
-        if let Some(expires) = record[7].parse::<DateTime<Utc>>().ok() {
+        if let Ok(expires) = record[7].parse::<DateTime<Utc>>() {
             assert_eq!(
                 Some(expires.timestamp()),
                 row.expiry.expires_at.map(|d| d.timestamp())
@@ -812,7 +925,10 @@ async fn each_tenant_is_read_by_the_account_that_signs_in_to_it() {
     .unwrap();
     // Alone, the demo administrator cannot read the second tenant's service principals.
     let alone = ws.inventory().await;
-    assert!(alone.clusters.iter().any(|c| c.expiry.bucket == ExpiryBucket::Unknown));
+    assert!(alone
+        .clusters
+        .iter()
+        .any(|c| c.expiry.bucket == ExpiryBucket::Unknown));
 
     // The second tenant's administrator signs in by device code, approved on the sign-in page.
     let state = control(&sim, reqwest::Method::GET, "state", None).await;
@@ -849,8 +965,14 @@ async fn each_tenant_is_read_by_the_account_that_signs_in_to_it() {
         .await;
     assert!(both.warnings.is_empty(), "{:?}", both.warnings);
     assert_eq!(both.clusters.len(), alone.clusters.len(), "each cluster once");
-    assert!(both.clusters.iter().all(|c| c.expiry.bucket != ExpiryBucket::Unknown));
-    assert!(both.clusters.iter().any(|c| c.tenant_id.as_deref() == Some(second.as_str())));
+    assert!(both
+        .clusters
+        .iter()
+        .all(|c| c.expiry.bucket != ExpiryBucket::Unknown));
+    assert!(both
+        .clusters
+        .iter()
+        .any(|c| c.tenant_id.as_deref() == Some(second.as_str())));
     let seen = seen.lock().unwrap();
     assert_eq!(seen.last().map(|p| p.phase.as_str()), Some("done"));
     assert_eq!(seen.last().map(|p| p.clusters_found), Some(both.stats.clusters));

@@ -18,7 +18,12 @@ pub async fn cached_inventory(state: State<'_, AppState>) -> Result<Option<Inven
     if state.workspace().await?.accounts().await.is_empty() {
         return Ok(None);
     }
-    Ok(cache::load(state.paths()?).await)
+    let cached = cache::load(state.paths()?).await;
+    if let Some(inventory) = &cached {
+        // Exportable before the first refresh ends.
+        state.set_last_inventory(inventory.clone()).await;
+    }
+    Ok(cached)
 }
 
 /// A full refresh: the signed-in accounts' selected subscriptions, or the demo tenant.

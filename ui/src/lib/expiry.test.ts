@@ -5,6 +5,7 @@ import {
   bucketHint,
   bucketLabel,
   daysLeftLabel,
+  daysLeftShort,
   expiryTimeline,
   formatAge,
   formatDate,
@@ -32,7 +33,7 @@ describe("buckets", () => {
   });
 
   it("describes the thresholds the back end used", () => {
-    const t = numericThresholds({ criticalDays: 14n, warningDays: 45n, noticeDays: 120n });
+    const t = numericThresholds({ criticalDays: 14, warningDays: 45, noticeDays: 120 });
     expect(t).toEqual({ criticalDays: 14, warningDays: 45, noticeDays: 120 });
     expect(bucketHint("critical", t)).toBe("≤ 14 days");
     expect(bucketHint("warning", t)).toBe("≤ 45 days");
@@ -57,6 +58,10 @@ describe("labels", () => {
     expect(daysLeftLabel(-1)).toBe("1 day ago");
     expect(daysLeftLabel(-5)).toBe("5 days ago");
     expect(daysLeftLabel(null)).toBe("—");
+    expect(daysLeftShort(12)).toBe("12");
+    expect(daysLeftShort(0)).toBe("today");
+    expect(daysLeftShort(-5)).toBe("\u22125");
+    expect(daysLeftShort(null)).toBe("—");
   });
 
   it("formats the age of an inventory", () => {

@@ -59,11 +59,11 @@ export function numericThresholds(t: Thresholds | null | undefined): NumericThre
   };
 }
 
-/** What a card says under its count, e.g. "≤ 7 days". */
+/** What a card says next to its count, e.g. "≤ 7 days". Short: seven cards share 1280 px. */
 export function bucketHint(bucket: ExpiryBucket, t: NumericThresholds): string {
   switch (bucket) {
     case "expired":
-      return "Cannot reach Azure";
+      return "Broken";
     case "critical":
       return `≤ ${t.criticalDays} days`;
     case "warning":
@@ -73,9 +73,29 @@ export function bucketHint(bucket: ExpiryBucket, t: NumericThresholds): string {
     case "ok":
       return `> ${t.noticeDays} days`;
     case "autoRotated":
-      return "Managed identity";
+      return "MSI";
     case "unknown":
-      return "Credentials unreadable";
+      return "Unreadable";
+  }
+}
+
+/** The longer explanation, for the card's tooltip. */
+export function bucketDescription(bucket: ExpiryBucket, t: NumericThresholds): string {
+  switch (bucket) {
+    case "expired":
+      return "Every credential that could be in use has expired: the cluster cannot reach Azure.";
+    case "critical":
+      return `Expires within ${t.criticalDays} days.`;
+    case "warning":
+      return `Expires within ${t.warningDays} days.`;
+    case "notice":
+      return `Expires within ${t.noticeDays} days.`;
+    case "ok":
+      return `More than ${t.noticeDays} days left.`;
+    case "autoRotated":
+      return "Managed identity: Azure rotates its credentials.";
+    case "unknown":
+      return "Rekey could not read this service principal's credentials.";
   }
 }
 
@@ -85,6 +105,13 @@ export function daysLeftLabel(days: number | null): string {
   if (days === 0) return "today";
   if (days < 0) return `${-days} ${days === -1 ? "day" : "days"} ago`;
   return String(days);
+}
+
+/** Days left in a narrow table column: "12", "today", "−3" (a minus sign: already expired). */
+export function daysLeftShort(days: number | null): string {
+  if (days === null) return "—";
+  if (days === 0) return "today";
+  return days < 0 ? `\u2212${-days}` : String(days);
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");

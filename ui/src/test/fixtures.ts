@@ -204,9 +204,9 @@ export const clusters: ClusterRow[] = [
 ];
 
 export const thresholds: Thresholds = {
-  criticalDays: int<bigint>(7),
-  warningDays: int<bigint>(30),
-  noticeDays: int<bigint>(90),
+  criticalDays: 7,
+  warningDays: 30,
+  noticeDays: 90,
 };
 
 /** An inventory of `rows`, generated `ageHours` ago. */

@@ -189,7 +189,12 @@ mod tests {
     #[test]
     fn reads_quota_reset_times() {
         assert_eq!(parse_hms("00:00:05"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_hms("01:02:03"), Some(Duration::from_secs(3723)));
+        assert_eq!(parse_hms("00:01:02"), Some(Duration::from_secs(62)));
+        assert_eq!(
+            parse_hms("05:00:00"),
+            Some(Duration::from_secs(3600)),
+            "capped at an hour"
+        );
         assert_eq!(parse_hms("5"), None);
         assert_eq!(parse_hms("00:00:xx"), None);
         assert_eq!(parse_hms("00:00:01:00"), None);

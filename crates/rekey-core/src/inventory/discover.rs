@@ -82,7 +82,7 @@ impl ArgCluster {
     /// The same resource ARM would have returned, as far as classification reads it.
     fn into_cluster(self) -> ManagedCluster {
         let server_app_id = present(self.aad_server_app_id);
-        let aad_profile = (self.aad_managed.is_some() || server_app_id.is_some()).then(|| AadProfile {
+        let aad_profile = (self.aad_managed.is_some() || server_app_id.is_some()).then_some(AadProfile {
             managed: self.aad_managed,
             server_app_id,
         });

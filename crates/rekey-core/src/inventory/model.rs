@@ -29,8 +29,11 @@ pub enum ExpiryBucket {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Thresholds {
+    #[ts(type = "number")]
     pub critical_days: i64,
+    #[ts(type = "number")]
     pub warning_days: i64,
+    #[ts(type = "number")]
     pub notice_days: i64,
 }
 
@@ -53,6 +56,7 @@ pub struct ExpiryStatus {
     /// When the credential the rating is based on expires.
     #[ts(type = "string | null")]
     pub expires_at: Option<DateTime<Utc>>,
+    #[ts(type = "number | null")]
     pub days_left: Option<i64>,
     /// True when Rekey does not know which credential the cluster holds and rated it by the earliest
     /// unexpired credential that could be the one in use.

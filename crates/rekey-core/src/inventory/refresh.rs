@@ -104,36 +104,35 @@ pub(crate) async fn refresh_with(
     let prefetch = graph.clone();
     directory.spawn(async move { prefetch.directory().await });
 
-    let subscriptions: Vec<Subscription> = arm
-        .list_subscriptions()
-        .await?
+    let listed = tokio::select! {
+        () = cancel.cancelled() => Vec::new(),
+        listed = arm.list_subscriptions() => listed?,
+    };
+    let subscriptions: Vec<Subscription> = listed
         .into_iter()
         .filter(|s| keep(s) && options.keep_subscription.as_ref().is_none_or(|k| k(s)))
         .collect();
     let limit = Arc::new(Semaphore::new(CONCURRENCY));
-    let discovery = if cancel.is_cancelled() {
-        None
-    } else {
+    if !cancel.is_cancelled() {
         reporter.emit("clusters", |_| {});
-        Some(
-            discover(
-                arm,
-                &ArgClient::for_arm(arm),
-                &subscriptions,
-                &limit,
-                &cancel,
-                |s, c| {
-                    reporter.emit("clusters", |p| {
-                        p.subscriptions_scanned = s;
-                        p.clusters_found = c;
-                    })
-                },
-            )
-            .await,
+        let found = discover(
+            arm,
+            &ArgClient::for_arm(arm),
+            &subscriptions,
+            &limit,
+            &cancel,
+            |s, c| {
+                reporter.emit("clusters", |p| {
+                    p.subscriptions_scanned = s;
+                    p.clusters_found = c;
+                })
+            },
         )
-    };
-    if let Some(discovery) = discovery {
-        inventory.rows_from(discovery);
+        .await;
+        inventory.clusters = found.rows;
+        inventory.warnings.extend(found.warnings);
+        inventory.source = Some(found.source);
+        inventory.stats.subscriptions = found.subscriptions_scanned;
     }
 
     if !cancel.is_cancelled() {
@@ -167,15 +166,6 @@ pub(crate) async fn refresh_with(
     Ok(inventory)
 }
 
-impl Inventory {
-    fn rows_from(&mut self, discovery: super::discover::Discovery) {
-        self.clusters = discovery.rows;
-        self.warnings.extend(discovery.warnings);
-        self.source = Some(discovery.source);
-        self.stats.subscriptions = discovery.subscriptions_scanned;
-    }
-}
-
 /// Whether Graph must be read to rate the row.
 fn needs_graph(row: &ClusterRow) -> bool {
     row.identity_kind == IdentityKind::ServicePrincipal || row.aad_integration == AadIntegration::Legacy
@@ -191,15 +181,8 @@ async fn rate(
     reporter: &mut Reporter,
 ) {
     // Graph answers for one directory: apps of clusters in another tenant cannot be read with it.
-    let home = match home {
-        Ok(home) => Ok(home),
-        Err(e) => {
-            inventory.warnings.push(format!(
-                "Microsoft Graph could not be used ({e}): the service principals' credentials are unknown."
-            ));
-            Err(Failure::from(&e))
-        }
-    };
+    let graph_problem = home.as_ref().err().map(ToString::to_string);
+    let home = home.map_err(|e| Failure::from(&e));
     let foreign = |row: &ClusterRow| match (&home, &row.tenant_id) {
         (Ok(Some(home)), Some(tenant)) => !home.eq_ignore_ascii_case(tenant),
         _ => false,
@@ -219,6 +202,11 @@ async fn rate(
         if let (AadIntegration::Legacy, Some(app)) = (row.aad_integration, &row.aad_server_app_id) {
             wanted.push((app.clone(), AppRole::AadServer));
         }
+    }
+    if let Some(problem) = graph_problem.filter(|_| !wanted.is_empty()) {
+        inventory.warnings.push(format!(
+            "Microsoft Graph could not be used ({problem}): the service principals' credentials are unknown."
+        ));
     }
     let now = Utc::now();
     let apps: HashMap<String, AppCredentials> = match &home {

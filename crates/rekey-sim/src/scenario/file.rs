@@ -240,7 +240,8 @@ fn new_credential(
     // Nobody knows these secrets: the clusters "hold" them; only a rotation gives out a usable one.
     let secret = secrets::generate();
     let end = now + Duration::days(expires_in_days);
-    let start = end - Duration::days(lifetime_days.max(1));
+    // A secret always started in the past, however far its end lies ahead.
+    let start = (end - Duration::days(lifetime_days.max(1))).min(now - Duration::days(1));
     PasswordCredential {
         key_id: stable_id("key", key),
         display_name: Some(display.to_string()),
@@ -284,7 +285,7 @@ fn add_app(world: &mut World, spec: &AppSpec, tenant_id: Uuid, now: DateTime<Utc
             KeyCredential {
                 key_id: stable_id("cert", &format!("{name}/{i}")),
                 display_name: Some(c.display_name.clone()),
-                start: end - Duration::days(c.lifetime_days.max(1)),
+                start: (end - Duration::days(c.lifetime_days.max(1))).min(now - Duration::days(1)),
                 end,
                 thumbprint: thumbprint(name, i),
             }

@@ -8,7 +8,7 @@ export type ExpiryStatus = { bucket: ExpiryBucket,
 /**
  * When the credential the rating is based on expires.
  */
-expiresAt: string | null, daysLeft: bigint | null, 
+expiresAt: string | null, daysLeft: number | null, 
 /**
  * True when Rekey does not know which credential the cluster holds and rated it by the earliest
  * unexpired credential that could be the one in use.
