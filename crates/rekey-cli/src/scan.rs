@@ -4,22 +4,7 @@
 
 use rekey_core::accounts::{AccountInfo, SignInMethod};
 use rekey_core::inventory::{self, Inventory, RefreshOptions};
-use rekey_core::workspace::Workspace;
-pub struct AccountFailure {
-    pub account: AccountInfo,
-    pub error: rekey_core::error::IpcError,
-}
-struct Found {
-    inventory: Inventory,
-    failed: Vec<AccountFailure>,
-}
-#[allow(non_snake_case)]
-async fn TEMP_inventory_of(w: &Workspace, o: RefreshOptions) -> Found {
-    Found {
-        inventory: w.inventory_with(o).await,
-        failed: vec![],
-    }
-}
+use rekey_core::workspace::AccountFailure;
 
 use crate::cloud_args::CloudArgs;
 use crate::error::CliError;
@@ -45,7 +30,7 @@ pub async fn scan(cloud: &CloudArgs, options: RefreshOptions) -> Result<Scan, Cl
             "no signed-in account is on that cloud: see `rekey account show`",
         ));
     }
-    let found = TEMP_inventory_of(&workspace, options).await;
+    let found = workspace.inventory_of(accounts.clone(), options).await;
     for warning in &found.inventory.warnings {
         warn(warning);
     }

@@ -162,3 +162,36 @@ async fn clusters_csv_has_the_exports_columns() {
     );
     assert!(out.stderr.contains("Demo mode"), "{}", out.stderr);
 }
+
+/// `rekey bench inventory` runs the core's benchmark on a generated estate and prints its one JSON line.
+#[tokio::test(flavor = "multi_thread")]
+async fn bench_inventory_prints_one_json_line() {
+    let rekey = Rekey::new();
+    let small = args(&[
+        "bench",
+        "inventory",
+        "--tenants",
+        "1",
+        "--subscriptions",
+        "5",
+        "--clusters",
+        "20",
+        "--latency-ms",
+        "1",
+    ]);
+    let out = rekey.run(&small, None).await;
+    assert_eq!(out.ok().lines().count(), 1, "{}", out.stdout);
+    let report = out.json();
+    assert_eq!(report["tenants"], 1);
+    assert_eq!(report["latency_ms"], 1);
+    for figure in [
+        "wall_s",
+        "requests",
+        "baseline_wall_s",
+        "baseline_requests",
+        "speedup",
+    ] {
+        assert!(report[figure].is_number(), "{figure}: {report}");
+    }
+    assert!(report["clusters"].as_u64().unwrap_or_default() > 0, "{report}");
+}

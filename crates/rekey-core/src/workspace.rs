@@ -502,6 +502,20 @@ impl Workspace {
     /// a cluster seen by several accounts is kept once, the best-rated copy.
     pub async fn inventory_with(&self, options: RefreshOptions) -> Inventory {
         let accounts = self.accounts.list().await;
+        self.inventory_of(accounts, options)
+            .await
+            .with_failures_as_warnings()
+    }
+
+    /// [`Workspace::inventory_with`] over `accounts` (some of the signed-in ones, e.g. those of one
+    /// cloud), with the accounts that could not be listed at all kept apart from the warnings, for a
+    /// caller that reports them on their own (the CLI, in its exit code).
+    pub async fn inventory_of(
+        &self,
+        accounts: Vec<AccountInfo>,
+        options: RefreshOptions,
+    ) -> AccountsInventory {
+        let mut failed = Vec::new();
         let homes: Vec<String> = accounts
             .iter()
             .map(|a| a.tenant_id.to_ascii_lowercase())
@@ -515,8 +529,8 @@ impl Workspace {
         for (index, info) in accounts.into_iter().enumerate() {
             let session = match self.session(&info.id).await {
                 Ok(s) => s,
-                Err(e) => {
-                    all.warnings.push(format!("{}: {}", info.username, e.message));
+                Err(error) => {
+                    failed.push(AccountFailure { account: info, error });
                     progress.finish(index);
                     continue;
                 }
@@ -584,9 +598,10 @@ impl Workspace {
                     s.credentials += found.stats.credentials;
                     s.requests += found.stats.requests;
                 }
-                Err(e) => all
-                    .warnings
-                    .push(format!("{}: {}", info.username, arm_error(e).message)),
+                Err(e) => failed.push(AccountFailure {
+                    account: info,
+                    error: arm_error(e),
+                }),
             }
         }
         all.clusters = rows.into_values().collect();
@@ -594,7 +609,38 @@ impl Workspace {
             .sort_by(|a, b| (&a.subscription_name, &a.name).cmp(&(&b.subscription_name, &b.name)));
         all.stats.clusters = u32::try_from(all.clusters.len()).unwrap_or(u32::MAX);
         all.generated_at = Some(chrono::Utc::now());
-        all
+        AccountsInventory {
+            inventory: all,
+            failed,
+        }
+    }
+}
+
+/// An account whose clusters could not be listed at all: its sign-in, or its subscriptions, failed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountFailure {
+    pub account: AccountInfo,
+    pub error: IpcError,
+}
+
+/// The inventory of some accounts, and the accounts that could not be listed.
+#[derive(Debug, Clone, Default)]
+pub struct AccountsInventory {
+    pub inventory: Inventory,
+    pub failed: Vec<AccountFailure>,
+}
+
+impl AccountsInventory {
+    /// The inventory with each failed account as a warning, as the app shows it.
+    pub fn with_failures_as_warnings(self) -> Inventory {
+        let mut inventory = self.inventory;
+        inventory.warnings.extend(
+            self.failed
+                .iter()
+                .map(|f| format!("{}: {}", f.account.username, f.error.message)),
+        );
+        inventory
     }
 }
 

@@ -1,8 +1,9 @@
-//! A service principal signed in from a secret file: the file's path is remembered (never the
-//! secret), and every later sign-in reads the file again: no keyring is needed, and a secret rotated
-//! in the file is picked up. Against the simulator over real HTTPS.
+//! What the CLI needs of the workspace it shares with the app, against the simulator over real HTTPS:
+//! a service principal signed in from a secret file (the file's path is remembered, never the secret,
+//! and every later sign-in reads the file again: no keyring is needed, and a secret rotated in the
+//! file is picked up), and the accounts an inventory could not list, kept apart from its warnings.
 
-use rekey_core::accounts::SignInMethod;
+use rekey_core::accounts::{AccountInfo, SignInMethod};
 use rekey_core::cloud::CloudSetting;
 use rekey_core::paths::AppPaths;
 use rekey_core::secure_store::SecureStore;
@@ -124,4 +125,62 @@ async fn signing_in_from_a_file_replaces_a_saved_secret() {
     assert!(ws.tokens_persisted());
     let err = ws.session(&info.id).await.err().map(|e| e.code);
     assert_eq!(err.as_deref(), Some("secret_unreadable"));
+}
+
+#[tokio::test]
+async fn an_account_that_cannot_be_listed_is_reported_apart() {
+    let sim = rekey_sim::start_demo(Default::default()).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let paths = AppPaths::at(home.path());
+    let secrets = tempfile::tempdir().unwrap();
+    let file = secrets.path().join("secret");
+    std::fs::write(&file, sim.demo_admin.client_secret.expose_secret()).unwrap();
+    let ws = Workspace::open_with(&paths, None, Some("no keyring in this test".into()))
+        .await
+        .unwrap();
+    let (tenant, client) = (sim.tenant_id().to_string(), sim.demo_admin.client_id.to_string());
+    let cloud = simulator_cloud(&sim);
+    ws.sign_in_service_principal(
+        cloud,
+        &tenant,
+        &client,
+        ServicePrincipalSecret::File(file.clone()),
+    )
+    .await
+    .unwrap();
+    let accounts: Vec<AccountInfo> = ws.accounts().await;
+    let all = ws.inventory_of(accounts.clone(), Default::default()).await;
+    assert!(all.failed.is_empty(), "{:?}", all.failed);
+    assert_eq!(all.inventory.clusters.len(), 12);
+    assert_eq!(
+        ws.inventory_of(Vec::new(), Default::default())
+            .await
+            .inventory
+            .clusters
+            .len(),
+        0
+    );
+
+    // A secret rotated away: this run's session still has the old one, a new run reads the file.
+    std::fs::write(&file, "not-the-secret~0123456789abcdefghij").unwrap();
+    drop(ws);
+    let ws = Workspace::open_with(&paths, None, None).await.unwrap();
+    let found = ws.inventory_of(accounts, Default::default()).await;
+    assert!(found.inventory.clusters.is_empty());
+    assert!(
+        found.inventory.warnings.is_empty(),
+        "{:?}",
+        found.inventory.warnings
+    );
+    let codes: Vec<&str> = found.failed.iter().map(|f| f.error.code.as_str()).collect();
+    assert_eq!(codes, ["AADSTS7000215"]);
+    assert_eq!(found.failed[0].account.username, client);
+    // The app's view: the failure as a warning.
+    let as_app_sees_it = found.with_failures_as_warnings();
+    assert_eq!(as_app_sees_it.warnings.len(), 1);
+    assert!(
+        as_app_sees_it.warnings[0].starts_with(&format!("{client}: The client secret is wrong")),
+        "{:?}",
+        as_app_sees_it.warnings
+    );
 }
