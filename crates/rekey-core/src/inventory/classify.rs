@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::model::{CredentialInfo, ExpiryBucket, ExpiryStatus};
+use super::model::{CredentialInfo, ExpiryStatus};
 use crate::azure::models::{ManagedCluster, Subscription};
 
 /// The identity the cluster uses to call Azure.
@@ -109,23 +109,9 @@ pub fn classify(cluster: &ManagedCluster, subscription: &Subscription) -> Cluste
         },
         sp_display_name: None,
         expiry: if identity_kind == IdentityKind::ManagedIdentity {
-            ExpiryStatus {
-                bucket: ExpiryBucket::AutoRotated,
-                expires_at: None,
-                days_left: None,
-                assumed: false,
-                key_id: None,
-                reason: "Managed identity: Azure rotates its credentials.".into(),
-            }
+            ExpiryStatus::auto_rotated()
         } else {
-            ExpiryStatus {
-                bucket: ExpiryBucket::Unknown,
-                expires_at: None,
-                days_left: None,
-                assumed: true,
-                key_id: None,
-                reason: "The service principal's credentials have not been read yet.".into(),
-            }
+            ExpiryStatus::unknown("The service principal's credentials have not been read yet.")
         },
         credentials: Vec::new(),
     }

@@ -80,14 +80,7 @@ fn status(
 }
 
 fn unknown(reason: String) -> ExpiryStatus {
-    ExpiryStatus {
-        bucket: ExpiryBucket::Unknown,
-        expires_at: None,
-        days_left: None,
-        assumed: true,
-        key_id: None,
-        reason,
-    }
+    ExpiryStatus::unknown(reason)
 }
 
 /// Rates one app: by `known_key` when Rekey put that secret on the cluster and it still exists,
@@ -234,14 +227,7 @@ pub fn rate_cluster(
     let identity = match (&row.identity_kind, &row.sp_client_id) {
         (IdentityKind::ServicePrincipal, Some(app_id)) => rate(app_id, AppRole::ClusterIdentity),
         (IdentityKind::ServicePrincipal, None) => unknown("The cluster names no service principal.".into()),
-        (IdentityKind::ManagedIdentity, _) => ExpiryStatus {
-            bucket: ExpiryBucket::AutoRotated,
-            expires_at: None,
-            days_left: None,
-            assumed: false,
-            key_id: None,
-            reason: "Managed identity: Azure rotates its credentials.".into(),
-        },
+        (IdentityKind::ManagedIdentity, _) => ExpiryStatus::auto_rotated(),
     };
     match (&row.aad_integration, &row.aad_server_app_id) {
         (AadIntegration::Legacy, Some(server)) => {

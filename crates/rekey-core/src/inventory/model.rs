@@ -67,6 +67,32 @@ pub struct ExpiryStatus {
     pub reason: String,
 }
 
+impl ExpiryStatus {
+    /// A managed identity: Azure rotates it, nothing to do.
+    pub fn auto_rotated() -> Self {
+        ExpiryStatus {
+            bucket: ExpiryBucket::AutoRotated,
+            expires_at: None,
+            days_left: None,
+            assumed: false,
+            key_id: None,
+            reason: "Managed identity: Azure rotates its credentials.".into(),
+        }
+    }
+
+    /// Rekey cannot rate the cluster, and says why.
+    pub fn unknown(reason: impl Into<String>) -> Self {
+        ExpiryStatus {
+            bucket: ExpiryBucket::Unknown,
+            expires_at: None,
+            days_left: None,
+            assumed: true,
+            key_id: None,
+            reason: reason.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]

@@ -14,7 +14,7 @@ use super::classify::{AadIntegration, ClusterRow, IdentityKind};
 use super::credentials::{self, AppCredentials, Failure};
 use super::discover::discover;
 use super::expiry::{self, AppRole};
-use super::model::{ExpiryBucket, ExpiryStatus, Progress, Thresholds};
+use super::model::{ExpiryStatus, Progress, Thresholds};
 use super::Inventory;
 use crate::azure::arg::ArgClient;
 use crate::azure::arm::{ArmClient, ArmError};
@@ -267,16 +267,9 @@ async fn rate(
 }
 
 fn other_tenant(row: &ClusterRow, home: &str) -> ExpiryStatus {
-    ExpiryStatus {
-        bucket: ExpiryBucket::Unknown,
-        expires_at: None,
-        days_left: None,
-        assumed: true,
-        key_id: None,
-        reason: format!(
-            "The cluster is in tenant {}, and this account reads the directory of tenant {home}: add an \
-             account of that tenant to read its service principal.",
-            row.tenant_id.as_deref().unwrap_or("?")
-        ),
-    }
+    ExpiryStatus::unknown(format!(
+        "The cluster is in tenant {}, and this account reads the directory of tenant {home}: add an \
+         account of that tenant to read its service principal.",
+        row.tenant_id.as_deref().unwrap_or("?")
+    ))
 }
