@@ -8,23 +8,15 @@ use serde_json::json;
 use super::flows::{DevicePoll, DeviceStatus, DEVICE_CODE_SECONDS};
 use super::html::{self, escape};
 use super::scope::Scopes;
-use super::token::{self, bad_request, missing, public_client};
+use super::token::{self, bad_request, missing, post_only, public_client};
 use super::{demo_accounts_note, sign_in, unknown_tenant, Params, SignIn, Tenancy};
 use crate::context::{Sim, GRAPH_PUBLIC_AUDIENCE};
 use crate::request::SimRequest;
 use crate::responses::identity_json;
 
 pub fn start(sim: &Sim, tenant: &str, req: &SimRequest) -> Response {
-    if req.method != Method::POST {
-        return bad_request(
-            sim,
-            "invalid_request",
-            900561,
-            &format!(
-                "The endpoint only accepts POST, OPTIONS requests. Received a {} request.",
-                req.method
-            ),
-        );
+    if let Some(refused) = post_only(sim, req) {
+        return refused;
     }
     let Some(form) = Params::from_body(&req.body) else {
         return missing(sim, "client_id");

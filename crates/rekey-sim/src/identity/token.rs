@@ -22,9 +22,10 @@ use crate::state::World;
 
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-pub fn token(sim: &Sim, tenant: &str, req: &SimRequest) -> Response {
-    if req.method != Method::POST {
-        return bad_request(
+/// The identity platform's answer to anything but a POST on its form endpoints.
+pub fn post_only(sim: &Sim, req: &SimRequest) -> Option<Response> {
+    (req.method != Method::POST).then(|| {
+        bad_request(
             sim,
             "invalid_request",
             900561,
@@ -32,7 +33,13 @@ pub fn token(sim: &Sim, tenant: &str, req: &SimRequest) -> Response {
                 "The endpoint only accepts POST, OPTIONS requests. Received a {} request.",
                 req.method
             ),
-        );
+        )
+    })
+}
+
+pub fn token(sim: &Sim, tenant: &str, req: &SimRequest) -> Response {
+    if let Some(refused) = post_only(sim, req) {
+        return refused;
     }
     let Some(form) = Params::from_body(&req.body) else {
         return missing(sim, "grant_type");
