@@ -5,6 +5,7 @@ const COMMANDS: &[&str] = &[
     "list_clusters",
     "auth_status",
     "sign_in_browser",
+    "sign_in_again",
     "sign_in_device_code",
     "sign_in_azure_cli",
     "sign_in_service_principal",

@@ -27,6 +27,7 @@ pub fn run() {
             commands::clusters::list_clusters,
             commands::auth::auth_status,
             commands::auth::sign_in_browser,
+            commands::auth::sign_in_again,
             commands::auth::sign_in_device_code,
             commands::auth::sign_in_azure_cli,
             commands::auth::sign_in_service_principal,

@@ -34,19 +34,21 @@ def test_browser_sign_in_to_the_simulator_then_choose_subscriptions(app, browser
     card = wait.until(EC.presence_of_element_located(by_testid("account-card")))
     wait.until(lambda d: "admin@contoso-demo.onmicrosoft.com" in card.text)
     assert "You can close this tab" in browser_log(), browser_log()
-    boxes = wait.until(lambda d: d.find_elements(*by_testid("subscription-checkbox")) if len(d.find_elements(*by_testid("subscription-checkbox"))) == 3 else False)
-    assert len(app.find_elements(*by_testid("tenant-checkbox"))) == 1
+    # Contoso's three subscriptions and, as a guest, Fabrikam's shared one: two tenants.
+    boxes = wait.until(lambda d: d.find_elements(*by_testid("subscription-checkbox")) if len(d.find_elements(*by_testid("subscription-checkbox"))) == 4 else False)
+    assert len(app.find_elements(*by_testid("tenant-checkbox"))) == 2
     snapshot(app, "account-panel")
 
-    # Untick one subscription: its clusters leave the table.
+    # Untick one subscription: its clusters leave the table (13 with Fabrikam's, less Staging's 3).
     staging = next(b for b in boxes if "Staging" in b.find_element(By.XPATH, "./ancestor::label[1]").text)
     staging.click()
     app.find_element(*by_testid("apply-selection")).click()
     time.sleep(0.5)
     app.find_element(By.XPATH, "//nav//*[normalize-space()='Clusters']").click()
-    wait.until(lambda d: len(cluster_rows(d)) == 9)
+    wait.until(lambda d: len(cluster_rows(d)) == 10)
     shown = {r.get_attribute("data-cluster-name") for r in cluster_rows(app)}
     assert "aks-stg-weu" not in shown and "aks-prod-weu" in shown
+    assert "aks-fabrikam-shared" in shown
     snapshot(app, "clusters-after-selection")
 
     # Sign out: back to the demo tenant.

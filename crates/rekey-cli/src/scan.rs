@@ -2,7 +2,10 @@
 //! (their selected tenants and subscriptions), or of the simulated demo tenant when no account is
 //! signed in. Warnings go to stderr; accounts that could not be listed are returned as well.
 
+use std::io::IsTerminal;
+
 use rekey_core::accounts::{AccountInfo, SignInMethod};
+use rekey_core::cloud::CloudSetting;
 use rekey_core::inventory::{self, Inventory, RefreshOptions};
 use rekey_core::workspace::AccountFailure;
 
@@ -34,12 +37,25 @@ pub async fn scan(cloud: &CloudArgs, options: RefreshOptions) -> Result<Scan, Cl
     for warning in &found.inventory.warnings {
         warn(warning);
     }
+    let needs_sign_in = workspace.needs_sign_in();
     for failure in &found.failed {
         warn(&format!(
             "{}: {} (code: {})",
             failure.account.username, failure.error.message, failure.error.code
         ));
-        if let Some(how) = sign_in_again(&failure.account, &failure.error.code) {
+        if needs_sign_in.contains(&failure.account.id) {
+            // Azure wants the person (MFA, conditional access): only a browser sign-in will do, and
+            // none is opened from here, least of all in a non-interactive run.
+            let how = browser_login_command(&failure.account);
+            if std::io::stdin().is_terminal() {
+                eprintln!(
+                    "         Azure asks you to sign in again (for example multi-factor authentication): \
+                     run `{how}`."
+                );
+            } else {
+                eprintln!("         Azure asks for a new sign-in: run `{how}` in a terminal.");
+            }
+        } else if let Some(how) = sign_in_again(&failure.account, &failure.error.code) {
             eprintln!("         Sign in again with `{how}`.");
         }
     }
@@ -75,6 +91,42 @@ async fn demo(options: RefreshOptions) -> Result<Scan, CliError> {
     })
 }
 
+/// The command that signs a person's `account` in again in the browser, in its tenant and cloud.
+pub fn browser_login_command(account: &AccountInfo) -> String {
+    let mut command = format!(
+        "rekey login --browser --tenant {}",
+        shell_word(&account.tenant_id)
+    );
+    match &account.cloud {
+        CloudSetting::Public => {}
+        CloudSetting::China => command.push_str(" --cloud china"),
+        CloudSetting::UsGov => command.push_str(" --cloud usgov"),
+        CloudSetting::Custom {
+            metadata_url,
+            ca_file,
+        } => {
+            command.push_str(&format!(" --cloud {}", shell_word(metadata_url)));
+            if let Some(ca) = ca_file {
+                command.push_str(&format!(" --ca-file {}", shell_word(ca)));
+            }
+        }
+    }
+    command
+}
+
+/// `text` as one shell word: as it is when that is safe, else in single quotes.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/@%+=".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// The command that signs `account` in again, when that is what its failure (`code`) calls for.
 pub fn sign_in_again(account: &AccountInfo, code: &str) -> Option<String> {
     let signing_in = code == "sign_in_required"
@@ -93,4 +145,56 @@ pub fn sign_in_again(account: &AccountInfo, code: &str) -> Option<String> {
             account.tenant_id, account.username
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rekey_core::accounts::Selection;
+
+    fn person(tenant: &str, cloud: CloudSetting) -> AccountInfo {
+        AccountInfo {
+            id: format!("oid.{tenant}"),
+            username: "a@b.example".into(),
+            tenant_id: tenant.into(),
+            cloud,
+            method: SignInMethod::Browser,
+            selection: Selection::default(),
+        }
+    }
+
+    #[test]
+    fn the_browser_login_command_names_the_tenant_and_cloud() {
+        let tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        assert_eq!(
+            browser_login_command(&person(tenant, CloudSetting::Public)),
+            format!("rekey login --browser --tenant {tenant}")
+        );
+        assert_eq!(
+            browser_login_command(&person(tenant, CloudSetting::UsGov)),
+            format!("rekey login --browser --tenant {tenant} --cloud usgov")
+        );
+        assert_eq!(
+            browser_login_command(&person(tenant, CloudSetting::China)),
+            format!("rekey login --browser --tenant {tenant} --cloud china")
+        );
+        let custom = CloudSetting::Custom {
+            metadata_url: "https://127.0.0.1:8443/metadata/endpoints?api-version=2022-09-01".into(),
+            ca_file: Some("/home/me/my ca.pem".into()),
+        };
+        assert_eq!(
+            browser_login_command(&person(tenant, custom)),
+            format!(
+                "rekey login --browser --tenant {tenant} --cloud \
+                 'https://127.0.0.1:8443/metadata/endpoints?api-version=2022-09-01' --ca-file '/home/me/my ca.pem'"
+            )
+        );
+    }
+
+    #[test]
+    fn shell_words_are_quoted_when_needed() {
+        assert_eq!(shell_word("contoso.onmicrosoft.com"), "contoso.onmicrosoft.com");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
 }

@@ -65,6 +65,10 @@ pub struct AuthStatus {
     pub client_id: String,
     /// The built-in simulator as a cloud to sign in to, in demo mode.
     pub demo_cloud: Option<CloudSetting>,
+    /// Accounts (ids) whose saved sign-in Azure refused and which must sign in again in the browser
+    /// (multi-factor authentication, conditional access, a revoked sign-in): see
+    /// [`Workspace::sign_in_again`].
+    pub needs_sign_in: Vec<String>,
 }
 
 /// Where a service principal's client secret comes from when it signs in.
@@ -93,6 +97,8 @@ pub struct Workspace {
     /// The public client people sign in through, instead of the settings' (the CLI's `--client-id`).
     client_id: Option<String>,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
+    /// Accounts a call failed for with `AuthError::InteractionRequired`, until they sign in again.
+    needs_sign_in: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 fn arm_error(e: ArmError) -> IpcError {
@@ -134,6 +140,7 @@ impl Workspace {
             tokens,
             storage_problem,
             sessions: Mutex::new(HashMap::new()),
+            needs_sign_in: std::sync::Mutex::new(std::collections::BTreeSet::new()),
         })
     }
 
@@ -183,7 +190,61 @@ impl Workspace {
             storage_problem: self.storage_problem(),
             client_id: self.effective_client_id(),
             demo_cloud,
+            needs_sign_in: self.needs_sign_in(),
         }
+    }
+
+    /// The accounts that must sign in again interactively: a call for them failed with
+    /// `AuthError::InteractionRequired`, and they have not signed in since.
+    pub fn needs_sign_in(&self) -> Vec<String> {
+        self.interaction_required().iter().cloned().collect()
+    }
+
+    fn interaction_required(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<String>> {
+        self.needs_sign_in.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An ARM failure of account `id` for the user, remembering that the account must sign in again
+    /// when Azure asked for interaction.
+    fn account_arm_error(&self, id: &str, e: ArmError) -> IpcError {
+        if matches!(e, ArmError::Auth(AuthError::InteractionRequired { .. })) {
+            self.interaction_required().insert(id.to_string());
+        }
+        arm_error(e)
+    }
+
+    /// Signs account `account_id` in again through the browser (`opener`), in its cloud and home
+    /// tenant, after Azure refused its saved sign-in (`needs_sign_in`). The new sign-in replaces the
+    /// account's session. Someone signing in as another person in the browser adds that account
+    /// instead, and `account_id` still needs its sign-in.
+    pub async fn sign_in_again(
+        &self,
+        account_id: &str,
+        opener: &dyn Opener,
+        cancel: &CancellationToken,
+    ) -> Result<AccountInfo, IpcError> {
+        let account = self.accounts.get(account_id).await.ok_or_else(|| {
+            IpcError::new(
+                "unknown_account",
+                format!("There is no signed-in account {account_id}."),
+            )
+        })?;
+        if !matches!(account.method, SignInMethod::Browser | SignInMethod::DeviceCode) {
+            return Err(IpcError::new(
+                "not_a_person",
+                format!(
+                    "{} does not sign in through the browser; sign it in again the way it was added.",
+                    account.username
+                ),
+            ));
+        }
+        self.sign_in_browser(
+            account.cloud.clone(),
+            Some(account.tenant_id.clone()),
+            opener,
+            cancel,
+        )
+        .await
     }
 
     async fn request(
@@ -373,6 +434,7 @@ impl Workspace {
             .add_or_replace(account)
             .await
             .map_err(|e| IpcError::from(&e))?;
+        self.interaction_required().remove(&id);
         self.sessions.lock().await.insert(id, Arc::new(session));
         Ok(info)
     }
@@ -449,6 +511,7 @@ impl Workspace {
     /// Forgets the account, its refresh token or secret, and its session.
     pub async fn sign_out(&self, id: &str) -> Result<(), IpcError> {
         self.sessions.lock().await.remove(id);
+        self.interaction_required().remove(id);
         self.accounts
             .remove(id, &self.tokens)
             .await
@@ -458,7 +521,11 @@ impl Workspace {
 
     pub async fn tenants(&self, id: &str) -> Result<Vec<TenantInfo>, IpcError> {
         let session = self.session(id).await?;
-        let tenants = session.arm.list_tenants().await.map_err(arm_error)?;
+        let tenants = session
+            .arm
+            .list_tenants()
+            .await
+            .map_err(|e| self.account_arm_error(id, e))?;
         Ok(tenants
             .into_iter()
             .map(|t| TenantInfo {
@@ -469,9 +536,36 @@ impl Workspace {
             .collect())
     }
 
+    /// The subscriptions account `id` can read, in every tenant it can use: a person's other tenants
+    /// (where they are a guest) are listed with a token from each. A tenant that refuses adds nothing
+    /// (the reason goes to the log); only the account's own listing failing fails the call.
     pub async fn subscriptions(&self, id: &str) -> Result<Vec<SubscriptionInfo>, IpcError> {
         let session = self.session(id).await?;
-        let subscriptions = session.arm.list_subscriptions().await.map_err(arm_error)?;
+        let mut subscriptions = session
+            .arm
+            .list_subscriptions()
+            .await
+            .map_err(|e| self.account_arm_error(id, e))?;
+        for tenant in other_tenants(&session, &subscriptions, &[]).await {
+            match tenant_session(&session, &tenant).arm.list_subscriptions().await {
+                Ok(found) => {
+                    for s in found {
+                        if !subscriptions
+                            .iter()
+                            .any(|k| k.subscription_id.eq_ignore_ascii_case(&s.subscription_id))
+                        {
+                            subscriptions.push(s);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(
+                    account = %id,
+                    tenant = %tenant,
+                    error = %e,
+                    "the tenant's subscriptions could not be listed"
+                ),
+            }
+        }
         Ok(subscriptions
             .into_iter()
             .map(|s| SubscriptionInfo {
@@ -556,7 +650,17 @@ impl Workspace {
                 progress: Some(progress.sink(index)),
                 ..options.clone()
             };
-            tasks.spawn(async move { (info, inventory::refresh(&session, account_options).await) });
+            // A person's other tenants (guest access) are each read with a token of that tenant,
+            // Graph included; a tenant that is another signed-in account's home is left to it.
+            let guest = GuestScan {
+                skip: homes.clone(),
+                selection: info.selection.clone(),
+                outer: options.keep_subscription.clone(),
+            };
+            tasks.spawn(async move {
+                let result = refresh_account(&session, account_options, guest).await;
+                (info, result)
+            });
         }
         let mut rows: HashMap<String, crate::inventory::ClusterRow> = HashMap::new();
         while let Some(joined) = tasks.join_next().await {
@@ -599,8 +703,8 @@ impl Workspace {
                     s.requests += found.stats.requests;
                 }
                 Err(e) => failed.push(AccountFailure {
+                    error: self.account_arm_error(&info.id, e),
                     account: info,
-                    error: arm_error(e),
                 }),
             }
         }
@@ -614,6 +718,181 @@ impl Workspace {
             failed,
         }
     }
+}
+
+/// The session of a person's account `home` in another of their tenants: the same refresh token,
+/// redeemed at that tenant's endpoint ([`Credential::UserInTenant`]). Other accounts (a service
+/// principal, an Azure CLI login) answer for one tenant, so they keep their own session.
+pub fn tenant_session(home: &Arc<Session>, tenant: &str) -> Arc<Session> {
+    let Credential::User(user) = home.arm.credential() else {
+        return home.clone();
+    };
+    if tenant.eq_ignore_ascii_case(user.home_tenant()) {
+        return home.clone();
+    }
+    let (http, _) = home.arm.parts();
+    Arc::new(Session::new(
+        home.info.mode,
+        home.info.tenant_label.clone(),
+        http.clone(),
+        home.arm.cloud().clone(),
+        Credential::UserInTenant {
+            user: user.clone(),
+            tenant: tenant.to_string(),
+        },
+    ))
+}
+
+/// For a person's account: the tenants they can use (`GET /tenants`) other than those of the
+/// subscriptions `home` lists with their own token, their home tenant and `skip`. Empty for other
+/// accounts; a failed tenant list is logged and gives none.
+async fn other_tenants(
+    home: &Arc<Session>,
+    listed: &[crate::azure::models::Subscription],
+    skip: &[String],
+) -> Vec<String> {
+    let Credential::User(user) = home.arm.credential() else {
+        return Vec::new();
+    };
+    let tenants = match home.arm.list_tenants().await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(account = %user.account_id(), error = %e, "the account's tenants could not be listed");
+            return Vec::new();
+        }
+    };
+    let known = |t: &str| {
+        t.eq_ignore_ascii_case(user.home_tenant())
+            || skip.iter().any(|s| s.eq_ignore_ascii_case(t))
+            || listed
+                .iter()
+                .any(|s| s.tenant_id.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(t)))
+    };
+    let mut others: Vec<String> = Vec::new();
+    for t in tenants {
+        if !known(&t.tenant_id) && !others.iter().any(|o| o.eq_ignore_ascii_case(&t.tenant_id)) {
+            others.push(t.tenant_id);
+        }
+    }
+    others
+}
+
+/// What an account's scan of its guest tenants needs: the tenants other accounts read (their homes),
+/// and the account's selection and the caller's filter.
+struct GuestScan {
+    skip: Vec<String>,
+    selection: Selection,
+    outer: Option<crate::inventory::refresh::SubscriptionFilter>,
+}
+
+/// One account's inventory: its own session's, then each of a person's other (selected) tenants with
+/// that tenant's session. A guest tenant that fails adds a warning; the account's own scan failing
+/// fails the account.
+async fn refresh_account(
+    session: &Arc<Session>,
+    options: RefreshOptions,
+    guest: GuestScan,
+) -> Result<Inventory, ArmError> {
+    let progress = options.progress.clone();
+    let base = Arc::new(std::sync::Mutex::new(Progress::default()));
+    let last = Arc::new(std::sync::Mutex::new(Progress::default()));
+    let counted = |sink: Option<ProgressSink>, done_is_final: bool| -> Option<ProgressSink> {
+        let (base, last) = (base.clone(), last.clone());
+        sink.map(|sink| -> ProgressSink {
+            Arc::new(move |p: Progress| {
+                let b = base.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                let total = Progress {
+                    phase: if p.phase == "done" && !done_is_final {
+                        "credentials".into()
+                    } else {
+                        p.phase
+                    },
+                    subscriptions_scanned: b.subscriptions_scanned + p.subscriptions_scanned,
+                    clusters_found: b.clusters_found + p.clusters_found,
+                    credentials_resolved: b.credentials_resolved + p.credentials_resolved,
+                };
+                *last.lock().unwrap_or_else(|e| e.into_inner()) = total.clone();
+                sink(total)
+            })
+        })
+    };
+    // A person may have other tenants: their `done` is sent once those are read too.
+    let person = matches!(session.arm.credential(), Credential::User(_));
+    let mut all = inventory::refresh(
+        session,
+        RefreshOptions {
+            progress: counted(progress.clone(), !person),
+            ..options.clone()
+        },
+    )
+    .await?;
+    let tenants: Vec<String> = if person {
+        other_tenants(session, &[], &guest.skip)
+            .await
+            .into_iter()
+            .filter(|t| {
+                guest.selection.tenants.is_empty()
+                    || guest.selection.tenants.iter().any(|s| s.eq_ignore_ascii_case(t))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for tenant in &tenants {
+        if options.cancel.is_cancelled() {
+            break;
+        }
+        *base.lock().unwrap_or_else(|e| e.into_inner()) =
+            last.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let own = tenant.to_ascii_lowercase();
+        let (selection, outer) = (guest.selection.clone(), guest.outer.clone());
+        let keep = move |s: &crate::azure::models::Subscription| {
+            s.tenant_id
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case(&own))
+                && (selection.subscriptions.is_empty()
+                    || selection.subscriptions.contains(&s.subscription_id))
+                && outer.as_ref().is_none_or(|k| k(s))
+        };
+        let tenant_options = RefreshOptions {
+            keep_subscription: Some(Arc::new(keep)),
+            progress: counted(progress.clone(), false),
+            ..options.clone()
+        };
+        match inventory::refresh(&tenant_session(session, tenant), tenant_options).await {
+            Ok(found) => {
+                all.clusters.extend(found.clusters);
+                all.warnings.extend(found.warnings);
+                all.source = match (all.source, found.source) {
+                    (Some(InventorySource::Arm), _) | (_, Some(InventorySource::Arm)) => {
+                        Some(InventorySource::Arm)
+                    }
+                    (a, b) => a.or(b),
+                };
+                let s = &mut all.stats;
+                s.subscriptions += found.stats.subscriptions;
+                s.service_principals += found.stats.service_principals;
+                s.credentials += found.stats.credentials;
+                s.requests += found.stats.requests;
+                s.clusters += found.stats.clusters;
+            }
+            Err(e) => {
+                tracing::warn!(tenant = %tenant, error = %e, "a guest tenant could not be read");
+                all.warnings.push(format!(
+                    "tenant {tenant} could not be read: {}",
+                    arm_error(e).message
+                ));
+            }
+        }
+    }
+    if person {
+        if let Some(sink) = &progress {
+            let mut done = last.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            done.phase = "done".into();
+            sink(done);
+        }
+    }
+    Ok(all)
 }
 
 /// An account whose clusters could not be listed at all: its sign-in, or its subscriptions, failed.

@@ -241,7 +241,7 @@ fn scope(
     request: &QueryRequest,
     partial: bool,
 ) -> Result<Vec<Uuid>, Response> {
-    let readable = |id: Uuid| world.role_on(caller.object_id, id).is_some();
+    let readable = |id: Uuid| caller.can_read(world, id);
     let requested = request.subscriptions.as_deref().unwrap_or_default();
     if requested.is_empty() {
         return Ok(world

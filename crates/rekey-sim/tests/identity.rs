@@ -803,3 +803,125 @@ async fn openid_configuration_names_the_working_endpoints() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::FOUND);
 }
+
+/// The ID of the demo's second tenant, where the administrator is a guest, and of its subscription.
+fn fabrikam(f: &Fixture) -> (String, String) {
+    let world = f.sim.sim().state.world();
+    let tenant = world
+        .tenants
+        .iter()
+        .find(|t| t.display_name == "Fabrikam (simulated)")
+        .expect("the demo has Fabrikam's tenant")
+        .id;
+    let sub = world
+        .subscriptions
+        .iter()
+        .find(|s| s.tenant_id == tenant)
+        .expect("Fabrikam has a subscription")
+        .id;
+    (tenant.to_string(), sub.to_string())
+}
+
+async fn refresh_in(f: &Fixture, tenant: &str, refresh_token: &str) -> (StatusCode, Value) {
+    let resp = f
+        .http
+        .post(f.url(&format!("{tenant}/oauth2/v2.0/token")))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", CLIENT_ID),
+            ("refresh_token", refresh_token),
+            ("scope", ARM_SCOPE),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_guest_gets_tokens_in_the_other_tenant_and_each_token_lists_its_own_tenant() {
+    let f = Fixture::new(Default::default()).await;
+    let (fabrikam_tenant, fabrikam_sub) = fabrikam(&f);
+    let code = code_for(&f, ARM_SCOPE, admin()).await;
+    let (_, home) = redeem(&f, &code, VERIFIER).await;
+    let home_token = home["access_token"].as_str().unwrap().to_string();
+    assert_eq!(jwt_claims(&home_token)["tid"], f.sim.tenant_id().to_string());
+
+    // The home token lists the home tenant's subscriptions only, but every tenant the person can use.
+    assert_eq!(
+        subscription_names(&f, &home_token).await,
+        ["Contoso Platform", "Contoso Production", "Contoso Staging"]
+    );
+    let (status, _, tenants) = f.get("/tenants?api-version=2022-12-01", Some(&home_token)).await;
+    assert_eq!(status, StatusCode::OK, "{tenants}");
+    assert_eq!(tenants["value"].as_array().unwrap().len(), 2, "{tenants}");
+    // A subscription of the other tenant is refused with ARM's wrong-issuer error.
+    let (status, _, body) = f
+        .get(
+            &format!("/subscriptions/{fabrikam_sub}?api-version=2022-12-01"),
+            Some(&home_token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(
+        body["error"]["code"], "InvalidAuthenticationTokenTenant",
+        "{body}"
+    );
+
+    // The same refresh token at Fabrikam's endpoint gives a token in Fabrikam, for the same person.
+    let (status, guest) = refresh_in(&f, &fabrikam_tenant, home["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{guest}");
+    let guest_token = guest["access_token"].as_str().unwrap().to_string();
+    let claims = jwt_claims(&guest_token);
+    assert_eq!(claims["tid"], fabrikam_tenant.as_str());
+    assert!(
+        claims["iss"].as_str().unwrap().contains(&fabrikam_tenant),
+        "{claims}"
+    );
+    assert_eq!(claims["oid"], jwt_claims(&home_token)["oid"]);
+    assert_eq!(subscription_names(&f, &guest_token).await, ["Fabrikam Shared"]);
+    let (status, _, body) = f
+        .get(
+            &format!("/subscriptions/{fabrikam_sub}/providers/Microsoft.ContainerService/managedClusters?api-version=2025-01-01"),
+            Some(&guest_token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["value"].as_array().unwrap().len(), 1, "{body}");
+
+    // The rotated refresh token still works at home.
+    let (status, again) = refresh_in(
+        &f,
+        &f.sim.tenant_id().to_string(),
+        guest["refresh_token"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(
+        jwt_claims(again["access_token"].as_str().unwrap())["tid"],
+        f.sim.tenant_id().to_string()
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_into_a_tenant_the_person_is_not_in_is_aadsts50020() {
+    let f = Fixture::new(Default::default()).await;
+    let (fabrikam_tenant, _) = fabrikam(&f);
+    let code = code_for(&f, ARM_SCOPE, reader()).await;
+    let (_, home) = redeem(&f, &code, VERIFIER).await;
+    let (status, body) = refresh_in(&f, &fabrikam_tenant, home["refresh_token"].as_str().unwrap()).await;
+    assert_grant_error(status, &body, "invalid_grant", 50020);
+    let description = body["error_description"].as_str().unwrap();
+    assert!(
+        description.contains(reader().0) && description.contains(&fabrikam_tenant),
+        "{description}"
+    );
+    // The refused refresh did not spend the token.
+    let (status, body) = refresh_in(
+        &f,
+        &f.sim.tenant_id().to_string(),
+        home["refresh_token"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

@@ -53,6 +53,22 @@ pub async fn sign_in_browser(
         .await
 }
 
+/// Signs a saved account in again through the browser, in its cloud and tenant, after Azure refused
+/// its saved sign-in (`AuthStatus::needs_sign_in`). Cancelled by `cancel_sign_in`.
+#[tauri::command]
+pub async fn sign_in_again(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    account_id: String,
+) -> Result<AccountInfo, IpcError> {
+    let cancel = state.begin_sign_in().await;
+    state
+        .workspace()
+        .await?
+        .sign_in_again(&account_id, &SystemBrowser(app), &cancel)
+        .await
+}
+
 #[tauri::command]
 pub async fn sign_in_device_code(
     state: State<'_, AppState>,

@@ -68,6 +68,15 @@ export function signInBrowser(cloud: CloudSetting, tenant: string | null): Promi
 }
 
 /**
+ * Signs a saved account in again in the system browser, in its cloud and tenant, after Azure refused
+ * its saved sign-in (`AuthStatus.needsSignIn`: multi-factor authentication, conditional access…).
+ * Cancel with `cancelSignIn`.
+ */
+export function signInAgain(accountId: string): Promise<AccountInfo> {
+  return call<AccountInfo>("sign_in_again", { accountId });
+}
+
+/**
  * Device code flow: `onPrompt` receives the code to show first; the promise resolves once the
  * user has approved the sign-in on another device.
  */

@@ -198,3 +198,82 @@ describe("Accounts page", () => {
     expect(await screen.findAllByTestId("tenant-checkbox")).toHaveLength(3);
   });
 });
+
+describe("Accounts page: Azure asks for a new sign-in", () => {
+  const needing: AuthStatus = { ...signedInStatus, needsSignIn: ["acct-admin"] };
+
+  it("shows the notice and a Sign in again button only on the account that needs it", async () => {
+    mockAccounts();
+    const second = { ...account, id: "acct-other", username: "other@contoso.onmicrosoft.com" };
+    render(Accounts, pageProps({ ...needing, accounts: [account, second] }));
+
+    const cards = await screen.findAllByTestId("account-card");
+    const [first, other] = cards;
+    expect(within(first).getByTestId("needs-sign-in").textContent).toContain(
+      "Azure asks you to sign in again (for example multi-factor authentication)",
+    );
+    expect(within(first).getByTestId("sign-in-again").textContent?.trim()).toBe("Sign in again");
+    expect(within(other).queryByTestId("needs-sign-in")).toBeNull();
+    expect(within(other).queryByTestId("sign-in-again")).toBeNull();
+  });
+
+  it("shows no notice when no account needs a new sign-in", async () => {
+    mockAccounts();
+    render(Accounts, pageProps());
+    await screen.findByTestId("account-card");
+    expect(screen.queryByTestId("sign-in-again")).toBeNull();
+  });
+
+  it("Sign in again calls sign_in_again, waits, then re-reads the status and the account's tenants", async () => {
+    const pending = deferred<unknown>();
+    const calls = mockAccounts({ sign_in_again: () => pending.promise });
+    const props = pageProps(needing);
+    render(Accounts, props);
+
+    await fireEvent.click(await screen.findByTestId("sign-in-again"));
+    expect(calls.filter((c) => c.cmd === "sign_in_again")).toEqual([
+      { cmd: "sign_in_again", args: { accountId: "acct-admin" } },
+    ]);
+    const waiting = await screen.findByTestId("sign-in-waiting");
+    expect(waiting.textContent).toContain("sign in again in the browser");
+    expect(screen.queryByTestId("sign-in-again")).toBeNull();
+
+    const listedBefore = calls.filter((c) => c.cmd === "list_tenants").length;
+    pending.resolve(account);
+    await waitFor(() => expect(props.reloadAuth).toHaveBeenCalled());
+    await waitFor(() =>
+      expect(calls.filter((c) => c.cmd === "list_tenants").length).toBeGreaterThan(listedBefore),
+    );
+    expect(screen.queryByTestId("sign-in-waiting")).toBeNull();
+  });
+
+  it("Cancel calls cancel_sign_in and ignores the late rejection", async () => {
+    const pending = deferred<unknown>();
+    const calls = mockAccounts({ sign_in_again: () => pending.promise, cancel_sign_in: () => null });
+    render(Accounts, pageProps(needing));
+
+    await fireEvent.click(await screen.findByTestId("sign-in-again"));
+    await screen.findByTestId("sign-in-waiting");
+    await fireEvent.click(screen.getByTestId("sign-in-cancel"));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "cancel_sign_in")).toBe(true));
+    pending.reject({ code: "cancelled", message: "You cancelled the sign-in." });
+
+    await screen.findByTestId("sign-in-again");
+    expect(screen.queryByTestId("sign-in-waiting")).toBeNull();
+    expect(screen.queryByTestId("sign-in-again-error")).toBeNull();
+  });
+
+  it("a failed sign-in again says why and offers the button again", async () => {
+    mockAccounts({
+      sign_in_again: () => {
+        throw { code: "timeout", message: "No sign-in was completed in the browser within 5 minutes." };
+      },
+    });
+    render(Accounts, pageProps(needing));
+
+    await fireEvent.click(await screen.findByTestId("sign-in-again"));
+    const error = await screen.findByTestId("sign-in-again-error");
+    expect(error.textContent).toContain("within 5 minutes");
+    expect(screen.getByTestId("sign-in-again")).toBeTruthy();
+  });
+});

@@ -6,6 +6,7 @@ import type { Progress } from "../lib/bindings/Progress";
 import { formatDate } from "../lib/expiry";
 import { DEFAULT_SORT, indexInventory, NO_FILTERS, queryView } from "../lib/inventoryQuery";
 import {
+  account,
   clusters,
   deferred,
   demoStatus,
@@ -14,6 +15,7 @@ import {
   mockCommands,
   pageProps,
   sendOnChannel,
+  signedInStatus,
   TENANT_B,
   type Handler,
 } from "../test/fixtures";
@@ -713,5 +715,33 @@ describe("Dashboard: virtualised rows", () => {
     const matches = expected.filter((n) => n.includes("aks-ml-sea-0"));
     expect(screen.getByTestId("filter-count").textContent).toBe(`${matches.length} matches`);
     expect(names).toEqual(matches.slice(0, names.length));
+  });
+});
+
+describe("Dashboard: accounts that must sign in again", () => {
+  it("shows a banner that leads to Accounts when an account needs a new sign-in", async () => {
+    const props = pageProps({ ...signedInStatus, needsSignIn: [account.id] });
+    renderDashboard({}, props);
+
+    const banner = await screen.findByTestId("needs-sign-in-banner");
+    expect(banner.textContent).toContain(account.username);
+    expect(banner.textContent).toContain("sign in again");
+    await fireEvent.click(within(banner).getByTestId("needs-sign-in-go"));
+    expect(props.navigate).toHaveBeenCalledWith("accounts");
+  });
+
+  it("shows no banner when every sign-in works", async () => {
+    renderDashboard({}, pageProps(signedInStatus));
+    await screen.findAllByTestId("cluster-row");
+    expect(screen.queryByTestId("needs-sign-in-banner")).toBeNull();
+  });
+
+  it("re-reads the sign-in state after a refresh with warnings", async () => {
+    const props = pageProps(signedInStatus);
+    renderDashboard(
+      { refresh_inventory: () => ({ ...inventory(), warnings: ["admin@contoso.onmicrosoft.com: sign in again"] }) },
+      props,
+    );
+    await waitFor(() => expect(props.reloadAuth).toHaveBeenCalled());
   });
 });

@@ -312,6 +312,7 @@ export const signedInStatus: AuthStatus = {
   storageProblem: null,
   clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
   demoCloud: null,
+  needsSignIn: [],
 };
 
 export const demoStatus: AuthStatus = {
@@ -321,6 +322,7 @@ export const demoStatus: AuthStatus = {
   storageProblem: null,
   clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
   demoCloud,
+  needsSignIn: [],
 };
 
 /** Props for rendering a page on its own, with spies for what it asks of the shell. */

@@ -30,6 +30,13 @@ pub enum Credential {
     /// A person signed in through the browser or a device code.
     User(UserCredential),
     AzureCli(AzureCliCredential),
+    /// A signed-in person's credential bound to one of their tenants other than the home one (a
+    /// guest's): tokens come from that tenant's endpoint. It shares the refresh token with the
+    /// person's own [`Credential::User`] (clones of a [`UserCredential`] do).
+    UserInTenant {
+        user: UserCredential,
+        tenant: String,
+    },
 }
 
 impl Credential {
@@ -40,6 +47,7 @@ impl Credential {
             Credential::ClientSecret(c) => c.token(scope).await,
             Credential::User(c) => c.token(scope).await,
             Credential::AzureCli(c) => c.token(scope).await,
+            Credential::UserInTenant { user, tenant } => user.token_in(tenant, scope).await,
         }
     }
 
@@ -50,6 +58,7 @@ impl Credential {
             Credential::ClientSecret(c) => c.invalidate().await,
             Credential::User(c) => c.invalidate().await,
             Credential::AzureCli(c) => c.invalidate().await,
+            Credential::UserInTenant { user, .. } => user.invalidate().await,
         }
     }
 }

@@ -22,16 +22,22 @@ use crate::cloud::Cloud;
 /// The current time; tests move it to see tokens near their expiry.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
+/// Cheap to clone: clones share the refresh token and the cached access tokens (see
+/// [`UserCredential::token_in`]).
+#[derive(Clone)]
 pub struct UserCredential {
     http: HttpClient,
     client_id: String,
     token_url: Url,
+    /// The cloud's authority, for tokens in other tenants than the home one.
+    login_endpoint: Url,
+    home_tenant: String,
     account_id: String,
     token_cache: TokenCache,
     clock: Clock,
     /// One lock for the refresh token and the access tokens: two refreshes at once would spend the
     /// same refresh token twice, and the second would fail.
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
 }
 
 struct State {
@@ -62,13 +68,15 @@ impl UserCredential {
             http,
             client_id: account.client_id.clone(),
             token_url,
+            login_endpoint: cloud.login_endpoint.clone(),
+            home_tenant: account.tenant_id.clone(),
             account_id: account.id.clone(),
             token_cache,
             clock: Arc::new(Utc::now),
-            state: Mutex::new(State {
+            state: Arc::new(Mutex::new(State {
                 refresh_token,
                 access: HashMap::new(),
-            }),
+            })),
         })
     }
 
@@ -109,17 +117,40 @@ impl UserCredential {
     /// A token for `scope`, from the cache while it has more than five minutes left, else from the
     /// refresh token. `AuthError::InteractionRequired` means the person has to sign in again.
     pub async fn token(&self, scope: &str) -> Result<AccessToken, AuthError> {
+        self.token_at(&self.token_url, scope.to_string(), scope).await
+    }
+
+    /// The tenant the person signed in to (their home tenant, or the one named at sign-in).
+    pub fn home_tenant(&self) -> &str {
+        &self.home_tenant
+    }
+
+    /// A token for `scope` in `tenant` (a tenant where the person is a guest, say): the same refresh
+    /// token redeemed at that tenant's endpoint. The rotated refresh token is saved as by
+    /// [`UserCredential::token`]. A tenant the person cannot use answers with the identity
+    /// platform's error (AADSTS50020 for a person who is not in it).
+    pub async fn token_in(&self, tenant: &str, scope: &str) -> Result<AccessToken, AuthError> {
+        if tenant.eq_ignore_ascii_case(&self.home_tenant) {
+            return self.token(scope).await;
+        }
+        let url = entra::endpoint(&self.login_endpoint, tenant, "token")?;
+        let key = format!("{}\n{scope}", tenant.to_ascii_lowercase());
+        self.token_at(&url, key, scope).await
+    }
+
+    /// A token from the cache under `key`, else from the refresh token at `token_url`.
+    async fn token_at(&self, token_url: &Url, key: String, scope: &str) -> Result<AccessToken, AuthError> {
         let mut state = self.state.lock().await;
         let now = (self.clock)();
-        if let Some(t) = state.access.get(scope).filter(|t| t.is_fresh(now)) {
+        if let Some(t) = state.access.get(&key).filter(|t| t.is_fresh(now)) {
             return Ok(t.clone());
         }
-        let tokens = self.redeem(&state.refresh_token, scope).await?;
+        let tokens = self.redeem(token_url, &state.refresh_token, scope).await?;
         if let Some(rotated) = tokens.refresh {
             state.refresh_token = rotated.clone();
             self.save(rotated).await;
         }
-        state.access.insert(scope.to_string(), tokens.access.clone());
+        state.access.insert(key, tokens.access.clone());
         Ok(tokens.access)
     }
 
@@ -129,17 +160,22 @@ impl UserCredential {
         self.state.lock().await.access.clear();
     }
 
-    async fn redeem(&self, refresh_token: &SecretString, scope: &str) -> Result<Tokens, AuthError> {
+    async fn redeem(
+        &self,
+        token_url: &Url,
+        refresh_token: &SecretString,
+        scope: &str,
+    ) -> Result<Tokens, AuthError> {
         let refresh_token = RefreshToken::new(refresh_token.expose_secret().to_string());
         // Built per refresh (it is cheap), which keeps the credential small.
-        let client = entra::client(&self.client_id, self.token_url.clone());
+        let client = entra::client(&self.client_id, token_url.clone());
         let response = client
             .exchange_refresh_token(&refresh_token)
             .add_scope(Scope::new(scope.to_string()))
             .add_scope(Scope::new("offline_access".into()))
             .request_async(self.http.reqwest())
             .await
-            .map_err(|e| entra::token_error(&self.token_url, e, Grant::RefreshToken))?;
+            .map_err(|e| entra::token_error(token_url, e, Grant::RefreshToken))?;
         Ok(response.into())
     }
 

@@ -44,6 +44,30 @@ const AUTHORIZATION: &str = "Microsoft.Authorization";
 /// The signed-in principal behind an ARM request.
 pub struct Caller {
     pub object_id: Uuid,
+    /// The tenant the token was issued in (`tid`).
+    pub tenant_id: Option<Uuid>,
+    /// An app-only token (a service principal's).
+    pub app: bool,
+}
+
+impl Caller {
+    /// Whether this token reaches subscriptions of `tenant`. A person's token (delegated) reaches
+    /// only its own tenant's, as in Azure: a guest needs a token from the other tenant. A service
+    /// principal's keeps reaching every subscription it holds a role on, as a delegated (Azure
+    /// Lighthouse) administrator would; the simulator's demo administrator relies on it.
+    pub fn reaches_tenant(&self, tenant: Uuid) -> bool {
+        self.app || self.tenant_id == Some(tenant)
+    }
+
+    /// Whether the caller holds a role on `subscription` and its token reaches its tenant.
+    pub fn can_read(&self, world: &crate::state::World, subscription: Uuid) -> bool {
+        world.role_on(self.object_id, subscription).is_some()
+            && world
+                .subscriptions
+                .iter()
+                .find(|s| s.id == subscription)
+                .is_some_and(|s| self.reaches_tenant(s.tenant_id))
+    }
 }
 
 /// A managed cluster as named in a request path (not yet looked up).
@@ -256,7 +280,11 @@ pub fn authenticate(sim: &Sim, req: &SimRequest) -> Result<Caller, Response> {
     };
     match sim.signer.verify(token.trim(), ARM_AUDIENCES) {
         Ok(claims) => Uuid::parse_str(&claims.oid)
-            .map(|object_id| Caller { object_id })
+            .map(|object_id| Caller {
+                object_id,
+                tenant_id: Uuid::parse_str(&claims.tid).ok(),
+                app: claims.idtyp.as_deref() == Some("app") || claims.appid.is_some(),
+            })
             .map_err(|_| arm_unauthorized("InvalidAuthenticationToken", "The access token is invalid.", &authority)),
         Err(TokenRejection::Expired) => Err(arm_unauthorized(
             "ExpiredAuthenticationToken",

@@ -39,6 +39,14 @@ pub(super) fn authorize<'w>(
             &format!("The subscription '{id}' could not be found."),
         ));
     };
+    if !caller.reaches_tenant(sub.tenant_id) {
+        let (token_tenant, tenant) = (caller.tenant_id.unwrap_or_default(), sub.tenant_id);
+        return Err(arm_error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationTokenTenant",
+            &format!("The access token is from the wrong issuer 'https://sts.windows.net/{token_tenant}/'. It must match the tenant 'https://sts.windows.net/{tenant}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/{tenant}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later."),
+        ));
+    }
     // Roles rank Reader < Contributor < Owner, as `World::role_on` ranks them.
     if world
         .role_on(caller.object_id, sub_id)
@@ -69,18 +77,24 @@ pub(super) fn readable<'w>(
     authorize(world, caller, id, need)
 }
 
+/// The subscriptions `GET /subscriptions` lists: those the caller holds a role on, in the tenants
+/// its token reaches.
 fn readable_subscriptions<'w>(world: &'w World, caller: &Caller) -> Vec<&'w Subscription> {
     world
         .subscriptions
         .iter()
-        .filter(|s| world.role_on(caller.object_id, s.id).is_some())
+        .filter(|s| caller.can_read(world, s.id))
         .collect()
 }
 
+/// Every tenant where the caller holds a role on some subscription, whichever tenant its token is
+/// from (as `GET /tenants` lists a guest's other tenants too).
 pub(super) fn list_tenants(sim: &Sim, req: &SimRequest, caller: &Caller) -> Response {
     let world = sim.state.world();
-    let mut tenant_ids: Vec<Uuid> = readable_subscriptions(&world, caller)
+    let mut tenant_ids: Vec<Uuid> = world
+        .subscriptions
         .iter()
+        .filter(|s| world.role_on(caller.object_id, s.id).is_some())
         .map(|s| s.tenant_id)
         .collect();
     tenant_ids.sort();

@@ -337,8 +337,32 @@ fn refresh_token(sim: &Sim, tenant: &str, form: &Params) -> Response {
             "The provided value for the 'refresh_token' parameter is not valid. The token was issued to a different client.",
         );
     }
+    // A refresh token redeemed at another tenant's endpoint: a token in that tenant for a guest,
+    // that is a person holding a role on one of its subscriptions.
+    let (tenancy, guest_in) = match tenancy {
+        Tenancy::One(other) if other != grant.tenant_id => {
+            if !is_guest(&world, grant.user_id, other) {
+                let upn = world
+                    .users
+                    .iter()
+                    .find(|u| u.object_id == grant.user_id)
+                    .map_or_else(|| grant.user_id.to_string(), |u| u.user_principal_name.clone());
+                let home = grant.tenant_id;
+                drop(world);
+                return bad_request(
+                    sim,
+                    "invalid_grant",
+                    50020,
+                    &format!("User account '{upn}' from identity provider 'https://sts.windows.net/{home}/' does not exist in tenant '{tenant}' and cannot access the application '{client_id}' in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account."),
+                );
+            }
+            (Tenancy::Any, Some(other))
+        }
+        same => (same, None),
+    };
     match prepare(sim, &mut world, tenancy, &grant, form.value("scope"), now) {
-        Ok(prepared) => {
+        Ok(mut prepared) => {
+            prepared.token_tenant = guest_in;
             // Rotation: the new response carries a new refresh token; the old one is spent.
             world.identity_flows.revoke_refresh_token(token);
             drop(world);
@@ -346,6 +370,15 @@ fn refresh_token(sim: &Sim, tenant: &str, form: &Params) -> Response {
         }
         Err(response) => response,
     }
+}
+
+/// Whether `user_id` holds a role on a subscription of `tenant_id` (a guest there).
+fn is_guest(world: &World, user_id: Uuid, tenant_id: Uuid) -> bool {
+    world
+        .subscriptions
+        .iter()
+        .filter(|s| s.tenant_id == tenant_id)
+        .any(|s| world.role_on(user_id, s.id).is_some())
 }
 
 fn wants_client_info(form: &Params) -> bool {
@@ -362,6 +395,8 @@ pub(super) struct Prepared {
     scope: String,
     refresh_token: Option<String>,
     id_token: bool,
+    /// The tenant the tokens are for when it is not the person's home tenant (a guest's).
+    token_tenant: Option<Uuid>,
 }
 
 /// Checks a person's grant against this request and records a new refresh token if the grant has
@@ -428,14 +463,20 @@ pub(super) fn prepare(
         scope: granted.join(" "),
         refresh_token,
         id_token: consented.has("openid"),
+        token_tenant: None,
     })
 }
 
 /// Signs the tokens and answers in the token endpoint's shape.
 pub(super) fn respond(sim: &Sim, prepared: Prepared, nonce: Option<&str>, client_info: bool) -> Response {
+    // Tokens name the tenant they are for (`tid`, `iss`); `client_info` keeps the home tenant.
+    let mut in_tenant = prepared.person.clone();
+    if let Some(tenant) = prepared.token_tenant {
+        in_tenant.tenant_id = tenant;
+    }
     let access = claims::user_access_claims(
         sim,
-        &prepared.person,
+        &in_tenant,
         prepared.client_id,
         &prepared.resource.resource,
         &prepared.permissions,
@@ -454,7 +495,7 @@ pub(super) fn respond(sim: &Sim, prepared: Prepared, nonce: Option<&str>, client
         body.insert("refresh_token".into(), json!(refresh));
     }
     if prepared.id_token {
-        let id = claims::id_token_claims(sim, &prepared.person, prepared.client_id, nonce);
+        let id = claims::id_token_claims(sim, &in_tenant, prepared.client_id, nonce);
         match sim.signer.sign_any(&id) {
             Ok(t) => body.insert("id_token".into(), json!(t)),
             Err(e) => return server_error(sim, &e),

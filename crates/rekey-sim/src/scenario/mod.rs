@@ -172,8 +172,11 @@ mod tests {
     fn demo_toml_is_valid_and_matches_the_documented_users() {
         let scenario = ScenarioFile::from_toml(DEMO_TOML).expect("demo.toml parses");
         let world = scenario.build(Utc::now()).expect("demo.toml builds");
-        assert_eq!(world.clusters.len(), 12);
-        assert_eq!(world.subscriptions.len(), 3);
+        // Contoso's 3 subscriptions and 12 clusters, and Fabrikam's shared one with its cluster.
+        assert_eq!(world.clusters.len(), 13);
+        assert_eq!(world.subscriptions.len(), 4);
+        assert_eq!(world.tenants.len(), 2);
+        assert_eq!(scenario.unrestricted_subscriptions().count(), 3);
         for (upn, name, password) in DEMO_USERS {
             let user = scenario
                 .users

@@ -18,4 +18,10 @@ clientId: string,
 /**
  * The built-in simulator as a cloud to sign in to, in demo mode.
  */
-demoCloud: CloudSetting | null, };
+demoCloud: CloudSetting | null, 
+/**
+ * Accounts (ids) whose saved sign-in Azure refused and which must sign in again in the browser
+ * (multi-factor authentication, conditional access, a revoked sign-in): see
+ * [`Workspace::sign_in_again`].
+ */
+needsSignIn: Array<string>, };
