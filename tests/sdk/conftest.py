@@ -163,8 +163,12 @@ def credential(sim: Sim, admin_secret: Secret):
 
 @pytest.fixture(scope="session")
 def subscription_ids(sim: Sim) -> dict[str, str]:
-    """Subscription display name → id, from the simulator's state (not from the SDK under test)."""
-    return {s["displayName"]: s["id"] for s in sim.state()["subscriptions"]}
+    """Display name → id of the subscriptions the demo administrator holds a role on, from the
+    simulator's state (not from the SDK under test). The demo's guest tenant is not among them."""
+    state = sim.state()
+    admin = next(sp["id"] for sp in state["servicePrincipals"] if sp["displayName"] == "rekey-demo-admin")
+    readable = {ra["subscriptionId"] for ra in state["roleAssignments"] if ra["principalId"] == admin}
+    return {s["displayName"]: s["id"] for s in state["subscriptions"] if s["id"] in readable}
 
 
 @pytest.fixture
