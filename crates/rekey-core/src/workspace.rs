@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokio::sync::Mutex;
@@ -1006,16 +1005,7 @@ struct TokenIdentity {
 
 impl TokenIdentity {
     fn read(jwt: &str) -> TokenIdentity {
-        let claims = jwt
-            .split('.')
-            .nth(1)
-            .and_then(|p| {
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(p.trim_end_matches('='))
-                    .ok()
-            })
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .unwrap_or_default();
+        let claims = crate::auth::token::unverified_claims(jwt).unwrap_or_default();
         let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).map(str::to_string);
         TokenIdentity {
             name: text("upn")
@@ -1031,6 +1021,7 @@ impl TokenIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     fn jwt(claims: serde_json::Value) -> String {
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string());

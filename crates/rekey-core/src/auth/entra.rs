@@ -3,8 +3,6 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{Duration, Utc};
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
@@ -164,14 +162,8 @@ impl IdClaims {
 
     fn decode(id_token: &str) -> Result<IdClaims, AuthError> {
         let malformed = |detail: &str| AuthError::Malformed(format!("the ID token {detail}"));
-        let payload = id_token
-            .split('.')
-            .nth(1)
-            .ok_or_else(|| malformed("is not a JWT"))?;
-        let json = URL_SAFE_NO_PAD
-            .decode(payload.trim_end_matches('='))
-            .map_err(|_| malformed("is not base64url"))?;
-        serde_json::from_slice(&json).map_err(|e| malformed(&format!("lacks a claim: {e}")))
+        let claims = super::token::unverified_claims(id_token).map_err(malformed)?;
+        serde_json::from_value(claims).map_err(|e| malformed(&format!("lacks a claim: {e}")))
     }
 
     /// The name people know the account by.
@@ -294,6 +286,8 @@ fn transport_error<TE: ErrorResponse>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
 
     fn entra(error: &str, description: &str) -> EntraError {
         EntraError {
