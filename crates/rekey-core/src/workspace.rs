@@ -253,7 +253,7 @@ impl Workspace {
     ) -> Result<InteractiveRequest, IpcError> {
         let mut req = InteractiveRequest::resolve(cloud)
             .await
-            .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
+            .map_err(|e| IpcError::from(&e))?;
         if let Some(t) = tenant.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
             req.tenant = t;
         }
@@ -324,10 +324,7 @@ impl Workspace {
     ) -> Result<AccountInfo, IpcError> {
         let tenant = tenant.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
         let credential = AzureCliCredential::new(tenant.as_deref()).map_err(|e| explain(&e))?;
-        let (resolved, http) = cloud
-            .resolve()
-            .await
-            .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
+        let (resolved, http) = cloud.resolve().await.map_err(|e| IpcError::from(&e))?;
         let token = credential
             .token(&resolved.arm_scope())
             .await
@@ -404,11 +401,7 @@ impl Workspace {
         account: &Account,
         secret: SecretString,
     ) -> Result<Session, IpcError> {
-        let (cloud, http) = account
-            .cloud
-            .resolve()
-            .await
-            .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
+        let (cloud, http) = account.cloud.resolve().await.map_err(|e| IpcError::from(&e))?;
         let credential = ClientSecretCredential::new(
             http.clone(),
             &cloud.login_endpoint,
@@ -458,11 +451,7 @@ impl Workspace {
         let session = match account.method {
             SignInMethod::Browser | SignInMethod::DeviceCode => {
                 let refresh = self.tokens.get(&account.id).ok_or_else(forgotten)?;
-                let (cloud, http) = account
-                    .cloud
-                    .resolve()
-                    .await
-                    .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
+                let (cloud, http) = account.cloud.resolve().await.map_err(|e| IpcError::from(&e))?;
                 let credential =
                     UserCredential::new(http.clone(), &cloud, &account, refresh, self.tokens.clone())
                         .map_err(|e| explain(&e))?;
@@ -488,11 +477,7 @@ impl Workspace {
             SignInMethod::AzureCli => {
                 let tenant = Some(account.tenant_id.as_str()).filter(|t| *t != UNKNOWN_TENANT);
                 let credential = AzureCliCredential::new(tenant).map_err(|e| explain(&e))?;
-                let (cloud, http) = account
-                    .cloud
-                    .resolve()
-                    .await
-                    .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
+                let (cloud, http) = account.cloud.resolve().await.map_err(|e| IpcError::from(&e))?;
                 Session::new(
                     SessionMode::Azure,
                     account.username.clone(),

@@ -53,6 +53,12 @@ impl AzureError {
     }
 }
 
+impl From<&AzureError> for crate::error::IpcError {
+    fn from(e: &AzureError) -> Self {
+        crate::error::IpcError::new(e.code(), e.to_string())
+    }
+}
+
 /// ARM's `{"error":{"code","message"}}` envelope (Graph uses the same outer shape).
 #[derive(Deserialize)]
 pub(crate) struct ArmErrorEnvelope {
