@@ -2,6 +2,8 @@
 //! (with an HTTP client filling in the sign-in page), device code, service principal secrets, refresh
 //! token rotation, and the Azure CLI (a stand-in `az`).
 
+mod common;
+
 use std::ffi::OsString;
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -176,72 +178,20 @@ impl Opener for FormFiller {
 }
 
 async fn fill_in(http: &reqwest::Client, url: Url, browser: Browser) -> Result<(), String> {
-    let page = http
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .text()
-        .await
-        .map_err(|e| e.to_string())?;
-    let action = attribute(&page, "<form method=\"post\" action=\"").ok_or("no form on the page")?;
-    let mut form = hidden_fields(&page);
     let user = match browser {
         Browser::SignIn(user) => user,
         _ => ADMIN,
     };
-    form.push(("username".into(), user.into()));
-    form.push(("password".into(), PASSWORD.into()));
-    let action_value = if browser == Browser::PressCancel {
+    let action = if browser == Browser::PressCancel {
         "cancel"
     } else {
         "signin"
     };
-    form.push(("action".into(), action_value.into()));
-    let posted = http
-        .post(url.join(&action).map_err(|e| e.to_string())?)
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let location = posted
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .ok_or_else(|| format!("no redirect after the form: {}", posted.status()))?
-        .to_string();
-    // The loopback redirect is plain HTTP to this machine.
-    let page = reqwest::Client::new()
-        .get(location)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let text = page.text().await.map_err(|e| e.to_string())?;
+    let text = common::fill_in_sign_in_page(http, url, user, PASSWORD, action).await?;
     if browser == Browser::SignIn(ADMIN) && !text.contains("You can close this tab") {
         return Err(format!("unexpected loopback page: {text}"));
     }
     Ok(())
-}
-
-fn attribute(html: &str, prefix: &str) -> Option<String> {
-    let start = html.find(prefix)? + prefix.len();
-    let end = html[start..].find('"')?;
-    Some(unescape(&html[start..start + end]))
-}
-
-fn hidden_fields(html: &str) -> Vec<(String, String)> {
-    html.split("<input type=\"hidden\" ")
-        .skip(1)
-        .filter_map(|input| Some((attribute(input, "name=\"")?, attribute(input, "value=\"")?)))
-        .collect()
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 async fn browser_sign_in(sim: &RunningSim, browser: Browser) -> Result<SignedIn, AuthError> {

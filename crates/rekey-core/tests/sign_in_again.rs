@@ -2,6 +2,8 @@
 //! workspace remembers that the account must sign in again, and `sign_in_again` does it in the
 //! browser — against the simulator over real HTTPS.
 
+mod common;
+
 use rekey_core::accounts::SignInMethod;
 use rekey_core::auth::Opener;
 use rekey_core::cloud::CloudSetting;
@@ -54,55 +56,9 @@ impl Opener for FormFiller {
 }
 
 async fn fill_in(http: &reqwest::Client, url: Url, user: &str) -> Result<(), String> {
-    let page = http
-        .get(url.clone())
-        .send()
+    common::fill_in_sign_in_page(http, url, user, PASSWORD, "signin")
         .await
-        .map_err(|e| e.to_string())?
-        .text()
-        .await
-        .map_err(|e| e.to_string())?;
-    let action = attribute(&page, "<form method=\"post\" action=\"").ok_or("no form on the page")?;
-    let mut form: Vec<(String, String)> = page
-        .split("<input type=\"hidden\" ")
-        .skip(1)
-        .filter_map(|input| Some((attribute(input, "name=\"")?, attribute(input, "value=\"")?)))
-        .collect();
-    form.push(("username".into(), user.into()));
-    form.push(("password".into(), PASSWORD.into()));
-    form.push(("action".into(), "signin".into()));
-    let posted = http
-        .post(url.join(&action).map_err(|e| e.to_string())?)
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let location = posted
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .ok_or_else(|| format!("no redirect after the form: {}", posted.status()))?
-        .to_string();
-    // The loopback redirect is plain HTTP to this machine.
-    reqwest::Client::new()
-        .get(location)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(())
-}
-
-fn attribute(html: &str, prefix: &str) -> Option<String> {
-    let start = html.find(prefix)? + prefix.len();
-    let end = html[start..].find('"')?;
-    Some(
-        html[start..start + end]
-            .replace("&quot;", "\"")
-            .replace("&#x27;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&"),
-    )
+        .map(drop)
 }
 
 #[tokio::test]
