@@ -75,6 +75,11 @@ impl Cloud {
     /// Reads a custom cloud from `{arm}/metadata/endpoints?api-version=2022-09-01`.
     pub async fn from_metadata(http: &HttpClient, metadata_url: &Url) -> Result<Cloud, AzureError> {
         let clouds: Vec<MetadataCloud> = http.get_json_unauthenticated(metadata_url).await?;
+        Cloud::from_metadata_clouds(clouds)
+    }
+
+    /// The cloud a metadata endpoint's answer describes: HTTPS endpoints only.
+    pub(crate) fn from_metadata_clouds(clouds: Vec<MetadataCloud>) -> Result<Cloud, AzureError> {
         // A custom ARM endpoint serves its own cloud first.
         let Some(m) = clouds.into_iter().next() else {
             return Err(AzureError::Malformed {
@@ -207,7 +212,7 @@ async fn read_ca_file(path: &Path) -> Result<String, AzureError> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct MetadataCloud {
+pub(crate) struct MetadataCloud {
     name: String,
     resource_manager: String,
     microsoft_graph_resource_id: String,

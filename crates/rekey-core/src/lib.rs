@@ -2,15 +2,21 @@
 //! neither holds logic the other lacks.
 
 pub mod accounts;
+pub mod alerts;
+pub mod audit;
+pub mod clipboard;
 pub mod auth;
 pub mod azure;
 pub mod cloud;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod inventory;
 pub mod paths;
 pub mod secure_store;
 pub mod session;
 pub mod settings;
+pub mod vault;
 pub mod workspace;

@@ -92,7 +92,8 @@ pub struct Workspace {
     accounts: AccountStore,
     tokens: TokenCache,
     storage_problem: Option<String>,
-    settings: Settings,
+    /// The settings in force; the Settings page replaces them ([`Workspace::set_settings`]).
+    settings: std::sync::RwLock<Settings>,
     /// The public client people sign in through, instead of the settings' (the CLI's `--client-id`).
     client_id: Option<String>,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
@@ -133,7 +134,7 @@ impl Workspace {
             .or_else(|| tokens.problems().first().map(|p| p.to_string()))
             .or_else(|| accounts.problem().map(|p| p.to_string()));
         Ok(Workspace {
-            settings,
+            settings: std::sync::RwLock::new(settings),
             client_id: None,
             accounts,
             tokens,
@@ -165,10 +166,21 @@ impl Workspace {
         self
     }
 
+    /// The settings in force (loaded at open, replaced by [`Workspace::set_settings`]).
+    pub fn settings(&self) -> Settings {
+        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Uses `settings` from now on (the caller has saved them): a new client ID applies to the next
+    /// sign-in.
+    pub fn set_settings(&self, settings: Settings) {
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
+    }
+
     fn effective_client_id(&self) -> String {
         self.client_id
             .clone()
-            .unwrap_or_else(|| self.settings.effective_client_id())
+            .unwrap_or_else(|| self.settings().effective_client_id())
     }
 
     pub async fn accounts(&self) -> Vec<AccountInfo> {
@@ -490,6 +502,32 @@ impl Workspace {
         let session = Arc::new(session);
         self.sessions.lock().await.insert(id.to_string(), session.clone());
         Ok(session)
+    }
+
+    /// A session that works in `tenant`: the account whose home it is, else a person's account
+    /// redeeming its refresh token there (guest access). Rotation and the vault's Azure check use
+    /// it, because Graph answers only for the token's tenant.
+    pub async fn session_for_tenant(&self, tenant: &str) -> Result<Arc<Session>, IpcError> {
+        let accounts = self.accounts.list().await;
+        if let Some(home) = accounts.iter().find(|a| a.tenant_id.eq_ignore_ascii_case(tenant)) {
+            return self.session(&home.id).await;
+        }
+        let mut last_error = None;
+        for account in accounts
+            .iter()
+            .filter(|a| matches!(a.method, SignInMethod::Browser | SignInMethod::DeviceCode))
+        {
+            match self.session(&account.id).await {
+                Ok(home) => return Ok(tenant_session(&home, tenant)),
+                Err(e) => last_error = Some(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| {
+            IpcError::new(
+                "no_account_for_tenant",
+                format!("No signed-in account can reach the tenant {tenant}: sign in to it first."),
+            )
+        }))
     }
 
     /// Forgets the account, its refresh token or secret, and its session.
@@ -982,14 +1020,14 @@ impl AccountsProgress {
 /// Who an access token names, for display only (the token came straight from the CLI; its
 /// signature is the API's business).
 #[derive(Default)]
-struct TokenIdentity {
-    name: Option<String>,
-    tid: Option<String>,
-    appid: Option<String>,
+pub(crate) struct TokenIdentity {
+    pub name: Option<String>,
+    pub tid: Option<String>,
+    pub appid: Option<String>,
 }
 
 impl TokenIdentity {
-    fn read(jwt: &str) -> TokenIdentity {
+    pub(crate) fn read(jwt: &str) -> TokenIdentity {
         let claims = crate::auth::token::unverified_claims(jwt).unwrap_or_default();
         let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).map(str::to_string);
         TokenIdentity {

@@ -95,33 +95,45 @@ impl ClientSecretCredential {
             .bytes()
             .await
             .map_err(|e| AzureError::from_reqwest(url, e))?;
-        if status.is_success() {
-            let parsed: TokenResponse =
-                serde_json::from_slice(&body).map_err(|e| AuthError::Malformed(e.to_string()))?;
-            return Ok(AccessToken {
-                token: parsed.access_token,
-                expires_at: Utc::now() + Duration::seconds(parsed.expires_in.clamp(0, 86_400)),
-            });
-        }
-        let parsed: TokenErrorResponse = serde_json::from_slice(&body).map_err(|_| {
-            AuthError::Malformed(format!("HTTP {status} with a body that is not a token error"))
-        })?;
-        let aadsts = parsed.error_codes.first().copied().unwrap_or(0);
-        // Keep the first line: the rest is trace and correlation IDs.
-        let description = parsed
-            .error_description
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        Err(match (parsed.error.as_str(), aadsts) {
-            ("invalid_client", _) => AuthError::InvalidClient { aadsts, description },
-            (_, 700016) => AuthError::UnknownApplication { aadsts, description },
-            _ => AuthError::Rejected {
-                error: parsed.error,
-                aadsts,
-                description,
-            },
-        })
+        read_token_reply(status, &body)
     }
+}
+
+/// The token endpoint's answer to a client-credentials request: the access token, or Entra's
+/// error as an [`AuthError`]. The body is never quoted: it holds a token.
+pub(crate) fn read_token_reply(status: reqwest::StatusCode, body: &[u8]) -> Result<AccessToken, AuthError> {
+    if status.is_success() {
+        // Only where parsing stopped: serde's message can quote a value of the body, which holds a token.
+        let parsed: TokenResponse = serde_json::from_slice(body).map_err(|e| {
+            AuthError::Malformed(format!(
+                "unexpected token response at line {} column {}",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        return Ok(AccessToken {
+            token: parsed.access_token,
+            expires_at: Utc::now() + Duration::seconds(parsed.expires_in.clamp(0, 86_400)),
+        });
+    }
+    let parsed: TokenErrorResponse = serde_json::from_slice(body).map_err(|_| {
+        AuthError::Malformed(format!("HTTP {status} with a body that is not a token error"))
+    })?;
+    let aadsts = parsed.error_codes.first().copied().unwrap_or(0);
+    // Keep the first line: the rest is trace and correlation IDs.
+    let description = parsed
+        .error_description
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    Err(match (parsed.error.as_str(), aadsts) {
+        ("invalid_client", _) => AuthError::InvalidClient { aadsts, description },
+        (_, 700016) => AuthError::UnknownApplication { aadsts, description },
+        _ => AuthError::Rejected {
+            error: parsed.error,
+            aadsts,
+            description,
+        },
+    })
 }

@@ -43,6 +43,19 @@ pub async fn start_device_code(req: &InteractiveRequest) -> Result<DeviceCodeFlo
         .request_async(req.http.reqwest())
         .await
         .map_err(|e| entra::token_error(&url, e, Grant::AuthorizationCode))?;
+    let prompt = prompt_of(&details, Utc::now());
+    Ok(DeviceCodeFlow {
+        req: req.clone(),
+        details,
+        prompt,
+    })
+}
+
+/// What the person is shown for the identity platform's device-code answer `details`.
+pub(crate) fn prompt_of(
+    details: &DeviceAuthorizationResponse<EntraDeviceFields>,
+    now: DateTime<Utc>,
+) -> DeviceCodePrompt {
     let verification_uri = details.verification_uri().to_string();
     let user_code = details.user_code().secret().clone();
     let message = details.extra_fields().message.clone().unwrap_or_else(|| {
@@ -50,17 +63,12 @@ pub async fn start_device_code(req: &InteractiveRequest) -> Result<DeviceCodeFlo
     });
     let lifetime =
         chrono::Duration::from_std(details.expires_in()).unwrap_or_else(|_| chrono::Duration::zero());
-    let prompt = DeviceCodePrompt {
+    DeviceCodePrompt {
         user_code,
         verification_uri,
         message,
-        expires_at: Utc::now() + lifetime,
-    };
-    Ok(DeviceCodeFlow {
-        req: req.clone(),
-        details,
-        prompt,
-    })
+        expires_at: now + lifetime,
+    }
 }
 
 impl DeviceCodeFlow {

@@ -4,7 +4,7 @@ pub mod azure_cli;
 pub mod browser;
 pub mod client_secret;
 pub mod device_code;
-mod entra;
+pub(crate) mod entra;
 pub mod error;
 pub mod explain;
 pub mod interactive;

@@ -37,8 +37,9 @@ pub struct QueryPage<T> {
     pub truncated: bool,
 }
 
+/// A query's response body as Resource Graph sends it.
 #[derive(Deserialize)]
-struct QueryResponse<T> {
+pub(crate) struct QueryResponse<T> {
     #[serde(default = "Vec::new")]
     data: Vec<T>,
     #[serde(rename = "$skipToken", default)]
@@ -48,6 +49,19 @@ struct QueryResponse<T> {
     /// A string ("true"/"false") on the wire.
     #[serde(rename = "resultTruncated", default)]
     result_truncated: Option<String>,
+}
+
+impl<T> From<QueryResponse<T>> for QueryPage<T> {
+    fn from(page: QueryResponse<T>) -> Self {
+        QueryPage {
+            rows: page.data,
+            skip_token: page.skip_token.filter(|t| !t.is_empty()),
+            total_records: page.total_records,
+            truncated: page
+                .result_truncated
+                .is_some_and(|t| t.eq_ignore_ascii_case("true")),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -118,14 +132,7 @@ impl ArgClient {
             .await?;
         self.note_quota(response.headers()).await;
         let page: QueryResponse<T> = read_json(&url, response).await?;
-        Ok(QueryPage {
-            rows: page.data,
-            skip_token: page.skip_token.filter(|t| !t.is_empty()),
-            total_records: page.total_records,
-            truncated: page
-                .result_truncated
-                .is_some_and(|t| t.eq_ignore_ascii_case("true")),
-        })
+        Ok(page.into())
     }
 
     /// Every row of `query` over `subscriptions`, following `$skipToken`. `truncated` is true when
@@ -174,7 +181,7 @@ impl ArgClient {
 }
 
 /// `hh:mm:ss` as Resource Graph writes `x-ms-user-quota-resets-after`.
-fn parse_hms(text: &str) -> Option<Duration> {
+pub(crate) fn parse_hms(text: &str) -> Option<Duration> {
     let mut parts = text.trim().split(':').map(|p| p.parse::<f64>().ok());
     let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
     let seconds = h * 3600.0 + m * 60.0 + s;

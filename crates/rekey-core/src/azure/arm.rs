@@ -99,7 +99,7 @@ impl ArmClient {
             items.extend(page.value);
             next = match page.next_link.filter(|l| !l.is_empty()) {
                 None => None,
-                Some(link) => Some(self.checked_next_link(&link)?),
+                Some(link) => Some(checked_next_link(&self.cloud.arm_endpoint, &link)?),
             };
         }
         Err(AzureError::Malformed {
@@ -107,24 +107,6 @@ impl ArmClient {
             detail: format!("more than {MAX_PAGES} pages"),
         }
         .into())
-    }
-
-    /// Bearer tokens go only to the cloud's own ARM host, whatever a response says.
-    fn checked_next_link(&self, link: &str) -> Result<Url, AzureError> {
-        let url = Url::parse(link).map_err(|e| AzureError::Malformed {
-            what: "nextLink".into(),
-            detail: format!("{link}: {e}"),
-        })?;
-        if url.origin() != self.cloud.arm_endpoint.origin() {
-            return Err(AzureError::Malformed {
-                what: "nextLink".into(),
-                detail: format!(
-                    "it points away from the ARM endpoint: {}",
-                    url.origin().ascii_serialization()
-                ),
-            });
-        }
-        Ok(url)
     }
 
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>, ArmError> {
@@ -160,6 +142,25 @@ impl ArmClient {
         );
         self.get(&self.url(&path, AKS_API)?).await
     }
+}
+
+/// A list's `nextLink`, if it stays on `arm_endpoint`'s origin: bearer tokens go only to the cloud's
+/// own ARM host, whatever a response says.
+pub(crate) fn checked_next_link(arm_endpoint: &Url, link: &str) -> Result<Url, AzureError> {
+    let url = Url::parse(link).map_err(|e| AzureError::Malformed {
+        what: "nextLink".into(),
+        detail: format!("{link}: {e}"),
+    })?;
+    if url.origin() != arm_endpoint.origin() {
+        return Err(AzureError::Malformed {
+            what: "nextLink".into(),
+            detail: format!(
+                "it points away from the ARM endpoint: {}",
+                url.origin().ascii_serialization()
+            ),
+        });
+    }
+    Ok(url)
 }
 
 /// One path segment, percent-encoded so that a name can never change the path or the query.

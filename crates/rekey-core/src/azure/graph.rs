@@ -54,14 +54,15 @@ struct BatchBody<'a> {
     requests: &'a [BatchRequest],
 }
 
+/// A `$batch` response body.
 #[derive(Deserialize)]
-struct BatchReply {
+pub(crate) struct BatchReply {
     #[serde(default)]
-    responses: Vec<BatchItem>,
+    pub responses: Vec<BatchItem>,
 }
 
 #[derive(Deserialize)]
-struct BatchItem {
+pub(crate) struct BatchItem {
     id: String,
     status: u16,
     #[serde(default)]
@@ -76,6 +77,19 @@ impl BatchItem {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// How long to wait before sending this item's request again: only when Graph throttled it
+    /// (429), retries are left, and the wait it asks for is reasonable.
+    pub(crate) fn retry_wait(&self, attempt: u32) -> Option<Duration> {
+        if self.status != 429 || attempt >= THROTTLE_RETRIES {
+            return None;
+        }
+        let asked = self
+            .header("retry-after")
+            .and_then(|v| parse_retry_after(v.trim(), chrono::Utc::now()))
+            .unwrap_or_else(|| backoff(attempt + 1));
+        (asked <= MAX_RETRY_AFTER).then_some(asked)
     }
 }
 
@@ -154,16 +168,10 @@ impl GraphClient {
                 let Some(request) = pending.iter().find(|r| r.id == item.id) else {
                     continue;
                 };
-                if item.status == 429 && attempt < THROTTLE_RETRIES {
-                    let asked = item
-                        .header("retry-after")
-                        .and_then(|v| parse_retry_after(v.trim(), chrono::Utc::now()))
-                        .unwrap_or_else(|| backoff(attempt + 1));
-                    if asked <= MAX_RETRY_AFTER {
-                        wait = wait.max(asked);
-                        throttled.push(request.clone());
-                        continue;
-                    }
+                if let Some(asked) = item.retry_wait(attempt) {
+                    wait = wait.max(asked);
+                    throttled.push(request.clone());
+                    continue;
                 }
                 answers.push(item_response(item));
             }
@@ -208,7 +216,7 @@ impl GraphClient {
     }
 }
 
-fn item_response(item: BatchItem) -> BatchResponse {
+pub(crate) fn item_response(item: BatchItem) -> BatchResponse {
     let result = if (200..300).contains(&item.status) {
         Ok(item.body)
     } else {
@@ -220,7 +228,7 @@ fn item_response(item: BatchItem) -> BatchResponse {
 }
 
 /// The `tid` claim of a JWT, without checking its signature.
-fn token_tenant(jwt: &str) -> Option<String> {
+pub(crate) fn token_tenant(jwt: &str) -> Option<String> {
     let claims = crate::auth::token::unverified_claims(jwt).ok()?;
     claims.get("tid")?.as_str().map(str::to_string)
 }

@@ -276,12 +276,7 @@ pub async fn resolve(
         match answer {
             Ok(answers) => {
                 for BatchResponse { id, result } in answers {
-                    let answer = match result {
-                        Ok(body) => Answer::Body(body),
-                        Err(AzureError::Api { status: 404, .. }) => Answer::Missing,
-                        Err(e) => Answer::Failed(Failure::from(&ArmError::Azure(e))),
-                    };
-                    record(&mut resolution.apps, &to_read, &id, answer, now);
+                    record(&mut resolution.apps, &to_read, &id, Answer::from(result), now);
                 }
             }
             Err(e) => {
@@ -301,14 +296,24 @@ pub async fn resolve(
 }
 
 /// What Graph answered for one object.
-enum Answer {
+pub(crate) enum Answer {
     Body(serde_json::Value),
     Missing,
     Failed(Failure),
 }
 
+impl From<Result<serde_json::Value, AzureError>> for Answer {
+    fn from(result: Result<serde_json::Value, AzureError>) -> Self {
+        match result {
+            Ok(body) => Answer::Body(body),
+            Err(AzureError::Api { status: 404, .. }) => Answer::Missing,
+            Err(e) => Answer::Failed(Failure::from(&ArmError::Azure(e))),
+        }
+    }
+}
+
 /// Files the answer to batch request `id` (`{app index}a` or `{app index}s`) under its app.
-fn record(
+pub(crate) fn record(
     apps: &mut HashMap<String, AppCredentials>,
     to_read: &[String],
     id: &str,
@@ -362,7 +367,7 @@ fn record(
 
 /// One warning per app that is missing or half there; failures that many apps share (a 403 for
 /// every lookup) are said once, with a few of the apps named.
-fn warnings(apps: &HashMap<String, AppCredentials>, roles: &HashMap<String, AppRole>) -> Vec<String> {
+pub(crate) fn warnings(apps: &HashMap<String, AppCredentials>, roles: &HashMap<String, AppRole>) -> Vec<String> {
     let mut out = Vec::new();
     let mut failures: BTreeMap<String, (Failure, Vec<&str>)> = BTreeMap::new();
     let mut sorted: Vec<(&String, &AppCredentials)> = apps.iter().collect();

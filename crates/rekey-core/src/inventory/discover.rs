@@ -46,7 +46,7 @@ pub struct Discovery {
 /// A row of [`CLUSTERS_QUERY`]. `tostring` of a missing property is `""`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ArgCluster {
+pub(crate) struct ArgCluster {
     id: String,
     name: String,
     #[serde(default)]
@@ -103,6 +103,24 @@ impl ArgCluster {
             },
         }
     }
+}
+
+/// A Resource Graph row as a table row; its subscription is looked up in `by_id` (keyed by lowercase
+/// ID), or made up from the row when the query returned a subscription Rekey did not ask about.
+pub(crate) fn arg_row(row: ArgCluster, by_id: &HashMap<String, &Subscription>) -> ClusterRow {
+    let tenant = row.tenant_id.clone();
+    let key = row.subscription_id.to_ascii_lowercase();
+    let cluster = row.into_cluster();
+    let subscription = by_id
+        .get(&key)
+        .map(|s| (*s).clone())
+        .unwrap_or_else(|| Subscription {
+            subscription_id: key.clone(),
+            tenant_id: tenant,
+            display_name: key,
+            state: None,
+        });
+    classify(&cluster, &subscription)
 }
 
 /// What one finished task found.
@@ -168,22 +186,7 @@ pub async fn discover(
                         "Resource Graph left some clusters out of its answer (resultTruncated).".into(),
                     );
                 }
-                for row in rows {
-                    let tenant = row.tenant_id.clone();
-                    let key = row.subscription_id.to_ascii_lowercase();
-                    let cluster = row.into_cluster();
-                    let subscription =
-                        by_id
-                            .get(&key)
-                            .map(|s| (*s).clone())
-                            .unwrap_or_else(|| Subscription {
-                                subscription_id: key.clone(),
-                                tenant_id: tenant,
-                                display_name: key,
-                                state: None,
-                            });
-                    found.rows.push(classify(&cluster, &subscription));
-                }
+                found.rows.extend(rows.into_iter().map(|row| arg_row(row, &by_id)));
                 found.subscriptions_scanned += u32::try_from(group.len()).unwrap_or(u32::MAX);
             }
             Ok(Found::Graph {

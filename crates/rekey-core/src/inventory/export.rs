@@ -63,7 +63,7 @@ fn csv_fields(row: &ClusterRow) -> [String; 11] {
 
 /// A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula: text that does
 /// (a display name anyone with app rights can set) gets a leading `'`, as OWASP advises.
-fn guard_formula(s: &str) -> String {
+pub(crate) fn guard_formula(s: &str) -> String {
     match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
         _ => s.to_string(),
@@ -71,7 +71,7 @@ fn guard_formula(s: &str) -> String {
 }
 
 /// One record: fields with a comma, quote or line break are quoted, quotes doubled (RFC 4180).
-fn push_record(out: &mut String, fields: impl Iterator<Item = String>) {
+pub(crate) fn push_record(out: &mut String, fields: impl Iterator<Item = String>) {
     for (i, field) in fields.enumerate() {
         if i > 0 {
             out.push(',');

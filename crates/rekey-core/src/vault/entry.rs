@@ -1,0 +1,77 @@
+//! What the vault knows about a secret besides its value: the metadata index's rows, and what the
+//! Vault page shows. None of these types can hold a secret.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::inventory::model::CredentialOwner;
+
+/// One stored secret's metadata: no value, only where it lives in Azure and what it was given to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VaultEntry {
+    pub tenant_id: String,
+    pub app_id: String,
+    pub key_id: String,
+    /// The first characters of the secret, as Azure shows them.
+    pub hint: Option<String>,
+    /// The credential's display name in Azure (`rekey 2026-11-29`).
+    pub display_name: Option<String>,
+    /// The application or service principal's display name.
+    #[serde(default)]
+    pub app_display_name: Option<String>,
+    /// Whether the credential is on the application or the service principal object.
+    pub owner: CredentialOwner,
+    pub created: DateTime<Utc>,
+    pub expires: Option<DateTime<Utc>>,
+    /// ARM IDs of the clusters this secret was given to.
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    /// The rotation that made it.
+    #[serde(default)]
+    pub rotation_id: Option<String>,
+}
+
+impl VaultEntry {
+    /// The keyring account: `<tenant>/<appId>/<keyId>`, lowercase so that one credential has one entry.
+    pub fn account(&self) -> String {
+        account(&self.tenant_id, &self.app_id, &self.key_id)
+    }
+}
+
+pub(crate) fn account(tenant_id: &str, app_id: &str, key_id: &str) -> String {
+    format!(
+        "{}/{}/{}",
+        tenant_id.to_ascii_lowercase(),
+        app_id.to_ascii_lowercase(),
+        key_id.to_ascii_lowercase()
+    )
+}
+
+/// Whether Azure still has the credential a stored secret belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum AzurePresence {
+    Present,
+    /// Removed from Azure: the stored value no longer works anywhere.
+    Removed,
+    /// Not checked, or Graph could not be read.
+    Unknown,
+}
+
+/// A row of the Vault page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VaultRow {
+    #[serde(flatten)]
+    pub entry: VaultEntry,
+    /// Whether the keyring still holds the value (someone may have deleted it there).
+    pub in_keyring: bool,
+    pub in_azure: AzurePresence,
+    /// Why `in_azure` is unknown, when it is.
+    pub azure_problem: Option<String>,
+}

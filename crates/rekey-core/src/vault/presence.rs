@@ -1,0 +1,81 @@
+//! Whether Azure still has the credentials the vault holds secrets for: a stored secret whose
+//! credential was removed no longer works anywhere and can go.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use super::{AzurePresence, Vault, VaultEntry, VaultError, VaultRow};
+use crate::azure::graph::GraphClient;
+use crate::inventory::credentials::{resolve, Lookup};
+use crate::inventory::expiry::AppRole;
+
+/// What Graph says about each entry's credential, keyed by lowercase key ID.
+pub type Presence = HashMap<String, (AzurePresence, Option<String>)>;
+
+/// Reads the apps of `entries` from Graph (batched) and says, per key ID, whether the credential is
+/// still on the application or its service principal.
+pub async fn check(graph: &GraphClient, entries: &[VaultEntry]) -> Presence {
+    let wanted: Vec<(String, AppRole)> = entries
+        .iter()
+        .map(|e| (e.app_id.clone(), AppRole::ClusterIdentity))
+        .collect();
+    let resolution = resolve(
+        graph,
+        &wanted,
+        &Arc::new(Semaphore::new(4)),
+        &CancellationToken::new(),
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await;
+    entries
+        .iter()
+        .map(|entry| {
+            let key = entry.key_id.to_ascii_lowercase();
+            let answer = match resolution.apps.get(&entry.app_id.to_ascii_lowercase()) {
+                None => (AzurePresence::Unknown, Some("Graph did not answer for this app.".into())),
+                Some(app) => {
+                    let failed = [&app.application, &app.service_principal]
+                        .into_iter()
+                        .find_map(|l| match l {
+                            Lookup::Failed(f) => Some(f.to_string()),
+                            _ => None,
+                        });
+                    let found = app
+                        .credentials
+                        .iter()
+                        .any(|c| c.key_id.eq_ignore_ascii_case(&entry.key_id));
+                    match (found, failed) {
+                        (true, _) => (AzurePresence::Present, None),
+                        (false, Some(problem)) => (AzurePresence::Unknown, Some(problem)),
+                        (false, None) => (AzurePresence::Removed, None),
+                    }
+                }
+            };
+            (key, answer)
+        })
+        .collect()
+}
+
+/// The Vault page's rows: every entry, whether the keyring still has it, and `presence` (entries
+/// not in it are `Unknown`).
+pub async fn rows(vault: &Vault, presence: &Presence) -> Result<Vec<VaultRow>, VaultError> {
+    let mut rows = Vec::new();
+    for entry in vault.entries().await? {
+        let in_keyring = vault.in_keyring(&entry).await?;
+        let (in_azure, azure_problem) = presence
+            .get(&entry.key_id.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or((AzurePresence::Unknown, Some("Not checked against Azure.".into())));
+        rows.push(VaultRow {
+            entry,
+            in_keyring,
+            in_azure,
+            azure_problem,
+        });
+    }
+    Ok(rows)
+}
