@@ -109,6 +109,44 @@ impl ArmClient {
         .into())
     }
 
+    /// Sends `method` to `url` with an optional JSON body (bytes, so that a body holding a secret is
+    /// wiped by the caller), a bearer token, and the usual renewal and throttling.
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &Url,
+        body: Option<&[u8]>,
+    ) -> Result<reqwest::Response, ArmError> {
+        Ok(self
+            .http
+            .send_authorized(&self.credential, &self.cloud.arm_scope(), url, |c| {
+                let request = c.request(method.clone(), url.clone());
+                match body {
+                    Some(bytes) => request
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(bytes.to_vec()),
+                    None => request,
+                }
+            })
+            .await?)
+    }
+
+    /// An absolute URL under this cloud's ARM endpoint: `path` with `api-version`.
+    pub(crate) fn arm_url(&self, path: &str, api_version: &str) -> Result<Url, AzureError> {
+        self.url(path, api_version)
+    }
+
+    /// GETs and decodes `url` (an ARM URL: an operation status, a resource).
+    pub(crate) async fn get_url<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ArmError> {
+        self.get(url).await
+    }
+
+    /// The cluster at its ARM ID.
+    pub async fn get_cluster(&self, id: &ClusterId) -> Result<ManagedCluster, ArmError> {
+        self.get_managed_cluster(&id.subscription, &id.resource_group, &id.name)
+            .await
+    }
+
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>, ArmError> {
         self.list(self.url("/tenants", SUBSCRIPTIONS_API)?).await
     }
@@ -161,6 +199,56 @@ pub(crate) fn checked_next_link(arm_endpoint: &Url, link: &str) -> Result<Url, A
         });
     }
     Ok(url)
+}
+
+/// A managed cluster's ARM ID, taken apart so that it is rebuilt from checked segments (an ID from a
+/// file or the command line can never steer a request elsewhere).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClusterId {
+    pub subscription: String,
+    pub resource_group: String,
+    pub name: String,
+}
+
+impl ClusterId {
+    /// Parses `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{n}`
+    /// (any letter case).
+    pub fn parse(id: &str) -> Result<ClusterId, AzureError> {
+        let bad = || AzureError::Malformed {
+            what: "cluster ID".into(),
+            detail: format!(
+                "'{id}' is not /subscriptions/…/resourceGroups/…/providers/Microsoft.ContainerService/managedClusters/…"
+            ),
+        };
+        let parts: Vec<&str> = id.trim().trim_matches('/').split('/').collect();
+        match parts.as_slice() {
+            [s, sub, r, rg, p, ns, m, name]
+                if s.eq_ignore_ascii_case("subscriptions")
+                    && r.eq_ignore_ascii_case("resourceGroups")
+                    && p.eq_ignore_ascii_case("providers")
+                    && ns.eq_ignore_ascii_case("Microsoft.ContainerService")
+                    && m.eq_ignore_ascii_case("managedClusters")
+                    && [sub, rg, name].iter().all(|x| !x.is_empty()) =>
+            {
+                Ok(ClusterId {
+                    subscription: sub.to_string(),
+                    resource_group: rg.to_string(),
+                    name: name.to_string(),
+                })
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    /// The resource path, segments percent-encoded.
+    pub fn path(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ContainerService/managedClusters/{}",
+            segment(&self.subscription),
+            segment(&self.resource_group),
+            segment(&self.name)
+        )
+    }
 }
 
 /// One path segment, percent-encoded so that a name can never change the path or the query.

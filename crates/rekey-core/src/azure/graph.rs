@@ -145,6 +145,30 @@ impl GraphClient {
         Ok(read_json(&url, response).await?)
     }
 
+    /// Sends `method` to `path_and_query` (relative to `/v1.0`) with an optional JSON body, and returns
+    /// the raw answer for the caller to read (a body may hold a secret: the caller wipes it).
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        body: Option<&[u8]>,
+    ) -> Result<(Url, reqwest::Response), ArmError> {
+        let url = self.url(path_and_query)?;
+        let response = self
+            .http
+            .send_authorized(&self.credential, &self.cloud.graph_scope(), &url, |c| {
+                let request = c.request(method.clone(), url.clone());
+                match body {
+                    Some(bytes) => request
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(bytes.to_vec()),
+                    None => request,
+                }
+            })
+            .await?;
+        Ok((url, response))
+    }
+
     /// Sends `requests` in `$batch` calls of at most [`MAX_BATCH`], one after the other (callers that
     /// want them in parallel pass one chunk each). Inner requests Graph throttled are sent again
     /// after their `Retry-After`. An error of a whole call (401, 403, 5xx…) is returned as `Err`.

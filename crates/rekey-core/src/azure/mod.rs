@@ -3,9 +3,12 @@
 
 pub mod arg;
 pub mod arm;
+pub mod directory;
 pub mod error;
 pub mod graph;
 pub mod http;
+pub mod lro;
 pub mod models;
+pub mod roles;
 
 pub use error::AzureError;

@@ -75,7 +75,19 @@ pub struct ManagedClusterProperties {
 #[serde(rename_all = "camelCase")]
 pub struct AgentPoolProfile {
     #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
     pub count: Option<u32>,
+    #[serde(default)]
+    pub upgrade_settings: Option<UpgradeSettings>,
+}
+
+/// How many extra nodes an upgrade (or the re-image a credential reset triggers) adds at a time.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeSettings {
+    #[serde(default)]
+    pub max_surge: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -96,4 +108,8 @@ pub struct AadProfile {
     pub managed: Option<bool>,
     #[serde(rename = "serverAppID", default)]
     pub server_app_id: Option<String>,
+    #[serde(rename = "clientAppID", default)]
+    pub client_app_id: Option<String>,
+    #[serde(rename = "tenantID", default)]
+    pub tenant_id: Option<String>,
 }

@@ -85,6 +85,9 @@ impl ArgCluster {
         let aad_profile = (self.aad_managed.is_some() || server_app_id.is_some()).then_some(AadProfile {
             managed: self.aad_managed,
             server_app_id,
+            // Rotation reads the cluster from ARM, which has these; the inventory does not need them.
+            client_app_id: None,
+            tenant_id: None,
         });
         ManagedCluster {
             id: self.id,

@@ -1,0 +1,229 @@
+//! Microsoft Graph writes on applications and service principals: look one up with its secrets'
+//! metadata, add and remove passwords, create an app and its service principal. The one place a
+//! secret comes back from Azure (`addPassword`): it goes straight into a [`SecretString`], and the
+//! response bytes are wiped.
+
+use chrono::{DateTime, Utc};
+use reqwest::{Method, StatusCode};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
+
+use super::arm::ArmError;
+use super::error::api_error;
+use super::graph::GraphClient;
+use super::http::decode_json;
+use super::AzureError;
+
+/// Which directory object a credential is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ObjectKind {
+    Application,
+    ServicePrincipal,
+}
+
+impl ObjectKind {
+    fn collection(self) -> &'static str {
+        match self {
+            ObjectKind::Application => "applications",
+            ObjectKind::ServicePrincipal => "servicePrincipals",
+        }
+    }
+}
+
+/// A password credential's metadata (Graph never returns the value after creation).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordCredential {
+    pub key_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub hint: Option<String>,
+    #[serde(default)]
+    pub start_date_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub end_date_time: Option<DateTime<Utc>>,
+}
+
+/// An application or service principal, with what Rekey needs of it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryObject {
+    pub id: String,
+    #[serde(default)]
+    pub app_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub password_credentials: Vec<PasswordCredential>,
+}
+
+/// A password just created: its metadata and the value Azure shows this once.
+#[derive(Debug)]
+pub struct NewPassword {
+    pub key_id: String,
+    pub hint: Option<String>,
+    pub display_name: Option<String>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub secret: SecretString,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AddPasswordReply {
+    key_id: String,
+    #[serde(default)]
+    hint: Option<String>,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    start_date_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    end_date_time: Option<DateTime<Utc>>,
+    secret_text: Option<SecretString>,
+}
+
+/// A GUID (app ID, object ID, key ID) is all that may go into a Graph URL from outside.
+pub fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn checked(what: &str, id: &str) -> Result<(), AzureError> {
+    if is_guid(id) {
+        Ok(())
+    } else {
+        Err(AzureError::Malformed {
+            what: what.into(),
+            detail: format!("'{id}' is not a GUID"),
+        })
+    }
+}
+
+const SELECT: &str = "$select=id,appId,displayName,passwordCredentials";
+
+impl GraphClient {
+    /// The application registration with client ID `app_id`, or `None` if this directory has none.
+    pub async fn application(&self, app_id: &str) -> Result<Option<DirectoryObject>, ArmError> {
+        self.object_by_app_id(ObjectKind::Application, app_id).await
+    }
+
+    /// The service principal of `app_id` in this directory, or `None`.
+    pub async fn service_principal(&self, app_id: &str) -> Result<Option<DirectoryObject>, ArmError> {
+        self.object_by_app_id(ObjectKind::ServicePrincipal, app_id)
+            .await
+    }
+
+    async fn object_by_app_id(
+        &self,
+        kind: ObjectKind,
+        app_id: &str,
+    ) -> Result<Option<DirectoryObject>, ArmError> {
+        checked("app ID", app_id)?;
+        let path = format!("/{}(appId='{app_id}')?{SELECT}", kind.collection());
+        let (url, response) = self.send(Method::GET, &path, None).await?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        Ok(Some(super::http::read_json(&url, response).await?))
+    }
+
+    /// `addPassword` on the object `object_id`: a new secret named `display_name`, valid until `end`.
+    pub async fn add_password(
+        &self,
+        kind: ObjectKind,
+        object_id: &str,
+        display_name: &str,
+        end: DateTime<Utc>,
+    ) -> Result<NewPassword, ArmError> {
+        checked("object ID", object_id)?;
+        let body = serde_json::json!({
+            "passwordCredential": {
+                "displayName": display_name,
+                "endDateTime": end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            }
+        })
+        .to_string();
+        let path = format!("/{}/{object_id}/addPassword", kind.collection());
+        let (url, response) = self.send(Method::POST, &path, Some(body.as_bytes())).await?;
+        let status = response.status().as_u16();
+        let request_id = response
+            .headers()
+            .get("request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let mut bytes = response
+            .bytes()
+            .await
+            .map_err(|e| AzureError::from_reqwest(&url, e))?
+            .to_vec();
+        let reply = if (200..300).contains(&status) {
+            // serde's message could quote the body, which holds the secret: say where, not what.
+            serde_json::from_slice::<AddPasswordReply>(&bytes).map_err(|e| AzureError::Malformed {
+                what: "addPassword answer".into(),
+                detail: format!("unreadable at line {} column {}", e.line(), e.column()),
+            })
+        } else {
+            Err(api_error(status, request_id, &bytes))
+        };
+        bytes.zeroize();
+        let reply = reply?;
+        let secret = reply.secret_text.ok_or_else(|| AzureError::Malformed {
+            what: "addPassword answer".into(),
+            detail: "it has no secretText".into(),
+        })?;
+        Ok(NewPassword {
+            key_id: reply.key_id,
+            hint: reply.hint,
+            display_name: reply.display_name,
+            start: reply.start_date_time,
+            end: reply.end_date_time,
+            secret,
+        })
+    }
+
+    /// `removePassword` of `key_id` on the object `object_id`.
+    pub async fn remove_password(&self, kind: ObjectKind, object_id: &str, key_id: &str) -> Result<(), ArmError> {
+        checked("object ID", object_id)?;
+        checked("key ID", key_id)?;
+        let body = serde_json::json!({ "keyId": key_id }).to_string();
+        let path = format!("/{}/{object_id}/removePassword", kind.collection());
+        let (url, response) = self.send(Method::POST, &path, Some(body.as_bytes())).await?;
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(());
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| AzureError::from_reqwest(&url, e))?;
+        Err(api_error(status, None, &bytes).into())
+    }
+
+    /// `POST /applications`: a new app registration named `display_name`.
+    pub async fn create_application(&self, display_name: &str) -> Result<DirectoryObject, ArmError> {
+        let body = serde_json::json!({ "displayName": display_name, "keyCredentials": [] }).to_string();
+        self.create("/applications", body).await
+    }
+
+    /// `POST /servicePrincipals` for the app `app_id`.
+    pub async fn create_service_principal(&self, app_id: &str) -> Result<DirectoryObject, ArmError> {
+        checked("app ID", app_id)?;
+        let body = serde_json::json!({ "appId": app_id, "accountEnabled": true }).to_string();
+        self.create("/servicePrincipals", body).await
+    }
+
+    async fn create(&self, path: &str, body: String) -> Result<DirectoryObject, ArmError> {
+        let (url, response) = self.send(Method::POST, path, Some(body.as_bytes())).await?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| AzureError::from_reqwest(&url, e))?;
+        Ok(decode_json(url.path(), status, None, &bytes)?)
+    }
+}

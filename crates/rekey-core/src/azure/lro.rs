@@ -1,0 +1,207 @@
+//! ARM's long-running operations for credential resets: the POST that starts one, and following its
+//! `Azure-AsyncOperation` (preferred) or `Location` URL to the end. The URLs are plain strings so the
+//! rotation journal can keep them and a restart resumes polling instead of resetting again.
+
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::arm::{checked_next_link, ArmClient, ArmError, ClusterId, AKS_API};
+use super::error::api_error;
+use super::http::retry_after;
+use super::AzureError;
+
+/// Where to follow an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationHandle {
+    pub async_operation: Option<String>,
+    pub location: Option<String>,
+}
+
+/// What the starting POST said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Started {
+    /// Finished at once (200 or 204).
+    Done,
+    Running {
+        handle: OperationHandle,
+        retry_after: Option<Duration>,
+    },
+}
+
+/// Where an operation is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OperationState {
+    Running { retry_after: Option<Duration> },
+    Succeeded,
+    /// Ended `Failed` or `Canceled`, with Azure's code and message.
+    Failed { code: String, message: String },
+}
+
+/// The legacy AAD integration's profile, with the server app's new secret.
+pub struct AadReset<'a> {
+    pub client_app_id: &'a str,
+    pub server_app_id: &'a str,
+    pub server_app_secret: &'a SecretString,
+    pub tenant_id: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct OperationStatus {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    error: Option<OperationError>,
+}
+
+#[derive(Deserialize)]
+struct OperationError {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+impl ArmClient {
+    /// `resetServicePrincipalProfile`: gives the cluster `client_id` and `secret`.
+    pub async fn reset_service_principal_profile(
+        &self,
+        cluster: &ClusterId,
+        client_id: &str,
+        secret: &SecretString,
+    ) -> Result<Started, ArmError> {
+        let body = Zeroizing::new(
+            serde_json::json!({ "clientId": client_id, "secret": secret.expose_secret() }).to_string(),
+        );
+        self.start(cluster, "resetServicePrincipalProfile", body.as_bytes())
+            .await
+    }
+
+    /// `resetAADProfile` (legacy AAD integration): the unchanged apps and tenant, the new server secret.
+    pub async fn reset_aad_profile(&self, cluster: &ClusterId, aad: &AadReset<'_>) -> Result<Started, ArmError> {
+        let body = Zeroizing::new(
+            serde_json::json!({
+                "clientAppID": aad.client_app_id,
+                "serverAppID": aad.server_app_id,
+                "serverAppSecret": aad.server_app_secret.expose_secret(),
+                "tenantID": aad.tenant_id,
+            })
+            .to_string(),
+        );
+        self.start(cluster, "resetAADProfile", body.as_bytes()).await
+    }
+
+    async fn start(&self, cluster: &ClusterId, action: &str, body: &[u8]) -> Result<Started, ArmError> {
+        let url = self.arm_url(&format!("{}/{action}", cluster.path()), AKS_API)?;
+        let response = self.send(Method::POST, &url, Some(body)).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let request_id = request_id(&headers);
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| AzureError::from_reqwest(&url, e))?;
+        match status {
+            StatusCode::OK | StatusCode::NO_CONTENT => Ok(Started::Done),
+            StatusCode::CREATED | StatusCode::ACCEPTED => {
+                let handle = self.handle_from(&headers)?;
+                if handle.async_operation.is_none() && handle.location.is_none() {
+                    return Err(AzureError::Malformed {
+                        what: format!("answer to {action}"),
+                        detail: "202 without an Azure-AsyncOperation or Location header".into(),
+                    }
+                    .into());
+                }
+                Ok(Started::Running {
+                    handle,
+                    retry_after: retry_after(&headers),
+                })
+            }
+            _ => Err(api_error(status.as_u16(), request_id, &bytes).into()),
+        }
+    }
+
+    /// Asks once where the operation is.
+    pub async fn poll_operation(&self, handle: &OperationHandle) -> Result<OperationState, ArmError> {
+        if let Some(link) = &handle.async_operation {
+            let url = checked_next_link(&self.cloud().arm_endpoint, link)?;
+            let response = self.send(Method::GET, &url, None).await?;
+            let wait = retry_after(response.headers());
+            let status: OperationStatus = super::http::read_json(&url, response).await?;
+            return Ok(match status.status.to_ascii_lowercase().as_str() {
+                "succeeded" => OperationState::Succeeded,
+                "failed" | "canceled" | "cancelled" => {
+                    let error = status.error.unwrap_or(OperationError {
+                        code: status.status.clone(),
+                        message: String::new(),
+                    });
+                    OperationState::Failed {
+                        code: error.code,
+                        message: if error.message.is_empty() {
+                            format!("the operation ended {}", status.status)
+                        } else {
+                            error.message
+                        },
+                    }
+                }
+                _ => OperationState::Running { retry_after: wait },
+            });
+        }
+        let Some(link) = &handle.location else {
+            return Err(AzureError::Malformed {
+                what: "operation".into(),
+                detail: "no URL to follow".into(),
+            }
+            .into());
+        };
+        let url = checked_next_link(&self.cloud().arm_endpoint, link)?;
+        let response = self.send(Method::GET, &url, None).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        match status {
+            StatusCode::ACCEPTED => Ok(OperationState::Running {
+                retry_after: retry_after(&headers),
+            }),
+            StatusCode::OK | StatusCode::NO_CONTENT => Ok(OperationState::Succeeded),
+            _ => {
+                let bytes = response
+                    .bytes()
+                    .await
+                    .map_err(|e| AzureError::from_reqwest(&url, e))?;
+                match api_error(status.as_u16(), request_id(&headers), &bytes) {
+                    // The operation's own failure, as opposed to a failure to ask about it.
+                    AzureError::Api { status, code, message, .. } if status < 500 && status != 429 => {
+                        Ok(OperationState::Failed { code, message })
+                    }
+                    other => Err(other.into()),
+                }
+            }
+        }
+    }
+
+    fn handle_from(&self, headers: &HeaderMap) -> Result<OperationHandle, AzureError> {
+        let header = |name: &str| -> Result<Option<String>, AzureError> {
+            match headers.get(name).and_then(|v| v.to_str().ok()) {
+                None => Ok(None),
+                // Tokens go only to this cloud's ARM host, whatever a header says.
+                Some(link) => checked_next_link(&self.cloud().arm_endpoint, link).map(|u| Some(u.to_string())),
+            }
+        };
+        Ok(OperationHandle {
+            async_operation: header("azure-asyncoperation")?,
+            location: header("location")?,
+        })
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-ms-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}

@@ -1,0 +1,110 @@
+//! ARM role assignments (`Microsoft.Authorization/roleAssignments`) of a service principal at
+//! subscription scope: what a cluster's old principal may do, copied to a new one so that
+//! networking, image pulls and disks keep working after the switch.
+
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::arm::{ArmClient, ArmError};
+use super::directory::is_guid;
+use super::http::read_json;
+use super::models::Page;
+use super::AzureError;
+
+pub const AUTHORIZATION_API: &str = "2022-04-01";
+
+/// One role assignment, as the plan shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RoleAssignment {
+    pub id: String,
+    pub scope: String,
+    pub role_definition_id: String,
+    pub principal_id: String,
+}
+
+#[derive(Deserialize)]
+struct Wire {
+    id: String,
+    properties: WireProperties,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireProperties {
+    #[serde(default)]
+    scope: String,
+    role_definition_id: String,
+    principal_id: String,
+}
+
+impl From<Wire> for RoleAssignment {
+    fn from(w: Wire) -> Self {
+        RoleAssignment {
+            id: w.id,
+            scope: w.properties.scope,
+            role_definition_id: w.properties.role_definition_id,
+            principal_id: w.properties.principal_id,
+        }
+    }
+}
+
+fn guid(what: &str, id: &str) -> Result<(), AzureError> {
+    if is_guid(id) {
+        Ok(())
+    } else {
+        Err(AzureError::Malformed {
+            what: what.into(),
+            detail: format!("'{id}' is not a GUID"),
+        })
+    }
+}
+
+impl ArmClient {
+    /// The role assignments of the principal (object ID) `principal_id` in `subscription`.
+    pub async fn role_assignments_of(
+        &self,
+        subscription: &str,
+        principal_id: &str,
+    ) -> Result<Vec<RoleAssignment>, ArmError> {
+        guid("subscription ID", subscription)?;
+        guid("principal ID", principal_id)?;
+        let mut url = self.arm_url(
+            &format!("/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments"),
+            AUTHORIZATION_API,
+        )?;
+        url.query_pairs_mut()
+            .append_pair("$filter", &format!("principalId eq '{principal_id}'"));
+        let page: Page<Wire> = self.get_url(&url).await?;
+        Ok(page.value.into_iter().map(RoleAssignment::from).collect())
+    }
+
+    /// Gives the principal `principal_id` the role `role_definition_id` in `subscription`.
+    pub async fn create_role_assignment(
+        &self,
+        subscription: &str,
+        role_definition_id: &str,
+        principal_id: &str,
+    ) -> Result<RoleAssignment, ArmError> {
+        guid("subscription ID", subscription)?;
+        guid("principal ID", principal_id)?;
+        let name = uuid::Uuid::new_v4();
+        let url = self.arm_url(
+            &format!("/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments/{name}"),
+            AUTHORIZATION_API,
+        )?;
+        let body = serde_json::json!({
+            "properties": {
+                "roleDefinitionId": role_definition_id,
+                "principalId": principal_id,
+                "principalType": "ServicePrincipal",
+            }
+        })
+        .to_string();
+        let response = self.send(Method::PUT, &url, Some(body.as_bytes())).await?;
+        let wire: Wire = read_json(&url, response).await?;
+        Ok(wire.into())
+    }
+}
