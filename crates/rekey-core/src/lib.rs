@@ -15,6 +15,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod inventory;
 pub mod paths;
+pub mod rotation;
 pub mod secure_store;
 pub mod session;
 pub mod settings;

@@ -102,10 +102,7 @@ pub struct Workspace {
 }
 
 fn arm_error(e: ArmError) -> IpcError {
-    match e {
-        ArmError::Auth(a) => explain(&a),
-        other => IpcError::new(other.code(), other.to_string()),
-    }
+    IpcError::from(&e)
 }
 
 impl Workspace {

@@ -34,6 +34,16 @@ impl ArmError {
     }
 }
 
+/// Sign-in failures in plain words (AADSTS codes explained), Azure's own words otherwise.
+impl From<&ArmError> for crate::error::IpcError {
+    fn from(e: &ArmError) -> Self {
+        match e {
+            ArmError::Auth(a) => crate::auth::explain::explain(a),
+            ArmError::Azure(a) => a.into(),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct ArmClient {
     http: HttpClient,

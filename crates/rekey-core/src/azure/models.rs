@@ -42,6 +42,8 @@ pub struct ManagedCluster {
     #[serde(default)]
     pub identity: Option<ManagedClusterIdentity>,
     #[serde(default)]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(default)]
     pub properties: ManagedClusterProperties,
 }
 

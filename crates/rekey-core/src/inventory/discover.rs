@@ -94,6 +94,7 @@ impl ArgCluster {
             name: self.name,
             location: self.location.unwrap_or_default(),
             identity: present(self.identity_type).map(|kind| ManagedClusterIdentity { kind: Some(kind) }),
+            tags: None,
             properties: ManagedClusterProperties {
                 provisioning_state: present(self.provisioning_state),
                 power_state: present(self.power_state).map(|code| PowerState { code: Some(code) }),

@@ -124,6 +124,9 @@ pub struct ClusterSpec {
     pub kubernetes_version: String,
     #[serde(default = "default_nodes")]
     pub node_count: u32,
+    /// Resource tags (`environment = "production"` marks a cluster Rekey asks to confirm by name).
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 fn default_state() -> String {
@@ -399,7 +402,11 @@ fn cluster(world: &World, c: &ClusterSpec) -> Result<ManagedCluster, ScenarioErr
         aad,
         provisioning_state: c.provisioning_state.clone(),
         power_state: c.power_state.clone(),
-        tags: vec![("owner".into(), "platform-team".into())],
+        tags: if c.tags.is_empty() {
+            vec![("owner".into(), "platform-team".into())]
+        } else {
+            c.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        },
     })
 }
 

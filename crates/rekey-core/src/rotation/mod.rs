@@ -1,0 +1,17 @@
+//! Rotation: the seed procedure done the way it should have been written. Plan and pre-flight
+//! (reads only), then the step engine (add secret → keyring → prove → reset → verify → retire old),
+//! journaled per step so a crash resumes, locked per cluster and principal across processes, and
+//! run for many clusters with bounded concurrency.
+
+pub mod bulk;
+pub mod engine;
+pub mod journal;
+pub mod lock;
+pub mod model;
+pub mod preflight;
+pub mod retry;
+
+pub use engine::{roll_back, Context, ProgressSink};
+pub use journal::{parse_journal, RotationSummary};
+pub use model::{GroupResult, Mode, Options, Outcome, Plan, PlanGroup, Progress, Retire, Step};
+pub use preflight::plan;

@@ -1,0 +1,374 @@
+//! Pre-flight and plan: everything Rekey checks before it changes anything. Reads only.
+//! Clusters that share a principal are put in one group (and added if the admin did not choose
+//! them), because the principal's old secrets can go only once all of them are on the new one.
+
+use std::collections::BTreeMap;
+
+use super::model::{Check, Mode, OldSecret, Options, Plan, PlanGroup, PlannedCluster, Retire};
+use crate::auth::token::unverified_claims;
+use crate::azure::arm::{ArmError, ClusterId};
+use crate::azure::directory::DirectoryObject;
+use crate::azure::models::ManagedCluster;
+use crate::inventory::ClusterRow;
+use crate::session::Session;
+
+/// Built-in roles that may reset a cluster (Owner, Contributor); others may too, through custom
+/// roles or groups, which only the reset itself can tell.
+const WRITE_ROLES: [&str; 2] = [
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c",
+];
+
+const LEGACY_AAD_RETIRED: &str = "The legacy AAD integration is retired: Azure stopped supporting it and \
+migrates such clusters to AKS-managed Entra ID. Plan the migration: https://aka.ms/aks-managed-aad";
+
+/// The principal a cluster's rotation in `mode` changes: the cluster SP's app ID, or the legacy AAD
+/// server app's. `Err` says why the cluster cannot be rotated that way.
+pub fn principal_of(cluster: &ManagedCluster, mode: Mode) -> Result<String, String> {
+    let p = &cluster.properties;
+    match mode {
+        Mode::Secret | Mode::NewSp => match p.service_principal_profile.as_ref().map(|s| s.client_id.as_str()) {
+            Some(id) if !id.eq_ignore_ascii_case("msi") && !id.is_empty() => Ok(id.to_string()),
+            _ => Err("it uses a managed identity: Azure rotates its credentials, there is nothing to do".into()),
+        },
+        Mode::Aad => {
+            let aad = p.aad_profile.as_ref();
+            if aad.and_then(|a| a.managed) == Some(true) {
+                return Err("it uses AKS-managed Entra ID, which has no secret to rotate".into());
+            }
+            match aad.and_then(|a| a.server_app_id.clone()) {
+                Some(id) if !id.is_empty() => Ok(id),
+                _ => Err("it has no legacy AAD integration".into()),
+            }
+        }
+    }
+}
+
+fn production(cluster: &ManagedCluster) -> bool {
+    cluster.tags.as_ref().is_some_and(|tags| {
+        tags.iter().any(|(k, v)| {
+            let k = k.to_ascii_lowercase();
+            let v = v.to_ascii_lowercase();
+            ["environment", "env", "stage", "tier"].contains(&k.as_str())
+                && (v == "prod" || v == "production" || v == "prd")
+        })
+    })
+}
+
+/// The checks of one cluster, from its ARM resource.
+fn cluster_checks(cluster: &ManagedCluster, mode: Mode) -> (PlannedCluster, Result<String, String>) {
+    let p = &cluster.properties;
+    let id = ClusterId::parse(&cluster.id).ok();
+    let mut checks = Vec::new();
+    let state = p.provisioning_state.clone().unwrap_or_default();
+    if state.eq_ignore_ascii_case("Succeeded") {
+        checks.push(Check::ok("provisioning state", "Succeeded"));
+    } else {
+        checks.push(Check::block(
+            "provisioning state",
+            format!("it is '{state}', not Succeeded: fix or finish the cluster's last operation first"),
+        ));
+    }
+    let power = p.power_state.as_ref().and_then(|s| s.code.clone()).unwrap_or_default();
+    if power.eq_ignore_ascii_case("Running") {
+        checks.push(Check::ok("power state", "Running"));
+    } else {
+        checks.push(Check::block(
+            "power state",
+            format!("it is '{power}': start the cluster (az aks start) before rotating its credentials"),
+        ));
+    }
+    let principal = principal_of(cluster, mode);
+    match &principal {
+        Ok(app) => checks.push(Check::ok(
+            "identity",
+            match mode {
+                Mode::Aad => format!("legacy AAD server app {app}"),
+                _ => format!("service principal {app}"),
+            },
+        )),
+        Err(why) => checks.push(Check::block("identity", why.clone())),
+    }
+    if mode == Mode::Aad && principal.is_ok() {
+        checks.push(Check::warn("legacy AAD", LEGACY_AAD_RETIRED));
+    }
+    let nodes: u32 = p.agent_pool_profiles.iter().filter_map(|a| a.count).sum();
+    let pools = u32::try_from(p.agent_pool_profiles.len()).unwrap_or(u32::MAX);
+    let surge = p
+        .agent_pool_profiles
+        .iter()
+        .filter_map(|a| a.upgrade_settings.as_ref().and_then(|u| u.max_surge.clone()))
+        .next();
+    if mode != Mode::Aad {
+        checks.push(Check::warn(
+            "node re-image",
+            format!(
+                "the reset re-images the nodes: {nodes} node(s) in {pools} pool(s), max surge {}; workloads \
+                 are drained node by node",
+                surge.clone().unwrap_or_else(|| "default (10%)".into())
+            ),
+        ));
+    }
+    let planned = PlannedCluster {
+        id: cluster.id.clone(),
+        name: cluster.name.clone(),
+        resource_group: id.as_ref().map(|i| i.resource_group.clone()).unwrap_or_default(),
+        subscription_id: id.as_ref().map(|i| i.subscription.clone()).unwrap_or_default(),
+        node_count: nodes,
+        node_pools: pools,
+        max_surge: surge,
+        production: production(cluster),
+        added_as_shared: false,
+        checks,
+    };
+    (planned, principal)
+}
+
+fn old_secrets(app: Option<&DirectoryObject>, sp: Option<&DirectoryObject>) -> Vec<OldSecret> {
+    let mut out = Vec::new();
+    for (object, on) in [(app, "application"), (sp, "servicePrincipal")] {
+        for c in object.map(|o| o.password_credentials.as_slice()).unwrap_or_default() {
+            out.push(OldSecret {
+                key_id: c.key_id.clone(),
+                on: on.into(),
+                hint: c.hint.clone(),
+                end: c.end_date_time,
+            });
+        }
+    }
+    out
+}
+
+fn explain(e: &ArmError) -> String {
+    crate::error::IpcError::from(e).message
+}
+
+/// The object ID of whoever the session signs in as (the `oid` of its ARM token).
+async fn caller_object_id(session: &Session) -> Option<String> {
+    use secrecy::ExposeSecret;
+    let token = session
+        .arm
+        .credential()
+        .token(&session.arm.cloud().arm_scope())
+        .await
+        .ok()?;
+    let claims = unverified_claims(token.token.expose_secret()).ok()?;
+    claims.get("oid").and_then(|v| v.as_str()).map(str::to_string)
+}
+
+/// Plans the rotation of `chosen` (ARM IDs). `known` is the inventory (to find clusters that share
+/// a principal); it may be empty. Nothing is changed in Azure.
+pub async fn plan(session: &Session, chosen: &[String], known: &[ClusterRow], options: &Options) -> Plan {
+    let mode = options.mode;
+    let mut plan = Plan::default();
+    // Group key: the principal's app ID (lowercase).
+    let mut groups: BTreeMap<String, (Vec<PlannedCluster>, Vec<ManagedCluster>)> = BTreeMap::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut queue: Vec<(String, bool)> = chosen.iter().map(|c| (c.clone(), false)).collect();
+    while let Some((raw, shared)) = queue.pop() {
+        if seen.iter().any(|s| s.eq_ignore_ascii_case(raw.trim())) {
+            continue;
+        }
+        seen.push(raw.trim().to_string());
+        let id = match ClusterId::parse(&raw) {
+            Ok(id) => id,
+            Err(e) => {
+                plan.problems.push(Check::block(&raw, e.to_string()));
+                continue;
+            }
+        };
+        let cluster = match session.arm.get_cluster(&id).await {
+            Ok(c) => c,
+            Err(e) => {
+                plan.problems.push(Check::block(&id.name, explain(&e)));
+                continue;
+            }
+        };
+        let (mut planned, principal) = cluster_checks(&cluster, mode);
+        planned.added_as_shared = shared;
+        let Ok(app_id) = principal else {
+            if shared {
+                continue;
+            }
+            // Not rotatable this way: shown as its own blocked group-less problem.
+            let why = planned
+                .checks
+                .iter()
+                .find(|c| c.name == "identity")
+                .map(|c| c.detail.clone())
+                .unwrap_or_default();
+            plan.problems.push(Check::block(&cluster.name, why));
+            continue;
+        };
+        // Clusters of the inventory that use the same principal join the group (secret and AAD
+        // modes change the principal all of them use).
+        if mode != Mode::NewSp {
+            for row in known {
+                let uses = match mode {
+                    Mode::Aad => row.aad_server_app_id.as_deref(),
+                    _ => row.sp_client_id.as_deref(),
+                };
+                if uses.is_some_and(|u| u.eq_ignore_ascii_case(&app_id))
+                    && !seen.iter().any(|s| s.eq_ignore_ascii_case(&row.id))
+                {
+                    queue.push((row.id.clone(), true));
+                }
+            }
+        }
+        let entry = groups.entry(app_id.to_ascii_lowercase()).or_default();
+        entry.0.push(planned);
+        entry.1.push(cluster);
+    }
+
+    let caller = caller_object_id(session).await;
+    let tenant = session.graph.directory().await.ok().flatten().unwrap_or_default();
+    for (app_id, (mut clusters, resources)) in groups {
+        clusters.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut checks = Vec::new();
+        let app = session.graph.application(&app_id).await;
+        let sp = session.graph.service_principal(&app_id).await;
+        let (app, sp) = match (app, sp) {
+            (Ok(app), Ok(sp)) => (app, sp),
+            (Err(e), _) | (_, Err(e)) => {
+                checks.push(Check::block(
+                    "directory",
+                    format!(
+                        "Rekey cannot read the application {app_id} in Microsoft Graph: {}. Rotating needs \
+                         Application.ReadWrite.All (or ownership of the app).",
+                        explain(&e)
+                    ),
+                ));
+                (None, None)
+            }
+        };
+        if checks.is_empty() && app.is_none() && mode != Mode::NewSp {
+            checks.push(Check::block(
+                "application",
+                format!(
+                    "the application {app_id} is not in this directory (a principal of another tenant, or \
+                     deleted): its secret cannot be rotated from here"
+                ),
+            ));
+        } else if app.is_some() {
+            checks.push(Check::ok(
+                "application",
+                "found; write access is confirmed by the first change (Graph has no dry run), and nothing is \
+                 left behind if it is refused",
+            ));
+        }
+        // ARM write access, from the caller's role assignments in each subscription.
+        let subscriptions: Vec<String> = {
+            let mut s: Vec<String> = clusters.iter().map(|c| c.subscription_id.clone()).collect();
+            s.sort();
+            s.dedup();
+            s
+        };
+        for sub in &subscriptions {
+            let check = match &caller {
+                None => Check::warn("cluster write access", "unknown: the reset itself will tell"),
+                Some(oid) => match session.arm.role_assignments_of(sub, oid).await {
+                    Ok(roles) if roles.iter().any(|r| WRITE_ROLES.iter().any(|w| r.role_definition_id.ends_with(w))) => {
+                        Check::ok("cluster write access", format!("Owner or Contributor on subscription {sub}"))
+                    }
+                    Ok(_) => Check::warn(
+                        "cluster write access",
+                        format!(
+                            "no direct Owner or Contributor role on subscription {sub}: the reset may be refused \
+                             (a group or custom role may still allow it)"
+                        ),
+                    ),
+                    Err(e) => Check::warn(
+                        "cluster write access",
+                        format!("could not read your role assignments ({}); the reset itself will tell", explain(&e)),
+                    ),
+                },
+            };
+            checks.push(check);
+        }
+        let mut retire = options.retire;
+        let shared_outside: Vec<String> = match mode {
+            Mode::NewSp => known
+                .iter()
+                .filter(|r| r.sp_client_id.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&app_id)))
+                .filter(|r| !clusters.iter().any(|c| c.id.eq_ignore_ascii_case(&r.id)))
+                .map(|r| r.name.clone())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let blocked_shared: Vec<String> = clusters
+            .iter()
+            .filter(|c| c.blocked())
+            .map(|c| c.name.clone())
+            .collect();
+        if retire != Retire::Never && (!shared_outside.is_empty() || !blocked_shared.is_empty()) {
+            let others: Vec<String> = shared_outside.iter().chain(&blocked_shared).cloned().collect();
+            checks.push(Check::warn(
+                "old secrets kept",
+                format!(
+                    "{} still use(s) this principal and cannot be moved now, so its old secrets are kept (retire \
+                     policy: never for this rotation)",
+                    others.join(", ")
+                ),
+            ));
+            retire = Retire::Never;
+        }
+        if clusters.iter().filter(|c| !c.blocked()).count() > 1 {
+            checks.push(Check::ok(
+                "shared principal",
+                format!(
+                    "{} clusters share it: one new secret for all, old secrets removed only after all are verified",
+                    clusters.iter().filter(|c| !c.blocked()).count()
+                ),
+            ));
+        }
+        let role_assignments = if mode == Mode::NewSp {
+            match &sp {
+                Some(sp) => {
+                    let mut all = Vec::new();
+                    for sub in &subscriptions {
+                        match session.arm.role_assignments_of(sub, &sp.id).await {
+                            Ok(r) => all.extend(r),
+                            Err(e) => checks.push(Check::warn(
+                                "role assignments",
+                                format!("could not read the old principal's roles in {sub}: {}", explain(&e)),
+                            )),
+                        }
+                    }
+                    all
+                }
+                None => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        };
+        let tenant_id = resources
+            .first()
+            .and_then(|c| known.iter().find(|r| r.id.eq_ignore_ascii_case(&c.id)))
+            .and_then(|r| r.tenant_id.clone())
+            .unwrap_or_else(|| tenant.clone());
+        plan.groups.push(PlanGroup {
+            rotation_id: uuid::Uuid::new_v4().to_string(),
+            mode,
+            tenant_id,
+            app_id: app
+                .as_ref()
+                .map(|a| a.app_id.clone())
+                .or_else(|| sp.as_ref().map(|s| s.app_id.clone()))
+                .filter(|a| !a.is_empty())
+                .unwrap_or(app_id),
+            app_display_name: app
+                .as_ref()
+                .and_then(|a| a.display_name.clone())
+                .or_else(|| sp.as_ref().and_then(|s| s.display_name.clone())),
+            clusters,
+            old_secrets: old_secrets(app.as_ref(), sp.as_ref()),
+            retire,
+            lifetime_days: options.lifetime_days,
+            role_assignments,
+            checks,
+            shared_outside,
+        });
+    }
+    plan.groups.sort_by(|a, b| a.app_display_name.cmp(&b.app_display_name));
+    plan
+}

@@ -1,0 +1,338 @@
+//! Rotations against the simulator, each checked from the simulator's own state: which credential
+//! each cluster holds, which secrets exist on the app, and what the vault keeps.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rekey_core::auth::ClientSecretCredential;
+use rekey_core::inventory::{refresh, ClusterRow, RefreshOptions};
+use rekey_core::paths::AppPaths;
+use rekey_core::rotation::journal;
+use rekey_core::rotation::model::{Mode, Options, Outcome, Retire};
+use rekey_core::rotation::{bulk, engine, plan, Context};
+use rekey_core::secure_store::SecureStore;
+use rekey_core::session::Session;
+use rekey_core::vault::Vault;
+use rekey_sim::state::{ClusterIdentity, World};
+use tokio::sync::Semaphore;
+
+struct Fixture {
+    sim: rekey_sim::RunningSim,
+    session: Arc<Session>,
+    vault: Vault,
+    paths: AppPaths,
+    known: Vec<ClusterRow>,
+    _home: tempfile::TempDir,
+}
+
+async fn fixture() -> Fixture {
+    let behaviour = rekey_sim::state::Behaviour {
+        operation_duration: chrono::Duration::seconds(1),
+        operation_retry_after: chrono::Duration::seconds(1),
+        ..Default::default()
+    };
+    let sim = rekey_sim::start_demo(rekey_sim::SimConfig {
+        behaviour,
+        ..Default::default()
+    })
+    .await
+    .expect("simulator");
+    let session = Arc::new(rekey_core::demo::connect(&sim).await.expect("session"));
+    let home = tempfile::tempdir().expect("temp dir");
+    let paths = AppPaths::at(home.path());
+    let vault = Vault::with_store(SecureStore::in_memory(), &paths);
+    let known = refresh(&session, RefreshOptions::default())
+        .await
+        .expect("inventory")
+        .clusters;
+    Fixture {
+        sim,
+        session,
+        vault,
+        paths,
+        known,
+        _home: home,
+    }
+}
+
+impl Fixture {
+    fn options(&self, mode: Mode, retire: Retire) -> Options {
+        let mut options = Options::from_settings(&Default::default(), mode, "test@contoso");
+        options.retire = retire;
+        options.replication_timeout = Duration::from_secs(20);
+        options.max_poll_interval = Duration::from_secs(1);
+        options
+    }
+
+    fn context(&self, options: Options) -> Context {
+        Context {
+            session: self.session.clone(),
+            vault: self.vault.clone(),
+            paths: self.paths.clone(),
+            progress: None,
+            resets: Arc::new(Semaphore::new(options.concurrency)),
+            options,
+        }
+    }
+
+    fn id(&self, name: &str) -> String {
+        self.known
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.id.clone())
+            .unwrap_or_else(|| panic!("no cluster {name}"))
+    }
+
+    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        self.sim.sim().state.world()
+    }
+
+    /// The key ID the simulator says `cluster` holds, and its app ID.
+    fn holds(&self, cluster: &str) -> (String, Option<String>) {
+        let world = self.world();
+        let c = world.clusters.iter().find(|c| c.name == cluster).expect("cluster");
+        match &c.identity {
+            ClusterIdentity::ServicePrincipal {
+                client_id,
+                current_key_id,
+            } => (client_id.to_string(), current_key_id.map(|k| k.to_string())),
+            ClusterIdentity::ManagedIdentity { .. } => ("msi".into(), None),
+        }
+    }
+
+    fn app_keys(&self, app_id: &str) -> Vec<String> {
+        let world = self.world();
+        world
+            .applications
+            .iter()
+            .find(|a| a.app_id.to_string().eq_ignore_ascii_case(app_id))
+            .map(|a| a.password_credentials.iter().map(|c| c.key_id.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    async fn vault_secret_works(&self, key_id: &str, app_id: &str) -> bool {
+        let entry = self.vault.find(key_id).await.expect("in the vault");
+        let secret = self.vault.secret(&entry).await.expect("value in the keyring");
+        let http = rekey_core::azure::http::HttpClient::new(&rekey_core::azure::http::Trust::Only {
+            ca_pem: self.sim.ca_pem.clone(),
+        })
+        .expect("http");
+        let cloud = self.session.arm.cloud();
+        let credential = ClientSecretCredential::new(
+            http,
+            &cloud.login_endpoint,
+            &self.sim.tenant_id().to_string(),
+            app_id,
+            secret,
+        )
+        .expect("credential");
+        credential.token(&cloud.arm_scope()).await.is_ok()
+    }
+}
+
+#[tokio::test]
+async fn a_shared_principal_gets_one_new_secret_and_loses_the_old_only_after_both_clusters() {
+    let f = fixture().await;
+    let (app_id, old_key) = f.holds("aks-prod-weu");
+    let old_key = old_key.expect("the demo cluster holds a secret");
+    let options = f.options(Mode::Secret, Retire::Now);
+    let plan = plan(&f.session, &[f.id("aks-prod-weu")], &f.known, &options).await;
+    assert!(plan.problems.is_empty(), "{:?}", plan.problems);
+    assert_eq!(plan.groups.len(), 1);
+    let group = &plan.groups[0];
+    assert_eq!(group.clusters.len(), 2, "the cluster sharing the principal joins the plan");
+    assert!(group.clusters.iter().any(|c| c.name == "aks-prod-weu-2" && c.added_as_shared));
+    assert!(group.clusters.iter().all(|c| c.production));
+    assert!(group.old_secrets.iter().any(|o| o.key_id == old_key));
+
+    let results = bulk::run(&f.context(options), &Default::default(), &plan).await;
+    assert_eq!(results.len(), 1);
+    let result = &results[0];
+    assert_eq!(result.outcome, Outcome::Succeeded, "{:?}", result.message);
+    let new_key = result.new_key_id.clone().expect("a new key");
+    assert_ne!(new_key, old_key);
+    for cluster in ["aks-prod-weu", "aks-prod-weu-2"] {
+        assert_eq!(f.holds(cluster), (app_id.clone(), Some(new_key.clone())), "{cluster}");
+    }
+    let keys = f.app_keys(&app_id);
+    assert!(keys.contains(&new_key));
+    assert!(!keys.contains(&old_key), "the old secret is retired once both clusters are verified");
+    assert!(f.vault_secret_works(&new_key, &app_id).await, "the vault holds the working secret");
+    let entry = f.vault.find(&new_key).await.expect("vault entry");
+    assert_eq!(entry.clusters.len(), 2);
+
+    // The journal says it is finished, and the audit log has every step without the secret.
+    let (states, problems) = journal::list(&f.paths).await;
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(states[0].finished, Some(Outcome::Succeeded));
+    let (records, _) = f.vault.audit().read().await.expect("audit");
+    let steps: Vec<_> = records.iter().filter_map(|r| r.step.clone()).collect();
+    for step in ["add secret", "store in keyring", "prove secret", "reset cluster", "verify", "retire old secret"] {
+        assert!(steps.iter().any(|s| s == step), "no audit record of {step}: {steps:?}");
+    }
+}
+
+#[tokio::test]
+async fn with_a_grace_period_the_old_secret_stays_until_it_is_over() {
+    let f = fixture().await;
+    let (app_id, old_key) = f.holds("aks-stg-weu");
+    let old_key = old_key.expect("old key");
+    let options = f.options(Mode::Secret, Retire::After { hours: 24 });
+    let plan = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
+    let ctx = f.context(options);
+    let result = &bulk::run(&ctx, &Default::default(), &plan).await[0];
+    assert_eq!(result.outcome, Outcome::RetirePending, "{:?}", result.message);
+    assert!(result.retire_after.is_some());
+    let new_key = result.new_key_id.clone().expect("new key");
+    assert_eq!(f.holds("aks-stg-weu").1, Some(new_key.clone()));
+    assert!(f.app_keys(&app_id).contains(&old_key), "kept during the grace period");
+    // A resume before the grace period is over changes nothing.
+    let (again, _) = bulk::resume(&ctx, &Default::default(), None).await;
+    assert!(again.is_empty(), "nothing is due yet");
+    assert!(f.app_keys(&app_id).contains(&old_key));
+}
+
+#[tokio::test]
+async fn the_legacy_aad_server_app_is_reset_on_every_cluster_that_uses_it() {
+    let f = fixture().await;
+    let options = f.options(Mode::Aad, Retire::Now);
+    let plan = plan(&f.session, &[f.id("aks-portal-legacy")], &f.known, &options).await;
+    assert!(plan.problems.is_empty(), "{:?}", plan.problems);
+    let group = &plan.groups[0];
+    assert_eq!(group.clusters.len(), 2, "aks-edge-legacy shares the server app");
+    assert!(group.clusters[0].checks.iter().any(|c| c.detail.contains("aka.ms/aks-managed-aad")));
+    let result = &bulk::run(&f.context(options), &Default::default(), &plan).await[0];
+    assert_eq!(result.outcome, Outcome::Succeeded, "{:?}", result.message);
+    let new_key = result.new_key_id.clone().expect("new key");
+    let world = f.world();
+    for name in ["aks-portal-legacy", "aks-edge-legacy"] {
+        let cluster = world.clusters.iter().find(|c| c.name == name).expect("cluster");
+        assert_eq!(
+            world.legacy_aad_server_keys.get(&cluster.arm_id()).map(|k| k.to_string()),
+            Some(new_key.clone()),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_new_service_principal_takes_over_with_the_old_ones_roles() {
+    let f = fixture().await;
+    let (old_app, _) = f.holds("aks-ops-tools");
+    let options = f.options(Mode::NewSp, Retire::Never);
+    let plan = plan(&f.session, &[f.id("aks-ops-tools")], &f.known, &options).await;
+    assert!(plan.problems.is_empty(), "{:?}", plan.problems);
+    let roles = plan.groups[0].role_assignments.len();
+    let result = &bulk::run(&f.context(options), &Default::default(), &plan).await[0];
+    assert_eq!(result.outcome, Outcome::Succeeded, "{:?}", result.message);
+    let new_app = result.new_app_id.clone().expect("a new app");
+    assert_ne!(new_app, old_app);
+    assert_eq!(f.holds("aks-ops-tools"), (new_app.clone(), result.new_key_id.clone()));
+    let world = f.world();
+    let sp = world
+        .service_principals
+        .iter()
+        .find(|s| s.app_id.to_string() == new_app)
+        .expect("new SP");
+    let copied = world.role_assignments.iter().filter(|r| r.principal_id == sp.object_id).count();
+    assert_eq!(copied, roles, "every role of the old principal was copied");
+}
+
+#[tokio::test]
+async fn a_failed_azure_operation_leaves_the_old_secret_working_and_a_retry_finishes() {
+    let f = fixture().await;
+    let (app_id, old_key) = f.holds("aks-stg-weu");
+    let old_key = old_key.expect("old key");
+    f.world().fail_next_operations = 1;
+    let options = f.options(Mode::Secret, Retire::Now);
+    let plan = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
+    let ctx = f.context(options);
+    let result = bulk::run(&ctx, &Default::default(), &plan).await.remove(0);
+    assert_eq!(result.outcome, Outcome::Failed);
+    let message = result.message.clone().unwrap_or_default();
+    assert!(message.contains("operation failed"), "{message}");
+    assert!(f.app_keys(&app_id).contains(&old_key), "the old secret stays after a failure");
+    // Retry: the simulator left the cluster Failed; a new reset fixes it, as in Azure.
+    let (again, _) = bulk::resume(&ctx, &Default::default(), Some(&result.rotation_id)).await;
+    assert_eq!(again[0].outcome, Outcome::Succeeded, "{:?}", again[0].message);
+    assert_eq!(f.holds("aks-stg-weu").1, again[0].new_key_id);
+    assert!(!f.app_keys(&app_id).contains(&old_key));
+}
+
+#[tokio::test]
+async fn a_keyring_that_refuses_the_secret_stops_before_anything_changes_and_removes_it_from_azure() {
+    let f = fixture().await;
+    let (app_id, old_key) = f.holds("aks-stg-weu");
+    let keys_before = f.app_keys(&app_id);
+    // Every write is refused: the entry's account is not known in advance, so fail the store itself.
+    let store = SecureStore::in_memory();
+    let paths = f.paths.clone();
+    let broken = Vault::with_store(store, &paths);
+    // A read-only index makes the vault refuse after the keyring accepted: the worst case.
+    std::fs::create_dir_all(paths.data_dir.join("vault-index.json")).expect("block the index");
+    let options = f.options(Mode::Secret, Retire::Now);
+    let plan = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
+    let mut ctx = f.context(options);
+    ctx.vault = broken;
+    let result = bulk::run(&ctx, &Default::default(), &plan).await.remove(0);
+    assert_eq!(result.outcome, Outcome::RolledBack, "{:?}", result.message);
+    assert!(result.message.clone().unwrap_or_default().contains("removed from Azure"));
+    assert_eq!(f.app_keys(&app_id), keys_before, "the new secret was removed again");
+    assert_eq!(f.holds("aks-stg-weu").1, old_key, "the cluster is untouched");
+}
+
+#[tokio::test]
+async fn a_crash_while_azure_runs_the_reset_resumes_polling_instead_of_resetting_again() {
+    let f = fixture().await;
+    let options = f.options(Mode::Secret, Retire::Now);
+    let plan = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
+    let ctx = f.context(options);
+    let group = plan.groups[0].clone();
+    let rotation_id = group.rotation_id.clone();
+    // "Crash" as soon as the operation is accepted: the task is dropped mid-poll.
+    let journal_path = journal::Journal::new(&f.paths, &rotation_id).path().to_path_buf();
+    let running = tokio::spawn({
+        let ctx = ctx.clone();
+        async move { engine::start(&ctx, group).await }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(&journal_path).unwrap_or_default();
+        if text.contains("\"resetAccepted\"") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the reset was never accepted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.abort();
+    let _ = running.await;
+    let operations_before = f.world().operations.len();
+    let (results, _) = bulk::resume(&ctx, &Default::default(), None).await;
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].outcome, Outcome::Succeeded, "{:?}", results[0].message);
+    assert_eq!(f.world().operations.len(), operations_before, "no second reset was sent");
+    assert_eq!(f.holds("aks-stg-weu").1, results[0].new_key_id);
+}
+
+#[tokio::test]
+async fn stopped_and_managed_identity_clusters_are_refused_by_the_pre_flight() {
+    let f = fixture().await;
+    let options = f.options(Mode::Secret, Retire::Now);
+    let plan = plan(
+        &f.session,
+        &[f.id("aks-web-msi"), f.id("aks-stg-batch"), "/subscriptions/x/not-a-cluster".into()],
+        &f.known,
+        &options,
+    )
+    .await;
+    assert_eq!(plan.problems.len(), 2, "{:?}", plan.problems);
+    assert!(plan.problems.iter().any(|p| p.detail.contains("managed identity")));
+    assert_eq!(plan.groups.len(), 1);
+    assert!(plan.groups[0].blocked(), "a stopped cluster is blocked");
+    assert!(plan.groups[0].clusters[0]
+        .checks
+        .iter()
+        .any(|c| c.detail.contains("az aks start")));
+    let results = bulk::run(&f.context(options), &Default::default(), &plan).await;
+    assert!(results.is_empty(), "blocked groups do not run");
+}
