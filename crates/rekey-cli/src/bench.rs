@@ -12,6 +12,20 @@ pub enum BenchCommand {
     /// A full inventory with expiry on a generated simulated estate, against the manual recipe's
     /// one-call-at-a-time pattern; prints one JSON line (wall_s, requests, peak_rss_mb, speedup…).
     Inventory(InventoryArgs),
+    /// Rotates N clusters at once against the simulator (resets taking --lro-seconds each) and one
+    /// alone; prints one JSON line (wall_s, single_wall_s, ratio, requests).
+    Rotate(RotateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RotateArgs {
+    #[arg(long, default_value_t = 50)]
+    clusters: usize,
+    /// How long each simulated credential reset runs.
+    #[arg(long, default_value_t = 5)]
+    lro_seconds: u64,
+    #[arg(long, default_value_t = 50)]
+    concurrency: usize,
 }
 
 #[derive(Args, Debug)]
@@ -34,7 +48,21 @@ pub struct InventoryArgs {
 }
 
 pub async fn run(command: BenchCommand) -> Result<(), CliError> {
-    let BenchCommand::Inventory(args) = command;
+    let args = match command {
+        BenchCommand::Inventory(args) => args,
+        BenchCommand::Rotate(args) => {
+            let params = rekey_core::rotation::bench::RotateBenchParams {
+                clusters: args.clusters,
+                lro_seconds: args.lro_seconds,
+                concurrency: args.concurrency,
+            };
+            let report = rekey_core::rotation::bench::bench_rotate(&params)
+                .await
+                .map_err(|e| CliError::Ipc(IpcError::new("bench", e.to_string())))?;
+            println!("{}", report.to_json_line());
+            return Ok(());
+        }
+    };
     let params = BenchParams {
         tenants: args.tenants,
         subscriptions: args.subscriptions,

@@ -19,10 +19,17 @@ pub struct Scan {
     pub failed: Vec<AccountFailure>,
     /// How many accounts were listed (none: the demo tenant).
     pub accounts: usize,
+    /// The simulator of demo mode, kept running for commands that go on using it (`rekey rotate`).
+    pub demo: Option<rekey_core::demo::Demo>,
 }
 
-pub async fn scan(cloud: &CloudArgs, options: RefreshOptions) -> Result<Scan, CliError> {
+pub async fn scan(cloud: &CloudArgs, mut options: RefreshOptions) -> Result<Scan, CliError> {
     let workspace = home::open().await?;
+    // The credential each cluster holds, where Rekey's own rotations put it: exact expiry.
+    let paths = rekey_core::paths::AppPaths::resolve()?;
+    options
+        .known_key_ids
+        .extend(rekey_core::rotation::service::known_key_ids(&paths).await);
     let all = workspace.accounts().await;
     if all.is_empty() {
         return demo(options).await;
@@ -68,6 +75,7 @@ pub async fn scan(cloud: &CloudArgs, options: RefreshOptions) -> Result<Scan, Cl
         inventory: found.inventory,
         failed: found.failed,
         accounts: accounts.len(),
+        demo: None,
     })
 }
 
@@ -88,6 +96,7 @@ async fn demo(options: RefreshOptions) -> Result<Scan, CliError> {
         inventory: found,
         failed: Vec::new(),
         accounts: 0,
+        demo: Some(demo),
     })
 }
 

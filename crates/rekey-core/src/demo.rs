@@ -13,7 +13,8 @@ use crate::session::{Session, SessionMode};
 /// The running simulator and the session on it. Keep it alive as long as the session is used.
 pub struct Demo {
     pub simulator: rekey_sim::RunningSim,
-    pub session: Session,
+    /// Shared, so that a rotation can hold it while the app goes on using it.
+    pub session: std::sync::Arc<Session>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +61,7 @@ pub async fn start() -> Result<Demo, DemoError> {
         ..rekey_sim::SimConfig::default()
     };
     let simulator = rekey_sim::start_demo(config).await?;
-    let session = connect(&simulator).await?;
+    let session = std::sync::Arc::new(connect(&simulator).await?);
     Ok(Demo { simulator, session })
 }
 

@@ -3,6 +3,8 @@
 //! journaled per step so a crash resumes, locked per cluster and principal across processes, and
 //! run for many clusters with bounded concurrency.
 
+#[cfg(feature = "demo")]
+pub mod bench;
 pub mod bulk;
 pub mod engine;
 pub mod journal;
@@ -10,8 +12,10 @@ pub mod lock;
 pub mod model;
 pub mod preflight;
 pub mod retry;
+pub mod service;
 
 pub use engine::{roll_back, Context, ProgressSink};
 pub use journal::{parse_journal, RotationSummary};
 pub use model::{GroupResult, Mode, Options, Outcome, Plan, PlanGroup, Progress, Retire, Step};
 pub use preflight::plan;
+pub use service::{Estate, Rotator};

@@ -325,10 +325,11 @@ pub enum StepStatus {
     Skipped,
 }
 
-/// One progress report, for the live view.
+/// One progress report, for the live view. (`RotationProgress` in TypeScript: the inventory's
+/// refresh has a `Progress` of its own.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export, rename = "RotationProgress")]
 pub struct Progress {
     pub rotation_id: String,
     /// The cluster's ARM ID when the step is about one cluster.
@@ -385,4 +386,24 @@ pub struct ClusterFailure {
     pub cluster: String,
     pub step: Step,
     pub message: String,
+}
+
+/// A plan the app keeps until the admin confirms it: the web view names it by `plan_id`, so that
+/// only what was planned and shown can be started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct StoredPlan {
+    pub plan_id: String,
+    pub plan: Plan,
+}
+
+/// What going on with unfinished rotations did, and the rotations it could not go on with.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Resumed {
+    pub results: Vec<GroupResult>,
+    /// Journals that could not be read, tenants without a session: what to do about each.
+    pub problems: Vec<String>,
 }
