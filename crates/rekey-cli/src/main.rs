@@ -10,7 +10,11 @@ mod home;
 mod login;
 mod logout;
 mod output;
+mod rotate;
+mod rotations;
 mod scan;
+mod terminal;
+mod vault;
 
 use std::process::ExitCode;
 
@@ -27,7 +31,7 @@ use crate::error::CliError;
     after_help = "With no account signed in, rekey runs on the built-in simulator (demo tenant).\n\
                   Environment: REKEY_HOME (one folder for Rekey's files), REKEY_CLIENT_ID (the public client \
                   people sign in through), REKEY_BROWSER (the browser to sign in with), REKEY_LOG (log level, \
-                  on stderr)."
+                  on stderr), REKEY_HTTP_TIMEOUT_SECS (longest wait for one Azure request, default 60)."
 )]
 struct Cli {
     #[command(flatten)]
@@ -51,9 +55,18 @@ enum Command {
     /// Check credential expiry as a monitoring plugin: one line, and exit 0 (OK), 1 (WARNING),
     /// 2 (CRITICAL: expired or within the critical days) or 3 (UNKNOWN).
     Check(check::CheckArgs),
+    /// Rotate cluster credentials with zero downtime: a new secret first, the cluster reset and
+    /// verified, the old secret removed only then (by --retire-old). Shows a plan and asks first.
+    Rotate(rotate::RotateArgs),
+    /// List rotations, resume unfinished ones, or roll back a failed one's unused secret.
+    #[command(subcommand)]
+    Rotations(rotations::RotationsCommand),
     /// Measure Rekey against the built-in simulator.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// The secrets Rekey created, in the OS keyring: list, copy, reveal, delete.
+    #[command(subcommand)]
+    Vault(vault::VaultCommand),
 }
 
 #[tokio::main]
@@ -83,6 +96,9 @@ async fn main() -> ExitCode {
         // A monitoring plugin's exit codes, its failures included (UNKNOWN).
         Command::Check(args) => return check::run(args, &cli.cloud).await,
         Command::Bench(command) => bench::run(command).await,
+        Command::Vault(command) => vault::run(command).await,
+        Command::Rotate(args) => rotate::run(args, &cli.cloud).await,
+        Command::Rotations(command) => rotations::run(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

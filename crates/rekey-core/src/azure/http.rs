@@ -20,6 +20,15 @@ const THROTTLE_RETRIES: u32 = 6;
 /// The longest `Retry-After` Rekey waits for; a service asking for longer gets its 429 back.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
+/// How long one request may take: 60 s, or `REKEY_HTTP_TIMEOUT_SECS` (slow proxies; fault tests).
+fn request_timeout() -> Duration {
+    std::env::var("REKEY_HTTP_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| (1..=3600).contains(s))
+        .map_or(Duration::from_secs(60), Duration::from_secs)
+}
+
 /// Which certificate authorities to trust.
 #[derive(Debug, Clone)]
 pub enum Trust {
@@ -47,7 +56,7 @@ impl HttpClient {
             .user_agent(concat!("rekey/", env!("CARGO_PKG_VERSION")))
             .default_headers(headers)
             .connect_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(60))
+            .timeout(request_timeout())
             // Azure APIs never need redirects; an auth redirect must not be followed blindly.
             .redirect(reqwest::redirect::Policy::none());
         match trust {

@@ -123,7 +123,9 @@ pub async fn bench_rotate(params: &RotateBenchParams) -> Result<RotateBenchRepor
         .map_err(|e| RotateBenchError::Run(e.message))?;
     let single_wall = started.elapsed().as_secs_f64();
     if results.iter().any(|r| r.outcome != Outcome::Succeeded) {
-        return Err(RotateBenchError::Run(format!("the single rotation failed: {results:?}")));
+        return Err(RotateBenchError::Run(format!(
+            "the single rotation failed: {results:?}"
+        )));
     }
 
     // All the others at once.

@@ -35,7 +35,11 @@ pub async fn run(base: &Context, sessions: &Sessions, plan: &Plan) -> Vec<GroupR
 
 /// Goes on with every rotation that needs it: unfinished ones, and those whose grace period for
 /// retiring old secrets is over. With `only`, just that rotation (any state but finished).
-pub async fn resume(base: &Context, sessions: &Sessions, only: Option<&str>) -> (Vec<GroupResult>, Vec<String>) {
+pub async fn resume(
+    base: &Context,
+    sessions: &Sessions,
+    only: Option<&str>,
+) -> (Vec<GroupResult>, Vec<String>) {
     let (states, problems) = journal::list(&base.paths).await;
     let now = Utc::now();
     let due: Vec<_> = states

@@ -11,7 +11,9 @@ use secrecy::SecretString;
 use tokio::sync::{Mutex, Semaphore};
 
 use super::journal::{Event, Journal, State};
-use super::model::{ClusterFailure, GroupResult, Mode, Outcome, PlanGroup, Progress, Retire, Step, StepStatus};
+use super::model::{
+    ClusterFailure, GroupResult, Mode, Outcome, PlanGroup, Progress, Retire, Step, StepStatus,
+};
 use super::retry::{self, Kind};
 use crate::audit::AuditRecord;
 use crate::auth::client_secret::ClientSecretCredential;
@@ -58,7 +60,15 @@ fn words(e: &ArmError) -> String {
 }
 
 impl Context {
-    fn report(&self, rotation_id: &str, cluster: Option<&str>, step: Step, status: StepStatus, detail: String, since: Instant) {
+    fn report(
+        &self,
+        rotation_id: &str,
+        cluster: Option<&str>,
+        step: Step,
+        status: StepStatus,
+        detail: String,
+        since: Instant,
+    ) {
         if let Some(sink) = &self.progress {
             sink(Progress {
                 rotation_id: rotation_id.to_string(),
@@ -71,7 +81,15 @@ impl Context {
         }
     }
 
-    async fn audit(&self, state: &State, step: Step, outcome: &str, cluster: Option<&str>, detail: Option<String>, since: Instant) {
+    async fn audit(
+        &self,
+        state: &State,
+        step: Step,
+        outcome: &str,
+        cluster: Option<&str>,
+        detail: Option<String>,
+        since: Instant,
+    ) {
         let mut record = AuditRecord::new(self.options.actor.clone(), "rotation.step", outcome);
         record.tenant_id = Some(state.group.tenant_id.clone());
         record.cluster = cluster.map(str::to_string);
@@ -106,7 +124,12 @@ pub async fn start(ctx: &Context, group: PlanGroup) -> GroupResult {
     record.old_key_ids = group.old_secrets.iter().map(|o| o.key_id.clone()).collect();
     record.detail = Some(format!(
         "clusters: {}",
-        group.clusters.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+        group
+            .clusters
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     ctx.vault.audit().record_or_warn(record).await;
     resume(ctx, &group.rotation_id).await
@@ -152,7 +175,10 @@ pub async fn resume(ctx: &Context, rotation_id: &str) -> GroupResult {
         .iter()
         .map(|c| (c.id.clone(), format!("cluster {}", c.name)))
         .collect();
-    names.push((format!("app:{}", group.app_id), format!("the principal {}", group.app_id)));
+    names.push((
+        format!("app:{}", group.app_id),
+        format!("the principal {}", group.app_id),
+    ));
     let paths = ctx.paths.clone();
     let locks = tokio::task::spawn_blocking(move || super::lock::acquire(&paths, &names)).await;
     let _locks = match locks {
@@ -174,7 +200,9 @@ pub async fn roll_back(ctx: &Context, rotation_id: &str) -> GroupResult {
     let journal = Journal::new(&ctx.paths, rotation_id);
     let state = match journal.read().await.map(|l| State::replay(&l)) {
         Ok(Some(s)) => s,
-        Ok(None) => return failed_before_start(&PlanGroup::empty(rotation_id), "the journal has no plan".into()),
+        Ok(None) => {
+            return failed_before_start(&PlanGroup::empty(rotation_id), "the journal has no plan".into())
+        }
         Err(e) => return failed_before_start(&PlanGroup::empty(rotation_id), e.to_string()),
     };
     let run = Run {
@@ -235,7 +263,14 @@ impl Run<'_> {
                 }
                 let state = self.snapshot().await;
                 self.ctx
-                    .audit(&state, s.step, "failed", None, Some(s.message.clone()), Instant::now())
+                    .audit(
+                        &state,
+                        s.step,
+                        "failed",
+                        None,
+                        Some(s.message.clone()),
+                        Instant::now(),
+                    )
                     .await;
                 self.ctx.report(
                     &state.group.rotation_id,
@@ -280,15 +315,31 @@ impl Run<'_> {
             let since = Instant::now();
             let name = format!(
                 "{}-rekey-{}",
-                state.group.app_display_name.clone().unwrap_or_else(|| "aks".into()),
+                state
+                    .group
+                    .app_display_name
+                    .clone()
+                    .unwrap_or_else(|| "aks".into()),
                 Utc::now().format("%Y%m%d")
             );
-            self.ctx.report(&state.group.rotation_id, None, Step::CreatePrincipal, StepStatus::Running, name.clone(), since);
-            self.record(Event::PrincipalRequested { display_name: name.clone() }).await?;
-            let app = transient(Step::CreatePrincipal, || graph.create_application(&name)).await?;
-            let sp = replicating(Step::CreatePrincipal, self.ctx.options.replication_timeout, || {
-                graph.create_service_principal(&app.app_id)
+            self.ctx.report(
+                &state.group.rotation_id,
+                None,
+                Step::CreatePrincipal,
+                StepStatus::Running,
+                name.clone(),
+                since,
+            );
+            self.record(Event::PrincipalRequested {
+                display_name: name.clone(),
             })
+            .await?;
+            let app = transient(Step::CreatePrincipal, || graph.create_application(&name)).await?;
+            let sp = replicating(
+                Step::CreatePrincipal,
+                self.ctx.options.replication_timeout,
+                || graph.create_service_principal(&app.app_id),
+            )
             .await?;
             self.record(Event::PrincipalCreated {
                 app_id: app.app_id.clone(),
@@ -297,8 +348,24 @@ impl Run<'_> {
             })
             .await?;
             let state = self.snapshot().await;
-            self.ctx.audit(&state, Step::CreatePrincipal, "ok", None, Some(format!("new app {}", app.app_id)), since).await;
-            self.ctx.report(&state.group.rotation_id, None, Step::CreatePrincipal, StepStatus::Ok, app.app_id.clone(), since);
+            self.ctx
+                .audit(
+                    &state,
+                    Step::CreatePrincipal,
+                    "ok",
+                    None,
+                    Some(format!("new app {}", app.app_id)),
+                    since,
+                )
+                .await;
+            self.ctx.report(
+                &state.group.rotation_id,
+                None,
+                Step::CreatePrincipal,
+                StepStatus::Ok,
+                app.app_id.clone(),
+                since,
+            );
             return Ok(Target {
                 kind: ObjectKind::Application,
                 object_id: app.id,
@@ -316,7 +383,10 @@ impl Run<'_> {
         let app = app.ok_or_else(|| {
             stop(
                 Step::AddSecret,
-                format!("the application {} is no longer in the directory", state.group.app_id),
+                format!(
+                    "the application {} is no longer in the directory",
+                    state.group.app_id
+                ),
             )
         })?;
         Ok(Target {
@@ -354,9 +424,22 @@ impl Run<'_> {
             self.remove_orphans(target).await?;
         }
         let since = Instant::now();
-        self.ctx.report(&rid, None, Step::AddSecret, StepStatus::Running, String::new(), since);
+        self.ctx.report(
+            &rid,
+            None,
+            Step::AddSecret,
+            StepStatus::Running,
+            String::new(),
+            since,
+        );
         let display_name = format!("rekey {}", Utc::now().format("%Y-%m-%d"));
-        let end = Utc::now() + chrono::Duration::days(i64::from(state.group.lifetime_days.clamp(1, super::model::MAX_LIFETIME_DAYS)));
+        let end = Utc::now()
+            + chrono::Duration::days(i64::from(
+                state
+                    .group
+                    .lifetime_days
+                    .clamp(1, super::model::MAX_LIFETIME_DAYS),
+            ));
         let mut attempt = 0;
         let created = loop {
             attempt += 1;
@@ -367,7 +450,10 @@ impl Run<'_> {
                 app_id: target.app_id.clone(),
             })
             .await?;
-            match graph.add_password(target.kind, &target.object_id, &display_name, end).await {
+            match graph
+                .add_password(target.kind, &target.object_id, &display_name, end)
+                .await
+            {
                 Ok(p) => break p,
                 Err(e) if retry::classify(&e) == Kind::Transient && attempt < retry::TRANSIENT_TRIES => {
                     tokio::time::sleep(retry::pause(attempt)).await;
@@ -383,8 +469,17 @@ impl Run<'_> {
         })
         .await?;
         let state = self.snapshot().await;
-        self.ctx.audit(&state, Step::AddSecret, "ok", None, None, since).await;
-        self.ctx.report(&rid, None, Step::AddSecret, StepStatus::Ok, created.key_id.clone(), since);
+        self.ctx
+            .audit(&state, Step::AddSecret, "ok", None, None, since)
+            .await;
+        self.ctx.report(
+            &rid,
+            None,
+            Step::AddSecret,
+            StepStatus::Ok,
+            created.key_id.clone(),
+            since,
+        );
 
         let since = Instant::now();
         let entry = self.entry(target, &created.key_id, created.hint.clone(), created.end, &state);
@@ -406,8 +501,17 @@ impl Run<'_> {
         })
         .await?;
         let state = self.snapshot().await;
-        self.ctx.audit(&state, Step::StoreSecret, "ok", None, None, since).await;
-        self.ctx.report(&rid, None, Step::StoreSecret, StepStatus::Ok, created.key_id.clone(), since);
+        self.ctx
+            .audit(&state, Step::StoreSecret, "ok", None, None, since)
+            .await;
+        self.ctx.report(
+            &rid,
+            None,
+            Step::StoreSecret,
+            StepStatus::Ok,
+            created.key_id.clone(),
+            since,
+        );
         Ok(created.secret)
     }
 
@@ -440,9 +544,11 @@ impl Run<'_> {
     /// Removes the new secret `key_id` from Azure (it is unused) and journals it.
     async fn remove_new(&self, target: &Target, key_id: &str) -> Result<(), Stop> {
         let graph = &self.ctx.session.graph;
-        transient(Step::RollBack, || graph.remove_password(target.kind, &target.object_id, key_id))
-            .await
-            .or_else(|s| if gone(&s) { Ok(()) } else { Err(s) })?;
+        transient(Step::RollBack, || {
+            graph.remove_password(target.kind, &target.object_id, key_id)
+        })
+        .await
+        .or_else(|s| if gone(&s) { Ok(()) } else { Err(s) })?;
         self.record(Event::NewRemoved {
             key_id: key_id.to_string(),
         })
@@ -458,8 +564,12 @@ impl Run<'_> {
         };
         let graph = &self.ctx.session.graph;
         let object = match target.kind {
-            ObjectKind::Application => transient(Step::AddSecret, || graph.application(&target.app_id)).await?,
-            ObjectKind::ServicePrincipal => transient(Step::AddSecret, || graph.service_principal(&target.app_id)).await?,
+            ObjectKind::Application => {
+                transient(Step::AddSecret, || graph.application(&target.app_id)).await?
+            }
+            ObjectKind::ServicePrincipal => {
+                transient(Step::AddSecret, || graph.service_principal(&target.app_id)).await?
+            }
         };
         let Some(object) = object else { return Ok(()) };
         let stored: Vec<String> = self
@@ -472,7 +582,11 @@ impl Run<'_> {
         for credential in object.password_credentials {
             let key = credential.key_id.to_ascii_lowercase();
             let ours = credential.display_name.as_deref() == Some(display_name.as_str());
-            let old = state.group.old_secrets.iter().any(|o| o.key_id.eq_ignore_ascii_case(&key));
+            let old = state
+                .group
+                .old_secrets
+                .iter()
+                .any(|o| o.key_id.eq_ignore_ascii_case(&key));
             if ours && !old && !stored.contains(&key) {
                 tracing::info!(key_id = %credential.key_id, "removing a new secret whose value was lost");
                 self.remove_new(target, &credential.key_id).await?;
@@ -509,7 +623,9 @@ impl Run<'_> {
                 Err(e) => {
                     let waiting = matches!(
                         e,
-                        AuthError::InvalidClient { .. } | AuthError::UnknownApplication { .. } | AuthError::Transport(_)
+                        AuthError::InvalidClient { .. }
+                            | AuthError::UnknownApplication { .. }
+                            | AuthError::Transport(_)
                     );
                     if !waiting || since.elapsed() >= limit {
                         let why = if waiting {
@@ -531,15 +647,22 @@ impl Run<'_> {
                         "waiting for Entra ID to replicate the new secret".into(),
                         since,
                     );
-                    tokio::time::sleep(retry::pause(attempt).min(limit.saturating_sub(since.elapsed()))).await;
+                    tokio::time::sleep(retry::pause(attempt).min(limit.saturating_sub(since.elapsed())))
+                        .await;
                 }
             }
         }
         let key_id = state.created.as_ref().map(|c| c.0.clone()).unwrap_or_default();
-        self.record(Event::SecretProven { key_id: key_id.clone() }).await?;
+        self.record(Event::SecretProven {
+            key_id: key_id.clone(),
+        })
+        .await?;
         let state = self.snapshot().await;
-        self.ctx.audit(&state, Step::ProveSecret, "ok", None, None, since).await;
-        self.ctx.report(&rid, None, Step::ProveSecret, StepStatus::Ok, key_id, since);
+        self.ctx
+            .audit(&state, Step::ProveSecret, "ok", None, None, since)
+            .await;
+        self.ctx
+            .report(&rid, None, Step::ProveSecret, StepStatus::Ok, key_id, since);
         Ok(())
     }
 
@@ -557,13 +680,27 @@ impl Run<'_> {
             .group
             .role_assignments
             .iter()
-            .filter(|r| self.ctx.options.roles_to_copy.is_empty() || self.ctx.options.roles_to_copy.iter().any(|c| c.eq_ignore_ascii_case(&r.id)))
+            .filter(|r| {
+                self.ctx.options.roles_to_copy.is_empty()
+                    || self
+                        .ctx
+                        .options
+                        .roles_to_copy
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(&r.id))
+            })
             .cloned()
             .collect();
         let arm = &self.ctx.session.arm;
         let mut copied = 0u32;
         for role in &chosen {
-            let Some(sub) = role.scope.trim_start_matches("/subscriptions/").split('/').next().map(str::to_string) else {
+            let Some(sub) = role
+                .scope
+                .trim_start_matches("/subscriptions/")
+                .split('/')
+                .next()
+                .map(str::to_string)
+            else {
                 continue;
             };
             let result = replicating(Step::CopyRoles, self.ctx.options.replication_timeout, || {
@@ -579,8 +716,24 @@ impl Run<'_> {
         }
         self.record(Event::RolesCopied { count: copied }).await?;
         let state = self.snapshot().await;
-        self.ctx.audit(&state, Step::CopyRoles, "ok", None, Some(format!("{copied} role assignment(s)")), since).await;
-        self.ctx.report(&state.group.rotation_id, None, Step::CopyRoles, StepStatus::Ok, format!("{copied} copied"), since);
+        self.ctx
+            .audit(
+                &state,
+                Step::CopyRoles,
+                "ok",
+                None,
+                Some(format!("{copied} role assignment(s)")),
+                since,
+            )
+            .await;
+        self.ctx.report(
+            &state.group.rotation_id,
+            None,
+            Step::CopyRoles,
+            StepStatus::Ok,
+            format!("{copied} copied"),
+            since,
+        );
         Ok(())
     }
 
@@ -597,7 +750,11 @@ impl Run<'_> {
         let mut failures = Vec::new();
         let results = futures_util::future::join_all(clusters.iter().map(|c| async {
             let _permit = self.ctx.resets.acquire().await;
-            (c.id.clone(), c.name.clone(), self.reset_one(target, secret, &c.id).await)
+            (
+                c.id.clone(),
+                c.name.clone(),
+                self.reset_one(target, secret, &c.id).await,
+            )
         }))
         .await;
         for (_id, name, result) in results {
@@ -628,13 +785,24 @@ impl Run<'_> {
         let rid = state.group.rotation_id.clone();
         let id = ClusterId::parse(cluster).map_err(|e| stop(Step::ResetCluster, e.to_string()))?;
         let since = Instant::now();
-        let known = state.resets.get(&cluster.to_ascii_lowercase()).cloned().unwrap_or_default();
+        let known = state
+            .resets
+            .get(&cluster.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default();
         let handle = match (known.accepted, known.handle) {
             (true, handle) => handle,
             _ => {
                 // A reset sent without a recorded answer may be running: let it finish first.
                 self.wait_idle(&id, cluster, &rid, since).await?;
-                self.ctx.report(&rid, Some(cluster), Step::ResetCluster, StepStatus::Running, String::new(), since);
+                self.ctx.report(
+                    &rid,
+                    Some(cluster),
+                    Step::ResetCluster,
+                    StepStatus::Running,
+                    String::new(),
+                    since,
+                );
                 self.record(Event::ResetRequested {
                     cluster: cluster.to_string(),
                 })
@@ -670,12 +838,23 @@ impl Run<'_> {
                 })
                 .await?;
                 let state = self.snapshot().await;
-                self.ctx.audit(&state, Step::ResetCluster, "failed", Some(cluster), Some(s.message.clone()), since).await;
+                self.ctx
+                    .audit(
+                        &state,
+                        Step::ResetCluster,
+                        "failed",
+                        Some(cluster),
+                        Some(s.message.clone()),
+                        since,
+                    )
+                    .await;
                 return Err(s);
             }
         }
         let state = self.snapshot().await;
-        self.ctx.audit(&state, Step::ResetCluster, "ok", Some(cluster), None, since).await;
+        self.ctx
+            .audit(&state, Step::ResetCluster, "ok", Some(cluster), None, since)
+            .await;
         self.verify(&id, cluster, target).await
     }
 
@@ -692,12 +871,17 @@ impl Run<'_> {
         let state = self.snapshot().await;
         let aad = if state.group.mode == Mode::Aad {
             let resource = transient(Step::ResetCluster, || arm.get_cluster(id)).await?;
-            let profile = resource.properties.aad_profile.clone().unwrap_or(crate::azure::models::AadProfile {
-                managed: None,
-                server_app_id: None,
-                client_app_id: None,
-                tenant_id: None,
-            });
+            let profile =
+                resource
+                    .properties
+                    .aad_profile
+                    .clone()
+                    .unwrap_or(crate::azure::models::AadProfile {
+                        managed: None,
+                        server_app_id: None,
+                        client_app_id: None,
+                        tenant_id: None,
+                    });
             Some(profile)
         } else {
             None
@@ -707,7 +891,10 @@ impl Run<'_> {
         loop {
             attempt += 1;
             let sent = match &aad {
-                None => arm.reset_service_principal_profile(id, &target.app_id, secret).await,
+                None => {
+                    arm.reset_service_principal_profile(id, &target.app_id, secret)
+                        .await
+                }
                 Some(profile) => {
                     let reset = AadReset {
                         client_app_id: profile.client_app_id.as_deref().unwrap_or_default(),
@@ -733,10 +920,19 @@ impl Run<'_> {
                     }
                     let detail = match kind {
                         Kind::Conflict => "another operation runs on the cluster; waiting for it".to_string(),
-                        Kind::Replication => "Azure does not accept the new secret yet (replication); retrying".into(),
+                        Kind::Replication => {
+                            "Azure does not accept the new secret yet (replication); retrying".into()
+                        }
                         _ => format!("retrying after: {}", words(&e)),
                     };
-                    self.ctx.report(rid, Some(cluster), Step::ResetCluster, StepStatus::Waiting, detail, since);
+                    self.ctx.report(
+                        rid,
+                        Some(cluster),
+                        Step::ResetCluster,
+                        StepStatus::Waiting,
+                        detail,
+                        since,
+                    );
                     if kind == Kind::Conflict {
                         self.wait_idle(id, cluster, rid, since).await?;
                     } else {
@@ -756,35 +952,68 @@ impl Run<'_> {
             attempt += 1;
             let resource = transient(Step::ResetCluster, || arm.get_cluster(id)).await?;
             let state = resource.properties.provisioning_state.unwrap_or_default();
-            let busy = ["updating", "refreshingaadprofile", "upgrading", "scaling", "starting", "stopping"]
-                .contains(&state.to_ascii_lowercase().as_str());
+            let busy = [
+                "updating",
+                "refreshingaadprofile",
+                "upgrading",
+                "scaling",
+                "starting",
+                "stopping",
+            ]
+            .contains(&state.to_ascii_lowercase().as_str());
             if !busy {
                 return Ok(());
             }
             if since.elapsed() > limit {
                 return Err(stop(
                     Step::ResetCluster,
-                    format!("the cluster has been '{state}' for over {} s; try again when it is idle", limit.as_secs()),
+                    format!(
+                        "the cluster has been '{state}' for over {} s; try again when it is idle",
+                        limit.as_secs()
+                    ),
                 ));
             }
-            self.ctx.report(rid, Some(cluster), Step::ResetCluster, StepStatus::Waiting, format!("cluster is {state}"), since);
+            self.ctx.report(
+                rid,
+                Some(cluster),
+                Step::ResetCluster,
+                StepStatus::Waiting,
+                format!("cluster is {state}"),
+                since,
+            );
             tokio::time::sleep(retry::pause(attempt).min(self.ctx.options.max_poll_interval)).await;
         }
     }
 
     /// Follows the reset operation to its end, honouring `Retry-After`.
-    async fn follow(&self, handle: &OperationHandle, cluster: &str, rid: &str, since: Instant) -> Result<(), Stop> {
+    async fn follow(
+        &self,
+        handle: &OperationHandle,
+        cluster: &str,
+        rid: &str,
+        since: Instant,
+    ) -> Result<(), Stop> {
         let arm = &self.ctx.session.arm;
         let mut errors = 0;
         loop {
             match arm.poll_operation(handle).await {
                 Ok(OperationState::Succeeded) => return Ok(()),
                 Ok(OperationState::Failed { code, message }) => {
-                    return Err(stop(Step::ResetCluster, format!("Azure's operation failed: {code}: {message}")))
+                    return Err(stop(
+                        Step::ResetCluster,
+                        format!("Azure's operation failed: {code}: {message}"),
+                    ))
                 }
                 Ok(OperationState::Running { retry_after }) => {
                     errors = 0;
-                    self.ctx.report(rid, Some(cluster), Step::ResetCluster, StepStatus::Waiting, "Azure operation running".into(), since);
+                    self.ctx.report(
+                        rid,
+                        Some(cluster),
+                        Step::ResetCluster,
+                        StepStatus::Waiting,
+                        "Azure operation running".into(),
+                        since,
+                    );
                     let wait = retry_after
                         .unwrap_or(Duration::from_secs(5))
                         .clamp(Duration::from_millis(200), self.ctx.options.max_poll_interval);
@@ -794,7 +1023,12 @@ impl Run<'_> {
                     errors += 1;
                     tokio::time::sleep(retry::pause(errors)).await;
                 }
-                Err(e) => return Err(stop(Step::ResetCluster, format!("could not follow the operation: {}", words(&e)))),
+                Err(e) => {
+                    return Err(stop(
+                        Step::ResetCluster,
+                        format!("could not follow the operation: {}", words(&e)),
+                    ))
+                }
             }
         }
     }
@@ -822,7 +1056,10 @@ impl Run<'_> {
             .await?;
             return Err(stop(Step::Verify, message));
         }
-        if !holder.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(&target.app_id)) {
+        if !holder
+            .as_deref()
+            .is_some_and(|h| h.eq_ignore_ascii_case(&target.app_id))
+        {
             let message = format!(
                 "after the reset the cluster uses {} instead of {}",
                 holder.unwrap_or_else(|| "no principal".into()),
@@ -841,8 +1078,11 @@ impl Run<'_> {
             tracing::warn!("the vault index does not list {cluster} for {key_id}: {e}");
         }
         let state = self.snapshot().await;
-        self.ctx.audit(&state, Step::Verify, "ok", Some(cluster), None, since).await;
-        self.ctx.report(&rid, Some(cluster), Step::Verify, StepStatus::Ok, key_id, since);
+        self.ctx
+            .audit(&state, Step::Verify, "ok", Some(cluster), None, since)
+            .await;
+        self.ctx
+            .report(&rid, Some(cluster), Step::Verify, StepStatus::Ok, key_id, since);
         Ok(())
     }
 
@@ -857,7 +1097,10 @@ impl Run<'_> {
             .filter(|c| !c.blocked())
             .all(|c| state.verified(&c.id));
         if !all_verified {
-            return Err(stop(Step::RetireOld, "not every cluster is verified on the new secret; the old secrets stay"));
+            return Err(stop(
+                Step::RetireOld,
+                "not every cluster is verified on the new secret; the old secrets stay",
+            ));
         }
         let since = Instant::now();
         let due = match state.group.retire {
@@ -884,7 +1127,14 @@ impl Run<'_> {
             if state.finished != Some(outcome) {
                 self.record(Event::Finished { outcome }).await?;
             }
-            self.ctx.report(&rid, None, Step::RetireOld, StepStatus::Skipped, state.group.retire.label(), since);
+            self.ctx.report(
+                &rid,
+                None,
+                Step::RetireOld,
+                StepStatus::Skipped,
+                state.group.retire.label(),
+                since,
+            );
             return Ok(());
         }
         // The old secrets are on the principal the clusters used before. In mode new-sp that is the
@@ -905,21 +1155,38 @@ impl Run<'_> {
                 (ObjectKind::Application, app.as_ref())
             };
             let Some(object) = object else { continue };
-            let still_there = object.password_credentials.iter().any(|c| c.key_id.eq_ignore_ascii_case(&key));
+            let still_there = object
+                .password_credentials
+                .iter()
+                .any(|c| c.key_id.eq_ignore_ascii_case(&key));
             if still_there {
-                transient(Step::RetireOld, || graph.remove_password(kind, &object.id, &old.key_id))
-                    .await
-                    .or_else(|s| if gone(&s) { Ok(()) } else { Err(s) })?;
+                transient(Step::RetireOld, || {
+                    graph.remove_password(kind, &object.id, &old.key_id)
+                })
+                .await
+                .or_else(|s| if gone(&s) { Ok(()) } else { Err(s) })?;
             }
-            self.record(Event::OldRemoved { key_id: old.key_id.clone() }).await?;
+            self.record(Event::OldRemoved {
+                key_id: old.key_id.clone(),
+            })
+            .await?;
         }
         self.record(Event::Finished {
             outcome: Outcome::Succeeded,
         })
         .await?;
         let state = self.snapshot().await;
-        self.ctx.audit(&state, Step::RetireOld, "ok", None, None, since).await;
-        self.ctx.report(&rid, None, Step::RetireOld, StepStatus::Ok, format!("{} removed", state.old_removed.len()), since);
+        self.ctx
+            .audit(&state, Step::RetireOld, "ok", None, None, since)
+            .await;
+        self.ctx.report(
+            &rid,
+            None,
+            Step::RetireOld,
+            StepStatus::Ok,
+            format!("{} removed", state.old_removed.len()),
+            since,
+        );
         Ok(())
     }
 
@@ -938,7 +1205,11 @@ impl Run<'_> {
         }
         let since = Instant::now();
         if let Some((_, kind, object_id, app_id)) = state.requested.clone() {
-            let target = Target { kind, object_id, app_id };
+            let target = Target {
+                kind,
+                object_id,
+                app_id,
+            };
             if let Err(s) = self.remove_orphans(&target).await {
                 return self.result(Some(s)).await;
             }
@@ -961,7 +1232,9 @@ impl Run<'_> {
             return self.result(Some(s)).await;
         }
         let state = self.snapshot().await;
-        self.ctx.audit(&state, Step::RollBack, "ok", None, None, since).await;
+        self.ctx
+            .audit(&state, Step::RollBack, "ok", None, None, since)
+            .await;
         self.result(None).await
     }
 
@@ -972,7 +1245,11 @@ impl Run<'_> {
         for c in &state.group.clusters {
             if state.verified(&c.id) {
                 done.push(c.id.clone());
-            } else if let Some((_, message)) = state.resets.get(&c.id.to_ascii_lowercase()).and_then(|r| r.failed.clone()) {
+            } else if let Some((_, message)) = state
+                .resets
+                .get(&c.id.to_ascii_lowercase())
+                .and_then(|r| r.failed.clone())
+            {
                 failed.push(ClusterFailure {
                     cluster: c.id.clone(),
                     step: Step::ResetCluster,

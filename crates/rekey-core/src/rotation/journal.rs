@@ -99,7 +99,9 @@ pub struct Line {
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error("could not write the rotation journal {path}: {detail}. The rotation stopped before its next step")]
+    #[error(
+        "could not write the rotation journal {path}: {detail}. The rotation stopped before its next step"
+    )]
     Write { path: String, detail: String },
     #[error("the rotation journal {path} cannot be read ({detail}); it was left untouched for inspection")]
     Read { path: String, detail: String },
@@ -269,14 +271,14 @@ impl State {
     pub(super) fn apply(&mut self, event: &Event) {
         match event {
             Event::Planned { .. } => {}
-            Event::PrincipalRequested { display_name } => self.principal_requested = Some(display_name.clone()),
+            Event::PrincipalRequested { display_name } => {
+                self.principal_requested = Some(display_name.clone())
+            }
             Event::PrincipalCreated {
                 app_id,
                 app_object_id,
                 sp_object_id,
-            } => {
-                self.new_principal = Some((app_id.clone(), app_object_id.clone(), sp_object_id.clone()))
-            }
+            } => self.new_principal = Some((app_id.clone(), app_object_id.clone(), sp_object_id.clone())),
             Event::SecretRequested {
                 display_name,
                 on,
@@ -305,7 +307,11 @@ impl State {
                 r.accepted = true;
                 r.handle = handle.clone();
             }
-            Event::ResetFailed { cluster, code, message } => {
+            Event::ResetFailed {
+                cluster,
+                code,
+                message,
+            } => {
                 let r = self.reset(cluster);
                 r.failed = Some((code.clone(), message.clone()));
                 r.handle = None;
@@ -340,7 +346,9 @@ impl State {
     /// Whether any cluster may be using the new secret (its reset was sent, whatever came of it):
     /// then the new secret must never be removed.
     pub fn new_secret_may_be_in_use(&self) -> bool {
-        self.resets.values().any(|r| r.requested || r.accepted || r.verified)
+        self.resets
+            .values()
+            .any(|r| r.requested || r.accepted || r.verified)
     }
 
     pub fn verified(&self, cluster: &str) -> bool {

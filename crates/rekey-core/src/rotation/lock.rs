@@ -93,7 +93,10 @@ mod tests {
         let names = vec![("/subscriptions/s/x".to_string(), "cluster x".to_string())];
         let held = acquire(&paths, &names)?;
         // File locks are per open file description: a second open in this process conflicts too.
-        let again = acquire(&paths, &[("/SUBSCRIPTIONS/S/X".to_string(), "cluster x".to_string())]);
+        let again = acquire(
+            &paths,
+            &[("/SUBSCRIPTIONS/S/X".to_string(), "cluster x".to_string())],
+        );
         assert!(matches!(again, Err(LockError::Busy { .. })), "{again:?}");
         drop(held);
         acquire(&paths, &names)?;

@@ -27,10 +27,15 @@ migrates such clusters to AKS-managed Entra ID. Plan the migration: https://aka.
 pub fn principal_of(cluster: &ManagedCluster, mode: Mode) -> Result<String, String> {
     let p = &cluster.properties;
     match mode {
-        Mode::Secret | Mode::NewSp => match p.service_principal_profile.as_ref().map(|s| s.client_id.as_str()) {
-            Some(id) if !id.eq_ignore_ascii_case("msi") && !id.is_empty() => Ok(id.to_string()),
-            _ => Err("it uses a managed identity: Azure rotates its credentials, there is nothing to do".into()),
-        },
+        Mode::Secret | Mode::NewSp => {
+            match p.service_principal_profile.as_ref().map(|s| s.client_id.as_str()) {
+                Some(id) if !id.eq_ignore_ascii_case("msi") && !id.is_empty() => Ok(id.to_string()),
+                _ => Err(
+                    "it uses a managed identity: Azure rotates its credentials, there is nothing to do"
+                        .into(),
+                ),
+            }
+        }
         Mode::Aad => {
             let aad = p.aad_profile.as_ref();
             if aad.and_then(|a| a.managed) == Some(true) {
@@ -69,7 +74,11 @@ fn cluster_checks(cluster: &ManagedCluster, mode: Mode) -> (PlannedCluster, Resu
             format!("it is '{state}', not Succeeded: fix or finish the cluster's last operation first"),
         ));
     }
-    let power = p.power_state.as_ref().and_then(|s| s.code.clone()).unwrap_or_default();
+    let power = p
+        .power_state
+        .as_ref()
+        .and_then(|s| s.code.clone())
+        .unwrap_or_default();
     if power.eq_ignore_ascii_case("Running") {
         checks.push(Check::ok("power state", "Running"));
     } else {
@@ -127,7 +136,10 @@ fn cluster_checks(cluster: &ManagedCluster, mode: Mode) -> (PlannedCluster, Resu
 fn old_secrets(app: Option<&DirectoryObject>, sp: Option<&DirectoryObject>) -> Vec<OldSecret> {
     let mut out = Vec::new();
     for (object, on) in [(app, "application"), (sp, "servicePrincipal")] {
-        for c in object.map(|o| o.password_credentials.as_slice()).unwrap_or_default() {
+        for c in object
+            .map(|o| o.password_credentials.as_slice())
+            .unwrap_or_default()
+        {
             out.push(OldSecret {
                 key_id: c.key_id.clone(),
                 on: on.into(),
@@ -289,7 +301,11 @@ pub async fn plan(session: &Session, chosen: &[String], known: &[ClusterRow], op
         let shared_outside: Vec<String> = match mode {
             Mode::NewSp => known
                 .iter()
-                .filter(|r| r.sp_client_id.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&app_id)))
+                .filter(|r| {
+                    r.sp_client_id
+                        .as_deref()
+                        .is_some_and(|u| u.eq_ignore_ascii_case(&app_id))
+                })
                 .filter(|r| !clusters.iter().any(|c| c.id.eq_ignore_ascii_case(&r.id)))
                 .map(|r| r.name.clone())
                 .collect(),
@@ -330,7 +346,10 @@ pub async fn plan(session: &Session, chosen: &[String], known: &[ClusterRow], op
                             Ok(r) => all.extend(r),
                             Err(e) => checks.push(Check::warn(
                                 "role assignments",
-                                format!("could not read the old principal's roles in {sub}: {}", explain(&e)),
+                                format!(
+                                    "could not read the old principal's roles in {sub}: {}",
+                                    explain(&e)
+                                ),
                             )),
                         }
                     }
@@ -369,6 +388,7 @@ pub async fn plan(session: &Session, chosen: &[String], known: &[ClusterRow], op
             shared_outside,
         });
     }
-    plan.groups.sort_by(|a, b| a.app_display_name.cmp(&b.app_display_name));
+    plan.groups
+        .sort_by(|a, b| a.app_display_name.cmp(&b.app_display_name));
     plan
 }

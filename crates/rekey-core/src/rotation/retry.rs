@@ -36,7 +36,10 @@ fn classify_azure(e: &AzureError) -> Kind {
     match e {
         AzureError::Network { .. } => Kind::Transient,
         AzureError::Api {
-            status, code, message, ..
+            status,
+            code,
+            message,
+            ..
         } => {
             let text = format!("{code} {message}").to_ascii_lowercase();
             match *status {
@@ -64,7 +67,8 @@ fn classify_azure(e: &AzureError) -> Kind {
 
 /// A pause that grows with `attempt` (1-based), 1 s to 30 s.
 pub fn pause(attempt: u32) -> Duration {
-    Duration::from_millis(1_000u64.saturating_mul(1 << attempt.saturating_sub(1).min(5))).min(Duration::from_secs(30))
+    Duration::from_millis(1_000u64.saturating_mul(1 << attempt.saturating_sub(1).min(5)))
+        .min(Duration::from_secs(30))
 }
 
 /// How many times a transient failure is tried again at the step level.

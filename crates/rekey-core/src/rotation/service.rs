@@ -42,15 +42,18 @@ impl Rotator<'_> {
     async fn session_for(&self, tenant: Option<&str>) -> Result<Arc<Session>, IpcError> {
         match self.estate {
             Estate::Demo(session) => Ok(session.clone()),
-            Estate::Accounts(workspace) => match tenant.filter(|t| !t.is_empty()) {
-                Some(t) => workspace.session_for_tenant(t).await,
-                None => {
-                    let first = workspace.accounts().await.into_iter().next().ok_or_else(|| {
-                        IpcError::new("sign_in_required", "Sign in to Azure first.")
-                    })?;
-                    workspace.session(&first.id).await
+            Estate::Accounts(workspace) => {
+                match tenant.filter(|t| !t.is_empty()) {
+                    Some(t) => workspace.session_for_tenant(t).await,
+                    None => {
+                        let first =
+                            workspace.accounts().await.into_iter().next().ok_or_else(|| {
+                                IpcError::new("sign_in_required", "Sign in to Azure first.")
+                            })?;
+                        workspace.session(&first.id).await
+                    }
                 }
-            },
+            }
         }
     }
 
@@ -81,7 +84,8 @@ impl Rotator<'_> {
                 }
             }
         }
-        plan.groups.sort_by(|a, b| a.app_display_name.cmp(&b.app_display_name));
+        plan.groups
+            .sort_by(|a, b| a.app_display_name.cmp(&b.app_display_name));
         plan
     }
 
@@ -136,7 +140,9 @@ impl Rotator<'_> {
                 "Rekey will not rotate without a working OS keyring to keep the new secrets.",
             ));
         }
-        let (sessions, problems) = self.sessions(plan.groups.iter().map(|g| g.tenant_id.clone())).await;
+        let (sessions, problems) = self
+            .sessions(plan.groups.iter().map(|g| g.tenant_id.clone()))
+            .await;
         if !problems.is_empty() {
             return Err(IpcError::new("sign_in_required", problems.join("; ")));
         }
@@ -174,7 +180,9 @@ impl Rotator<'_> {
             .iter()
             .find(|s| s.group.rotation_id.eq_ignore_ascii_case(rotation_id))
             .map(|s| s.group.tenant_id.clone())
-            .ok_or_else(|| IpcError::new("unknown_rotation", format!("There is no rotation {rotation_id}.")))?;
+            .ok_or_else(|| {
+                IpcError::new("unknown_rotation", format!("There is no rotation {rotation_id}."))
+            })?;
         let (sessions, problems) = self.sessions(std::iter::once(tenant)).await;
         if !problems.is_empty() {
             return Err(IpcError::new("sign_in_required", problems.join("; ")));
