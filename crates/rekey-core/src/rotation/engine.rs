@@ -621,12 +621,18 @@ impl Run<'_> {
             match credential.token(&cloud.arm_scope()).await {
                 Ok(_) => break,
                 Err(e) => {
-                    let waiting = matches!(
-                        e,
+                    // Replication (the secret or app not known yet) and passing trouble (network,
+                    // throttling, a server error) are waited out; anything else is final.
+                    let waiting = match &e {
                         AuthError::InvalidClient { .. }
-                            | AuthError::UnknownApplication { .. }
-                            | AuthError::Transport(_)
-                    );
+                        | AuthError::UnknownApplication { .. }
+                        | AuthError::Transport(_)
+                        | AuthError::Malformed(_) => true,
+                        AuthError::Rejected { error, .. } => {
+                            matches!(error.as_str(), "temporarily_unavailable" | "server_error")
+                        }
+                        _ => false,
+                    };
                     if !waiting || since.elapsed() >= limit {
                         let why = if waiting {
                             format!(
