@@ -90,7 +90,11 @@ impl Fixture {
     /// The key ID the simulator says `cluster` holds, and its app ID.
     fn holds(&self, cluster: &str) -> (String, Option<String>) {
         let world = self.world();
-        let c = world.clusters.iter().find(|c| c.name == cluster).expect("cluster");
+        let c = world
+            .clusters
+            .iter()
+            .find(|c| c.name == cluster)
+            .expect("cluster");
         match &c.identity {
             ClusterIdentity::ServicePrincipal {
                 client_id,
@@ -106,7 +110,12 @@ impl Fixture {
             .applications
             .iter()
             .find(|a| a.app_id.to_string().eq_ignore_ascii_case(app_id))
-            .map(|a| a.password_credentials.iter().map(|c| c.key_id.to_string()).collect())
+            .map(|a| {
+                a.password_credentials
+                    .iter()
+                    .map(|c| c.key_id.to_string())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -140,8 +149,15 @@ async fn a_shared_principal_gets_one_new_secret_and_loses_the_old_only_after_bot
     assert!(plan.problems.is_empty(), "{:?}", plan.problems);
     assert_eq!(plan.groups.len(), 1);
     let group = &plan.groups[0];
-    assert_eq!(group.clusters.len(), 2, "the cluster sharing the principal joins the plan");
-    assert!(group.clusters.iter().any(|c| c.name == "aks-prod-weu-2" && c.added_as_shared));
+    assert_eq!(
+        group.clusters.len(),
+        2,
+        "the cluster sharing the principal joins the plan"
+    );
+    assert!(group
+        .clusters
+        .iter()
+        .any(|c| c.name == "aks-prod-weu-2" && c.added_as_shared));
     assert!(group.clusters.iter().all(|c| c.production));
     assert!(group.old_secrets.iter().any(|o| o.key_id == old_key));
 
@@ -152,12 +168,22 @@ async fn a_shared_principal_gets_one_new_secret_and_loses_the_old_only_after_bot
     let new_key = result.new_key_id.clone().expect("a new key");
     assert_ne!(new_key, old_key);
     for cluster in ["aks-prod-weu", "aks-prod-weu-2"] {
-        assert_eq!(f.holds(cluster), (app_id.clone(), Some(new_key.clone())), "{cluster}");
+        assert_eq!(
+            f.holds(cluster),
+            (app_id.clone(), Some(new_key.clone())),
+            "{cluster}"
+        );
     }
     let keys = f.app_keys(&app_id);
     assert!(keys.contains(&new_key));
-    assert!(!keys.contains(&old_key), "the old secret is retired once both clusters are verified");
-    assert!(f.vault_secret_works(&new_key, &app_id).await, "the vault holds the working secret");
+    assert!(
+        !keys.contains(&old_key),
+        "the old secret is retired once both clusters are verified"
+    );
+    assert!(
+        f.vault_secret_works(&new_key, &app_id).await,
+        "the vault holds the working secret"
+    );
     let entry = f.vault.find(&new_key).await.expect("vault entry");
     assert_eq!(entry.clusters.len(), 2);
 
@@ -167,8 +193,18 @@ async fn a_shared_principal_gets_one_new_secret_and_loses_the_old_only_after_bot
     assert_eq!(states[0].finished, Some(Outcome::Succeeded));
     let (records, _) = f.vault.audit().read().await.expect("audit");
     let steps: Vec<_> = records.iter().filter_map(|r| r.step.clone()).collect();
-    for step in ["add secret", "store in keyring", "prove secret", "reset cluster", "verify", "retire old secret"] {
-        assert!(steps.iter().any(|s| s == step), "no audit record of {step}: {steps:?}");
+    for step in [
+        "add secret",
+        "store in keyring",
+        "prove secret",
+        "reset cluster",
+        "verify",
+        "retire old secret",
+    ] {
+        assert!(
+            steps.iter().any(|s| s == step),
+            "no audit record of {step}: {steps:?}"
+        );
     }
 }
 
@@ -185,7 +221,10 @@ async fn with_a_grace_period_the_old_secret_stays_until_it_is_over() {
     assert!(result.retire_after.is_some());
     let new_key = result.new_key_id.clone().expect("new key");
     assert_eq!(f.holds("aks-stg-weu").1, Some(new_key.clone()));
-    assert!(f.app_keys(&app_id).contains(&old_key), "kept during the grace period");
+    assert!(
+        f.app_keys(&app_id).contains(&old_key),
+        "kept during the grace period"
+    );
     // A resume before the grace period is over changes nothing.
     let (again, _) = bulk::resume(&ctx, &Default::default(), None).await;
     assert!(again.is_empty(), "nothing is due yet");
@@ -200,7 +239,10 @@ async fn the_legacy_aad_server_app_is_reset_on_every_cluster_that_uses_it() {
     assert!(plan.problems.is_empty(), "{:?}", plan.problems);
     let group = &plan.groups[0];
     assert_eq!(group.clusters.len(), 2, "aks-edge-legacy shares the server app");
-    assert!(group.clusters[0].checks.iter().any(|c| c.detail.contains("aka.ms/aks-managed-aad")));
+    assert!(group.clusters[0]
+        .checks
+        .iter()
+        .any(|c| c.detail.contains("aka.ms/aks-managed-aad")));
     let result = &bulk::run(&f.context(options), &Default::default(), &plan).await[0];
     assert_eq!(result.outcome, Outcome::Succeeded, "{:?}", result.message);
     let new_key = result.new_key_id.clone().expect("new key");
@@ -208,7 +250,10 @@ async fn the_legacy_aad_server_app_is_reset_on_every_cluster_that_uses_it() {
     for name in ["aks-portal-legacy", "aks-edge-legacy"] {
         let cluster = world.clusters.iter().find(|c| c.name == name).expect("cluster");
         assert_eq!(
-            world.legacy_aad_server_keys.get(&cluster.arm_id()).map(|k| k.to_string()),
+            world
+                .legacy_aad_server_keys
+                .get(&cluster.arm_id())
+                .map(|k| k.to_string()),
             Some(new_key.clone()),
             "{name}"
         );
@@ -227,14 +272,21 @@ async fn a_new_service_principal_takes_over_with_the_old_ones_roles() {
     assert_eq!(result.outcome, Outcome::Succeeded, "{:?}", result.message);
     let new_app = result.new_app_id.clone().expect("a new app");
     assert_ne!(new_app, old_app);
-    assert_eq!(f.holds("aks-ops-tools"), (new_app.clone(), result.new_key_id.clone()));
+    assert_eq!(
+        f.holds("aks-ops-tools"),
+        (new_app.clone(), result.new_key_id.clone())
+    );
     let world = f.world();
     let sp = world
         .service_principals
         .iter()
         .find(|s| s.app_id.to_string() == new_app)
         .expect("new SP");
-    let copied = world.role_assignments.iter().filter(|r| r.principal_id == sp.object_id).count();
+    let copied = world
+        .role_assignments
+        .iter()
+        .filter(|r| r.principal_id == sp.object_id)
+        .count();
     assert_eq!(copied, roles, "every role of the old principal was copied");
 }
 
@@ -251,7 +303,10 @@ async fn a_failed_azure_operation_leaves_the_old_secret_working_and_a_retry_fini
     assert_eq!(result.outcome, Outcome::Failed);
     let message = result.message.clone().unwrap_or_default();
     assert!(message.contains("operation failed"), "{message}");
-    assert!(f.app_keys(&app_id).contains(&old_key), "the old secret stays after a failure");
+    assert!(
+        f.app_keys(&app_id).contains(&old_key),
+        "the old secret stays after a failure"
+    );
     // Retry: the simulator left the cluster Failed; a new reset fixes it, as in Azure.
     let (again, _) = bulk::resume(&ctx, &Default::default(), Some(&result.rotation_id)).await;
     assert_eq!(again[0].outcome, Outcome::Succeeded, "{:?}", again[0].message);
@@ -276,8 +331,16 @@ async fn a_keyring_that_refuses_the_secret_stops_before_anything_changes_and_rem
     ctx.vault = broken;
     let result = bulk::run(&ctx, &Default::default(), &plan).await.remove(0);
     assert_eq!(result.outcome, Outcome::RolledBack, "{:?}", result.message);
-    assert!(result.message.clone().unwrap_or_default().contains("removed from Azure"));
-    assert_eq!(f.app_keys(&app_id), keys_before, "the new secret was removed again");
+    assert!(result
+        .message
+        .clone()
+        .unwrap_or_default()
+        .contains("removed from Azure"));
+    assert_eq!(
+        f.app_keys(&app_id),
+        keys_before,
+        "the new secret was removed again"
+    );
     assert_eq!(f.holds("aks-stg-weu").1, old_key, "the cluster is untouched");
 }
 
@@ -301,7 +364,10 @@ async fn a_crash_while_azure_runs_the_reset_resumes_polling_instead_of_resetting
         if text.contains("\"resetAccepted\"") {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the reset was never accepted");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reset was never accepted"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     running.abort();
@@ -310,7 +376,11 @@ async fn a_crash_while_azure_runs_the_reset_resumes_polling_instead_of_resetting
     let (results, _) = bulk::resume(&ctx, &Default::default(), None).await;
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].outcome, Outcome::Succeeded, "{:?}", results[0].message);
-    assert_eq!(f.world().operations.len(), operations_before, "no second reset was sent");
+    assert_eq!(
+        f.world().operations.len(),
+        operations_before,
+        "no second reset was sent"
+    );
     assert_eq!(f.holds("aks-stg-weu").1, results[0].new_key_id);
 }
 
@@ -320,13 +390,20 @@ async fn stopped_and_managed_identity_clusters_are_refused_by_the_pre_flight() {
     let options = f.options(Mode::Secret, Retire::Now);
     let plan = plan(
         &f.session,
-        &[f.id("aks-web-msi"), f.id("aks-stg-batch"), "/subscriptions/x/not-a-cluster".into()],
+        &[
+            f.id("aks-web-msi"),
+            f.id("aks-stg-batch"),
+            "/subscriptions/x/not-a-cluster".into(),
+        ],
         &f.known,
         &options,
     )
     .await;
     assert_eq!(plan.problems.len(), 2, "{:?}", plan.problems);
-    assert!(plan.problems.iter().any(|p| p.detail.contains("managed identity")));
+    assert!(plan
+        .problems
+        .iter()
+        .any(|p| p.detail.contains("managed identity")));
     assert_eq!(plan.groups.len(), 1);
     assert!(plan.groups[0].blocked(), "a stopped cluster is blocked");
     assert!(plan.groups[0].clusters[0]
@@ -335,4 +412,37 @@ async fn stopped_and_managed_identity_clusters_are_refused_by_the_pre_flight() {
         .any(|c| c.detail.contains("az aks start")));
     let results = bulk::run(&f.context(options), &Default::default(), &plan).await;
     assert!(results.is_empty(), "blocked groups do not run");
+}
+
+#[tokio::test]
+async fn a_second_rotation_of_the_same_cluster_waits_its_turn() {
+    let f = fixture().await;
+    let options = f.options(Mode::Secret, Retire::Now);
+    let first = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
+    let second = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
+    let ctx = f.context(options);
+    let journal_path = journal::Journal::new(&f.paths, &first.groups[0].rotation_id)
+        .path()
+        .to_path_buf();
+    let running = tokio::spawn({
+        let ctx = ctx.clone();
+        let group = first.groups[0].clone();
+        async move { engine::start(&ctx, group).await }
+    });
+    while !std::fs::read_to_string(&journal_path)
+        .unwrap_or_default()
+        .contains("secretRequested")
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let refused = engine::start(&ctx, second.groups[0].clone()).await;
+    assert_eq!(refused.outcome, Outcome::Failed);
+    let message = refused.message.unwrap_or_default();
+    assert!(message.contains("being rotated"), "{message}");
+    assert!(refused.new_key_id.is_none(), "the second rotation changed nothing");
+    let done = running.await.expect("first rotation");
+    assert_eq!(done.outcome, Outcome::Succeeded, "{:?}", done.message);
+    // The refused one left no journal behind to resume.
+    let (states, _) = journal::list(&f.paths).await;
+    assert_eq!(states.len(), 1);
 }

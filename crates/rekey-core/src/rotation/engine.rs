@@ -106,8 +106,12 @@ impl Context {
     }
 }
 
-/// Starts a planned group: journals the plan, then runs it.
+/// Starts a planned group: takes its locks, journals the plan, then runs it.
 pub async fn start(ctx: &Context, group: PlanGroup) -> GroupResult {
+    let locks = match lock(ctx, &group).await {
+        Ok(l) => l,
+        Err(result) => return *result,
+    };
     let journal = Journal::new(&ctx.paths, &group.rotation_id);
     let planned = Event::Planned {
         group: group.clone(),
@@ -132,7 +136,14 @@ pub async fn start(ctx: &Context, group: PlanGroup) -> GroupResult {
             .join(", ")
     ));
     ctx.vault.audit().record_or_warn(record).await;
-    resume(ctx, &group.rotation_id).await
+    match open(ctx, &group.rotation_id).await {
+        Ok(run) => {
+            let result = run.drive().await;
+            drop(locks);
+            result
+        }
+        Err(result) => *result,
+    }
 }
 
 fn failed_before_start(group: &PlanGroup, message: String) -> GroupResult {
@@ -152,24 +163,8 @@ fn failed_before_start(group: &PlanGroup, message: String) -> GroupResult {
     }
 }
 
-/// Runs (or goes on with) the rotation `rotation_id` from its journal.
-pub async fn resume(ctx: &Context, rotation_id: &str) -> GroupResult {
-    let journal = Journal::new(&ctx.paths, rotation_id);
-    let state = match journal.read().await {
-        Ok(lines) => State::replay(&lines),
-        Err(e) => {
-            let mut result = failed_before_start(&PlanGroup::empty(rotation_id), e.to_string());
-            result.message = Some(e.to_string());
-            return result;
-        }
-    };
-    let Some(state) = state else {
-        return failed_before_start(
-            &PlanGroup::empty(rotation_id),
-            format!("the journal of rotation {rotation_id} does not start with a plan"),
-        );
-    };
-    let group = state.group.clone();
+/// The group's clusters and principal, locked against other rotations in any process.
+async fn lock(ctx: &Context, group: &PlanGroup) -> Result<super::lock::Locks, Box<GroupResult>> {
     let mut names: Vec<(String, String)> = group
         .clusters
         .iter()
@@ -180,16 +175,40 @@ pub async fn resume(ctx: &Context, rotation_id: &str) -> GroupResult {
         format!("the principal {}", group.app_id),
     ));
     let paths = ctx.paths.clone();
-    let locks = tokio::task::spawn_blocking(move || super::lock::acquire(&paths, &names)).await;
-    let _locks = match locks {
-        Ok(Ok(l)) => l,
-        Ok(Err(e)) => return failed_before_start(&group, e.to_string()),
-        Err(e) => return failed_before_start(&group, e.to_string()),
-    };
-    let run = Run {
+    match tokio::task::spawn_blocking(move || super::lock::acquire(&paths, &names)).await {
+        Ok(Ok(l)) => Ok(l),
+        Ok(Err(e)) => Err(Box::new(failed_before_start(group, e.to_string()))),
+        Err(e) => Err(Box::new(failed_before_start(group, e.to_string()))),
+    }
+}
+
+/// The rotation `rotation_id` as its journal tells it.
+async fn open<'a>(ctx: &'a Context, rotation_id: &str) -> Result<Run<'a>, Box<GroupResult>> {
+    let journal = Journal::new(&ctx.paths, rotation_id);
+    let unknown = |m: String| Box::new(failed_before_start(&PlanGroup::empty(rotation_id), m));
+    let lines = journal.read().await.map_err(|e| unknown(e.to_string()))?;
+    let state = State::replay(&lines).ok_or_else(|| {
+        unknown(format!(
+            "the journal of rotation {rotation_id} does not start with a plan"
+        ))
+    })?;
+    Ok(Run {
         ctx,
         journal,
         state: Mutex::new(state),
+    })
+}
+
+/// Runs (or goes on with) the rotation `rotation_id` from its journal.
+pub async fn resume(ctx: &Context, rotation_id: &str) -> GroupResult {
+    let run = match open(ctx, rotation_id).await {
+        Ok(r) => r,
+        Err(result) => return *result,
+    };
+    let group = run.snapshot().await.group;
+    let _locks = match lock(ctx, &group).await {
+        Ok(l) => l,
+        Err(result) => return *result,
     };
     run.drive().await
 }
@@ -197,18 +216,14 @@ pub async fn resume(ctx: &Context, rotation_id: &str) -> GroupResult {
 /// Removes the unused new secret of a failed rotation and closes it. Refused when a cluster may be
 /// using the new secret (its reset was sent).
 pub async fn roll_back(ctx: &Context, rotation_id: &str) -> GroupResult {
-    let journal = Journal::new(&ctx.paths, rotation_id);
-    let state = match journal.read().await.map(|l| State::replay(&l)) {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            return failed_before_start(&PlanGroup::empty(rotation_id), "the journal has no plan".into())
-        }
-        Err(e) => return failed_before_start(&PlanGroup::empty(rotation_id), e.to_string()),
+    let run = match open(ctx, rotation_id).await {
+        Ok(r) => r,
+        Err(result) => return *result,
     };
-    let run = Run {
-        ctx,
-        journal,
-        state: Mutex::new(state),
+    let group = run.snapshot().await.group;
+    let _locks = match lock(ctx, &group).await {
+        Ok(l) => l,
+        Err(result) => return *result,
     };
     run.roll_back().await
 }
