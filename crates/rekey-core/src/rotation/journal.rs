@@ -444,3 +444,30 @@ pub async fn list(paths: &AppPaths) -> (Vec<State>, Vec<String>) {
     states.sort_by(|a, b| b.started.cmp(&a.started));
     (states, problems)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(event: &str) -> String {
+        format!("{{\"at\":\"2026-11-29T10:00:00Z\",\"type\":\"{event}\",\"keyId\":\"k\"}}\n")
+    }
+
+    #[test]
+    fn a_last_line_cut_short_by_a_crash_is_ignored_but_a_broken_middle_is_not() {
+        let whole = format!("{}{}", line("secretStored"), line("secretProven"));
+        assert_eq!(parse_journal(whole.as_bytes()).map(|l| l.len()), Ok(2));
+        let torn = format!("{}{{\"at\":\"2026-11-29T10:0", line("secretStored"));
+        assert_eq!(parse_journal(torn.as_bytes()).map(|l| l.len()), Ok(1));
+        let broken = format!("{}not json\n{}", line("secretStored"), line("secretProven"));
+        assert!(parse_journal(broken.as_bytes()).is_err());
+        assert!(parse_journal(b"\xff\xfe").is_err());
+        assert_eq!(parse_journal(b"").map(|l| l.len()), Ok(0));
+    }
+
+    #[test]
+    fn a_journal_that_does_not_start_with_a_plan_is_not_replayed() {
+        let lines = parse_journal(line("secretStored").as_bytes()).unwrap_or_default();
+        assert!(State::replay(&lines).is_none());
+    }
+}

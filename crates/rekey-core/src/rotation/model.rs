@@ -407,3 +407,22 @@ pub struct Resumed {
     /// Journals that could not be read, tenants without a session: what to do about each.
     pub problems: Vec<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retire_policies_and_modes_parse_as_the_cli_writes_them() {
+        assert_eq!(Retire::parse("now"), Some(Retire::Now));
+        assert_eq!(Retire::parse("NEVER"), Some(Retire::Never));
+        assert_eq!(Retire::parse("24h"), Some(Retire::After { hours: 24 }));
+        assert_eq!(Retire::parse("2d"), Some(Retire::After { hours: 48 }));
+        assert_eq!(Retire::parse("soon"), None);
+        assert_eq!(Retire::parse("h"), None);
+        assert_eq!(Retire::parse(""), None);
+        assert_eq!(Mode::parse("new-sp"), Some(Mode::NewSp));
+        assert_eq!(Mode::parse("aad"), Some(Mode::Aad));
+        assert_eq!(Mode::parse("rotate"), None);
+    }
+}
