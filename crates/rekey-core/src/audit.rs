@@ -2,7 +2,6 @@
 //! It says who did what to which cluster or secret and how it went; it never holds a secret value
 //! (records carry key IDs and hints only).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -110,22 +109,10 @@ impl AuditLog {
     /// Appends `record` and flushes it to disk. Blocking: call it off the async runtime, or use
     /// [`AuditLog::record`].
     pub fn append_blocking(&self, record: &AuditRecord) -> Result<(), AuditError> {
-        let err = |e: &dyn std::fmt::Display| AuditError::Write {
+        crate::paths::append_json_line(&self.path, record).map_err(|e| AuditError::Write {
             path: self.path.display().to_string(),
             detail: e.to_string(),
-        };
-        let mut line = serde_json::to_vec(record).map_err(|e| err(&e))?;
-        line.push(b'\n');
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.create(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&self.path).map_err(|e| err(&e))?;
-        file.write_all(&line).map_err(|e| err(&e))?;
-        file.sync_data().map_err(|e| err(&e))
+        })
     }
 
     /// Appends `record` on a blocking thread.
@@ -193,8 +180,21 @@ impl AuditLog {
 pub fn to_csv(records: &[AuditRecord]) -> String {
     use crate::inventory::export::{guard_formula, push_record};
     const HEADER: [&str; 15] = [
-        "time", "actor", "action", "outcome", "tenant", "cluster", "app ID", "rotation", "mode", "step",
-        "old key IDs", "new key ID", "hint", "duration ms", "detail",
+        "time",
+        "actor",
+        "action",
+        "outcome",
+        "tenant",
+        "cluster",
+        "app ID",
+        "rotation",
+        "mode",
+        "step",
+        "old key IDs",
+        "new key ID",
+        "hint",
+        "duration ms",
+        "detail",
     ];
     let mut out = String::new();
     push_record(&mut out, HEADER.iter().map(|h| h.to_string()));
@@ -224,6 +224,8 @@ pub fn to_csv(records: &[AuditRecord]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     #[test]
@@ -260,7 +262,10 @@ mod tests {
         assert_eq!(skipped, 1);
         assert_eq!(records[0], first);
         let csv = to_csv(&records);
-        assert!(csv.lines().nth(1).is_some_and(|l| l.contains("vault.copy") && l.contains("k1")));
+        assert!(csv
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.contains("vault.copy") && l.contains("k1")));
         Ok(())
     }
 }

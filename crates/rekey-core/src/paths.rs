@@ -82,6 +82,24 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Appends one line (`value` as JSON and a newline) to `path`, created readable by the current user
+/// only, and waits until it is on disk. One `write` per line, so concurrent appenders interleave
+/// whole lines. Blocking: call it off the async runtime.
+pub(crate) fn append_json_line(path: &Path, value: &impl serde::Serialize) -> std::io::Result<()> {
+    let mut line = serde_json::to_vec(value).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    if let Some(dir) = path.parent() {
+        create_private_dir(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(&line)?;
+    file.sync_data()
+}
+
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);

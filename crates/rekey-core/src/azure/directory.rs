@@ -93,7 +93,8 @@ pub fn is_guid(s: &str) -> bool {
         && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-fn checked(what: &str, id: &str) -> Result<(), AzureError> {
+/// `id` if it is a GUID, else an error naming `what` it should have been.
+pub(crate) fn checked(what: &str, id: &str) -> Result<(), AzureError> {
     if is_guid(id) {
         Ok(())
     } else {
@@ -114,8 +115,7 @@ impl GraphClient {
 
     /// The service principal of `app_id` in this directory, or `None`.
     pub async fn service_principal(&self, app_id: &str) -> Result<Option<DirectoryObject>, ArmError> {
-        self.object_by_app_id(ObjectKind::ServicePrincipal, app_id)
-            .await
+        self.object_by_app_id(ObjectKind::ServicePrincipal, app_id).await
     }
 
     async fn object_by_app_id(
@@ -187,7 +187,12 @@ impl GraphClient {
     }
 
     /// `removePassword` of `key_id` on the object `object_id`.
-    pub async fn remove_password(&self, kind: ObjectKind, object_id: &str, key_id: &str) -> Result<(), ArmError> {
+    pub async fn remove_password(
+        &self,
+        kind: ObjectKind,
+        object_id: &str,
+        key_id: &str,
+    ) -> Result<(), ArmError> {
         checked("object ID", object_id)?;
         checked("key ID", key_id)?;
         let body = serde_json::json!({ "keyId": key_id }).to_string();

@@ -7,10 +7,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::arm::{ArmClient, ArmError};
-use super::directory::is_guid;
+use super::directory::checked as guid;
 use super::http::read_json;
 use super::models::Page;
-use super::AzureError;
 
 pub const AUTHORIZATION_API: &str = "2022-04-01";
 
@@ -51,17 +50,6 @@ impl From<Wire> for RoleAssignment {
     }
 }
 
-fn guid(what: &str, id: &str) -> Result<(), AzureError> {
-    if is_guid(id) {
-        Ok(())
-    } else {
-        Err(AzureError::Malformed {
-            what: what.into(),
-            detail: format!("'{id}' is not a GUID"),
-        })
-    }
-}
-
 impl ArmClient {
     /// The role assignments of the principal (object ID) `principal_id` in `subscription`.
     pub async fn role_assignments_of(
@@ -92,7 +80,9 @@ impl ArmClient {
         guid("principal ID", principal_id)?;
         let name = uuid::Uuid::new_v4();
         let url = self.arm_url(
-            &format!("/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments/{name}"),
+            &format!(
+                "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments/{name}"
+            ),
             AUTHORIZATION_API,
         )?;
         let body = serde_json::json!({

@@ -199,33 +199,32 @@ async fn open<'a>(ctx: &'a Context, rotation_id: &str) -> Result<Run<'a>, Box<Gr
     })
 }
 
+/// Opens the rotation `rotation_id` and takes its locks.
+async fn open_locked<'a>(
+    ctx: &'a Context,
+    rotation_id: &str,
+) -> Result<(Run<'a>, super::lock::Locks), Box<GroupResult>> {
+    let run = open(ctx, rotation_id).await?;
+    let group = run.snapshot().await.group;
+    let locks = lock(ctx, &group).await?;
+    Ok((run, locks))
+}
+
 /// Runs (or goes on with) the rotation `rotation_id` from its journal.
 pub async fn resume(ctx: &Context, rotation_id: &str) -> GroupResult {
-    let run = match open(ctx, rotation_id).await {
-        Ok(r) => r,
-        Err(result) => return *result,
-    };
-    let group = run.snapshot().await.group;
-    let _locks = match lock(ctx, &group).await {
-        Ok(l) => l,
-        Err(result) => return *result,
-    };
-    run.drive().await
+    match open_locked(ctx, rotation_id).await {
+        Ok((run, _locks)) => run.drive().await,
+        Err(result) => *result,
+    }
 }
 
 /// Removes the unused new secret of a failed rotation and closes it. Refused when a cluster may be
 /// using the new secret (its reset was sent).
 pub async fn roll_back(ctx: &Context, rotation_id: &str) -> GroupResult {
-    let run = match open(ctx, rotation_id).await {
-        Ok(r) => r,
-        Err(result) => return *result,
-    };
-    let group = run.snapshot().await.group;
-    let _locks = match lock(ctx, &group).await {
-        Ok(l) => l,
-        Err(result) => return *result,
-    };
-    run.roll_back().await
+    match open_locked(ctx, rotation_id).await {
+        Ok((run, _locks)) => run.roll_back().await,
+        Err(result) => *result,
+    }
 }
 
 struct Run<'a> {

@@ -4,7 +4,6 @@
 //! It never holds a secret: key IDs, hints and operation URLs only.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -166,26 +165,14 @@ impl Journal {
     }
 
     fn append_blocking(&self, event: &Event) -> Result<(), JournalError> {
-        let err = |e: &dyn std::fmt::Display| JournalError::Write {
-            path: self.path.display().to_string(),
-            detail: e.to_string(),
-        };
         let line = Line {
             at: Utc::now(),
             event: event.clone(),
         };
-        let mut bytes = serde_json::to_vec(&line).map_err(|e| err(&e))?;
-        bytes.push(b'\n');
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.create(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&self.path).map_err(|e| err(&e))?;
-        file.write_all(&bytes).map_err(|e| err(&e))?;
-        file.sync_data().map_err(|e| err(&e))
+        crate::paths::append_json_line(&self.path, &line).map_err(|e| JournalError::Write {
+            path: self.path.display().to_string(),
+            detail: e.to_string(),
+        })
     }
 
     pub async fn read(&self) -> Result<Vec<Line>, JournalError> {
