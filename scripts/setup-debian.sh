@@ -9,7 +9,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 BUILD_PACKAGES="build-essential pkg-config libdbus-1-dev libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev"
 RUN_PACKAGES="xvfb xauth dbus"
-TEST_PACKAGES="webkit2gtk-driver gnome-keyring keyutils imagemagick python3-venv"
+# dunst: a real notification daemon (org.freedesktop.Notifications) for the expiry-alert tests.
+TEST_PACKAGES="webkit2gtk-driver gnome-keyring keyutils imagemagick python3-venv dunst"
 
 need_tool() {
   if ! command -v "$1" >/dev/null 2>&1; then
@@ -55,6 +56,11 @@ if [ "$mode" = "test" ]; then
   if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
     echo "setup: cargo install tauri-driver"
     cargo install tauri-driver --version "^2" --locked --quiet
+  fi
+  # License and duplicate checks of the dependency tree (deny.toml); about 3 minutes to build once.
+  if ! command -v cargo-deny >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo-deny" ]; then
+    echo "setup: cargo install cargo-deny"
+    cargo install cargo-deny --version "^0.20" --locked --quiet
   fi
   if [ ! -x tests/.venv/bin/pytest ] || [ tests/requirements.txt -nt tests/.venv/bin/pytest ]; then
     echo "setup: Python packages for the end-to-end suite"

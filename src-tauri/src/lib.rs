@@ -1,11 +1,29 @@
 //! The Rekey desktop shell: thin commands over `rekey-core`, the window and its permissions.
 
+mod alerts;
 mod commands;
+mod rotations;
 mod state;
+mod tray;
 
 use tauri::Manager;
 
 use state::AppState;
+
+/// Started at login: Rekey starts in the tray, without its window.
+const BACKGROUND_ARG: &str = "--background";
+
+/// The settings at start (defaults if the file is bad; the reason goes to the log).
+fn initial_settings() -> rekey_core::settings::Settings {
+    let Ok(paths) = rekey_core::paths::AppPaths::resolve() else {
+        return rekey_core::settings::Settings::default();
+    };
+    let (settings, problem) = rekey_core::settings::Settings::load(&paths);
+    if let Some(problem) = problem {
+        tracing::warn!("{problem}");
+    }
+    settings
+}
 
 pub fn run() {
     tracing_subscriber::fmt()
@@ -21,7 +39,41 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         // The save dialog of the export is opened from Rust; the web view gets no dialog permission.
         .plugin(tauri_plugin_dialog::init())
+        // Expiry notifications: sent from Rust (on Linux through notify-rust, for the click action);
+        // the web view gets no notification permission.
+        .plugin(tauri_plugin_notification::init())
+        // Start at login, turned on and off from the settings (in Rust); started so, Rekey stays in the tray.
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg(BACKGROUND_ARG)
+                .build(),
+        )
         .manage(AppState::default())
+        // Rotation plans shown in the wizard and the rotations running now.
+        .manage(rotations::Rotations::default())
+        .manage(alerts::Alerts::new(initial_settings()))
+        .on_window_event(|window, event| {
+            // Closing the window keeps Rekey in the tray (a setting), so that alerts keep coming.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let app = window.app_handle();
+                let alerts = app.state::<alerts::Alerts>();
+                if alerts.close_to_tray() && app.tray_by_id("rekey").is_some() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                    if alerts.first_close_to_tray() {
+                        alerts::show(
+                            app,
+                            rekey_core::alerts::Notice {
+                                title: "Rekey is still running".into(),
+                                body: "Rekey keeps watching your clusters from the tray. Quit it from the tray's menu.".into(),
+                                cluster_id: None,
+                                crossings: Vec::new(),
+                            },
+                        );
+                    }
+                }
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::session::session_info,
             commands::clusters::list_clusters,
@@ -39,7 +91,25 @@ pub fn run() {
             commands::inventory::cached_inventory,
             commands::inventory::refresh_inventory,
             commands::inventory::cancel_refresh,
-            commands::inventory::export_inventory
+            commands::inventory::export_inventory,
+            commands::settings::get_settings,
+            commands::settings::save_settings,
+            commands::alerts::alert_status,
+            commands::alerts::subscribe_app_events,
+            commands::alerts::refresh_in_background,
+            commands::vault::vault_status,
+            commands::vault::vault_list,
+            commands::vault::vault_copy,
+            commands::vault::vault_reveal,
+            commands::vault::vault_delete,
+            commands::rotation::plan_rotation,
+            commands::rotation::start_rotation,
+            commands::rotation::list_rotations,
+            commands::rotation::resume_rotations,
+            commands::rotation::roll_back_rotation,
+            commands::rotation::rotation_history,
+            commands::rotation::export_history,
+            commands::rotation::open_aad_migration_guide
         ])
         .setup(|app| {
             // Start connecting while the window loads, so the first command finds the session ready.
@@ -47,6 +117,19 @@ pub fn run() {
             tauri::async_runtime::spawn(async move {
                 let _ = handle.state::<AppState>().demo().await;
             });
+            let handle = app.handle();
+            if let Err(e) = tray::create(handle) {
+                // No tray (no StatusNotifierItem host): Rekey still works, closing quits it.
+                tracing::warn!("no tray icon: {e}");
+            }
+            let settings = handle.state::<alerts::Alerts>().settings();
+            let _ = alerts::apply_autostart(handle, settings.start_at_login);
+            if std::env::args().any(|a| a == BACKGROUND_ARG) {
+                if let Some(window) = handle.get_webview_window("main") {
+                    let _ = window.hide();
+                }
+            }
+            alerts::start(handle);
             Ok(())
         })
         .run(tauri::generate_context!());

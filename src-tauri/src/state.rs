@@ -6,6 +6,7 @@ use rekey_core::error::IpcError;
 use rekey_core::inventory::Inventory;
 use rekey_core::paths::AppPaths;
 use rekey_core::session::Session;
+use rekey_core::vault::Vault;
 use rekey_core::workspace::Workspace;
 use tokio::sync::{Mutex, OnceCell};
 use tokio_util::sync::CancellationToken;
@@ -14,6 +15,13 @@ use tokio_util::sync::CancellationToken;
 pub struct AppState {
     demo: OnceCell<Result<Demo, IpcError>>,
     workspace: OnceCell<Result<Workspace, IpcError>>,
+    /// Opened once it works; until then every use tries again (the user may start a keyring).
+    vault: OnceCell<Vault>,
+    /// Demo-mode rotations' own folder (journals, locks, vault index, audit log), emptied of the
+    /// last run's journals and vault entries once per app start: the simulated world starts afresh.
+    demo_rotations: OnceCell<AppPaths>,
+    /// The vault of demo-mode rotations: the OS keyring, indexed in the demo folder.
+    demo_vault: OnceCell<Vault>,
     paths: std::sync::OnceLock<Result<AppPaths, IpcError>>,
     sign_in: Mutex<Option<CancellationToken>>,
     refresh: Mutex<Option<CancellationToken>>,
@@ -53,6 +61,66 @@ impl AppState {
         let paths = self.paths()?;
         let workspace = self.workspace.get_or_init(|| Workspace::open(paths)).await;
         workspace.as_ref().map_err(Clone::clone)
+    }
+
+    /// The vault on the OS keyring, opened at the first use that finds the keyring working. The
+    /// error says what to do on this OS (e.g. start a Secret Service).
+    pub async fn vault(&self) -> Result<&Vault, IpcError> {
+        let paths = self.paths()?;
+        self.vault
+            .get_or_try_init(|| async {
+                Vault::open(paths).await.map_err(|e| {
+                    tracing::warn!("the vault is unavailable: {e}");
+                    IpcError::from(&e)
+                })
+            })
+            .await
+    }
+
+    /// Where demo-mode rotations keep their files (`<data>/demo`). The first call of each app start
+    /// clears what the last demo left there (its journals and vault entries name credentials of a
+    /// simulated world that no longer exists).
+    pub async fn demo_rotation_paths(&self) -> Result<&AppPaths, IpcError> {
+        let paths = self.paths()?;
+        Ok(self
+            .demo_rotations
+            .get_or_init(|| async {
+                let demo = rekey_core::rotation::service::demo_paths(paths);
+                let rotations = demo.data_dir.join("rotations");
+                match tokio::fs::remove_dir_all(&rotations).await {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => tracing::warn!("could not clear {}: {e}", rotations.display()),
+                }
+                // Without a keyring there is nothing stored to discard.
+                if let Ok(store) = rekey_core::secure_store::SecureStore::platform().await {
+                    let vault = Vault::with_store(store, &demo);
+                    for entry in vault.entries().await.unwrap_or_default() {
+                        if let Err(e) = vault.discard(&entry).await {
+                            tracing::warn!("could not discard the demo secret {}: {e}", entry.key_id);
+                        }
+                    }
+                }
+                demo
+            })
+            .await)
+    }
+
+    /// The vault demo-mode rotations store their secrets in: the OS keyring, indexed under
+    /// [`AppState::demo_rotation_paths`]. Opened at the first use that finds the keyring working.
+    pub async fn demo_vault(&self) -> Result<&Vault, IpcError> {
+        let paths = self.demo_rotation_paths().await?;
+        self.demo_vault
+            .get_or_try_init(|| async {
+                let store = rekey_core::secure_store::SecureStore::platform()
+                    .await
+                    .map_err(|e| {
+                        tracing::warn!("the vault is unavailable: {e}");
+                        IpcError::from(&e)
+                    })?;
+                Ok(Vault::with_store(store, paths))
+            })
+            .await
     }
 
     /// A cancellation token for a new refresh; it cancels a refresh still running.

@@ -24,7 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "target" / "e2e"
 APP = Path(os.environ.get("REKEY_APP", ROOT / "target" / "debug" / "rekey-app"))
 CLI = Path(os.environ.get("REKEY_CLI", ROOT / "target" / "debug" / "rekey"))
-PORT = 4444
+# REKEY_E2E_PORT / REKEY_E2E_NATIVE_PORT move tauri-driver and its WebKitWebDriver, so that two
+# runs on one machine do not serve each other.
+PORT = int(os.environ.get("REKEY_E2E_PORT", "4444"))
+NATIVE_PORT = int(os.environ.get("REKEY_E2E_NATIVE_PORT", str(PORT + 1)))
 
 
 def _wait_port(port: int, deadline: float) -> None:
@@ -68,7 +71,15 @@ def tauri_driver(app_env):
         if s.connect_ex(("127.0.0.1", PORT)) == 0:
             pytest.fail(f"port {PORT} is taken: a leftover tauri-driver would serve this run")
     proc = subprocess.Popen(
-        [driver_bin, "--port", str(PORT), "--native-driver", shutil.which("WebKitWebDriver") or "WebKitWebDriver"],
+        [
+            driver_bin,
+            "--port",
+            str(PORT),
+            "--native-port",
+            str(NATIVE_PORT),
+            "--native-driver",
+            shutil.which("WebKitWebDriver") or "WebKitWebDriver",
+        ],
         env=app_env,
         start_new_session=True,
     )

@@ -6,6 +6,7 @@ use rekey_core::azure::arm::ArmError;
 use rekey_core::azure::AzureError;
 use rekey_core::error::IpcError;
 use rekey_core::paths::PathsError;
+use rekey_core::vault::VaultError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -19,6 +20,8 @@ pub enum CliError {
     Accounts(#[from] AccountsError),
     #[error(transparent)]
     Paths(#[from] PathsError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
     /// A command line that cannot work, with what would.
     #[error("{0}")]
     Usage(String),
@@ -70,6 +73,7 @@ impl CliError {
             CliError::Azure(e) | CliError::Arm(ArmError::Azure(e)) => IpcError::new(e.code(), capitalized(e)),
             CliError::Accounts(e) => IpcError::new(e.code(), capitalized(e)),
             CliError::Paths(e) => IpcError::new("no_home", capitalized(e)),
+            CliError::Vault(e) => IpcError::new(e.code(), capitalized(e)),
             CliError::Usage(m) => IpcError::new("usage", m.clone()),
             CliError::Incomplete(m) => IpcError::new("incomplete", m.clone()),
             CliError::Ipc(e) => e.clone(),

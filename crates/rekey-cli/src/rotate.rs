@@ -54,23 +54,36 @@ pub struct RotateArgs {
 
 fn days(text: &str, what: &str) -> Result<u32, CliError> {
     let t = text.trim().trim_end_matches(['d', 'D']);
-    t.parse::<u32>()
-        .map_err(|_| CliError::usage(format!("{what} must be a number of days such as 30d, not '{text}'")))
+    t.parse::<u32>().map_err(|_| {
+        CliError::usage(format!(
+            "{what} must be a number of days such as 30d, not '{text}'"
+        ))
+    })
 }
 
 /// The options from the settings, then the command line.
-pub fn options(settings: &Settings, mode: Mode, args: &RotateArgs, actor: String) -> Result<Options, CliError> {
+pub fn options(
+    settings: &Settings,
+    mode: Mode,
+    args: &RotateArgs,
+    actor: String,
+) -> Result<Options, CliError> {
     let mut options = Options::from_settings(settings, mode, actor);
     if let Some(l) = &args.lifetime {
         let d = days(l, "--lifetime")?;
         if !(1..=rekey_core::rotation::model::MAX_LIFETIME_DAYS).contains(&d) {
-            return Err(CliError::usage("--lifetime must be between 1d and 730d (Azure's limit is two years)"));
+            return Err(CliError::usage(
+                "--lifetime must be between 1d and 730d (Azure's limit is two years)",
+            ));
         }
         options.lifetime_days = d;
     }
     if let Some(r) = &args.retire_old {
-        options.retire = Retire::parse(r)
-            .ok_or_else(|| CliError::usage(format!("--retire-old must be now, never or a duration such as 24h, not '{r}'")))?;
+        options.retire = Retire::parse(r).ok_or_else(|| {
+            CliError::usage(format!(
+                "--retire-old must be now, never or a duration such as 24h, not '{r}'"
+            ))
+        })?;
     }
     if let Some(c) = args.concurrency {
         options.concurrency = c.clamp(1, 64);
@@ -86,14 +99,24 @@ fn chosen(args: &RotateArgs, rows: &[ClusterRow]) -> Result<Vec<String>, CliErro
             ids.push(wanted.clone());
             continue;
         }
-        let matches: Vec<&ClusterRow> = rows.iter().filter(|r| r.name.eq_ignore_ascii_case(wanted)).collect();
+        let matches: Vec<&ClusterRow> = rows
+            .iter()
+            .filter(|r| r.name.eq_ignore_ascii_case(wanted))
+            .collect();
         match matches.as_slice() {
             [one] => ids.push(one.id.clone()),
-            [] => return Err(CliError::usage(format!("no cluster is named '{wanted}' (see `rekey clusters`)"))),
+            [] => {
+                return Err(CliError::usage(format!(
+                    "no cluster is named '{wanted}' (see `rekey clusters`)"
+                )))
+            }
             many => {
                 return Err(CliError::usage(format!(
                     "several clusters are named '{wanted}'; give the ARM ID of one:\n  {}",
-                    many.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join("\n  ")
+                    many.iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n  ")
                 )))
             }
         }
@@ -102,7 +125,8 @@ fn chosen(args: &RotateArgs, rows: &[ClusterRow]) -> Result<Vec<String>, CliErro
         let limit = i64::from(days(within, "--all-expiring-within")?);
         for row in rows {
             let expiring = row.identity_kind == IdentityKind::ServicePrincipal
-                && (row.expiry.bucket == ExpiryBucket::Expired || row.expiry.days_left.is_some_and(|d| d <= limit));
+                && (row.expiry.bucket == ExpiryBucket::Expired
+                    || row.expiry.days_left.is_some_and(|d| d <= limit));
             if expiring && !ids.iter().any(|i| i.eq_ignore_ascii_case(&row.id)) {
                 ids.push(row.id.clone());
             }
@@ -132,7 +156,12 @@ pub fn render_plan(plan: &Plan) -> String {
             if group.blocked() { "  [BLOCKED]" } else { "" }
         ));
         for check in &group.checks {
-            out.push_str(&format!("  {} {}: {}\n", mark(check.level), check.name, check.detail));
+            out.push_str(&format!(
+                "  {} {}: {}\n",
+                mark(check.level),
+                check.name,
+                check.detail
+            ));
         }
         let rows: Vec<Vec<String>> = group
             .clusters
@@ -142,17 +171,38 @@ pub fn render_plan(plan: &Plan) -> String {
                     c.name.clone(),
                     c.resource_group.clone(),
                     c.node_count.to_string(),
-                    if c.production { "production".into() } else { String::new() },
-                    if c.added_as_shared { "shares the SP".into() } else { String::new() },
-                    if c.blocked() { "blocked".into() } else { "ready".into() },
+                    if c.production {
+                        "production".into()
+                    } else {
+                        String::new()
+                    },
+                    if c.added_as_shared {
+                        "shares the SP".into()
+                    } else {
+                        String::new()
+                    },
+                    if c.blocked() {
+                        "blocked".into()
+                    } else {
+                        "ready".into()
+                    },
                 ]
             })
             .collect();
-        out.push_str(&table(&["CLUSTER", "RESOURCE GROUP", "NODES", "TAG", "WHY", "PRE-FLIGHT"], &rows));
+        out.push_str(&table(
+            &["CLUSTER", "RESOURCE GROUP", "NODES", "TAG", "WHY", "PRE-FLIGHT"],
+            &rows,
+        ));
         out.push('\n');
         for c in &group.clusters {
             for check in c.checks.iter().filter(|c| c.level != CheckLevel::Ok) {
-                out.push_str(&format!("  {} {}: {}: {}\n", mark(check.level), c.name, check.name, check.detail));
+                out.push_str(&format!(
+                    "  {} {}: {}: {}\n",
+                    mark(check.level),
+                    c.name,
+                    check.name,
+                    check.detail
+                ));
             }
         }
         if !group.old_secrets.is_empty() {
@@ -161,14 +211,24 @@ pub fn render_plan(plan: &Plan) -> String {
                 &group
                     .old_secrets
                     .iter()
-                    .map(|o| format!("{} ({}…, on the {})", o.key_id, o.hint.as_deref().unwrap_or(""), o.on))
+                    .map(|o| {
+                        format!(
+                            "{} ({}…, on the {})",
+                            o.key_id,
+                            o.hint.as_deref().unwrap_or(""),
+                            o.on
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(", "),
             );
             out.push('\n');
         }
         for role in &group.role_assignments {
-            out.push_str(&format!("  role to copy: {} at {}\n", role.role_definition_id, role.scope));
+            out.push_str(&format!(
+                "  role to copy: {} at {}\n",
+                role.role_definition_id, role.scope
+            ));
         }
     }
     out
@@ -202,9 +262,15 @@ fn confirm(plan: &Plan) -> Result<(), CliError> {
     };
     for group in plan.groups.iter().filter(|g| !g.blocked()) {
         for c in group.clusters.iter().filter(|c| c.production && !c.blocked()) {
-            let typed = ask(&format!("{} is a production cluster: type its name to go on: ", c.name))?;
+            let typed = ask(&format!(
+                "{} is a production cluster: type its name to go on: ",
+                c.name
+            ))?;
             if typed != c.name {
-                return Err(CliError::usage(format!("'{typed}' is not {}: nothing was changed", c.name)));
+                return Err(CliError::usage(format!(
+                    "'{typed}' is not {}: nothing was changed",
+                    c.name
+                )));
             }
         }
     }
@@ -217,12 +283,19 @@ fn confirm(plan: &Plan) -> Result<(), CliError> {
 
 /// Progress lines on stderr, one per step change (waiting lines at most every 10 s per cluster).
 pub fn progress_printer(names: Vec<(String, String)>) -> Arc<dyn Fn(Progress) + Send + Sync> {
-    let last_wait = Arc::new(std::sync::Mutex::new(std::collections::HashMap::<String, u64>::new()));
+    let last_wait = Arc::new(std::sync::Mutex::new(
+        std::collections::HashMap::<String, u64>::new(),
+    ));
     Arc::new(move |p: Progress| {
         let who = p
             .cluster
             .as_ref()
-            .and_then(|c| names.iter().find(|(id, _)| id.eq_ignore_ascii_case(c)).map(|(_, n)| n.clone()))
+            .and_then(|c| {
+                names
+                    .iter()
+                    .find(|(id, _)| id.eq_ignore_ascii_case(c))
+                    .map(|(_, n)| n.clone())
+            })
             .unwrap_or_else(|| p.rotation_id.chars().take(8).collect());
         if p.status == StepStatus::Waiting {
             let mut seen = last_wait.lock().unwrap_or_else(|e| e.into_inner());
@@ -282,7 +355,11 @@ pub async fn vault_for(demo: bool) -> Result<(Vault, AppPaths, Option<tempfile::
     if demo {
         let dir = tempfile::tempdir().map_err(|e| CliError::usage(format!("no temporary folder: {e}")))?;
         let paths = AppPaths::at(dir.path());
-        return Ok((Vault::with_store(SecureStore::in_memory(), &paths), paths, Some(dir)));
+        return Ok((
+            Vault::with_store(SecureStore::in_memory(), &paths),
+            paths,
+            Some(dir),
+        ));
     }
     let paths = AppPaths::resolve()?;
     // No rotation without a keyring that keeps the new secret: it is the only copy.
@@ -291,8 +368,12 @@ pub async fn vault_for(demo: bool) -> Result<(Vault, AppPaths, Option<tempfile::
 }
 
 pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
-    let mode = Mode::parse(&args.mode)
-        .ok_or_else(|| CliError::usage(format!("--mode must be secret, new-sp or aad, not '{}'", args.mode)))?;
+    let mode = Mode::parse(&args.mode).ok_or_else(|| {
+        CliError::usage(format!(
+            "--mode must be secret, new-sp or aad, not '{}'",
+            args.mode
+        ))
+    })?;
     let found = scan(cloud, RefreshOptions::default()).await?;
     let rows = &found.inventory.clusters;
     let ids = chosen(&args, rows)?;
@@ -314,7 +395,9 @@ pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     let options = options(&settings, mode, &args, actor)?;
     let (vault, paths, _keep) = vault_for(demo.is_some()).await?;
     if demo.is_some() {
-        eprintln!("Demo mode: the rotation runs on the simulated tenant and nothing is kept after this command.");
+        eprintln!(
+            "Demo mode: the rotation runs on the simulated tenant and nothing is kept after this command."
+        );
     }
     let rotator = Rotator {
         estate: match demo {
@@ -335,7 +418,9 @@ pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     }
     eprint!("{}", render_plan(&plan));
     if plan.groups.iter().all(|g| g.blocked()) {
-        return Err(CliError::Incomplete("nothing can be rotated: see the pre-flight above".into()));
+        return Err(CliError::Incomplete(
+            "nothing can be rotated: see the pre-flight above".into(),
+        ));
     }
     if !args.yes {
         confirm(&plan)?;

@@ -60,7 +60,18 @@ pub async fn run(command: RotationsCommand) -> Result<(), CliError> {
                 .collect();
             println!(
                 "{}",
-                table(&["ROTATION", "STARTED", "MODE", "CLUSTERS", "STATE", "NEW KEY", "LAST FAILURE"], &rows)
+                table(
+                    &[
+                        "ROTATION",
+                        "STARTED",
+                        "MODE",
+                        "CLUSTERS",
+                        "STATE",
+                        "NEW KEY",
+                        "LAST FAILURE"
+                    ],
+                    &rows
+                )
             );
             Ok(())
         }
@@ -98,10 +109,17 @@ pub async fn run(command: RotationsCommand) -> Result<(), CliError> {
             print!("{}", render_results(&results));
             let failed = results
                 .iter()
-                .filter(|r| !matches!(r.outcome, Outcome::Succeeded | Outcome::RetirePending | Outcome::RolledBack))
+                .filter(|r| {
+                    !matches!(
+                        r.outcome,
+                        Outcome::Succeeded | Outcome::RetirePending | Outcome::RolledBack
+                    )
+                })
                 .count();
             if failed > 0 {
-                return Err(CliError::Incomplete(format!("{failed} rotation(s) did not finish")));
+                return Err(CliError::Incomplete(format!(
+                    "{failed} rotation(s) did not finish"
+                )));
             }
             Ok(())
         }

@@ -18,9 +18,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::inventory::{AadIntegration, ClusterRow, IdentityKind};
 use crate::inventory::expiry::days_left;
 use crate::inventory::model::{CredentialKind, ExpiryBucket};
+use crate::inventory::{AadIntegration, ClusterRow, IdentityKind};
 use crate::paths::{broken_path, write_private, AppPaths};
 use crate::settings::Settings;
 
@@ -171,7 +171,9 @@ fn watched(rows: &[ClusterRow], now: DateTime<Utc>) -> (Vec<Watched<'_>>, BTreeS
     let mut by_key: BTreeMap<String, Watched<'_>> = BTreeMap::new();
     let mut alive: BTreeSet<String> = BTreeSet::new();
     for row in rows {
-        if row.identity_kind != IdentityKind::ServicePrincipal && row.aad_integration != AadIntegration::Legacy {
+        if row.identity_kind != IdentityKind::ServicePrincipal
+            && row.aad_integration != AadIntegration::Legacy
+        {
             continue;
         }
         let relevant = |app_id: &str| {
@@ -199,21 +201,27 @@ fn watched(rows: &[ClusterRow], now: DateTime<Utc>) -> (Vec<Watched<'_>>, BTreeS
                     .sp_client_id
                     .as_deref()
                     .is_some_and(|s| s.eq_ignore_ascii_case(&c.app_id));
-            let entry = by_key.entry(c.key_id.to_ascii_lowercase()).or_insert_with(|| Watched {
-                key_id: c.key_id.clone(),
-                app_id: &c.app_id,
-                app_label: if is_server {
-                    "legacy AAD server app".to_string()
-                } else {
-                    row.sp_display_name
-                        .clone()
-                        .unwrap_or_else(|| format!("service principal {}", c.app_id))
-                },
-                hint: c.hint.as_deref(),
-                end,
-                clusters: Vec::new(),
-            });
-            if !entry.clusters.iter().any(|k| k.id.eq_ignore_ascii_case(&cluster.id)) {
+            let entry = by_key
+                .entry(c.key_id.to_ascii_lowercase())
+                .or_insert_with(|| Watched {
+                    key_id: c.key_id.clone(),
+                    app_id: &c.app_id,
+                    app_label: if is_server {
+                        "legacy AAD server app".to_string()
+                    } else {
+                        row.sp_display_name
+                            .clone()
+                            .unwrap_or_else(|| format!("service principal {}", c.app_id))
+                    },
+                    hint: c.hint.as_deref(),
+                    end,
+                    clusters: Vec::new(),
+                });
+            if !entry
+                .clusters
+                .iter()
+                .any(|k| k.id.eq_ignore_ascii_case(&cluster.id))
+            {
                 entry.clusters.push(cluster);
             }
         }
@@ -267,7 +275,12 @@ impl Ledger {
 
     /// The thresholds `rows`' credentials newly crossed at `now`, most urgent first, and remembers
     /// them. Calling it again with the same inventory and time gives nothing.
-    pub fn crossings(&mut self, rows: &[ClusterRow], now: DateTime<Utc>, rules: &AlertRules) -> Vec<Crossing> {
+    pub fn crossings(
+        &mut self,
+        rows: &[ClusterRow],
+        now: DateTime<Utc>,
+        rules: &AlertRules,
+    ) -> Vec<Crossing> {
         let (watched, alive) = watched(rows, now);
         let mut found = Vec::new();
         for w in watched {
@@ -299,6 +312,11 @@ impl Ledger {
                 // A threshold added later that is less urgent than one already told: nothing new.
                 continue;
             }
+            if expired && most_urgent != Threshold::Expired {
+                // "Expires in 7 days" of a secret that has already expired is not news; with
+                // expired notifications off, nothing is said.
+                continue;
+            }
             let replaced = most_urgent == Threshold::Expired
                 && !seen_before
                 && alive.contains(&w.app_id.to_ascii_lowercase());
@@ -319,7 +337,11 @@ impl Ledger {
         let forget_before = now - chrono::Duration::days(FORGET_AFTER_DAYS);
         self.credentials.retain(|_, e| e.last_seen >= forget_before);
         found.sort_by(|a, b| {
-            (a.threshold.urgency(), a.expires_at, &a.key_id).cmp(&(b.threshold.urgency(), b.expires_at, &b.key_id))
+            (a.threshold.urgency(), a.expires_at, &a.key_id).cmp(&(
+                b.threshold.urgency(),
+                b.expires_at,
+                &b.key_id,
+            ))
         });
         found
     }
@@ -348,7 +370,9 @@ impl Ledger {
         }
         self.last_digest = Some(today);
         let mut pending = std::mem::take(&mut self.pending);
-        pending.sort_by(|a, b| (a.threshold.urgency(), a.expires_at).cmp(&(b.threshold.urgency(), b.expires_at)));
+        pending.sort_by(|a, b| {
+            (a.threshold.urgency(), a.expires_at).cmp(&(b.threshold.urgency(), b.expires_at))
+        });
         vec![digest(pending, "Rekey daily digest")]
     }
 
@@ -384,7 +408,12 @@ fn when(c: &Crossing) -> String {
 
 /// One line of a summary or digest.
 pub fn line(c: &Crossing) -> String {
-    format!("{}: {} ({})", clusters_label(c), when(c), c.expires_at.format("%Y-%m-%d"))
+    format!(
+        "{}: {} ({})",
+        clusters_label(c),
+        when(c),
+        c.expires_at.format("%Y-%m-%d")
+    )
 }
 
 fn single(c: Crossing) -> Notice {
@@ -392,7 +421,10 @@ fn single(c: Crossing) -> Notice {
     let used_by = match c.clusters.as_slice() {
         [_, rest @ ..] if !rest.is_empty() => format!(
             " It is also used by {}.",
-            rest.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
+            rest.iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         _ => String::new(),
     };
@@ -527,9 +559,49 @@ pub fn summarize(rows: &[ClusterRow], now: DateTime<Utc>, next_n: usize) -> Aler
             })
         })
         .collect();
-    next.sort_by(|a, b| (a.bucket, a.expires_at, &a.cluster_name).cmp(&(b.bucket, b.expires_at, &b.cluster_name)));
+    next.sort_by(|a, b| {
+        (a.bucket, a.expires_at, &a.cluster_name).cmp(&(b.bucket, b.expires_at, &b.cluster_name))
+    });
     next.truncate(next_n);
     AlertSummary { worst, counts, next }
+}
+
+/// What the tray and the Settings page show about background refreshes and alerts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AlertStatus {
+    /// The last complete inventory's summary; none before the first one.
+    pub summary: Option<AlertSummary>,
+    #[ts(type = "string | null")]
+    pub last_refresh: Option<DateTime<Utc>>,
+    #[ts(type = "string | null")]
+    pub next_refresh: Option<DateTime<Utc>>,
+    /// Why the last refresh failed or was partial (an account signed out, Azure unreachable…).
+    pub problem: Option<String>,
+    pub refreshing: bool,
+    /// The inventory is the built-in simulator's demo tenant.
+    pub demo: bool,
+}
+
+/// What the back end tells the window without being asked (over the channel the window opens
+/// with `subscribe_app_events`).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export)]
+pub enum AppEvent {
+    /// Show this cluster (from the tray or a notification); `rotate`: with its rotation ready.
+    #[serde(rename_all = "camelCase")]
+    OpenCluster { cluster_id: String, rotate: bool },
+    /// Show the dashboard (a digest or summary notification was clicked).
+    OpenDashboard,
+    /// A background refresh finished: the dashboard shows this inventory.
+    InventoryUpdated {
+        inventory: Box<crate::inventory::Inventory>,
+    },
+    /// The alert status changed (refresh started or finished, settings saved).
+    #[serde(rename_all = "camelCase")]
+    StatusChanged { status: AlertStatus },
 }
 
 #[cfg(test)]
@@ -539,7 +611,9 @@ mod tests {
     use chrono::{Duration, TimeZone};
 
     fn t0() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0).single().unwrap_or_default()
+        Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0)
+            .single()
+            .unwrap_or_default()
     }
 
     fn secret(app: &str, key: &str, end_days: i64) -> CredentialInfo {
@@ -595,7 +669,12 @@ mod tests {
 
     #[test]
     fn each_threshold_once_and_the_most_urgent_when_several_are_crossed() {
-        let rows = vec![row("a", "app-a", vec![secret("app-a", "k1", 65)], ExpiryBucket::Ok)];
+        let rows = vec![row(
+            "a",
+            "app-a",
+            vec![secret("app-a", "k1", 65)],
+            ExpiryBucket::Ok,
+        )];
         let rules = AlertRules::default();
         let mut ledger = Ledger::default();
         let utc = FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!());
@@ -610,10 +689,11 @@ mod tests {
         assert_eq!(
             seen,
             vec![
-                expect(5, Threshold::Days(60)),
-                expect(35, Threshold::Days(30)),
-                expect(58, Threshold::Days(7)),
-                expect(64, Threshold::Days(1)),
+                // 60 days and 23 hours left is "60 days" (whole days, rounded down).
+                expect(4, Threshold::Days(60)),
+                expect(34, Threshold::Days(30)),
+                expect(57, Threshold::Days(7)),
+                expect(63, Threshold::Days(1)),
                 expect(65, Threshold::Expired),
             ]
         );
@@ -622,7 +702,9 @@ mod tests {
         let late = fresh.crossings(&rows, t0() + Duration::days(60), &rules);
         assert_eq!(late.len(), 1);
         assert_eq!(late[0].threshold, Threshold::Days(7));
-        assert!(fresh.crossings(&rows, t0() + Duration::days(60), &rules).is_empty());
+        assert!(fresh
+            .crossings(&rows, t0() + Duration::days(60), &rules)
+            .is_empty());
     }
 
     #[test]
@@ -634,29 +716,90 @@ mod tests {
                 vec![secret("app-r", "old", -40), secret("app-r", "new", 300)],
                 ExpiryBucket::Ok,
             ),
-            row("broken", "app-b", vec![secret("app-b", "only", -3)], ExpiryBucket::Expired),
+            row(
+                "broken",
+                "app-b",
+                vec![secret("app-b", "only", -3)],
+                ExpiryBucket::Expired,
+            ),
         ];
         let mut ledger = Ledger::default();
         let found = ledger.crossings(&rows, t0(), &AlertRules::default());
         assert_eq!(
-            found.iter().map(|c| (c.key_id.as_str(), c.threshold)).collect::<Vec<_>>(),
+            found
+                .iter()
+                .map(|c| (c.key_id.as_str(), c.threshold))
+                .collect::<Vec<_>>(),
             vec![("only", Threshold::Expired)]
         );
     }
 
     #[test]
+    fn without_expired_notifications_an_expired_secret_is_never_told_as_expiring() {
+        let rows = vec![
+            row(
+                "gone",
+                "app-g",
+                vec![secret("app-g", "g", -12)],
+                ExpiryBucket::Expired,
+            ),
+            row(
+                "soon",
+                "app-s",
+                vec![secret("app-s", "s", 2)],
+                ExpiryBucket::Critical,
+            ),
+        ];
+        let rules = AlertRules {
+            days: vec![7],
+            expired: false,
+            daily_digest: false,
+        };
+        let mut ledger = Ledger::default();
+        let found = ledger.crossings(&rows, t0(), &rules);
+        assert_eq!(
+            found
+                .iter()
+                .map(|c| (c.key_id.as_str(), c.threshold))
+                .collect::<Vec<_>>(),
+            vec![("s", Threshold::Days(7))]
+        );
+        // "s" expires later: still nothing, expired notifications are off.
+        assert!(ledger
+            .crossings(&rows, t0() + Duration::days(3), &rules)
+            .is_empty());
+    }
+
+    #[test]
     fn a_shared_secret_is_one_notice_naming_every_cluster() {
         let rows = vec![
-            row("one", "shared", vec![secret("shared", "k", 3)], ExpiryBucket::Critical),
-            row("two", "shared", vec![secret("shared", "k", 3)], ExpiryBucket::Critical),
+            row(
+                "one",
+                "shared",
+                vec![secret("shared", "k", 3)],
+                ExpiryBucket::Critical,
+            ),
+            row(
+                "two",
+                "shared",
+                vec![secret("shared", "k", 3)],
+                ExpiryBucket::Critical,
+            ),
         ];
         let mut ledger = Ledger::default();
         let utc = FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!());
         let notices = ledger.evaluate(&rows, t0(), utc, &AlertRules::default());
         assert_eq!(notices.len(), 1);
         assert_eq!(notices[0].title, "one (+1 more): secret expires in 3 days");
-        assert!(notices[0].body.contains("also used by two"), "{}", notices[0].body);
-        assert!(notices[0].cluster_id.as_deref().is_some_and(|id| id.ends_with("/one")));
+        assert!(
+            notices[0].body.contains("also used by two"),
+            "{}",
+            notices[0].body
+        );
+        assert!(notices[0]
+            .cluster_id
+            .as_deref()
+            .is_some_and(|id| id.ends_with("/one")));
     }
 
     #[test]
@@ -665,7 +808,12 @@ mod tests {
             .map(|i| {
                 let app = format!("app{i}");
                 let key = format!("k{i}");
-                row(&format!("c{i}"), &app, vec![secret(&app, &key, 10 + i)], ExpiryBucket::Warning)
+                row(
+                    &format!("c{i}"),
+                    &app,
+                    vec![secret(&app, &key, 10 + i)],
+                    ExpiryBucket::Warning,
+                )
             })
             .collect();
         let utc = FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!());
@@ -683,22 +831,57 @@ mod tests {
         let mut ledger = Ledger::default();
         let first = ledger.evaluate(&rows, t0(), utc, &digest);
         assert_eq!(first.len(), 1);
-        assert!(first[0].title.starts_with("Rekey daily digest: 7 secrets"), "{}", first[0].title);
-        // Later the same day: crossings wait for tomorrow's digest.
-        let later = ledger.evaluate(&rows, t0() + Duration::days(3) - Duration::hours(1), utc, &digest);
+        assert!(
+            first[0].title.starts_with("Rekey daily digest: 7 secrets"),
+            "{}",
+            first[0].title
+        );
+        // Later the same day: a new crossing waits for tomorrow's digest.
+        let mut more = rows.clone();
+        more.push(row(
+            "late",
+            "app-late",
+            vec![secret("app-late", "kl", 3)],
+            ExpiryBucket::Critical,
+        ));
+        let later = ledger.evaluate(&more, t0() + Duration::hours(6), utc, &digest);
         assert!(later.is_empty());
-        assert_eq!(ledger.pending().len(), 7);
-        let next = ledger.evaluate(&rows, t0() + Duration::days(3) + Duration::hours(13), utc, &digest);
+        assert_eq!(ledger.pending().len(), 1);
+        let next = ledger.evaluate(&more, t0() + Duration::hours(13), utc, &digest);
         assert_eq!(next.len(), 1);
-        assert_eq!(next[0].crossings.len(), 7);
+        assert_eq!(next[0].crossings.len(), 1);
+        assert_eq!(next[0].crossings[0].key_id, "kl");
         assert!(ledger.pending().is_empty());
+        // In another time zone the day turns at another hour (noon UTC is 21:00 in Tokyo).
+        let mut ledger = Ledger::default();
+        let tokyo = FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| unreachable!());
+        assert_eq!(ledger.evaluate(&rows, t0(), tokyo, &digest).len(), 1);
+        assert!(ledger
+            .evaluate(
+                &more,
+                t0() + Duration::hours(2) + Duration::minutes(59),
+                tokyo,
+                &digest
+            )
+            .is_empty());
+        assert_eq!(
+            ledger
+                .evaluate(&more, t0() + Duration::hours(3), tokyo, &digest)
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn the_ledger_survives_a_restart_and_a_broken_one_is_set_aside() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
         let paths = AppPaths::at(dir.path());
-        let rows = vec![row("a", "app", vec![secret("app", "k", 20)], ExpiryBucket::Warning)];
+        let rows = vec![row(
+            "a",
+            "app",
+            vec![secret("app", "k", 20)],
+            ExpiryBucket::Warning,
+        )];
         let mut ledger = Ledger::load(&paths);
         assert_eq!(ledger.crossings(&rows, t0(), &AlertRules::default()).len(), 1);
         ledger.save(&paths).unwrap_or_else(|e| panic!("{e}"));
@@ -720,7 +903,10 @@ mod tests {
         ];
         let s = summarize(&rows, t0(), 5);
         assert_eq!(s.worst, ExpiryBucket::Critical);
-        assert_eq!((s.counts.ok, s.counts.warning, s.counts.critical, s.counts.unknown), (1, 1, 1, 1));
+        assert_eq!(
+            (s.counts.ok, s.counts.warning, s.counts.critical, s.counts.unknown),
+            (1, 1, 1, 1)
+        );
         assert_eq!(
             s.next.iter().map(|n| n.cluster_name.as_str()).collect::<Vec<_>>(),
             vec!["crit", "warn"]

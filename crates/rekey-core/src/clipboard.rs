@@ -41,27 +41,56 @@ pub enum ClearOutcome {
 #[derive(Debug)]
 pub struct CopyGuard {
     thread: JoinHandle<ClearOutcome>,
+    stop: mpsc::Sender<()>,
 }
 
 impl CopyGuard {
+    /// Waits until the hold time ends (or something else is copied), and says how it ended.
     pub fn wait(self) -> ClearOutcome {
         self.thread
             .join()
             .unwrap_or_else(|_| ClearOutcome::Failed("the clipboard thread stopped".into()))
+    }
+
+    /// Takes the secret back now (Ctrl-C in the CLI) unless something else was copied meanwhile.
+    pub fn clear_now(self) -> ClearOutcome {
+        self.clear_handle().clear();
+        self.wait()
+    }
+
+    /// A handle that takes the secret back early, for use while another thread [`wait`](Self::wait)s.
+    pub fn clear_handle(&self) -> ClearNow {
+        ClearNow(self.stop.clone())
+    }
+}
+
+/// Ends a copy early: see [`CopyGuard::clear_handle`].
+#[derive(Debug, Clone)]
+pub struct ClearNow(mpsc::Sender<()>);
+
+impl ClearNow {
+    /// Asks for the secret to be taken back now; [`CopyGuard::wait`] then says how it ended.
+    pub fn clear(&self) {
+        // A closed channel means the copy has already ended.
+        let _ = self.0.send(());
     }
 }
 
 /// Puts `secret` on the clipboard for `hold`, then clears it unless it changed.
 pub fn copy_for(secret: SecretString, hold: Duration) -> Result<CopyGuard, ClipboardError> {
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), ClipboardError>>();
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
     // The clipboard object lives on its own thread: on X11 it serves paste requests for as long
     // as it exists, so it must outlive this call.
     let thread = std::thread::Builder::new()
         .name("rekey-clipboard".into())
-        .spawn(move || hold_secret(secret, hold, ready_tx))
+        .spawn(move || hold_secret(secret, hold, ready_tx, stop_rx))
         .map_err(|e| ClipboardError::Write(e.to_string()))?;
     match ready_rx.recv() {
-        Ok(Ok(())) => Ok(CopyGuard { thread }),
+        Ok(Ok(())) => Ok(CopyGuard {
+            thread,
+            stop: stop_tx,
+        }),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(ClipboardError::Write("the clipboard thread stopped".into())),
     }
@@ -71,6 +100,7 @@ fn hold_secret(
     secret: SecretString,
     hold: Duration,
     ready: mpsc::Sender<Result<(), ClipboardError>>,
+    stop: mpsc::Receiver<()>,
 ) -> ClearOutcome {
     let mut clipboard = match arboard::Clipboard::new() {
         Ok(c) => c,
@@ -91,8 +121,19 @@ fn hold_secret(
         Err(arboard::Error::ContentNotAvailable) => false,
         Err(_) => true,
     };
+    // A dropped guard closes the channel: the secret is still held until the deadline.
+    let mut guard_alive = true;
     while Instant::now() < deadline {
-        std::thread::sleep(POLL.min(deadline.saturating_duration_since(Instant::now())));
+        let pause = POLL.min(deadline.saturating_duration_since(Instant::now()));
+        if guard_alive {
+            match stop.recv_timeout(pause) {
+                Ok(()) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => guard_alive = false,
+            }
+        } else {
+            std::thread::sleep(pause);
+        }
         if !still_ours(&mut clipboard) {
             return ClearOutcome::Replaced;
         }

@@ -130,7 +130,10 @@ pub fn arg_response(data: &[u8]) {
     let _ = both_ways::<QueryResponse<serde_json::Value>>(path, data).map(QueryPage::from);
     if let Ok(header) = std::str::from_utf8(data) {
         if let Some(wait) = parse_hms(header) {
-            assert!(wait <= Duration::from_secs(3600), "quota wait {wait:?} over an hour");
+            assert!(
+                wait <= Duration::from_secs(3600),
+                "quota wait {wait:?} over an hour"
+            );
         }
     }
 }
@@ -156,7 +159,13 @@ pub fn graph_response(data: &[u8]) {
                 }
             }
             let answer = item_response(item);
-            record(&mut apps, &to_read, &answer.id, Answer::from(answer.result), now());
+            record(
+                &mut apps,
+                &to_read,
+                &answer.id,
+                Answer::from(answer.result),
+                now(),
+            );
         }
     }
     if let Some(object) = both_ways::<serde_json::Value>("/v1.0/applications", data) {
@@ -192,7 +201,10 @@ fn read_claims(jwt: &str) {
     let _ = crate::auth::token::unverified_claims(jwt);
     let _ = TokenIdentity::read(jwt);
     let _ = token_tenant(jwt);
-    for (client, nonce) in [("client", None), ("04b07795-8ddb-461a-bbee-02f9e1bf7b46", Some("n"))] {
+    for (client, nonce) in [
+        ("client", None),
+        ("04b07795-8ddb-461a-bbee-02f9e1bf7b46", Some("n")),
+    ] {
         match IdClaims::verified(jwt, client, nonce) {
             Ok(claims) => {
                 assert!(claims.aud.eq_ignore_ascii_case(client));
@@ -244,7 +256,10 @@ pub fn token_response(data: &[u8]) {
         serde_json::from_slice::<oauth2::DeviceAuthorizationResponse<EntraDeviceFields>>(data)
     {
         let prompt = crate::auth::device_code::prompt_of(&details, now());
-        assert!(prompt.expires_at >= now(), "a device code that expired before it was shown");
+        assert!(
+            prompt.expires_at >= now(),
+            "a device code that expired before it was shown"
+        );
     }
     if let Ok(jwt) = std::str::from_utf8(data) {
         read_claims(jwt);
@@ -284,13 +299,35 @@ pub fn azure_error(data: &[u8]) {
     }
 }
 
+/// The rotation journal reader: a journal's bytes (a last line cut short by a crash is ignored, any
+/// other bad line is an error), replayed into a rotation's state and summary. Every line read back
+/// must write out and read back as the same line, since the journal writer writes what it reads.
+pub fn journal(data: &[u8]) {
+    use crate::rotation::journal::{parse_journal, Line, State};
+    let Ok(lines) = parse_journal(data) else { return };
+    for line in &lines {
+        let written = serde_json::to_string(line).expect("a journal line serialises");
+        let read: Line = serde_json::from_str(&written)
+            .unwrap_or_else(|e| panic!("a journal line does not read back ({e}): {written}"));
+        assert_eq!(&read, line, "a journal line changed on the way through the file");
+    }
+    if let Some(state) = State::replay(&lines) {
+        let _ = (state.summary(), state.new_secret_may_be_in_use());
+        for cluster in state.resets.keys() {
+            assert!(state.verified(cluster) == state.resets[cluster].verified);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
 
     /// Runs every seed (and every saved crash reproducer) of `target` through `run`.
     fn seeds(target: &str, run: fn(&[u8])) {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds").join(target);
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/seeds")
+            .join(target);
         let mut count = 0;
         for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
             let path = entry.expect("a readable seed directory").path();
@@ -323,5 +360,14 @@ mod tests {
     #[test]
     fn azure_error_seeds() {
         seeds("azure_error", super::azure_error);
+    }
+
+    #[test]
+    fn journal_seeds() {
+        seeds("journal", super::journal);
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/journal");
+        let bytes = std::fs::read(dir.join("rotation.jsonl")).expect("the journal seed");
+        let lines = crate::rotation::parse_journal(&bytes).expect("the journal seed is a valid journal");
+        assert!(crate::rotation::journal::State::replay(&lines).is_some());
     }
 }

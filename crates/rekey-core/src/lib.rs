@@ -4,9 +4,9 @@
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
-pub mod clipboard;
 pub mod auth;
 pub mod azure;
+pub mod clipboard;
 pub mod cloud;
 #[cfg(feature = "demo")]
 pub mod demo;

@@ -97,6 +97,20 @@ impl SettingProblem {
     }
 }
 
+/// The answer to saving settings from the Settings page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SettingsSaved {
+    /// False when a value was refused: `problems` says which and why; nothing was written.
+    pub saved: bool,
+    /// The settings in force now.
+    pub settings: Settings,
+    pub problems: Vec<SettingProblem>,
+    /// Saved, but something could not follow (e.g. start at login could not be set up).
+    pub note: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("the settings file {path} is not valid ({detail}); Rekey uses the defaults until it is fixed")]
@@ -365,7 +379,8 @@ impl Settings {
             ));
         }
         let b = self.expiry_buckets;
-        let ordered = 1 <= b.critical_days && b.critical_days < b.warning_days && b.warning_days < b.notice_days;
+        let ordered =
+            1 <= b.critical_days && b.critical_days < b.warning_days && b.warning_days < b.notice_days;
         if !ordered || b.notice_days > 730 {
             p.push(SettingProblem::new(
                 "expiryBuckets",
@@ -460,7 +475,8 @@ impl Settings {
             path: path.display().to_string(),
             detail,
         };
-        let text = serde_json::to_vec_pretty(&self.clone().normalized()).map_err(|e| write_err(e.to_string()))?;
+        let text =
+            serde_json::to_vec_pretty(&self.clone().normalized()).map_err(|e| write_err(e.to_string()))?;
         crate::paths::write_private(&path, &text).map_err(|e| write_err(e.to_string()))
     }
 

@@ -68,6 +68,8 @@ pub struct AuthStatus {
     /// (multi-factor authentication, conditional access, a revoked sign-in): see
     /// [`Workspace::sign_in_again`].
     pub needs_sign_in: Vec<String>,
+    /// The cloud the sign-in screen starts on (the settings' `cloud`; Azure public when none).
+    pub default_cloud: Option<CloudSetting>,
 }
 
 /// Where a service principal's client secret comes from when it signs in.
@@ -199,6 +201,7 @@ impl Workspace {
             client_id: self.effective_client_id(),
             demo_cloud,
             needs_sign_in: self.needs_sign_in(),
+            default_cloud: self.settings().cloud,
         }
     }
 

@@ -439,7 +439,10 @@ async fn a_second_rotation_of_the_same_cluster_waits_its_turn() {
     assert_eq!(refused.outcome, Outcome::Failed);
     let message = refused.message.unwrap_or_default();
     assert!(message.contains("being rotated"), "{message}");
-    assert!(refused.new_key_id.is_none(), "the second rotation changed nothing");
+    assert!(
+        refused.new_key_id.is_none(),
+        "the second rotation changed nothing"
+    );
     let done = running.await.expect("first rotation");
     assert_eq!(done.outcome, Outcome::Succeeded, "{:?}", done.message);
     // The refused one left no journal behind to resume.

@@ -5,9 +5,14 @@
 //! `crates/rekey-core/tests/with-secret-service.sh cargo test -p rekey-core --test token_store`; without
 //! a session they fail, unless `REKEY_SKIP_KEYRING_TESTS=1` says to skip them (and they print so).
 
+mod common;
+
 use std::future::Future;
-use std::io::Write as _;
 use std::path::Path;
+
+#[cfg(target_os = "linux")]
+use common::keyring::items_of;
+use common::keyring::real_keyring;
 
 use keyring_core::Error as KeyringError;
 use rekey_core::accounts::{Account, AccountStore, AccountsError, Selection, SignInMethod};
@@ -63,48 +68,6 @@ fn account(id: &str, username: &str) -> Account {
 // ---------------------------------------------------------------------------------------------
 // The real Secret Service
 // ---------------------------------------------------------------------------------------------
-
-/// The platform keyring, or `None` if the test is to be skipped (said on the terminal, past the
-/// harness's capture). Fails the test when there is no session and skipping was not asked for.
-async fn real_keyring(test: &str) -> Option<SecureStore> {
-    #[cfg(target_os = "linux")]
-    {
-        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-            if std::env::var("REKEY_SKIP_KEYRING_TESTS").as_deref() == Ok("1") {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIPPED {test}: no D-Bus session, and REKEY_SKIP_KEYRING_TESTS=1"
-                );
-                return None;
-            }
-            panic!(
-                "{test} needs a real Secret Service, and there is no D-Bus session \
-             (DBUS_SESSION_BUS_ADDRESS is not set). Run the tests under \
-             crates/rekey-core/tests/with-secret-service.sh, e.g. \
-             `crates/rekey-core/tests/with-secret-service.sh cargo test -p rekey-core --test token_store`, \
-             or set REKEY_SKIP_KEYRING_TESTS=1 to skip the real-keyring tests"
-            );
-        }
-    }
-    match SecureStore::platform().await {
-        Ok(store) => Some(store),
-        Err(e) => panic!("{test}: the platform keyring does not work: {e}"),
-    }
-}
-
-/// How many Secret Service items carry `service`, asked of the store crate directly.
-#[cfg(target_os = "linux")]
-async fn items_of(service: &str) -> usize {
-    use keyring_core::api::CredentialStoreApi as _;
-    let service = service.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let store = dbus_secret_service_keyring_store::Store::new().unwrap();
-        let spec = std::collections::HashMap::from([("service", service.as_str())]);
-        store.search(&spec).unwrap().len()
-    })
-    .await
-    .unwrap()
-}
 
 /// Runs `body` with the real keyring and a fresh service name, then deletes what it may have created
 /// and checks that the keyring holds nothing under that service, whether `body` passed or not.

@@ -6,10 +6,12 @@ use rekey_core::error::IpcError;
 use rekey_core::inventory::model::Progress;
 use rekey_core::inventory::refresh::RefreshOptions;
 use rekey_core::inventory::{cache, export, refresh, Inventory};
+use rekey_core::rotation::service::known_key_ids;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
+use crate::alerts::Alerts;
 use crate::state::AppState;
 
 /// The last inventory of the signed-in accounts, from disk (none in demo mode).
@@ -26,33 +28,87 @@ pub async fn cached_inventory(state: State<'_, AppState>) -> Result<Option<Inven
     Ok(cached)
 }
 
-/// A full refresh: the signed-in accounts' selected subscriptions, or the demo tenant.
+/// What a refresh found, and what the tray should say about it.
+pub struct Refreshed {
+    /// With each account that could not be read as a warning, as the dashboard shows it.
+    pub inventory: Inventory,
+    /// Accounts that could not be read (signed out, refused): shown in the tray.
+    pub problem: Option<String>,
+    /// The demo tenant (no account signed in).
+    pub demo: bool,
+}
+
+/// A full refresh: the signed-in accounts' selected subscriptions (the result cached), or the
+/// demo tenant. The window's refresh and the background one both come here.
+pub async fn refresh_all(state: &AppState, mut options: RefreshOptions) -> Result<Refreshed, IpcError> {
+    let workspace = state.workspace().await?;
+    let accounts = workspace.accounts().await;
+    if accounts.is_empty() {
+        // The key IDs Rekey's own rotations put on clusters, so the expiry moves after one.
+        options.known_key_ids = known_key_ids(state.demo_rotation_paths().await?).await;
+        let session = state.demo_session().await?;
+        let inventory = refresh::refresh(session, options)
+            .await
+            .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
+        return Ok(Refreshed {
+            inventory,
+            problem: None,
+            demo: true,
+        });
+    }
+    options.known_key_ids = known_key_ids(state.paths()?).await;
+    let result = workspace.inventory_of(accounts, options).await;
+    let problem = match result.failed.as_slice() {
+        [] => None,
+        [one] => Some(format!("{}: {}", one.account.username, one.error.message)),
+        many => Some(format!(
+            "{} accounts could not be read ({}); sign in again on the Accounts page.",
+            many.len(),
+            many.iter()
+                .map(|f| f.account.username.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    };
+    let inventory = result.with_failures_as_warnings();
+    if let Err(e) = cache::save(state.paths()?, &inventory).await {
+        tracing::warn!("the inventory was not cached: {e}");
+    }
+    Ok(Refreshed {
+        inventory,
+        problem,
+        demo: false,
+    })
+}
+
+/// The window's refresh, with progress; alerts and the tray follow its result.
 #[tauri::command]
 pub async fn refresh_inventory(
+    app: AppHandle,
     state: State<'_, AppState>,
+    alerts: State<'_, Alerts>,
     on_progress: Channel<Progress>,
 ) -> Result<Inventory, IpcError> {
+    let cancel = state.begin_refresh().await;
     let options = RefreshOptions {
         progress: Some(Arc::new(move |p: Progress| {
             // A closed window is no reason to stop the refresh.
             let _ = on_progress.send(p);
         })),
-        cancel: state.begin_refresh().await,
+        cancel: cancel.clone(),
+        thresholds: alerts.settings().expiry_buckets,
         ..RefreshOptions::default()
     };
-    let workspace = state.workspace().await?;
-    let found = if workspace.accounts().await.is_empty() {
-        let session = state.demo_session().await?;
-        refresh::refresh(session, options)
-            .await
-            .map_err(|e| IpcError::new(e.code(), e.to_string()))?
-    } else {
-        let found = workspace.inventory_with(options).await;
-        if let Err(e) = cache::save(state.paths()?, &found).await {
-            tracing::warn!("the inventory was not cached: {e}");
-        }
-        found
-    };
+    let running = crate::alerts::begin(&app, &alerts, false);
+    let result = refresh_all(&state, options).await;
+    drop(running);
+    match &result {
+        // A cancelled refresh is partial: no alert or tray count is drawn from it.
+        Ok(found) if !cancel.is_cancelled() => crate::alerts::refreshed(&app, found).await,
+        Ok(_) => crate::tray::update(&app),
+        Err(e) => crate::alerts::failed(&app, e),
+    }
+    let found = result?.inventory;
     state.set_last_inventory(found.clone()).await;
     Ok(found)
 }

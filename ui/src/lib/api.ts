@@ -3,6 +3,8 @@
 // with an `IpcError`, so components never have to guess what they caught.
 import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import type { AccountInfo } from "./bindings/AccountInfo";
+import type { AlertStatus } from "./bindings/AlertStatus";
+import type { AppEvent } from "./bindings/AppEvent";
 import type { AuthStatus } from "./bindings/AuthStatus";
 import type { CloudSetting } from "./bindings/CloudSetting";
 import type { ClusterRow } from "./bindings/ClusterRow";
@@ -12,8 +14,20 @@ import type { IpcError } from "./bindings/IpcError";
 import type { Progress } from "./bindings/Progress";
 import type { Selection } from "./bindings/Selection";
 import type { SessionInfo } from "./bindings/SessionInfo";
+import type { Settings } from "./bindings/Settings";
+import type { SettingsSaved } from "./bindings/SettingsSaved";
 import type { SubscriptionInfo } from "./bindings/SubscriptionInfo";
 import type { TenantInfo } from "./bindings/TenantInfo";
+import type { AuditRecord } from "./bindings/AuditRecord";
+import type { GroupResult } from "./bindings/GroupResult";
+import type { Mode } from "./bindings/Mode";
+import type { Resumed } from "./bindings/Resumed";
+import type { Retire } from "./bindings/Retire";
+import type { RotationProgress } from "./bindings/RotationProgress";
+import type { RotationSummary } from "./bindings/RotationSummary";
+import type { StoredPlan } from "./bindings/StoredPlan";
+import type { VaultRow } from "./bindings/VaultRow";
+import type { VaultStatus } from "./bindings/VaultStatus";
 
 /** Code for failures that did not come from the back end as an `IpcError`. */
 export const UNEXPECTED = "unexpected";
@@ -126,6 +140,147 @@ export function setSelection(accountId: string, selection: Selection): Promise<A
 
 export function signOut(accountId: string): Promise<void> {
   return call<void>("sign_out", { accountId });
+}
+
+type Draft<T> = T extends number
+  ? number | null
+  : T extends (infer U)[]
+    ? Draft<U>[]
+    : T extends object
+      ? { [K in keyof T]: Draft<T[K]> }
+      : T;
+
+/** Settings as a form holds them: a number that was not typed as one goes as null, for Rust to name. */
+export type SettingsDraft = Draft<Settings>;
+
+/** The settings in force (defaults for anything the settings file lacks or got wrong). */
+export function getSettings(): Promise<Settings> {
+  return call<Settings>("get_settings");
+}
+
+/**
+ * Validates and saves the settings in Rust. A refused value does not reject: it comes back in
+ * `problems` (one plain message per field) with `saved: false`, and nothing is written.
+ */
+export function saveSettings(settings: SettingsDraft): Promise<SettingsSaved> {
+  return call<SettingsSaved>("save_settings", { settings });
+}
+
+/** The background refresh and alerts: last and next refresh, a problem, the tray's summary. */
+export function getAlertStatus(): Promise<AlertStatus> {
+  return call<AlertStatus>("alert_status");
+}
+
+/** Asks for a background refresh now (as the tray's "Refresh now"); the result arrives as an event. */
+export function refreshInBackground(): Promise<void> {
+  return call<void>("refresh_in_background");
+}
+
+/**
+ * Opens the channel on which Rust tells the window what happened without being asked (open a
+ * cluster from the tray or a notification, a new inventory from the background refresh). Call
+ * once; a reloaded window calls it again.
+ */
+export function subscribeAppEvents(onEvent: (event: AppEvent) => void): Promise<void> {
+  const channel = new Channel<AppEvent>(onEvent);
+  return call<void>("subscribe_app_events", { onEvent: channel });
+}
+
+/** Whether the OS keyring works (the vault, and so rotation, need it); `problem` says how to fix it. */
+export function vaultStatus(): Promise<VaultStatus> {
+  return call<VaultStatus>("vault_status");
+}
+
+/**
+ * The secrets Rekey stored: metadata only, never a value, with whether the keyring and Azure still
+ * have each (Azure is asked, so this can take a few seconds).
+ */
+export function vaultList(): Promise<VaultRow[]> {
+  return call<VaultRow[]>("vault_list");
+}
+
+/**
+ * Rust puts the secret on the clipboard; resolves with the seconds until it is taken back (unless
+ * something else is copied first). The value never comes here.
+ */
+export function vaultCopy(keyId: string): Promise<number> {
+  return call<number>("vault_copy", { keyId });
+}
+
+/** Rust shows the secret in a native dialog (never in this web view); resolves once it is closed. */
+export function vaultReveal(keyId: string): Promise<void> {
+  return call<void>("vault_reveal", { keyId });
+}
+
+/** Deletes the secret from the keyring and the vault index. */
+export function vaultDelete(keyId: string): Promise<void> {
+  return call<void>("vault_delete", { keyId });
+}
+
+/**
+ * Plans the rotation of `clusterIds` (ARM IDs) and runs every pre-flight check; nothing changes in
+ * Azure. Clusters sharing a service principal are added. `lifetimeDays` and `retire` default to
+ * the settings when null. Rust keeps the plan: only `startRotation(planId)` can run it.
+ */
+export function planRotation(
+  clusterIds: string[],
+  mode: Mode,
+  lifetimeDays: number | null = null,
+  retire: Retire | null = null,
+): Promise<StoredPlan> {
+  return call<StoredPlan>("plan_rotation", { clusterIds, mode, lifetimeDays, retire });
+}
+
+/**
+ * Runs the plan Rust kept (once). `confirmedNames` must hold the exact name of every production
+ * cluster in it. `rolesToCopy` (new service principal): role assignment IDs to copy, null for all.
+ * Keeps running in Rust if the window closes; `onProgress` gets each step while it listens.
+ */
+export function startRotation(
+  planId: string,
+  confirmedNames: string[],
+  rolesToCopy: string[] | null,
+  onProgress: (progress: RotationProgress) => void,
+): Promise<GroupResult[]> {
+  const channel = new Channel<RotationProgress>(onProgress);
+  return call<GroupResult[]>("start_rotation", { planId, confirmedNames, rolesToCopy, onProgress: channel });
+}
+
+/** Every rotation (of this mode: demo or signed in), newest first. */
+export function listRotations(): Promise<RotationSummary[]> {
+  return call<RotationSummary[]>("list_rotations");
+}
+
+/**
+ * Goes on with unfinished rotations (and retires old secrets whose grace period is over), or with
+ * just `only` (a failed rotation's Retry).
+ */
+export function resumeRotations(
+  onProgress: (progress: RotationProgress) => void,
+  only: string | null = null,
+): Promise<Resumed> {
+  const channel = new Channel<RotationProgress>(onProgress);
+  return call<Resumed>("resume_rotations", { only, onProgress: channel });
+}
+
+/** Removes the unused new secret of a failed rotation (refused once a cluster may use it). */
+export function rollBackRotation(rotationId: string): Promise<GroupResult> {
+  return call<GroupResult>("roll_back_rotation", { rotationId });
+}
+
+/** The audit log (rotation steps, copies and reveals of secrets), newest first. */
+export function rotationHistory(): Promise<AuditRecord[]> {
+  return call<AuditRecord[]>("rotation_history");
+}
+
+/** Rust asks where to save (native dialog) and writes the audit log as CSV; null if cancelled. */
+export function exportHistory(): Promise<string | null> {
+  return call<string | null>("export_history");
+}
+
+/** Opens Microsoft's migration guide from the retired legacy AAD integration in the browser. */
+export function openAadMigrationGuide(): Promise<void> {
+  return call<void>("open_aad_migration_guide");
 }
 
 async function call<T>(command: string, args?: InvokeArgs): Promise<T> {

@@ -189,6 +189,15 @@ export type SignInForm = {
   secretFile: string;
 };
 
+/** The form's cloud fields for the cloud chosen in Settings (Azure public when none). */
+export function startingCloud(
+  cloud: CloudSetting | null | undefined,
+): Pick<SignInForm, "cloud" | "metadataUrl" | "caFile"> {
+  if (!cloud) return { cloud: "public", metadataUrl: "", caFile: "" };
+  if (cloud.kind === "custom") return { cloud: "custom", metadataUrl: cloud.metadataUrl, caFile: cloud.caFile ?? "" };
+  return { cloud: cloud.kind, metadataUrl: "", caFile: "" };
+}
+
 export const EMPTY_FORM: SignInForm = {
   method: "browser",
   cloud: "public",

@@ -313,6 +313,7 @@ export const signedInStatus: AuthStatus = {
   clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
   demoCloud: null,
   needsSignIn: [],
+  defaultCloud: null,
 };
 
 export const demoStatus: AuthStatus = {
@@ -323,6 +324,7 @@ export const demoStatus: AuthStatus = {
   clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
   demoCloud,
   needsSignIn: [],
+  defaultCloud: null,
 };
 
 /** Props for rendering a page on its own, with spies for what it asks of the shell. */

@@ -116,9 +116,8 @@ pub(crate) fn read_token_reply(status: reqwest::StatusCode, body: &[u8]) -> Resu
             expires_at: Utc::now() + Duration::seconds(parsed.expires_in.clamp(0, 86_400)),
         });
     }
-    let parsed: TokenErrorResponse = serde_json::from_slice(body).map_err(|_| {
-        AuthError::Malformed(format!("HTTP {status} with a body that is not a token error"))
-    })?;
+    let parsed: TokenErrorResponse = serde_json::from_slice(body)
+        .map_err(|_| AuthError::Malformed(format!("HTTP {status} with a body that is not a token error")))?;
     let aadsts = parsed.error_codes.first().copied().unwrap_or(0);
     // Keep the first line: the rest is trace and correlation IDs.
     let description = parsed

@@ -61,8 +61,11 @@ pub(crate) fn prompt_of(
     let message = details.extra_fields().message.clone().unwrap_or_else(|| {
         format!("To sign in, open {verification_uri} in a web browser and enter the code {user_code}.")
     });
+    // Entra's codes last 15 minutes; a day at most is believed, so that no answer can push the
+    // expiry past what a date can hold.
     let lifetime =
-        chrono::Duration::from_std(details.expires_in()).unwrap_or_else(|_| chrono::Duration::zero());
+        chrono::Duration::from_std(details.expires_in().min(std::time::Duration::from_secs(86_400)))
+            .unwrap_or_else(|_| chrono::Duration::zero());
     DeviceCodePrompt {
         user_code,
         verification_uri,

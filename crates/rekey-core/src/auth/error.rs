@@ -83,7 +83,7 @@ impl AuthError {
 
 /// "5 minutes", "1 minute", "30 seconds".
 fn in_words(seconds: u64) -> String {
-    let (n, unit) = if seconds >= 60 && seconds % 60 == 0 {
+    let (n, unit) = if seconds >= 60 && seconds.is_multiple_of(60) {
         (seconds / 60, "minute")
     } else {
         (seconds, "second")

@@ -127,8 +127,7 @@ impl ArmClient {
         url: &Url,
         body: Option<&[u8]>,
     ) -> Result<reqwest::Response, ArmError> {
-        Ok(self
-            .http
+        self.http
             .send_authorized(&self.credential, &self.cloud.arm_scope(), url, |c| {
                 let request = c.request(method.clone(), url.clone());
                 match body {
@@ -138,7 +137,7 @@ impl ArmClient {
                     None => request,
                 }
             })
-            .await?)
+            .await
     }
 
     /// An absolute URL under this cloud's ARM endpoint: `path` with `api-version`.
@@ -224,11 +223,13 @@ impl ClusterId {
     /// Parses `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{n}`
     /// (any letter case).
     pub fn parse(id: &str) -> Result<ClusterId, AzureError> {
-        let bad = || AzureError::Malformed {
+        let bad = || {
+            AzureError::Malformed {
             what: "cluster ID".into(),
             detail: format!(
                 "'{id}' is not /subscriptions/…/resourceGroups/…/providers/Microsoft.ContainerService/managedClusters/…"
             ),
+        }
         };
         let parts: Vec<&str> = id.trim().trim_matches('/').split('/').collect();
         match parts.as_slice() {

@@ -37,10 +37,15 @@ pub enum Started {
 /// Where an operation is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OperationState {
-    Running { retry_after: Option<Duration> },
+    Running {
+        retry_after: Option<Duration>,
+    },
     Succeeded,
     /// Ended `Failed` or `Canceled`, with Azure's code and message.
-    Failed { code: String, message: String },
+    Failed {
+        code: String,
+        message: String,
+    },
 }
 
 /// The legacy AAD integration's profile, with the server app's new secret.
@@ -83,7 +88,11 @@ impl ArmClient {
     }
 
     /// `resetAADProfile` (legacy AAD integration): the unchanged apps and tenant, the new server secret.
-    pub async fn reset_aad_profile(&self, cluster: &ClusterId, aad: &AadReset<'_>) -> Result<Started, ArmError> {
+    pub async fn reset_aad_profile(
+        &self,
+        cluster: &ClusterId,
+        aad: &AadReset<'_>,
+    ) -> Result<Started, ArmError> {
         let body = Zeroizing::new(
             serde_json::json!({
                 "clientAppID": aad.client_app_id,
@@ -175,9 +184,12 @@ impl ArmClient {
                     .map_err(|e| AzureError::from_reqwest(&url, e))?;
                 match api_error(status.as_u16(), request_id(&headers), &bytes) {
                     // The operation's own failure, as opposed to a failure to ask about it.
-                    AzureError::Api { status, code, message, .. } if status < 500 && status != 429 => {
-                        Ok(OperationState::Failed { code, message })
-                    }
+                    AzureError::Api {
+                        status,
+                        code,
+                        message,
+                        ..
+                    } if status < 500 && status != 429 => Ok(OperationState::Failed { code, message }),
                     other => Err(other.into()),
                 }
             }
@@ -189,7 +201,9 @@ impl ArmClient {
             match headers.get(name).and_then(|v| v.to_str().ok()) {
                 None => Ok(None),
                 // Tokens go only to this cloud's ARM host, whatever a header says.
-                Some(link) => checked_next_link(&self.cloud().arm_endpoint, link).map(|u| Some(u.to_string())),
+                Some(link) => {
+                    checked_next_link(&self.cloud().arm_endpoint, link).map(|u| Some(u.to_string()))
+                }
             }
         };
         Ok(OperationHandle {

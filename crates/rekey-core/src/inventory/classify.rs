@@ -102,7 +102,14 @@ pub fn classify(cluster: &ManagedCluster, subscription: &Subscription) -> Cluste
             .clone()
             .or_else(|| p.kubernetes_version.clone()),
         tenant_id: subscription.tenant_id.clone(),
-        node_count: Some(p.agent_pool_profiles.iter().filter_map(|a| a.count).sum()).filter(|n| *n > 0),
+        // Saturating: the counts come from Azure, and a sum past u32::MAX must not panic.
+        node_count: Some(
+            p.agent_pool_profiles
+                .iter()
+                .filter_map(|a| a.count)
+                .fold(0u32, u32::saturating_add),
+        )
+        .filter(|n| *n > 0),
         aad_server_app_id: match &p.aad_profile {
             Some(aad) if aad_integration == AadIntegration::Legacy => aad.server_app_id.clone(),
             _ => None,

@@ -320,14 +320,15 @@ pub(crate) fn record(
     answer: Answer,
     now: DateTime<Utc>,
 ) {
-    let (index, object) = id.split_at(id.len().saturating_sub(1));
+    // The ID comes back from Graph: anything but `{index}a` or `{index}s` is not ours (and may end in a
+    // multi-byte character, so it is never cut at a byte offset).
+    let (index, owner) = match (id.strip_suffix('a'), id.strip_suffix('s')) {
+        (Some(index), _) => (index, CredentialOwner::Application),
+        (_, Some(index)) => (index, CredentialOwner::ServicePrincipal),
+        _ => return,
+    };
     let Some(app_id) = index.parse::<usize>().ok().and_then(|i| to_read.get(i)) else {
         return;
-    };
-    let owner = match object {
-        "a" => CredentialOwner::Application,
-        "s" => CredentialOwner::ServicePrincipal,
-        _ => return,
     };
     let app = apps
         .entry(app_id.clone())
@@ -367,7 +368,10 @@ pub(crate) fn record(
 
 /// One warning per app that is missing or half there; failures that many apps share (a 403 for
 /// every lookup) are said once, with a few of the apps named.
-pub(crate) fn warnings(apps: &HashMap<String, AppCredentials>, roles: &HashMap<String, AppRole>) -> Vec<String> {
+pub(crate) fn warnings(
+    apps: &HashMap<String, AppCredentials>,
+    roles: &HashMap<String, AppRole>,
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut failures: BTreeMap<String, (Failure, Vec<&str>)> = BTreeMap::new();
     let mut sorted: Vec<(&String, &AppCredentials)> = apps.iter().collect();

@@ -190,7 +190,9 @@ pub async fn discover(
                         "Resource Graph left some clusters out of its answer (resultTruncated).".into(),
                     );
                 }
-                found.rows.extend(rows.into_iter().map(|row| arg_row(row, &by_id)));
+                found
+                    .rows
+                    .extend(rows.into_iter().map(|row| arg_row(row, &by_id)));
                 found.subscriptions_scanned += u32::try_from(group.len()).unwrap_or(u32::MAX);
             }
             Ok(Found::Graph {

@@ -428,7 +428,7 @@ pub async fn list(paths: &AppPaths) -> (Vec<State>, Vec<String>) {
             Err(e) => problems.push(e.to_string()),
         }
     }
-    states.sort_by(|a, b| b.started.cmp(&a.started));
+    states.sort_by_key(|s| std::cmp::Reverse(s.started));
     (states, problems)
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::error::IpcError;
 use crate::inventory::model::CredentialOwner;
 
 /// One stored secret's metadata: no value, only where it lives in Azure and what it was given to.
@@ -74,4 +75,15 @@ pub struct VaultRow {
     pub in_azure: AzurePresence,
     /// Why `in_azure` is unknown, when it is.
     pub azure_problem: Option<String>,
+}
+
+/// Whether the vault can be used: the app's banner at start, and what `rekey vault` says.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VaultStatus {
+    /// The OS keyring answers: secrets can be stored, and a rotation may begin.
+    pub available: bool,
+    /// Why not, with the fix for this OS.
+    pub problem: Option<IpcError>,
 }

@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-pub use entry::{AzurePresence, VaultEntry, VaultRow};
+pub use entry::{AzurePresence, VaultEntry, VaultRow, VaultStatus};
 use index::Index;
 
+use crate::accounts::AccountInfo;
 use crate::audit::{AuditLog, AuditRecord};
 use crate::clipboard::{ClipboardError, CopyGuard};
 use crate::error::IpcError;
@@ -41,9 +42,7 @@ pub enum VaultError {
          cluster again to make a new one, then delete this entry"
     )]
     MissingValue { key_id: String },
-    #[error(
-        "the keyring accepted the secret {key_id} but does not give it back; Rekey will not rely on it"
-    )]
+    #[error("the keyring accepted the secret {key_id} but does not give it back; Rekey will not rely on it")]
     NotKept { key_id: String },
     #[error("{0}")]
     Clipboard(#[from] ClipboardError),
@@ -67,6 +66,34 @@ impl From<&VaultError> for IpcError {
     fn from(e: &VaultError) -> Self {
         IpcError::new(e.code(), e.to_string())
     }
+}
+
+impl VaultStatus {
+    pub fn available() -> VaultStatus {
+        VaultStatus {
+            available: true,
+            problem: None,
+        }
+    }
+
+    /// The keyring does not work: `problem` says why and how to fix it.
+    pub fn unavailable(problem: IpcError) -> VaultStatus {
+        VaultStatus {
+            available: false,
+            problem: Some(problem),
+        }
+    }
+}
+
+/// Who the audit log names for a copy, reveal or delete of a secret of `tenant`: the signed-in
+/// account of that tenant, else the first signed-in account, else the OS user (demo mode).
+pub fn actor_for(accounts: &[AccountInfo], tenant: &str) -> String {
+    accounts
+        .iter()
+        .find(|a| a.tenant_id.eq_ignore_ascii_case(tenant))
+        .or_else(|| accounts.first())
+        .map(|a| a.username.clone())
+        .unwrap_or_else(crate::audit::local_actor)
 }
 
 /// Secrets in the keyring and their index. Cheap to clone.
@@ -104,23 +131,45 @@ impl Vault {
 
     /// Stores `secret` for `entry`: the keyring first, read back to prove it is kept, then the index.
     /// Only when this returns `Ok` may the secret be relied on.
+    ///
+    /// When it fails, nothing is left half-written: a value the keyring took but that cannot be
+    /// relied on (not read back, or not listed in the index) is deleted again (best effort: a
+    /// keyring that fails the write usually fails the delete too, and holds nothing to delete).
     pub async fn put(&self, entry: VaultEntry, secret: &SecretString) -> Result<(), VaultError> {
         let account = entry.account();
+        let key_id = entry.key_id.clone();
         self.store.set(SERVICE, &account, secret).await?;
-        let kept = self.store.get(SERVICE, &account).await?;
+        let kept = match self.store.get(SERVICE, &account).await {
+            Ok(kept) => kept,
+            Err(e) => return Err(self.undo_put(&account, e.into()).await),
+        };
         if kept.as_ref().map(|k| k.expose_secret()) != Some(secret.expose_secret()) {
-            return Err(VaultError::NotKept {
-                key_id: entry.key_id.clone(),
-            });
+            return Err(self.undo_put(&account, VaultError::NotKept { key_id }).await);
         }
         let index = self.index.clone();
-        blocking(move || {
+        let listed = blocking(move || {
             index.update(|entries| {
                 entries.retain(|e| e.account() != entry.account());
                 entries.push(entry);
             })
         })
-        .await?
+        .await
+        .and_then(|r| r);
+        match listed {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.undo_put(&account, e).await),
+        }
+    }
+
+    /// Deletes the keyring value of a `put` that failed after writing it, and returns `error`.
+    async fn undo_put(&self, account: &str, error: VaultError) -> VaultError {
+        if let Err(e) = self.store.delete(SERVICE, account).await {
+            tracing::warn!(
+                account,
+                "a secret that could not be stored completely is still in the keyring: {e}"
+            );
+        }
+        error
     }
 
     /// Removes the keyring entry and the index row of a secret that was never used (a rotation
@@ -136,7 +185,7 @@ impl Vault {
     pub async fn entries(&self) -> Result<Vec<VaultEntry>, VaultError> {
         let index = self.index.clone();
         let mut entries = blocking(move || index.read()).await??;
-        entries.sort_by(|a, b| b.created.cmp(&a.created));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.created));
         Ok(entries)
     }
 
@@ -217,7 +266,10 @@ impl Vault {
         let clusters = clusters.to_vec();
         blocking(move || {
             index.update(|entries| {
-                for entry in entries.iter_mut().filter(|e| e.key_id.eq_ignore_ascii_case(&key_id)) {
+                for entry in entries
+                    .iter_mut()
+                    .filter(|e| e.key_id.eq_ignore_ascii_case(&key_id))
+                {
                     for cluster in &clusters {
                         if !entry.clusters.iter().any(|c| c.eq_ignore_ascii_case(cluster)) {
                             entry.clusters.push(cluster.clone());

@@ -1,7 +1,7 @@
 //! Whether Azure still has the credentials the vault holds secrets for: a stored secret whose
 //! credential was removed no longer works anywhere and can go.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -11,6 +11,69 @@ use super::{AzurePresence, Vault, VaultEntry, VaultError, VaultRow};
 use crate::azure::graph::GraphClient;
 use crate::inventory::credentials::{resolve, Lookup};
 use crate::inventory::expiry::AppRole;
+use crate::session::Session;
+use crate::workspace::Workspace;
+
+/// Where the presence check gets a Graph client for each tenant.
+pub enum Reach<'a> {
+    /// The signed-in accounts: the session that works in each tenant
+    /// ([`Workspace::session_for_tenant`]).
+    Workspace(&'a Workspace),
+    /// One session that answers for one tenant only (demo mode: the built-in simulator's).
+    Session { session: &'a Session, tenant_id: String },
+    /// Azure is not asked; every entry is `Unknown` for this reason.
+    Nowhere(String),
+}
+
+/// [`check`] for entries of any tenants: each tenant's entries are checked with the session that
+/// reaches it; the entries of a tenant no session reaches are `Unknown`, with the reason.
+pub async fn check_reachable(reach: &Reach<'_>, entries: &[VaultEntry]) -> Presence {
+    let mut by_tenant: BTreeMap<String, Vec<VaultEntry>> = BTreeMap::new();
+    for entry in entries {
+        by_tenant
+            .entry(entry.tenant_id.to_ascii_lowercase())
+            .or_default()
+            .push(entry.clone());
+    }
+    let mut presence = Presence::new();
+    for (tenant, entries) in by_tenant {
+        let found = match reach {
+            Reach::Workspace(workspace) => match workspace.session_for_tenant(&tenant).await {
+                Ok(session) => check(&session.graph, &entries).await,
+                Err(e) => unknown(&entries, &e.message),
+            },
+            Reach::Session { session, tenant_id } if tenant_id.eq_ignore_ascii_case(&tenant) => {
+                check(&session.graph, &entries).await
+            }
+            Reach::Session { .. } => unknown(
+                &entries,
+                &format!("Demo mode reaches the simulated tenant only, not {tenant}: sign in to check it."),
+            ),
+            Reach::Nowhere(reason) => unknown(&entries, reason),
+        };
+        presence.extend(found);
+    }
+    presence
+}
+
+fn unknown(entries: &[VaultEntry], reason: &str) -> Presence {
+    entries
+        .iter()
+        .map(|e| {
+            (
+                e.key_id.to_ascii_lowercase(),
+                (AzurePresence::Unknown, Some(reason.to_string())),
+            )
+        })
+        .collect()
+}
+
+/// The Vault page's rows, each checked against Azure through `reach`.
+pub async fn list(vault: &Vault, reach: &Reach<'_>) -> Result<Vec<VaultRow>, VaultError> {
+    let entries = vault.entries().await?;
+    let presence = check_reachable(reach, &entries).await;
+    rows(vault, &presence).await
+}
 
 /// What Graph says about each entry's credential, keyed by lowercase key ID.
 pub type Presence = HashMap<String, (AzurePresence, Option<String>)>;
@@ -36,14 +99,18 @@ pub async fn check(graph: &GraphClient, entries: &[VaultEntry]) -> Presence {
         .map(|entry| {
             let key = entry.key_id.to_ascii_lowercase();
             let answer = match resolution.apps.get(&entry.app_id.to_ascii_lowercase()) {
-                None => (AzurePresence::Unknown, Some("Graph did not answer for this app.".into())),
+                None => (
+                    AzurePresence::Unknown,
+                    Some("Graph did not answer for this app.".into()),
+                ),
                 Some(app) => {
-                    let failed = [&app.application, &app.service_principal]
-                        .into_iter()
-                        .find_map(|l| match l {
-                            Lookup::Failed(f) => Some(f.to_string()),
-                            _ => None,
-                        });
+                    let failed =
+                        [&app.application, &app.service_principal]
+                            .into_iter()
+                            .find_map(|l| match l {
+                                Lookup::Failed(f) => Some(f.to_string()),
+                                _ => None,
+                            });
                     let found = app
                         .credentials
                         .iter()

@@ -1,6 +1,11 @@
-//! A stand-in for the browser: fills in the simulator's sign-in page as a person would and follows
-//! the redirect back to Rekey's loopback listener.
+//! What the core's tests share: a stand-in for the browser, which fills in the simulator's sign-in
+//! page as a person would and follows the redirect back to Rekey's loopback listener (here); the
+//! real OS keyring ([`keyring`]); the display and its clipboard ([`display`]).
 #![allow(dead_code)] // each test binary uses a part of it
+
+pub mod display;
+pub mod keyring;
+pub mod leaks;
 
 use url::Url;
 

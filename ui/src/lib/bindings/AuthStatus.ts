@@ -24,4 +24,8 @@ demoCloud: CloudSetting | null,
  * (multi-factor authentication, conditional access, a revoked sign-in): see
  * [`Workspace::sign_in_again`].
  */
-needsSignIn: Array<string>, };
+needsSignIn: Array<string>, 
+/**
+ * The cloud the sign-in screen starts on (the settings' `cloud`; Azure public when none).
+ */
+defaultCloud: CloudSetting | null, };

@@ -1,0 +1,414 @@
+//! Expiry alerts in the desktop app: the background refresh on the settings' interval, the OS
+//! notifications for new threshold crossings (`rekey_core::alerts` decides which), the tray's
+//! state, and the events the window receives (open a cluster, a new inventory).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, RwLock};
+
+use chrono::{DateTime, Offset, Utc};
+use rekey_core::alerts::{summarize, AlertRules, AlertStatus, AppEvent, Ledger, Notice};
+use rekey_core::error::IpcError;
+use rekey_core::inventory::refresh::RefreshOptions;
+use rekey_core::inventory::Inventory;
+use rekey_core::settings::Settings;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager};
+
+use crate::commands::inventory::{refresh_all, Refreshed};
+use crate::state::AppState;
+
+/// How many upcoming expiries the tray lists.
+pub const TRAY_NEXT: usize = 5;
+
+/// After start, the window's own first refresh usually comes within this; the background one
+/// runs only if it did not (e.g. Rekey started at login, hidden).
+const STARTUP_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
+#[derive(Default)]
+struct Ledgers {
+    /// The signed-in accounts' ledger, from the data folder (loaded on first use).
+    accounts: Option<Ledger>,
+    /// Demo mode's, in memory only: the simulator's credentials are new at every start.
+    demo: Ledger,
+}
+
+/// The alert state the app holds.
+pub struct Alerts {
+    settings: RwLock<Settings>,
+    status: Mutex<AlertStatus>,
+    /// The clusters the tray lists, in menu order (a click names one by its index).
+    tray_clusters: Mutex<Vec<String>>,
+    events: Mutex<Option<Channel<AppEvent>>>,
+    /// Events for a window that has not subscribed yet (e.g. a click before it loaded).
+    pending_events: Mutex<Vec<AppEvent>>,
+    in_flight: AtomicBool,
+    refresh_requested: AtomicBool,
+    wake: tokio::sync::Notify,
+    ledgers: tokio::sync::Mutex<Ledgers>,
+    told_still_running: AtomicBool,
+}
+
+impl Alerts {
+    pub fn new(settings: Settings) -> Self {
+        Alerts {
+            settings: RwLock::new(settings),
+            status: Mutex::new(AlertStatus::default()),
+            tray_clusters: Mutex::new(Vec::new()),
+            events: Mutex::new(None),
+            pending_events: Mutex::new(Vec::new()),
+            in_flight: AtomicBool::new(false),
+            refresh_requested: AtomicBool::new(false),
+            wake: tokio::sync::Notify::new(),
+            ledgers: tokio::sync::Mutex::new(Ledgers::default()),
+            told_still_running: AtomicBool::new(false),
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set_settings(&self, settings: Settings) {
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
+        // The interval may have changed: the background loop recomputes when it is due.
+        self.wake.notify_one();
+    }
+
+    pub fn status(&self) -> AlertStatus {
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        status.next_refresh = self.next_due();
+        status
+    }
+
+    fn update_status(&self, change: impl FnOnce(&mut AlertStatus)) {
+        change(&mut self.status.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    fn interval(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.settings().refresh_interval_hours.max(1)))
+    }
+
+    /// When the next background refresh is due: an interval after the last refresh.
+    fn next_due(&self) -> Option<DateTime<Utc>> {
+        let last = self.status.lock().unwrap_or_else(|e| e.into_inner()).last_refresh;
+        last.map(|l| l + self.interval())
+    }
+
+    pub fn tray_cluster(&self, index: usize) -> Option<String> {
+        self.tray_clusters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(index)
+            .cloned()
+    }
+
+    pub fn set_tray_clusters(&self, ids: Vec<String>) {
+        *self.tray_clusters.lock().unwrap_or_else(|e| e.into_inner()) = ids;
+    }
+
+    /// The window's channel for [`AppEvent`]s; events that waited for it are sent at once.
+    pub fn subscribe(&self, channel: Channel<AppEvent>) {
+        let waiting: Vec<AppEvent> =
+            std::mem::take(&mut *self.pending_events.lock().unwrap_or_else(|e| e.into_inner()));
+        for event in waiting {
+            if let Err(e) = channel.send(event) {
+                tracing::warn!("the window did not take an event: {e}");
+            }
+        }
+        *self.events.lock().unwrap_or_else(|e| e.into_inner()) = Some(channel);
+    }
+
+    /// Sends `event` to the window, or keeps it for when the window subscribes.
+    pub fn send(&self, event: AppEvent) {
+        let sent = match &*self.events.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(channel) => channel.send(event.clone()).is_ok(),
+            None => false,
+        };
+        if !sent {
+            // Only the latest of each kind matters to a window that opens later.
+            let mut pending = self.pending_events.lock().unwrap_or_else(|e| e.into_inner());
+            pending.retain(|e| std::mem::discriminant(e) != std::mem::discriminant(&event));
+            pending.push(event);
+        }
+    }
+
+    /// Asks the background loop for a refresh now (the tray's "Refresh now").
+    pub fn request_refresh(&self) {
+        self.refresh_requested.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Whether closing the window should keep Rekey in the tray; the first time, says so.
+    pub fn close_to_tray(&self) -> bool {
+        self.settings().close_to_tray
+    }
+
+    pub fn first_close_to_tray(&self) -> bool {
+        !self.told_still_running.swap(true, Ordering::SeqCst)
+    }
+}
+
+/// Marks a refresh as running for as long as it lives.
+pub struct InFlight<'a>(&'a Alerts);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.store(false, Ordering::SeqCst);
+        self.0.update_status(|s| s.refreshing = false);
+    }
+}
+
+/// Marks a refresh as started (for the tray), or `None` if one is already running and
+/// `exclusive` asks not to start a second.
+pub fn begin<'a>(app: &AppHandle, alerts: &'a Alerts, exclusive: bool) -> Option<InFlight<'a>> {
+    let was = alerts.in_flight.swap(true, Ordering::SeqCst);
+    if was && exclusive {
+        return None;
+    }
+    alerts.update_status(|s| s.refreshing = true);
+    crate::tray::update(app);
+    Some(InFlight(alerts))
+}
+
+/// After any refresh (the window's or the background's): the tray, the status and the
+/// notifications for new crossings.
+pub async fn refreshed(app: &AppHandle, refreshed: &Refreshed) {
+    let alerts = app.state::<Alerts>();
+    let now = Utc::now();
+    let summary = summarize(&refreshed.inventory.clusters, now, TRAY_NEXT);
+    alerts.update_status(|s| {
+        s.summary = Some(summary);
+        s.last_refresh = Some(now);
+        s.problem = refreshed.problem.clone();
+        s.demo = refreshed.demo;
+    });
+    let notices = evaluate(app, &refreshed.inventory, refreshed.demo, now).await;
+    for notice in notices {
+        show(app, notice);
+    }
+    status_changed(app);
+}
+
+/// A refresh that failed outright (no inventory at all): the tray says so, not silent staleness.
+pub fn failed(app: &AppHandle, error: &IpcError) {
+    let alerts = app.state::<Alerts>();
+    alerts.update_status(|s| {
+        s.problem = Some(format!("The last refresh failed: {}", error.message));
+        // Retried after an interval, like a good one.
+        s.last_refresh = Some(Utc::now());
+    });
+    status_changed(app);
+}
+
+fn status_changed(app: &AppHandle) {
+    crate::tray::update(app);
+    let alerts = app.state::<Alerts>();
+    alerts.send(AppEvent::StatusChanged {
+        status: alerts.status(),
+    });
+}
+
+/// The ledger's new notices for `inventory`, saved before they are shown (a crash may lose a
+/// notification, never repeat it).
+async fn evaluate(app: &AppHandle, inventory: &Inventory, demo: bool, now: DateTime<Utc>) -> Vec<Notice> {
+    let alerts = app.state::<Alerts>();
+    let rules = AlertRules::from(&alerts.settings());
+    let zone = chrono::Local::now().offset().fix();
+    let mut ledgers = alerts.ledgers.lock().await;
+    if demo {
+        return ledgers.demo.evaluate(&inventory.clusters, now, zone, &rules);
+    }
+    let paths = match app.state::<AppState>().paths() {
+        Ok(p) => p.clone(),
+        Err(e) => {
+            tracing::warn!("no alerts: {}", e.message);
+            return Vec::new();
+        }
+    };
+    let mut ledger = match ledgers.accounts.take() {
+        Some(l) => l,
+        None => {
+            let paths = paths.clone();
+            tokio::task::spawn_blocking(move || Ledger::load(&paths))
+                .await
+                .unwrap_or_default()
+        }
+    };
+    let notices = ledger.evaluate(&inventory.clusters, now, zone, &rules);
+    let to_save = ledger.clone();
+    ledgers.accounts = Some(ledger);
+    let saved = tokio::task::spawn_blocking(move || to_save.save(&paths)).await;
+    match saved {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!("{e}"),
+        Err(e) => tracing::warn!("the alert ledger was not saved: {e}"),
+    }
+    notices
+}
+
+/// Shows the window, unhidden and in front.
+pub fn show_window(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}
+
+/// Shows the window on `cluster_id` (the dashboard if none), with its rotation ready if `rotate`.
+pub fn open_cluster(app: &AppHandle, cluster_id: Option<String>, rotate: bool) {
+    show_window(app);
+    let event = match cluster_id {
+        Some(cluster_id) => AppEvent::OpenCluster { cluster_id, rotate },
+        None => AppEvent::OpenDashboard,
+    };
+    app.state::<Alerts>().send(event);
+}
+
+/// One OS notification. On Linux it goes straight to the desktop's notification service
+/// (org.freedesktop.Notifications, through notify-rust, the library the notification plugin uses)
+/// with a default action, so that a click opens the cluster with its rotation ready; the plugin
+/// has no click callback. Elsewhere the plugin shows it, and a click only brings Rekey forward
+/// where the OS does that.
+pub fn show(app: &AppHandle, notice: Notice) {
+    tracing::info!(title = %notice.title, "notification");
+    #[cfg(target_os = "linux")]
+    {
+        let app = app.clone();
+        let spawned = std::thread::Builder::new()
+            .name("rekey-notification".into())
+            .spawn(move || {
+                let mut n = notify_rust::Notification::new();
+                n.appname("Rekey")
+                    .summary(&notice.title)
+                    .body(&notice.body)
+                    .icon("dialog-warning")
+                    .action("default", "Open in Rekey");
+                match n.show() {
+                    Ok(handle) => handle.wait_for_action(|action| {
+                        if action == "default" {
+                            open_cluster(&app, notice.cluster_id.clone(), notice.cluster_id.is_some());
+                        }
+                    }),
+                    Err(e) => tracing::warn!("the notification could not be shown: {e}"),
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("the notification could not be shown: {e}");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        use tauri_plugin_notification::NotificationExt;
+        if let Err(e) = app
+            .notification()
+            .builder()
+            .title(&notice.title)
+            .body(&notice.body)
+            .show()
+        {
+            tracing::warn!("the notification could not be shown: {e}");
+        }
+    }
+}
+
+/// A refresh in the background (no window needed): the same refresh as the dashboard's, then the
+/// window gets the new inventory.
+async fn background_refresh(app: &AppHandle) {
+    let alerts = app.state::<Alerts>();
+    let Some(running) = begin(app, &alerts, true) else {
+        return;
+    };
+    let state = app.state::<AppState>();
+    let options = RefreshOptions {
+        thresholds: alerts.settings().expiry_buckets,
+        ..RefreshOptions::default()
+    };
+    match refresh_all(&state, options).await {
+        Ok(found) => {
+            state.set_last_inventory(found.inventory.clone()).await;
+            drop(running);
+            refreshed(app, &found).await;
+            alerts.send(AppEvent::InventoryUpdated {
+                inventory: Box::new(found.inventory),
+            });
+        }
+        Err(e) => {
+            tracing::warn!("background refresh failed: {}", e.message);
+            drop(running);
+            failed(app, &e);
+        }
+    }
+}
+
+/// Starts the background refresh loop: the tray shows the cached inventory at once, then a
+/// refresh runs each interval after the last one (the window's count too), or when asked.
+pub fn start(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        show_cached(&app).await;
+        tokio::time::sleep(STARTUP_GRACE).await;
+        loop {
+            let alerts = app.state::<Alerts>();
+            let requested = alerts.refresh_requested.swap(false, Ordering::SeqCst);
+            let due = alerts.next_due();
+            let wait = match due {
+                _ if requested => std::time::Duration::ZERO,
+                None => std::time::Duration::ZERO,
+                Some(due) => (due - Utc::now()).to_std().unwrap_or(std::time::Duration::ZERO),
+            };
+            if wait.is_zero() {
+                background_refresh(&app).await;
+                continue;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = alerts.wake.notified() => {}
+            }
+        }
+    });
+}
+
+/// The tray from the inventory saved by the last refresh, before any refresh (signed-in accounts).
+async fn show_cached(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let Ok(workspace) = state.workspace().await else {
+        return;
+    };
+    if workspace.accounts().await.is_empty() {
+        return;
+    }
+    let Ok(paths) = state.paths() else { return };
+    if let Some(cached) = rekey_core::inventory::cache::load(paths).await {
+        let alerts = app.state::<Alerts>();
+        let summary = summarize(&cached.clusters, Utc::now(), TRAY_NEXT);
+        alerts.update_status(|s| {
+            if s.summary.is_none() {
+                s.summary = Some(summary);
+                s.last_refresh = cached.generated_at;
+            }
+        });
+        crate::tray::update(app);
+    }
+}
+
+/// Turns start at login on or off to match the setting; `Some(reason)` when that failed.
+pub fn apply_autostart(app: &AppHandle, enabled: bool) -> Option<String> {
+    use tauri_plugin_autostart::ManagerExt;
+    let manager = app.autolaunch();
+    let now = manager.is_enabled().unwrap_or(!enabled);
+    if now == enabled {
+        return None;
+    }
+    let result = if enabled {
+        manager.enable()
+    } else {
+        manager.disable()
+    };
+    result.err().map(|e| {
+        let what = if enabled { "turned on" } else { "turned off" };
+        let message = format!("Start at login could not be {what}: {e}");
+        tracing::warn!("{message}");
+        message
+    })
+}

@@ -1,0 +1,518 @@
+//! The rotate wizard, History and resume: thin bridges to `rekey_core::rotation::service`.
+//!
+//! The web view is untrusted: it can only start a plan Rust made and kept (by its ID), after naming
+//! every production cluster in it. Rotations run in their own tasks, so closing the window to the
+//! tray (or reloading it) does not stop them; progress goes to the window while it listens.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use rekey_core::audit::{self, AuditRecord};
+use rekey_core::error::IpcError;
+use rekey_core::paths::AppPaths;
+use rekey_core::rotation::model::{Progress, Resumed, StoredPlan, MAX_LIFETIME_DAYS};
+use rekey_core::rotation::service::{self, Estate, Rotator};
+use rekey_core::rotation::{GroupResult, Mode, Options, Outcome, ProgressSink, Retire, RotationSummary};
+use rekey_core::secure_store::SecureStore;
+use rekey_core::vault::{actor_for, Vault};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::alerts::Alerts;
+use crate::rotations::{KeptPlan, Rotations};
+use crate::state::AppState;
+
+/// Where the legacy AAD integration's retirement and the migration are explained.
+const AAD_MIGRATION_URL: &str = "https://aka.ms/aks-managed-aad";
+
+/// Demo mode: no account signed in (the built-in simulator).
+async fn is_demo(state: &AppState) -> Result<bool, IpcError> {
+    Ok(state.workspace().await?.accounts().await.is_empty())
+}
+
+/// Where this mode's rotations keep their journals, locks and audit log.
+async fn rotation_paths(state: &AppState, demo: bool) -> Result<AppPaths, IpcError> {
+    if demo {
+        Ok(state.demo_rotation_paths().await?.clone())
+    } else {
+        Ok(state.paths()?.clone())
+    }
+}
+
+/// The rotator of this mode. With `vault` false (planning reads only) no keyring is needed.
+async fn rotator(state: &AppState, demo: bool, vault: bool) -> Result<Rotator<'_>, IpcError> {
+    let paths = rotation_paths(state, demo).await?;
+    let vault = match (vault, demo) {
+        (false, _) => Vault::with_store(SecureStore::in_memory(), &paths),
+        (true, true) => state.demo_vault().await?.clone(),
+        (true, false) => state.vault().await?.clone(),
+    };
+    let estate = if demo {
+        Estate::Demo(&state.demo().await?.session)
+    } else {
+        Estate::Accounts(state.workspace().await?)
+    };
+    Ok(Rotator {
+        estate,
+        vault,
+        paths,
+        allow_memory_vault: false,
+    })
+}
+
+/// Who the audit log names: the account of `tenant` (else the first one), or the OS user in demo mode.
+async fn actor(state: &AppState, tenant: Option<&str>) -> Result<String, IpcError> {
+    let accounts = state.workspace().await?.accounts().await;
+    Ok(actor_for(&accounts, tenant.unwrap_or_default()))
+}
+
+/// The options of the settings in force, for `mode`.
+async fn options(
+    app: &AppHandle,
+    state: &AppState,
+    mode: Mode,
+    tenant: Option<&str>,
+) -> Result<Options, IpcError> {
+    let settings = app.state::<Alerts>().settings();
+    Ok(Options::from_settings(
+        &settings,
+        mode,
+        actor(state, tenant).await?,
+    ))
+}
+
+fn sink(channel: Channel<Progress>) -> ProgressSink {
+    // A closed or reloaded window is no reason to stop the rotation.
+    Arc::new(move |p: Progress| {
+        let _ = channel.send(p);
+    })
+}
+
+/// After a rotation ran: a background refresh brings the new expiries to the tray and to the
+/// window (also when the window did not follow the rotation to its end).
+fn expiry_changed(app: &AppHandle) {
+    app.state::<Alerts>().request_refresh();
+}
+
+/// Refused when the mode changed between planning and running (signed in or out meanwhile).
+fn same_mode(kept: &KeptPlan, demo: bool) -> Result<(), IpcError> {
+    if kept.demo == demo {
+        return Ok(());
+    }
+    Err(IpcError::new(
+        "plan_stale",
+        "You signed in or out since this plan was made: plan the rotation again.",
+    ))
+}
+
+/// Every production cluster of the plan's runnable groups must be named exactly in `confirmed`.
+fn check_confirmed(kept: &KeptPlan, confirmed: &[String]) -> Result<(), IpcError> {
+    let missing: Vec<&str> = kept
+        .plan
+        .groups
+        .iter()
+        .filter(|g| !g.blocked())
+        .flat_map(|g| g.clusters.iter())
+        .filter(|c| c.production && !c.blocked())
+        .filter(|c| !confirmed.iter().any(|n| n == &c.name))
+        .map(|c| c.name.as_str())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(IpcError::new(
+        "confirmation_required",
+        format!(
+            "Type the name of each production cluster to confirm: {}.",
+            missing.join(", ")
+        ),
+    ))
+}
+
+/// Plans the rotation of `cluster_ids` (ARM IDs) and keeps the plan. Reads only: nothing changes in
+/// Azure. `lifetime_days` and `retire` default to the settings.
+#[tauri::command]
+pub async fn plan_rotation(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    rotations: State<'_, Rotations>,
+    cluster_ids: Vec<String>,
+    mode: Mode,
+    lifetime_days: Option<u32>,
+    retire: Option<Retire>,
+) -> Result<StoredPlan, IpcError> {
+    if cluster_ids.is_empty() {
+        return Err(IpcError::new(
+            "nothing_to_plan",
+            "Choose at least one cluster to rotate.",
+        ));
+    }
+    let demo = is_demo(&state).await?;
+    let known = state
+        .last_inventory()
+        .await
+        .map(|i| i.clusters)
+        .unwrap_or_default();
+    let tenant = cluster_ids
+        .iter()
+        .find_map(|id| known.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
+        .and_then(|r| r.tenant_id.clone());
+    let mut options = options(&app, &state, mode, tenant.as_deref()).await?;
+    if let Some(days) = lifetime_days {
+        if !(1..=MAX_LIFETIME_DAYS).contains(&days) {
+            return Err(IpcError::new(
+                "bad_lifetime",
+                format!("A new secret lives 1 to {MAX_LIFETIME_DAYS} days, not {days}."),
+            ));
+        }
+        options.lifetime_days = days;
+    }
+    if let Some(retire) = retire {
+        options.retire = retire;
+    }
+    let plan = rotator(&state, demo, false)
+        .await?
+        .plan(&cluster_ids, &known, &options)
+        .await;
+    let plan_id = rotations.keep(KeptPlan {
+        plan: plan.clone(),
+        options,
+        demo,
+    });
+    Ok(StoredPlan { plan_id, plan })
+}
+
+/// Runs the kept plan `plan_id`, once. Every production cluster must be named in `confirmed_names`.
+/// New principal: `roles_to_copy` (role assignment IDs of the plan) chooses which of the old
+/// principal's roles are copied; none given copies them all, an empty list none.
+#[tauri::command]
+pub async fn start_rotation(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    rotations: State<'_, Rotations>,
+    plan_id: String,
+    confirmed_names: Vec<String>,
+    roles_to_copy: Option<Vec<String>>,
+    on_progress: Channel<Progress>,
+) -> Result<Vec<GroupResult>, IpcError> {
+    let kept = rotations.get(&plan_id)?;
+    same_mode(&kept, is_demo(&state).await?)?;
+    check_confirmed(&kept, &confirmed_names)?;
+    let mut kept = rotations.take(&plan_id)?;
+    if let Some(chosen) = roles_to_copy {
+        let known: Vec<&str> = kept
+            .plan
+            .groups
+            .iter()
+            .flat_map(|g| g.role_assignments.iter().map(|r| r.id.as_str()))
+            .collect();
+        let chosen: Vec<String> = chosen
+            .into_iter()
+            .filter(|c| known.iter().any(|k| k.eq_ignore_ascii_case(c)))
+            .collect();
+        kept.options.copy_roles = !chosen.is_empty();
+        kept.options.roles_to_copy = chosen;
+    }
+    let ids: Vec<String> = kept
+        .plan
+        .groups
+        .iter()
+        .filter(|g| !g.blocked())
+        .map(|g| g.rotation_id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Err(IpcError::new(
+            "nothing_to_rotate",
+            "Every cluster of this plan is blocked by its pre-flight checks: nothing was changed.",
+        ));
+    }
+    let progress = sink(on_progress);
+    // Its own task: a window closed to the tray or reloaded does not cancel the rotation.
+    let handle = app.clone();
+    let task = tauri::async_runtime::spawn(async move {
+        let rotations = handle.state::<Rotations>();
+        let _running = rotations.begin(ids)?;
+        let state = handle.state::<AppState>();
+        let rotator = rotator(&state, kept.demo, true).await?;
+        let results = rotator.run(&kept.plan, kept.options, Some(progress)).await;
+        expiry_changed(&handle);
+        results
+    });
+    task.await
+        .map_err(|e| IpcError::new("rotation_task", format!("The rotation task stopped: {e}")))?
+}
+
+/// Every rotation of this mode, newest first. A rotation running in this app right now is not
+/// marked as needing a resume.
+#[tauri::command]
+pub async fn list_rotations(
+    state: State<'_, AppState>,
+    rotations: State<'_, Rotations>,
+) -> Result<Vec<RotationSummary>, IpcError> {
+    let paths = rotation_paths(&state, is_demo(&state).await?).await?;
+    let (mut list, problems) = service::list(&paths).await;
+    for problem in problems {
+        tracing::warn!("{problem}");
+    }
+    for summary in &mut list {
+        if rotations.is_running(&summary.rotation_id) {
+            summary.needs_resume = false;
+        }
+    }
+    Ok(list)
+}
+
+/// Whether a resume would do something for `summary` now: unfinished, or its grace period is over.
+fn due(summary: &RotationSummary) -> bool {
+    match summary.outcome {
+        None => true,
+        Some(Outcome::RetirePending) => summary.retire_after.is_none_or(|t| t <= Utc::now()),
+        Some(_) => false,
+    }
+}
+
+/// Goes on with the unfinished rotations (and retires old secrets whose grace period is over), or
+/// with the one rotation `only` (the result screen's Retry).
+#[tauri::command]
+pub async fn resume_rotations(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    rotations: State<'_, Rotations>,
+    only: Option<String>,
+    on_progress: Channel<Progress>,
+) -> Result<Resumed, IpcError> {
+    let demo = is_demo(&state).await?;
+    let paths = rotation_paths(&state, demo).await?;
+    let (list, mut problems) = service::list(&paths).await;
+    let ids: Vec<String> = match &only {
+        Some(id) => {
+            if !list.iter().any(|s| s.rotation_id.eq_ignore_ascii_case(id)) {
+                return Err(IpcError::new(
+                    "unknown_rotation",
+                    format!("There is no rotation {id}."),
+                ));
+            }
+            vec![id.clone()]
+        }
+        None => list
+            .iter()
+            .filter(|s| due(s) && !rotations.is_running(&s.rotation_id))
+            .map(|s| s.rotation_id.clone())
+            .collect(),
+    };
+    if ids.is_empty() {
+        return Ok(Resumed {
+            results: Vec::new(),
+            problems,
+        });
+    }
+    // The whole set at once (side by side) unless this app is running one of the others now.
+    let all_due = only.is_none() && list.iter().filter(|s| due(s)).count() == ids.len();
+    let tenant = list.first().map(|s| s.tenant_id.clone());
+    let options = options(&app, &state, Mode::Secret, tenant.as_deref()).await?;
+    let progress = sink(on_progress);
+    let handle = app.clone();
+    let task = tauri::async_runtime::spawn(async move {
+        let rotations = handle.state::<Rotations>();
+        let _running = rotations.begin(ids.clone())?;
+        let state = handle.state::<AppState>();
+        let rotator = rotator(&state, demo, true).await?;
+        if all_due {
+            let resumed = rotator.resume(options, Some(progress), None).await;
+            expiry_changed(&handle);
+            let (results, problems) = resumed?;
+            return Ok(Resumed { results, problems });
+        }
+        let mut resumed = Resumed::default();
+        for id in &ids {
+            match rotator
+                .resume(options.clone(), Some(progress.clone()), Some(id))
+                .await
+            {
+                Ok((results, more)) => {
+                    resumed.results.extend(results);
+                    resumed.problems.extend(more);
+                }
+                Err(e) => resumed.problems.push(e.message),
+            }
+        }
+        expiry_changed(&handle);
+        Ok::<Resumed, IpcError>(resumed)
+    });
+    let mut resumed = task
+        .await
+        .map_err(|e| IpcError::new("rotation_task", format!("The rotation task stopped: {e}")))??;
+    problems.append(&mut resumed.problems);
+    problems.sort();
+    problems.dedup();
+    resumed.problems = problems;
+    Ok(resumed)
+}
+
+/// Removes the unused new secret of a failed rotation (refused once a cluster may be using it).
+#[tauri::command]
+pub async fn roll_back_rotation(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    rotations: State<'_, Rotations>,
+    rotation_id: String,
+) -> Result<GroupResult, IpcError> {
+    let demo = is_demo(&state).await?;
+    let options = options(&app, &state, Mode::Secret, None).await?;
+    if rotations.is_running(&rotation_id) {
+        return Err(IpcError::new(
+            "rotation_running",
+            format!("The rotation {rotation_id} is running right now; wait for it to finish."),
+        ));
+    }
+    let handle = app.clone();
+    let task = tauri::async_runtime::spawn(async move {
+        let rotations = handle.state::<Rotations>();
+        let _running = rotations.begin(vec![rotation_id.clone()])?;
+        let state = handle.state::<AppState>();
+        let result = rotator(&state, demo, true)
+            .await?
+            .roll_back(options, &rotation_id)
+            .await;
+        expiry_changed(&handle);
+        result
+    });
+    task.await
+        .map_err(|e| IpcError::new("rotation_task", format!("The roll-back task stopped: {e}")))?
+}
+
+/// The audit log of this mode (rotations, and copies and reveals of secrets), newest first.
+async fn history(state: &AppState) -> Result<Vec<AuditRecord>, IpcError> {
+    let paths = rotation_paths(state, is_demo(state).await?).await?;
+    let (mut records, skipped) = audit::AuditLog::new(&paths)
+        .read()
+        .await
+        .map_err(|e| IpcError::new("audit_unreadable", e.to_string()))?;
+    if skipped > 0 {
+        tracing::warn!("{skipped} unreadable line(s) in the audit log were skipped");
+    }
+    records.reverse();
+    Ok(records)
+}
+
+#[tauri::command]
+pub async fn rotation_history(state: State<'_, AppState>) -> Result<Vec<AuditRecord>, IpcError> {
+    history(&state).await
+}
+
+/// Writes the audit log as CSV where the user chooses (a native save dialog), or into
+/// `REKEY_EXPORT_DIR` when set (tests and scripted use). Returns the path, or nothing if cancelled.
+#[tauri::command]
+pub async fn export_history(app: AppHandle, state: State<'_, AppState>) -> Result<Option<String>, IpcError> {
+    let text = audit::to_csv(&history(&state).await?);
+    let file_name = "rekey-history.csv";
+    let path = match std::env::var_os("REKEY_EXPORT_DIR") {
+        Some(dir) => Some(std::path::PathBuf::from(dir).join(file_name)),
+        None => {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            app.dialog()
+                .file()
+                .add_filter("CSV", &["csv"])
+                .set_file_name(file_name)
+                .save_file(move |chosen| {
+                    let _ = tx.send(chosen.and_then(|p| p.into_path().ok()));
+                });
+            rx.await.ok().flatten()
+        }
+    };
+    let Some(path) = path else { return Ok(None) };
+    tokio::fs::write(&path, text)
+        .await
+        .map_err(|e| IpcError::new("export", format!("Could not write {}: {e}", path.display())))?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// Opens Microsoft's page on migrating from the retired legacy AAD integration, in the system
+/// browser (a fixed address: the web view cannot open others).
+#[tauri::command]
+pub async fn open_aad_migration_guide(app: AppHandle) -> Result<(), IpcError> {
+    app.opener()
+        .open_url(AAD_MIGRATION_URL, None::<&str>)
+        .map_err(|e| {
+            IpcError::new(
+                "browser_unavailable",
+                format!("Open {AAD_MIGRATION_URL} in a browser: {e}"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rekey_core::rotation::model::{Check, PlanGroup, PlannedCluster};
+    use rekey_core::rotation::Plan;
+    use rekey_core::settings::Settings;
+
+    fn cluster(name: &str, production: bool, blocked: bool) -> PlannedCluster {
+        PlannedCluster {
+            id: format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/{name}"),
+            name: name.into(),
+            resource_group: "rg".into(),
+            subscription_id: "s".into(),
+            node_count: 3,
+            node_pools: 1,
+            max_surge: None,
+            production,
+            added_as_shared: false,
+            checks: if blocked { vec![Check::block("power state", "Stopped")] } else { Vec::new() },
+        }
+    }
+
+    fn kept(clusters: Vec<PlannedCluster>) -> KeptPlan {
+        let mut group = PlanGroup::empty("r1");
+        group.clusters = clusters;
+        KeptPlan {
+            plan: Plan {
+                groups: vec![group],
+                problems: Vec::new(),
+            },
+            options: Options::from_settings(&Settings::default(), Mode::Secret, "test"),
+            demo: true,
+        }
+    }
+
+    #[test]
+    fn production_clusters_need_their_exact_name() {
+        let plan = kept(vec![
+            cluster("aks-prod-weu", true, false),
+            cluster("aks-prod-weu-2", true, false),
+            cluster("aks-stg", false, false),
+        ]);
+        assert!(check_confirmed(&plan, &[]).is_err());
+        assert!(check_confirmed(&plan, &["aks-prod-weu".into()]).is_err());
+        assert!(check_confirmed(&plan, &["AKS-PROD-WEU".into(), "aks-prod-weu-2".into()]).is_err());
+        let e = check_confirmed(&plan, &["aks-prod-weu".into()])
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(e.contains("aks-prod-weu-2"), "{e}");
+        assert!(check_confirmed(&plan, &["aks-prod-weu".into(), "aks-prod-weu-2".into()]).is_ok());
+        // Nothing to confirm without production clusters, nor for a blocked one (it will not run).
+        assert!(check_confirmed(&kept(vec![cluster("aks-stg", false, false)]), &[]).is_ok());
+        assert!(check_confirmed(
+            &kept(vec![
+                cluster("aks-prod-stopped", true, true),
+                cluster("aks-stg", false, false)
+            ]),
+            &[]
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn a_plan_runs_in_the_mode_it_was_made_in() {
+        let plan = kept(Vec::new());
+        assert!(same_mode(&plan, true).is_ok());
+        assert_eq!(
+            same_mode(&plan, false).err().map(|e| e.code),
+            Some("plan_stale".into())
+        );
+    }
+}

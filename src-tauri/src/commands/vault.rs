@@ -1,0 +1,118 @@
+//! The Vault page: the secrets Rekey created. The web view gets metadata only; copying (the
+//! clipboard) and revealing (a native dialog) happen here in Rust, audited by the core.
+
+use rekey_core::clipboard::HOLD;
+use rekey_core::error::IpcError;
+use rekey_core::vault::presence::{self, Reach};
+use rekey_core::vault::{actor_for, Vault, VaultError, VaultRow, VaultStatus};
+use secrecy::ExposeSecret;
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
+
+use crate::state::AppState;
+
+fn ipc(e: VaultError) -> IpcError {
+    IpcError::from(&e)
+}
+
+/// The vault the page shows: the real one once an account is signed in; in demo mode the one
+/// demo-mode rotations keep their secrets in (emptied at each start, like the simulated world).
+async fn vault(state: &AppState) -> Result<&Vault, IpcError> {
+    if state.workspace().await?.accounts().await.is_empty() {
+        state.demo_vault().await
+    } else {
+        state.vault().await
+    }
+}
+
+/// Whether the OS keyring works; the app shows a banner with the fix when it does not.
+#[tauri::command]
+pub async fn vault_status(state: State<'_, AppState>) -> Result<VaultStatus, IpcError> {
+    Ok(match vault(&state).await {
+        Ok(_) => VaultStatus::available(),
+        Err(problem) => VaultStatus::unavailable(problem),
+    })
+}
+
+/// Every stored secret (no value), whether the keyring still has it and whether Azure still has
+/// its credential: asked of the signed-in accounts, or of the simulator in demo mode.
+#[tauri::command]
+pub async fn vault_list(state: State<'_, AppState>) -> Result<Vec<VaultRow>, IpcError> {
+    let vault = vault(&state).await?;
+    let workspace = state.workspace().await?;
+    let rows = if !workspace.accounts().await.is_empty() {
+        presence::list(vault, &Reach::Workspace(workspace)).await
+    } else {
+        match state.demo().await {
+            Ok(demo) => {
+                let reach = Reach::Session {
+                    session: &demo.session,
+                    tenant_id: demo.simulator.tenant_id().to_string(),
+                };
+                presence::list(vault, &reach).await
+            }
+            Err(e) => presence::list(vault, &Reach::Nowhere(e.message)).await,
+        }
+    };
+    rows.map_err(ipc)
+}
+
+/// Who the audit log names for an action on a secret of `tenant`.
+async fn actor(state: &AppState, tenant: &str) -> Result<String, IpcError> {
+    Ok(actor_for(&state.workspace().await?.accounts().await, tenant))
+}
+
+/// Puts the secret on the clipboard from Rust; it is taken back after the returned number of
+/// seconds unless something else was copied. Nothing secret is returned.
+#[tauri::command]
+pub async fn vault_copy(state: State<'_, AppState>, key_id: String) -> Result<u64, IpcError> {
+    let vault = vault(&state).await?;
+    let entry = vault.find(&key_id).await.map_err(ipc)?;
+    let actor = actor(&state, &entry.tenant_id).await?;
+    // The guard may go: its thread keeps serving the clipboard and clears it on time.
+    let (_, _guard) = vault.copy(&entry.key_id, &actor, HOLD).await.map_err(ipc)?;
+    Ok(HOLD.as_secs())
+}
+
+/// Shows the secret in a native dialog (never in the web view) and returns when it is closed.
+#[tauri::command]
+pub async fn vault_reveal(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    key_id: String,
+) -> Result<(), IpcError> {
+    let vault = vault(&state).await?;
+    let entry = vault.find(&key_id).await.map_err(ipc)?;
+    let actor = actor(&state, &entry.tenant_id).await?;
+    let (entry, secret) = vault.reveal(&entry.key_id, &actor).await.map_err(ipc)?;
+    let app_name = entry
+        .app_display_name
+        .clone()
+        .unwrap_or_else(|| entry.app_id.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut dialog = app
+        .dialog()
+        .message(secret.expose_secret())
+        .title(format!("Secret of {app_name} ({})", entry.key_id))
+        .kind(MessageDialogKind::Warning)
+        .buttons(MessageDialogButtons::OkCustom("Close".into()));
+    if let Some(window) = app.get_webview_window("main") {
+        dialog = dialog.parent(&window);
+    }
+    dialog.show(move |_| {
+        let _ = tx.send(());
+    });
+    let _ = rx.await;
+    Ok(())
+}
+
+/// Deletes the secret from the keyring and the index. The page warns first when a cluster may
+/// still use it.
+#[tauri::command]
+pub async fn vault_delete(state: State<'_, AppState>, key_id: String) -> Result<(), IpcError> {
+    let vault = vault(&state).await?;
+    let entry = vault.find(&key_id).await.map_err(ipc)?;
+    let actor = actor(&state, &entry.tenant_id).await?;
+    vault.delete(&entry.key_id, &actor).await.map_err(ipc)?;
+    Ok(())
+}

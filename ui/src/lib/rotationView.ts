@@ -1,0 +1,208 @@
+// Pure helpers for the rotate wizard, the progress view and History: labels, the live progress
+// folded per cluster, and which plan clusters need a typed confirmation. No IPC, no Svelte.
+import type { AuditRecord } from "./bindings/AuditRecord";
+import type { CheckLevel } from "./bindings/CheckLevel";
+import type { ClusterRow } from "./bindings/ClusterRow";
+import type { Mode } from "./bindings/Mode";
+import type { Outcome } from "./bindings/Outcome";
+import type { Plan } from "./bindings/Plan";
+import type { PlannedCluster } from "./bindings/PlannedCluster";
+import type { Retire } from "./bindings/Retire";
+import type { RotationProgress } from "./bindings/RotationProgress";
+import type { RotationSummary } from "./bindings/RotationSummary";
+import type { Step } from "./bindings/Step";
+import type { StepStatus } from "./bindings/StepStatus";
+
+export const MODE_LABELS: Record<Mode, string> = {
+  secret: "New secret for the existing service principal",
+  newSp: "New service principal",
+  aad: "Legacy AAD integration (server app secret)",
+};
+
+export const MODE_SHORT: Record<Mode, string> = {
+  secret: "New secret",
+  newSp: "New service principal",
+  aad: "Legacy AAD",
+};
+
+export const STEP_LABELS: Record<Step, string> = {
+  preflight: "Pre-flight",
+  createPrincipal: "Create service principal",
+  addSecret: "Add secret",
+  storeSecret: "Store in keyring",
+  proveSecret: "Prove secret",
+  copyRoles: "Copy role assignments",
+  resetCluster: "Reset cluster",
+  verify: "Verify",
+  retireOld: "Retire old secret",
+  rollBack: "Roll back",
+  done: "Done",
+};
+
+export const STATUS_LABELS: Record<StepStatus, string> = {
+  running: "Running",
+  ok: "Done",
+  waiting: "Waiting",
+  failed: "Failed",
+  skipped: "Skipped",
+};
+
+export const OUTCOME_LABELS: Record<Outcome, string> = {
+  succeeded: "Succeeded",
+  failed: "Failed",
+  rolledBack: "Rolled back",
+  retirePending: "Succeeded, old secret retires later",
+};
+
+export const LEVEL_LABELS: Record<CheckLevel, string> = { ok: "OK", warn: "Warning", block: "Blocked" };
+
+/** The AKS-managed Entra ID migration guide (the legacy AAD integration is retired). */
+export const AAD_MIGRATION_URL = "https://aka.ms/aks-managed-aad";
+
+/** Built-in Azure roles a cluster's principal usually holds, by role definition GUID. */
+const ROLE_NAMES: Record<string, string> = {
+  "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+  "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+  "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+  "4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor",
+  "7f951dff-4ed5-480f-9aba-2e3cfd3d6ab3": "AcrPull",
+  "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush",
+  "9980e02c-c2be-4d73-94e8-173b1dc7cf3c": "Virtual Machine Contributor",
+  "f1a07417-d97a-45cb-824c-7a7467783830": "Managed Identity Operator",
+  "17d1049b-9a84-46fb-8f53-869881c3d3ab": "Storage Account Contributor",
+  "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
+  "befefa01-2a29-4197-83a8-272ff33ce314": "DNS Zone Contributor",
+  "b12aa53e-6015-4669-85d0-8515ebb3ae7f": "Private DNS Zone Contributor",
+};
+
+/** A role's name from its definition ID (`…/roleDefinitions/<guid>`); the GUID when not built in. */
+export function roleName(roleDefinitionId: string): string {
+  const guid = roleDefinitionId.split("/").pop()?.toLowerCase() ?? roleDefinitionId;
+  return ROLE_NAMES[guid] ?? guid;
+}
+
+/** The last part of an ARM ID: a cluster's name. */
+export function nameOfId(id: string): string {
+  return id.split("/").filter((p) => p !== "").pop() ?? id;
+}
+
+/** A role assignment's scope in short: `subscription`, `rg-net`, or the resource's name. */
+export function scopeLabel(scope: string): string {
+  const parts = scope.split("/").filter((p) => p !== "");
+  if (parts.length <= 2) return "subscription";
+  if (parts.length <= 4) return `resource group ${parts[3]}`;
+  return parts[parts.length - 1] ?? scope;
+}
+
+export function retireLabel(retire: Retire): string {
+  switch (retire.kind) {
+    case "now":
+      return "removed once every cluster is verified on the new secret";
+    case "after":
+      return `removed ${retire.hours} h after verification`;
+    case "never":
+      return "left to expire by themselves";
+  }
+}
+
+/** "850 ms", "3.2 s", "2 min 05 s". */
+export function formatElapsed(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const total = Math.round(ms / 1000);
+  return `${Math.floor(total / 60)} min ${String(total % 60).padStart(2, "0")} s`;
+}
+
+// ---- Live progress -------------------------------------------------------------------------
+
+/** The latest report of one step of one cluster (or of the group, for shared steps). */
+export type StepLine = { step: Step; status: StepStatus; detail: string; elapsedMs: number };
+
+/** Steps by track (`trackKey`), each list in the order the steps began. */
+export type Tracks = Record<string, StepLine[]>;
+
+/** A group's shared steps (new secret, keyring, proof, retire) go on the group's own track. */
+export function trackKey(rotationId: string, cluster: string | null): string {
+  return `${rotationId.toLowerCase()}|${(cluster ?? "").toLowerCase()}`;
+}
+
+/**
+ * `tracks` with `p` applied: a step's newest report replaces its last one, and a step that begins
+ * ends the ones before it that were still running or waiting (the engine goes on only after a step
+ * succeeded). Never mutates.
+ */
+export function foldProgress(tracks: Tracks, p: RotationProgress): Tracks {
+  const key = trackKey(p.rotationId, p.cluster);
+  const line: StepLine = { step: p.step, status: p.status, detail: p.detail, elapsedMs: p.elapsedMs };
+  const steps = tracks[key] ?? [];
+  const at = steps.findIndex((s) => s.step === p.step);
+  const next =
+    at < 0
+      ? [...steps.map((s) => (s.status === "running" || s.status === "waiting" ? { ...s, status: "ok" as const } : s)), line]
+      : steps.map((s, i) => (i === at ? line : s));
+  return { ...tracks, [key]: next };
+}
+
+/** The step a track is on now (its last), for a one-line summary. */
+export function currentStep(steps: StepLine[] | undefined): StepLine | null {
+  return steps && steps.length > 0 ? steps[steps.length - 1]! : null;
+}
+
+// ---- Plans ---------------------------------------------------------------------------------
+
+/** Clusters of `plan` that will run (their group and they are not blocked). */
+export function runnableClusters(plan: Plan): PlannedCluster[] {
+  return plan.groups
+    .filter((g) => !groupBlocked(g))
+    .flatMap((g) => g.clusters)
+    .filter((c) => !clusterBlocked(c));
+}
+
+/** Production clusters that will run: their names must be typed to confirm. */
+export function clustersToConfirm(plan: Plan): string[] {
+  return runnableClusters(plan)
+    .filter((c) => c.production)
+    .map((c) => c.name);
+}
+
+export function clusterBlocked(c: PlannedCluster): boolean {
+  return c.checks.some((k) => k.level === "block");
+}
+
+export function groupBlocked(g: Plan["groups"][number]): boolean {
+  return g.checks.some((k) => k.level === "block") || g.clusters.every(clusterBlocked);
+}
+
+/** The worst level among `levels` (block > warn > ok). */
+export function worstLevel(levels: CheckLevel[]): CheckLevel {
+  if (levels.includes("block")) return "block";
+  if (levels.includes("warn")) return "warn";
+  return "ok";
+}
+
+/** Whether a cluster of the inventory can be rotated by Rekey at all (and how, by default). */
+export function rotatable(row: ClusterRow): boolean {
+  return row.identityKind === "servicePrincipal" || row.aadIntegration === "legacy";
+}
+
+// ---- History -------------------------------------------------------------------------------
+
+/** Whether resuming would do something for `s` now: unfinished, or its grace period is over. */
+export function dueForResume(s: RotationSummary, now: number = Date.now()): boolean {
+  if (s.outcome === null) return true;
+  if (s.outcome === "retirePending") return s.retireAfter === null || Date.parse(s.retireAfter) <= now;
+  return false;
+}
+
+/** An audit record's action in words. */
+export function actionLabel(record: AuditRecord): string {
+  if (record.action === "rotation.step" && record.step) return `Rotation: ${record.step}`;
+  if (record.action === "rotation.start") return "Rotation started";
+  const known: Record<string, string> = {
+    "vault.copy": "Secret copied",
+    "vault.reveal": "Secret revealed",
+    "vault.delete": "Secret deleted",
+  };
+  return known[record.action] ?? record.action;
+}

@@ -1,0 +1,175 @@
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import { dispatchAppEvent } from "../lib/appEvents";
+import type { AlertStatus } from "../lib/bindings/AlertStatus";
+import type { Settings } from "../lib/bindings/Settings";
+import type { SettingsSaved } from "../lib/bindings/SettingsSaved";
+import { demoStatus, mockCommands, pageProps } from "../test/fixtures";
+import SettingsPage from "./Settings.svelte";
+
+const defaults: Settings = {
+  clientId: null,
+  cloud: null,
+  refreshIntervalHours: 6,
+  closeToTray: true,
+  notifyDays: [60, 30, 7, 1],
+  notifyExpired: true,
+  dailyDigest: false,
+  startAtLogin: false,
+  expiryBuckets: { criticalDays: 7, warningDays: 30, noticeDays: 90 },
+  rotationLifetimeDays: 180,
+  retirePolicy: "afterGrace",
+  retireGraceHours: 24,
+  rotationConcurrency: 8,
+  replicationTimeoutMinutes: 10,
+};
+
+const status: AlertStatus = {
+  summary: null,
+  lastRefresh: "2030-01-01T10:00:00Z",
+  nextRefresh: "2030-01-01T16:00:00Z",
+  problem: null,
+  refreshing: false,
+  demo: true,
+};
+
+const input = (id: string) => screen.getByTestId<HTMLInputElement>(id);
+
+async function type(id: string, value: string) {
+  await fireEvent.input(input(id), { target: { value } });
+}
+
+function mockSettings(save: (settings: Settings) => SettingsSaved = (s) => ({ saved: true, settings: s, problems: [], note: null })) {
+  return mockCommands({
+    get_settings: () => defaults,
+    alert_status: () => status,
+    save_settings: (args) => save(args.settings as Settings),
+    refresh_in_background: () => null,
+  });
+}
+
+describe("Settings page", () => {
+  it("shows the settings in force", async () => {
+    mockSettings();
+    render(SettingsPage, pageProps(demoStatus));
+
+    expect((await screen.findByTestId<HTMLInputElement>("notify-days")).value).toBe("60, 30, 7, 1");
+    expect(input("refresh-interval").value).toBe("6");
+    expect(input("close-to-tray").checked).toBe(true);
+    expect(input("start-at-login").checked).toBe(false);
+    expect(input("daily-digest").checked).toBe(false);
+    expect(input("critical-days").value).toBe("7");
+    expect(input("rotation-lifetime").value).toBe("180");
+    expect(screen.getByTestId<HTMLSelectElement>("retire-policy").value).toBe("afterGrace");
+    expect(input("retire-grace").value).toBe("24");
+    expect(screen.getByTestId<HTMLSelectElement>("settings-cloud").value).toBe("public");
+    expect((await screen.findByTestId("alert-status")).textContent).toContain("Last refreshed");
+  });
+
+  it("saves what was typed, as numbers and a list, and says so", async () => {
+    const calls = mockSettings();
+    render(SettingsPage, pageProps(demoStatus));
+    await screen.findByTestId("notify-days");
+
+    await type("notify-days", "45; 14 3");
+    await type("refresh-interval", "2");
+    await fireEvent.click(input("daily-digest"));
+    await fireEvent.click(input("start-at-login"));
+    await fireEvent.change(screen.getByTestId("retire-policy"), { target: { value: "never" } });
+    await fireEvent.click(screen.getByTestId("save-settings"));
+
+    expect(await screen.findByTestId("settings-saved")).toBeTruthy();
+    const sent = calls.find((c) => c.cmd === "save_settings")?.args.settings as Settings;
+    expect(sent.notifyDays).toEqual([45, 14, 3]);
+    expect(sent.refreshIntervalHours).toBe(2);
+    expect(sent.dailyDigest).toBe(true);
+    expect(sent.startAtLogin).toBe(true);
+    expect(sent.retirePolicy).toBe("never");
+    expect(sent.cloud).toBeNull();
+    // The grace period only matters after a grace.
+    expect(screen.queryByTestId("retire-grace")).toBeNull();
+  });
+
+  it("shows Rust's message next to each refused field, and nothing is saved", async () => {
+    const calls = mockSettings(() => ({
+      saved: false,
+      settings: defaults,
+      problems: [
+        { field: "refreshIntervalHours", message: "The refresh interval must be a whole number." },
+        { field: "rotationConcurrency", message: "The number of clusters rotated at once must be between 1 and 64 clusters, not 0." },
+      ],
+      note: null,
+    }));
+    render(SettingsPage, pageProps(demoStatus));
+    await screen.findByTestId("notify-days");
+
+    await type("refresh-interval", "six");
+    await type("rotation-concurrency", "0");
+    await fireEvent.click(screen.getByTestId("save-settings"));
+
+    const list = await screen.findByTestId("settings-problems");
+    expect(list.textContent).toContain("Nothing was saved");
+    expect(list.querySelectorAll("li")).toHaveLength(2);
+    expect(screen.getByText("The refresh interval must be a whole number.", { selector: ".error" })).toBeTruthy();
+    expect(screen.queryByTestId("settings-saved")).toBeNull();
+    // A word where a number goes reaches Rust as "not a number", for Rust to name.
+    const sent = calls.find((c) => c.cmd === "save_settings")?.args.settings as Settings;
+    expect(sent.refreshIntervalHours).toBeNull();
+    expect(sent.rotationConcurrency).toBe(0);
+  });
+
+  it("sends a custom sign-in cloud and shows a note when start at login could not follow", async () => {
+    const calls = mockSettings((s) => ({
+      saved: true,
+      settings: s,
+      problems: [],
+      note: "Start at login could not be turned on: no autostart folder",
+    }));
+    render(SettingsPage, pageProps(demoStatus));
+    await screen.findByTestId("notify-days");
+
+    await fireEvent.change(screen.getByTestId("settings-cloud"), { target: { value: "custom" } });
+    await type("settings-metadata-url", "https://arm.example/metadata/endpoints?api-version=2022-09-01");
+    await type("settings-client-id", " 11111111-2222-3333-4444-555555555555 ");
+    await fireEvent.click(screen.getByTestId("save-settings"));
+
+    expect((await screen.findByTestId("settings-note")).textContent).toContain("Start at login could not");
+    const sent = calls.find((c) => c.cmd === "save_settings")?.args.settings as Settings;
+    expect(sent.cloud).toEqual({
+      kind: "custom",
+      metadataUrl: "https://arm.example/metadata/endpoints?api-version=2022-09-01",
+      caFile: null,
+    });
+    expect(sent.clientId).toBe("11111111-2222-3333-4444-555555555555");
+  });
+
+  it("follows the background refresh's status and asks for one", async () => {
+    const calls = mockSettings();
+    render(SettingsPage, pageProps(demoStatus));
+    await screen.findByTestId("alert-status");
+
+    dispatchAppEvent({
+      kind: "statusChanged",
+      status: { ...status, problem: "admin@contoso.com: sign in again" },
+    });
+    expect((await screen.findByTestId("alert-problem")).textContent).toContain("sign in again");
+    await fireEvent.click(screen.getByTestId("refresh-in-background"));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "refresh_in_background")).toBe(true));
+  });
+
+  it("offers a retry when the settings cannot be read", async () => {
+    let fail = true;
+    mockCommands({
+      get_settings: () => {
+        if (fail) throw { code: "no_home", message: "No home folder." };
+        return defaults;
+      },
+      alert_status: () => status,
+    });
+    render(SettingsPage, pageProps(demoStatus));
+    expect(await screen.findByText("No home folder.")).toBeTruthy();
+    fail = false;
+    await fireEvent.click(screen.getByRole("button", { name: /retry|try again/i }));
+    expect(await screen.findByTestId("notify-days")).toBeTruthy();
+  });
+});
