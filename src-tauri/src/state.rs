@@ -5,6 +5,7 @@ use rekey_core::demo::Demo;
 use rekey_core::error::IpcError;
 use rekey_core::inventory::Inventory;
 use rekey_core::paths::AppPaths;
+use rekey_core::secure_store::SecureStore;
 use rekey_core::session::Session;
 use rekey_core::vault::Vault;
 use rekey_core::workspace::Workspace;
@@ -92,14 +93,27 @@ impl AppState {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => tracing::warn!("could not clear {}: {e}", rotations.display()),
                 }
-                // Without a keyring there is nothing stored to discard.
-                if let Ok(store) = rekey_core::secure_store::SecureStore::platform().await {
-                    let vault = Vault::with_store(store, &demo);
-                    for entry in vault.entries().await.unwrap_or_default() {
-                        if let Err(e) = vault.discard(&entry).await {
-                            tracing::warn!("could not discard the demo secret {}: {e}", entry.key_id);
+                // The last demo's secrets: listed now (the index is a file), discarded from the keyring
+                // in the background, so that a slow or locked keyring never holds up the dashboard.
+                // Secrets stored after this point are not among them.
+                let index = Vault::with_store(SecureStore::in_memory(), &demo);
+                let stale = index.entries().await.unwrap_or_default();
+                if !stale.is_empty() {
+                    let demo = demo.clone();
+                    tauri::async_runtime::spawn(async move {
+                        let vault = match SecureStore::platform().await {
+                            Ok(store) => Vault::with_store(store, &demo),
+                            Err(e) => {
+                                tracing::warn!("the last demo's secrets stay in the keyring: {e}");
+                                return;
+                            }
+                        };
+                        for entry in stale {
+                            if let Err(e) = vault.discard(&entry).await {
+                                tracing::warn!("could not discard the demo secret {}: {e}", entry.key_id);
+                            }
                         }
-                    }
+                    });
                 }
                 demo
             })

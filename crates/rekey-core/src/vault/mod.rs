@@ -63,8 +63,15 @@ impl VaultError {
 }
 
 impl From<&VaultError> for IpcError {
+    /// The message as a sentence (the app shows it as it is).
     fn from(e: &VaultError) -> Self {
-        IpcError::new(e.code(), e.to_string())
+        let text = e.to_string();
+        let mut chars = text.chars();
+        let message: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        IpcError::new(e.code(), message)
     }
 }
 
