@@ -305,3 +305,24 @@ async fn minted_tokens_act_as_any_principal() {
     assert_eq!(names, ["Contoso Staging"]);
     assert_eq!(mint("nobody").await.unwrap().status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_next_credential_resets_can_be_made_to_fail() {
+    let f = Fixture::new(Default::default()).await;
+    let set = f
+        .control(reqwest::Method::POST, "operations/fail-next")
+        .json(&json!({"count": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), StatusCode::OK);
+    assert_eq!(f.sim.sim().state.world().fail_next_operations, 2);
+    let too_many = f
+        .control(reqwest::Method::POST, "operations/fail-next")
+        .json(&json!({"count": 1000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_many.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(f.sim.sim().state.world().fail_next_operations, 2);
+}

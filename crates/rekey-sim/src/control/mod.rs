@@ -56,6 +56,7 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
             }
         }
         ["latency"] if m == Method::PUT => set_latency(sim, req),
+        ["operations", "fail-next"] if m == Method::POST => fail_next_operations(sim, req),
         ["throttle"] if m == Method::PUT => set_throttle(sim, req),
         ["throttle"] if m == Method::GET => ok(json!({"throttle": sim.throttle.config()})),
         ["requests"] if m == Method::GET => {
@@ -152,6 +153,25 @@ fn add_fault(sim: &Sim, req: &SimRequest) -> Response {
         )
             .into_response(),
         Err(e) => error(StatusCode::BAD_REQUEST, &e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FailNextRequest {
+    count: u32,
+}
+
+/// The next `count` credential resets end `Failed` and leave their cluster `Failed`, as Azure's do
+/// when the node image upgrade behind them breaks.
+fn fail_next_operations(sim: &Sim, req: &SimRequest) -> Response {
+    match body::<FailNextRequest>(req) {
+        Ok(r) if r.count <= 100 => {
+            sim.state.world().fail_next_operations = r.count;
+            ok(json!({"count": r.count}))
+        }
+        Ok(_) => error(StatusCode::BAD_REQUEST, "count must be at most 100"),
+        Err(e) => e,
     }
 }
 
