@@ -96,13 +96,28 @@ pub fn copy_for(secret: SecretString, hold: Duration) -> Result<CopyGuard, Clipb
     }
 }
 
+/// The clipboard, trying again briefly: a busy display can refuse a new connection for a moment.
+fn connect() -> Result<arboard::Clipboard, arboard::Error> {
+    let mut attempt = 0;
+    loop {
+        match arboard::Clipboard::new() {
+            Ok(clipboard) => return Ok(clipboard),
+            Err(e) if attempt >= 4 => return Err(e),
+            Err(_) => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        }
+    }
+}
+
 fn hold_secret(
     secret: SecretString,
     hold: Duration,
     ready: mpsc::Sender<Result<(), ClipboardError>>,
     stop: mpsc::Receiver<()>,
 ) -> ClearOutcome {
-    let mut clipboard = match arboard::Clipboard::new() {
+    let mut clipboard = match connect() {
         Ok(c) => c,
         Err(e) => {
             let _ = ready.send(Err(ClipboardError::Unavailable(e.to_string())));

@@ -79,6 +79,20 @@ describe("History page", () => {
     expect(audit[2]!.textContent).toContain("Rotation started");
   });
 
+  it("shows a rotation's outcome as soon as a rotation running in the window ends", async () => {
+    let outcome: RotationSummary["outcome"] = null;
+    mockCommands({
+      list_rotations: () => [summary({ outcome, needsResume: false })],
+      rotation_history: () => records,
+    });
+    rotation.running = true;
+    render(History, pageProps());
+    await waitFor(() => expect(screen.getByTestId("rotation-row").getAttribute("data-outcome")).toBe(""));
+    outcome = "succeeded";
+    rotation.running = false;
+    await waitFor(() => expect(screen.getByTestId("rotation-row").getAttribute("data-outcome")).toBe("succeeded"));
+  });
+
   it("exports the audit log as CSV through Rust", async () => {
     const calls = mockCommands({
       list_rotations: () => [],

@@ -44,9 +44,26 @@ pub fn display_available(test: &str) -> bool {
     );
 }
 
+/// One connection to the display for the whole test: a new one per look, many times a second,
+/// sometimes fails on a loaded machine ("X11 server connection timed out").
+static READER: std::sync::Mutex<Option<arboard::Clipboard>> = std::sync::Mutex::new(None);
+
+/// A clipboard handle, retrying for a while if the display does not answer at once.
+fn connect() -> arboard::Clipboard {
+    let started = Instant::now();
+    loop {
+        match arboard::Clipboard::new() {
+            Ok(clipboard) => return clipboard,
+            Err(e) if started.elapsed() > Duration::from_secs(20) => panic!("clipboard: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+}
+
 /// The clipboard's text now, as another program would paste it (`None`: empty or not text).
 pub fn clipboard_text() -> Option<String> {
-    let mut clipboard = arboard::Clipboard::new().unwrap_or_else(|e| panic!("clipboard: {e}"));
+    let mut reader = READER.lock().unwrap_or_else(|e| e.into_inner());
+    let clipboard = reader.get_or_insert_with(connect);
     clipboard.get_text().ok().filter(|t| !t.is_empty())
 }
 
@@ -70,7 +87,7 @@ pub fn wait_for_clipboard(limit: Duration, check: impl Fn(Option<&str>) -> bool)
 /// Puts `text` on the clipboard as another program would (a person copying something else), and
 /// keeps serving it until the returned clipboard is dropped.
 pub fn copy_other(text: &str) -> arboard::Clipboard {
-    let mut clipboard = arboard::Clipboard::new().unwrap_or_else(|e| panic!("clipboard: {e}"));
+    let mut clipboard = connect();
     clipboard
         .set_text(text.to_owned())
         .unwrap_or_else(|e| panic!("clipboard: {e}"));
