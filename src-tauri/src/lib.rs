@@ -2,6 +2,7 @@
 
 mod alerts;
 mod commands;
+mod ipc_recorder;
 mod rotations;
 mod state;
 mod tray;
@@ -34,7 +35,11 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .init();
 
-    let result = tauri::Builder::default()
+    let mut builder = tauri::Builder::default();
+    if let Some(recorder) = ipc_recorder::plugin() {
+        builder = builder.plugin(recorder);
+    }
+    let result = builder
         // The opener opens the sign-in page from Rust; the web view gets no opener permission.
         .plugin(tauri_plugin_opener::init())
         // The save dialog of the export is opened from Rust; the web view gets no dialog permission.

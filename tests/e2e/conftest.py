@@ -28,6 +28,12 @@ CLI = Path(os.environ.get("REKEY_CLI", ROOT / "target" / "debug" / "rekey"))
 # runs on one machine do not serve each other.
 PORT = int(os.environ.get("REKEY_E2E_PORT", "4444"))
 NATIVE_PORT = int(os.environ.get("REKEY_E2E_NATIVE_PORT", str(PORT + 1)))
+# For the leak test: every secret the simulators issued during the run (outside the folders it
+# searches), everything the app printed, and the window's recorded IPC traffic.
+ISSUED_SECRETS = Path(tempfile.gettempdir()) / f"rekey-e2e-issued-{os.getpid()}.txt"
+APP_LOG = ARTIFACTS / "app.log"
+IPC_LOGS = ARTIFACTS / "ipc"
+PAGE_TEXT = ARTIFACTS / "page-text"
 
 
 def _wait_port(port: int, deadline: float) -> None:
@@ -52,6 +58,11 @@ def app_env():
         # The sign-in page opens in the stand-in browser, which completes it as a person would.
         REKEY_BROWSER=str(Path(__file__).with_name("fake_browser.py")),
         REKEY_E2E_BROWSER_LOG=str(home / "browser.log"),
+        # For the leak test: the window's IPC traffic is recorded (debug builds only), every secret a
+        # simulator makes is listed (outside the folders searched), and Rekey logs in detail.
+        REKEY_RECORD_IPC="1",
+        REKEY_SIM_RECORD_SECRETS=str(ISSUED_SECRETS),
+        REKEY_LOG="info,rekey_core=debug,rekey_app_lib=debug",
     )
     yield env
     shutil.rmtree(home, ignore_errors=True)
@@ -67,6 +78,9 @@ def browser_log(app_env):
 def tauri_driver(app_env):
     assert APP.exists(), f"build the app first: {APP} is missing"
     driver_bin = shutil.which("tauri-driver") or str(Path.home() / ".cargo/bin/tauri-driver")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # The app's stdout and stderr (its log) for the whole run, searched by the leak test.
+    app_log = open(APP_LOG, "w", encoding="utf-8")  # noqa: SIM115 - closed with the driver
     with socket.socket() as s:
         if s.connect_ex(("127.0.0.1", PORT)) == 0:
             pytest.fail(f"port {PORT} is taken: a leftover tauri-driver would serve this run")
@@ -82,6 +96,8 @@ def tauri_driver(app_env):
         ],
         env=app_env,
         start_new_session=True,
+        stdout=app_log,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_port(PORT, time.monotonic() + 20)
@@ -92,6 +108,7 @@ def tauri_driver(app_env):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+        app_log.close()
 
 
 def _new_session(url: str) -> webdriver.Remote:
@@ -126,6 +143,9 @@ def snapshot(driver, name: str) -> None:
         "requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));"
     )
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+    # The text on the page at that moment, for the leak test.
+    PAGE_TEXT.mkdir(parents=True, exist_ok=True)
+    (PAGE_TEXT / f"{name}.txt").write_text(driver.execute_script("return document.body.innerText") or "", encoding="utf-8")
     if shutil.which("import") and os.environ.get("DISPLAY"):
         subprocess.run(["import", "-window", "root", str(ARTIFACTS / f"{name}-screen.png")], timeout=30, check=False)
 
@@ -136,7 +156,15 @@ def app(tauri_driver, request):
     driver.set_script_timeout(30)
     yield driver
     snapshot(driver, f"{request.node.name}-end")
+    save_ipc(driver, request.node.name)
     driver.quit()
+
+
+def save_ipc(driver, name: str) -> None:
+    """Keeps the IPC traffic the window recorded (REKEY_RECORD_IPC) for the leak test."""
+    IPC_LOGS.mkdir(parents=True, exist_ok=True)
+    log = driver.execute_script("return window.__rekeyIpcLog || null")
+    (IPC_LOGS / f"{name}.json").write_text(json.dumps(log), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ Each asserts what the window shows and what the simulator's state says afterward
 
 import json
 import os
-import shutil
 import signal
 import ssl
 import subprocess
@@ -25,7 +24,7 @@ from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import ROOT, _new_session, snapshot
+from conftest import ROOT, _new_session, save_ipc, snapshot
 
 SIM = Path(os.environ.get("REKEY_SIM", ROOT / "target" / "debug" / "rekey-sim"))
 CLUSTER = "aks-stg-weu"
@@ -44,9 +43,10 @@ def stage(driver):
 class Simulator:
     """`rekey-sim serve` and its control API."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, env: dict):
         self.proc = subprocess.Popen(
             [str(SIM), "serve", "--operation-ms", "8000"],
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -103,8 +103,8 @@ class Simulator:
 
 
 @pytest.fixture(scope="module")
-def simulator(tmp_path_factory):
-    sim = Simulator(tmp_path_factory.mktemp("sim"))
+def simulator(tmp_path_factory, app_env):
+    sim = Simulator(tmp_path_factory.mktemp("sim"), app_env)
     yield sim
     sim.stop()
 
@@ -136,13 +136,13 @@ def signed_in(tauri_driver, simulator, app_env):
         snapshot(driver, "recovery-sign-in")
         driver.find_element(*by_testid("sign-in-submit")).click()
         wait.until(EC.presence_of_element_located(by_testid("account-card")))
+        save_ipc(driver, "recovery-sign-in")
     finally:
         driver.quit()
     yield
     # Forget the account: the other suites start in demo mode.
     config = Path(app_env["XDG_CONFIG_HOME"]) / "rekey"
     (config / "accounts.json").unlink(missing_ok=True)
-    shutil.rmtree(Path(app_env["XDG_DATA_HOME"]) / "rekey" / "rotations", ignore_errors=True)
 
 
 def open_clusters(driver):
@@ -192,6 +192,7 @@ def test_a_failed_azure_operation_is_explained_and_retry_finishes(tauri_driver, 
         driver.find_element(*by_testid("result-retry")).click()
         wait.until(lambda d: stage(d) == "result" and "succeed" in d.find_element(*by_testid("result-outcome")).text.lower())
         snapshot(driver, "recovery-retried-result")
+        save_ipc(driver, "recovery-failed-and-retried")
     finally:
         driver.quit()
     cluster = simulator.cluster(CLUSTER)
@@ -235,6 +236,7 @@ def test_killed_during_the_azure_operation_the_restarted_app_finishes_the_rotati
             print(journal.read_text(encoding="utf-8")[-3000:])
             raise
         snapshot(driver, "recovery-resumed-history")
+        save_ipc(driver, "recovery-resumed")
     finally:
         driver.quit()
     cluster = simulator.cluster(CLUSTER)
