@@ -187,6 +187,8 @@ pub async fn refreshed(app: &AppHandle, refreshed: &Refreshed) {
         show(app, notice);
     }
     status_changed(app);
+    // Old secrets whose grace period is over go now (off this refresh's path).
+    tauri::async_runtime::spawn(crate::commands::rotation::retire_due(app.clone()));
 }
 
 /// A refresh that failed outright (no inventory at all): the tray says so, not silent staleness.

@@ -273,6 +273,45 @@ fn due(summary: &RotationSummary) -> bool {
     }
 }
 
+/// After a refresh: removes the old secrets of finished rotations whose grace period is over (the
+/// retire policy "after 24 h" is done by a later refresh). Unfinished rotations are left to the
+/// admin (the resume banner). Failures go to the log; the next refresh tries again.
+pub(crate) async fn retire_due(app: AppHandle) {
+    let outcome: Result<usize, IpcError> = async {
+        let state = app.state::<AppState>();
+        let rotations = app.state::<Rotations>();
+        let demo = is_demo(&state).await?;
+        let paths = rotation_paths(&state, demo).await?;
+        let (list, _) = service::list(&paths).await;
+        let ids: Vec<String> = list
+            .iter()
+            .filter(|s| s.outcome == Some(Outcome::RetirePending) && due(s))
+            .filter(|s| !rotations.is_running(&s.rotation_id))
+            .map(|s| s.rotation_id.clone())
+            .collect();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let _running = rotations.begin(ids.clone())?;
+        let tenant = list.first().map(|s| s.tenant_id.clone());
+        let options = options(&app, &state, Mode::Secret, tenant.as_deref()).await?;
+        let rotator = rotator(&state, demo, true).await?;
+        for id in &ids {
+            rotator.resume(options.clone(), None, Some(id)).await?;
+        }
+        Ok(ids.len())
+    }
+    .await;
+    match outcome {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!("retired the old secrets of {n} rotation(s) whose grace period was over");
+            expiry_changed(&app);
+        }
+        Err(e) => tracing::warn!("old secrets due to go were not retired yet: {}", e.message),
+    }
+}
+
 /// Goes on with the unfinished rotations (and retires old secrets whose grace period is over), or
 /// with the one rotation `only` (the result screen's Retry).
 #[tauri::command]
