@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{args, device_code_login, new_client_secret, simulator, with_cloud, Rekey};
+use common::{args, device_code_login, new_client_secret, simulator, sp_login, Rekey};
 use rekey_core::auth::token_cache::TokenCache;
 use rekey_core::cloud::CloudSetting;
 use rekey_core::paths::AppPaths;
@@ -157,17 +157,7 @@ async fn remembered_until_logout(sim: &RunningSim, keyring: &TestKeyring) {
     let tenant = sim.tenant_id().to_string();
     let client = sim.demo_admin.client_id.to_string();
     let sp_id = format!("sp:{client}@{tenant}");
-    let sp = with_cloud(
-        sim,
-        &[
-            "login",
-            "--service-principal",
-            "--tenant",
-            &tenant,
-            "--client-id",
-            &client,
-        ],
-    );
+    let sp = sp_login(sim, &[]);
     let login = rekey.run(&sp, Some(&secret)).await;
     login.ok();
     assert!(!login.stderr.contains("warning"), "{}", login.stderr);

@@ -14,7 +14,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{args, finish, new_client_secret, with_cloud, write_file, Rekey, Run};
+use common::{args, finish, new_client_secret, sp_login, write_file, Rekey, Run};
 use rekey_core::paths::AppPaths;
 use rekey_core::vault::Vault;
 use rekey_sim::faults::{FaultAction, FaultRule};
@@ -124,25 +124,9 @@ async fn open_lab(behaviour: Behaviour, fast_clock: bool) -> Option<Lab> {
         tokio::time::sleep(Duration::from_secs(4)).await;
     }
     let file = write_file(rekey.home.path(), "sp-secret.txt", &secret);
-    let tenant = sim.tenant_id().to_string();
-    let client = sim.demo_admin.client_id.to_string();
+    let file = file.display().to_string();
     let login = rekey
-        .run(
-            &with_cloud(
-                &sim,
-                &[
-                    "login",
-                    "--service-principal",
-                    "--tenant",
-                    &tenant,
-                    "--client-id",
-                    &client,
-                    "--client-secret-file",
-                    &file.display().to_string(),
-                ],
-            ),
-            None,
-        )
+        .run(&sp_login(&sim, &["--client-secret-file", &file]), None)
         .await;
     assert!(login.success(), "login: {}", login.stderr);
     Some(Lab { sim, rekey })

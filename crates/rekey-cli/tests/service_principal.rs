@@ -3,25 +3,7 @@
 
 mod common;
 
-use common::{args, new_client_secret, simulator, with_cloud, write_file, Rekey};
-
-fn sp_login(sim: &rekey_sim::RunningSim, extra: &[&str]) -> Vec<String> {
-    let tenant = sim.tenant_id().to_string();
-    let client = sim.demo_admin.client_id.to_string();
-    let mut all = with_cloud(
-        sim,
-        &[
-            "login",
-            "--service-principal",
-            "--tenant",
-            &tenant,
-            "--client-id",
-            &client,
-        ],
-    );
-    all.extend(extra.iter().map(|a| a.to_string()));
-    all
-}
+use common::{args, new_client_secret, simulator, sp_login, write_file, Rekey};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_secret_file_signs_in_lists_the_clusters_and_signs_out() {

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::{
-    args, finish, http, mint_token, new_client_secret, simulator, with_cloud, write_file, Rekey, Run,
+    args, finish, http, mint_token, new_client_secret, simulator, sp_login, write_file, Rekey, Run,
 };
 use display::{clipboard_text, clipboard_turn, copy_other, wait_for_clipboard};
 use keyring::{items_for, real_keyring};
@@ -184,26 +184,9 @@ async fn remove_password(sim: &RunningSim, key_id: &str) {
 async fn sign_in(sim: &RunningSim, rekey: &Rekey) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let file = write_file(dir.path(), "secret.txt", &new_client_secret(sim).await);
-    let tenant = sim.tenant_id().to_string();
-    let client = sim.demo_admin.client_id.to_string();
     let file = file.display().to_string();
     rekey
-        .run(
-            &with_cloud(
-                sim,
-                &[
-                    "login",
-                    "--service-principal",
-                    "--tenant",
-                    &tenant,
-                    "--client-id",
-                    &client,
-                    "--client-secret-file",
-                    &file,
-                ],
-            ),
-            None,
-        )
+        .run(&sp_login(sim, &["--client-secret-file", &file]), None)
         .await
         .ok();
     dir

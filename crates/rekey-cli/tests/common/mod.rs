@@ -250,6 +250,26 @@ pub fn with_cloud(sim: &RunningSim, args: &[&str]) -> Vec<String> {
     all
 }
 
+/// `rekey login --service-principal` as the simulator's demo administrator, on the simulator's cloud,
+/// followed by `extra` (how the secret is given).
+pub fn sp_login(sim: &RunningSim, extra: &[&str]) -> Vec<String> {
+    let tenant = sim.tenant_id().to_string();
+    let client = sim.demo_admin.client_id.to_string();
+    let mut all = with_cloud(
+        sim,
+        &[
+            "login",
+            "--service-principal",
+            "--tenant",
+            &tenant,
+            "--client-id",
+            &client,
+        ],
+    );
+    all.extend(extra.iter().map(|a| a.to_string()));
+    all
+}
+
 pub fn args(args: &[&str]) -> Vec<String> {
     args.iter().map(|a| a.to_string()).collect()
 }
