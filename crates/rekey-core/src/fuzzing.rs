@@ -299,6 +299,24 @@ pub fn azure_error(data: &[u8]) {
     }
 }
 
+/// The status of a credential reset's long-running operation: any answer (status code and body) reads
+/// as running, succeeded or failed with words, or as an error; never a panic. A failure always carries a
+/// code and a message to show.
+pub fn lro_status(data: &[u8]) {
+    use crate::azure::lro::{operation_state, OperationState};
+    let (status, body) = match data.split_first() {
+        Some((&first, rest)) => (if first % 4 == 0 { 500 } else { 200 }, rest),
+        None => (200, data),
+    };
+    if let Ok(OperationState::Failed { code, message }) = operation_state("/operations/x", status, body, None)
+    {
+        assert!(
+            !code.is_empty() || !message.is_empty(),
+            "a failed operation must say something"
+        );
+    }
+}
+
 /// The rotation journal reader: a journal's bytes (a last line cut short by a crash is ignored, any
 /// other bad line is an error), replayed into a rotation's state and summary. Every line read back
 /// must write out and read back as the same line, since the journal writer writes what it reads.
@@ -360,6 +378,11 @@ mod tests {
     #[test]
     fn azure_error_seeds() {
         seeds("azure_error", super::azure_error);
+    }
+
+    #[test]
+    fn lro_status_seeds() {
+        seeds("lro_status", super::lro_status);
     }
 
     #[test]

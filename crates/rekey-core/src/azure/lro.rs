@@ -72,6 +72,35 @@ struct OperationError {
     message: String,
 }
 
+/// An `Azure-AsyncOperation` status answer (`{"status": …, "error"?: {…}}`) as an [`OperationState`];
+/// `wait` is the answer's `Retry-After`. Separate from the request so that it can be fuzzed.
+pub(crate) fn operation_state(
+    path: &str,
+    status: u16,
+    body: &[u8],
+    wait: Option<Duration>,
+) -> Result<OperationState, AzureError> {
+    let status: OperationStatus = super::http::decode_json(path, status, None, body)?;
+    Ok(match status.status.to_ascii_lowercase().as_str() {
+        "succeeded" => OperationState::Succeeded,
+        "failed" | "canceled" | "cancelled" => {
+            let error = status.error.unwrap_or(OperationError {
+                code: status.status.clone(),
+                message: String::new(),
+            });
+            OperationState::Failed {
+                code: error.code,
+                message: if error.message.is_empty() {
+                    format!("the operation ended {}", status.status)
+                } else {
+                    error.message
+                },
+            }
+        }
+        _ => OperationState::Running { retry_after: wait },
+    })
+}
+
 impl ArmClient {
     /// `resetServicePrincipalProfile`: gives the cluster `client_id` and `secret`.
     pub async fn reset_service_principal_profile(
@@ -141,25 +170,12 @@ impl ArmClient {
             let url = checked_next_link(&self.cloud().arm_endpoint, link)?;
             let response = self.send(Method::GET, &url, None).await?;
             let wait = retry_after(response.headers());
-            let status: OperationStatus = super::http::read_json(&url, response).await?;
-            return Ok(match status.status.to_ascii_lowercase().as_str() {
-                "succeeded" => OperationState::Succeeded,
-                "failed" | "canceled" | "cancelled" => {
-                    let error = status.error.unwrap_or(OperationError {
-                        code: status.status.clone(),
-                        message: String::new(),
-                    });
-                    OperationState::Failed {
-                        code: error.code,
-                        message: if error.message.is_empty() {
-                            format!("the operation ended {}", status.status)
-                        } else {
-                            error.message
-                        },
-                    }
-                }
-                _ => OperationState::Running { retry_after: wait },
-            });
+            let status = response.status().as_u16();
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| AzureError::from_reqwest(&url, e))?;
+            return Ok(operation_state(url.path(), status, &bytes, wait)?);
         }
         let Some(link) = &handle.location else {
             return Err(AzureError::Malformed {
