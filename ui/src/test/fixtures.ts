@@ -39,9 +39,13 @@ export const TENANT_B = "bbbbbbbb-2222-4222-8222-222222222222";
 
 const DAY = 86_400_000;
 
+/** When the fixtures were made: one instant for all of them, so that two rows "60 days out" are
+ * exactly equal (a clock tick between them made ties flaky). */
+const FIXTURE_NOW = Date.now();
+
 /** ISO timestamp `days` from now (fractional days allowed; negative is the past). */
 export function inDays(days: number): string {
-  return new Date(Date.now() + days * DAY).toISOString();
+  return new Date(FIXTURE_NOW + days * DAY).toISOString();
 }
 
 /**
