@@ -147,7 +147,8 @@ def signed_in(tauri_driver, simulator, app_env):
 
 def open_clusters(driver):
     wait = WebDriverWait(driver, 90)
-    driver.find_element(By.XPATH, "//nav//*[normalize-space()='Clusters']").click()
+    # A new session finds the window still loading: wait for the navigation.
+    wait.until(EC.element_to_be_clickable((By.XPATH, "//nav//*[normalize-space()='Clusters']"))).click()
     return wait.until(lambda d: next(
         (r for r in d.find_elements(By.CSS_SELECTOR, '[data-testid="cluster-row"]')
          if r.get_attribute("data-cluster-name") == CLUSTER), False))
@@ -207,16 +208,18 @@ def test_killed_during_the_azure_operation_the_restarted_app_finishes_the_rotati
     journals = Path(app_env["XDG_DATA_HOME"]) / "rekey" / "rotations"
     known = set(journals.glob("*.jsonl"))
     driver = _new_session(tauri_driver)
-    start_rotation(driver, "recovery-killed")
-    (journal,) = set(journals.glob("*.jsonl")) - known
-    rotation_id = journal.stem
-    resets_before = len(simulator.operations_for(CLUSTER))
-    # Quit hard while Azure runs the reset: no chance to tidy up.
-    subprocess.run(["pkill", "-9", "-f", "target/debug/rekey-app"], check=False)
     try:
-        driver.quit()
-    except Exception:  # noqa: BLE001 - the app is gone; the session goes with it
-        pass
+        start_rotation(driver, "recovery-killed")
+        (journal,) = set(journals.glob("*.jsonl")) - known
+        rotation_id = journal.stem
+        resets_before = len(simulator.operations_for(CLUSTER))
+        # Quit hard while Azure runs the reset: no chance to tidy up.
+        subprocess.run(["pkill", "-9", "-f", "target/debug/rekey-app"], check=False)
+    finally:
+        try:
+            driver.quit()
+        except Exception:  # noqa: BLE001 - the app is gone; the session goes with it
+            pass
     assert simulator.cluster(CLUSTER)["provisioningState"] == "Updating"
 
     driver = _new_session(tauri_driver)
