@@ -146,15 +146,25 @@ pub async fn export_inventory(
             ))
         }
     };
-    let file_name = format!("rekey-inventory.{extension}");
+    save_export(&app, &format!("rekey-inventory.{extension}"), extension, text).await
+}
+
+/// Writes an export where the user chooses in a native save dialog (opened from Rust), or into
+/// `REKEY_EXPORT_DIR` when set (tests and scripted use). Returns the path, or nothing if cancelled.
+pub(crate) async fn save_export(
+    app: &AppHandle,
+    file_name: &str,
+    extension: &str,
+    text: String,
+) -> Result<Option<String>, IpcError> {
     let path = match std::env::var_os("REKEY_EXPORT_DIR") {
-        Some(dir) => Some(std::path::PathBuf::from(dir).join(&file_name)),
+        Some(dir) => Some(std::path::PathBuf::from(dir).join(file_name)),
         None => {
             let (tx, rx) = tokio::sync::oneshot::channel();
             app.dialog()
                 .file()
                 .add_filter(extension.to_uppercase(), &[extension])
-                .set_file_name(&file_name)
+                .set_file_name(file_name)
                 .save_file(move |chosen| {
                     let _ = tx.send(chosen.and_then(|p| p.into_path().ok()));
                 });

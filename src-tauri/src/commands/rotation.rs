@@ -17,7 +17,6 @@ use rekey_core::secure_store::SecureStore;
 use rekey_core::vault::{actor_for, Vault};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
-use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::alerts::Alerts;
@@ -446,26 +445,7 @@ pub async fn rotation_history(state: State<'_, AppState>) -> Result<Vec<AuditRec
 #[tauri::command]
 pub async fn export_history(app: AppHandle, state: State<'_, AppState>) -> Result<Option<String>, IpcError> {
     let text = audit::to_csv(&history(&state).await?);
-    let file_name = "rekey-history.csv";
-    let path = match std::env::var_os("REKEY_EXPORT_DIR") {
-        Some(dir) => Some(std::path::PathBuf::from(dir).join(file_name)),
-        None => {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            app.dialog()
-                .file()
-                .add_filter("CSV", &["csv"])
-                .set_file_name(file_name)
-                .save_file(move |chosen| {
-                    let _ = tx.send(chosen.and_then(|p| p.into_path().ok()));
-                });
-            rx.await.ok().flatten()
-        }
-    };
-    let Some(path) = path else { return Ok(None) };
-    tokio::fs::write(&path, text)
-        .await
-        .map_err(|e| IpcError::new("export", format!("Could not write {}: {e}", path.display())))?;
-    Ok(Some(path.display().to_string()))
+    super::inventory::save_export(&app, "rekey-history.csv", "csv", text).await
 }
 
 /// Opens Microsoft's page on migrating from the retired legacy AAD integration, in the system
