@@ -696,6 +696,7 @@ impl Workspace {
             };
             match result {
                 Ok(found) => {
+                    merge_counts(&mut all, &found);
                     for row in found.clusters {
                         let key = row.id.to_ascii_lowercase();
                         let better = rows.get(&key).is_none_or(|kept| {
@@ -712,17 +713,6 @@ impl Workspace {
                             .into_iter()
                             .map(|w| format!("{}: {w}", info.username)),
                     );
-                    all.source = match (all.source, found.source) {
-                        (Some(InventorySource::Arm), _) | (_, Some(InventorySource::Arm)) => {
-                            Some(InventorySource::Arm)
-                        }
-                        (a, b) => a.or(b),
-                    };
-                    let s = &mut all.stats;
-                    s.subscriptions += found.stats.subscriptions;
-                    s.service_principals += found.stats.service_principals;
-                    s.credentials += found.stats.credentials;
-                    s.requests += found.stats.requests;
                 }
                 Err(e) => failed.push(AccountFailure {
                     error: self.account_arm_error(&info.id, e),
@@ -740,6 +730,20 @@ impl Workspace {
             failed,
         }
     }
+}
+
+/// Adds `found`'s source (ARM listing wins over Resource Graph: the table says the slower path was
+/// needed somewhere) and counts to `all`; clusters are counted by the caller (they may be merged).
+fn merge_counts(all: &mut Inventory, found: &Inventory) {
+    all.source = match (all.source, found.source) {
+        (Some(InventorySource::Arm), _) | (_, Some(InventorySource::Arm)) => Some(InventorySource::Arm),
+        (a, b) => a.or(b),
+    };
+    let s = &mut all.stats;
+    s.subscriptions += found.stats.subscriptions;
+    s.service_principals += found.stats.service_principals;
+    s.credentials += found.stats.credentials;
+    s.requests += found.stats.requests;
 }
 
 /// The session of a person's account `home` in another of their tenants: the same refresh token,
@@ -883,20 +887,10 @@ async fn refresh_account(
         };
         match inventory::refresh(&tenant_session(session, tenant), tenant_options).await {
             Ok(found) => {
+                merge_counts(&mut all, &found);
+                all.stats.clusters += found.stats.clusters;
                 all.clusters.extend(found.clusters);
                 all.warnings.extend(found.warnings);
-                all.source = match (all.source, found.source) {
-                    (Some(InventorySource::Arm), _) | (_, Some(InventorySource::Arm)) => {
-                        Some(InventorySource::Arm)
-                    }
-                    (a, b) => a.or(b),
-                };
-                let s = &mut all.stats;
-                s.subscriptions += found.stats.subscriptions;
-                s.service_principals += found.stats.service_principals;
-                s.credentials += found.stats.credentials;
-                s.requests += found.stats.requests;
-                s.clusters += found.stats.clusters;
             }
             Err(e) => {
                 tracing::warn!(tenant = %tenant, error = %e, "a guest tenant could not be read");
