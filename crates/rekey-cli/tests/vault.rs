@@ -5,6 +5,8 @@
 //! `REKEY_SKIP_KEYRING_TESTS=1` / `REKEY_SKIP_DISPLAY_TESTS=1` say to skip them.
 #![cfg(target_os = "linux")]
 
+#[path = "../../rekey-core/tests/common/admin_graph.rs"]
+mod admin_graph;
 mod common;
 #[path = "../../rekey-core/tests/common/display.rs"]
 mod display;
@@ -20,10 +22,9 @@ use std::os::fd::FromRawFd;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use admin_graph::{add_password, remove_password};
 use chrono::Utc;
-use common::{
-    args, finish, http, mint_token, new_client_secret, simulator, sp_login, write_file, Rekey, Run,
-};
+use common::{args, finish, new_client_secret, simulator, sp_login, write_file, Rekey, Run};
 use display::{clipboard_text, clipboard_turn, copy_other, wait_for_clipboard};
 use keyring::{items_for, real_keyring};
 use leaks::{files_holding, holds, prove_search_finds};
@@ -33,7 +34,7 @@ use rekey_core::paths::AppPaths;
 use rekey_core::vault::{Vault, VaultEntry, SERVICE};
 use rekey_sim::RunningSim;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{json, Value};
+use serde_json::json;
 
 // ---------------------------------------------------------------------------------------------
 // A vault in the test's REKEY_HOME, on the real keyring
@@ -140,45 +141,6 @@ fn vault_args(rest: &[&str]) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 // The simulator: a signed-in service principal, and secrets added and removed in Azure
 // ---------------------------------------------------------------------------------------------
-
-async fn graph_post(sim: &RunningSim, path: &str, body: Value) -> Value {
-    let token = mint_token(sim, "rekey-demo-admin", "graph").await;
-    let response = http(sim)
-        .post(format!("{}v1.0/{path}", sim.base_url))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{path}: {}", response.status());
-    response.json().await.unwrap_or(Value::Null)
-}
-
-/// A new secret on the demo administrator's app, as a rotation makes: (key ID, value).
-async fn add_password(sim: &RunningSim) -> (String, SecretString) {
-    let added = graph_post(
-        sim,
-        &format!("applications(appId='{}')/addPassword", sim.demo_admin.client_id),
-        json!({"passwordCredential": {"displayName": "rekey vault CLI test"}}),
-    )
-    .await;
-    (
-        added["keyId"].as_str().unwrap().to_string(),
-        SecretString::from(added["secretText"].as_str().unwrap().to_string()),
-    )
-}
-
-async fn remove_password(sim: &RunningSim, key_id: &str) {
-    graph_post(
-        sim,
-        &format!(
-            "applications(appId='{}')/removePassword",
-            sim.demo_admin.client_id
-        ),
-        json!({"keyId": key_id}),
-    )
-    .await;
-}
 
 /// Signs the demo administrator in as a service principal (secret from a file: no keyring).
 async fn sign_in(sim: &RunningSim, rekey: &Rekey) -> tempfile::TempDir {

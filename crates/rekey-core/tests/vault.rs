@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
+use common::admin_graph::{add_password, remove_password};
 use common::display::{clipboard_text, clipboard_turn, copy_other, wait_for_clipboard};
 #[cfg(target_os = "linux")]
 use common::keyring::items_for;
@@ -436,54 +437,6 @@ async fn sim_control(sim: &RunningSim, path: &str, body: Value) -> Value {
         .unwrap();
     assert!(response.status().is_success(), "{path}: {}", response.status());
     response.json().await.unwrap_or(Value::Null)
-}
-
-/// Calls Graph as the demo administrator (not through Rekey).
-async fn graph_post(sim: &RunningSim, path: &str, body: Value) -> Value {
-    let token = sim_control(
-        sim,
-        "token",
-        json!({"principal": "rekey-demo-admin", "audience": "graph"}),
-    )
-    .await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let response = sim_http(sim)
-        .post(format!("{}v1.0/{path}", sim.base_url))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{path}: {}", response.status());
-    response.json().await.unwrap_or(Value::Null)
-}
-
-/// A new secret on the demo administrator's application: (key ID, value).
-async fn add_password(sim: &RunningSim) -> (String, SecretString) {
-    let added = graph_post(
-        sim,
-        &format!("applications(appId='{}')/addPassword", sim.demo_admin.client_id),
-        json!({"passwordCredential": {"displayName": "rekey vault test"}}),
-    )
-    .await;
-    (
-        added["keyId"].as_str().unwrap().to_string(),
-        SecretString::from(added["secretText"].as_str().unwrap().to_string()),
-    )
-}
-
-async fn remove_password(sim: &RunningSim, key_id: &str) {
-    graph_post(
-        sim,
-        &format!(
-            "applications(appId='{}')/removePassword",
-            sim.demo_admin.client_id
-        ),
-        json!({"keyId": key_id}),
-    )
-    .await;
 }
 
 /// A session signed in to the simulator as its demo administrator, as demo mode's.

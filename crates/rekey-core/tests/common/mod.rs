@@ -3,6 +3,7 @@
 //! real OS keyring ([`keyring`]); the display and its clipboard ([`display`]).
 #![allow(dead_code)] // each test binary uses a part of it
 
+pub mod admin_graph;
 pub mod display;
 pub mod keyring;
 pub mod leaks;
