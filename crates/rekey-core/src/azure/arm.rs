@@ -128,15 +128,7 @@ impl ArmClient {
         body: Option<&[u8]>,
     ) -> Result<reqwest::Response, ArmError> {
         self.http
-            .send_authorized(&self.credential, &self.cloud.arm_scope(), url, |c| {
-                let request = c.request(method.clone(), url.clone());
-                match body {
-                    Some(bytes) => request
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .body(bytes.to_vec()),
-                    None => request,
-                }
-            })
+            .send_json(&self.credential, &self.cloud.arm_scope(), method, url, body)
             .await
     }
 

@@ -156,15 +156,7 @@ impl GraphClient {
         let url = self.url(path_and_query)?;
         let response = self
             .http
-            .send_authorized(&self.credential, &self.cloud.graph_scope(), &url, |c| {
-                let request = c.request(method.clone(), url.clone());
-                match body {
-                    Some(bytes) => request
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .body(bytes.to_vec()),
-                    None => request,
-                }
-            })
+            .send_json(&self.credential, &self.cloud.graph_scope(), method, &url, body)
             .await?;
         Ok((url, response))
     }

@@ -125,6 +125,28 @@ impl HttpClient {
         }
     }
 
+    /// [`HttpClient::send_authorized`] for `method` on `url` with an optional JSON body (bytes, so
+    /// that a caller whose body holds a secret can wipe its own copy).
+    pub(crate) async fn send_json(
+        &self,
+        credential: &Credential,
+        scope: &str,
+        method: reqwest::Method,
+        url: &Url,
+        body: Option<&[u8]>,
+    ) -> Result<reqwest::Response, ArmError> {
+        self.send_authorized(credential, scope, url, |c| {
+            let request = c.request(method.clone(), url.clone());
+            match body {
+                Some(bytes) => request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(bytes.to_vec()),
+                None => request,
+            }
+        })
+        .await
+    }
+
     /// GET without a token (cloud metadata, discovery).
     pub async fn get_json_unauthenticated<T: DeserializeOwned>(&self, url: &Url) -> Result<T, AzureError> {
         let response = self
