@@ -204,7 +204,6 @@ pub struct State {
     pub started: DateTime<Utc>,
     pub updated: DateTime<Utc>,
     pub new_principal: Option<(String, String, String)>,
-    pub principal_requested: Option<String>,
     pub requested: Option<(String, ObjectKind, String, String)>,
     pub created: Option<(String, Option<String>, Option<DateTime<Utc>>)>,
     pub stored: bool,
@@ -213,7 +212,6 @@ pub struct State {
     pub resets: BTreeMap<String, ResetState>,
     pub retire_after: Option<DateTime<Utc>>,
     pub old_removed: Vec<String>,
-    pub new_removed: Vec<String>,
     pub last_failure: Option<(Step, String)>,
     pub finished: Option<Outcome>,
 }
@@ -231,7 +229,6 @@ impl State {
             started: first.at,
             updated: first.at,
             new_principal: None,
-            principal_requested: None,
             requested: None,
             created: None,
             stored: false,
@@ -240,7 +237,6 @@ impl State {
             resets: BTreeMap::new(),
             retire_after: None,
             old_removed: Vec::new(),
-            new_removed: Vec::new(),
             last_failure: None,
             finished: None,
         };
@@ -258,9 +254,8 @@ impl State {
     pub(super) fn apply(&mut self, event: &Event) {
         match event {
             Event::Planned { .. } => {}
-            Event::PrincipalRequested { display_name } => {
-                self.principal_requested = Some(display_name.clone())
-            }
+            // Kept in the journal for the record; nothing in the state depends on it.
+            Event::PrincipalRequested { .. } => {}
             Event::PrincipalCreated {
                 app_id,
                 app_object_id,
@@ -313,7 +308,6 @@ impl State {
             Event::RetireScheduled { not_before } => self.retire_after = Some(*not_before),
             Event::OldRemoved { key_id } => self.old_removed.push(key_id.to_ascii_lowercase()),
             Event::NewRemoved { key_id } => {
-                self.new_removed.push(key_id.to_ascii_lowercase());
                 if self
                     .created
                     .as_ref()
