@@ -34,6 +34,72 @@ ISSUED_SECRETS = Path(tempfile.gettempdir()) / f"rekey-e2e-issued-{os.getpid()}.
 APP_LOG = ARTIFACTS / "app.log"
 IPC_LOGS = ARTIFACTS / "ipc"
 PAGE_TEXT = ARTIFACTS / "page-text"
+# The hostile-window suite: everything its stand-in attacker server received, its table of attacks,
+# and further folders the leak test searches (that suite's own app home).
+ATTACKER_LOG = ARTIFACTS / "attacker-requests.jsonl"
+HOSTILE_TABLE = ARTIFACTS / "hostile-table.txt"
+EXTRA_LEAK_ROOTS: list[Path] = []
+_SESSION_STARTED = time.time()
+
+
+class Dialogs:
+    """The app's test hook for native dialogs (REKEY_TEST_DIALOGS, debug builds only): instead of a
+    dialog, each confirmation is recorded in `asked.jsonl` and answered from the file `confirm`
+    (`accept` or `deny`; missing = deny); each open-file dialog is recorded and answered with the
+    path in `open-file` (missing or empty = cancelled); the reveal dialog is recorded only."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def reset(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name in ("confirm", "open-file", "asked.jsonl"):
+            (self.folder / name).unlink(missing_ok=True)
+
+    def confirm(self, answer: str | None) -> None:
+        """`accept`, `deny`, or None (no answer file: the hook denies)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / "confirm"
+        if answer is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(answer, encoding="utf-8")
+
+    def open_file(self, path) -> None:
+        """The file the admin picks in the next open-file dialog; None cancels it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / "open-file"
+        if path is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.write_text(str(path), encoding="utf-8")
+
+    def asked(self) -> list[dict]:
+        path = self.folder / "asked.jsonl"
+        if not path.exists():
+            return []
+        out = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    out.append({"kind": "unparsable", "message": line})
+        return out
+
+    def wait_asked(self, count: int, timeout: float = 20) -> list[dict]:
+        """Waits until at least `count` dialogs were recorded; returns them all."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.asked()
+            if len(found) >= count:
+                return found
+            time.sleep(0.1)
+        return self.asked()
+
+
+def dialog_text(record: dict) -> str:
+    return f"{record.get('title') or ''}\n{record.get('message') or ''}"
 
 
 def _wait_port(port: int, deadline: float) -> None:
@@ -63,6 +129,8 @@ def app_env():
         REKEY_RECORD_IPC="1",
         REKEY_SIM_RECORD_SECRETS=str(ISSUED_SECRETS),
         REKEY_LOG="info,rekey_core=debug,rekey_app_lib=debug",
+        # Native dialogs are answered by the tests (see Dialogs); without an answer the hook denies.
+        REKEY_TEST_DIALOGS=str(home / "dialogs"),
     )
     yield env
     shutil.rmtree(home, ignore_errors=True)
@@ -151,7 +219,15 @@ def snapshot(driver, name: str) -> None:
 
 
 @pytest.fixture
-def app(tauri_driver, request):
+def dialogs(app_env):
+    """The dialog answers of the app session about to start: none given (every confirmation denied)."""
+    d = Dialogs(Path(app_env["REKEY_TEST_DIALOGS"]))
+    d.reset()
+    return d
+
+
+@pytest.fixture
+def app(tauri_driver, request, dialogs):
     driver = _new_session(tauri_driver)
     driver.set_script_timeout(30)
     yield driver
@@ -172,3 +248,11 @@ def simulator_truth():
     """What the simulator's demo tenant holds, read through the CLI (an independent client)."""
     out = subprocess.run([str(CLI), "clusters", "--json"], capture_output=True, timeout=120, check=True)
     return json.loads(out.stdout)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The hostile-window suite's table in the CI log (it runs without -s)."""
+    if HOSTILE_TABLE.exists() and HOSTILE_TABLE.stat().st_mtime >= _SESSION_STARTED:
+        terminalreporter.write_sep("=", "hostile window: attacks from the page")
+        for line in HOSTILE_TABLE.read_text(encoding="utf-8").splitlines():
+            terminalreporter.write_line(line)

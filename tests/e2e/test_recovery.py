@@ -24,7 +24,7 @@ from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import ROOT, _new_session, save_ipc, snapshot
+from conftest import ROOT, Dialogs, _new_session, dialog_text, save_ipc, snapshot
 
 SIM = Path(os.environ.get("REKEY_SIM", ROOT / "target" / "debug" / "rekey-sim"))
 CLUSTER = "aks-stg-weu"
@@ -110,12 +110,44 @@ def simulator(tmp_path_factory, app_env):
 
 
 @pytest.fixture(scope="module")
-def signed_in(tauri_driver, simulator, app_env):
+def recovery_dialogs(app_env):
+    """The admin's answers to Rekey's native dialogs for this module: every confirmation accepted."""
+    d = Dialogs(Path(app_env["REKEY_TEST_DIALOGS"]))
+    d.reset()
+    d.confirm("accept")
+    return d
+
+
+def choose_file(driver, dialogs, which: str, path: Path):
+    """Picks `path` in the native open-file dialog behind the "Choose file…" button of the field whose
+    text mentions `which` (e.g. "secret", "certificate"). The dialog is Rust's; the page learns the
+    file's name only."""
+    buttons = driver.find_elements(By.XPATH, "//button[starts-with(normalize-space(), 'Choose file')]")
+    assert buttons, "no 'Choose file…' button on the sign-in form"
+
+    def context(button):
+        return button.find_element(By.XPATH, "./ancestor::*[self::label or self::div or self::fieldset][1]").text.lower()
+
+    words = {"secret": ["secret"], "ca": ["certificate", "ca file", "authority", " ca"]}[which]
+    matching = [b for b in buttons if any(w in context(b) for w in words)]
+    # Without a telling label: the CA file comes with the cloud, above the service principal's secret.
+    button = matching[0] if matching else (buttons[0] if which == "ca" else buttons[-1])
+    dialogs.open_file(path)
+    mark = len([a for a in dialogs.asked() if a.get("kind") == "open"])
+    button.click()
+    WebDriverWait(driver, 20).until(lambda d: len([a for a in dialogs.asked() if a.get("kind") == "open"]) > mark)
+    # The page shows the chosen file's name (no more than that).
+    WebDriverWait(driver, 20).until(lambda d: path.name in d.find_element(By.TAG_NAME, "body").text)
+    dialogs.open_file(None)
+
+
+@pytest.fixture(scope="module")
+def signed_in(tauri_driver, simulator, app_env, recovery_dialogs):
     """Signs the app in as the simulator's administrator, for the module; signs out after it (the other
-    suites expect demo mode)."""
+    suites expect demo mode). The CA file and the secret file are chosen in Rekey's native dialogs."""
     secret_file = simulator.admin_secret_file()
     driver = _new_session(tauri_driver)
-    # Paths are typed as text: Selenium must not try to upload them as files.
+    # Paths are typed as text (on a form without file dialogs): Selenium must not upload them as files.
     driver.file_detector = UselessFileDetector()
     wait = WebDriverWait(driver, 60)
     try:
@@ -124,15 +156,21 @@ def signed_in(tauri_driver, simulator, app_env):
         driver.find_element(*by_testid("method-service-principal")).click()
         fields = {
             "custom-metadata-url": simulator.ready["metadata_url"],
-            "custom-ca-file": simulator.ready["ca_pem"],
             "sign-in-tenant": simulator.ready["tenant_id"],
             "sp-client-id": simulator.ready["demo_client_id"],
-            "sp-secret-file": str(secret_file),
         }
         for testid, value in fields.items():
             box = wait.until(EC.presence_of_element_located(by_testid(testid)))
             box.clear()
             box.send_keys(value)
+        if driver.find_elements(By.XPATH, "//button[starts-with(normalize-space(), 'Choose file')]"):
+            choose_file(driver, recovery_dialogs, "ca", Path(simulator.ready["ca_pem"]))
+            choose_file(driver, recovery_dialogs, "secret", secret_file)
+        else:  # a build from before the native file dialogs
+            for testid, value in {"custom-ca-file": simulator.ready["ca_pem"], "sp-secret-file": str(secret_file)}.items():
+                box = wait.until(EC.presence_of_element_located(by_testid(testid)))
+                box.clear()
+                box.send_keys(value)
         snapshot(driver, "recovery-sign-in")
         driver.find_element(*by_testid("sign-in-submit")).click()
         wait.until(EC.presence_of_element_located(by_testid("account-card")))
@@ -143,6 +181,7 @@ def signed_in(tauri_driver, simulator, app_env):
     # Forget the account: the other suites start in demo mode.
     config = Path(app_env["XDG_CONFIG_HOME"]) / "rekey"
     (config / "accounts.json").unlink(missing_ok=True)
+    recovery_dialogs.reset()
 
 
 def open_clusters(driver):
@@ -154,8 +193,9 @@ def open_clusters(driver):
          if r.get_attribute("data-cluster-name") == CLUSTER), False))
 
 
-def start_rotation(driver, shots):
-    """Rotate aks-stg-weu with 'retire now', up to the running Azure operation."""
+def start_rotation(driver, shots, dialogs):
+    """Rotate aks-stg-weu with 'retire now', up to the running Azure operation. The admin accepts
+    Rekey's native confirmation, which names the cluster (from the plan Rust kept)."""
     wait = WebDriverWait(driver, 60)
     open_clusters(driver).find_element(*by_testid("row-rotate")).click()
     wait.until(lambda d: stage(d) == "options")
@@ -166,19 +206,22 @@ def start_rotation(driver, shots):
     wait.until(lambda d: stage(d) == "plan")
     driver.find_element(*by_testid("rotate-next")).click()
     wait.until(lambda d: stage(d) == "confirm")
+    mark = len(dialogs.asked())
     driver.find_element(*by_testid("rotate-start")).click()
+    confirms = [a for a in dialogs.wait_asked(mark + 1)[mark:] if a.get("kind") == "confirm"]
+    assert confirms and CLUSTER in dialog_text(confirms[0]), f"the native confirmation must name {CLUSTER}: {confirms}"
     WebDriverWait(driver, 60, poll_frequency=0.1).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="progress-cluster"] [data-step="resetCluster"][data-status="waiting"]')
     )
     snapshot(driver, f"{shots}-progress")
 
 
-def test_a_failed_azure_operation_is_explained_and_retry_finishes(tauri_driver, simulator, signed_in):
+def test_a_failed_azure_operation_is_explained_and_retry_finishes(tauri_driver, simulator, signed_in, recovery_dialogs):
     old_keys = simulator.app_keys(APP_NAME)
     simulator.call("POST", "_sim/operations/fail-next", {"count": 1})
     driver = _new_session(tauri_driver)
     try:
-        start_rotation(driver, "recovery-failed")
+        start_rotation(driver, "recovery-failed", recovery_dialogs)
         wait = WebDriverWait(driver, 120)
         wait.until(lambda d: stage(d) == "result")
         outcome = driver.find_element(*by_testid("result-outcome")).text
@@ -203,13 +246,13 @@ def test_a_failed_azure_operation_is_explained_and_retry_finishes(tauri_driver, 
     assert not (old_keys & keys), "retire now: the old secret is gone once the cluster is verified"
 
 
-def test_killed_during_the_azure_operation_the_restarted_app_finishes_the_rotation(tauri_driver, simulator, signed_in, app_env):
+def test_killed_during_the_azure_operation_the_restarted_app_finishes_the_rotation(tauri_driver, simulator, signed_in, app_env, recovery_dialogs):
     old_keys = simulator.app_keys(APP_NAME)
     journals = Path(app_env["XDG_DATA_HOME"]) / "rekey" / "rotations"
     known = set(journals.glob("*.jsonl"))
     driver = _new_session(tauri_driver)
     try:
-        start_rotation(driver, "recovery-killed")
+        start_rotation(driver, "recovery-killed", recovery_dialogs)
         (journal,) = set(journals.glob("*.jsonl")) - known
         rotation_id = journal.stem
         resets_before = len(simulator.operations_for(CLUSTER))

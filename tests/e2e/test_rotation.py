@@ -23,7 +23,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import snapshot
+from conftest import dialog_text, snapshot
 
 
 def by_testid(name):
@@ -101,6 +101,20 @@ def plan_and_confirm(app, shots: str):
     wait.until(lambda d: stage(d) == "confirm")
 
 
+def start_confirmed(app, dialogs, clusters):
+    """Clicks Start; the admin accepts Rekey's native confirmation, whose text (from the plan Rust
+    kept, not from the page) names every cluster of the rotation."""
+    dialogs.confirm("accept")
+    mark = len(dialogs.asked())
+    app.find_element(*by_testid("rotate-start")).click()
+    asked = dialogs.wait_asked(mark + 1)[mark:]
+    confirms = [a for a in asked if a.get("kind") == "confirm"]
+    assert confirms, f"no native confirmation before the rotation started: {asked}"
+    text = dialog_text(confirms[0])
+    for name in clusters:
+        assert name in text, f"the native confirmation does not name {name}: {text}"
+
+
 def follow_progress(app, shots: str):
     """Waits for an Azure operation to be running (screenshot), then for the result."""
     wait = WebDriverWait(app, 120, poll_frequency=0.1)
@@ -116,7 +130,7 @@ def follow_progress(app, shots: str):
     snapshot(app, f"{shots}-result")
 
 
-def test_rotate_one_expiring_cluster_with_the_default_mode(app, app_env):
+def test_rotate_one_expiring_cluster_with_the_default_mode(app, app_env, dialogs):
     wait = WebDriverWait(app, 60)
     wait_dashboard(app)
     assert row(app, "aks-stg-weu").get_attribute("data-bucket") == "warning"
@@ -134,7 +148,7 @@ def test_rotate_one_expiring_cluster_with_the_default_mode(app, app_env):
     plan_and_confirm(app, "rotate-one")
     # Not production: nothing to type.
     assert not app.find_elements(*by_testid("confirm-input"))
-    app.find_element(*by_testid("rotate-start")).click()
+    start_confirmed(app, dialogs, ["aks-stg-weu"])
     follow_progress(app, "rotate-one")
 
     result = app.find_element(*by_testid("result-group"))
@@ -181,7 +195,7 @@ def test_rotate_one_expiring_cluster_with_the_default_mode(app, app_env):
     snapshot(app, "rotate-one-vault")
 
 
-def test_bulk_rotate_three_clusters_two_sharing_a_principal(app, app_env):
+def test_bulk_rotate_three_clusters_two_sharing_a_principal(app, app_env, dialogs):
     wait = WebDriverWait(app, 60)
     wait_dashboard(app)
     old_prod = set(credential_keys(app, "aks-prod-weu"))
@@ -222,7 +236,7 @@ def test_bulk_rotate_three_clusters_two_sharing_a_principal(app, app_env):
     inputs["aks-prod-weu-2"].send_keys("-2")
     wait.until(lambda d: start.is_enabled())
     snapshot(app, "rotate-bulk-confirm")
-    start.click()
+    start_confirmed(app, dialogs, ["aks-prod-weu", "aks-prod-weu-2", "aks-stg-weu"])
     follow_progress(app, "rotate-bulk")
 
     results = app.find_elements(*by_testid("result-group"))
@@ -267,7 +281,7 @@ def test_bulk_rotate_three_clusters_two_sharing_a_principal(app, app_env):
     snapshot(app, "rotate-bulk-history")
 
 
-def test_a_rotation_goes_on_when_the_window_reloads(app, app_env):
+def test_a_rotation_goes_on_when_the_window_reloads(app, app_env, dialogs):
     """The rotation runs in Rust, not in the web view: a reload (as a window closed to the tray and
     reopened) loses the live view, not the rotation."""
     wait = WebDriverWait(app, 60)
@@ -276,7 +290,7 @@ def test_a_rotation_goes_on_when_the_window_reloads(app, app_env):
     row(app, "aks-portal-legacy").find_element(*by_testid("row-rotate")).click()
     wait.until(lambda d: stage(d) == "options")
     plan_and_confirm(app, "rotate-reload")
-    app.find_element(*by_testid("rotate-start")).click()
+    start_confirmed(app, dialogs, ["aks-portal-legacy"])
     WebDriverWait(app, 30, poll_frequency=0.1).until(lambda d: stage(d) == "progress")
     app.refresh()
 

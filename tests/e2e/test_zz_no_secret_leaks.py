@@ -1,15 +1,16 @@
 """The leak test over the whole end-to-end run (it runs last): every secret the simulators issued
 (recorded through REKEY_SIM_RECORD_SECRETS, the in-app demo simulator's and `rekey-sim serve`'s) is
 searched for in Rekey's data and config folders, the app's log (stdout and stderr, at debug level),
-the IPC traffic the window recorded (REKEY_RECORD_IPC), and the text of every page a screenshot was
-taken of. Zero hits allowed; a planted canary proves the search finds what it looks for.
+the IPC traffic the window recorded (REKEY_RECORD_IPC), the text of every page a screenshot was
+taken of, and the hostile-window suite's app folders, app log and everything its stand-in attacker
+server received. Zero hits allowed; a planted canary proves the search finds what it looks for.
 """
 
 import base64
 import json
 from pathlib import Path
 
-from conftest import APP_LOG, IPC_LOGS, ISSUED_SECRETS, PAGE_TEXT
+from conftest import APP_LOG, ATTACKER_LOG, EXTRA_LEAK_ROOTS, IPC_LOGS, ISSUED_SECRETS, PAGE_TEXT
 
 
 def forms(secret: str):
@@ -25,7 +26,9 @@ def searched_files(app_env):
         IPC_LOGS,
         PAGE_TEXT,
     ]
-    files = [APP_LOG]
+    # The hostile-window suite's own app home and log, and what its stand-in attacker received.
+    files = [APP_LOG] + [p for p in [ATTACKER_LOG, *EXTRA_LEAK_ROOTS] if p.is_file()]
+    roots += [p for p in EXTRA_LEAK_ROOTS if p.is_dir()]
     for root in roots:
         if root.exists():
             files.extend(p for p in root.rglob("*") if p.is_file())
