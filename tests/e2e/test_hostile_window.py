@@ -642,8 +642,9 @@ def test_rotations_vault_and_roll_back_need_the_native_confirmation(hostile, dem
                      channels=["onProgress"], timeout=120)
     assert started.status == "ok", f"the admin's confirmed rotation did not run: {started}"
     confirms = [a for a in h.dialogs.asked()[asked_mark:] if a.get("kind") == "confirm"]
-    assert confirms and "aks-stg-weu" in dialog_text(confirms[-1]), \
-        f"the rotation's native confirmation must name its clusters (Rust's plan): {confirms}"
+    # Checked after the attacks (they are worth running either way).
+    setup_problems = [] if confirms and "aks-stg-weu" in dialog_text(confirms[-1]) else [
+        f"the rotation's native confirmation must name its clusters (from Rust's plan); recorded: {confirms}"]
     vault = invoke(d, "vault_list", {}).value or []
     assert vault, "the confirmed rotation left nothing in the vault"
     key_id = vault[0]["keyId"]
@@ -711,7 +712,7 @@ def test_rotations_vault_and_roll_back_need_the_native_confirmation(hostile, dem
              "roll_back_rotation", {"rotationId": "../../../etc/passwd"})
     h.attack(d, group, "resume with a path as rotation ID", "resume_rotations(only='../accounts')",
              "resume_rotations", {"only": "../accounts"}, channels=["onProgress"], expect={"unknown_rotation"})
-    bad = failures(group)
+    bad = failures(group) + setup_problems
     assert not bad, "\n".join(bad)
 
 
@@ -769,9 +770,12 @@ def test_a_replaced_account_never_receives_a_rotations_secret(hostile, account_w
     sim_cloud = {"kind": "custom", "metadataUrl": h.sim.ready["metadata_url"]}
     attacker_cloud = {"kind": "custom", "metadataUrl": h.attacker.metadata_url("full")}
 
+    def accounts(value):
+        return [(a.get("id"), a.get("tenantId"), json.dumps(a.get("cloud"), sort_keys=True)) for a in (value or {}).get("accounts", [])]
+
     def account_unchanged(result, asked, requests):
         now = invoke(d, "auth_status", {}).value or {}
-        same = [a.get("id") for a in now.get("accounts", [])] == [account_id] and json.dumps(now.get("accounts")) == json.dumps(status["accounts"])
+        same = accounts(now) == accounts(status)
         return same, ("the account is unchanged" if same else f"accounts now: {clip(json.dumps(now.get('accounts')), 120)}")
 
     invoke(d, "choose_secret_file", {})  # the admin cancels the dialog: nothing chosen
