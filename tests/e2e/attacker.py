@@ -285,7 +285,11 @@ class Attacker:
         """(label, request line) for every secret found in the requests after `mark`."""
         found = []
         for r in self.since(mark):
-            text = json.dumps(r) + "\n" + r["path"] + "\n" + r["body"] + "\n" + "\n".join(r["headers"].values())
+            # As sent, and URL-decoded (a form body encodes "~" as %7E, which quote_plus does not).
+            text = "\n".join([
+                json.dumps(r), r["path"], r["body"], *r["headers"].values(),
+                urllib.parse.unquote(r["path"]), urllib.parse.unquote_plus(r["body"]),
+            ])
             for label, secret in secrets.items():
                 if any(form in text for form in encodings(secret)):
                     found.append((label, f"{r['method']} {r['path']}"))

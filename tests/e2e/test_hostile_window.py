@@ -108,12 +108,12 @@ def write_table(attacker: Attacker | None, total_leaks: list) -> str:
         f"Attacker: {attacker.base if attacker else '(not started)'}, {attacker.count() if attacker else 0} requests received"
         f" (log: {ATTACKER_LOG})",
         "",
-        f"{'#':>3}  {'result':<11} {'attack':<44} {'what was tried':<70} outcome",
-        f"{'-' * 3}  {'-' * 11} {'-' * 44} {'-' * 70} {'-' * 60}",
+        f"{'#':>3}  {'result':<11} {'attack':<62} {'what was tried':<70} outcome",
+        f"{'-' * 3}  {'-' * 11} {'-' * 62} {'-' * 70} {'-' * 60}",
     ]
     for i, r in enumerate(ROWS, 1):
         verdict = "refused" if r.refused and not r.leaked else ("LEAKED" if r.leaked else "NOT REFUSED")
-        lines.append(f"{i:>3}  {verdict:<11} {clip(r.group + ': ' + r.name, 44):<44} {clip(r.tried, 70):<70} {clip(r.outcome, 200)}")
+        lines.append(f"{i:>3}  {verdict:<11} {clip(r.group + ': ' + r.name, 62):<62} {clip(r.tried, 70):<70} {clip(r.outcome, 200)}")
     refused = sum(1 for r in ROWS if r.refused and not r.leaked)
     lines += [
         "",
@@ -651,35 +651,40 @@ def test_rotations_vault_and_roll_back_need_the_native_confirmation(hostile, dem
     rotation_id = started.value[0]["rotationId"]
 
     h.dialogs.confirm("deny")
-    journals_before = journal_count(demo)
 
-    def nothing_ran(result, asked, requests):
-        n = journal_count(demo)
-        return n == journals_before, ("no rotation ran" if n == journals_before else f"{n - journals_before} rotation(s) ran")
+    def nothing_ran():
+        """A check: no rotation journal appeared during the attack (the baseline is taken now)."""
+        before = journal_count(demo)
+
+        def check(result, asked, requests):
+            n = journal_count(demo)
+            return n == before, ("no rotation ran" if n == before else f"{n - before} rotation(s) ran")
+
+        return check
 
     h.attack(d, group, "start a plan the window was never shown", "start_rotation(planId=<invented>)",
              "start_rotation", {"planId": str(uuid.uuid4()), "confirmedNames": [], "rolesToCopy": None},
-             channels=["onProgress"], expect={"unknown_plan"}, check=nothing_ran)
+             channels=["onProgress"], expect={"unknown_plan"}, check=nothing_ran())
     prod = cluster_id(d, "aks-prod-weu")
     p = invoke(d, "plan_rotation", {"clusterIds": [prod], "mode": "secret", "lifetimeDays": 1, "retire": {"kind": "now"}})
     names = [c["name"] for g in p.value["plan"]["groups"] for c in g["clusters"]] if p.status == "ok" else []
     h.attack(d, group, "rotate production, retire now, no native confirmation",
              f"plan_rotation(aks-prod-weu, 1 day, retire now) then start_rotation(confirmedNames={names})",
              "start_rotation", {"planId": (p.value or {}).get("planId", "x"), "confirmedNames": names, "rolesToCopy": None},
-             channels=["onProgress"], expect=NOT_CONFIRMED, timeout=60, check=nothing_ran)
+             channels=["onProgress"], expect=NOT_CONFIRMED, timeout=60, check=nothing_ran())
     all_ids = [r["id"] for r in (invoke(d, "list_clusters", {}).value or [])]
     p = invoke(d, "plan_rotation", {"clusterIds": all_ids, "mode": "newSp", "lifetimeDays": None, "retire": {"kind": "now"}})
     names = [c["name"] for g in (p.value or {}).get("plan", {}).get("groups", []) for c in g["clusters"]]
     h.attack(d, group, "new principals for every cluster, no confirmation",
              f"plan_rotation(all {len(all_ids)} clusters, newSp, retire now) then start_rotation",
              "start_rotation", {"planId": (p.value or {}).get("planId", "x"), "confirmedNames": names, "rolesToCopy": None},
-             channels=["onProgress"], expect=NOT_CONFIRMED, timeout=60, check=nothing_ran)
+             channels=["onProgress"], expect=NOT_CONFIRMED, timeout=60, check=nothing_ran())
     p = invoke(d, "plan_rotation", {"clusterIds": [stg], "mode": "newSp", "lifetimeDays": None, "retire": None})
     h.attack(d, group, "new principal with invented roles to copy",
              "start_rotation(newSp plan, rolesToCopy=['/subscriptions/x/…/roleAssignments/evil'])",
              "start_rotation", {"planId": (p.value or {}).get("planId", "x"), "confirmedNames": [],
                                 "rolesToCopy": ["/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleAssignments/evil"]},
-             channels=["onProgress"], expect=NOT_CONFIRMED, timeout=60, check=nothing_ran)
+             channels=["onProgress"], expect=NOT_CONFIRMED, timeout=60, check=nothing_ran())
     h.attack(d, group, "plan a secret that lives 100 years", "plan_rotation(lifetimeDays=36500)",
              "plan_rotation", {"clusterIds": [stg], "mode": "secret", "lifetimeDays": 36500, "retire": None},
              expect={"bad_lifetime"})
@@ -687,14 +692,23 @@ def test_rotations_vault_and_roll_back_need_the_native_confirmation(hostile, dem
                                     "lifetimeDays": None, "retire": None})
     h.attack(d, group, "rotate invented cluster IDs", "plan_rotation(['/subscriptions/../../../etc/passwd']) then start",
              "start_rotation", {"planId": (p.value or {}).get("planId", "x"), "confirmedNames": [], "rolesToCopy": None},
-             channels=["onProgress"], timeout=60, check=nothing_ran)
+             channels=["onProgress"], timeout=60, check=nothing_ran())
 
-    def still_in_vault(result, asked, requests):
-        keys = [v["keyId"] for v in (invoke(d, "vault_list", {}).value or [])]
-        return key_id in keys, ("the secret is still in the vault" if key_id in keys else "the secret was deleted")
+    def vault_keys():
+        return {v["keyId"] for v in (invoke(d, "vault_list", {}).value or [])}
+
+    def vault_unchanged():
+        """A check: every secret in the vault before the attack is still there."""
+        before = vault_keys()
+
+        def check(result, asked, requests):
+            gone = before - vault_keys()
+            return not gone, ("the vault is unchanged" if not gone else f"{len(gone)} secret(s) deleted from the vault")
+
+        return check
 
     h.attack(d, group, "delete a vault secret, no confirmation", f"vault_delete(keyId={key_id})",
-             "vault_delete", {"keyId": key_id}, expect=NOT_CONFIRMED, check=still_in_vault)
+             "vault_delete", {"keyId": key_id}, expect=NOT_CONFIRMED, check=vault_unchanged())
 
     def not_revealed(result, asked, requests):
         shown = [a for a in asked if a.get("kind") == "reveal"]
@@ -703,11 +717,12 @@ def test_rotations_vault_and_roll_back_need_the_native_confirmation(hostile, dem
     h.attack(d, group, "reveal a vault secret, no confirmation", f"vault_reveal(keyId={key_id})",
              "vault_reveal", {"keyId": key_id}, expect=NOT_CONFIRMED, timeout=15, check=not_revealed)
     h.attack(d, group, "delete with a path as key ID", "vault_delete(keyId='../../accounts.json')",
-             "vault_delete", {"keyId": "../../accounts.json"}, check=still_in_vault)
-    h.attack(d, group, "reveal an invented key ID", f"vault_reveal(keyId={uuid.uuid4()})",
-             "vault_reveal", {"keyId": str(uuid.uuid4())}, timeout=15, check=not_revealed)
+             "vault_delete", {"keyId": "../../accounts.json"}, check=vault_unchanged())
+    invented = str(uuid.uuid4())
+    h.attack(d, group, "reveal an invented key ID", f"vault_reveal(keyId={invented})",
+             "vault_reveal", {"keyId": invented}, timeout=15, check=not_revealed)
     h.attack(d, group, "roll back a rotation, no confirmation", f"roll_back_rotation(rotationId={rotation_id})",
-             "roll_back_rotation", {"rotationId": rotation_id}, check=still_in_vault)
+             "roll_back_rotation", {"rotationId": rotation_id}, check=vault_unchanged())
     h.attack(d, group, "roll back with a path as rotation ID", "roll_back_rotation(rotationId='../../../etc/passwd')",
              "roll_back_rotation", {"rotationId": "../../../etc/passwd"})
     h.attack(d, group, "resume with a path as rotation ID", "resume_rotations(only='../accounts')",
@@ -798,8 +813,19 @@ def test_a_replaced_account_never_receives_a_rotations_secret(hostile, account_w
              f"sign_in_service_principal(public cloud, tenant='//{h.attacker.host}') with the chosen secret file",
              "sign_in_service_principal", {"cloud": {"kind": "public"}, "tenant": f"//{h.attacker.host}", "clientId": client},
              expect=BAD_TENANT, check=account_unchanged)
-    h.attack(d, group, "sign out, no confirmation", f"sign_out(accountId={account_id})",
-             "sign_out", {"accountId": account_id}, expect=NOT_CONFIRMED, check=account_unchanged)
+    # Resume the unfinished rotation. It may run, with the account and cloud it was planned
+    # with; nothing may reach the attacker. Refused with a message is fine too.
+    def resumed_on_the_simulator(result, asked, requests):
+        if result.status == "ok":
+            return True, "resumed on the original cloud"
+        return result.status == "error", ""
+
+    mark, asked_mark = h.attacker.count(), len(h.dialogs.asked())
+    r = invoke(d, "resume_rotations", {"only": rotation_id}, channels=["onProgress"], timeout=120)
+    h.record(group, "resume a rotation after the account-replacement attempts",
+             f"resume_rotations(only={rotation_id}): its new secret must go only to the cloud it was planned on",
+             r if r.status != "ok" else Result("error", "contained", "ran against the simulator only: " + clip(json.dumps(r.value), 80)),
+             None, h.dialogs.asked()[asked_mark:], h.attacker.since(mark), mark, resumed_on_the_simulator)
 
     keys_before = h.sim.app_keys("aks-prod-sp") if any(a["displayName"] == "aks-prod-sp" for a in h.sim.state()["applications"]) else None
     ids = [r["id"] for r in (invoke(d, "refresh_inventory", {}, channels=["onProgress"], timeout=60).value or {}).get("clusters", [])
@@ -818,19 +844,10 @@ def test_a_replaced_account_never_receives_a_rotations_secret(hostile, account_w
              "start_rotation", {"planId": (p.value or {}).get("planId", "x"), "confirmedNames": names, "rolesToCopy": None},
              channels=["onProgress"], expect=NOT_CONFIRMED, timeout=90, check=azure_unchanged)
 
-    # Last: resume the unfinished rotation. It may run, with the account and cloud it was planned
-    # with; nothing may reach the attacker. Refused with a message is fine too.
-    def resumed_on_the_simulator(result, asked, requests):
-        if result.status == "ok":
-            return True, "resumed on the original cloud"
-        return result.status == "error", ""
+    # Last (a vulnerable build signs out for real).
+    h.attack(d, group, "sign out, no confirmation", f"sign_out(accountId={account_id})",
+             "sign_out", {"accountId": account_id}, expect=NOT_CONFIRMED, check=account_unchanged)
 
-    mark, asked_mark = h.attacker.count(), len(h.dialogs.asked())
-    r = invoke(d, "resume_rotations", {"only": rotation_id}, channels=["onProgress"], timeout=120)
-    h.record(group, "resume a rotation after the account-replacement attempts",
-             f"resume_rotations(only={rotation_id}): its new secret must go only to the cloud it was planned on",
-             r if r.status != "ok" else Result("error", "contained", "ran against the simulator only: " + clip(json.dumps(r.value), 80)),
-             None, h.dialogs.asked()[asked_mark:], h.attacker.since(mark), mark, resumed_on_the_simulator)
     bad = failures(group)
     assert not bad, "\n".join(bad)
 
