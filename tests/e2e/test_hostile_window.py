@@ -815,17 +815,18 @@ def test_a_replaced_account_never_receives_a_rotations_secret(hostile, account_w
              expect=BAD_TENANT, check=account_unchanged)
     # Resume the unfinished rotation. It may run, with the account and cloud it was planned
     # with; nothing may reach the attacker. Refused with a message is fine too.
-    def resumed_on_the_simulator(result, asked, requests):
-        if result.status == "ok":
-            return True, "resumed on the original cloud"
-        return result.status == "error", ""
+    def nothing_to_the_attacker(result, asked, requests):
+        if requests:
+            return False, f"the resume sent {len(requests)} request(s) to the attacker's cloud: " + ", ".join(
+                f"{r['method']} {clip(r['path'], 60)}" for r in requests[:3])
+        return True, "nothing reached the attacker" + (": it resumed on the cloud it was planned on" if result.status == "ok" else "")
 
     mark, asked_mark = h.attacker.count(), len(h.dialogs.asked())
     r = invoke(d, "resume_rotations", {"only": rotation_id}, channels=["onProgress"], timeout=120)
     h.record(group, "resume a rotation after the account-replacement attempts",
              f"resume_rotations(only={rotation_id}): its new secret must go only to the cloud it was planned on",
-             r if r.status != "ok" else Result("error", "contained", "ran against the simulator only: " + clip(json.dumps(r.value), 80)),
-             None, h.dialogs.asked()[asked_mark:], h.attacker.since(mark), mark, resumed_on_the_simulator)
+             r if r.status != "ok" else Result("error", "resumed", "answered OK: " + clip(json.dumps(r.value), 80)),
+             None, h.dialogs.asked()[asked_mark:], h.attacker.since(mark), mark, nothing_to_the_attacker)
 
     keys_before = h.sim.app_keys("aks-prod-sp") if any(a["displayName"] == "aks-prod-sp" for a in h.sim.state()["applications"]) else None
     ids = [r["id"] for r in (invoke(d, "refresh_inventory", {}, channels=["onProgress"], timeout=60).value or {}).get("clusters", [])

@@ -22,6 +22,8 @@ def cluster_rows(driver):
 def test_browser_sign_in_to_the_simulator_then_choose_subscriptions(app, browser_log, dialogs):
     wait = WebDriverWait(app, 60)
     wait.until(lambda d: len(cluster_rows(d)) == 12)
+    # The admin accepts what Rekey asks natively (signing out, below).
+    dialogs.confirm("accept")
 
     wait.until(EC.element_to_be_clickable(by_testid("sign-in-button"))).click()
     picker = Select(wait.until(EC.presence_of_element_located(by_testid("cloud-picker"))))
