@@ -9,6 +9,8 @@ const COMMANDS: &[&str] = &[
     "sign_in_device_code",
     "sign_in_azure_cli",
     "sign_in_service_principal",
+    "choose_secret_file",
+    "choose_ca_file",
     "cancel_sign_in",
     "list_tenants",
     "list_subscriptions",

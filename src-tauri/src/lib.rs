@@ -2,6 +2,7 @@
 
 mod alerts;
 mod commands;
+mod dialogs;
 mod ipc_recorder;
 mod rotations;
 mod state;
@@ -88,6 +89,8 @@ pub fn run() {
             commands::auth::sign_in_device_code,
             commands::auth::sign_in_azure_cli,
             commands::auth::sign_in_service_principal,
+            commands::auth::choose_secret_file,
+            commands::auth::choose_ca_file,
             commands::auth::cancel_sign_in,
             commands::auth::list_tenants,
             commands::auth::list_subscriptions,
@@ -117,6 +120,7 @@ pub fn run() {
             commands::rotation::open_aad_migration_guide
         ])
         .setup(|app| {
+            app.state::<AppState>().set_app(app.handle().clone());
             // Start connecting while the window loads, so the first command finds the session ready.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {

@@ -9,8 +9,20 @@ use rekey_core::secure_store::SecureStore;
 use rekey_core::session::Session;
 use rekey_core::vault::Vault;
 use rekey_core::workspace::Workspace;
+use std::path::PathBuf;
+
+use rekey_core::cloud::{Cloud, CloudSetting};
+use rekey_core::workspace::CloudApproval;
+use tauri::{AppHandle, Manager};
 use tokio::sync::{Mutex, OnceCell};
 use tokio_util::sync::CancellationToken;
+
+/// A file chosen in a native dialog, by what it is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Chosen {
+    SecretFile,
+    CaFile,
+}
 
 #[derive(Default)]
 pub struct AppState {
@@ -25,6 +37,10 @@ pub struct AppState {
     demo_vault: OnceCell<Vault>,
     paths: std::sync::OnceLock<Result<AppPaths, IpcError>>,
     sign_in: Mutex<Option<CancellationToken>>,
+    /// Files the admin chose in Rust's own dialogs (the window only learns their names).
+    chosen: Mutex<std::collections::HashMap<Chosen, PathBuf>>,
+    /// The app, for the native dialogs that core asks through the workspace (set at start).
+    app: std::sync::OnceLock<AppHandle>,
     refresh: Mutex<Option<CancellationToken>>,
     last_inventory: Mutex<Option<Inventory>>,
 }
@@ -57,11 +73,61 @@ impl AppState {
             .map_err(Clone::clone)
     }
 
-    /// The accounts and their tokens, from the app data folder and the OS keyring.
+    /// The accounts and their tokens, from the app data folder and the OS keyring. A first sign-in
+    /// to a custom cloud asks the admin in a native dialog that shows its hosts.
     pub async fn workspace(&self) -> Result<&Workspace, IpcError> {
         let paths = self.paths()?;
-        let workspace = self.workspace.get_or_init(|| Workspace::open(paths)).await;
+        let workspace = self
+            .workspace
+            .get_or_init(|| async {
+                let workspace = Workspace::open(paths).await?;
+                Ok(match self.app.get() {
+                    Some(app) => workspace.with_cloud_approval(cloud_approval(app.clone())),
+                    None => workspace,
+                })
+            })
+            .await;
         workspace.as_ref().map_err(Clone::clone)
+    }
+
+    /// Called once at start: the app the native dialogs belong to.
+    pub fn set_app(&self, app: AppHandle) {
+        let _ = self.app.set(app);
+    }
+
+    /// Remembers a file chosen in a native dialog; the window gets its name only.
+    pub async fn choose(&self, what: Chosen, path: Option<PathBuf>) -> Option<String> {
+        let path = path?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.chosen.lock().await.insert(what, path);
+        Some(name)
+    }
+
+    pub async fn chosen(&self, what: Chosen) -> Option<PathBuf> {
+        self.chosen.lock().await.get(&what).cloned()
+    }
+
+    /// A cloud as the window named it, with every file in it chosen by Rust: the built-in simulator
+    /// with its own CA, a custom cloud with the CA file chosen in Rust's dialog (or none). A path the
+    /// window sends is never used.
+    pub async fn cloud_from_window(&self, cloud: CloudSetting) -> Result<CloudSetting, IpcError> {
+        let CloudSetting::Custom { metadata_url, .. } = cloud else {
+            return Ok(cloud);
+        };
+        if let Ok(demo) = self.demo().await {
+            let simulator = demo.cloud_setting();
+            if matches!(&simulator, CloudSetting::Custom { metadata_url: m, .. } if *m == metadata_url) {
+                return Ok(simulator);
+            }
+        }
+        let ca_file = self.chosen(Chosen::CaFile).await.map(|p| p.display().to_string());
+        Ok(CloudSetting::Custom {
+            metadata_url,
+            ca_file,
+        })
     }
 
     /// The vault on the OS keyring, opened at the first use that finds the keyring working. The
@@ -175,4 +241,38 @@ impl AppState {
             token.cancel();
         }
     }
+}
+
+/// The native confirmation of a custom cloud's hosts, before a first sign-in sends anything there.
+/// The built-in simulator is Rust's own and is not asked about.
+fn cloud_approval(app: AppHandle) -> CloudApproval {
+    std::sync::Arc::new(move |cloud: Cloud| {
+        let app = app.clone();
+        Box::pin(async move {
+            let state = app.state::<AppState>();
+            if let Ok(demo) = state.demo().await {
+                if cloud.arm_endpoint.as_str() == demo.simulator.base_url.as_str() {
+                    return true;
+                }
+            }
+            let host = |u: &url::Url| u.host_str().unwrap_or_default().to_string();
+            let warning = if cloud.login_outside_arm_domain() {
+                "\n\nThe sign-in host is outside the ARM host's domain. Go on only if you know this \
+                 cloud signs in there: your sign-in and secrets will be sent to it."
+            } else {
+                ""
+            };
+            let message = format!(
+                "Sign in to the custom cloud \"{}\"?\n\nSign-in (credentials go here): {}\nAzure Resource \
+                 Manager: {}\nMicrosoft Graph: {}{warning}",
+                cloud.name,
+                host(&cloud.login_endpoint),
+                host(&cloud.arm_endpoint),
+                host(&cloud.graph_endpoint),
+            );
+            crate::dialogs::confirm(&app, "Sign in to a custom cloud?", &message, "Sign in")
+                .await
+                .is_ok()
+        })
+    })
 }

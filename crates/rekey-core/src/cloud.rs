@@ -72,47 +72,124 @@ impl Cloud {
         format!("{}/.default", self.graph_audience.trim_end_matches('/'))
     }
 
-    /// Reads a custom cloud from `{arm}/metadata/endpoints?api-version=2022-09-01`.
+    /// Reads a custom cloud from its ARM metadata endpoint (as `az cloud register
+    /// --endpoint-resource-manager`). Every endpoint in the answer is untrusted input: HTTPS only, and
+    /// only the cloud whose `resourceManager` is the host that was asked.
     pub async fn from_metadata(http: &HttpClient, metadata_url: &Url) -> Result<Cloud, AzureError> {
-        let clouds: Vec<MetadataCloud> = http.get_json_unauthenticated(metadata_url).await?;
-        Cloud::from_metadata_clouds(clouds)
+        let answer: serde_json::Value = http.get_json_unauthenticated(metadata_url).await?;
+        Cloud::from_metadata_answer(answer, metadata_url)
     }
 
-    /// The cloud a metadata endpoint's answer describes: HTTPS endpoints only.
-    pub(crate) fn from_metadata_clouds(clouds: Vec<MetadataCloud>) -> Result<Cloud, AzureError> {
-        // A custom ARM endpoint serves its own cloud first.
-        let Some(m) = clouds.into_iter().next() else {
-            return Err(AzureError::Malformed {
-                what: "cloud metadata".into(),
-                detail: "the metadata endpoint listed no cloud".into(),
-            });
+    /// The cloud of `asked`'s host in a metadata answer, in any of the three shapes in use
+    /// (REFERENCE.md §1.1): api-version 2022-09-01 answers ONE object; 2019-05-01 a LIST of every
+    /// cloud (the first is not necessarily the one asked: taking it could send credentials to another
+    /// cloud's login host); Azure Stack Hub's 2015-01-01 an older object without `resourceManager`.
+    pub(crate) fn from_metadata_answer(answer: serde_json::Value, asked: &Url) -> Result<Cloud, AzureError> {
+        let malformed = |detail: String| AzureError::Malformed {
+            what: "cloud metadata".into(),
+            detail,
+        };
+        let host = |u: &Url| {
+            (
+                u.host_str().map(str::to_ascii_lowercase),
+                u.port_or_known_default(),
+            )
+        };
+        let entries: Vec<serde_json::Value> = match answer {
+            serde_json::Value::Array(list) => list,
+            object @ serde_json::Value::Object(_) => vec![object],
+            _ => {
+                return Err(malformed(
+                    "the answer is neither a cloud nor a list of clouds".into(),
+                ))
+            }
+        };
+        let listed = entries.len();
+        let mut stack_hub = false;
+        for entry in entries {
+            let Ok(m) = serde_json::from_value::<MetadataCloud>(entry) else {
+                continue;
+            };
+            let Some(resource_manager) = m.resource_manager.as_deref() else {
+                stack_hub |= m.graph_endpoint.is_some();
+                continue;
+            };
+            let Some(arm) = https_url(resource_manager) else {
+                continue;
+            };
+            if host(&arm) == host(asked) {
+                return Cloud::from_metadata_cloud(m, arm);
+            }
+        }
+        if stack_hub {
+            return Err(malformed(
+                "this is Azure Stack Hub's older answer (api-version 2015-01-01), which names no \
+                 resourceManager and no Microsoft Graph endpoint: use the metadata URL with \
+                 api-version=2022-09-01"
+                    .into(),
+            ));
+        }
+        Err(malformed(format!(
+            "none of the {listed} cloud(s) it describes has {} as its resourceManager",
+            asked.host_str().unwrap_or_default()
+        )))
+    }
+
+    fn from_metadata_cloud(m: MetadataCloud, arm_endpoint: Url) -> Result<Cloud, AzureError> {
+        let malformed = |detail: String| AzureError::Malformed {
+            what: "cloud metadata".into(),
+            detail,
         };
         let parse = |field: &str, value: &str| {
-            Url::parse(value)
-                .ok()
-                .filter(|u| u.scheme() == "https")
-                .ok_or_else(|| AzureError::Malformed {
-                    what: "cloud metadata".into(),
-                    detail: format!("{field} is not an https URL: {value}"),
-                })
+            https_url(value).ok_or_else(|| malformed(format!("{field} is not an https URL")))
         };
-        let arm_audience =
-            m.authentication
-                .audiences
-                .first()
-                .cloned()
-                .ok_or_else(|| AzureError::Malformed {
-                    what: "cloud metadata".into(),
-                    detail: "authentication.audiences is empty".into(),
-                })?;
+        let authentication = m
+            .authentication
+            .ok_or_else(|| malformed("authentication is missing".into()))?;
+        let arm_audience = authentication
+            .audiences
+            .into_iter()
+            .flatten()
+            .find(|a| !a.is_empty())
+            .ok_or_else(|| malformed("authentication.audiences is empty".into()))?;
+        let login = authentication
+            .login_endpoint
+            .ok_or_else(|| malformed("authentication.loginEndpoint is missing".into()))?;
+        let graph = m
+            .microsoft_graph_resource_id
+            .ok_or_else(|| malformed("microsoftGraphResourceId is missing".into()))?;
         Ok(Cloud {
-            name: m.name,
-            login_endpoint: parse("authentication.loginEndpoint", &m.authentication.login_endpoint)?,
-            arm_endpoint: parse("resourceManager", &m.resource_manager)?,
+            name: m.name.unwrap_or_else(|| "custom".into()),
+            login_endpoint: parse("authentication.loginEndpoint", &login)?,
+            arm_endpoint,
             arm_audience,
-            graph_endpoint: parse("microsoftGraphResourceId", &m.microsoft_graph_resource_id)?,
-            graph_audience: m.microsoft_graph_resource_id,
+            graph_endpoint: parse("microsoftGraphResourceId", &graph)?,
+            graph_audience: graph,
         })
+    }
+
+    /// Whether the login host lies outside the ARM host's domain (then the admin is asked: a metadata
+    /// answer alone must not choose where credentials go).
+    pub fn login_outside_arm_domain(&self) -> bool {
+        site(&self.login_endpoint) != site(&self.arm_endpoint)
+    }
+}
+
+/// A host's site: its last two labels (`microsoftonline.com`), or the whole host for an IP address
+/// or a single-label name such as `localhost`.
+fn site(url: &Url) -> String {
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let labels: Vec<&str> = d.trim_end_matches('.').rsplit('.').take(2).collect();
+            labels
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join(".")
+                .to_ascii_lowercase()
+        }
+        Some(other) => other.to_string(),
+        None => String::new(),
     }
 }
 
@@ -210,20 +287,31 @@ async fn read_ca_file(path: &Path) -> Result<String, AzureError> {
         .map_err(|e| AzureError::BadCaCertificate(format!("cannot read {}: {e}", path.display())))
 }
 
+/// One cloud of a metadata answer. Every field may be missing or null (the three shapes differ);
+/// [`Cloud::from_metadata_answer`] says which one a usable cloud needs.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MetadataCloud {
-    name: String,
-    resource_manager: String,
-    microsoft_graph_resource_id: String,
-    authentication: MetadataAuthentication,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    resource_manager: Option<String>,
+    #[serde(default)]
+    microsoft_graph_resource_id: Option<String>,
+    /// Azure Stack Hub's legacy AAD Graph (2015-01-01); only used to recognise that shape.
+    #[serde(default)]
+    graph_endpoint: Option<String>,
+    #[serde(default)]
+    authentication: Option<MetadataAuthentication>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct MetadataAuthentication {
-    login_endpoint: String,
-    audiences: Vec<String>,
+    #[serde(default)]
+    login_endpoint: Option<String>,
+    #[serde(default)]
+    audiences: Option<Vec<String>>,
 }
 
 #[cfg(test)]
@@ -273,5 +361,92 @@ mod tests {
             serde_json::to_value(CloudSetting::UsGov).ok(),
             Some(serde_json::json!({"kind": "usGov"}))
         );
+    }
+
+    fn asked(url: &str) -> Url {
+        Url::parse(url).unwrap_or_else(|_| unreachable!("test URL"))
+    }
+
+    fn cloud_json(arm: &str, login: &str) -> serde_json::Value {
+        serde_json::json!({
+            "name": format!("cloud of {arm}"),
+            "resourceManager": arm,
+            "microsoftGraphResourceId": "https://graph.example/",
+            "authentication": {"loginEndpoint": login, "audiences": ["https://management.example/"]},
+            "suffixes": {"keyVaultDns": "vault.example"}
+        })
+    }
+
+    #[test]
+    fn reads_the_one_object_of_2022_09_01() {
+        let url = asked("https://arm.example/metadata/endpoints?api-version=2022-09-01");
+        let cloud =
+            Cloud::from_metadata_answer(cloud_json("https://arm.example/", "https://login.example/"), &url);
+        assert_eq!(
+            cloud.map(|c| c.login_endpoint.to_string()).ok().as_deref(),
+            Some("https://login.example/")
+        );
+    }
+
+    #[test]
+    fn takes_the_listed_cloud_whose_resource_manager_was_asked_not_the_first() {
+        let url = asked("https://arm.example/metadata/endpoints?api-version=2019-05-01");
+        let list = serde_json::json!([
+            cloud_json(
+                "https://management.azure.com/",
+                "https://login.microsoftonline.com/"
+            ),
+            cloud_json("https://arm.example", "https://login.example/"),
+        ]);
+        let cloud = Cloud::from_metadata_answer(list, &url);
+        assert_eq!(
+            cloud.map(|c| c.login_endpoint.to_string()).ok().as_deref(),
+            Some("https://login.example/")
+        );
+        let elsewhere = serde_json::json!([cloud_json(
+            "https://management.azure.com/",
+            "https://evil.example/"
+        )]);
+        assert!(Cloud::from_metadata_answer(elsewhere, &url).is_err());
+    }
+
+    #[test]
+    fn refuses_http_endpoints_and_names_the_azure_stack_shape() {
+        let url = asked("https://arm.example/metadata/endpoints");
+        let plain =
+            Cloud::from_metadata_answer(cloud_json("https://arm.example/", "http://login.example/"), &url);
+        assert!(plain.is_err());
+        let stack = serde_json::json!({
+            "galleryEndpoint": "https://gallery.local/",
+            "graphEndpoint": "https://graph.windows.net/",
+            "portalEndpoint": "https://portal.local/",
+            "authentication": {"loginEndpoint": "https://adfs.local/adfs", "audiences": ["https://arm.local/x"]}
+        });
+        let e = Cloud::from_metadata_answer(stack, &url)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("2015-01-01"), "{e}");
+    }
+
+    #[test]
+    fn a_login_host_of_another_domain_is_noticed() {
+        let url = asked("https://management.contoso.example/metadata/endpoints");
+        let same = Cloud::from_metadata_answer(
+            cloud_json(
+                "https://management.contoso.example/",
+                "https://login.contoso.example/",
+            ),
+            &url,
+        );
+        assert_eq!(same.map(|c| c.login_outside_arm_domain()).ok(), Some(false));
+        let other = Cloud::from_metadata_answer(
+            cloud_json(
+                "https://management.contoso.example/",
+                "https://login.attacker.example/",
+            ),
+            &url,
+        );
+        assert_eq!(other.map(|c| c.login_outside_arm_domain()).ok(), Some(true));
     }
 }

@@ -96,6 +96,7 @@ pub async fn connect(sim: &rekey_sim::RunningSim) -> Result<Session, DemoError> 
         cloud,
         Credential::ClientSecret(credential),
     );
+    session.account_id = "demo".into();
     // Sign in now, so that a broken demo shows at start rather than on the first click.
     let tenants = session.arm.list_tenants().await.map_err(|e| connect_err(&e))?;
     session.info.tenant_label = tenants

@@ -21,7 +21,7 @@ use crate::azure::graph::{item_response, token_tenant, BatchReply};
 use crate::azure::http::decode_json;
 use crate::azure::models::{ManagedCluster, Page, Subscription, Tenant};
 use crate::azure::AzureError;
-use crate::cloud::{Cloud, MetadataCloud};
+use crate::cloud::Cloud;
 use crate::error::IpcError;
 use crate::inventory::credentials::{record, warnings, Answer, AppCredentials, Failure};
 use crate::inventory::discover::{arg_row, ArgCluster};
@@ -100,13 +100,23 @@ pub fn arm_response(data: &[u8]) {
     }
     let _ = both_ways::<Page<Subscription>>("/subscriptions", data);
     let _ = both_ways::<Page<Tenant>>("/tenants", data);
-    if let Some(clouds) = both_ways::<Vec<MetadataCloud>>("/metadata/endpoints", data) {
-        match Cloud::from_metadata_clouds(clouds) {
+    if let Some(answer) = both_ways::<serde_json::Value>("/metadata/endpoints", data) {
+        let asked = Url::parse("https://arm.example/metadata/endpoints").unwrap_or_else(|_| unreachable!());
+        match Cloud::from_metadata_answer(answer, &asked) {
             Ok(cloud) => {
                 for endpoint in [&cloud.login_endpoint, &cloud.arm_endpoint, &cloud.graph_endpoint] {
                     assert_eq!(endpoint.scheme(), "https", "a cloud endpoint that is not HTTPS");
                 }
-                let _ = (cloud.arm_scope(), cloud.graph_scope());
+                assert_eq!(
+                    cloud.arm_endpoint.host_str(),
+                    Some("arm.example"),
+                    "another cloud was taken"
+                );
+                let _ = (
+                    cloud.arm_scope(),
+                    cloud.graph_scope(),
+                    cloud.login_outside_arm_domain(),
+                );
             }
             Err(e) => render_azure(e),
         }

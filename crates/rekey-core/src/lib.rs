@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod azure;
+pub mod binding;
 pub mod clipboard;
 pub mod cloud;
 #[cfg(feature = "demo")]

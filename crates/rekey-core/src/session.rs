@@ -34,6 +34,9 @@ pub struct SessionInfo {
 
 pub struct Session {
     pub info: SessionInfo,
+    /// The account this session signs in as (`demo` for the built-in simulator): rotations are
+    /// pinned to it.
+    pub account_id: String,
     pub arm: ArmClient,
     /// Microsoft Graph, with the same credential (tokens for the cloud's Graph audience).
     pub graph: GraphClient,
@@ -56,6 +59,34 @@ impl Session {
         };
         let arm = ArmClient::new(http, cloud, Arc::new(credential));
         let graph = GraphClient::for_arm(&arm);
-        Session { info, arm, graph }
+        Session {
+            info,
+            account_id: String::new(),
+            arm,
+            graph,
+        }
+    }
+}
+
+/// Where a session sends credentials: its account and its cloud's endpoints. A rotation journals
+/// the pin it was planned with, and refuses to go on (and send its new secret) with any other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pin {
+    pub account_id: String,
+    pub login_endpoint: String,
+    pub arm_endpoint: String,
+    pub graph_endpoint: String,
+}
+
+impl Pin {
+    pub fn of(session: &Session) -> Pin {
+        let cloud = session.arm.cloud();
+        Pin {
+            account_id: session.account_id.clone(),
+            login_endpoint: cloud.login_endpoint.to_string(),
+            arm_endpoint: cloud.arm_endpoint.to_string(),
+            graph_endpoint: cloud.graph_endpoint.to_string(),
+        }
     }
 }

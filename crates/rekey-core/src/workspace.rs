@@ -19,7 +19,8 @@ use crate::auth::{
     InteractiveRequest, Opener, SecretSource, SignedIn, UserCredential,
 };
 use crate::azure::arm::ArmError;
-use crate::cloud::CloudSetting;
+use crate::binding::Binding;
+use crate::cloud::{Cloud, CloudSetting};
 use crate::error::IpcError;
 use crate::inventory::model::{ExpiryBucket, InventorySource, Progress};
 use crate::inventory::refresh::ProgressSink;
@@ -101,7 +102,14 @@ pub struct Workspace {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
     /// Accounts a call failed for with `AuthError::InteractionRequired`, until they sign in again.
     needs_sign_in: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// Asked before a first sign-in to a custom cloud sends anything to its hosts (the app shows a
+    /// native dialog with the login, ARM and Graph hosts). `None`: the caller named the cloud itself
+    /// (the CLI's `--cloud`).
+    approve_cloud: Option<CloudApproval>,
 }
+
+/// Answers whether the admin accepts a custom cloud's endpoints (`true` to go on).
+pub type CloudApproval = Arc<dyn Fn(Cloud) -> futures_util::future::BoxFuture<'static, bool> + Send + Sync>;
 
 fn arm_error(e: ArmError) -> IpcError {
     IpcError::from(&e)
@@ -140,7 +148,32 @@ impl Workspace {
             storage_problem,
             sessions: Mutex::new(HashMap::new()),
             needs_sign_in: std::sync::Mutex::new(std::collections::BTreeSet::new()),
+            approve_cloud: None,
         })
+    }
+
+    /// Asks `approve` before the first sign-in to any custom cloud (see [`CloudApproval`]).
+    pub fn with_cloud_approval(mut self, approve: CloudApproval) -> Workspace {
+        self.approve_cloud = Some(approve);
+        self
+    }
+
+    /// Refused unless the admin accepts a custom cloud's endpoints, before anything is sent there.
+    async fn approve(&self, setting: &CloudSetting, cloud: &Cloud) -> Result<(), IpcError> {
+        let (CloudSetting::Custom { .. }, Some(approve)) = (setting, &self.approve_cloud) else {
+            return Ok(());
+        };
+        if approve(cloud.clone()).await {
+            Ok(())
+        } else {
+            Err(IpcError::new(
+                "not_confirmed",
+                format!(
+                    "The custom cloud {} was not confirmed: nothing was sent to it.",
+                    cloud.arm_endpoint.host_str().unwrap_or_default()
+                ),
+            ))
+        }
     }
 
     pub fn tokens_persisted(&self) -> bool {
@@ -263,9 +296,10 @@ impl Workspace {
         cloud: CloudSetting,
         tenant: Option<String>,
     ) -> Result<InteractiveRequest, IpcError> {
-        let mut req = InteractiveRequest::resolve(cloud)
+        let mut req = InteractiveRequest::resolve(cloud.clone())
             .await
             .map_err(|e| IpcError::from(&e))?;
+        self.approve(&cloud, &req.cloud).await?;
         if let Some(t) = tenant.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
             req.tenant = t;
         }
@@ -373,6 +407,8 @@ impl Workspace {
         client_id: &str,
         secret: ServicePrincipalSecret,
     ) -> Result<AccountInfo, IpcError> {
+        // Before anything is read or resolved: a tenant that is not a tenant could move the login host.
+        auth::checked_tenant(tenant).map_err(|e| explain(&e))?;
         let (secret, secret_file) = match secret {
             ServicePrincipalSecret::Value(secret) => (secret, None),
             ServicePrincipalSecret::File(path) => {
@@ -390,7 +426,9 @@ impl Workspace {
             client_id: client_id.to_string(),
             secret_file,
         };
-        let session = self.service_principal_session(&account, secret.clone()).await?;
+        let session = self
+            .service_principal_session(&account, secret.clone(), false)
+            .await?;
         session
             .arm
             .credential()
@@ -408,12 +446,20 @@ impl Workspace {
         self.keep(account, session).await
     }
 
+    /// A service principal's session; `sealed` checks the account against its sealed binding
+    /// first (every later sign-in; the first one seals it).
     async fn service_principal_session(
         &self,
         account: &Account,
         secret: SecretString,
+        sealed: bool,
     ) -> Result<Session, IpcError> {
         let (cloud, http) = account.cloud.resolve().await.map_err(|e| IpcError::from(&e))?;
+        if sealed {
+            Binding::check(&self.tokens, account, &cloud).await?;
+        } else {
+            self.approve(&account.cloud, &cloud).await?;
+        }
         let credential = ClientSecretCredential::new(
             http.clone(),
             &cloud.login_endpoint,
@@ -431,8 +477,33 @@ impl Workspace {
         ))
     }
 
-    async fn keep(&self, account: Account, session: Session) -> Result<AccountInfo, IpcError> {
+    async fn keep(&self, account: Account, mut session: Session) -> Result<AccountInfo, IpcError> {
         let id = account.id.clone();
+        let binding = Binding::of(&account, session.arm.cloud()).await;
+        // Never an in-place move to another cloud: the same tenant and client on another cloud
+        // is a new account, added only after this one is signed out (which Rekey confirms).
+        let before = self.accounts.get(&id).await;
+        let moved = before.as_ref().is_some_and(|old| old.cloud != account.cloud)
+            || Binding::sealed(&self.tokens, &id).is_some_and(|sealed| {
+                sealed.cloud != binding.cloud
+                    || sealed.login_endpoint != binding.login_endpoint
+                    || sealed.arm_endpoint != binding.arm_endpoint
+                    || sealed.graph_endpoint != binding.graph_endpoint
+            });
+        if moved {
+            return Err(IpcError::new(
+                "account_exists_elsewhere",
+                format!(
+                    "{} is already signed in on another cloud or endpoints. Rekey never moves an \
+                     account to another cloud in place: sign it out first, then sign in again.",
+                    account.username
+                ),
+            ));
+        }
+        if let Err(e) = binding.seal(&self.tokens).await {
+            tracing::warn!("the account's binding could not be saved (it will not be remembered): {e}");
+        }
+        session.account_id = id.clone();
         let info = self
             .accounts
             .add_or_replace(account)
@@ -464,6 +535,7 @@ impl Workspace {
             SignInMethod::Browser | SignInMethod::DeviceCode => {
                 let refresh = self.tokens.get(&account.id).ok_or_else(forgotten)?;
                 let (cloud, http) = account.cloud.resolve().await.map_err(|e| IpcError::from(&e))?;
+                Binding::check(&self.tokens, &account, &cloud).await?;
                 let credential =
                     UserCredential::new(http.clone(), &cloud, &account, refresh, self.tokens.clone())
                         .map_err(|e| explain(&e))?;
@@ -484,12 +556,13 @@ impl Workspace {
                         .map_err(|e| explain(&e))?,
                     None => self.tokens.get(&account.id).ok_or_else(forgotten)?,
                 };
-                self.service_principal_session(&account, secret).await?
+                self.service_principal_session(&account, secret, true).await?
             }
             SignInMethod::AzureCli => {
                 let tenant = Some(account.tenant_id.as_str()).filter(|t| *t != UNKNOWN_TENANT);
                 let credential = AzureCliCredential::new(tenant).map_err(|e| explain(&e))?;
                 let (cloud, http) = account.cloud.resolve().await.map_err(|e| IpcError::from(&e))?;
+                Binding::check(&self.tokens, &account, &cloud).await?;
                 Session::new(
                     SessionMode::Azure,
                     account.username.clone(),
@@ -499,6 +572,8 @@ impl Workspace {
                 )
             }
         };
+        let mut session = session;
+        session.account_id = account.id.clone();
         let session = Arc::new(session);
         self.sessions.lock().await.insert(id.to_string(), session.clone());
         Ok(session)
@@ -538,6 +613,9 @@ impl Workspace {
             .remove(id, &self.tokens)
             .await
             .map_err(|e| IpcError::from(&e))?;
+        if let Err(e) = Binding::forget(&self.tokens, id).await {
+            tracing::warn!("the signed-out account's binding stays in the token cache: {e}");
+        }
         Ok(())
     }
 
@@ -757,7 +835,7 @@ pub fn tenant_session(home: &Arc<Session>, tenant: &str) -> Arc<Session> {
         return home.clone();
     }
     let (http, _) = home.arm.parts();
-    Arc::new(Session::new(
+    let mut session = Session::new(
         home.info.mode,
         home.info.tenant_label.clone(),
         http.clone(),
@@ -766,7 +844,9 @@ pub fn tenant_session(home: &Arc<Session>, tenant: &str) -> Arc<Session> {
             user: user.clone(),
             tenant: tenant.to_string(),
         },
-    ))
+    );
+    session.account_id = home.account_id.clone();
+    Arc::new(session)
 }
 
 /// For a person's account: the tenants they can use (`GET /tenants`) other than those of the

@@ -9,7 +9,8 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 
-use crate::state::AppState;
+use crate::dialogs;
+use crate::state::{AppState, Chosen};
 
 /// Opens the sign-in page in the system browser, or with the command in `REKEY_BROWSER` (a browser
 /// of the admin's choice, or the end-to-end tests' stand-in that completes the page).
@@ -45,6 +46,7 @@ pub async fn sign_in_browser(
     cloud: CloudSetting,
     tenant: Option<String>,
 ) -> Result<AccountInfo, IpcError> {
+    let cloud = state.cloud_from_window(cloud).await?;
     let cancel = state.begin_sign_in().await;
     state
         .workspace()
@@ -76,6 +78,7 @@ pub async fn sign_in_device_code(
     tenant: Option<String>,
     on_prompt: Channel<DeviceCodePrompt>,
 ) -> Result<AccountInfo, IpcError> {
+    let cloud = state.cloud_from_window(cloud).await?;
     let cancel = state.begin_sign_in().await;
     let workspace = state.workspace().await?;
     let (req, flow) = workspace.start_device_code(cloud, tenant).await?;
@@ -97,21 +100,51 @@ pub async fn sign_in_azure_cli(
         .await
 }
 
-/// The secret is read from a file in Rust: it never passes through the web view. The file's path
-/// is remembered, and the file read again at each sign-in.
+/// Opens a native dialog (in Rust) to choose the file that holds a service principal's client
+/// secret. The window learns the file's name only; the path stays here for the sign-in.
+#[tauri::command]
+pub async fn choose_secret_file(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<String>, IpcError> {
+    let chosen = dialogs::open_file(&app, "Choose the file with the client secret").await;
+    Ok(state.choose(Chosen::SecretFile, chosen).await)
+}
+
+/// Opens a native dialog to choose the PEM file of a custom cloud's certificate authority (the
+/// window cannot name a file: it learns the name only).
+#[tauri::command]
+pub async fn choose_ca_file(app: AppHandle, state: State<'_, AppState>) -> Result<Option<String>, IpcError> {
+    let chosen = dialogs::open_file(&app, "Choose the custom cloud's CA certificate (PEM)").await;
+    Ok(state.choose(Chosen::CaFile, chosen).await)
+}
+
+/// Signs in as a service principal whose secret is in the file chosen with `choose_secret_file`:
+/// the window never names a path. The secret is read in Rust; the file's path is remembered (sealed
+/// with the account) and read again at each sign-in.
 #[tauri::command]
 pub async fn sign_in_service_principal(
     state: State<'_, AppState>,
     cloud: CloudSetting,
     tenant: String,
     client_id: String,
-    secret_file: String,
 ) -> Result<AccountInfo, IpcError> {
-    let secret = ServicePrincipalSecret::File(secret_file.into());
+    let Some(file) = state.chosen(Chosen::SecretFile).await else {
+        return Err(IpcError::new(
+            "secret_file_not_chosen",
+            "Choose the file with the client secret first (Choose file…).",
+        ));
+    };
+    let cloud = state.cloud_from_window(cloud).await?;
     state
         .workspace()
         .await?
-        .sign_in_service_principal(cloud, tenant.trim(), client_id.trim(), secret)
+        .sign_in_service_principal(
+            cloud,
+            tenant.trim(),
+            client_id.trim(),
+            ServicePrincipalSecret::File(file),
+        )
         .await
 }
 
@@ -150,7 +183,30 @@ pub async fn set_selection(
         .await
 }
 
+/// Signs an account out after the admin confirms it in a native dialog that names it.
 #[tauri::command]
-pub async fn sign_out(state: State<'_, AppState>, account_id: String) -> Result<(), IpcError> {
-    state.workspace().await?.sign_out(&account_id).await
+pub async fn sign_out(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    account_id: String,
+) -> Result<(), IpcError> {
+    let workspace = state.workspace().await?;
+    let account = workspace
+        .accounts()
+        .await
+        .into_iter()
+        .find(|a| a.id == account_id)
+        .ok_or_else(|| IpcError::new("unknown_account", "There is no such signed-in account."))?;
+    dialogs::confirm(
+        &app,
+        "Sign out of Rekey?",
+        &format!(
+            "Sign out {} (tenant {})?\n\nRekey forgets its sign-in. Rotations of its tenant cannot go \
+             on until an account of that tenant signs in again.",
+            account.username, account.tenant_id
+        ),
+        "Sign out",
+    )
+    .await?;
+    workspace.sign_out(&account_id).await
 }

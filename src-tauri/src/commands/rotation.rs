@@ -130,6 +130,39 @@ fn check_confirmed(kept: &KeptPlan, confirmed: &[String]) -> Result<(), IpcError
     ))
 }
 
+/// What the native confirmation of a rotation says: every cluster that will be reset (production
+/// ones marked), the mode, the new secret's lifetime and what happens to the old secrets. Taken
+/// from the plan Rust kept, never from the window.
+fn rotation_summary(kept: &KeptPlan) -> String {
+    let mut lines = Vec::new();
+    for group in kept.plan.groups.iter().filter(|g| !g.blocked()) {
+        let app = group
+            .app_display_name
+            .clone()
+            .unwrap_or_else(|| group.app_id.clone());
+        let retire = match group.retire {
+            Retire::Now => "removed once every cluster is verified".to_string(),
+            Retire::After { hours } => format!("removed {hours} h after every cluster is verified"),
+            Retire::Never => "left to expire".to_string(),
+        };
+        lines.push(format!(
+            "{app} (tenant {}) — mode {}, new secret for {} days, old secrets {retire}:",
+            group.tenant_id,
+            group.mode.label(),
+            group.lifetime_days
+        ));
+        for c in group.clusters.iter().filter(|c| !c.blocked()) {
+            lines.push(format!(
+                "  • {}{} ({} nodes are re-imaged)",
+                c.name,
+                if c.production { " [PRODUCTION]" } else { "" },
+                c.node_count
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
 /// Plans the rotation of `cluster_ids` (ARM IDs) and keeps the plan. Reads only: nothing changes in
 /// Azure. `lifetime_days` and `retire` default to the settings.
 #[tauri::command]
@@ -199,6 +232,18 @@ pub async fn start_rotation(
     let kept = rotations.get(&plan_id)?;
     same_mode(&kept, is_demo(&state).await?)?;
     check_confirmed(&kept, &confirmed_names)?;
+    // The boundary: a native dialog with Rust's own account of the plan. The window's typed names
+    // above catch mistakes; only this answer starts anything.
+    crate::dialogs::confirm(
+        &app,
+        "Rotate these clusters?",
+        &format!(
+            "Rekey will create new secrets and reset these clusters' credentials:\n\n{}",
+            rotation_summary(&kept)
+        ),
+        "Rotate",
+    )
+    .await?;
     let mut kept = rotations.take(&plan_id)?;
     if let Some(chosen) = roles_to_copy {
         let known: Vec<&str> = kept
@@ -405,6 +450,33 @@ pub async fn roll_back_rotation(
             format!("The rotation {rotation_id} is running right now; wait for it to finish."),
         ));
     }
+    let paths = rotation_paths(&state, demo).await?;
+    let summary = service::list(&paths)
+        .await
+        .0
+        .into_iter()
+        .find(|s| s.rotation_id.eq_ignore_ascii_case(&rotation_id))
+        .ok_or_else(|| IpcError::new("unknown_rotation", format!("There is no rotation {rotation_id}.")))?;
+    crate::dialogs::confirm(
+        &app,
+        "Roll back this rotation?",
+        &format!(
+            "Roll back rotation {} of {}?\n\nIts new secret{} is removed from Azure and from the keyring; \
+             the clusters keep the secret they have now.",
+            summary.rotation_id,
+            summary
+                .app_display_name
+                .clone()
+                .unwrap_or_else(|| summary.app_id.clone()),
+            summary
+                .new_key_id
+                .as_ref()
+                .map(|k| format!(" {k}"))
+                .unwrap_or_default()
+        ),
+        "Roll back",
+    )
+    .await?;
     let handle = app.clone();
     let task = tauri::async_runtime::spawn(async move {
         let rotations = handle.state::<Rotations>();

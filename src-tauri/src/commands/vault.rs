@@ -6,9 +6,9 @@ use rekey_core::error::IpcError;
 use rekey_core::vault::presence::{self, Reach};
 use rekey_core::vault::{actor_for, Vault, VaultError, VaultRow, VaultStatus};
 use secrecy::ExposeSecret;
-use tauri::{AppHandle, Manager, State};
-use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
+use tauri::{AppHandle, State};
 
+use crate::dialogs;
 use crate::state::AppState;
 
 fn ipc(e: VaultError) -> IpcError {
@@ -74,7 +74,8 @@ pub async fn vault_copy(state: State<'_, AppState>, key_id: String) -> Result<u6
     Ok(HOLD.as_secs())
 }
 
-/// Shows the secret in a native dialog (never in the web view) and returns when it is closed.
+/// Shows the secret in a native dialog (never in the web view), after the admin confirms it there,
+/// and returns when it is closed.
 #[tauri::command]
 pub async fn vault_reveal(
     app: AppHandle,
@@ -83,35 +84,63 @@ pub async fn vault_reveal(
 ) -> Result<(), IpcError> {
     let vault = vault(&state).await?;
     let entry = vault.find(&key_id).await.map_err(ipc)?;
-    let actor = actor(&state, &entry.tenant_id).await?;
-    let (entry, secret) = vault.reveal(&entry.key_id, &actor).await.map_err(ipc)?;
     let app_name = entry
         .app_display_name
         .clone()
         .unwrap_or_else(|| entry.app_id.clone());
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let mut dialog = app
-        .dialog()
-        .message(secret.expose_secret())
-        .title(format!("Secret of {app_name} ({})", entry.key_id))
-        .kind(MessageDialogKind::Warning)
-        .buttons(MessageDialogButtons::OkCustom("Close".into()));
-    if let Some(window) = app.get_webview_window("main") {
-        dialog = dialog.parent(&window);
-    }
-    dialog.show(move |_| {
-        let _ = tx.send(());
-    });
-    let _ = rx.await;
+    dialogs::confirm(
+        &app,
+        "Reveal a secret?",
+        &format!(
+            "Show the secret {} (hint {}) of {app_name} on screen?\n\nAnyone who can see your screen \
+             can read it. The reveal is recorded in the audit log.",
+            entry.key_id,
+            entry.hint.as_deref().unwrap_or("?")
+        ),
+        "Reveal",
+    )
+    .await?;
+    let actor = actor(&state, &entry.tenant_id).await?;
+    let (entry, secret) = vault.reveal(&entry.key_id, &actor).await.map_err(ipc)?;
+    let title = format!("Secret of {app_name} ({})", entry.key_id);
+    dialogs::reveal(&app, &title, secret.expose_secret()).await;
     Ok(())
 }
 
-/// Deletes the secret from the keyring and the index. The page warns first when a cluster may
-/// still use it.
+/// Deletes the secret from the keyring and the index, after the admin confirms it in a native
+/// dialog that says which clusters were given it.
 #[tauri::command]
-pub async fn vault_delete(state: State<'_, AppState>, key_id: String) -> Result<(), IpcError> {
+pub async fn vault_delete(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    key_id: String,
+) -> Result<(), IpcError> {
     let vault = vault(&state).await?;
     let entry = vault.find(&key_id).await.map_err(ipc)?;
+    let app_name = entry
+        .app_display_name
+        .clone()
+        .unwrap_or_else(|| entry.app_id.clone());
+    let used_by = if entry.clusters.is_empty() {
+        "No cluster was given this secret by Rekey.".to_string()
+    } else {
+        format!(
+            "Rekey gave it to: {}. If Azure still has it, deleting the only copy leaves those clusters on a \
+             secret nobody can read.",
+            entry.clusters.join(", ")
+        )
+    };
+    dialogs::confirm(
+        &app,
+        "Delete a secret from the keyring?",
+        &format!(
+            "Delete the secret {} (hint {}) of {app_name} from the OS keyring?\n\n{used_by}",
+            entry.key_id,
+            entry.hint.as_deref().unwrap_or("?")
+        ),
+        "Delete",
+    )
+    .await?;
     let actor = actor(&state, &entry.tenant_id).await?;
     vault.delete(&entry.key_id, &actor).await.map_err(ipc)?;
     Ok(())

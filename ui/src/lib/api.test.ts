@@ -84,7 +84,7 @@ describe("account commands", () => {
 
     await expect(signInBrowser(cloud, "contoso.cn")).resolves.toEqual(account);
     await signInAzureCli(null);
-    await signInServicePrincipal({ cloud, tenant: "t", clientId: "c", secretFile: "/s" });
+    await signInServicePrincipal({ cloud, tenant: "t", clientId: "c" });
     await cancelSignIn();
     await listTenants("a1");
     await listSubscriptions("a1");
@@ -94,7 +94,7 @@ describe("account commands", () => {
     expect(calls).toEqual([
       { cmd: "sign_in_browser", args: { cloud, tenant: "contoso.cn" } },
       { cmd: "sign_in_azure_cli", args: { tenant: null } },
-      { cmd: "sign_in_service_principal", args: { cloud, tenant: "t", clientId: "c", secretFile: "/s" } },
+      { cmd: "sign_in_service_principal", args: { cloud, tenant: "t", clientId: "c" } },
       { cmd: "cancel_sign_in", args: {} },
       { cmd: "list_tenants", args: { accountId: "a1" } },
       { cmd: "list_subscriptions", args: { accountId: "a1" } },

@@ -112,13 +112,25 @@ export type ServicePrincipalRequest = {
   cloud: CloudSetting;
   tenant: string;
   clientId: string;
-  /** Path of a file holding the client secret. The secret itself never enters the web view. */
-  secretFile: string;
 };
 
+/**
+ * Signs in as a service principal whose secret is in the file chosen with `chooseSecretFile`: the
+ * window never names a path, and the secret itself never enters the web view.
+ */
 export function signInServicePrincipal(request: ServicePrincipalRequest): Promise<AccountInfo> {
-  const { cloud, tenant, clientId, secretFile } = request;
-  return call<AccountInfo>("sign_in_service_principal", { cloud, tenant, clientId, secretFile });
+  const { cloud, tenant, clientId } = request;
+  return call<AccountInfo>("sign_in_service_principal", { cloud, tenant, clientId });
+}
+
+/** Opens Rekey's own file dialog for the client-secret file; resolves to the chosen file's name. */
+export function chooseSecretFile(): Promise<string | null> {
+  return call<string | null>("choose_secret_file");
+}
+
+/** Opens Rekey's own file dialog for a custom cloud's CA certificate; resolves to the file's name. */
+export function chooseCaFile(): Promise<string | null> {
+  return call<string | null>("choose_ca_file");
 }
 
 /** Stops the sign-in in progress, if any; its pending command then rejects. */

@@ -8,7 +8,6 @@ import {
   EMPTY_FORM,
   formatCountdown,
   validateMetadataUrl,
-  validatePath,
   validateTenant,
 } from "./signIn";
 
@@ -38,25 +37,22 @@ describe("cloud picker", () => {
     expect(buildCloud("demo", noCustom, null).ok).toBe(false);
   });
 
-  it("builds a custom cloud with trimmed fields and a null CA file when empty", () => {
+  it("builds a custom cloud with a trimmed URL and never a CA path (Rust holds the chosen CA file)", () => {
     const url = "https://management.local.azurestack.external/metadata/endpoints?api-version=2022-09-01";
     expect(buildCloud("custom", { metadataUrl: `  ${url} `, caFile: "  " }, null)).toEqual({
       ok: true,
       cloud: { kind: "custom", metadataUrl: url, caFile: null },
     });
-    expect(buildCloud("custom", { metadataUrl: url, caFile: " /etc/ca.pem " }, null)).toEqual({
+    expect(buildCloud("custom", { metadataUrl: url, caFile: "my-ca.pem" }, null)).toEqual({
       ok: true,
-      cloud: { kind: "custom", metadataUrl: url, caFile: "/etc/ca.pem" },
+      cloud: { kind: "custom", metadataUrl: url, caFile: null },
     });
   });
 
-  it("rejects a custom cloud with a bad URL or a relative CA path", () => {
-    const result = buildCloud("custom", { metadataUrl: "http://example.com/md", caFile: "ca.pem" }, null);
+  it("rejects a custom cloud with a bad URL", () => {
+    const result = buildCloud("custom", { metadataUrl: "http://example.com/md", caFile: "" }, null);
     expect(result.ok).toBe(false);
-    if (!result.ok) {
-      expect(result.errors.metadataUrl).toMatch(/https/);
-      expect(result.errors.caFile).toMatch(/full path/);
-    }
+    if (!result.ok) expect(result.errors.metadataUrl).toMatch(/https/);
   });
 });
 
@@ -101,19 +97,6 @@ describe("validateTenant", () => {
   });
 });
 
-describe("validatePath", () => {
-  it.each(["/home/me/secret.txt", "C:\\Users\\me\\secret.txt", "d:/keys/s.txt", "\\\\server\\share\\s.txt"])(
-    "accepts %j",
-    (path) => {
-      expect(validatePath(path)).toBeNull();
-    },
-  );
-
-  it.each(["secret.txt", "~/secret.txt", "./secret.txt"])("rejects %j", (path) => {
-    expect(validatePath(path)).toMatch(/full path/);
-  });
-});
-
 describe("buildRequest", () => {
   it("ignores the cloud fields for the Azure CLI, which uses its own cloud", () => {
     const form = { ...EMPTY_FORM, method: "azureCli" as const, cloud: "custom" as const, metadataUrl: "nope" };
@@ -133,7 +116,7 @@ describe("buildRequest", () => {
         method: "servicePrincipal",
         tenant: "contoso.onmicrosoft.com",
         clientId: " 0b2f3a5c-1d4e-4f60-8a7b-9c0d1e2f3a4b ",
-        secretFile: "/home/me/sp.txt",
+        secretFile: "sp.txt",
       },
       null,
     );
@@ -144,7 +127,6 @@ describe("buildRequest", () => {
         cloud: { kind: "public" },
         tenant: "contoso.onmicrosoft.com",
         clientId: "0b2f3a5c-1d4e-4f60-8a7b-9c0d1e2f3a4b",
-        secretFile: "/home/me/sp.txt",
       },
     });
   });

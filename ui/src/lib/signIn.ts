@@ -43,16 +43,10 @@ export function buildCloud(
         : { ok: false, errors: { cloud: "The Rekey simulator is not running. Pick another cloud." } };
     case "custom": {
       const metadataUrl = custom.metadataUrl.trim();
-      const caFile = custom.caFile.trim();
       const urlError = validateMetadataUrl(metadataUrl);
-      const caError = caFile === "" ? null : validatePath(caFile);
-      if (urlError || caError) {
-        return {
-          ok: false,
-          errors: { ...(urlError && { metadataUrl: urlError }), ...(caError && { caFile: caError }) },
-        };
-      }
-      return { ok: true, cloud: { kind: "custom", metadataUrl, caFile: caFile === "" ? null : caFile } };
+      if (urlError) return { ok: false, errors: { metadataUrl: urlError } };
+      // The CA file is the one chosen in Rekey's own dialog, held in Rust: the window names none.
+      return { ok: true, cloud: { kind: "custom", metadataUrl, caFile: null } };
     }
   }
 }
@@ -94,14 +88,6 @@ export function validateClientId(value: string): string | null {
   const text = value.trim();
   if (text === "") return "Enter the application (client) ID.";
   return isGuid(text) ? null : "The client ID is a GUID, such as 0b2f3a5c-1d4e-4f60-8a7b-9c0d1e2f3a4b.";
-}
-
-/** Files are read by the back end, so the path must not depend on its working directory. */
-export function validatePath(value: string): string | null {
-  const text = value.trim();
-  if (text === "") return "Enter the path of the file.";
-  if (/^(\/|[a-z]:[\\/]|\\\\)/i.test(text)) return null;
-  return "Enter the full path, such as /home/me/secret.txt or C:\\Users\\me\\secret.txt.";
 }
 
 /** `null` for an empty optional field, else the trimmed text. */
@@ -194,7 +180,7 @@ export function startingCloud(
   cloud: CloudSetting | null | undefined,
 ): Pick<SignInForm, "cloud" | "metadataUrl" | "caFile"> {
   if (!cloud) return { cloud: "public", metadataUrl: "", caFile: "" };
-  if (cloud.kind === "custom") return { cloud: "custom", metadataUrl: cloud.metadataUrl, caFile: cloud.caFile ?? "" };
+  if (cloud.kind === "custom") return { cloud: "custom", metadataUrl: cloud.metadataUrl, caFile: "" };
   return { cloud: cloud.kind, metadataUrl: "", caFile: "" };
 }
 
@@ -216,7 +202,7 @@ export type SignInRequest =
   | { method: "browser"; cloud: CloudSetting; tenant: string | null }
   | { method: "deviceCode"; cloud: CloudSetting; tenant: string | null }
   | { method: "azureCli"; tenant: string | null }
-  | { method: "servicePrincipal"; cloud: CloudSetting; tenant: string; clientId: string; secretFile: string };
+  | { method: "servicePrincipal"; cloud: CloudSetting; tenant: string; clientId: string };
 
 /** Validate the fields the chosen method uses and build its request. */
 export function buildRequest(
@@ -239,8 +225,7 @@ export function buildRequest(
   if (sp) {
     const clientError = validateClientId(form.clientId);
     if (clientError) errors.clientId = clientError;
-    const fileError = validatePath(form.secretFile);
-    if (fileError) errors.secretFile = fileError;
+    if (form.secretFile.trim() === "") errors.secretFile = "Choose the file that holds the client secret.";
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
@@ -256,7 +241,6 @@ export function buildRequest(
           cloud: cloud!,
           tenant: tenant!,
           clientId: form.clientId.trim(),
-          secretFile: form.secretFile.trim(),
         },
       };
     case "browser":

@@ -204,36 +204,41 @@ describe("Sign-in screen", () => {
     });
   });
 
-  it("service principal: sends the secret file path, never a secret", async () => {
-    const calls = mockCommands({ sign_in_service_principal: () => account });
+  it("service principal: the secret file is chosen in Rust's dialog; no path or secret is sent", async () => {
+    const calls = mockCommands({
+      choose_secret_file: () => "sp-secret.txt",
+      sign_in_service_principal: () => account,
+    });
     render(SignIn, pageProps());
 
     await fireEvent.click(screen.getByTestId("method-service-principal"));
     // No field could hold a secret: no password input, and the file field says why.
     expect(document.querySelector('input[type="password"]')).toBeNull();
-    expect(screen.getByText(/the secret never passes through this window/)).toBeTruthy();
+    expect(screen.getByText(/neither the secret nor the file’s path passes through this window/)).toBeTruthy();
 
     await submit();
     expect(screen.getByLabelText("Application (client) ID").getAttribute("aria-invalid")).toBe("true");
-    expect(screen.getByLabelText("Client secret file").getAttribute("aria-invalid")).toBe("true");
+    expect(screen.getByTestId("sp-secret-file").getAttribute("aria-describedby")).toContain("error");
     expect(calls).toEqual([]);
 
     await type(/^Tenant/, "contoso.onmicrosoft.com");
     await type("Application (client) ID", "0b2f3a5c-1d4e-4f60-8a7b-9c0d1e2f3a4b");
-    await type("Client secret file", "/home/me/.config/rekey/sp-secret.txt");
+    // The file is chosen in Rekey's own dialog (Rust): the page learns its name only.
+    await fireEvent.click(screen.getByTestId("sp-secret-file"));
+    await waitFor(() => expect(screen.getByTestId("sp-secret-file-name").textContent).toBe("sp-secret.txt"));
     await submit();
 
-    await waitFor(() => expect(calls).toHaveLength(1));
-    expect(calls[0]).toEqual({
+    await waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[0]).toEqual({ cmd: "choose_secret_file", args: {} });
+    expect(calls[1]).toEqual({
       cmd: "sign_in_service_principal",
       args: {
         cloud: { kind: "public" },
         tenant: "contoso.onmicrosoft.com",
         clientId: "0b2f3a5c-1d4e-4f60-8a7b-9c0d1e2f3a4b",
-        secretFile: "/home/me/.config/rekey/sp-secret.txt",
       },
     });
-    expect(Object.keys(calls[0]!.args).some((k) => /secret$|password/i.test(k))).toBe(false);
+    expect(Object.keys(calls[1]!.args).some((k) => /secret|password|file/i.test(k))).toBe(false);
   });
 
   it("shows a failed sign-in's message, with its code for support, and lets the user retry", async () => {

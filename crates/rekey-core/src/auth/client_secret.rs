@@ -43,13 +43,7 @@ impl ClientSecretCredential {
         client_id: &str,
         secret: SecretString,
     ) -> Result<Self, AuthError> {
-        let token_url = authority
-            .join(&format!("{tenant}/oauth2/v2.0/token"))
-            .map_err(|e| {
-                AuthError::Malformed(format!(
-                    "cannot build the token URL from {authority} and tenant {tenant}: {e}"
-                ))
-            })?;
+        let token_url = super::entra::endpoint(authority, tenant, "token")?;
         Ok(ClientSecretCredential {
             http,
             token_url,

@@ -89,17 +89,35 @@ pub(crate) type DeviceRequestError =
 /// `{authority}{tenant}/oauth2/v2.0/{endpoint}`. The tenant goes into a URL path, so only the
 /// characters of a GUID or a domain name are allowed.
 pub(crate) fn endpoint(authority: &Url, tenant: &str, endpoint: &str) -> Result<Url, AuthError> {
-    let valid = !tenant.is_empty()
-        && tenant.len() <= 256
-        && tenant
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-    if !valid {
+    let tenant = checked_tenant(tenant)?;
+    let url = authority
+        .join(&format!("{tenant}/oauth2/v2.0/{endpoint}"))
+        .map_err(|_| AuthError::InvalidTenant(tenant.to_string()))?;
+    // Belt and braces: whatever the tenant, the request stays on the authority's host.
+    if url.origin() != authority.origin() {
         return Err(AuthError::InvalidTenant(tenant.to_string()));
     }
-    authority
-        .join(&format!("{tenant}/oauth2/v2.0/{endpoint}"))
-        .map_err(|_| AuthError::InvalidTenant(tenant.to_string()))
+    Ok(url)
+}
+
+/// A tenant as the identity platform names one: a GUID, a verified domain name
+/// (`contoso.onmicrosoft.com`), or `organizations` / `common` / `consumers`. Anything else (`//host`,
+/// `https://host/`, `a/b`, `..`, `%2F`) would change the URL it is joined into, so it is refused
+/// before any credential is built (a window or a file could otherwise choose the login host).
+pub fn checked_tenant(tenant: &str) -> Result<&str, AuthError> {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let valid = !tenant.is_empty() && tenant.len() <= 253 && tenant.split('.').all(label_ok);
+    if valid {
+        Ok(tenant)
+    } else {
+        Err(AuthError::InvalidTenant(tenant.chars().take(80).collect()))
+    }
 }
 
 /// The tokens of a successful response, out of `oauth2`'s types and into secrets.
@@ -333,5 +351,47 @@ mod tests {
             IdClaims::verified("not-a-jwt", "app", None),
             Err(AuthError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn a_tenant_cannot_move_the_login_host() {
+        let public = Url::parse("https://login.microsoftonline.com/").ok();
+        let Some(authority) = public else { return };
+        for good in [
+            "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            "contoso.onmicrosoft.com",
+            "organizations",
+        ] {
+            let url = endpoint(&authority, good, "token").map(|u| u.to_string());
+            assert_eq!(
+                url.ok(),
+                Some(format!(
+                    "https://login.microsoftonline.com/{good}/oauth2/v2.0/token"
+                ))
+            );
+        }
+        for hostile in [
+            "//evil.example",
+            "https://evil.example/abs",
+            "a/b",
+            "..",
+            ".",
+            "x?y=1",
+            "%2F%2Fevil.example",
+            "evil.example:443",
+            "a..b",
+            "-a.com",
+            "",
+            "t\\evil",
+            "t#frag",
+        ] {
+            assert!(
+                matches!(
+                    endpoint(&authority, hostile, "token"),
+                    Err(AuthError::InvalidTenant(_))
+                ),
+                "{hostile} was accepted"
+            );
+        }
     }
 }

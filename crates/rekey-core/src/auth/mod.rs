@@ -17,6 +17,7 @@ pub use azure_cli::AzureCliCredential;
 pub use browser::sign_in_browser;
 pub use client_secret::ClientSecretCredential;
 pub use device_code::{start_device_code, DeviceCodeFlow, DeviceCodePrompt};
+pub use entra::checked_tenant;
 pub use error::AuthError;
 pub use explain::explain;
 pub use interactive::{client_id, InteractiveRequest, Opener, SignedIn, DEFAULT_CLIENT_ID};

@@ -218,6 +218,8 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
     if !(200..300).contains(&status) {
         return Err(api_error(status, request_id, body));
     }
+    // A byte-order mark before the JSON has been seen from Azure endpoints; serde refuses it.
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     serde_json::from_slice(body).map_err(|e| AzureError::Malformed {
         what: format!("response from {path}"),
         detail: e.to_string(),

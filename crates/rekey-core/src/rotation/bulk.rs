@@ -15,12 +15,35 @@ use crate::session::Session;
 /// Sessions by tenant ID (lowercase), for plans that span tenants.
 pub type Sessions = HashMap<String, Arc<Session>>;
 
-fn context_for(base: &Context, sessions: &Sessions, tenant: &str) -> Context {
+/// The context of a group of `tenant`: that tenant's own session, never another's. Without one the
+/// group does not run (another tenant's login host must never see its secret, and another tenant's
+/// Graph cannot see its application, which would make a retirement look done when it is not).
+fn context_for(base: &Context, sessions: &Sessions, tenant: &str) -> Option<Context> {
+    let session = sessions.get(&tenant.to_ascii_lowercase())?;
     let mut ctx = base.clone();
-    if let Some(session) = sessions.get(&tenant.to_ascii_lowercase()) {
-        ctx.session = session.clone();
+    ctx.session = session.clone();
+    Some(ctx)
+}
+
+/// Why a group did not run: its tenant has no working session.
+fn no_session(rotation_id: &str, mode: super::model::Mode, app_id: &str, tenant: &str) -> GroupResult {
+    GroupResult {
+        rotation_id: rotation_id.to_string(),
+        mode,
+        app_id: app_id.to_string(),
+        outcome: Outcome::Failed,
+        new_key_id: None,
+        new_hint: None,
+        new_app_id: None,
+        clusters_done: Vec::new(),
+        clusters_failed: Vec::new(),
+        retired: Vec::new(),
+        retire_after: None,
+        message: Some(format!(
+            "Sign in again to {tenant}: no signed-in account works in that tenant now, and Rekey \
+             never runs a rotation with another tenant's sign-in. Nothing was changed."
+        )),
     }
-    ctx
 }
 
 /// Runs every group of `plan` that is not blocked. Results come back in plan order.
@@ -28,7 +51,12 @@ pub async fn run(base: &Context, sessions: &Sessions, plan: &Plan) -> Vec<GroupR
     let runs = plan.groups.iter().filter(|g| !g.blocked()).map(|group| {
         let ctx = context_for(base, sessions, &group.tenant_id);
         let group = group.clone();
-        async move { engine::start(&ctx, group).await }
+        async move {
+            match ctx {
+                Some(ctx) => engine::start(&ctx, group).await,
+                None => no_session(&group.rotation_id, group.mode, &group.app_id, &group.tenant_id),
+            }
+        }
     });
     futures_util::future::join_all(runs).await
 }
@@ -55,8 +83,13 @@ pub async fn resume(
         .collect();
     let runs = due.iter().map(|s| {
         let ctx = context_for(base, sessions, &s.group.tenant_id);
-        let id = s.group.rotation_id.clone();
-        async move { engine::resume(&ctx, &id).await }
+        let g = &s.group;
+        async move {
+            match ctx {
+                Some(ctx) => engine::resume(&ctx, &g.rotation_id).await,
+                None => no_session(&g.rotation_id, g.mode, &g.app_id, &g.tenant_id),
+            }
+        }
     });
     (futures_util::future::join_all(runs).await, problems)
 }

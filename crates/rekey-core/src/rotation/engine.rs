@@ -23,7 +23,7 @@ use crate::azure::directory::ObjectKind;
 use crate::azure::lro::{AadReset, OperationHandle, OperationState, Started};
 use crate::inventory::model::CredentialOwner;
 use crate::paths::AppPaths;
-use crate::session::Session;
+use crate::session::{Pin, Session};
 use crate::vault::{Vault, VaultEntry};
 
 /// Where progress reports go.
@@ -116,6 +116,7 @@ pub async fn start(ctx: &Context, group: PlanGroup) -> GroupResult {
     let planned = Event::Planned {
         group: group.clone(),
         actor: ctx.options.actor.clone(),
+        pin: Some(Box::new(Pin::of(&ctx.session))),
     };
     if let Err(e) = journal.append(planned).await {
         return failed_before_start(&group, e.to_string());
@@ -192,6 +193,33 @@ async fn open<'a>(ctx: &'a Context, rotation_id: &str) -> Result<Run<'a>, Box<Gr
             "the journal of rotation {rotation_id} does not start with a plan"
         ))
     })?;
+    // Its secret goes only where the rotation was planned: the same account, login, ARM and Graph.
+    let here = Pin::of(&ctx.session);
+    match &state.pin {
+        Some(pin) if **pin != here => {
+            return Err(Box::new(failed_before_start(
+                &state.group,
+                format!(
+                    "Rotation {rotation_id} was planned as {} on {} (login {}); the session for its \
+                     tenant now is {} on {} (login {}). Rekey will not send its secret anywhere else: \
+                     sign in again to {} as {}, then resume.",
+                    pin.account_id,
+                    pin.arm_endpoint,
+                    pin.login_endpoint,
+                    here.account_id,
+                    here.arm_endpoint,
+                    here.login_endpoint,
+                    pin.arm_endpoint,
+                    pin.account_id,
+                ),
+            )))
+        }
+        Some(_) => {}
+        None => tracing::warn!(
+            "rotation {rotation_id} was journaled by an earlier version without a pin; it goes on \
+             with the session of its tenant"
+        ),
+    }
     Ok(Run {
         ctx,
         journal,
@@ -1174,7 +1202,24 @@ impl Run<'_> {
             } else {
                 (ObjectKind::Application, app.as_ref())
             };
-            let Some(object) = object else { continue };
+            // Not seeing the object is not seeing the secret gone: the old secret may still work.
+            let Some(object) = object else {
+                return Err(stop(
+                    Step::RetireOld,
+                    format!(
+                        "the {} of application {app_id} cannot be seen in tenant {} with this \
+                         session, so the old secret {} could not be removed and still works; sign in \
+                         to that tenant and resume",
+                        if kind == ObjectKind::ServicePrincipal {
+                            "service principal"
+                        } else {
+                            "application"
+                        },
+                        state.group.tenant_id,
+                        old.key_id
+                    ),
+                ));
+            };
             let still_there = object
                 .password_credentials
                 .iter()

@@ -14,14 +14,22 @@ use super::model::{Mode, Outcome, PlanGroup, Retire, Step};
 use crate::azure::directory::ObjectKind;
 use crate::azure::lro::OperationHandle;
 use crate::paths::AppPaths;
+use crate::session::Pin;
 
 /// Something that happened in a rotation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {
     /// The plan the admin confirmed; nothing has changed in Azure yet.
+    /// `pin`: the account and endpoints it was planned with; no step sends its secret elsewhere.
+    /// (Journals of earlier versions have none.)
     #[serde(rename_all = "camelCase")]
-    Planned { group: PlanGroup, actor: String },
+    Planned {
+        group: PlanGroup,
+        actor: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pin: Option<Box<Pin>>,
+    },
     /// A new application and service principal are about to be created (mode new-sp).
     #[serde(rename_all = "camelCase")]
     PrincipalRequested { display_name: String },
@@ -201,6 +209,7 @@ pub struct ResetState {
 pub struct State {
     pub group: PlanGroup,
     pub actor: String,
+    pub pin: Option<Box<Pin>>,
     pub started: DateTime<Utc>,
     pub updated: DateTime<Utc>,
     pub new_principal: Option<(String, String, String)>,
@@ -220,12 +229,13 @@ impl State {
     /// Replays `lines`; `None` if they do not start with the plan.
     pub fn replay(lines: &[Line]) -> Option<State> {
         let (first, rest) = lines.split_first()?;
-        let Event::Planned { group, actor } = &first.event else {
+        let Event::Planned { group, actor, pin } = &first.event else {
             return None;
         };
         let mut state = State {
             group: group.clone(),
             actor: actor.clone(),
+            pin: pin.clone(),
             started: first.at,
             updated: first.at,
             new_principal: None,

@@ -1,0 +1,142 @@
+//! An account's binding: the cloud, endpoints, tenant and client it signed in with, sealed in the
+//! encrypted token cache beside its tokens. `accounts.json` is a plain file that anyone who can
+//! edit Rekey's files could point at another host; a token or secret is only ever used for the
+//! endpoints sealed with it, so an edited account file is refused instead of followed.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::accounts::Account;
+use crate::auth::token_cache::{TokenCache, TokenCacheError};
+use crate::cloud::{Cloud, CloudSetting};
+use crate::error::IpcError;
+
+/// Token-cache entries of bindings are named so; account IDs never start with it.
+const PREFIX: &str = "binding:";
+
+/// Where an account's credentials may go. Compared whole: any difference refuses the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Binding {
+    pub account_id: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub method: String,
+    pub secret_file: Option<String>,
+    pub cloud: CloudSetting,
+    /// SHA-256 of the extra CA certificate's PEM, when the cloud has one.
+    pub ca_sha256: Option<String>,
+    pub login_endpoint: String,
+    pub arm_endpoint: String,
+    pub arm_audience: String,
+    pub graph_endpoint: String,
+    pub graph_audience: String,
+}
+
+impl Binding {
+    /// The binding of `account` signed in to `cloud` (its resolved endpoints).
+    pub async fn of(account: &Account, cloud: &Cloud) -> Binding {
+        let ca_sha256 = match &account.cloud {
+            CloudSetting::Custom {
+                ca_file: Some(path), ..
+            } => Some(match tokio::fs::read(path).await {
+                Ok(pem) => hex(&Sha256::digest(&pem)),
+                // An unreadable CA fails the sign-in elsewhere; here it simply matches nothing.
+                Err(_) => "unreadable".into(),
+            }),
+            _ => None,
+        };
+        Binding {
+            account_id: account.id.clone(),
+            tenant_id: account.tenant_id.to_ascii_lowercase(),
+            client_id: account.client_id.to_ascii_lowercase(),
+            method: format!("{:?}", account.method),
+            secret_file: account.secret_file.clone(),
+            cloud: account.cloud.clone(),
+            ca_sha256,
+            login_endpoint: cloud.login_endpoint.to_string(),
+            arm_endpoint: cloud.arm_endpoint.to_string(),
+            arm_audience: cloud.arm_audience.clone(),
+            graph_endpoint: cloud.graph_endpoint.to_string(),
+            graph_audience: cloud.graph_audience.clone(),
+        }
+    }
+
+    /// Seals the binding with the account's tokens (encrypted, under the keyring's key).
+    pub async fn seal(&self, tokens: &TokenCache) -> Result<(), TokenCacheError> {
+        let text = serde_json::to_string(self).unwrap_or_default();
+        tokens.put(&key(&self.account_id), SecretString::from(text)).await
+    }
+
+    /// Forgets the sealed binding of `account_id` (sign-out).
+    pub async fn forget(tokens: &TokenCache, account_id: &str) -> Result<(), TokenCacheError> {
+        tokens.remove(&key(account_id)).await
+    }
+
+    /// The binding sealed for `account_id`, if any.
+    pub fn sealed(tokens: &TokenCache, account_id: &str) -> Option<Binding> {
+        let text = tokens.get(&key(account_id))?;
+        serde_json::from_str(text.expose_secret()).ok()
+    }
+
+    /// Refuses to use `account` on `cloud` unless that is exactly what was sealed at sign-in.
+    pub async fn check(tokens: &TokenCache, account: &Account, cloud: &Cloud) -> Result<(), IpcError> {
+        let now = Binding::of(account, cloud).await;
+        match Binding::sealed(tokens, &account.id) {
+            Some(sealed) if sealed == now => Ok(()),
+            Some(sealed) => Err(IpcError::new(
+                "account_changed",
+                format!(
+                    "The saved account {} no longer matches what was sealed when it signed in ({}). \
+                     Rekey will not send its sign-in anywhere else: sign it out and sign in again.",
+                    account.username,
+                    sealed.differences(&now).join(", ")
+                ),
+            )),
+            None => Err(IpcError::new(
+                "sign_in_required",
+                format!(
+                    "Rekey has no sealed record of where {} signs in (it was saved by an older \
+                     version, or without a working keyring): sign in again.",
+                    account.username
+                ),
+            )),
+        }
+    }
+
+    /// What differs, by field name (never a value: a path or host is enough to act on).
+    fn differences(&self, other: &Binding) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut diff = |name: &'static str, same: bool| {
+            if !same {
+                out.push(name);
+            }
+        };
+        diff("tenant", self.tenant_id == other.tenant_id);
+        diff("client", self.client_id == other.client_id);
+        diff("sign-in method", self.method == other.method);
+        diff("secret file", self.secret_file == other.secret_file);
+        diff("cloud", self.cloud == other.cloud);
+        diff("CA certificate", self.ca_sha256 == other.ca_sha256);
+        diff("login endpoint", self.login_endpoint == other.login_endpoint);
+        diff("ARM endpoint", self.arm_endpoint == other.arm_endpoint);
+        diff(
+            "token audiences",
+            self.arm_audience == other.arm_audience && self.graph_audience == other.graph_audience,
+        );
+        diff("Graph endpoint", self.graph_endpoint == other.graph_endpoint);
+        if out.is_empty() {
+            out.push("account");
+        }
+        out
+    }
+}
+
+fn key(account_id: &str) -> String {
+    format!("{PREFIX}{account_id}")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
