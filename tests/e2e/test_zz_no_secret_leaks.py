@@ -8,6 +8,7 @@ server received. Zero hits allowed; a planted canary proves the search finds wha
 
 import base64
 import json
+import urllib.parse
 from pathlib import Path
 
 from conftest import APP_LOG, ATTACKER_LOG, EXTRA_LEAK_ROOTS, IPC_LOGS, ISSUED_SECRETS, PAGE_TEXT
@@ -39,6 +40,8 @@ def hits(files, secrets):
     found = []
     for path in files:
         text = path.read_bytes().decode("utf-8", errors="replace")
+        # Also URL-decoded: a form body (the attacker's log) writes "~" as %7E.
+        text += "\n" + urllib.parse.unquote_plus(text)
         for secret in secrets:
             if any(form in text for form in forms(secret)):
                 found.append((str(path), secret[:3] + "…"))
