@@ -19,7 +19,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support import expected_conditions as EC
@@ -119,33 +118,20 @@ def recovery_dialogs(app_env):
     return d
 
 
-CHOOSE_FILE = "//button[contains(normalize-space(), 'Choose') and contains(translate(normalize-space(), 'FILE', 'file'), 'file')]"
-
-
-def choose_file(driver, dialogs, which: str, path: Path):
-    """Picks `path` in the native open-file dialog behind the "Choose file…" button of the field whose
-    text mentions `which` (e.g. "secret", "certificate"). The dialog is Rust's; the page learns the
-    file's name only."""
-    buttons = driver.find_elements(By.XPATH, CHOOSE_FILE)
-    assert buttons, "no 'Choose file…' button on the sign-in form"
-
-    def context(button):
-        return button.find_element(By.XPATH, "./ancestor::*[self::label or self::div or self::fieldset][1]").text.lower()
-
-    words = {"secret": ["secret"], "ca": ["certificate", "ca file", "authority", " ca"]}[which]
-    matching = [b for b in buttons if any(w in context(b) for w in words)]
-    # Without a telling label: the CA file comes with the cloud, above the service principal's secret.
-    button = matching[0] if matching else (buttons[0] if which == "ca" else buttons[-1])
+def choose_file(driver, dialogs, testid: str, path: Path):
+    """Picks `path` in Rekey's native open-file dialog behind the form's "Choose file…" button
+    `testid`; the page learns the file's name only. (A build from before the native file dialogs had
+    a text field there: the path is typed.)"""
+    field = WebDriverWait(driver, 30).until(EC.presence_of_element_located(by_testid(testid)))
+    if field.tag_name.lower() != "button":
+        field.clear()
+        field.send_keys(str(path))
+        return
     dialogs.open_file(path)
-    mark = len([a for a in dialogs.asked() if a.get("kind") == "open"])
-    button.click()
-    WebDriverWait(driver, 20).until(lambda d: len([a for a in dialogs.asked() if a.get("kind") == "open"]) > mark)
-    # The page shows the chosen file's name (no more than that), as text or in a read-only field.
-    try:
-        WebDriverWait(driver, 5).until(lambda d: path.name in d.find_element(By.TAG_NAME, "body").text or any(
-            path.name in (i.get_attribute("value") or "") for i in d.find_elements(By.TAG_NAME, "input")))
-    except TimeoutException:
-        print(f"note: the sign-in form does not show the chosen file's name {path.name}")
+    opened = len([a for a in dialogs.asked() if a.get("kind") == "open"])
+    field.click()
+    WebDriverWait(driver, 20).until(lambda d: len([a for a in dialogs.asked() if a.get("kind") == "open"]) > opened)
+    WebDriverWait(driver, 20).until(lambda d: path.name in d.find_element(*by_testid(f"{testid}-name")).text)
     dialogs.open_file(None)
 
 
@@ -171,14 +157,8 @@ def signed_in(tauri_driver, simulator, app_env, recovery_dialogs):
             box = wait.until(EC.presence_of_element_located(by_testid(testid)))
             box.clear()
             box.send_keys(value)
-        if driver.find_elements(By.XPATH, CHOOSE_FILE):
-            choose_file(driver, recovery_dialogs, "ca", Path(simulator.ready["ca_pem"]))
-            choose_file(driver, recovery_dialogs, "secret", secret_file)
-        else:  # a build from before the native file dialogs
-            for testid, value in {"custom-ca-file": simulator.ready["ca_pem"], "sp-secret-file": str(secret_file)}.items():
-                box = wait.until(EC.presence_of_element_located(by_testid(testid)))
-                box.clear()
-                box.send_keys(value)
+        choose_file(driver, recovery_dialogs, "custom-ca-file", Path(simulator.ready["ca_pem"]))
+        choose_file(driver, recovery_dialogs, "sp-secret-file", secret_file)
         snapshot(driver, "recovery-sign-in")
         driver.find_element(*by_testid("sign-in-submit")).click()
         wait.until(EC.presence_of_element_located(by_testid("account-card")))
