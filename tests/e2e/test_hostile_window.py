@@ -558,7 +558,7 @@ def test_custom_clouds_at_the_attacker_need_the_admins_confirmation(hostile, dem
     mark, asked_mark = at.count(), len(h.dialogs.asked())
     answers = []
     for path in (str(h.planted), str(h.planted.parent / "no-such-key")):
-        r = invoke(d, "sign_in_service_principal", sp(custom(at.url("intranet/ca-probe"), path)))
+        r = invoke(d, "sign_in_service_principal", sp(custom(at.metadata_url("full"), path)))
         answers.append(r)
     same = all(r.status == "error" for r in answers) and len(
         {(r.code, r.message.replace(str(h.planted.parent), "<dir>").replace("no-such-key", "id_ed25519")) for r in answers}) == 1
