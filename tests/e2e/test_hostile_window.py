@@ -620,9 +620,20 @@ def test_settings_exports_and_unknown_accounts(hostile, demo_window):
     assert not bad, "\n".join(bad)
 
 
+def clusters(driver) -> list[dict]:
+    """The clusters the window knows (the last inventory)."""
+    inventory = invoke(driver, "cached_inventory", {}).value or {}
+    rows = inventory.get("clusters") or []
+    if not rows:  # an app that still has the command
+        rows = invoke(driver, "list_clusters", {}).value or []
+    return rows
+
+
 def cluster_id(driver, name):
-    rows = invoke(driver, "list_clusters", {}).value or []
-    return next(r["id"] for r in rows if r["name"] == name)
+    rows = clusters(driver)
+    found = [r["id"] for r in rows if r.get("name") == name]
+    assert found, f"{name} is not in the window's inventory ({len(rows)} clusters)"
+    return found[0]
 
 
 def journal_count(folder: Path) -> int:
@@ -672,7 +683,7 @@ def test_rotations_vault_and_roll_back_need_the_native_confirmation(hostile, dem
              f"plan_rotation(aks-prod-weu, 1 day, retire now) then start_rotation(confirmedNames={names})",
              "start_rotation", {"planId": (p.value or {}).get("planId", "x"), "confirmedNames": names, "rolesToCopy": None},
              channels=["onProgress"], expect=NOT_CONFIRMED, timeout=60, check=nothing_ran())
-    all_ids = [r["id"] for r in (invoke(d, "list_clusters", {}).value or [])]
+    all_ids = [r["id"] for r in clusters(d)]
     p = invoke(d, "plan_rotation", {"clusterIds": all_ids, "mode": "newSp", "lifetimeDays": None, "retire": {"kind": "now"}})
     names = [c["name"] for g in (p.value or {}).get("plan", {}).get("groups", []) for c in g["clusters"]]
     h.attack(d, group, "new principals for every cluster, no confirmation",

@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support import expected_conditions as EC
@@ -130,8 +131,16 @@ def choose_file(driver, dialogs, testid: str, path: Path):
     dialogs.open_file(path)
     opened = len([a for a in dialogs.asked() if a.get("kind") == "open"])
     field.click()
-    WebDriverWait(driver, 20).until(lambda d: len([a for a in dialogs.asked() if a.get("kind") == "open"]) > opened)
-    WebDriverWait(driver, 20).until(lambda d: path.name in d.find_element(*by_testid(f"{testid}-name")).text)
+    try:
+        WebDriverWait(driver, 20).until(lambda d: len([a for a in dialogs.asked() if a.get("kind") == "open"]) > opened)
+        # textContent: WebKitWebDriver's visible-text of this span can come back empty.
+        WebDriverWait(driver, 20).until(
+            lambda d: path.name in (d.find_element(*by_testid(f"{testid}-name")).get_attribute("textContent") or ""))
+    except TimeoutException:
+        snapshot(driver, f"recovery-choose-{testid}-failed")
+        field_text = field.find_element(By.XPATH, "./ancestor::div[contains(@class, 'field')][1]").text
+        raise AssertionError(f"choosing {path} with {testid} failed; dialogs asked: {dialogs.asked()}; "
+                             f"the field shows: {field_text!r}") from None
     dialogs.open_file(None)
 
 
