@@ -2,7 +2,6 @@
 // a command not listed in a capability is refused at the IPC boundary.
 const COMMANDS: &[&str] = &[
     "session_info",
-    "list_clusters",
     "auth_status",
     "sign_in_browser",
     "sign_in_again",

@@ -14,8 +14,9 @@ use rekey_core::settings::Settings;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager};
 
-use crate::commands::inventory::{refresh_all, Refreshed};
+use crate::commands::inventory::refresh_all;
 use crate::state::AppState;
+use rekey_core::estate::Refreshed;
 
 /// How many upcoming expiries the tray lists.
 pub const TRAY_NEXT: usize = 5;
@@ -28,8 +29,9 @@ const STARTUP_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 struct Ledgers {
     /// The signed-in accounts' ledger, from the data folder (loaded on first use).
     accounts: Option<Ledger>,
-    /// Demo mode's, in memory only: the simulator's credentials are new at every start.
-    demo: Ledger,
+    /// Kept in memory only when the estate keeps no ledger file (demo mode: the simulator's
+    /// credentials are new at every start).
+    memory: Ledger,
 }
 
 /// The alert state the app holds.
@@ -182,7 +184,7 @@ pub async fn refreshed(app: &AppHandle, refreshed: &Refreshed) {
         s.problem = refreshed.problem.clone();
         s.demo = refreshed.demo;
     });
-    let notices = evaluate(app, &refreshed.inventory, refreshed.demo, now).await;
+    let notices = evaluate(app, &refreshed.inventory, refreshed.ledger.clone(), now).await;
     for notice in notices {
         show(app, notice);
     }
@@ -212,20 +214,18 @@ fn status_changed(app: &AppHandle) {
 
 /// The ledger's new notices for `inventory`, saved before they are shown (a crash may lose a
 /// notification, never repeat it).
-async fn evaluate(app: &AppHandle, inventory: &Inventory, demo: bool, now: DateTime<Utc>) -> Vec<Notice> {
+async fn evaluate(
+    app: &AppHandle,
+    inventory: &Inventory,
+    ledger_folder: Option<rekey_core::paths::AppPaths>,
+    now: DateTime<Utc>,
+) -> Vec<Notice> {
     let alerts = app.state::<Alerts>();
     let rules = AlertRules::from(&alerts.settings());
     let zone = chrono::Local::now().offset().fix();
     let mut ledgers = alerts.ledgers.lock().await;
-    if demo {
-        return ledgers.demo.evaluate(&inventory.clusters, now, zone, &rules);
-    }
-    let paths = match app.state::<AppState>().paths() {
-        Ok(p) => p.clone(),
-        Err(e) => {
-            tracing::warn!("no alerts: {}", e.message);
-            return Vec::new();
-        }
+    let Some(paths) = ledger_folder else {
+        return ledgers.memory.evaluate(&inventory.clusters, now, zone, &rules);
     };
     let mut ledger = match ledgers.accounts.take() {
         Some(l) => l,
@@ -374,14 +374,8 @@ pub fn start(app: &AppHandle) {
 /// The tray from the inventory saved by the last refresh, before any refresh (signed-in accounts).
 async fn show_cached(app: &AppHandle) {
     let state = app.state::<AppState>();
-    let Ok(workspace) = state.workspace().await else {
-        return;
-    };
-    if workspace.accounts().await.is_empty() {
-        return;
-    }
-    let Ok(paths) = state.paths() else { return };
-    if let Some(cached) = rekey_core::inventory::cache::load(paths).await {
+    let Ok(estate) = state.estate() else { return };
+    if let Ok(Some(cached)) = estate.cached_inventory().await {
         let alerts = app.state::<Alerts>();
         let summary = summarize(&cached.clusters, Utc::now(), TRAY_NEXT);
         alerts.update_status(|s| {

@@ -82,7 +82,6 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::session::session_info,
-            commands::clusters::list_clusters,
             commands::auth::auth_status,
             commands::auth::sign_in_browser,
             commands::auth::sign_in_again,
@@ -124,7 +123,9 @@ pub fn run() {
             // Start connecting while the window loads, so the first command finds the session ready.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                let _ = handle.state::<AppState>().demo().await;
+                if let Ok(estate) = handle.state::<AppState>().estate() {
+                    let _ = estate.demo().await;
+                }
             });
             let handle = app.handle();
             if let Err(e) = tray::create(handle) {

@@ -3,7 +3,7 @@
 
 use clap::{Args, Subcommand};
 use rekey_core::error::IpcError;
-use rekey_core::inventory::bench::{bench_inventory, BenchParams};
+use rekey_demo::bench_inventory::{bench_inventory, BenchParams};
 
 use crate::error::CliError;
 
@@ -51,12 +51,12 @@ pub async fn run(command: BenchCommand) -> Result<(), CliError> {
     let args = match command {
         BenchCommand::Inventory(args) => args,
         BenchCommand::Rotate(args) => {
-            let params = rekey_core::rotation::bench::RotateBenchParams {
+            let params = rekey_demo::bench_rotate::RotateBenchParams {
                 clusters: args.clusters,
                 lro_seconds: args.lro_seconds,
                 concurrency: args.concurrency,
             };
-            let report = rekey_core::rotation::bench::bench_rotate(&params)
+            let report = rekey_demo::bench_rotate::bench_rotate(&params)
                 .await
                 .map_err(|e| CliError::Ipc(IpcError::new("bench", e.to_string())))?;
             println!("{}", report.to_json_line());

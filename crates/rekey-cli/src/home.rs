@@ -1,6 +1,7 @@
 //! Rekey's saved state as one command sees it: the core's `Workspace` (accounts, the token cache in
 //! the keyring, sessions), as the desktop app opens it, with what went wrong said on stderr.
 
+use rekey_core::estate::{DemoFiles, DemoSource, Estate};
 use rekey_core::paths::AppPaths;
 use rekey_core::workspace::Workspace;
 
@@ -16,6 +17,26 @@ pub async fn open() -> Result<Workspace, CliError> {
         warn(&problem);
     }
     Ok(workspace)
+}
+
+/// The estate one command works on: the signed-in accounts, or the demo tenant of a simulator
+/// started for this command (its rotations keep nothing after it).
+pub async fn estate() -> Result<Estate, CliError> {
+    let paths = AppPaths::resolve()?;
+    let workspace = open().await?;
+    Ok(Estate::new(
+        paths,
+        DemoSource::Start(rekey_demo::starter()),
+        DemoFiles::Discarded,
+    )
+    .with_workspace(workspace))
+}
+
+/// Says on stderr that the command works on the demo tenant, when it does.
+pub async fn say_demo(estate: &Estate) {
+    if let Some(notice) = estate.demo_notice().await {
+        eprintln!("{notice}");
+    }
 }
 
 /// Why sign-ins are not remembered (no keyring, a token cache set aside), if that is so.

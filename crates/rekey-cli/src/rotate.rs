@@ -9,10 +9,8 @@ use rekey_core::inventory::model::ExpiryBucket;
 use rekey_core::inventory::{ClusterRow, IdentityKind, RefreshOptions};
 use rekey_core::paths::AppPaths;
 use rekey_core::rotation::model::{CheckLevel, GroupResult, Outcome, Plan, Progress, StepStatus};
-use rekey_core::rotation::{Estate, Mode, Options, Retire, Rotator};
-use rekey_core::secure_store::SecureStore;
+use rekey_core::rotation::{Mode, Options, Retire};
 use rekey_core::settings::Settings;
-use rekey_core::vault::Vault;
 
 use crate::cloud_args::CloudArgs;
 use crate::error::CliError;
@@ -349,24 +347,6 @@ pub fn render_results(results: &[GroupResult]) -> String {
     out
 }
 
-/// The vault and folder rotations use: the OS keyring in the profile, or for the demo a throwaway
-/// folder (the simulated tenant lives only as long as this command).
-pub async fn vault_for(demo: bool) -> Result<(Vault, AppPaths, Option<tempfile::TempDir>), CliError> {
-    if demo {
-        let dir = tempfile::tempdir().map_err(|e| CliError::usage(format!("no temporary folder: {e}")))?;
-        let paths = AppPaths::at(dir.path());
-        return Ok((
-            Vault::with_store(SecureStore::in_memory(), &paths),
-            paths,
-            Some(dir),
-        ));
-    }
-    let paths = AppPaths::resolve()?;
-    // No rotation without a keyring that keeps the new secret: it is the only copy.
-    let vault = Vault::open(&paths).await?;
-    Ok((vault, paths, None))
-}
-
 pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     let mode = Mode::parse(&args.mode).ok_or_else(|| {
         CliError::usage(format!(
@@ -377,37 +357,18 @@ pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     let found = scan(cloud, RefreshOptions::default()).await?;
     let rows = &found.inventory.clusters;
     let ids = chosen(&args, rows)?;
-    let workspace = home::open().await?;
     let (settings, problem) = Settings::load(&AppPaths::resolve()?);
     if let Some(p) = problem {
         home::warn(&p.to_string());
     }
-    let demo = found.demo.as_ref();
-    let actor = match demo {
-        Some(d) => d.session.info.tenant_label.clone(),
-        None => workspace
-            .accounts()
-            .await
-            .first()
-            .map(|a| a.username.clone())
-            .unwrap_or_else(rekey_core::audit::local_actor),
-    };
+    let estate = &found.estate;
+    let tenant = ids
+        .iter()
+        .find_map(|id| rows.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
+        .and_then(|r| r.tenant_id.clone());
+    let actor = estate.actor_for(tenant.as_deref()).await;
     let options = options(&settings, mode, &args, actor)?;
-    let (vault, paths, _keep) = vault_for(demo.is_some()).await?;
-    if demo.is_some() {
-        eprintln!(
-            "Demo mode: the rotation runs on the simulated tenant and nothing is kept after this command."
-        );
-    }
-    let rotator = Rotator {
-        estate: match demo {
-            Some(d) => Estate::Demo(&d.session),
-            None => Estate::Accounts(&workspace),
-        },
-        vault,
-        paths,
-        allow_memory_vault: demo.is_some(),
-    };
+    let rotator = estate.rotator(true).await?;
     let plan = rotator.plan(&ids, rows, &options).await;
     if args.plan {
         if args.json {

@@ -5,9 +5,8 @@ use clap::Subcommand;
 use rekey_core::paths::AppPaths;
 use rekey_core::rotation::model::Outcome;
 use rekey_core::rotation::service;
-use rekey_core::rotation::{Estate, Mode, Options, Rotator};
+use rekey_core::rotation::{Mode, Options};
 use rekey_core::settings::Settings;
-use rekey_core::vault::Vault;
 
 use crate::error::CliError;
 use crate::home;
@@ -76,25 +75,11 @@ pub async fn run(command: RotationsCommand) -> Result<(), CliError> {
             Ok(())
         }
         RotationsCommand::Resume { id } => {
-            let workspace = home::open().await?;
-            if workspace.accounts().await.is_empty() {
-                return Err(CliError::usage(
-                    "no account is signed in: demo rotations end with their command and cannot be resumed",
-                ));
-            }
+            // In demo mode the estate's rotations are this command's own (none): nothing to resume.
+            let estate = home::estate().await?;
             let (settings, _) = Settings::load(&paths);
-            let actor = workspace
-                .accounts()
-                .await
-                .first()
-                .map(|a| a.username.clone())
-                .unwrap_or_else(rekey_core::audit::local_actor);
-            let rotator = Rotator {
-                estate: Estate::Accounts(&workspace),
-                vault: Vault::open(&paths).await?,
-                paths: paths.clone(),
-                allow_memory_vault: false,
-            };
+            let actor = estate.actor_for(None).await;
+            let rotator = estate.rotator(true).await?;
             let options = Options::from_settings(&settings, Mode::Secret, actor);
             let (results, problems) = rotator
                 .resume(options, Some(progress_printer(Vec::new())), id.as_deref())
@@ -124,15 +109,10 @@ pub async fn run(command: RotationsCommand) -> Result<(), CliError> {
             Ok(())
         }
         RotationsCommand::Rollback { id } => {
-            let workspace = home::open().await?;
+            let estate = home::estate().await?;
             let (settings, _) = Settings::load(&paths);
-            let rotator = Rotator {
-                estate: Estate::Accounts(&workspace),
-                vault: Vault::open(&paths).await?,
-                paths: paths.clone(),
-                allow_memory_vault: false,
-            };
-            let options = Options::from_settings(&settings, Mode::Secret, rekey_core::audit::local_actor());
+            let rotator = estate.rotator(true).await?;
+            let options = Options::from_settings(&settings, Mode::Secret, estate.actor_for(None).await);
             let result = rotator.roll_back(options, &id).await?;
             print!("{}", render_results(std::slice::from_ref(&result)));
             if result.outcome != Outcome::RolledBack {

@@ -6,7 +6,8 @@ use std::io::IsTerminal;
 
 use rekey_core::accounts::{AccountInfo, SignInMethod};
 use rekey_core::cloud::CloudSetting;
-use rekey_core::inventory::{self, Inventory, RefreshOptions};
+use rekey_core::estate::Estate;
+use rekey_core::inventory::{Inventory, RefreshOptions};
 use rekey_core::workspace::AccountFailure;
 
 use crate::cloud_args::CloudArgs;
@@ -19,31 +20,23 @@ pub struct Scan {
     pub failed: Vec<AccountFailure>,
     /// How many accounts were listed (none: the demo tenant).
     pub accounts: usize,
-    /// The simulator of demo mode, kept running for commands that go on using it (`rekey rotate`).
-    pub demo: Option<rekey_core::demo::Demo>,
+    /// What was scanned; commands that go on (`rekey rotate`) keep using it (and its simulator).
+    pub estate: Estate,
 }
 
-pub async fn scan(cloud: &CloudArgs, mut options: RefreshOptions) -> Result<Scan, CliError> {
-    let workspace = home::open().await?;
-    // The credential each cluster holds, where Rekey's own rotations put it: exact expiry.
-    let paths = rekey_core::paths::AppPaths::resolve()?;
-    options
-        .known_key_ids
-        .extend(rekey_core::rotation::service::known_key_ids(&paths).await);
-    let all = workspace.accounts().await;
-    if all.is_empty() {
-        return demo(options).await;
-    }
-    let accounts: Vec<AccountInfo> = all.into_iter().filter(|a| cloud.includes(&a.cloud)).collect();
-    if accounts.is_empty() {
+pub async fn scan(cloud: &CloudArgs, options: RefreshOptions) -> Result<Scan, CliError> {
+    let estate = home::estate().await?;
+    home::say_demo(&estate).await;
+    let found = estate.refresh(options, |a| cloud.includes(&a.cloud)).await?;
+    if !found.demo && found.accounts == 0 {
         return Err(CliError::usage(
             "no signed-in account is on that cloud: see `rekey account show`",
         ));
     }
-    let found = workspace.inventory_of(accounts.clone(), options).await;
     for warning in &found.inventory.warnings {
         warn(warning);
     }
+    let workspace = estate.workspace().await?;
     let needs_sign_in = workspace.needs_sign_in();
     for failure in &found.failed {
         warn(&format!(
@@ -67,36 +60,15 @@ pub async fn scan(cloud: &CloudArgs, mut options: RefreshOptions) -> Result<Scan
         }
     }
     if !found.failed.is_empty() {
-        if let Some(problem) = storage_warning(&workspace) {
+        if let Some(problem) = storage_warning(workspace) {
             warn(&problem);
         }
     }
     Ok(Scan {
         inventory: found.inventory,
         failed: found.failed,
-        accounts: accounts.len(),
-        demo: None,
-    })
-}
-
-/// No account is signed in: the built-in simulator's tenant, said so on stderr.
-async fn demo(options: RefreshOptions) -> Result<Scan, CliError> {
-    let demo = rekey_core::demo::start()
-        .await
-        .map_err(|e| CliError::Ipc((&e).into()))?;
-    eprintln!(
-        "Demo mode: simulated tenant {} (no account is signed in; sign in with `rekey login`).",
-        demo.session.info.tenant_label
-    );
-    let found = inventory::refresh(&demo.session, options).await?;
-    for warning in &found.warnings {
-        warn(warning);
-    }
-    Ok(Scan {
-        inventory: found,
-        failed: Vec::new(),
-        accounts: 0,
-        demo: Some(demo),
+        accounts: found.accounts,
+        estate,
     })
 }
 

@@ -6,12 +6,10 @@ use std::collections::BTreeSet;
 
 use clap::{Args, Subcommand};
 use rekey_core::clipboard::{ClearOutcome, HOLD};
-use rekey_core::demo::Demo;
 use rekey_core::error::IpcError;
-use rekey_core::paths::AppPaths;
-use rekey_core::vault::presence::{self, Reach};
-use rekey_core::vault::{actor_for, AzurePresence, Vault, VaultEntry, VaultRow};
-use rekey_core::workspace::Workspace;
+use rekey_core::estate::Estate;
+use rekey_core::vault::presence;
+use rekey_core::vault::{AzurePresence, Vault, VaultEntry, VaultRow};
 use secrecy::ExposeSecret;
 
 use crate::error::CliError;
@@ -58,69 +56,28 @@ pub struct DeleteArgs {
 
 pub async fn run(command: VaultCommand) -> Result<(), CliError> {
     // The keyring first: without it nothing here works, and the error says how to fix it.
-    let paths = AppPaths::resolve()?;
-    let vault = Vault::open(&paths).await?;
-    let workspace = home::open().await?;
-    let workspace = &workspace;
+    let estate = home::estate().await?;
+    let vault = estate.saved_vault().await.map_err(CliError::Ipc)?;
+    let estate = &estate;
     match command {
-        VaultCommand::List(args) => list(&vault, workspace, args).await,
-        VaultCommand::Copy(key) => copy(&vault, workspace, &key.key_id).await,
-        VaultCommand::Reveal(key) => reveal(&vault, workspace, &key.key_id).await,
-        VaultCommand::Delete(args) => delete(&vault, workspace, &args.key.key_id, args.yes).await,
-    }
-}
-
-/// Where Azure is asked whether the credentials still exist: the signed-in accounts, or the
-/// built-in simulator when none is signed in (demo mode, as `rekey clusters` does).
-enum Azure {
-    Accounts,
-    Demo(Box<Demo>),
-    Nowhere(String),
-}
-
-impl Azure {
-    async fn connect(workspace: &Workspace) -> Azure {
-        if !workspace.accounts().await.is_empty() {
-            return Azure::Accounts;
-        }
-        match rekey_core::demo::start().await {
-            Ok(demo) => {
-                eprintln!(
-                    "Demo mode: Azure is the simulated tenant {} (no account is signed in; sign in with \
-                     `rekey login`).",
-                    demo.session.info.tenant_label
-                );
-                Azure::Demo(Box::new(demo))
-            }
-            Err(e) => Azure::Nowhere(format!(
-                "No account is signed in and the built-in simulator did not start: {e}."
-            )),
-        }
-    }
-
-    fn reach<'a>(&'a self, workspace: &'a Workspace) -> Reach<'a> {
-        match self {
-            Azure::Accounts => Reach::Workspace(workspace),
-            Azure::Demo(demo) => Reach::Session {
-                session: &demo.session,
-                tenant_id: demo.simulator.tenant_id().to_string(),
-            },
-            Azure::Nowhere(reason) => Reach::Nowhere(reason.clone()),
-        }
+        VaultCommand::List(args) => list(&vault, estate, args).await,
+        VaultCommand::Copy(key) => copy(&vault, estate, &key.key_id).await,
+        VaultCommand::Reveal(key) => reveal(&vault, estate, &key.key_id).await,
+        VaultCommand::Delete(args) => delete(&vault, estate, &args.key.key_id, args.yes).await,
     }
 }
 
 /// Who the audit log names: the signed-in account of the secret's tenant, or the OS user.
-async fn actor(workspace: &Workspace, entry: &VaultEntry) -> String {
-    actor_for(&workspace.accounts().await, &entry.tenant_id)
+async fn actor(estate: &Estate, entry: &VaultEntry) -> String {
+    estate.actor_for(Some(&entry.tenant_id)).await
 }
 
-async fn list(vault: &Vault, workspace: &Workspace, args: ListArgs) -> Result<(), CliError> {
+async fn list(vault: &Vault, estate: &Estate, args: ListArgs) -> Result<(), CliError> {
     let rows = if vault.entries().await?.is_empty() {
         Vec::new()
     } else {
-        let azure = Azure::connect(workspace).await;
-        presence::list(vault, &azure.reach(workspace)).await?
+        home::say_demo(estate).await;
+        estate.rows_of(vault).await.map_err(CliError::Ipc)?
     };
     if args.json {
         return print_json(&rows);
@@ -223,9 +180,9 @@ fn describe(entry: &VaultEntry) -> String {
     format!("the secret {} ({}{hint})", entry.key_id, app_label(entry))
 }
 
-async fn copy(vault: &Vault, workspace: &Workspace, key: &str) -> Result<(), CliError> {
+async fn copy(vault: &Vault, estate: &Estate, key: &str) -> Result<(), CliError> {
     let entry = vault.find(key).await?;
-    let actor = actor(workspace, &entry).await;
+    let actor = actor(estate, &entry).await;
     // Listening before the secret is on the clipboard: a Ctrl-C from now on clears it.
     let mut stop = Stop::listen()?;
     let (entry, guard) = vault.copy(&entry.key_id, &actor, HOLD).await?;
@@ -317,7 +274,7 @@ impl Stop {
     }
 }
 
-async fn reveal(vault: &Vault, workspace: &Workspace, key: &str) -> Result<(), CliError> {
+async fn reveal(vault: &Vault, estate: &Estate, key: &str) -> Result<(), CliError> {
     let entry = vault.find(key).await?;
     let Some(mut terminal) = Terminal::open() else {
         return Err(CliError::usage(
@@ -336,7 +293,7 @@ async fn reveal(vault: &Vault, workspace: &Workspace, key: &str) -> Result<(), C
             "Not revealed: you did not confirm.",
         )));
     }
-    let actor = actor(workspace, &entry).await;
+    let actor = actor(estate, &entry).await;
     let (_, secret) = vault.reveal(&entry.key_id, &actor).await?;
     terminal
         .write(secret.expose_secret())
@@ -354,12 +311,12 @@ fn terminal_error(e: std::io::Error) -> CliError {
     ))
 }
 
-async fn delete(vault: &Vault, workspace: &Workspace, key: &str, yes: bool) -> Result<(), CliError> {
+async fn delete(vault: &Vault, estate: &Estate, key: &str, yes: bool) -> Result<(), CliError> {
     let entry = vault.find(key).await?;
     let names = cluster_names(&entry);
     if !names.is_empty() {
-        let azure = Azure::connect(workspace).await;
-        let found = presence::check_reachable(&azure.reach(workspace), std::slice::from_ref(&entry)).await;
+        home::say_demo(estate).await;
+        let found = presence::check_reachable(estate, std::slice::from_ref(&entry)).await;
         let (in_azure, problem) = found
             .get(&entry.key_id.to_ascii_lowercase())
             .cloned()
@@ -398,7 +355,7 @@ async fn delete(vault: &Vault, workspace: &Workspace, key: &str, yes: bool) -> R
             }
         }
     }
-    let actor = actor(workspace, &entry).await;
+    let actor = actor(estate, &entry).await;
     let deleted = vault.delete(&entry.key_id, &actor).await?;
     println!(
         "Deleted {} from the keyring and the vault index.",

@@ -39,6 +39,11 @@ pub struct Account {
     /// the secret): no keyring is needed for it, and a secret rotated in the file is picked up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_file: Option<String>,
+    /// For a secret file: HMAC-SHA256 of the account's binding (cloud, endpoints, tenant, client,
+    /// file) under the secret itself, so that the binding holds without a keyring. Whoever edits
+    /// this file cannot recompute it without the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding_mac: Option<String>,
 }
 
 impl Account {
@@ -353,6 +358,7 @@ mod tests {
                     method: SignInMethod::DeviceCode,
                     client_id: "c".into(),
                     secret_file: None,
+                    binding_mac: None,
                 },
                 selection: Selection {
                     tenants: vec!["t".into()],

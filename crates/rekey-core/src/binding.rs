@@ -80,9 +80,41 @@ impl Binding {
         serde_json::from_str(text.expose_secret()).ok()
     }
 
-    /// Refuses to use `account` on `cloud` unless that is exactly what was sealed at sign-in.
-    pub async fn check(tokens: &TokenCache, account: &Account, cloud: &Cloud) -> Result<(), IpcError> {
+    /// The binding's MAC under `secret` (a service principal's secret file): HMAC-SHA256 over its
+    /// canonical JSON, hex. Kept in the account file; it holds without a keyring.
+    pub fn mac(&self, secret: &SecretString) -> String {
+        let message = serde_json::to_vec(self).unwrap_or_default();
+        hex(&hmac_sha256(secret.expose_secret().as_bytes(), &message))
+    }
+
+    /// Refuses to use `account` on `cloud` unless that is exactly what was sealed at sign-in: in the
+    /// token cache, or (a secret file without a keyring) by the MAC under the file's `secret`.
+    pub async fn check(
+        tokens: &TokenCache,
+        account: &Account,
+        cloud: &Cloud,
+        file_secret: Option<&SecretString>,
+    ) -> Result<(), IpcError> {
         let now = Binding::of(account, cloud).await;
+        if Binding::sealed(tokens, &account.id).is_none() {
+            if let (Some(mac), Some(secret)) = (&account.binding_mac, file_secret) {
+                let expected = now.mac(secret);
+                // Compared whole; a timing difference tells nothing the file's reader lacks.
+                return if expected.as_bytes() == mac.as_bytes() {
+                    Ok(())
+                } else {
+                    Err(IpcError::new(
+                        "account_changed",
+                        format!(
+                            "The saved account {} no longer matches what was sealed when it signed in \
+                             (its cloud, endpoints or secret file changed, or the secret in the file was \
+                             replaced). Rekey will not send the secret anywhere else: sign in again.",
+                            account.username
+                        ),
+                    ))
+                };
+            }
+        }
         match Binding::sealed(tokens, &account.id) {
             Some(sealed) if sealed == now => Ok(()),
             Some(sealed) => Err(IpcError::new(
@@ -103,6 +135,31 @@ impl Binding {
                 ),
             )),
         }
+    }
+
+    /// Before anything is resolved or sent: refuses an account whose cloud, tenant, client or secret
+    /// file differs from what was sealed (an edited account file must not even make Rekey fetch
+    /// another host's metadata). The endpoints are compared by [`Binding::check`] once resolved.
+    pub fn precheck(tokens: &TokenCache, account: &Account) -> Result<(), IpcError> {
+        let Some(sealed) = Binding::sealed(tokens, &account.id) else {
+            return Ok(());
+        };
+        let same = sealed.cloud == account.cloud
+            && sealed.tenant_id == account.tenant_id.to_ascii_lowercase()
+            && sealed.client_id == account.client_id.to_ascii_lowercase()
+            && sealed.secret_file == account.secret_file;
+        if same {
+            return Ok(());
+        }
+        Err(IpcError::new(
+            "account_changed",
+            format!(
+                "The saved account {} no longer matches what was sealed when it signed in (its cloud, \
+                 tenant, client or secret file was changed outside Rekey). Rekey will not send its \
+                 sign-in anywhere else: sign it out and sign in again.",
+                account.username
+            ),
+        ))
     }
 
     /// What differs, by field name (never a value: a path or host is enough to act on).
@@ -139,4 +196,39 @@ fn key(account_id: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// HMAC-SHA256 (RFC 2104) over SHA-256.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.map(|b| b ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231_case_2() {
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            hex(&mac),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
 }

@@ -9,9 +9,8 @@ pub mod azure;
 pub mod binding;
 pub mod clipboard;
 pub mod cloud;
-#[cfg(feature = "demo")]
-pub mod demo;
 pub mod error;
+pub mod estate;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod inventory;

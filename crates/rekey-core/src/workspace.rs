@@ -386,6 +386,7 @@ impl Workspace {
             method: SignInMethod::AzureCli,
             client_id: who.appid.unwrap_or_default(),
             secret_file: None,
+            binding_mac: None,
         };
         let session = Session::new(
             SessionMode::Azure,
@@ -425,10 +426,18 @@ impl Workspace {
             method: SignInMethod::ServicePrincipal,
             client_id: client_id.to_string(),
             secret_file,
+            binding_mac: None,
         };
+        let mut account = account;
         let session = self
             .service_principal_session(&account, secret.clone(), false)
             .await?;
+        let binding = Binding::of(&account, session.arm.cloud()).await;
+        // Before anything is saved: an account on another cloud must not overwrite this one's secret.
+        self.refuse_move(&binding).await?;
+        if account.secret_file.is_some() {
+            account.binding_mac = Some(binding.mac(&secret));
+        }
         session
             .arm
             .credential()
@@ -456,7 +465,8 @@ impl Workspace {
     ) -> Result<Session, IpcError> {
         let (cloud, http) = account.cloud.resolve().await.map_err(|e| IpcError::from(&e))?;
         if sealed {
-            Binding::check(&self.tokens, account, &cloud).await?;
+            let file_secret = account.secret_file.is_some().then_some(&secret);
+            Binding::check(&self.tokens, account, &cloud, file_secret).await?;
         } else {
             self.approve(&account.cloud, &cloud).await?;
         }
@@ -477,29 +487,36 @@ impl Workspace {
         ))
     }
 
-    async fn keep(&self, account: Account, mut session: Session) -> Result<AccountInfo, IpcError> {
-        let id = account.id.clone();
-        let binding = Binding::of(&account, session.arm.cloud()).await;
-        // Never an in-place move to another cloud: the same tenant and client on another cloud
-        // is a new account, added only after this one is signed out (which Rekey confirms).
-        let before = self.accounts.get(&id).await;
-        let moved = before.as_ref().is_some_and(|old| old.cloud != account.cloud)
-            || Binding::sealed(&self.tokens, &id).is_some_and(|sealed| {
+    /// Never an in-place move to another cloud: the same tenant and client on another cloud or
+    /// endpoints is a new account, added only after this one is signed out (which Rekey confirms).
+    async fn refuse_move(&self, binding: &Binding) -> Result<(), IpcError> {
+        let before = self.accounts.get(&binding.account_id).await;
+        let moved = before.as_ref().is_some_and(|old| old.cloud != binding.cloud)
+            || Binding::sealed(&self.tokens, &binding.account_id).is_some_and(|sealed| {
                 sealed.cloud != binding.cloud
                     || sealed.login_endpoint != binding.login_endpoint
                     || sealed.arm_endpoint != binding.arm_endpoint
                     || sealed.graph_endpoint != binding.graph_endpoint
             });
-        if moved {
-            return Err(IpcError::new(
-                "account_exists_elsewhere",
-                format!(
-                    "{} is already signed in on another cloud or endpoints. Rekey never moves an \
-                     account to another cloud in place: sign it out first, then sign in again.",
-                    account.username
-                ),
-            ));
+        if !moved {
+            return Ok(());
         }
+        let who = before
+            .map(|a| a.username)
+            .unwrap_or_else(|| binding.account_id.clone());
+        Err(IpcError::new(
+            "account_exists_elsewhere",
+            format!(
+                "{who} is already signed in on another cloud or endpoints. Rekey never moves an \
+                 account to another cloud in place: sign it out first, then sign in again."
+            ),
+        ))
+    }
+
+    async fn keep(&self, account: Account, mut session: Session) -> Result<AccountInfo, IpcError> {
+        let id = account.id.clone();
+        let binding = Binding::of(&account, session.arm.cloud()).await;
+        self.refuse_move(&binding).await?;
         if let Err(e) = binding.seal(&self.tokens).await {
             tracing::warn!("the account's binding could not be saved (it will not be remembered): {e}");
         }
@@ -522,6 +539,7 @@ impl Workspace {
         let account = self.accounts.get(id).await.ok_or_else(|| {
             IpcError::new("unknown_account", format!("There is no signed-in account {id}."))
         })?;
+        Binding::precheck(&self.tokens, &account)?;
         let forgotten = || {
             IpcError::new(
                 "sign_in_required",
@@ -535,7 +553,7 @@ impl Workspace {
             SignInMethod::Browser | SignInMethod::DeviceCode => {
                 let refresh = self.tokens.get(&account.id).ok_or_else(forgotten)?;
                 let (cloud, http) = account.cloud.resolve().await.map_err(|e| IpcError::from(&e))?;
-                Binding::check(&self.tokens, &account, &cloud).await?;
+                Binding::check(&self.tokens, &account, &cloud, None).await?;
                 let credential =
                     UserCredential::new(http.clone(), &cloud, &account, refresh, self.tokens.clone())
                         .map_err(|e| explain(&e))?;
@@ -562,7 +580,7 @@ impl Workspace {
                 let tenant = Some(account.tenant_id.as_str()).filter(|t| *t != UNKNOWN_TENANT);
                 let credential = AzureCliCredential::new(tenant).map_err(|e| explain(&e))?;
                 let (cloud, http) = account.cloud.resolve().await.map_err(|e| IpcError::from(&e))?;
-                Binding::check(&self.tokens, &account, &cloud).await?;
+                Binding::check(&self.tokens, &account, &cloud, None).await?;
                 Session::new(
                     SessionMode::Azure,
                     account.username.clone(),

@@ -58,8 +58,11 @@ fn seen(day: i64, notices: &[Notice]) -> Vec<Seen> {
 
 #[tokio::test]
 async fn day_by_day_each_secret_is_notified_once_per_threshold_across_restarts() {
-    let demo = rekey_core::demo::start().await.expect("demo starts");
-    let http = client(&demo.simulator);
+    let simulator = rekey_sim::start_demo(rekey_sim::SimConfig::default())
+        .await
+        .expect("simulator");
+    let demo_session = rekey_demo::connect(&simulator).await.expect("demo starts");
+    let http = client(&simulator);
     let dir = tempfile::tempdir().expect("temp dir");
     let paths = AppPaths::at(dir.path());
     let utc = FixedOffset::east_opt(0).expect("UTC");
@@ -70,8 +73,8 @@ async fn day_by_day_each_secret_is_notified_once_per_threshold_across_restarts()
         // Day 0 is an hour after the simulator's start (its secrets' dates are relative to the
         // start), so that whole days left do not depend on how fast the test runs.
         let step = if day == 0 { 3_600 } else { 86_400 };
-        let now = clock(&demo.simulator, &http, step).await;
-        let found = inventory::refresh(&demo.session, RefreshOptions::default())
+        let now = clock(&simulator, &http, step).await;
+        let found = inventory::refresh(&demo_session, RefreshOptions::default())
             .await
             .expect("the inventory refreshes");
         assert_eq!(found.clusters.len(), 12, "day {day}: {:?}", found.warnings);
@@ -139,8 +142,11 @@ async fn day_by_day_each_secret_is_notified_once_per_threshold_across_restarts()
 
 #[tokio::test]
 async fn the_daily_digest_tells_each_day_s_crossings_in_one_notification() {
-    let demo = rekey_core::demo::start().await.expect("demo starts");
-    let http = client(&demo.simulator);
+    let simulator = rekey_sim::start_demo(rekey_sim::SimConfig::default())
+        .await
+        .expect("simulator");
+    let demo_session = rekey_demo::connect(&simulator).await.expect("demo starts");
+    let http = client(&simulator);
     let dir = tempfile::tempdir().expect("temp dir");
     let paths = AppPaths::at(dir.path());
     let utc = FixedOffset::east_opt(0).expect("UTC");
@@ -153,8 +159,8 @@ async fn the_daily_digest_tells_each_day_s_crossings_in_one_notification() {
         // Day 0 is an hour after the simulator's start (its secrets' dates are relative to the
         // start), so that whole days left do not depend on how fast the test runs.
         let step = if day == 0 { 3_600 } else { 86_400 };
-        let now = clock(&demo.simulator, &http, step).await;
-        let found = inventory::refresh(&demo.session, RefreshOptions::default())
+        let now = clock(&simulator, &http, step).await;
+        let found = inventory::refresh(&demo_session, RefreshOptions::default())
             .await
             .expect("the inventory refreshes");
         let mut ledger = Ledger::load(&paths);

@@ -22,7 +22,7 @@ async fn start(scenario: &str) -> (RunningSim, Session) {
     })
     .await
     .unwrap();
-    let session = rekey_core::demo::connect(&sim).await.unwrap();
+    let session = rekey_demo::connect(&sim).await.unwrap();
     (sim, session)
 }
 
@@ -342,7 +342,7 @@ async fn every_cluster_is_rated_as_the_directory_says() {
 #[tokio::test]
 async fn the_demo_tenant_reads_as_its_story_tells() {
     // What the demo and the app call: `list_clusters` on the session's ARM client.
-    let demo = rekey_core::demo::start().await.unwrap();
+    let demo = rekey_demo::start().await.unwrap();
     let found = inventory::list_clusters(&demo.session.arm).await.unwrap();
     assert!(found.warnings.is_empty(), "{:?}", found.warnings);
     let rating = |name: &str| {
@@ -563,7 +563,7 @@ async fn no_graph_token_still_lists_every_cluster() {
     let (sim, session) = start("tenants=1,subscriptions=5,clusters=40,seed=19").await;
     let calm = refresh(&session, RefreshOptions::default()).await.unwrap();
     // A second session whose sign-in cached an ARM token, and no Graph one.
-    let session = rekey_core::demo::connect(&sim).await.unwrap();
+    let session = rekey_demo::connect(&sim).await.unwrap();
     // The ARM token is already cached (the sign-in listed tenants); the Graph one is refused.
     fault(
         &sim,
@@ -642,9 +642,12 @@ async fn throttling_is_waited_out_and_the_inventory_completes() {
 
 #[tokio::test]
 async fn inner_batch_throttling_is_retried_after_its_retry_after() {
-    let demo = rekey_core::demo::start().await.unwrap();
-    let sim = &demo.simulator;
-    let calm = refresh(&demo.session, RefreshOptions::default()).await.unwrap();
+    let simulator = rekey_sim::start_demo(rekey_sim::SimConfig::default())
+        .await
+        .expect("simulator");
+    let demo_session = rekey_demo::connect(&simulator).await.expect("demo starts");
+    let sim = &simulator;
+    let calm = refresh(&demo_session, RefreshOptions::default()).await.unwrap();
     // The next `$batch` answers 200 with every inner request throttled, as Graph may.
     let throttled: Vec<Value> = (0..10)
         .flat_map(|i| ["a", "s"].map(|o| format!("{i}{o}")))
@@ -657,7 +660,7 @@ async fn inner_batch_throttling_is_retried_after_its_retry_after() {
         "action": {"type": "respond", "status": 200, "body": {"responses": throttled}}});
     control(sim, reqwest::Method::POST, "faults", Some(rule)).await;
     let started = std::time::Instant::now();
-    let again = refresh(&demo.session, RefreshOptions::default()).await.unwrap();
+    let again = refresh(&demo_session, RefreshOptions::default()).await.unwrap();
     assert!(
         started.elapsed() >= std::time::Duration::from_secs(1),
         "Retry-After was waited for"

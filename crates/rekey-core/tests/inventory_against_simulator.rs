@@ -45,7 +45,7 @@ fn session_with_secret(
 
 #[tokio::test]
 async fn demo_tenant_lists_every_cluster_classified() {
-    let demo = rekey_core::demo::start().await.unwrap();
+    let demo = rekey_demo::start().await.unwrap();
     assert_eq!(demo.session.info.tenant_label, "Contoso (simulated)");
     assert!(demo.session.info.simulated);
 
@@ -95,7 +95,7 @@ async fn follows_next_links_across_small_pages() {
         ..Default::default()
     };
     let sim = rekey_sim::start_demo(config).await.unwrap();
-    let session = rekey_core::demo::connect(&sim).await.unwrap();
+    let session = rekey_demo::connect(&sim).await.unwrap();
     assert_eq!(session.arm.list_subscriptions().await.unwrap().len(), 3);
     let found = inventory::list_clusters(&session.arm).await.unwrap();
     assert_eq!(found.clusters.len(), 12);

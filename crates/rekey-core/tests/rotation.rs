@@ -37,7 +37,7 @@ async fn fixture() -> Fixture {
     })
     .await
     .expect("simulator");
-    let session = Arc::new(rekey_core::demo::connect(&sim).await.expect("session"));
+    let session = Arc::new(rekey_demo::connect(&sim).await.expect("session"));
     let home = tempfile::tempdir().expect("temp dir");
     let paths = AppPaths::at(home.path());
     let vault = Vault::with_store(SecureStore::in_memory(), &paths);
@@ -62,6 +62,14 @@ impl Fixture {
         options.replication_timeout = Duration::from_secs(20);
         options.max_poll_interval = Duration::from_secs(1);
         options
+    }
+
+    /// The session of the demo tenant, the only one its plans name.
+    fn sessions(&self) -> rekey_core::rotation::bulk::Sessions {
+        std::collections::HashMap::from([(
+            self.sim.tenant_id().to_string().to_ascii_lowercase(),
+            self.session.clone(),
+        )])
     }
 
     fn context(&self, options: Options) -> Context {
@@ -161,7 +169,7 @@ async fn a_shared_principal_gets_one_new_secret_and_loses_the_old_only_after_bot
     assert!(group.clusters.iter().all(|c| c.production));
     assert!(group.old_secrets.iter().any(|o| o.key_id == old_key));
 
-    let results = bulk::run(&f.context(options), &Default::default(), &plan).await;
+    let results = bulk::run(&f.context(options), &f.sessions(), &plan).await;
     assert_eq!(results.len(), 1);
     let result = &results[0];
     assert_eq!(result.outcome, Outcome::Succeeded, "{:?}", result.message);
@@ -216,7 +224,7 @@ async fn with_a_grace_period_the_old_secret_stays_until_it_is_over() {
     let options = f.options(Mode::Secret, Retire::After { hours: 24 });
     let plan = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
     let ctx = f.context(options);
-    let result = &bulk::run(&ctx, &Default::default(), &plan).await[0];
+    let result = &bulk::run(&ctx, &f.sessions(), &plan).await[0];
     assert_eq!(result.outcome, Outcome::RetirePending, "{:?}", result.message);
     assert!(result.retire_after.is_some());
     let new_key = result.new_key_id.clone().expect("new key");
@@ -226,7 +234,7 @@ async fn with_a_grace_period_the_old_secret_stays_until_it_is_over() {
         "kept during the grace period"
     );
     // A resume before the grace period is over changes nothing.
-    let (again, _) = bulk::resume(&ctx, &Default::default(), None).await;
+    let (again, _) = bulk::resume(&ctx, &f.sessions(), None).await;
     assert!(again.is_empty(), "nothing is due yet");
     assert!(f.app_keys(&app_id).contains(&old_key));
 }
@@ -243,7 +251,7 @@ async fn the_legacy_aad_server_app_is_reset_on_every_cluster_that_uses_it() {
         .checks
         .iter()
         .any(|c| c.detail.contains("aka.ms/aks-managed-aad")));
-    let result = &bulk::run(&f.context(options), &Default::default(), &plan).await[0];
+    let result = &bulk::run(&f.context(options), &f.sessions(), &plan).await[0];
     assert_eq!(result.outcome, Outcome::Succeeded, "{:?}", result.message);
     let new_key = result.new_key_id.clone().expect("new key");
     let world = f.world();
@@ -268,7 +276,7 @@ async fn a_new_service_principal_takes_over_with_the_old_ones_roles() {
     let plan = plan(&f.session, &[f.id("aks-ops-tools")], &f.known, &options).await;
     assert!(plan.problems.is_empty(), "{:?}", plan.problems);
     let roles = plan.groups[0].role_assignments.len();
-    let result = &bulk::run(&f.context(options), &Default::default(), &plan).await[0];
+    let result = &bulk::run(&f.context(options), &f.sessions(), &plan).await[0];
     assert_eq!(result.outcome, Outcome::Succeeded, "{:?}", result.message);
     let new_app = result.new_app_id.clone().expect("a new app");
     assert_ne!(new_app, old_app);
@@ -299,7 +307,7 @@ async fn a_failed_azure_operation_leaves_the_old_secret_working_and_a_retry_fini
     let options = f.options(Mode::Secret, Retire::Now);
     let plan = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
     let ctx = f.context(options);
-    let result = bulk::run(&ctx, &Default::default(), &plan).await.remove(0);
+    let result = bulk::run(&ctx, &f.sessions(), &plan).await.remove(0);
     assert_eq!(result.outcome, Outcome::Failed);
     let message = result.message.clone().unwrap_or_default();
     assert!(message.contains("operation failed"), "{message}");
@@ -308,7 +316,7 @@ async fn a_failed_azure_operation_leaves_the_old_secret_working_and_a_retry_fini
         "the old secret stays after a failure"
     );
     // Retry: the simulator left the cluster Failed; a new reset fixes it, as in Azure.
-    let (again, _) = bulk::resume(&ctx, &Default::default(), Some(&result.rotation_id)).await;
+    let (again, _) = bulk::resume(&ctx, &f.sessions(), Some(&result.rotation_id)).await;
     assert_eq!(again[0].outcome, Outcome::Succeeded, "{:?}", again[0].message);
     assert_eq!(f.holds("aks-stg-weu").1, again[0].new_key_id);
     assert!(!f.app_keys(&app_id).contains(&old_key));
@@ -329,7 +337,7 @@ async fn a_keyring_that_refuses_the_secret_stops_before_anything_changes_and_rem
     let plan = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
     let mut ctx = f.context(options);
     ctx.vault = broken;
-    let result = bulk::run(&ctx, &Default::default(), &plan).await.remove(0);
+    let result = bulk::run(&ctx, &f.sessions(), &plan).await.remove(0);
     assert_eq!(result.outcome, Outcome::RolledBack, "{:?}", result.message);
     assert!(result
         .message
@@ -373,7 +381,7 @@ async fn a_crash_while_azure_runs_the_reset_resumes_polling_instead_of_resetting
     running.abort();
     let _ = running.await;
     let operations_before = f.world().operations.len();
-    let (results, _) = bulk::resume(&ctx, &Default::default(), None).await;
+    let (results, _) = bulk::resume(&ctx, &f.sessions(), None).await;
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].outcome, Outcome::Succeeded, "{:?}", results[0].message);
     assert_eq!(
@@ -410,7 +418,7 @@ async fn stopped_and_managed_identity_clusters_are_refused_by_the_pre_flight() {
         .checks
         .iter()
         .any(|c| c.detail.contains("az aks start")));
-    let results = bulk::run(&f.context(options), &Default::default(), &plan).await;
+    let results = bulk::run(&f.context(options), &f.sessions(), &plan).await;
     assert!(results.is_empty(), "blocked groups do not run");
 }
 
@@ -448,4 +456,99 @@ async fn a_second_rotation_of_the_same_cluster_waits_its_turn() {
     // The refused one left no journal behind to resume.
     let (states, _) = journal::list(&f.paths).await;
     assert_eq!(states.len(), 1);
+}
+
+#[tokio::test]
+async fn a_group_whose_tenant_has_no_session_is_not_run_with_another_tenants() {
+    let f = fixture().await;
+    let (app_id, _) = f.holds("aks-stg-weu");
+    let before = f.app_keys(&app_id);
+    let options = f.options(Mode::Secret, Retire::Now);
+    let plan = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
+    // The context carries a working session, but none of this group's tenant: it must not be used.
+    let ctx = f.context(options);
+    let result = &bulk::run(&ctx, &Default::default(), &plan).await[0];
+    assert_eq!(result.outcome, Outcome::Failed);
+    let message = result.message.clone().unwrap_or_default();
+    assert!(message.contains("Sign in again to"), "{message}");
+    assert_eq!(f.app_keys(&app_id), before, "no secret was added or removed");
+}
+
+/// Appends a journal line as the engine would, e.g. to move a grace period into the past.
+fn append_journal(paths: &AppPaths, rotation_id: &str, line: serde_json::Value) {
+    use std::io::Write;
+    let file = paths
+        .data_dir
+        .join("rotations")
+        .join(format!("{rotation_id}.jsonl"));
+    let mut out = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .expect("journal");
+    writeln!(out, "{line}").expect("append");
+}
+
+#[tokio::test]
+async fn a_rotation_goes_on_only_with_the_account_and_endpoints_it_was_planned_with() {
+    let f = fixture().await;
+    let (app_id, old_key) = f.holds("aks-stg-weu");
+    let old_key = old_key.expect("old key");
+    let options = f.options(Mode::Secret, Retire::After { hours: 24 });
+    let plan = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
+    let ctx = f.context(options.clone());
+    let result = bulk::run(&ctx, &f.sessions(), &plan).await.remove(0);
+    assert_eq!(result.outcome, Outcome::RetirePending, "{:?}", result.message);
+    append_journal(
+        &f.paths,
+        &result.rotation_id,
+        serde_json::json!({"at": chrono::Utc::now(), "type": "retireScheduled", "notBefore": "2001-01-01T00:00:00Z"}),
+    );
+
+    // Another account (the same simulator, but not the one that planned it): refused before anything.
+    let mut other = rekey_demo::connect(&f.sim).await.expect("session");
+    other.account_id = "sp:someone-else@contoso".into();
+    let mut elsewhere = f.context(options.clone());
+    elsewhere.session = Arc::new(other);
+    let refused = engine::resume(&elsewhere, &result.rotation_id).await;
+    assert_eq!(refused.outcome, Outcome::Failed);
+    let message = refused.message.unwrap_or_default();
+    assert!(message.contains("was planned as demo"), "{message}");
+    assert!(
+        f.app_keys(&app_id).contains(&old_key),
+        "the old secret was not touched"
+    );
+
+    // The planning session, but the application cannot be seen (another tenant's directory): the
+    // retirement fails and says the old secret still works; it is never reported done.
+    let home_tenant = {
+        let mut world = f.world();
+        let app = world
+            .applications
+            .iter_mut()
+            .find(|a| a.app_id.to_string().eq_ignore_ascii_case(&app_id))
+            .expect("app");
+        let tenant = app.tenant_id;
+        app.tenant_id = uuid::Uuid::new_v4();
+        tenant
+    };
+    let blind = engine::resume(&ctx, &result.rotation_id).await;
+    assert_eq!(blind.outcome, Outcome::Failed, "{:?}", blind.message);
+    let message = blind.message.unwrap_or_default();
+    assert!(message.contains("still works"), "{message}");
+    {
+        let mut world = f.world();
+        if let Some(app) = world
+            .applications
+            .iter_mut()
+            .find(|a| a.app_id.to_string().eq_ignore_ascii_case(&app_id))
+        {
+            app.tenant_id = home_tenant;
+        }
+    }
+    assert!(f.app_keys(&app_id).contains(&old_key));
+
+    // Seen again: the retirement finishes.
+    let done = engine::resume(&ctx, &result.rotation_id).await;
+    assert_eq!(done.outcome, Outcome::Succeeded, "{:?}", done.message);
+    assert!(!f.app_keys(&app_id).contains(&old_key));
 }

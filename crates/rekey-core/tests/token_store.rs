@@ -62,6 +62,7 @@ fn account(id: &str, username: &str) -> Account {
         method: SignInMethod::Browser,
         client_id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46".into(),
         secret_file: None,
+        binding_mac: None,
     }
 }
 

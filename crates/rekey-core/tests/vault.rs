@@ -28,12 +28,13 @@ use rekey_core::audit::AuditRecord;
 use rekey_core::auth::{ClientSecretCredential, Credential};
 use rekey_core::azure::http::{HttpClient, Trust};
 use rekey_core::clipboard::ClearOutcome;
-use rekey_core::cloud::Cloud;
+use rekey_core::cloud::{Cloud, CloudSetting};
+use rekey_core::estate::{DemoFiles, DemoSource, DemoWorld, Estate};
 use rekey_core::inventory::model::CredentialOwner;
 use rekey_core::paths::AppPaths;
 use rekey_core::secure_store::SecureStore;
 use rekey_core::session::{Session, SessionMode};
-use rekey_core::vault::presence::{self, Reach};
+use rekey_core::vault::presence;
 use rekey_core::vault::{AzurePresence, Vault, VaultEntry, VaultError, VaultRow, SERVICE};
 use rekey_core::workspace::Workspace;
 use rekey_sim::RunningSim;
@@ -468,6 +469,30 @@ async fn admin_session(sim: &RunningSim) -> Session {
     )
 }
 
+/// An estate in demo mode whose simulated tenant is `tenant`, signed in as `session` (the presence
+/// check asks it for each tenant's session).
+async fn demo_estate(paths: &AppPaths, session: Arc<Session>, tenant: String) -> Estate {
+    let world = DemoWorld {
+        arm_endpoint: session.arm.cloud().arm_endpoint.clone(),
+        session,
+        tenant_id: tenant,
+        cloud: CloudSetting::Public,
+        keep_alive: Box::new(()),
+    };
+    Estate::new(paths.clone(), DemoSource::Ready(world), DemoFiles::Discarded)
+        .with_workspace(Workspace::open_with(paths, None, None).await.unwrap())
+}
+
+/// An estate with no account signed in and no simulator, for `reason`.
+async fn unreachable_estate(paths: &AppPaths, reason: &str) -> Estate {
+    Estate::new(
+        paths.clone(),
+        DemoSource::Unavailable(reason.into()),
+        DemoFiles::Discarded,
+    )
+    .with_workspace(Workspace::open_with(paths, None, None).await.unwrap())
+}
+
 fn row<'a>(rows: &'a [VaultRow], entry: &VaultEntry) -> &'a VaultRow {
     rows.iter()
         .find(|r| r.entry.key_id == entry.key_id)
@@ -494,10 +519,7 @@ async fn presence_says_whether_azure_still_has_each_credential() {
     for entry in [&kept, &removed, &gone_app, &elsewhere] {
         vault.put(entry.clone(), &new_secret()).await.unwrap();
     }
-    let reach = Reach::Session {
-        session: &session,
-        tenant_id: tenant.to_uppercase(),
-    };
+    let reach = demo_estate(&paths, Arc::new(session), tenant.to_uppercase()).await;
 
     let rows = presence::list(&vault, &reach).await.unwrap();
     assert_eq!(rows.len(), 4);
@@ -522,7 +544,7 @@ async fn presence_says_whether_azure_still_has_each_credential() {
         other
             .azure_problem
             .as_deref()
-            .is_some_and(|p| p.contains("sign in to check it")),
+            .is_some_and(|p| p.contains("reaches the simulated tenant only")),
         "{other:?}"
     );
 
@@ -556,13 +578,11 @@ async fn presence_says_whether_azure_still_has_each_credential() {
     assert!(cleared.status().is_success());
 
     // No account signed in: the workspace reaches no tenant, and says so.
-    let workspace = Workspace::open_with(&paths, None, None).await.unwrap();
-    let rows = presence::list(&vault, &Reach::Workspace(&workspace))
-        .await
-        .unwrap();
+    let nobody = unreachable_estate(&paths, "No account is signed in: sign in to check it.").await;
+    let rows = presence::list(&vault, &nobody).await.unwrap();
     assert!(rows.iter().all(|r| r.in_azure == AzurePresence::Unknown
         && r.azure_problem.as_deref().is_some_and(|p| p.contains("sign in"))));
-    let rows = presence::list(&vault, &Reach::Nowhere("Offline.".into()))
+    let rows = presence::list(&vault, &unreachable_estate(&paths, "Offline.").await)
         .await
         .unwrap();
     assert!(rows
@@ -703,7 +723,7 @@ async fn leak_clipboard_a_stored_secret_is_in_no_file_log_or_output() {
     let sim = rekey_sim::start_demo(rekey_sim::SimConfig::default())
         .await
         .unwrap();
-    let session = admin_session(&sim).await;
+    let session = Arc::new(admin_session(&sim).await);
     let (key_id, secret) = add_password(&sim).await;
     let value = secret.expose_secret().to_string();
     let entry = entry_with_key(
@@ -722,10 +742,7 @@ async fn leak_clipboard_a_stored_secret_is_in_no_file_log_or_output() {
             vault.put(entry.clone(), &secret).await.unwrap();
             // What a careless caller might print: the Debug forms of all the core returns.
             let workspace = Workspace::open(&paths).await.unwrap();
-            let reach = Reach::Session {
-                session: &session,
-                tenant_id: entry.tenant_id.clone(),
-            };
+            let reach = demo_estate(&paths, session.clone(), entry.tenant_id.clone()).await;
             let rows = presence::list(&vault, &reach).await.unwrap();
             assert_eq!(rows[0].in_azure, AzurePresence::Present);
             writeln!(printed, "{rows:?}\n{}", serde_json::to_string(&rows).unwrap()).unwrap();

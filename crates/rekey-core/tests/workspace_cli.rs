@@ -74,9 +74,10 @@ async fn a_secret_file_is_read_again_at_each_sign_in_without_a_keyring() {
     // A later run, still without a keyring, signs in from the file.
     assert_eq!(signs_in(&paths, &info.id).await, Ok(()));
 
-    // A wrong secret in the file is used as it is (and refused), then the right one again.
+    // Without a keyring the account's binding is a MAC under the secret itself: another secret in
+    // the file (or an edited account file) is refused before anything is sent; the right one works.
     std::fs::write(&file, "not-the-secret~0123456789abcdefghij").unwrap();
-    assert_eq!(signs_in(&paths, &info.id).await, Err("AADSTS7000215".into()));
+    assert_eq!(signs_in(&paths, &info.id).await, Err("account_changed".into()));
     std::fs::write(&file, &secret).unwrap();
     assert_eq!(signs_in(&paths, &info.id).await, Ok(()));
 
@@ -173,14 +174,99 @@ async fn an_account_that_cannot_be_listed_is_reported_apart() {
         found.inventory.warnings
     );
     let codes: Vec<&str> = found.failed.iter().map(|f| f.error.code.as_str()).collect();
-    assert_eq!(codes, ["AADSTS7000215"]);
+    // Without a keyring a secret replaced in the file needs a new sign-in (the binding's MAC is
+    // under the secret): refused before anything is sent.
+    assert_eq!(codes, ["account_changed"]);
     assert_eq!(found.failed[0].account.username, client);
     // The app's view: the failure as a warning.
     let as_app_sees_it = found.with_failures_as_warnings();
     assert_eq!(as_app_sees_it.warnings.len(), 1);
     assert!(
-        as_app_sees_it.warnings[0].starts_with(&format!("{client}: The client secret is wrong")),
+        as_app_sees_it.warnings[0].starts_with(&format!("{client}: The saved account")),
         "{:?}",
         as_app_sees_it.warnings
     );
+}
+
+/// The review's M1 and H2 as tests: someone who can edit `accounts.json` (a synced config folder, a
+/// same-user process) points an account at another host; a web view re-adds it on another cloud.
+#[tokio::test]
+async fn an_edited_account_file_or_another_cloud_never_receives_the_sealed_sign_in() {
+    let sim = rekey_sim::start_demo(Default::default()).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let paths = AppPaths::at(home.path());
+    let store = SecureStore::in_memory();
+    let secret = sim.demo_admin.client_secret.expose_secret().to_string();
+    let (tenant, client) = (sim.tenant_id().to_string(), sim.demo_admin.client_id.to_string());
+    let ws = Workspace::open_with(&paths, Some(store.clone()), None)
+        .await
+        .unwrap();
+    let info = ws
+        .sign_in_service_principal(
+            simulator_cloud(&sim),
+            &tenant,
+            &client,
+            ServicePrincipalSecret::Value(secret.clone().into()),
+        )
+        .await
+        .unwrap();
+
+    // The same tenant and client on another cloud (a second simulator plays the attacker's cloud;
+    // its IDs are the same, its secret its own) is refused, not swapped in place.
+    let other = rekey_sim::start_demo(Default::default()).await.unwrap();
+    assert_eq!(other.tenant_id(), sim.tenant_id());
+    let moved = ws
+        .sign_in_service_principal(
+            simulator_cloud(&other),
+            &tenant,
+            &client,
+            ServicePrincipalSecret::Value(other.demo_admin.client_secret.expose_secret().to_string().into()),
+        )
+        .await
+        .err()
+        .map(|e| e.code);
+    assert_eq!(moved.as_deref(), Some("account_exists_elsewhere"));
+    assert_eq!(ws.accounts().await[0].cloud, simulator_cloud(&sim));
+    drop(ws);
+
+    // The account file edited to point at another host: refused before any request is made.
+    let file = paths.accounts_file();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let original = format!("{}metadata/endpoints?api-version=2022-09-01", sim.base_url);
+    std::fs::write(
+        &file,
+        text.replace(
+            &original,
+            "https://127.0.0.1:9/metadata/endpoints?api-version=2022-09-01",
+        ),
+    )
+    .unwrap();
+    let ws = Workspace::open_with(&paths, Some(store.clone()), None)
+        .await
+        .unwrap();
+    let refused = ws.session(&info.id).await.err().map(|e| (e.code, e.message));
+    let (code, message) = refused.expect("refused");
+    assert_eq!(code, "account_changed");
+    assert!(message.contains("sign in again"), "{message}");
+    drop(ws);
+
+    // Put back: it works again.
+    std::fs::write(&file, &text).unwrap();
+    let ws = Workspace::open_with(&paths, Some(store), None).await.unwrap();
+    assert!(ws.session(&info.id).await.is_ok());
+
+    // Tenants that would move the login host are refused where the credential is built.
+    for hostile in ["//127.0.0.1:9", "https://127.0.0.1:9/abs", "a/b", ".."] {
+        let e = ws
+            .sign_in_service_principal(
+                simulator_cloud(&sim),
+                hostile,
+                &client,
+                ServicePrincipalSecret::Value(secret.clone().into()),
+            )
+            .await
+            .err()
+            .map(|e| e.code);
+        assert_eq!(e.as_deref(), Some("invalid_tenant"), "{hostile}");
+    }
 }

@@ -1,7 +1,7 @@
 //! Prints the inventory benchmark's JSON line:
-//! `cargo run --release -p rekey-core --features demo --example bench_inventory -- [tenants subscriptions clusters latency_ms]`.
+//! `cargo run --release -p rekey-demo --example bench_inventory -- [tenants subscriptions clusters latency_ms]`.
 
-use rekey_core::inventory::bench::{bench_inventory, BenchParams};
+use rekey_demo::bench_inventory::{bench_inventory, BenchParams};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {

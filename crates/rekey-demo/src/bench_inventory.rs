@@ -12,16 +12,16 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use super::model::ExpiryBucket;
-use super::{refresh, AadIntegration, IdentityKind, Inventory, RefreshOptions};
-use crate::auth::token_cache::TokenCache;
-use crate::auth::{self, Credential, InteractiveRequest, UserCredential, DEFAULT_CLIENT_ID};
-use crate::azure::arm::ArmError;
-use crate::azure::http::{HttpClient, Trust};
-use crate::azure::models::Subscription;
-use crate::cloud::{Cloud, CloudSetting};
-use crate::paths::AppPaths;
-use crate::session::{Session, SessionMode};
+use rekey_core::auth::token_cache::TokenCache;
+use rekey_core::auth::{self, Credential, InteractiveRequest, UserCredential, DEFAULT_CLIENT_ID};
+use rekey_core::azure::arm::ArmError;
+use rekey_core::azure::http::{HttpClient, Trust};
+use rekey_core::azure::models::Subscription;
+use rekey_core::cloud::{Cloud, CloudSetting};
+use rekey_core::inventory::model::ExpiryBucket;
+use rekey_core::inventory::{refresh, AadIntegration, IdentityKind, Inventory, RefreshOptions};
+use rekey_core::paths::AppPaths;
+use rekey_core::session::{Session, SessionMode};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -235,7 +235,7 @@ async fn baseline(
         for subscription in chosen {
             for cluster in arm.list_managed_clusters(&subscription.subscription_id).await? {
                 sample_clusters += 1;
-                let row = super::classify(&cluster, subscription);
+                let row = rekey_core::inventory::classify(&cluster, subscription);
                 let mut apps = Vec::new();
                 if row.identity_kind == IdentityKind::ServicePrincipal {
                     apps.extend(row.sp_client_id);
@@ -272,7 +272,7 @@ async fn baseline(
 /// signed in by device code (the code approved on the simulator's page, as a person would).
 async fn sign_in_every_tenant(sim: &rekey_sim::RunningSim) -> Result<Vec<Account>, BenchError> {
     let fail = |e: &dyn std::fmt::Display| BenchError::SignIn(e.to_string());
-    let admin = crate::demo::connect(sim).await.map_err(|e| fail(&e))?;
+    let admin = crate::connect(sim).await.map_err(|e| fail(&e))?;
     let admin_tenant = sim.tenant_id();
     let mut accounts = vec![Account {
         tenant_id: admin_tenant.to_string(),

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::model::{Mode, Options, Outcome, Retire};
-use super::service::{Estate, Rotator};
-use crate::inventory::{refresh, RefreshOptions};
-use crate::paths::AppPaths;
-use crate::secure_store::SecureStore;
-use crate::vault::Vault;
+use rekey_core::cloud::CloudSetting;
+use rekey_core::estate::{DemoFiles, DemoSource, DemoWorld, Estate};
+use rekey_core::inventory::{refresh, RefreshOptions};
+use rekey_core::paths::AppPaths;
+use rekey_core::rotation::model::{Mode, Options, Outcome, Retire};
+use rekey_core::workspace::Workspace;
 
 #[derive(Debug, Clone)]
 pub struct RotateBenchParams {
@@ -83,7 +83,7 @@ pub async fn bench_rotate(params: &RotateBenchParams) -> Result<RotateBenchRepor
     .await
     .map_err(|e| RotateBenchError::Sim(e.to_string()))?;
     let session = Arc::new(
-        crate::demo::connect(&sim)
+        crate::connect(&sim)
             .await
             .map_err(|e| RotateBenchError::Sim(e.to_string()))?,
     );
@@ -93,12 +93,23 @@ pub async fn bench_rotate(params: &RotateBenchParams) -> Result<RotateBenchRepor
         .clusters;
     let home = tempfile::tempdir().map_err(|e| RotateBenchError::Run(e.to_string()))?;
     let paths = AppPaths::at(home.path());
-    let rotator = Rotator {
-        estate: Estate::Demo(&session),
-        vault: Vault::with_store(SecureStore::in_memory(), &paths),
-        paths: paths.clone(),
-        allow_memory_vault: true,
+    // The estate of this run: the simulator as its demo, nothing kept (a memory-only vault).
+    let world = DemoWorld {
+        session: session.clone(),
+        tenant_id: sim.tenant_id().to_string(),
+        cloud: CloudSetting::Public,
+        arm_endpoint: sim.base_url.clone(),
+        keep_alive: Box::new(()),
     };
+    let workspace = Workspace::open_with(&paths, None, None)
+        .await
+        .map_err(|e| RotateBenchError::Run(e.message))?;
+    let estate =
+        Estate::new(paths.clone(), DemoSource::Ready(world), DemoFiles::Discarded).with_workspace(workspace);
+    let rotator = estate
+        .rotator(true)
+        .await
+        .map_err(|e| RotateBenchError::Run(e.message))?;
     let mut options = Options::from_settings(&Default::default(), Mode::Secret, "bench");
     options.retire = Retire::Now;
     options.concurrency = params.concurrency.max(1);
@@ -130,14 +141,14 @@ pub async fn bench_rotate(params: &RotateBenchParams) -> Result<RotateBenchRepor
 
     // All the others at once.
     let plan = rotator.plan(&rest, &known, &options).await;
-    let before = session.arm.parts().0.requests_sent();
+    let before = session.arm.requests_sent();
     let started = Instant::now();
     let results = rotator
         .run(&plan, options, None)
         .await
         .map_err(|e| RotateBenchError::Run(e.message))?;
     let wall = started.elapsed().as_secs_f64();
-    let requests = session.arm.parts().0.requests_sent() - before;
+    let requests = session.arm.requests_sent() - before;
     let succeeded = results.iter().filter(|r| r.outcome == Outcome::Succeeded).count();
     drop(sim);
     Ok(RotateBenchReport {

@@ -35,8 +35,7 @@ impl Opener for SystemBrowser {
 
 #[tauri::command]
 pub async fn auth_status(state: State<'_, AppState>) -> Result<AuthStatus, IpcError> {
-    let demo_cloud = state.demo().await.ok().map(|d| d.cloud_setting());
-    Ok(state.workspace().await?.status(demo_cloud).await)
+    state.estate()?.auth_status().await
 }
 
 #[tauri::command]

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use rekey_core::error::IpcError;
+use rekey_core::estate::Refreshed;
 use rekey_core::inventory::model::Progress;
 use rekey_core::inventory::refresh::RefreshOptions;
-use rekey_core::inventory::{cache, export, refresh, Inventory};
-use rekey_core::rotation::service::known_key_ids;
+use rekey_core::inventory::{export, Inventory};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -17,10 +17,7 @@ use crate::state::AppState;
 /// The last inventory of the signed-in accounts, from disk (none in demo mode).
 #[tauri::command]
 pub async fn cached_inventory(state: State<'_, AppState>) -> Result<Option<Inventory>, IpcError> {
-    if state.workspace().await?.accounts().await.is_empty() {
-        return Ok(None);
-    }
-    let cached = cache::load(state.paths()?).await;
+    let cached = state.estate()?.cached_inventory().await?;
     if let Some(inventory) = &cached {
         // Exportable before the first refresh ends.
         state.set_last_inventory(inventory.clone()).await;
@@ -28,57 +25,10 @@ pub async fn cached_inventory(state: State<'_, AppState>) -> Result<Option<Inven
     Ok(cached)
 }
 
-/// What a refresh found, and what the tray should say about it.
-pub struct Refreshed {
-    /// With each account that could not be read as a warning, as the dashboard shows it.
-    pub inventory: Inventory,
-    /// Accounts that could not be read (signed out, refused): shown in the tray.
-    pub problem: Option<String>,
-    /// The demo tenant (no account signed in).
-    pub demo: bool,
-}
-
-/// A full refresh: the signed-in accounts' selected subscriptions (the result cached), or the
-/// demo tenant. The window's refresh and the background one both come here.
-pub async fn refresh_all(state: &AppState, mut options: RefreshOptions) -> Result<Refreshed, IpcError> {
-    let workspace = state.workspace().await?;
-    let accounts = workspace.accounts().await;
-    if accounts.is_empty() {
-        // The key IDs Rekey's own rotations put on clusters, so the expiry moves after one.
-        options.known_key_ids = known_key_ids(state.demo_rotation_paths().await?).await;
-        let session = state.demo_session().await?;
-        let inventory = refresh::refresh(session, options)
-            .await
-            .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
-        return Ok(Refreshed {
-            inventory,
-            problem: None,
-            demo: true,
-        });
-    }
-    options.known_key_ids = known_key_ids(state.paths()?).await;
-    let result = workspace.inventory_of(accounts, options).await;
-    let problem = match result.failed.as_slice() {
-        [] => None,
-        [one] => Some(format!("{}: {}", one.account.username, one.error.message)),
-        many => Some(format!(
-            "{} accounts could not be read ({}); sign in again on the Accounts page.",
-            many.len(),
-            many.iter()
-                .map(|f| f.account.username.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    };
-    let inventory = result.with_failures_as_warnings();
-    if let Err(e) = cache::save(state.paths()?, &inventory).await {
-        tracing::warn!("the inventory was not cached: {e}");
-    }
-    Ok(Refreshed {
-        inventory,
-        problem,
-        demo: false,
-    })
+/// A full refresh of the estate (every signed-in account, or the demo tenant): the window's refresh
+/// and the background one both come here.
+pub async fn refresh_all(state: &AppState, options: RefreshOptions) -> Result<Refreshed, IpcError> {
+    state.estate()?.refresh(options, |_| true).await
 }
 
 /// The window's refresh, with progress; alerts and the tray follow its result.

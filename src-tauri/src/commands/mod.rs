@@ -2,7 +2,6 @@
 
 pub mod alerts;
 pub mod auth;
-pub mod clusters;
 pub mod inventory;
 pub mod rotation;
 pub mod session;

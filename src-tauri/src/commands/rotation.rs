@@ -11,10 +11,8 @@ use rekey_core::audit::{self, AuditRecord};
 use rekey_core::error::IpcError;
 use rekey_core::paths::AppPaths;
 use rekey_core::rotation::model::{Progress, Resumed, StoredPlan, MAX_LIFETIME_DAYS};
-use rekey_core::rotation::service::{self, Estate, Rotator};
+use rekey_core::rotation::service;
 use rekey_core::rotation::{GroupResult, Mode, Options, Outcome, ProgressSink, Retire, RotationSummary};
-use rekey_core::secure_store::SecureStore;
-use rekey_core::vault::{actor_for, Vault};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_opener::OpenerExt;
@@ -26,45 +24,20 @@ use crate::state::AppState;
 /// Where the legacy AAD integration's retirement and the migration are explained.
 const AAD_MIGRATION_URL: &str = "https://aka.ms/aks-managed-aad";
 
-/// Demo mode: no account signed in (the built-in simulator).
+/// Demo mode: no account signed in (the built-in simulator). The estate decides; a kept plan
+/// remembers it so that signing in or out between planning and running is noticed.
 async fn is_demo(state: &AppState) -> Result<bool, IpcError> {
-    Ok(state.workspace().await?.accounts().await.is_empty())
+    state.estate()?.is_demo().await
 }
 
 /// Where this mode's rotations keep their journals, locks and audit log.
-async fn rotation_paths(state: &AppState, demo: bool) -> Result<AppPaths, IpcError> {
-    if demo {
-        Ok(state.demo_rotation_paths().await?.clone())
-    } else {
-        Ok(state.paths()?.clone())
-    }
-}
-
-/// The rotator of this mode. With `vault` false (planning reads only) no keyring is needed.
-async fn rotator(state: &AppState, demo: bool, vault: bool) -> Result<Rotator<'_>, IpcError> {
-    let paths = rotation_paths(state, demo).await?;
-    let vault = match (vault, demo) {
-        (false, _) => Vault::with_store(SecureStore::in_memory(), &paths),
-        (true, true) => state.demo_vault().await?.clone(),
-        (true, false) => state.vault().await?.clone(),
-    };
-    let estate = if demo {
-        Estate::Demo(&state.demo().await?.session)
-    } else {
-        Estate::Accounts(state.workspace().await?)
-    };
-    Ok(Rotator {
-        estate,
-        vault,
-        paths,
-        allow_memory_vault: false,
-    })
+async fn rotation_paths(state: &AppState) -> Result<AppPaths, IpcError> {
+    state.estate()?.files().await
 }
 
 /// Who the audit log names: the account of `tenant` (else the first one), or the OS user in demo mode.
 async fn actor(state: &AppState, tenant: Option<&str>) -> Result<String, IpcError> {
-    let accounts = state.workspace().await?.accounts().await;
-    Ok(actor_for(&accounts, tenant.unwrap_or_default()))
+    Ok(state.estate()?.actor_for(tenant).await)
 }
 
 /// The options of the settings in force, for `mode`.
@@ -204,7 +177,9 @@ pub async fn plan_rotation(
     if let Some(retire) = retire {
         options.retire = retire;
     }
-    let plan = rotator(&state, demo, false)
+    let plan = state
+        .estate()?
+        .rotator(false)
         .await?
         .plan(&cluster_ids, &known, &options)
         .await;
@@ -279,7 +254,7 @@ pub async fn start_rotation(
         let rotations = handle.state::<Rotations>();
         let _running = rotations.begin(ids)?;
         let state = handle.state::<AppState>();
-        let rotator = rotator(&state, kept.demo, true).await?;
+        let rotator = state.estate()?.rotator(true).await?;
         let results = rotator.run(&kept.plan, kept.options, Some(progress)).await;
         expiry_changed(&handle);
         results
@@ -295,7 +270,7 @@ pub async fn list_rotations(
     state: State<'_, AppState>,
     rotations: State<'_, Rotations>,
 ) -> Result<Vec<RotationSummary>, IpcError> {
-    let paths = rotation_paths(&state, is_demo(&state).await?).await?;
+    let paths = rotation_paths(&state).await?;
     let (mut list, problems) = service::list(&paths).await;
     for problem in problems {
         tracing::warn!("{problem}");
@@ -324,8 +299,7 @@ pub(crate) async fn retire_due(app: AppHandle) {
     let outcome: Result<usize, IpcError> = async {
         let state = app.state::<AppState>();
         let rotations = app.state::<Rotations>();
-        let demo = is_demo(&state).await?;
-        let paths = rotation_paths(&state, demo).await?;
+        let paths = rotation_paths(&state).await?;
         let (list, _) = service::list(&paths).await;
         let ids: Vec<String> = list
             .iter()
@@ -339,7 +313,7 @@ pub(crate) async fn retire_due(app: AppHandle) {
         let _running = rotations.begin(ids.clone())?;
         let tenant = list.first().map(|s| s.tenant_id.clone());
         let options = options(&app, &state, Mode::Secret, tenant.as_deref()).await?;
-        let rotator = rotator(&state, demo, true).await?;
+        let rotator = state.estate()?.rotator(true).await?;
         for id in &ids {
             rotator.resume(options.clone(), None, Some(id)).await?;
         }
@@ -366,8 +340,7 @@ pub async fn resume_rotations(
     only: Option<String>,
     on_progress: Channel<Progress>,
 ) -> Result<Resumed, IpcError> {
-    let demo = is_demo(&state).await?;
-    let paths = rotation_paths(&state, demo).await?;
+    let paths = rotation_paths(&state).await?;
     let (list, mut problems) = service::list(&paths).await;
     let ids: Vec<String> = match &only {
         Some(id) => {
@@ -401,7 +374,7 @@ pub async fn resume_rotations(
         let rotations = handle.state::<Rotations>();
         let _running = rotations.begin(ids.clone())?;
         let state = handle.state::<AppState>();
-        let rotator = rotator(&state, demo, true).await?;
+        let rotator = state.estate()?.rotator(true).await?;
         if all_due {
             let resumed = rotator.resume(options, Some(progress), None).await;
             expiry_changed(&handle);
@@ -442,7 +415,6 @@ pub async fn roll_back_rotation(
     rotations: State<'_, Rotations>,
     rotation_id: String,
 ) -> Result<GroupResult, IpcError> {
-    let demo = is_demo(&state).await?;
     let options = options(&app, &state, Mode::Secret, None).await?;
     if rotations.is_running(&rotation_id) {
         return Err(IpcError::new(
@@ -450,7 +422,7 @@ pub async fn roll_back_rotation(
             format!("The rotation {rotation_id} is running right now; wait for it to finish."),
         ));
     }
-    let paths = rotation_paths(&state, demo).await?;
+    let paths = rotation_paths(&state).await?;
     let summary = service::list(&paths)
         .await
         .0
@@ -482,7 +454,9 @@ pub async fn roll_back_rotation(
         let rotations = handle.state::<Rotations>();
         let _running = rotations.begin(vec![rotation_id.clone()])?;
         let state = handle.state::<AppState>();
-        let result = rotator(&state, demo, true)
+        let result = state
+            .estate()?
+            .rotator(true)
             .await?
             .roll_back(options, &rotation_id)
             .await;
@@ -495,7 +469,7 @@ pub async fn roll_back_rotation(
 
 /// The audit log of this mode (rotations, and copies and reveals of secrets), newest first.
 async fn history(state: &AppState) -> Result<Vec<AuditRecord>, IpcError> {
-    let paths = rotation_paths(state, is_demo(state).await?).await?;
+    let paths = rotation_paths(state).await?;
     let (mut records, skipped) = audit::AuditLog::new(&paths)
         .read()
         .await

@@ -32,7 +32,7 @@ pub async fn save_settings(
             note: None,
         });
     }
-    let paths = state.paths()?.clone();
+    let paths = state.estate()?.paths().clone();
     let to_save = parsed.clone();
     tokio::task::spawn_blocking(move || to_save.save(&paths))
         .await

@@ -3,8 +3,7 @@
 
 use rekey_core::clipboard::HOLD;
 use rekey_core::error::IpcError;
-use rekey_core::vault::presence::{self, Reach};
-use rekey_core::vault::{actor_for, Vault, VaultError, VaultRow, VaultStatus};
+use rekey_core::vault::{Vault, VaultError, VaultRow, VaultStatus};
 use secrecy::ExposeSecret;
 use tauri::{AppHandle, State};
 
@@ -15,14 +14,10 @@ fn ipc(e: VaultError) -> IpcError {
     IpcError::from(&e)
 }
 
-/// The vault the page shows: the real one once an account is signed in; in demo mode the one
-/// demo-mode rotations keep their secrets in (emptied at each start, like the simulated world).
-async fn vault(state: &AppState) -> Result<&Vault, IpcError> {
-    if state.workspace().await?.accounts().await.is_empty() {
-        state.demo_vault().await
-    } else {
-        state.vault().await
-    }
+/// The vault the page shows: the estate's (the signed-in accounts', or the one demo-mode rotations
+/// keep their secrets in, emptied at each start like the simulated world).
+async fn vault(state: &AppState) -> Result<Vault, IpcError> {
+    state.estate()?.vault().await
 }
 
 /// Whether the OS keyring works; the app shows a banner with the fix when it does not.
@@ -35,31 +30,15 @@ pub async fn vault_status(state: State<'_, AppState>) -> Result<VaultStatus, Ipc
 }
 
 /// Every stored secret (no value), whether the keyring still has it and whether Azure still has
-/// its credential: asked of the signed-in accounts, or of the simulator in demo mode.
+/// its credential: asked with the estate's session of each secret's tenant.
 #[tauri::command]
 pub async fn vault_list(state: State<'_, AppState>) -> Result<Vec<VaultRow>, IpcError> {
-    let vault = vault(&state).await?;
-    let workspace = state.workspace().await?;
-    let rows = if !workspace.accounts().await.is_empty() {
-        presence::list(vault, &Reach::Workspace(workspace)).await
-    } else {
-        match state.demo().await {
-            Ok(demo) => {
-                let reach = Reach::Session {
-                    session: &demo.session,
-                    tenant_id: demo.simulator.tenant_id().to_string(),
-                };
-                presence::list(vault, &reach).await
-            }
-            Err(e) => presence::list(vault, &Reach::Nowhere(e.message)).await,
-        }
-    };
-    rows.map_err(ipc)
+    state.estate()?.vault_rows().await
 }
 
 /// Who the audit log names for an action on a secret of `tenant`.
 async fn actor(state: &AppState, tenant: &str) -> Result<String, IpcError> {
-    Ok(actor_for(&state.workspace().await?.accounts().await, tenant))
+    Ok(state.estate()?.actor_for(Some(tenant)).await)
 }
 
 /// Puts the secret on the clipboard from Rust; it is taken back after the returned number of

@@ -8,7 +8,6 @@ import {
   cancelSignIn,
   exportInventory,
   getSessionInfo,
-  listClusters,
   listSubscriptions,
   listTenants,
   NO_BACKEND,
@@ -27,23 +26,23 @@ import type { Inventory } from "./bindings/Inventory";
 import type { Progress } from "./bindings/Progress";
 
 describe("api commands", () => {
-  it("invokes list_clusters and session_info by name and returns their payloads", async () => {
+  it("invokes cached_inventory and session_info by name and returns their payloads", async () => {
     const seen: string[] = [];
     mockIPC((cmd) => {
       seen.push(cmd);
-      return cmd === "list_clusters" ? clusters : demoSession;
+      return cmd === "cached_inventory" ? clusters : demoSession;
     });
 
-    await expect(listClusters()).resolves.toEqual(clusters);
+    await expect(cachedInventory()).resolves.toEqual(clusters);
     await expect(getSessionInfo()).resolves.toEqual(demoSession);
-    expect(seen).toEqual(["list_clusters", "session_info"]);
+    expect(seen).toEqual(["cached_inventory", "session_info"]);
   });
 
   it("passes an IpcError rejection through, keeping only code and message", async () => {
     mockIPC(() => {
       throw { code: "arm_forbidden", message: "No access to subscription", detail: 42 };
     });
-    await expect(listClusters()).rejects.toEqual({
+    await expect(cachedInventory()).rejects.toEqual({
       code: "arm_forbidden",
       message: "No access to subscription",
     });
@@ -51,7 +50,7 @@ describe("api commands", () => {
 
   it("normalises a plain string rejection", async () => {
     mockIPC(() => Promise.reject("token expired"));
-    await expect(listClusters()).rejects.toEqual({ code: UNEXPECTED, message: "token expired" });
+    await expect(cachedInventory()).rejects.toEqual({ code: UNEXPECTED, message: "token expired" });
   });
 
   it("normalises an Error rejection", async () => {
@@ -63,7 +62,7 @@ describe("api commands", () => {
 
   it("reports a clear error when no Tauri back end is present", async () => {
     // No mockIPC here: __TAURI_INTERNALS__ is absent, as in a plain browser.
-    await expect(listClusters()).rejects.toMatchObject({ code: NO_BACKEND });
+    await expect(cachedInventory()).rejects.toMatchObject({ code: NO_BACKEND });
   });
 });
 

@@ -38,11 +38,6 @@ export function getSessionInfo(): Promise<SessionInfo> {
   return call<SessionInfo>("session_info");
 }
 
-/** Superseded by the inventory commands (`cachedInventory`, `refreshInventory`). */
-export function listClusters(): Promise<ClusterRow[]> {
-  return call<ClusterRow[]>("list_clusters");
-}
-
 /** The last inventory Rekey saved in the app data folder (never a secret), or null on first start. */
 export function cachedInventory(): Promise<Inventory | null> {
   return call<Inventory | null>("cached_inventory");

@@ -94,6 +94,7 @@ impl InteractiveRequest {
             method,
             client_id: self.client_id.clone(),
             secret_file: None,
+            binding_mac: None,
         };
         Ok(SignedIn {
             account,

@@ -82,6 +82,11 @@ impl ArmClient {
         &self.credential
     }
 
+    /// How many API requests this session's clients have sent (benchmarks).
+    pub fn requests_sent(&self) -> u64 {
+        self.http.requests_sent()
+    }
+
     /// The HTTP layer and credential, shared with the Resource Graph and Graph clients of a session.
     pub(crate) fn parts(&self) -> (&HttpClient, &Arc<Credential>) {
         (&self.http, &self.credential)

@@ -75,7 +75,9 @@ impl HttpClient {
         })
     }
 
-    pub(crate) fn reqwest(&self) -> &reqwest::Client {
+    /// The raw client, for the benchmarks' stand-in of a person at the simulator's sign-in page.
+    #[doc(hidden)]
+    pub fn reqwest(&self) -> &reqwest::Client {
         &self.inner
     }
 

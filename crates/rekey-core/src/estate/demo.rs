@@ -1,26 +1,48 @@
-//! Demo mode: the built-in simulator started in this process, and a session signed in to it
-//! through the same HTTPS, metadata and token paths a real cloud uses.
+//! Demo mode as core sees it: a session on the built-in simulator, given as plain data. Starting the
+//! simulator is the `rekey-demo` crate's job (core does not depend on the simulator); core only signs
+//! in to it through the same HTTPS, metadata and token paths a real cloud uses.
+
+use std::any::Any;
+use std::sync::Arc;
 
 use secrecy::SecretString;
 use url::Url;
 
 use crate::auth::{ClientSecretCredential, Credential};
 use crate::azure::http::{HttpClient, Trust};
-use crate::cloud::Cloud;
+use crate::cloud::{Cloud, CloudSetting};
 use crate::error::IpcError;
 use crate::session::{Session, SessionMode};
 
-/// The running simulator and the session on it. Keep it alive as long as the session is used.
-pub struct Demo {
-    pub simulator: rekey_sim::RunningSim,
+/// Where the simulator listens and how its demo administrator signs in.
+pub struct DemoTarget {
+    /// `https://127.0.0.1:PORT/`.
+    pub base_url: Url,
+    /// The simulator's own CA (PEM): the only root its session trusts.
+    pub ca_pem: String,
+    /// The CA written to a file, for people signing in to the simulator as a custom cloud.
+    pub ca_pem_path: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+}
+
+/// The running demo: the simulator (kept alive by `keep_alive`) and a session signed in to it.
+pub struct DemoWorld {
     /// Shared, so that a rotation can hold it while the app goes on using it.
-    pub session: std::sync::Arc<Session>,
+    pub session: Arc<Session>,
+    pub tenant_id: String,
+    /// The simulator as a custom cloud, so that a person can sign in to it like to Azure.
+    pub cloud: CloudSetting,
+    /// The simulator's ARM endpoint (its own, so no one is asked to confirm it).
+    pub arm_endpoint: Url,
+    pub keep_alive: Box<dyn Any + Send + Sync>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error("the built-in simulator could not start: {0}")]
-    Start(#[from] rekey_sim::StartError),
+    Start(String),
     #[error("could not connect to the built-in simulator: {0}")]
     Connect(String),
 }
@@ -31,62 +53,47 @@ impl From<&DemoError> for IpcError {
     }
 }
 
-impl Demo {
-    /// The simulator as a custom cloud, so that a person can sign in to it like to Azure.
-    pub fn cloud_setting(&self) -> crate::cloud::CloudSetting {
-        crate::cloud::CloudSetting::Custom {
-            metadata_url: format!(
-                "{}metadata/endpoints?api-version=2022-09-01",
-                self.simulator.base_url
-            ),
-            ca_file: Some(self.simulator.ca_pem_path.display().to_string()),
-        }
-    }
+/// The metadata URL of the simulator at `base_url`.
+fn metadata_url(base_url: &Url) -> String {
+    format!("{base_url}metadata/endpoints?api-version=2022-09-01")
 }
 
-/// Starts the simulator on a free loopback port and signs in as its demo administrator.
-/// `REKEY_DEMO_GENERATE=tenants=2,subscriptions=100,clusters=1000,seed=7` makes demo mode show a
-/// generated estate instead of the small demo tenant (for demonstrations at scale).
-pub const GENERATE_ENV: &str = "REKEY_DEMO_GENERATE";
-
-pub async fn start() -> Result<Demo, DemoError> {
-    let scenario = match std::env::var(GENERATE_ENV).ok().filter(|v| !v.trim().is_empty()) {
-        Some(params) => rekey_sim::ScenarioSource::Generate(params.parse().map_err(
-            |e: rekey_sim::scenario::ParamsError| DemoError::Connect(format!("{GENERATE_ENV}: {e}")),
-        )?),
-        None => rekey_sim::ScenarioSource::Demo,
-    };
-    let config = rekey_sim::SimConfig {
-        scenario,
-        ..rekey_sim::SimConfig::default()
-    };
-    let simulator = rekey_sim::start_demo(config).await?;
-    let session = std::sync::Arc::new(connect(&simulator).await?);
-    Ok(Demo { simulator, session })
+/// Signs in to the simulator as its demo administrator and says who that is.
+pub async fn connect(
+    target: DemoTarget,
+    keep_alive: Box<dyn Any + Send + Sync>,
+) -> Result<DemoWorld, DemoError> {
+    let session = session(&target).await?;
+    Ok(DemoWorld {
+        session: Arc::new(session),
+        tenant_id: target.tenant_id.clone(),
+        cloud: CloudSetting::Custom {
+            metadata_url: metadata_url(&target.base_url),
+            ca_file: Some(target.ca_pem_path.clone()),
+        },
+        arm_endpoint: target.base_url.clone(),
+        keep_alive,
+    })
 }
 
-pub async fn connect(sim: &rekey_sim::RunningSim) -> Result<Session, DemoError> {
+/// A session on the simulator at `target`, trusting its CA only, signed in now so that a broken demo
+/// shows at start rather than on the first click.
+pub async fn session(target: &DemoTarget) -> Result<Session, DemoError> {
     let connect_err = |e: &dyn std::fmt::Display| DemoError::Connect(e.to_string());
-    // Trust the simulator's own CA and nothing else.
     let http = HttpClient::new(&Trust::Only {
-        ca_pem: sim.ca_pem.clone(),
+        ca_pem: target.ca_pem.clone(),
     })
     .map_err(|e| connect_err(&e))?;
-    let metadata = Url::parse(&format!(
-        "{}metadata/endpoints?api-version=2022-09-01",
-        sim.base_url
-    ))
-    .map_err(|e| connect_err(&e))?;
+    let metadata = Url::parse(&metadata_url(&target.base_url)).map_err(|e| connect_err(&e))?;
     let cloud = Cloud::from_metadata(&http, &metadata)
         .await
         .map_err(|e| connect_err(&e))?;
-    let admin = &sim.demo_admin;
     let credential = ClientSecretCredential::new(
         http.clone(),
         &cloud.login_endpoint,
-        &admin.tenant_id.to_string(),
-        &admin.client_id.to_string(),
-        SecretString::from(secrecy::ExposeSecret::expose_secret(&admin.client_secret).to_string()),
+        &target.tenant_id,
+        &target.client_id,
+        target.client_secret.clone(),
     )
     .map_err(|e| connect_err(&e))?;
     let mut session = Session::new(
@@ -97,7 +104,6 @@ pub async fn connect(sim: &rekey_sim::RunningSim) -> Result<Session, DemoError> 
         Credential::ClientSecret(credential),
     );
     session.account_id = "demo".into();
-    // Sign in now, so that a broken demo shows at start rather than on the first click.
     let tenants = session.arm.list_tenants().await.map_err(|e| connect_err(&e))?;
     session.info.tenant_label = tenants
         .into_iter()

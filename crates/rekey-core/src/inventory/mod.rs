@@ -1,8 +1,6 @@
 //! Inventory: every AKS cluster the signed-in identity can read, classified by how it authenticates,
 //! with the expiry of the credentials behind it.
 
-#[cfg(feature = "demo")]
-pub mod bench;
 pub mod cache;
 mod classify;
 pub mod credentials;

@@ -3,8 +3,6 @@
 //! journaled per step so a crash resumes, locked per cluster and principal across processes, and
 //! run for many clusters with bounded concurrency.
 
-#[cfg(feature = "demo")]
-pub mod bench;
 pub mod bulk;
 pub mod engine;
 pub mod journal;
@@ -18,4 +16,4 @@ pub use engine::{roll_back, Context, ProgressSink};
 pub use journal::{parse_journal, RotationSummary};
 pub use model::{GroupResult, Mode, Options, Outcome, Plan, PlanGroup, Progress, Retire, Step};
 pub use preflight::plan;
-pub use service::{Estate, Rotator};
+pub use service::Rotator;

@@ -13,48 +13,26 @@ use super::journal::{self, RotationSummary};
 use super::model::{GroupResult, Options, Plan};
 use super::preflight;
 use crate::error::IpcError;
+use crate::estate::Estate;
 use crate::inventory::ClusterRow;
 use crate::paths::AppPaths;
 use crate::session::Session;
 use crate::vault::Vault;
-use crate::workspace::Workspace;
 
-/// Where sessions come from.
-#[derive(Clone, Copy)]
-pub enum Estate<'a> {
-    /// The built-in simulator (demo mode): one session for everything.
-    Demo(&'a Arc<Session>),
-    /// The signed-in accounts: a session per tenant.
-    Accounts(&'a Workspace),
-}
-
-/// Rotations for one profile of Rekey.
+/// Rotations for one profile of Rekey: the estate gives each tenant's session.
 pub struct Rotator<'a> {
-    pub estate: Estate<'a>,
+    pub estate: &'a Estate,
     pub vault: Vault,
     /// Where journals, locks and the audit log go.
     pub paths: AppPaths,
-    /// Benchmarks and tests only: allow a vault that forgets its secrets when the process ends.
+    /// Benchmarks, tests and the CLI's demo only: allow a vault that forgets its secrets when the
+    /// process ends.
     pub allow_memory_vault: bool,
 }
 
 impl Rotator<'_> {
     async fn session_for(&self, tenant: Option<&str>) -> Result<Arc<Session>, IpcError> {
-        match self.estate {
-            Estate::Demo(session) => Ok(session.clone()),
-            Estate::Accounts(workspace) => {
-                match tenant.filter(|t| !t.is_empty()) {
-                    Some(t) => workspace.session_for_tenant(t).await,
-                    None => {
-                        let first =
-                            workspace.accounts().await.into_iter().next().ok_or_else(|| {
-                                IpcError::new("sign_in_required", "Sign in to Azure first.")
-                            })?;
-                        workspace.session(&first.id).await
-                    }
-                }
-            }
-        }
+        self.estate.session_for_tenant(tenant).await
     }
 
     /// Plans the rotation of `chosen` (ARM IDs), per tenant. Reads only.
@@ -214,10 +192,4 @@ pub async fn known_key_ids(paths: &AppPaths) -> HashMap<String, String> {
         }
     }
     known
-}
-
-/// The folder demo-mode rotations keep their journals, vault index and audit log in: apart from
-/// the real ones, and emptied when the demo starts (its simulated world starts afresh each time).
-pub fn demo_paths(paths: &AppPaths) -> AppPaths {
-    AppPaths::at(paths.data_dir.join("demo"))
 }

@@ -9,25 +9,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::{AzurePresence, Vault, VaultEntry, VaultError, VaultRow};
 use crate::azure::graph::GraphClient;
+use crate::estate::Estate;
 use crate::inventory::credentials::{resolve, Lookup};
 use crate::inventory::expiry::AppRole;
-use crate::session::Session;
-use crate::workspace::Workspace;
 
-/// Where the presence check gets a Graph client for each tenant.
-pub enum Reach<'a> {
-    /// The signed-in accounts: the session that works in each tenant
-    /// ([`Workspace::session_for_tenant`]).
-    Workspace(&'a Workspace),
-    /// One session that answers for one tenant only (demo mode: the built-in simulator's).
-    Session { session: &'a Session, tenant_id: String },
-    /// Azure is not asked; every entry is `Unknown` for this reason.
-    Nowhere(String),
-}
-
-/// [`check`] for entries of any tenants: each tenant's entries are checked with the session that
-/// reaches it; the entries of a tenant no session reaches are `Unknown`, with the reason.
-pub async fn check_reachable(reach: &Reach<'_>, entries: &[VaultEntry]) -> Presence {
+/// [`check`] for entries of any tenants: each tenant's entries are checked with the session the
+/// estate has for that tenant; the entries of a tenant no session reaches are `Unknown`, with the
+/// reason.
+pub async fn check_reachable(estate: &Estate, entries: &[VaultEntry]) -> Presence {
     let mut by_tenant: BTreeMap<String, Vec<VaultEntry>> = BTreeMap::new();
     for entry in entries {
         by_tenant
@@ -37,19 +26,9 @@ pub async fn check_reachable(reach: &Reach<'_>, entries: &[VaultEntry]) -> Prese
     }
     let mut presence = Presence::new();
     for (tenant, entries) in by_tenant {
-        let found = match reach {
-            Reach::Workspace(workspace) => match workspace.session_for_tenant(&tenant).await {
-                Ok(session) => check(&session.graph, &entries).await,
-                Err(e) => unknown(&entries, &e.message),
-            },
-            Reach::Session { session, tenant_id } if tenant_id.eq_ignore_ascii_case(&tenant) => {
-                check(&session.graph, &entries).await
-            }
-            Reach::Session { .. } => unknown(
-                &entries,
-                &format!("Demo mode reaches the simulated tenant only, not {tenant}: sign in to check it."),
-            ),
-            Reach::Nowhere(reason) => unknown(&entries, reason),
+        let found = match estate.session_for_tenant(Some(&tenant)).await {
+            Ok(session) => check(&session.graph, &entries).await,
+            Err(e) => unknown(&entries, &e.message),
         };
         presence.extend(found);
     }
@@ -68,10 +47,10 @@ fn unknown(entries: &[VaultEntry], reason: &str) -> Presence {
         .collect()
 }
 
-/// The Vault page's rows, each checked against Azure through `reach`.
-pub async fn list(vault: &Vault, reach: &Reach<'_>) -> Result<Vec<VaultRow>, VaultError> {
+/// The Vault page's rows, each checked against Azure with the estate's sessions.
+pub async fn list(vault: &Vault, estate: &Estate) -> Result<Vec<VaultRow>, VaultError> {
     let entries = vault.entries().await?;
-    let presence = check_reachable(reach, &entries).await;
+    let presence = check_reachable(estate, &entries).await;
     rows(vault, &presence).await
 }
 
