@@ -113,12 +113,15 @@ def write_table(attacker: Attacker | None, total_leaks: list) -> str:
     ]
     for i, r in enumerate(ROWS, 1):
         verdict = "refused" if r.refused and not r.leaked else ("LEAKED" if r.leaked else "NOT REFUSED")
+        if verdict == "refused" and "[resumed]" in r.outcome:
+            verdict = "contained"
         lines.append(f"{i:>3}  {verdict:<11} {clip(r.group + ': ' + r.name, 62):<62} {clip(r.tried, 70):<70} {clip(r.outcome, 200)}")
     refused = sum(1 for r in ROWS if r.refused and not r.leaked)
     lines += [
         "",
         "Refused = the command answered an error with the code the contract names (if it names one) and a message"
-        " that echoes nothing from the attacker's pages or the planted file, and nothing changed.",
+        " that echoes nothing from the attacker's pages or the planted file, and nothing changed. Contained = it ran,"
+        " but only against the cloud the admin pointed it at (nothing reached the attacker); counted as refused.",
         f"Secrets or file contents that reached the attacker: {len(total_leaks)}"
         + ("" if not total_leaks else " -> " + "; ".join(f"{label} in {where}" for label, where in total_leaks[:20])),
         f"HOSTILE WINDOW: {len(ROWS)} attacks tried, {refused} refused with a clear message, "
@@ -624,8 +627,9 @@ def clusters(driver) -> list[dict]:
     """The clusters the window knows (the last inventory)."""
     inventory = invoke(driver, "cached_inventory", {}).value or {}
     rows = inventory.get("clusters") or []
-    if not rows:  # an app that still has the command
-        rows = invoke(driver, "list_clusters", {}).value or []
+    if not rows:
+        inventory = invoke(driver, "refresh_inventory", {}, channels=["onProgress"], timeout=60).value or {}
+        rows = inventory.get("clusters") or []
     return rows
 
 
