@@ -144,10 +144,8 @@ fn cloud_approval(app: AppHandle) -> CloudApproval {
         Box::pin(async move {
             let state = app.state::<AppState>();
             if let Ok(estate) = state.estate() {
-                if let Ok(demo) = estate.demo().await {
-                    if cloud.arm_endpoint == demo.arm_endpoint {
-                        return true;
-                    }
+                if estate.is_simulator(&cloud).await {
+                    return true;
                 }
             }
             let host = |u: &url::Url| u.host_str().unwrap_or_default().to_string();

@@ -27,12 +27,10 @@ pub struct Scan {
 pub async fn scan(cloud: &CloudArgs, options: RefreshOptions) -> Result<Scan, CliError> {
     let estate = home::estate().await?;
     home::say_demo(&estate).await;
-    let found = estate.refresh(options, |a| cloud.includes(&a.cloud)).await?;
-    if !found.demo && found.accounts == 0 {
-        return Err(CliError::usage(
-            "no signed-in account is on that cloud: see `rekey account show`",
-        ));
-    }
+    let found = match estate.refresh(options, |a| cloud.includes(&a.cloud)).await {
+        Err(e) if e.code == "no_account_on_cloud" => return Err(CliError::usage(e.message)),
+        other => other?,
+    };
     for warning in &found.inventory.warnings {
         warn(warning);
     }

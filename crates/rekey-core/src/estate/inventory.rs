@@ -54,6 +54,12 @@ impl Estate {
         let total = all.len();
         let accounts: Vec<AccountInfo> = all.into_iter().filter(|a| include(a)).collect();
         let count = accounts.len();
+        if count == 0 {
+            return Err(IpcError::new(
+                "no_account_on_cloud",
+                "No signed-in account is on that cloud: see the accounts that are (`rekey account show`).",
+            ));
+        }
         let result = self.workspace().await?.inventory_of(accounts, options).await;
         let problem = match result.failed.as_slice() {
             [] => None,

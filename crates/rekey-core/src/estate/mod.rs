@@ -159,6 +159,14 @@ impl Estate {
         self.demo().await.ok().map(|d| d.cloud.clone())
     }
 
+    /// Whether `cloud` is the built-in simulator (Rust's own: nobody is asked to confirm it).
+    pub async fn is_simulator(&self, cloud: &crate::cloud::Cloud) -> bool {
+        match self.demo.get() {
+            Some(Ok(demo)) => cloud.arm_endpoint == demo.arm_endpoint,
+            _ => false,
+        }
+    }
+
     /// Where this mode's rotations keep their journals, locks, vault index and audit log.
     pub async fn files(&self) -> Result<AppPaths, IpcError> {
         if self.is_demo().await? {
