@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CLOUD, Secret
+from azutil import CLOUD
+from sdkutil import Secret
 
 RG, CLUSTER = "rg-prod-weu", "aks-prod-weu"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
