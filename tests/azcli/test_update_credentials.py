@@ -200,3 +200,23 @@ def test_aks_api_versions_of_current_clis_are_served(az, sim, api_version):
     )
     shown = az("rest", "--method", "get", "--url", url).json()
     assert shown["name"] == CLUSTER
+
+
+def test_the_cli_spoke_current_api_versions_and_met_no_server_error(az, sim):
+    """What the CLI sent, from the simulator's request log: AKS at Azure CLI 2.91's api-version,
+    role definitions at azure-mgmt-authorization's, and never a 5xx or an unknown path."""
+    r = sim.control("GET", "requests?limit=1000")
+    assert r.status_code == 200
+    logged = r.json()["requests"]
+    versions = {}
+    for entry in logged:
+        assert entry["status"] < 500, entry
+        assert entry["status"] not in (404, 405) or "managedClusters" in entry["path"] or "roleDefinitions" in entry["path"], entry
+        query = entry.get("query") or ""
+        version = next((p.split("=", 1)[1] for p in query.split("&") if p.startswith("api-version=")), None)
+        for kind in ("managedClusters", "roleDefinitions", "roleAssignments"):
+            if kind in entry["path"] and version:
+                versions.setdefault(kind, set()).add(version)
+    assert "2026-06-01" in versions["managedClusters"]
+    assert versions["roleDefinitions"] == {"2022-05-01-preview"}
+    assert versions["roleAssignments"] == {"2022-04-01"}

@@ -92,7 +92,7 @@ async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response
     if host != Host::Control {
         sim.requests.push(LoggedRequest {
             seq: 0,
-            time: chrono::Utc::now(),
+            time: sim.state.now(),
             method: req.method.to_string(),
             path: req.path.clone(),
             query: req.raw_query.as_deref().map(redact_query),
@@ -135,7 +135,7 @@ fn admit(sim: &Sim, host: Host) -> Result<Option<u32>, Response> {
     };
     let body = if host == Host::Graph {
         json!({"error": {"code": "TooManyRequests", "message": "Too many requests.",
-            "innerError": {"code": "TooManyRequests", "date": chrono::Utc::now(), "message": "Please retry after", "request-id": uuid::Uuid::new_v4(), "status": "429"}}})
+            "innerError": {"code": "TooManyRequests", "date": sim.state.now(), "message": "Please retry after", "request-id": uuid::Uuid::new_v4(), "status": "429"}}})
     } else {
         json!({"error": {"code": "SubscriptionRequestsThrottled",
             "message": format!("Number of requests exceeded the limit. Please try again after '{retry_after}' seconds.")}})
