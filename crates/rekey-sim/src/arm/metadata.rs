@@ -80,7 +80,7 @@ fn own_cloud(sim: &Sim) -> Value {
         },
         "batch": base,
         "resourceManager": base,
-        "vmImageAliasDoc": format!("{base}_sim/vm-aliases.json"),
+        "vmImageAliasDoc": base,
         "activeDirectoryDataLake": base,
         "sqlManagement": base,
         "microsoftGraphResourceId": base,
