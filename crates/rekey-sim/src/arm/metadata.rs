@@ -16,8 +16,9 @@ use crate::context::{Sim, ARM_AUDIENCES};
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
 
-/// Versions that answer one object: this host's own cloud.
-const SINGLE: &[&str] = &["2022-09-01"];
+/// Versions that answer one object: this host's own cloud. 2023-11-01 too: Microsoft's own
+/// `CommonUtilities.AzureCloud.AzureCloudConfig` (C#, MIT) deserializes it as one object.
+const SINGLE: &[&str] = &["2022-09-01", "2023-11-01"];
 /// Versions that answer the list of clouds.
 const LIST: &[&str] = &["2019-05-01", "2020-06-01"];
 /// Versions (besides none) that answer the Azure Stack Hub object.
