@@ -88,6 +88,7 @@ async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response
             Ok(remaining) => with_remaining_budget(dispatch(&sim, &req), remaining, &req),
         },
     };
+    let response = routed_at(&sim, response);
 
     if host != Host::Control {
         sim.requests.push(LoggedRequest {
@@ -121,6 +122,26 @@ fn dispatch(sim: &Sim, req: &SimRequest) -> Response {
                 ),
             )
         })
+}
+
+/// ARM's `x-ms-routing-request-id` is `{region}:{yyyyMMddTHHmmssZ}:{request id}`; its time is the
+/// simulated clock's, like every other time the simulator shows (response builders have no clock).
+fn routed_at(sim: &Sim, mut response: Response) -> Response {
+    const NAME: &str = "x-ms-routing-request-id";
+    let rewritten = response
+        .headers()
+        .get(NAME)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let mut parts = v.splitn(3, ':');
+            let (region, _, id) = (parts.next()?, parts.next()?, parts.next()?);
+            let when = sim.state.now().format("%Y%m%dT%H%M%SZ");
+            axum::http::HeaderValue::from_str(&format!("{region}:{when}:{id}")).ok()
+        });
+    if let Some(value) = rewritten {
+        response.headers_mut().insert(NAME, value);
+    }
+    response
 }
 
 /// The budget left when the request may go on (`None` when throttling is off), or a 429 in the

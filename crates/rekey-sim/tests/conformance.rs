@@ -825,3 +825,29 @@ async fn arm_401s_name_the_subscriptions_tenant() {
         format!("Bearer authorization_uri=\"{authority}/{tenant}\", error=\"invalid_token\", error_description=\"The authentication failed because of missing 'Authorization' header.\"")
     );
 }
+
+#[tokio::test]
+async fn arm_routing_ids_carry_the_simulated_time() {
+    let f = Fixture::new(Default::default()).await;
+    let token = f.arm_token().await;
+    f.sim.sim().state.advance_clock(Duration::days(400));
+    let (status, headers, _) = send(
+        &f,
+        Method::GET,
+        "subscriptions?api-version=2022-12-01",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let routing = headers["x-ms-routing-request-id"].to_str().unwrap().to_string();
+    let day = f.sim.sim().state.now().format("%Y%m%dT").to_string();
+    assert!(
+        routing.contains(&format!(":{day}")),
+        "{routing} should carry {day}"
+    );
+    assert!(
+        !routing.contains(&format!(":{}", Utc::now().format("%Y%m%dT"))),
+        "{routing}"
+    );
+}
