@@ -68,4 +68,10 @@ if [ "$mode" = "test" ]; then
     tests/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
     touch tests/.venv/bin/pytest
   fi
+  if [ ! -x tests/.venv-azcli/bin/az ] || [ tests/azcli/requirements.txt -nt tests/.venv-azcli/bin/az ]; then
+    echo "setup: the Azure CLI for tests/azcli (its own venv; about 1.5 minutes)"
+    python3 -m venv tests/.venv-azcli
+    tests/.venv-azcli/bin/pip install --quiet --disable-pip-version-check -r tests/azcli/requirements.txt
+    touch tests/.venv-azcli/bin/az
+  fi
 fi

@@ -18,7 +18,6 @@ use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
 use crate::state::{ManagedCluster, World};
 
-const API_VERSIONS: &[&str] = &["2021-03-01", "2022-10-01"];
 const DEFAULT_TOP: usize = 100;
 /// Resource Graph never returns more rows than this in one response.
 const MAX_TOP: usize = 1000;
@@ -142,21 +141,9 @@ fn resources(sim: &Sim, req: &SimRequest, caller: &Caller) -> Result<Response, R
 }
 
 fn check_api_version(req: &SimRequest) -> Result<(), Response> {
-    match req.query.get("api-version") {
-        None => Err(arm_error(
-            StatusCode::BAD_REQUEST,
-            "MissingApiVersionParameter",
-            "The api-version query parameter (?api-version=) is required for all requests.",
-        )),
-        Some(v) if API_VERSIONS.contains(&v.as_str()) => Ok(()),
-        Some(v) => Err(arm_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidApiVersionParameter",
-            &format!(
-                "The api-version '{v}' is invalid. The supported versions are '{}'.",
-                API_VERSIONS.join(",")
-            ),
-        )),
+    match crate::api_versions::check(req, crate::api_versions::RESOURCE_GRAPH) {
+        Some(refused) => Err(refused),
+        None => Ok(()),
     }
 }
 

@@ -4,6 +4,7 @@
 // Handlers return early with a ready Azure error response; boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod api_versions;
 pub mod arg;
 pub mod arm;
 pub mod context;

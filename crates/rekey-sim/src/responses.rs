@@ -57,11 +57,14 @@ pub fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
     )
 }
 
-/// An ARM 401 with the `WWW-Authenticate` challenge clients use to find the authority.
-pub fn arm_unauthorized(code: &str, message: &str, authority: &str) -> Response {
+/// An ARM 401 with the `WWW-Authenticate` challenge clients use to find the authority:
+/// `Bearer authorization_uri="{login}/{tenant}", error="invalid_token", error_description="…"`, the
+/// tenant being the subscription's when the path names one (the "find the tenant of a subscription"
+/// probe of Azure/azure-sdk-for-go's and go-autorest's `FindTenantID`; azure-core's challenge tests).
+pub fn arm_unauthorized(code: &str, message: &str, description: &str, authorization_uri: &str) -> Response {
     let mut response = arm_error(StatusCode::UNAUTHORIZED, code, message);
     let challenge = format!(
-        "Bearer authorization_uri=\"{authority}\", error=\"invalid_token\", error_description=\"{message}\""
+        "Bearer authorization_uri=\"{authorization_uri}\", error=\"invalid_token\", error_description=\"{description}\""
     );
     if let Ok(v) = HeaderValue::from_str(&challenge) {
         response.headers_mut().insert("www-authenticate", v);
@@ -75,11 +78,13 @@ pub fn token_error(
     error: &str,
     aadsts: u32,
     description: &str,
-    authority: &str,
+    sim: &crate::context::Sim,
 ) -> Response {
+    let authority = sim.authority();
     let trace_id = Uuid::new_v4();
     let correlation_id = Uuid::new_v4();
-    let timestamp = Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string();
+    // The simulated clock, as every other time the simulator shows.
+    let timestamp = sim.state.now().format("%Y-%m-%d %H:%M:%SZ").to_string();
     let body = json!({
         "error": error,
         "error_description": format!(

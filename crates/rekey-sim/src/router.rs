@@ -88,11 +88,12 @@ async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response
             Ok(remaining) => with_remaining_budget(dispatch(&sim, &req), remaining, &req),
         },
     };
+    let response = routed_at(&sim, response);
 
     if host != Host::Control {
         sim.requests.push(LoggedRequest {
             seq: 0,
-            time: chrono::Utc::now(),
+            time: sim.state.now(),
             method: req.method.to_string(),
             path: req.path.clone(),
             query: req.raw_query.as_deref().map(redact_query),
@@ -123,6 +124,26 @@ fn dispatch(sim: &Sim, req: &SimRequest) -> Response {
         })
 }
 
+/// ARM's `x-ms-routing-request-id` is `{region}:{yyyyMMddTHHmmssZ}:{request id}`; its time is the
+/// simulated clock's, like every other time the simulator shows (response builders have no clock).
+fn routed_at(sim: &Sim, mut response: Response) -> Response {
+    const NAME: &str = "x-ms-routing-request-id";
+    let rewritten = response
+        .headers()
+        .get(NAME)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let mut parts = v.splitn(3, ':');
+            let (region, _, id) = (parts.next()?, parts.next()?, parts.next()?);
+            let when = sim.state.now().format("%Y%m%dT%H%M%SZ");
+            axum::http::HeaderValue::from_str(&format!("{region}:{when}:{id}")).ok()
+        });
+    if let Some(value) = rewritten {
+        response.headers_mut().insert(NAME, value);
+    }
+    response
+}
+
 /// The budget left when the request may go on (`None` when throttling is off), or a 429 in the
 /// host's own shape when it is spent.
 fn admit(sim: &Sim, host: Host) -> Result<Option<u32>, Response> {
@@ -135,7 +156,7 @@ fn admit(sim: &Sim, host: Host) -> Result<Option<u32>, Response> {
     };
     let body = if host == Host::Graph {
         json!({"error": {"code": "TooManyRequests", "message": "Too many requests.",
-            "innerError": {"code": "TooManyRequests", "date": chrono::Utc::now(), "message": "Please retry after", "request-id": uuid::Uuid::new_v4(), "status": "429"}}})
+            "innerError": {"code": "TooManyRequests", "date": sim.state.now(), "message": "Please retry after", "request-id": uuid::Uuid::new_v4(), "status": "429"}}})
     } else {
         json!({"error": {"code": "SubscriptionRequestsThrottled",
             "message": format!("Number of requests exceeded the limit. Please try again after '{retry_after}' seconds.")}})

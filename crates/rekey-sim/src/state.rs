@@ -110,29 +110,82 @@ pub struct GraphGrant {
     pub permission: String,
 }
 
+/// Azure built-in roles the simulator knows, with their real definition GUIDs (Azure docs, "Azure
+/// built-in roles": `/providers/Microsoft.Authorization/roleDefinitions/{guid}`). Only the first
+/// three grant access to a subscription's resources here; ranked Reader < Contributor < Owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Reader,
     Contributor,
     Owner,
+    NetworkContributor,
+    UserAccessAdministrator,
+    AcrPull,
+    AksClusterAdmin,
+    AksClusterUser,
+    KeyVaultSecretsOfficer,
+    KeyVaultSecretsUser,
 }
 
 impl Role {
+    pub const BUILT_IN: [Role; 10] = [
+        Role::Owner,
+        Role::Contributor,
+        Role::Reader,
+        Role::NetworkContributor,
+        Role::UserAccessAdministrator,
+        Role::AcrPull,
+        Role::AksClusterAdmin,
+        Role::AksClusterUser,
+        Role::KeyVaultSecretsOfficer,
+        Role::KeyVaultSecretsUser,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Role::Reader => "Reader",
             Role::Contributor => "Contributor",
             Role::Owner => "Owner",
+            Role::NetworkContributor => "Network Contributor",
+            Role::UserAccessAdministrator => "User Access Administrator",
+            Role::AcrPull => "AcrPull",
+            Role::AksClusterAdmin => "Azure Kubernetes Service Cluster Admin Role",
+            Role::AksClusterUser => "Azure Kubernetes Service Cluster User Role",
+            Role::KeyVaultSecretsOfficer => "Key Vault Secrets Officer",
+            Role::KeyVaultSecretsUser => "Key Vault Secrets User",
         }
+    }
+
+    /// The built-in role definition's GUID, the same in every tenant.
+    pub fn guid(self) -> &'static str {
+        match self {
+            Role::Reader => "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+            Role::Contributor => "b24988ac-6180-42a0-ab88-20f7382dd24c",
+            Role::Owner => "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+            Role::NetworkContributor => "4d97b98b-1d4f-4787-a291-c67834d212e7",
+            Role::UserAccessAdministrator => "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+            Role::AcrPull => "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+            Role::AksClusterAdmin => "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8",
+            Role::AksClusterUser => "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
+            Role::KeyVaultSecretsOfficer => "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+            Role::KeyVaultSecretsUser => "4633458b-17de-408a-b874-0445c86b69e6",
+        }
+    }
+
+    /// Whether the role grants general access (read, write, or all) to a scope's resources.
+    pub fn grants_access(self) -> bool {
+        matches!(self, Role::Reader | Role::Contributor | Role::Owner)
     }
 }
 
-/// An ARM role assignment of a principal (by object id) at subscription scope.
+/// An ARM role assignment of a principal (by object id) at subscription or resource-group scope.
 #[derive(Debug, Clone)]
 pub struct RoleAssignment {
     pub id: Uuid,
     pub principal_id: Uuid,
     pub subscription_id: Uuid,
+    /// `Some` for an assignment at a resource group of the subscription (narrower scope).
+    pub resource_group: Option<String>,
     pub role: Role,
 }
 
@@ -231,7 +284,12 @@ impl World {
     pub fn role_on(&self, principal_id: Uuid, subscription_id: Uuid) -> Option<Role> {
         self.role_assignments
             .iter()
-            .filter(|ra| ra.principal_id == principal_id && ra.subscription_id == subscription_id)
+            .filter(|ra| {
+                ra.principal_id == principal_id
+                    && ra.subscription_id == subscription_id
+                    && ra.resource_group.is_none()
+                    && ra.role.grants_access()
+            })
             .map(|ra| ra.role)
             .max_by_key(|r| *r as u8)
     }

@@ -504,7 +504,8 @@ async fn a_forced_failure_ends_failed_and_leaves_the_cluster_failed() {
     assert_eq!(op["status"], "Failed");
     assert_eq!(
         op["error"],
-        json!({"code": "ResourceOperationFailure", "message": "The resource operation completed with terminal provisioning state 'Failed'."})
+        json!({"code": "ResourceOperationFailure", "message": "The resource operation completed with terminal provisioning state 'Failed'.",
+            "details": [{"code": "InternalOperationError", "message": "An internal error occurred while updating the cluster's credentials. Retry the operation."}]})
     );
     let (status, _, body) = arm.get(header(&headers, "location")).await;
     assert_eq!(
@@ -578,9 +579,17 @@ async fn bad_bodies_and_unknown_clusters_get_arm_errors() {
     let (status, _, body) = arm
         .post(&url.replace("2025-07-01", "1999-01-01"), json!({}))
         .await;
+    // A resource provider's type: ARM's NoRegisteredProviderFound, naming the location and versions.
     assert_eq!(
         (status, error_code(&body)),
-        (StatusCode::BAD_REQUEST, "InvalidApiVersionParameter")
+        (StatusCode::BAD_REQUEST, "NoRegisteredProviderFound")
+    );
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("No registered resource provider found for location '")
+            && message.contains("and API version '1999-01-01' for type 'managedClusters'. The supported api-versions are '2017-08-31, 2018-03-31, ")
+            && message.contains(", 2026-06-01, "),
+        "{message}"
     );
     let (status, _, _) = arm.get(&url).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);

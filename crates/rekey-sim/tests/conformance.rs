@@ -647,3 +647,207 @@ async fn graph_errors_and_batches_match_the_documented_shapes() {
         .collect();
     assert!(statuses.contains(&200) && statuses.contains(&404), "{body}");
 }
+
+#[tokio::test]
+async fn role_definitions_match_the_spec_examples() {
+    let f = Fixture::new(Default::default()).await;
+    let token = f.arm_token().await;
+    let (_, sub) = demo_cluster(&f, "aks-prod-weu");
+    let api = "api-version=2022-05-01-preview";
+    let contributor = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+
+    // List at a subscription, narrowed by name as Azure CLI's `_resolve_role_id` asks.
+    let path = format!(
+        "subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions?$filter=roleName%20eq%20'Contributor'&{api}"
+    );
+    let (status, headers, body) = send(&f, Method::GET, &path, Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_headers("roleDefinitions list", &headers, &["x-ms-request-id"]);
+    let expected = example("authorization/GetRoleDefinitionAtScope.json")["responses"]["200"]["body"].clone();
+    assert_shape("roleDefinitions list", &expected, &body, &[]);
+    let value = body["value"].as_array().cloned().unwrap_or_default();
+    assert_eq!(value.len(), 1, "{body}");
+    assert_eq!(
+        value[0]["id"],
+        format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{contributor}")
+    );
+    assert_eq!(value[0]["properties"]["type"], "BuiltInRole");
+
+    // Every built-in role the simulator knows, unfiltered.
+    let path = format!("subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions?{api}");
+    let (_, _, body) = send(&f, Method::GET, &path, Some(&token), None).await;
+    let names: Vec<&str> = body["value"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .filter_map(|d| d["properties"]["roleName"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    for role in [
+        "Owner",
+        "Reader",
+        "Network Contributor",
+        "AcrPull",
+        "Azure Kubernetes Service Cluster User Role",
+    ] {
+        assert!(names.contains(&role), "{role} missing from {names:?}");
+    }
+
+    // Get by ID, at the subscription and at the tenant root.
+    let expected = example("authorization/GetRoleDefinitionById.json")["responses"]["200"]["body"].clone();
+    for path in [
+        format!("subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{contributor}?{api}"),
+        format!("providers/Microsoft.Authorization/roleDefinitions/{contributor}?{api}"),
+    ] {
+        let (status, _, body) = send(&f, Method::GET, &path, Some(&token), None).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert_shape("roleDefinitions get", &expected, &body, &[]);
+        assert_eq!(body["properties"]["roleName"], "Contributor");
+    }
+    let path = format!(
+        "subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/00000000-0000-0000-0000-000000000000?{api}"
+    );
+    let (status, _, body) = send(&f, Method::GET, &path, Some(&token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "RoleDefinitionDoesNotExist");
+
+    // A resource group that does not exist.
+    let path = format!(
+        "subscriptions/{sub}/resourceGroups/rg-nope/providers/Microsoft.Authorization/roleDefinitions?{api}"
+    );
+    let (status, _, body) = send(&f, Method::GET, &path, Some(&token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "ResourceGroupNotFound");
+    assert_eq!(
+        body["error"]["message"],
+        "Resource group 'rg-nope' could not be found."
+    );
+}
+
+/// The fields azure-cli's `_arm_to_cli_mapper` (azure/cli/core/cloud.py) reads of a cloud.
+const CLI_CLOUD_FIELDS: &[&str] = &[
+    "name",
+    "portal",
+    "resourceManager",
+    "authentication",
+    "graphAudience",
+    "microsoftGraphResourceId",
+    "media",
+    "batch",
+    "sqlManagement",
+    "activeDirectoryDataLake",
+    "vmImageAliasDoc",
+    "gallery",
+    "suffixes",
+];
+
+#[tokio::test]
+async fn cloud_metadata_answers_each_api_versions_shape() {
+    let f = Fixture::new(Default::default()).await;
+    let base = f.url("");
+    async fn metadata(f: &Fixture, v: &str) -> (StatusCode, HeaderMap, Value) {
+        let path = if v.is_empty() {
+            "metadata/endpoints".to_string()
+        } else {
+            format!("metadata/endpoints?api-version={v}")
+        };
+        send(f, Method::GET, &path, None, None).await
+    }
+    let get = |v: &'static str| metadata(&f, v);
+    // 2022-09-01: one object, this host's cloud, as `az cloud register --endpoint-resource-manager` reads it.
+    let (status, _, cloud) = get("2022-09-01").await;
+    assert_eq!(status, StatusCode::OK);
+    for field in CLI_CLOUD_FIELDS {
+        assert!(cloud.get(field).is_some(), "2022-09-01 lacks {field}: {cloud}");
+    }
+    assert_eq!(cloud["resourceManager"], base.as_str());
+    assert!(cloud["authentication"]["audiences"][0].is_string());
+    for suffix in [
+        "storage",
+        "keyVaultDns",
+        "mhsmDns",
+        "acrLoginServer",
+        "sqlServerHostname",
+    ] {
+        assert!(cloud["suffixes"][suffix].is_string(), "suffixes.{suffix}");
+    }
+    // 2019-05-01: every cloud; this host's is there, but not first.
+    let (status, _, clouds) = get("2019-05-01").await;
+    assert_eq!(status, StatusCode::OK);
+    let clouds = clouds.as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        clouds.first().map(|c| c["name"].clone()),
+        Some(json!("AzureCloud"))
+    );
+    assert!(clouds
+        .iter()
+        .skip(1)
+        .any(|c| c["resourceManager"] == base.as_str()));
+    // 2015-01-01 and no api-version: the Azure Stack Hub object.
+    for v in ["2015-01-01", ""] {
+        let (status, _, old) = get(v).await;
+        assert_eq!(status, StatusCode::OK);
+        for field in ["galleryEndpoint", "graphEndpoint", "portalEndpoint"] {
+            assert!(old[field].is_string(), "{v}: {field}");
+        }
+        assert!(old["authentication"]["loginEndpoint"].is_string());
+        assert!(old.get("resourceManager").is_none());
+    }
+    let (status, _, body) = get("1999-01-01").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "InvalidApiVersionParameter");
+}
+
+#[tokio::test]
+async fn arm_401s_name_the_subscriptions_tenant() {
+    let f = Fixture::new(Default::default()).await;
+    let (_, sub) = demo_cluster(&f, "aks-prod-weu");
+    let tenant = {
+        let world = f.sim.sim().state.world();
+        let id = uuid::Uuid::parse_str(&sub).unwrap();
+        world.subscriptions.iter().find(|s| s.id == id).unwrap().tenant_id
+    };
+    let (status, headers, body) = send(
+        &f,
+        Method::GET,
+        &format!("subscriptions/{sub}?api-version=2022-12-01"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "AuthenticationFailed");
+    let challenge = headers["www-authenticate"].to_str().unwrap();
+    let authority = f.url("").as_str().trim_end_matches('/').to_string();
+    assert_eq!(
+        challenge,
+        format!("Bearer authorization_uri=\"{authority}/{tenant}\", error=\"invalid_token\", error_description=\"The authentication failed because of missing 'Authorization' header.\"")
+    );
+}
+
+#[tokio::test]
+async fn arm_routing_ids_carry_the_simulated_time() {
+    let f = Fixture::new(Default::default()).await;
+    let token = f.arm_token().await;
+    f.sim.sim().state.advance_clock(Duration::days(400));
+    let (status, headers, _) = send(
+        &f,
+        Method::GET,
+        "subscriptions?api-version=2022-12-01",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let routing = headers["x-ms-routing-request-id"].to_str().unwrap().to_string();
+    let day = f.sim.sim().state.now().format("%Y%m%dT").to_string();
+    assert!(
+        routing.contains(&format!(":{day}")),
+        "{routing} should carry {day}"
+    );
+    assert!(
+        !routing.contains(&format!(":{}", Utc::now().format("%Y%m%dT"))),
+        "{routing}"
+    );
+}

@@ -855,8 +855,9 @@ async fn a_guest_gets_tokens_in_the_other_tenant_and_each_token_lists_its_own_te
     let (status, _, tenants) = f.get("/tenants?api-version=2022-12-01", Some(&home_token)).await;
     assert_eq!(status, StatusCode::OK, "{tenants}");
     assert_eq!(tenants["value"].as_array().unwrap().len(), 2, "{tenants}");
-    // A subscription of the other tenant is refused with ARM's wrong-issuer error.
-    let (status, _, body) = f
+    // A subscription of the other tenant is refused with ARM's wrong-issuer error: a 401 whose
+    // challenge names the subscription's tenant, where the client can get the right token.
+    let (status, headers, body) = f
         .get(
             &format!("/subscriptions/{fabrikam_sub}?api-version=2022-12-01"),
             Some(&home_token),
@@ -866,6 +867,12 @@ async fn a_guest_gets_tokens_in_the_other_tenant_and_each_token_lists_its_own_te
     assert_eq!(
         body["error"]["code"], "InvalidAuthenticationTokenTenant",
         "{body}"
+    );
+    let challenge = headers["www-authenticate"].to_str().unwrap();
+    assert!(
+        challenge.starts_with("Bearer authorization_uri=\"")
+            && challenge.contains(&format!("/{fabrikam_tenant}\", error=\"invalid_token\"")),
+        "{challenge}"
     );
 
     // The same refresh token at Fabrikam's endpoint gives a token in Fabrikam, for the same person.

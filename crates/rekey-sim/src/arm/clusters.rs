@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::subscriptions::readable;
-use super::{operations, paged, Caller, ClusterPath};
+use super::{operations, paged, resource_groups, Caller, ClusterPath};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
@@ -24,11 +24,7 @@ pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: 
     };
     if let Some(rg) = rg {
         if !world.clusters.iter().any(|c| in_scope(&c)) {
-            return arm_error(
-                StatusCode::NOT_FOUND,
-                "ResourceGroupNotFound",
-                &format!("Resource group '{rg}' could not be found."),
-            );
+            return resource_groups::not_found(rg);
         }
     }
     let items = world.clusters.iter().filter(in_scope).map(cluster_json).collect();
@@ -45,7 +41,7 @@ pub(super) fn get(sim: &Sim, caller: &Caller, path: &ClusterPath) -> Response {
     };
     match position(&world, sub, path).and_then(|i| world.clusters.get(i)) {
         Some(c) => arm_json(StatusCode::OK, &cluster_json(c), false),
-        None => not_found(path),
+        None => not_found(&world, sub, path),
     }
 }
 
@@ -58,8 +54,13 @@ pub(super) fn position(world: &World, sub: Uuid, path: &ClusterPath) -> Option<u
     })
 }
 
-pub(super) fn not_found(path: &ClusterPath) -> Response {
+/// ARM's 404 for a cluster that is not there: `ResourceGroupNotFound` when its resource group is
+/// missing too, `ResourceNotFound` otherwise.
+pub(super) fn not_found(world: &World, sub: Uuid, path: &ClusterPath) -> Response {
     let (name, rg) = (path.name, path.rg);
+    if !resource_groups::exists(world, sub, rg) {
+        return resource_groups::not_found(rg);
+    }
     arm_error(
         StatusCode::NOT_FOUND,
         "ResourceNotFound",

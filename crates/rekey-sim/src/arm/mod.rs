@@ -1,11 +1,13 @@
 //! Azure Resource Manager: cloud metadata, tenants, subscriptions, AKS managed clusters with their
-//! credential resets (long-running operations), and role assignments.
+//! credential resets (long-running operations), resource groups, role assignments and definitions.
 
 mod clusters;
 mod metadata;
 mod operations;
 mod reset;
+mod resource_groups;
 mod role_assignments;
+mod role_definitions;
 mod subscriptions;
 
 use axum::http::{Method, StatusCode};
@@ -14,6 +16,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::api_versions;
 use crate::context::{Sim, ARM_AUDIENCES};
 use crate::paging;
 use crate::request::SimRequest;
@@ -22,21 +25,6 @@ use crate::signing::TokenRejection;
 
 pub use clusters::cluster_json;
 pub use operations::settle as settle_operations;
-
-const SUBSCRIPTIONS_API: &[&str] = &["2016-06-01", "2020-01-01", "2021-01-01", "2022-12-01"];
-const AKS_API: &[&str] = &[
-    "2023-08-01",
-    "2024-05-01",
-    "2024-09-01",
-    "2025-01-01",
-    "2025-07-01",
-    "2025-08-01",
-    "2025-09-01",
-    // The default of azure-mgmt-containerservice 41.8.0, the SDK the compatibility suite runs.
-    "2026-08-01",
-];
-const METADATA_API: &[&str] = &["2019-05-01", "2020-06-01", "2022-09-01"];
-const AUTHORIZATION_API: &[&str] = &["2020-04-01-preview", "2020-10-01-preview", "2022-04-01"];
 
 const CONTAINER_SERVICE: &str = "Microsoft.ContainerService";
 const AUTHORIZATION: &str = "Microsoft.Authorization";
@@ -48,6 +36,8 @@ pub struct Caller {
     pub tenant_id: Option<Uuid>,
     /// An app-only token (a service principal's).
     pub app: bool,
+    /// The login authority a 401 points to (the simulator's).
+    pub authority: String,
 }
 
 impl Caller {
@@ -82,13 +72,29 @@ enum Endpoint<'r> {
     Tenants,
     Subscriptions,
     Subscription(&'r str),
-    Clusters { sub: &'r str, rg: Option<&'r str> },
+    Clusters {
+        sub: &'r str,
+        rg: Option<&'r str>,
+    },
     Cluster(ClusterPath<'r>),
     Reset(ClusterPath<'r>, reset::ResetKind),
     OperationStatus(operations::OperationPath<'r>),
     OperationResult(operations::OperationPath<'r>),
-    RoleAssignments(&'r str),
-    RoleAssignment { sub: &'r str, name: &'r str },
+    ResourceGroup {
+        sub: &'r str,
+        rg: &'r str,
+    },
+    RoleAssignments {
+        sub: &'r str,
+        rg: Option<&'r str>,
+    },
+    RoleAssignment {
+        sub: &'r str,
+        rg: Option<&'r str>,
+        name: &'r str,
+    },
+    RoleDefinitions(role_definitions::Scope<'r>),
+    RoleDefinition(role_definitions::Scope<'r>, &'r str),
 }
 
 impl<'r> Endpoint<'r> {
@@ -143,16 +149,48 @@ impl<'r> Endpoint<'r> {
         ) {
             return Some(OperationResult(operations::OperationPath { sub, location, id }));
         }
-        if let Some([sub]) = captures(req, &[SUB, "*", "providers", AUTHORIZATION, "roleAssignments"]) {
-            return Some(RoleAssignments(sub));
+        if let Some([sub, rg]) = captures(req, &[SUB, "*", RG, "*"]) {
+            return Some(ResourceGroup { sub, rg });
         }
-        if let Some([sub, name]) = captures(
-            req,
-            &[SUB, "*", "providers", AUTHORIZATION, "roleAssignments", "*"],
-        ) {
-            return Some(RoleAssignment { sub, name });
+        if let Some(found) = Self::authorization(req) {
+            return Some(found);
         }
         None
+    }
+
+    /// `{scope}/providers/Microsoft.Authorization/{roleAssignments|roleDefinitions}[/{name}]` at the
+    /// tenant root (definitions only), a subscription or a resource group.
+    fn authorization(req: &'r SimRequest) -> Option<Self> {
+        let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+        let at = segments.windows(2).position(|w| {
+            w[0].eq_ignore_ascii_case("providers") && w[1].eq_ignore_ascii_case(AUTHORIZATION)
+        })?;
+        let (scope, rest) = segments.split_at(at);
+        let (sub, rg) = match scope {
+            [] => (None, None),
+            [s, sub] if s.eq_ignore_ascii_case("subscriptions") => (Some(*sub), None),
+            [s, sub, r, rg]
+                if s.eq_ignore_ascii_case("subscriptions") && r.eq_ignore_ascii_case("resourceGroups") =>
+            {
+                (Some(*sub), Some(*rg))
+            }
+            _ => return None,
+        };
+        match rest {
+            [_, _, kind] if kind.eq_ignore_ascii_case("roleDefinitions") => {
+                Some(Endpoint::RoleDefinitions(role_definitions::Scope { sub, rg }))
+            }
+            [_, _, kind, id] if kind.eq_ignore_ascii_case("roleDefinitions") => {
+                Some(Endpoint::RoleDefinition(role_definitions::Scope { sub, rg }, id))
+            }
+            [_, _, kind] if kind.eq_ignore_ascii_case("roleAssignments") => {
+                Some(Endpoint::RoleAssignments { sub: sub?, rg })
+            }
+            [_, _, kind, name] if kind.eq_ignore_ascii_case("roleAssignments") => {
+                Some(Endpoint::RoleAssignment { sub: sub?, rg, name })
+            }
+            _ => None,
+        }
     }
 
     fn allows(&self, method: &Method) -> bool {
@@ -163,12 +201,47 @@ impl<'r> Endpoint<'r> {
         }
     }
 
-    fn api_versions(&self) -> &'static [&'static str] {
-        match self {
-            Endpoint::Tenants | Endpoint::Subscriptions | Endpoint::Subscription(_) => SUBSCRIPTIONS_API,
-            Endpoint::RoleAssignments(_) | Endpoint::RoleAssignment { .. } => AUTHORIZATION_API,
-            _ => AKS_API,
+    /// `Some(400)` when the request's api-version is not one this endpoint's service publishes.
+    fn check_api(&self, sim: &Sim, req: &SimRequest) -> Option<Response> {
+        let supported = match self {
+            Endpoint::Tenants
+            | Endpoint::Subscriptions
+            | Endpoint::Subscription(_)
+            | Endpoint::ResourceGroup { .. } => api_versions::RESOURCES,
+            Endpoint::RoleAssignments { .. } | Endpoint::RoleAssignment { .. } => {
+                api_versions::ROLE_ASSIGNMENTS
+            }
+            Endpoint::RoleDefinitions(_) | Endpoint::RoleDefinition(..) => api_versions::ROLE_DEFINITIONS,
+            _ => return self.check_aks_api(sim, req),
+        };
+        api_versions::check(req, supported)
+    }
+
+    /// AKS is a resource provider: ARM names the location and the type's locations when it refuses.
+    fn check_aks_api(&self, sim: &Sim, req: &SimRequest) -> Option<Response> {
+        let world = sim.state.world();
+        let mut locations: Vec<String> = world.clusters.iter().map(|c| c.location.clone()).collect();
+        locations.sort();
+        locations.dedup();
+        let location = match self {
+            Endpoint::OperationStatus(p) | Endpoint::OperationResult(p) => Some(p.location.to_string()),
+            Endpoint::Cluster(p) | Endpoint::Reset(p, _) => world
+                .clusters
+                .iter()
+                .find(|c| c.resource_group.eq_ignore_ascii_case(p.rg) && c.name.eq_ignore_ascii_case(p.name))
+                .map(|c| c.location.clone()),
+            _ => None,
         }
+        .or_else(|| locations.first().cloned())
+        .unwrap_or_default();
+        drop(world);
+        api_versions::check_provider(
+            req,
+            api_versions::MANAGED_CLUSTERS,
+            "managedClusters",
+            &location,
+            &locations,
+        )
     }
 }
 
@@ -180,10 +253,16 @@ fn captures<'r, const N: usize>(req: &'r SimRequest, pattern: &[&str]) -> Option
 /// Routes ARM paths; `None` when the path is not ARM's.
 pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
     if req.route(&["metadata", "endpoints"]).is_some() {
-        return Some(check_api(req, METADATA_API).unwrap_or_else(|| metadata::endpoints(sim, req)));
+        return Some(metadata::endpoints(sim, req));
     }
     let first = req.segments.first()?;
-    if !first.eq_ignore_ascii_case("tenants") && !first.eq_ignore_ascii_case("subscriptions") {
+    let tenant_root = first.eq_ignore_ascii_case("providers")
+        && req
+            .segments
+            .get(1)
+            .is_some_and(|s| s.eq_ignore_ascii_case(AUTHORIZATION));
+    if !first.eq_ignore_ascii_case("tenants") && !first.eq_ignore_ascii_case("subscriptions") && !tenant_root
+    {
         return None;
     }
     let endpoint = Endpoint::parse(req);
@@ -215,7 +294,7 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
             ),
         ));
     };
-    if let Some(refused) = check_api(req, endpoint.api_versions()) {
+    if let Some(refused) = endpoint.check_api(sim, req) {
         return Some(refused);
     }
     Some(dispatch(sim, req, &caller, endpoint))
@@ -231,51 +310,58 @@ fn dispatch(sim: &Sim, req: &SimRequest, caller: &Caller, endpoint: Endpoint) ->
         Endpoint::Reset(path, kind) => reset::reset(sim, req, caller, &path, kind),
         Endpoint::OperationStatus(path) => operations::status(sim, caller, &path),
         Endpoint::OperationResult(path) => operations::result(sim, req, caller, &path),
-        Endpoint::RoleAssignments(sub) => role_assignments::list(sim, req, caller, sub),
-        Endpoint::RoleAssignment { sub, name } if req.method == Method::PUT => {
-            role_assignments::create(sim, req, caller, sub, name)
+        Endpoint::ResourceGroup { sub, rg } => resource_groups::get(sim, caller, sub, rg),
+        Endpoint::RoleAssignments { sub, rg } => role_assignments::list(sim, req, caller, sub, rg),
+        Endpoint::RoleAssignment { sub, rg, name } if req.method == Method::PUT => {
+            role_assignments::create(sim, req, caller, sub, rg, name)
         }
-        Endpoint::RoleAssignment { sub, name } => role_assignments::get(sim, caller, sub, name),
+        Endpoint::RoleAssignment { sub, rg, name } => role_assignments::get(sim, caller, sub, rg, name),
+        Endpoint::RoleDefinitions(scope) => role_definitions::list(sim, req, caller, &scope),
+        Endpoint::RoleDefinition(scope, id) => role_definitions::get(sim, caller, &scope, id),
     }
 }
 
-/// `Some(error)` when `api-version` is missing or not one this endpoint serves.
-fn check_api(req: &SimRequest, supported: &[&str]) -> Option<Response> {
-    match req.query.get("api-version") {
-        None => Some(arm_error(
-            StatusCode::BAD_REQUEST,
-            "MissingApiVersionParameter",
-            "The api-version query parameter (?api-version=) is required for all requests.",
-        )),
-        Some(v) if supported.contains(&v.as_str()) => None,
-        Some(v) => Some(arm_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidApiVersionParameter",
-            &format!(
-                "The api-version '{v}' is invalid. The supported versions are '{}'.",
-                supported.join(",")
-            ),
-        )),
+/// Where a 401 sends the client to sign in: the login authority with the tenant of the
+/// subscription the path names, or the bare authority (`https://login.windows.net/` in Azure).
+fn authorization_uri(sim: &Sim, req: &SimRequest) -> String {
+    let authority = sim.authority();
+    let tenant = match req.segments.as_slice() {
+        [first, sub, ..] if first.eq_ignore_ascii_case("subscriptions") => {
+            Uuid::parse_str(sub).ok().and_then(|sub| {
+                let world = sim.state.world();
+                world
+                    .subscriptions
+                    .iter()
+                    .find(|s| s.id == sub)
+                    .map(|s| s.tenant_id)
+            })
+        }
+        _ => None,
+    };
+    match tenant {
+        Some(tenant) => format!("{authority}/{tenant}"),
+        None => format!("{authority}/"),
     }
 }
 
 pub fn authenticate(sim: &Sim, req: &SimRequest) -> Result<Caller, Response> {
-    let authority = sim.authority();
+    let uri = authorization_uri(sim, req);
+    let unauthorized = |code: &str, message: &str| arm_unauthorized(code, message, message, &uri);
     let Some(header) = req.header("authorization") else {
         return Err(arm_unauthorized(
             "AuthenticationFailed",
             "Authentication failed. The 'Authorization' header is missing.",
-            &authority,
+            "The authentication failed because of missing 'Authorization' header.",
+            &uri,
         ));
     };
     let Some(token) = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
     else {
-        return Err(arm_unauthorized(
+        return Err(unauthorized(
             "AuthenticationFailedInvalidHeader",
             "Authentication failed. The 'Authorization' header is provided in an invalid format.",
-            &authority,
         ));
     };
     match sim.signer.verify(token.trim(), ARM_AUDIENCES) {
@@ -284,21 +370,18 @@ pub fn authenticate(sim: &Sim, req: &SimRequest) -> Result<Caller, Response> {
                 object_id,
                 tenant_id: Uuid::parse_str(&claims.tid).ok(),
                 app: claims.idtyp.as_deref() == Some("app") || claims.appid.is_some(),
+                authority: sim.authority(),
             })
-            .map_err(|_| arm_unauthorized("InvalidAuthenticationToken", "The access token is invalid.", &authority)),
-        Err(TokenRejection::Expired) => Err(arm_unauthorized(
+            .map_err(|_| unauthorized("InvalidAuthenticationToken", "The access token is invalid.")),
+        Err(TokenRejection::Expired) => Err(unauthorized(
             "ExpiredAuthenticationToken",
             "The access token expiry UTC time is earlier than current UTC time.",
-            &authority,
         )),
-        Err(TokenRejection::WrongAudience) => Err(arm_unauthorized(
+        Err(TokenRejection::WrongAudience) => Err(unauthorized(
             "InvalidAuthenticationTokenAudience",
             "The access token has been obtained for wrong audience or resource. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.azure.com/'.",
-            &authority,
         )),
-        Err(TokenRejection::Invalid) => {
-            Err(arm_unauthorized("InvalidAuthenticationToken", "The access token is invalid.", &authority))
-        }
+        Err(TokenRejection::Invalid) => Err(unauthorized("InvalidAuthenticationToken", "The access token is invalid.")),
     }
 }
 

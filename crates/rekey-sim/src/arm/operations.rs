@@ -203,10 +203,16 @@ fn find<'w>(world: &'w World, caller: &Caller, path: &OperationPath) -> Result<&
 }
 
 /// The error of a failed operation, as AKS reports a reset that ends in provisioning state Failed.
+/// ARM's error body (common-types v5 `ErrorDetail`) always carries a `details` array; the inner
+/// entry is the cause the simulator's fault switch stands for.
 fn failure() -> Value {
     json!({
         "code": "ResourceOperationFailure",
-        "message": "The resource operation completed with terminal provisioning state 'Failed'."
+        "message": "The resource operation completed with terminal provisioning state 'Failed'.",
+        "details": [{
+            "code": "InternalOperationError",
+            "message": "An internal error occurred while updating the cluster's credentials. Retry the operation."
+        }]
     })
 }
 

@@ -80,10 +80,10 @@ pub(super) fn reset(
         Err(response) => return response,
     };
     let Some(index) = clusters::position(&world, sub, path) else {
-        return clusters::not_found(path);
+        return clusters::not_found(&world, sub, path);
     };
     let Some(cluster) = world.clusters.get(index) else {
-        return clusters::not_found(path);
+        return clusters::not_found(&world, sub, path);
     };
     if let Err(refused) = check_cluster(cluster, kind) {
         return refused;
@@ -107,7 +107,7 @@ pub(super) fn reset(
         Err(response) => return response,
     };
     let Some(operation) = operations::begin(&mut world, index, kind.running_state(), change, sim) else {
-        return clusters::not_found(path);
+        return clusters::not_found(&world, sub, path);
     };
     drop(world);
     tracing::info!(operation = %operation.id, cluster = %operation.resource_id, action = kind.action(), "reset accepted");
@@ -253,7 +253,7 @@ impl Check<'_> {
             CredentialProblem::UnknownApp | CredentialProblem::NotReplicated => (400, "unauthorized_client", 700016, format!("Application with identifier '{client_id}' was not found in the directory '{}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", self.tenant)),
         };
         let (trace, correlation) = (Uuid::new_v4(), Uuid::new_v4());
-        let timestamp = Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string();
+        let timestamp = self.now.format("%Y-%m-%d %H:%M:%SZ").to_string();
         let description = format!(
             "AADSTS{aadsts}: {description}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {timestamp}"
         );

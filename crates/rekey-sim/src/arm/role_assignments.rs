@@ -1,5 +1,5 @@
-//! `Microsoft.Authorization/roleAssignments` at subscription scope: list (with ARM's
-//! `principalId eq` / `assignedTo()` / `atScope()` filters), get, and create (PUT).
+//! `Microsoft.Authorization/roleAssignments` at subscription or resource-group scope: list (with
+//! ARM's `principalId eq` / `assignedTo()` / `atScope()` filters), get, and create (PUT).
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -7,21 +7,44 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+use super::role_definitions::role_by_guid;
 use super::subscriptions::{authorize, Need};
-use super::{paged, timestamp, Caller, AUTHORIZATION};
+use super::{paged, resource_groups, timestamp, Caller, AUTHORIZATION};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
 use crate::state::{Role, RoleAssignment, RoleAssignmentAudit, World};
 
-const ROLES: [Role; 3] = [Role::Reader, Role::Contributor, Role::Owner];
+/// The scope text of a subscription or one of its resource groups.
+fn scope_text(sub: &str, rg: Option<&str>) -> String {
+    match rg {
+        Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg}"),
+        None => format!("/subscriptions/{sub}"),
+    }
+}
 
-/// Public Azure's built-in role definition GUIDs.
-fn definition_guid(role: Role) -> &'static str {
-    match role {
-        Role::Reader => "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-        Role::Contributor => "b24988ac-6180-42a0-ab88-20f7382dd24c",
-        Role::Owner => "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+/// The subscription's ID once the caller may act on it, and ARM's 404 for a missing resource group.
+fn resolve(
+    world: &World,
+    caller: &Caller,
+    sub: &str,
+    rg: Option<&str>,
+    need: Need,
+) -> Result<(Uuid, Uuid), Response> {
+    let s = authorize(world, caller, sub, need)?;
+    if let Some(rg) = rg {
+        resource_groups::require(world, s.id, rg)?;
+    }
+    Ok((s.id, s.tenant_id))
+}
+
+/// Whether an assignment applies at `rg` (or at the subscription when `rg` is `None`): assignments
+/// at the scope and above it (`atScope()`), or, at subscription scope without it, every one below.
+fn visible(ra: &RoleAssignment, rg: Option<&str>, at_scope: bool) -> bool {
+    match (rg, &ra.resource_group) {
+        (_, None) => true,
+        (None, Some(_)) => !at_scope,
+        (Some(want), Some(have)) => want.eq_ignore_ascii_case(have),
     }
 }
 
@@ -31,14 +54,20 @@ const SCENARIO_ASSIGNED_ON: &str = "2024-01-01T00:00:00.000000Z";
 /// ARM's principal types; the simulator's directory has users and service principals only.
 const PRINCIPAL_TYPES: &[&str] = &["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"];
 
-pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str) -> Response {
+pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: Option<&str>) -> Response {
     let world = sim.state.world();
-    let scope = format!("/subscriptions/{sub}");
-    let sub = match authorize(&world, caller, sub, read_need(&scope)) {
-        Ok(s) => s.id,
+    let scope = scope_text(sub, rg);
+    let sub = match resolve(&world, caller, sub, rg, read_need(&scope)) {
+        Ok((s, _)) => s,
         Err(response) => return response,
     };
-    let principal = match req.query.get("$filter").map(|f| principal_filter(f)).transpose() {
+    let filter = req.query.get("$filter");
+    let at_scope = filter.is_some_and(|f| {
+        clauses(f)
+            .iter()
+            .any(|c| c.trim().eq_ignore_ascii_case("atScope()"))
+    });
+    let principal = match filter.map(|f| principal_filter(f)).transpose() {
         Ok(p) => p.flatten(),
         Err(response) => return response,
     };
@@ -47,6 +76,7 @@ pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str) -> R
         .iter()
         .filter(|ra| {
             ra.subscription_id == sub
+                && visible(ra, rg, at_scope)
                 && principal.is_none_or(|p| ra.principal_id.to_string().eq_ignore_ascii_case(p))
         })
         .map(|ra| assignment_json(&world, ra))
@@ -55,11 +85,11 @@ pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str) -> R
     paged(sim, req, items)
 }
 
-pub(super) fn get(sim: &Sim, caller: &Caller, sub: &str, name: &str) -> Response {
+pub(super) fn get(sim: &Sim, caller: &Caller, sub: &str, rg: Option<&str>, name: &str) -> Response {
     let world = sim.state.world();
-    let scope = format!("/subscriptions/{sub}");
-    let sub = match authorize(&world, caller, sub, read_need(&scope)) {
-        Ok(s) => s.id,
+    let scope = scope_text(sub, rg);
+    let sub = match resolve(&world, caller, sub, rg, read_need(&scope)) {
+        Ok((s, _)) => s,
         Err(response) => return response,
     };
     let found = Uuid::parse_str(name).ok().and_then(|id| {
@@ -78,19 +108,36 @@ pub(super) fn get(sim: &Sim, caller: &Caller, sub: &str, name: &str) -> Response
     }
 }
 
-pub(super) fn create(sim: &Sim, req: &SimRequest, caller: &Caller, sub_text: &str, name: &str) -> Response {
+pub(super) fn create(
+    sim: &Sim,
+    req: &SimRequest,
+    caller: &Caller,
+    sub_text: &str,
+    rg: Option<&str>,
+    name: &str,
+) -> Response {
     let now = sim.state.now();
     let mut world = sim.state.world();
-    let scope = format!("/subscriptions/{sub_text}/providers/{AUTHORIZATION}/roleAssignments/{name}");
+    let scope = format!(
+        "{}/providers/{AUTHORIZATION}/roleAssignments/{name}",
+        scope_text(sub_text, rg)
+    );
     let need = Need {
         role: Role::Owner,
         action: "Microsoft.Authorization/roleAssignments/write",
         scope: &scope,
     };
-    let (sub, tenant) = match authorize(&world, caller, sub_text, need) {
-        Ok(s) => (s.id, s.tenant_id),
+    let (sub, tenant) = match resolve(&world, caller, sub_text, rg, need) {
+        Ok(s) => s,
         Err(response) => return response,
     };
+    let resource_group = rg.and_then(|rg| {
+        world
+            .clusters
+            .iter()
+            .find(|c| c.subscription_id == sub && c.resource_group.eq_ignore_ascii_case(rg))
+            .map(|c| c.resource_group.clone())
+    });
     let Ok(id) = Uuid::parse_str(name) else {
         return arm_error(
             StatusCode::BAD_REQUEST,
@@ -121,11 +168,20 @@ pub(super) fn create(sim: &Sim, req: &SimRequest, caller: &Caller, sub_text: &st
         id,
         principal_id: request.principal_id,
         subscription_id: sub,
+        resource_group,
         role: request.role,
+    };
+    let same_scope = |ra: &RoleAssignment| {
+        ra.subscription_id == sub
+            && match (&ra.resource_group, &assignment.resource_group) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => false,
+            }
     };
     if let Some(existing) = world.role_assignments.iter().find(|ra| ra.id == id) {
         let same = existing.principal_id == assignment.principal_id
-            && existing.subscription_id == sub
+            && same_scope(existing)
             && existing.role == assignment.role;
         return if same {
             exists()
@@ -137,9 +193,11 @@ pub(super) fn create(sim: &Sim, req: &SimRequest, caller: &Caller, sub_text: &st
             )
         };
     }
-    if world.role_assignments.iter().any(|ra| {
-        ra.principal_id == assignment.principal_id && ra.subscription_id == sub && ra.role == assignment.role
-    }) {
+    if world
+        .role_assignments
+        .iter()
+        .any(|ra| ra.principal_id == assignment.principal_id && same_scope(ra) && ra.role == assignment.role)
+    {
         return exists();
     }
     world.role_assignment_audit.insert(
@@ -216,16 +274,17 @@ fn assignment_json(world: &World, ra: &RoleAssignment) -> Value {
     let audit = world.role_assignment_audit.get(&ra.id);
     let created_on = audit.map_or_else(|| SCENARIO_ASSIGNED_ON.to_string(), |a| timestamp(a.created_on));
     let created_by = audit.map(|a| a.created_by);
-    let sub = ra.subscription_id;
+    let sub = ra.subscription_id.to_string();
+    let scope = scope_text(&sub, ra.resource_group.as_deref());
     json!({
-        "id": format!("/subscriptions/{sub}/providers/{AUTHORIZATION}/roleAssignments/{}", ra.id),
+        "id": format!("{scope}/providers/{AUTHORIZATION}/roleAssignments/{}", ra.id),
         "name": ra.id,
         "type": "Microsoft.Authorization/roleAssignments",
         "properties": {
-            "roleDefinitionId": format!("/subscriptions/{sub}/providers/{AUTHORIZATION}/roleDefinitions/{}", definition_guid(ra.role)),
+            "roleDefinitionId": format!("/subscriptions/{sub}/providers/{AUTHORIZATION}/roleDefinitions/{}", ra.role.guid()),
             "principalId": ra.principal_id,
             "principalType": principal_type(world, ra.principal_id),
-            "scope": format!("/subscriptions/{sub}"),
+            "scope": scope,
             "condition": null,
             "conditionVersion": null,
             "createdOn": created_on,
@@ -337,16 +396,13 @@ fn role_of_definition(id: &str, sub: Uuid) -> Result<Role, Response> {
             ))
         }
     };
-    ROLES
-        .into_iter()
-        .find(|r| definition_guid(*r).eq_ignore_ascii_case(guid))
-        .ok_or_else(|| {
-            arm_error(
-                StatusCode::BAD_REQUEST,
-                "RoleDefinitionDoesNotExist",
-                &format!("The specified role definition with ID '{guid}' does not exist."),
-            )
-        })
+    role_by_guid(guid).ok_or_else(|| {
+        arm_error(
+            StatusCode::BAD_REQUEST,
+            "RoleDefinitionDoesNotExist",
+            &format!("The specified role definition with ID '{guid}' does not exist."),
+        )
+    })
 }
 
 /// The principal a `$filter` restricts the list to; `None` for `atScope()` alone.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{paged, Caller};
 use crate::context::Sim;
 use crate::request::SimRequest;
-use crate::responses::{arm_error, arm_json};
+use crate::responses::{arm_error, arm_json, arm_unauthorized};
 use crate::state::{Role, Subscription, World};
 
 /// What a request needs of the caller on a subscription: at least `role`, to perform `action` on `scope`.
@@ -41,10 +41,14 @@ pub(super) fn authorize<'w>(
     };
     if !caller.reaches_tenant(sub.tenant_id) {
         let (token_tenant, tenant) = (caller.tenant_id.unwrap_or_default(), sub.tenant_id);
-        return Err(arm_error(
-            StatusCode::UNAUTHORIZED,
+        let message = format!("The access token is from the wrong issuer 'https://sts.windows.net/{token_tenant}/'. It must match the tenant 'https://sts.windows.net/{tenant}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/{tenant}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.");
+        // A 401 (not 403) whose challenge names the subscription's tenant, so that a client can get
+        // a token there and retry.
+        return Err(arm_unauthorized(
             "InvalidAuthenticationTokenTenant",
-            &format!("The access token is from the wrong issuer 'https://sts.windows.net/{token_tenant}/'. It must match the tenant 'https://sts.windows.net/{tenant}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/{tenant}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later."),
+            &message,
+            "The access token is from the wrong issuer.",
+            &format!("{}/{tenant}", caller.authority),
         ));
     }
     // Roles rank Reader < Contributor < Owner, as `World::role_on` ranks them.

@@ -68,6 +68,6 @@ pub fn world(world: &World, now: chrono::DateTime<chrono::Utc>) -> Value {
             };
             json!({"id": o.id, "resourceId": o.resource_id, "status": o.status.as_str(), "started": o.started, "ends": o.ends, "change": change})
         }).collect::<Vec<_>>(),
-        "roleAssignments": world.role_assignments.iter().map(|r| json!({"id": r.id, "principalId": r.principal_id, "subscriptionId": r.subscription_id, "role": r.role.name()})).collect::<Vec<_>>(),
+        "roleAssignments": world.role_assignments.iter().map(|r| json!({"id": r.id, "principalId": r.principal_id, "subscriptionId": r.subscription_id, "resourceGroup": r.resource_group, "role": r.role.name()})).collect::<Vec<_>>(),
     })
 }

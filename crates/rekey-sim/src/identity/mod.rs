@@ -236,6 +236,6 @@ fn unknown_tenant(sim: &Sim, tenant: &str) -> Response {
         "invalid_request",
         90002,
         &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
-        &sim.authority(),
+        sim,
     )
 }

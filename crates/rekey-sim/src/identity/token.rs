@@ -61,13 +61,7 @@ pub fn token(sim: &Sim, tenant: &str, req: &SimRequest) -> Response {
 
 /// A 400 in the identity platform's error shape.
 pub(super) fn bad_request(sim: &Sim, error: &str, aadsts: u32, description: &str) -> Response {
-    token_error(
-        StatusCode::BAD_REQUEST,
-        error,
-        aadsts,
-        description,
-        &sim.authority(),
-    )
+    token_error(StatusCode::BAD_REQUEST, error, aadsts, description, sim)
 }
 
 pub(super) fn missing(sim: &Sim, parameter: &str) -> Response {
@@ -124,9 +118,8 @@ fn basic_credentials(req: &SimRequest) -> Option<(String, String)> {
 
 fn client_credentials(sim: &Sim, tenant: &str, req: &SimRequest, form: &Params) -> Response {
     let authority = sim.authority();
-    let err = |status, error: &str, code, description: &str| {
-        token_error(status, error, code, description, &authority)
-    };
+    let err =
+        |status, error: &str, code, description: &str| token_error(status, error, code, description, sim);
     let basic = basic_credentials(req);
     let client_id = form
         .get("client_id")
@@ -235,7 +228,7 @@ fn server_error(sim: &Sim, e: &dyn std::fmt::Display) -> Response {
         "server_error",
         50000,
         &format!("There was an error issuing a token: {e}"),
-        &sim.authority(),
+        sim,
     )
 }
 

@@ -445,6 +445,7 @@ fn add_user(world: &mut World, u: &UserSpec, tenant_id: Uuid) -> Result<(), Scen
             id: stable_id("role-assignment", &format!("{object_id}/{sub}")),
             principal_id: object_id,
             subscription_id: sub,
+            resource_group: None,
             role: parse_role(&r.role)?,
         });
     }

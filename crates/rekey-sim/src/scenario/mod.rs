@@ -103,6 +103,7 @@ pub fn install_admin(world: &mut World, seed: &AdminSeed, subscriptions: &[Uuid]
             id: stable_id("role-assignment", &format!("{ADMIN_NAME}/{sub}")),
             principal_id: object_id,
             subscription_id: *sub,
+            resource_group: None,
             role: Role::Owner,
         });
     }
