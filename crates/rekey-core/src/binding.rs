@@ -126,6 +126,13 @@ impl Binding {
                     sealed.differences(&now).join(", ")
                 ),
             )),
+            // The Azure CLI holds its own sign-in and Rekey stores nothing of it: on a built-in cloud
+            // its tokens can only go to Microsoft's hosts, so no keyring is needed to bind it.
+            None if account.method == crate::accounts::SignInMethod::AzureCli
+                && !matches!(account.cloud, CloudSetting::Custom { .. }) =>
+            {
+                Ok(())
+            }
             None => Err(IpcError::new(
                 "sign_in_required",
                 format!(
