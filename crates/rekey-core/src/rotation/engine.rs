@@ -51,7 +51,8 @@ struct Stop {
 fn stop(step: Step, message: impl Into<String>) -> Stop {
     Stop {
         step,
-        message: message.into(),
+        // Often Azure's words: scrubbed once here for the journal, the audit log and the UI.
+        message: crate::azure::error::scrub(&message.into()),
     }
 }
 
@@ -75,7 +76,7 @@ impl Context {
                 cluster: cluster.map(str::to_string),
                 step,
                 status,
-                detail,
+                detail: crate::azure::error::scrub(&detail),
                 elapsed_ms: u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX),
             });
         }
