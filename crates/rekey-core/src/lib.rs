@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod installation;
 pub mod inventory;
 pub mod paths;
 pub mod rotation;
