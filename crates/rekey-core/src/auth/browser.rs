@@ -122,8 +122,14 @@ fn no_ipv6_loopback(error: &std::io::Error) -> bool {
     if matches!(error.kind(), ErrorKind::AddrNotAvailable | ErrorKind::Unsupported) {
         return true;
     }
-    // EAFNOSUPPORT (97 on Linux, 47 on macOS, WSAEAFNOSUPPORT 10047 on Windows): no IPv6 at all.
-    matches!(error.raw_os_error(), Some(97 | 47 | 10047))
+    // EAFNOSUPPORT (WSAEAFNOSUPPORT on Windows): no IPv6 at all.
+    #[cfg(unix)]
+    let no_family = libc::EAFNOSUPPORT;
+    #[cfg(windows)]
+    let no_family = 10047;
+    #[cfg(not(any(unix, windows)))]
+    let no_family = -1;
+    error.raw_os_error() == Some(no_family)
 }
 
 /// What one request to the loopback listener turned out to be.
