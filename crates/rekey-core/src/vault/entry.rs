@@ -18,7 +18,7 @@ pub struct VaultEntry {
     pub key_id: String,
     /// The first characters of the secret, as Azure shows them.
     pub hint: Option<String>,
-    /// The credential's display name in Azure (`rekey 2026-11-29 1a2b3c4d`: the date and the installation).
+    /// The credential's display name in Azure (`rekey 2026-11-29`).
     pub display_name: Option<String>,
     /// The application or service principal's display name.
     #[serde(default)]
