@@ -57,7 +57,7 @@ if [ "$mode" = "test" ]; then
     echo "setup: cargo install tauri-driver"
     cargo install tauri-driver --version "^2" --locked --quiet
   fi
-  # License and duplicate checks of the dependency tree (deny.toml); about 3 minutes to build once.
+  # License, ban, source and advisory checks of the dependency tree (deny.toml); about 3 minutes to build once.
   if ! command -v cargo-deny >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo-deny" ]; then
     echo "setup: cargo install cargo-deny"
     cargo install cargo-deny --version "^0.20" --locked --quiet

@@ -283,7 +283,8 @@ pub fn show(app: &AppHandle, notice: Notice) {
                 let mut n = notify_rust::Notification::new();
                 n.appname("Rekey")
                     .summary(&notice.title)
-                    .body(&notice.body)
+                    // Names from Azure must not become markup (links, bold) on servers that read it.
+                    .body(&rekey_core::alerts::freedesktop_body(&notice.body))
                     .icon("dialog-warning")
                     .action("default", "Open in Rekey");
                 match n.show() {

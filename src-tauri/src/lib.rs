@@ -142,9 +142,18 @@ pub fn run() {
             alerts::start(handle);
             Ok(())
         })
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("Rekey could not start: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|_, event| {
+            // However Rekey ends (tray Quit, last window closed), a copied secret still on the
+            // clipboard is taken back: the clipboard threads die with the process.
+            if let tauri::RunEvent::Exit = event {
+                rekey_core::clipboard::clear_all_now();
+            }
+        }),
+        Err(e) => {
+            eprintln!("Rekey could not start: {e}");
+            std::process::exit(1);
+        }
     }
 }

@@ -182,7 +182,11 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
     match id {
         OPEN => alerts::show_window(app),
         REFRESH => app.state::<Alerts>().request_refresh(),
-        QUIT => app.exit(0),
+        QUIT => {
+            // The clipboard threads die with the process: take a copied secret back first.
+            rekey_core::clipboard::clear_all_now();
+            app.exit(0)
+        }
         other => {
             let index = other
                 .strip_prefix(CLUSTER_PREFIX)

@@ -382,6 +382,22 @@ impl Ledger {
     }
 }
 
+/// A notice's body as a freedesktop notification body, which servers that support markup (KDE,
+/// for one) read as `<b>`, `<i>`, `<a href>` and entities: escaped, so that application and cluster
+/// names from Azure show as the text they are. Summaries are plain text by the spec and need none.
+pub fn freedesktop_body(body: &str) -> String {
+    let mut escaped = String::with_capacity(body.len());
+    for ch in body.chars() {
+        match ch {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            _ => escaped.push(ch),
+        }
+    }
+    escaped
+}
+
 fn clusters_label(c: &Crossing) -> String {
     match c.clusters.as_slice() {
         [] => c.app_label.clone(),
@@ -800,6 +816,32 @@ mod tests {
             .cluster_id
             .as_deref()
             .is_some_and(|id| id.ends_with("/one")));
+    }
+
+    #[test]
+    fn names_from_azure_are_escaped_for_a_freedesktop_body() {
+        let app = "<a href=\"https://evil.example\">Click</a> & <b>pay</b>";
+        let rows = vec![row(
+            "cluster <i>x</i>",
+            app,
+            vec![secret(app, "k", 3)],
+            ExpiryBucket::Critical,
+        )];
+        let mut ledger = Ledger::default();
+        let utc = FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!());
+        let notices = ledger.evaluate(&rows, t0(), utc, &AlertRules::default());
+        assert_eq!(notices.len(), 1);
+        let body = freedesktop_body(&notices[0].body);
+        assert!(!body.contains('<') && !body.contains('>'), "{body}");
+        assert!(
+            body.contains(
+                "&lt;a href=\"https://evil.example\"&gt;Click&lt;/a&gt; &amp; &lt;b&gt;pay&lt;/b&gt;"
+            ),
+            "{body}"
+        );
+        // The plain text (other platforms, the UI) is left as it is.
+        assert!(notices[0].body.contains(app), "{}", notices[0].body);
+        assert_eq!(freedesktop_body("a&amp;b"), "a&amp;amp;b");
     }
 
     #[test]

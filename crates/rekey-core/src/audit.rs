@@ -109,7 +109,10 @@ impl AuditLog {
     /// Appends `record` and flushes it to disk. Blocking: call it off the async runtime, or use
     /// [`AuditLog::record`].
     pub fn append_blocking(&self, record: &AuditRecord) -> Result<(), AuditError> {
-        crate::paths::append_json_line(&self.path, record).map_err(|e| AuditError::Write {
+        // The detail may carry Azure's words: scrubbed here, whoever wrote the record.
+        let mut record = record.clone();
+        record.detail = record.detail.as_deref().map(crate::azure::error::scrub);
+        crate::paths::append_json_line(&self.path, &record).map_err(|e| AuditError::Write {
             path: self.path.display().to_string(),
             detail: e.to_string(),
         })

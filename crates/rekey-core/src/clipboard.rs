@@ -1,7 +1,7 @@
 //! Copying a secret to the OS clipboard from Rust, so that it never passes through the web view, and
 //! taking it back after a while unless the user has copied something else since.
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -76,16 +76,95 @@ impl ClearNow {
     }
 }
 
+/// A copy still holding its secret, for [`clear_all_now`].
+struct Pending {
+    id: u64,
+    stop: mpsc::Sender<()>,
+    done: Arc<Done>,
+}
+
+/// Set by the clipboard thread once the secret is no longer held (cleared, replaced or failed).
+#[derive(Default)]
+struct Done {
+    ended: Mutex<bool>,
+    signal: Condvar,
+}
+
+impl Done {
+    fn end(&self) {
+        *self.ended.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.signal.notify_all();
+    }
+
+    /// Whether it ended within `limit`.
+    fn wait(&self, limit: Duration) -> bool {
+        let ended = self.ended.lock().unwrap_or_else(|e| e.into_inner());
+        let (ended, _) = self
+            .signal
+            .wait_timeout_while(ended, limit, |ended| !*ended)
+            .unwrap_or_else(|e| e.into_inner());
+        *ended
+    }
+}
+
+/// Every copy of this process that still holds its secret: a quitting app clears them all, since
+/// its clipboard threads die with it and on Windows and macOS the secret would then stay.
+static PENDING: Mutex<Vec<Pending>> = Mutex::new(Vec::new());
+
+/// How long [`clear_all_now`] waits for each copy to be taken back.
+const CLEAR_ALL_WAIT: Duration = Duration::from_secs(2);
+
+/// Takes back now every secret this process still holds on the clipboard (unless something else was
+/// copied meanwhile), and waits for that: call it before the process exits. Returns how many copies
+/// were still pending.
+pub fn clear_all_now() -> usize {
+    let pending = std::mem::take(&mut *PENDING.lock().unwrap_or_else(|e| e.into_inner()));
+    for copy in &pending {
+        // A closed channel means that copy has already ended.
+        let _ = copy.stop.send(());
+    }
+    for copy in &pending {
+        if !copy.done.wait(CLEAR_ALL_WAIT) {
+            tracing::warn!("a copied secret could not be taken back from the clipboard before exit");
+        }
+    }
+    pending.len()
+}
+
+fn forget(id: u64) {
+    PENDING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|p| p.id != id);
+}
+
 /// Puts `secret` on the clipboard for `hold`, then clears it unless it changed.
 pub fn copy_for(secret: SecretString, hold: Duration) -> Result<CopyGuard, ClipboardError> {
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), ClipboardError>>();
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let done = Arc::new(Done::default());
+    // Registered before the thread starts, so that it cannot end (and `forget`) before this.
+    PENDING.lock().unwrap_or_else(|e| e.into_inner()).push(Pending {
+        id,
+        stop: stop_tx.clone(),
+        done: done.clone(),
+    });
     // The clipboard object lives on its own thread: on X11 it serves paste requests for as long
     // as it exists, so it must outlive this call.
     let thread = std::thread::Builder::new()
         .name("rekey-clipboard".into())
-        .spawn(move || hold_secret(secret, hold, ready_tx, stop_rx))
-        .map_err(|e| ClipboardError::Write(e.to_string()))?;
+        .spawn(move || {
+            let outcome = hold_secret(secret, hold, ready_tx, stop_rx);
+            forget(id);
+            done.end();
+            outcome
+        })
+        .map_err(|e| {
+            forget(id);
+            ClipboardError::Write(e.to_string())
+        })?;
     match ready_rx.recv() {
         Ok(Ok(())) => Ok(CopyGuard {
             thread,
@@ -111,6 +190,37 @@ fn connect() -> Result<arboard::Clipboard, arboard::Error> {
     }
 }
 
+/// Puts the secret on the clipboard marked as one, where the OS has the switch: kept out of
+/// clipboard history (Linux clipboard managers such as Klipper, CopyQ and GPaste honour KDE's
+/// `x-kde-passwordManagerHint`; macOS history tools `org.nspasteboard.ConcealedType`), and on
+/// Windows out of clipboard history, cloud clipboard and clipboard monitors.
+fn set_secret(clipboard: &mut arboard::Clipboard, secret: &str) -> Result<(), arboard::Error> {
+    let set = clipboard.set();
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+    ))]
+    let set = {
+        use arboard::SetExtLinux as _;
+        set.exclude_from_history()
+    };
+    #[cfg(target_os = "macos")]
+    let set = {
+        use arboard::SetExtApple as _;
+        set.exclude_from_history()
+    };
+    #[cfg(windows)]
+    let set = {
+        use arboard::SetExtWindows as _;
+        // Monitoring alone already keeps it out of history and cloud for Windows itself; the other
+        // two formats are for clipboard tools that only look for those.
+        set.exclude_from_monitoring()
+            .exclude_from_history()
+            .exclude_from_cloud()
+    };
+    set.text(secret)
+}
+
 fn hold_secret(
     secret: SecretString,
     hold: Duration,
@@ -124,7 +234,7 @@ fn hold_secret(
             return ClearOutcome::Failed(e.to_string());
         }
     };
-    if let Err(e) = clipboard.set_text(secret.expose_secret()) {
+    if let Err(e) = set_secret(&mut clipboard, secret.expose_secret()) {
         let _ = ready.send(Err(ClipboardError::Write(e.to_string())));
         return ClearOutcome::Failed(e.to_string());
     }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod estate;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod installation;
 pub mod inventory;
 pub mod paths;
 pub mod rotation;

@@ -322,6 +322,93 @@ async fn a_failed_azure_operation_leaves_the_old_secret_working_and_a_retry_fini
     assert!(!f.app_keys(&app_id).contains(&old_key));
 }
 
+/// Adds a secret named `name` to the application `app_id` behind Rekey's back (another
+/// installation's, or a lost answer of this one's); returns its key ID.
+fn add_named_secret(f: &Fixture, app_id: &str, name: &str) -> String {
+    let mut world = f.world();
+    let app = world
+        .applications
+        .iter_mut()
+        .find(|a| a.app_id.to_string().eq_ignore_ascii_case(app_id))
+        .expect("application");
+    let now = chrono::Utc::now();
+    let key_id = uuid::Uuid::new_v4();
+    app.password_credentials
+        .push(rekey_sim::state::PasswordCredential {
+            key_id,
+            display_name: Some(name.to_string()),
+            hint: "xyz".into(),
+            start: now,
+            end: now + chrono::Duration::days(30),
+            secret_sha256: [0; 32],
+            created: now,
+        });
+    key_id.to_string()
+}
+
+#[tokio::test]
+async fn orphan_clean_up_removes_only_this_installations_lost_secret() {
+    let f = fixture().await;
+    let (app_id, _) = f.holds("aks-stg-weu");
+    let today = chrono::Utc::now();
+    // Two installations (two data folders) on one application, the same day.
+    let other_home = tempfile::tempdir().expect("temp dir");
+    let ours = rekey_core::installation::id(&f.paths).await.expect("our ID");
+    let theirs = rekey_core::installation::id(&AppPaths::at(other_home.path()))
+        .await
+        .expect("their ID");
+    assert_ne!(ours, theirs);
+    let our_name = rekey_core::installation::credential_name(today, &ours);
+    let their_name = rekey_core::installation::credential_name(today, &theirs);
+    let options = f.options(Mode::Secret, Retire::Now);
+    let plan = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
+    let group = plan.groups[0].clone();
+    let their_key = add_named_secret(&f, &app_id, &their_name);
+    // Ours: an addPassword whose answer was lost in a crash, journaled as requested.
+    let lost_key = add_named_secret(&f, &app_id, &our_name);
+    let object_id = f
+        .world()
+        .applications
+        .iter()
+        .find(|a| a.app_id.to_string().eq_ignore_ascii_case(&app_id))
+        .map(|a| a.object_id.to_string())
+        .expect("application");
+    let journal = journal::Journal::new(&f.paths, &group.rotation_id);
+    journal
+        .append(journal::Event::Planned {
+            group: group.clone(),
+            actor: "test@contoso".into(),
+        })
+        .await
+        .expect("journal");
+    journal
+        .append(journal::Event::SecretRequested {
+            display_name: our_name.clone(),
+            on: rekey_core::azure::directory::ObjectKind::Application,
+            object_id,
+            app_id: app_id.clone(),
+        })
+        .await
+        .expect("journal");
+
+    let ctx = f.context(options);
+    let (results, _) = bulk::resume(&ctx, &Default::default(), Some(&group.rotation_id)).await;
+    assert_eq!(results[0].outcome, Outcome::Succeeded, "{:?}", results[0].message);
+    let keys = f.app_keys(&app_id);
+    assert!(!keys.contains(&lost_key), "our lost secret is removed");
+    assert!(keys.contains(&their_key), "the other installation's secret stays");
+    // The new secret carries our marker too.
+    let new_key = results[0].new_key_id.clone().expect("new key");
+    let world = f.world();
+    let new_name = world
+        .applications
+        .iter()
+        .flat_map(|a| a.password_credentials.iter())
+        .find(|c| c.key_id.to_string().eq_ignore_ascii_case(&new_key))
+        .and_then(|c| c.display_name.clone());
+    assert_eq!(new_name.as_deref(), Some(our_name.as_str()));
+}
+
 #[tokio::test]
 async fn a_keyring_that_refuses_the_secret_stops_before_anything_changes_and_removes_it_from_azure() {
     let f = fixture().await;

@@ -127,8 +127,11 @@ enum Browser {
     SignIn(&'static str),
     /// Presses the page's Cancel button.
     PressCancel,
-    /// Signs in, but on a request whose `state` was swapped (an answer to another sign-in).
+    /// First answers the listener with a swapped `state` (an answer to another sign-in) and with
+    /// none, checks that both get an error page, then signs in for real.
     ForgeState,
+    /// Signs in, sending the redirect to [::1] only (a browser that tries IPv6 first).
+    SignInOverIpv6,
     /// Signs in, but on a request whose `nonce` was swapped (a replayed ID token).
     ForgeNonce,
     /// Never loads the page.
@@ -147,6 +150,7 @@ impl Opener for FormFiller {
         if self.browser == Browser::Idle {
             return Ok(());
         }
+        let original = url.clone();
         let mut url = url.clone();
         let swap = match self.browser {
             Browser::ForgeState => Some("state"),
@@ -168,8 +172,13 @@ impl Opener for FormFiller {
             url.query_pairs_mut().clear().extend_pairs(pairs);
         }
         let (http, browser) = (self.http.clone(), self.browser);
+        let real = swap.map(|_| original);
         tokio::spawn(async move {
-            if let Err(e) = fill_in(&http, url, browser).await {
+            let result = match (browser, real) {
+                (Browser::ForgeState, Some(real)) => forge_state_then_sign_in(&http, url, real).await,
+                _ => fill_in(&http, url, browser).await,
+            };
+            if let Err(e) = result {
                 eprintln!("stand-in browser: {e}");
             }
         });
@@ -187,11 +196,44 @@ async fn fill_in(http: &reqwest::Client, url: Url, browser: Browser) -> Result<(
     } else {
         "signin"
     };
-    let text = common::fill_in_sign_in_page(http, url, user, PASSWORD, action).await?;
-    if browser == Browser::SignIn(ADMIN) && !text.contains("You can close this tab") {
+    let loopback = if browser == Browser::SignInOverIpv6 {
+        reqwest::Client::builder()
+            .resolve("localhost", (std::net::Ipv6Addr::LOCALHOST, 0).into())
+            .build()
+            .map_err(|e| e.to_string())?
+    } else {
+        reqwest::Client::new()
+    };
+    let text = common::fill_in_sign_in_page_via(http, &loopback, url, user, PASSWORD, action).await?;
+    let expect_signed_in = matches!(browser, Browser::SignIn(ADMIN) | Browser::SignInOverIpv6);
+    if expect_signed_in && !text.contains("You can close this tab") {
         return Err(format!("unexpected loopback page: {text}"));
     }
     Ok(())
+}
+
+/// Sends the listener an answer to another sign-in (`forged` is the authorize URL with another
+/// state) and one with no state at all; both must get an error page and leave the listener
+/// waiting. Then signs in on the `real` URL.
+async fn forge_state_then_sign_in(http: &reqwest::Client, forged: Url, real: Url) -> Result<(), String> {
+    let page = common::fill_in_sign_in_page(http, forged, ADMIN, PASSWORD, "signin").await?;
+    if !page.contains("different sign-in request") {
+        return Err(format!("no error page for a forged state: {page}"));
+    }
+    let redirect = real
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .ok_or("no redirect_uri")?;
+    let no_state = reqwest::Client::new()
+        .get(format!("{redirect}/?code=stolen"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if no_state.status() != reqwest::StatusCode::BAD_REQUEST {
+        return Err(format!("an answer without state got {}", no_state.status()));
+    }
+    fill_in(http, real, Browser::SignIn(ADMIN)).await
 }
 
 async fn browser_sign_in(sim: &RunningSim, browser: Browser) -> Result<SignedIn, AuthError> {
@@ -245,10 +287,25 @@ async fn browser_sign_in_with_pkce_gives_an_account_and_working_tokens() {
 }
 
 #[tokio::test]
-async fn browser_sign_in_refuses_an_answer_with_another_state() {
+async fn browser_sign_in_ignores_answers_with_another_or_no_state_and_waits_for_the_real_one() {
     let sim = simulator().await;
-    let result = browser_sign_in(&sim, Browser::ForgeState).await;
-    assert!(matches!(result, Err(AuthError::StateMismatch)), "{result:?}");
+    let signed_in = browser_sign_in(&sim, Browser::ForgeState)
+        .await
+        .expect("the forged answers did not end the sign-in");
+    assert_eq!(signed_in.account.username, ADMIN);
+}
+
+#[tokio::test]
+async fn browser_sign_in_answers_on_the_ipv6_loopback_too() {
+    if std::net::TcpListener::bind((std::net::Ipv6Addr::LOCALHOST, 0)).is_err() {
+        eprintln!("SKIPPED browser_sign_in_answers_on_the_ipv6_loopback_too: this machine has no [::1]");
+        return;
+    }
+    let sim = simulator().await;
+    let signed_in = browser_sign_in(&sim, Browser::SignInOverIpv6)
+        .await
+        .expect("signed in over [::1]");
+    assert_eq!(signed_in.account.username, ADMIN);
 }
 
 #[tokio::test]

@@ -668,6 +668,124 @@ async fn clipboard_copy_is_audited_and_taken_back_unless_replaced() {
     assert!(!holds(&std::fs::read(vault.audit().path()).unwrap(), &value));
 }
 
+/// The formats the clipboard's owner offers (X11 `TARGETS`), as a clipboard manager asks for them.
+#[cfg(target_os = "linux")]
+fn clipboard_targets() -> Vec<String> {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, CreateWindowAux, WindowClass};
+    use x11rb::protocol::Event;
+
+    let (conn, screen) = x11rb::connect(None).unwrap();
+    let root = conn.setup().roots[screen].root;
+    let window = conn.generate_id().unwrap();
+    conn.create_window(
+        x11rb::COPY_DEPTH_FROM_PARENT,
+        window,
+        root,
+        0,
+        0,
+        1,
+        1,
+        0,
+        WindowClass::INPUT_OUTPUT,
+        0,
+        &CreateWindowAux::new(),
+    )
+    .unwrap();
+    let atom = |name: &str| {
+        conn.intern_atom(false, name.as_bytes())
+            .unwrap()
+            .reply()
+            .unwrap()
+            .atom
+    };
+    let (clipboard, targets, property) = (atom("CLIPBOARD"), atom("TARGETS"), atom("REKEY_TARGETS"));
+    conn.convert_selection(window, clipboard, targets, property, x11rb::CURRENT_TIME)
+        .unwrap();
+    conn.flush().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match conn.poll_for_event().unwrap() {
+            Some(Event::SelectionNotify(e)) if e.property == x11rb::NONE => return Vec::new(),
+            Some(Event::SelectionNotify(_)) => break,
+            Some(_) => {}
+            None => {
+                assert!(std::time::Instant::now() < deadline, "no answer to TARGETS");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+    let reply = conn
+        .get_property(true, window, property, AtomEnum::ATOM, 0, 1024)
+        .unwrap()
+        .reply()
+        .unwrap();
+    reply
+        .value32()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            let name = conn.get_atom_name(a).unwrap().reply().unwrap().name;
+            String::from_utf8_lossy(&name).into_owned()
+        })
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn clipboard_copy_is_marked_for_clipboard_managers_to_keep_out_of_history() {
+    let Some(_clipboard) =
+        clipboard_turn("clipboard_copy_is_marked_for_clipboard_managers_to_keep_out_of_history").await
+    else {
+        return;
+    };
+    let secret = new_secret();
+    let value = secret.expose_secret().to_string();
+    let guard = rekey_core::clipboard::copy_for(secret, Duration::from_secs(30)).unwrap();
+    wait_for_clipboard(Duration::from_secs(5), |t| t == Some(value.as_str()));
+    let targets = tokio::task::spawn_blocking(clipboard_targets).await.unwrap();
+    assert!(
+        targets.iter().any(|t| t == "x-kde-passwordManagerHint"),
+        "the copy does not carry KDE's password-manager hint: {targets:?}"
+    );
+    assert_eq!(
+        tokio::task::spawn_blocking(move || guard.clear_now())
+            .await
+            .unwrap(),
+        ClearOutcome::Cleared
+    );
+}
+
+#[tokio::test]
+async fn clipboard_clear_all_now_takes_back_every_pending_copy_on_exit() {
+    let Some(_clipboard) =
+        clipboard_turn("clipboard_clear_all_now_takes_back_every_pending_copy_on_exit").await
+    else {
+        return;
+    };
+    let secret = new_secret();
+    let value = secret.expose_secret().to_string();
+    // The app drops its guard at once: the copy is pending only in the clipboard thread.
+    drop(rekey_core::clipboard::copy_for(secret, Duration::from_secs(30)).unwrap());
+    wait_for_clipboard(Duration::from_secs(5), |t| t == Some(value.as_str()));
+    let pending = tokio::task::spawn_blocking(rekey_core::clipboard::clear_all_now)
+        .await
+        .unwrap();
+    assert_eq!(pending, 1);
+    // Cleared before `clear_all_now` returned, not later.
+    assert_ne!(
+        clipboard_text().as_deref(),
+        Some(value.as_str()),
+        "the secret is still on the clipboard"
+    );
+    assert_eq!(
+        tokio::task::spawn_blocking(rekey_core::clipboard::clear_all_now)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The leak test
 // ---------------------------------------------------------------------------------------------

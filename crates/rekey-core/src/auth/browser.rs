@@ -1,6 +1,7 @@
 //! Browser sign-in: OAuth 2.0 authorization code with PKCE (S256), `state` and an OpenID `nonce`,
 //! answered on a loopback listener as Entra ID's desktop apps are.
 
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use oauth2::{AuthUrl, AuthorizationCode, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope};
@@ -39,15 +40,7 @@ pub async fn sign_in_browser_within(
     cancel: &CancellationToken,
     timeout: Duration,
 ) -> Result<SignedIn, AuthError> {
-    // Listen on the IPv4 loopback only; `localhost` in the redirect URI is what Entra registers for
-    // desktop apps and resolves here.
-    let listener = TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .map_err(|e| AuthError::Loopback(e.to_string()))?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| AuthError::Loopback(e.to_string()))?
-        .port();
+    let (listeners, port) = listen_on_loopback().await?;
     let redirect = RedirectUrl::new(format!("http://localhost:{port}"))
         .map_err(|e| AuthError::Loopback(e.to_string()))?;
 
@@ -73,7 +66,7 @@ pub async fn sign_in_browser_within(
         () = tokio::time::sleep(timeout) => {
             return Err(AuthError::TimedOut { seconds: timeout.as_secs() })
         }
-        answer = wait_for_redirect(listener, state.secret()) => answer?,
+        answer = wait_for_redirect(listeners, state.secret()) => answer?,
     };
 
     let token_url = req.endpoint("token")?;
@@ -90,6 +83,55 @@ pub async fn sign_in_browser_within(
     req.signed_in(tokens, Some(nonce.secret()), SignInMethod::Browser)
 }
 
+/// How many ports to try for one free on both loopbacks before giving up.
+const PORT_ATTEMPTS: usize = 8;
+
+/// Listens on one port of both loopbacks, 127.0.0.1 and [::1]: the redirect URI says `localhost`
+/// (what Entra registers for desktop apps), and a browser may try either address first. Were only
+/// one of them ours, whoever holds the same port on the other could answer the browser (hang the
+/// sign-in, show a page of its own). Where the machine has no IPv6 loopback, `localhost` cannot
+/// reach [::1] either, so 127.0.0.1 alone is enough.
+async fn listen_on_loopback() -> Result<(Vec<TcpListener>, u16), AuthError> {
+    let loopback = |e: std::io::Error| AuthError::Loopback(e.to_string());
+    let mut last_error = None;
+    for _ in 0..PORT_ATTEMPTS {
+        let v4 = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .map_err(loopback)?;
+        let port = v4.local_addr().map_err(loopback)?.port();
+        match TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await {
+            Ok(v6) => return Ok((vec![v4, v6], port)),
+            Err(e) if no_ipv6_loopback(&e) => {
+                tracing::debug!("no IPv6 loopback ({e}); listening on 127.0.0.1 only");
+                return Ok((vec![v4], port));
+            }
+            // Taken on [::1] (by chance, or by someone waiting for it): another port.
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(AuthError::Loopback(format!(
+        "no port was free on both 127.0.0.1 and [::1] after {PORT_ATTEMPTS} tries ({})",
+        last_error.map(|e| e.to_string()).unwrap_or_default()
+    )))
+}
+
+/// Whether binding [::1] failed because the machine has no IPv6 loopback (IPv6 disabled or absent),
+/// rather than because the port is taken.
+fn no_ipv6_loopback(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    if matches!(error.kind(), ErrorKind::AddrNotAvailable | ErrorKind::Unsupported) {
+        return true;
+    }
+    // EAFNOSUPPORT (WSAEAFNOSUPPORT on Windows): no IPv6 at all.
+    #[cfg(unix)]
+    let no_family = libc::EAFNOSUPPORT;
+    #[cfg(windows)]
+    let no_family = 10047;
+    #[cfg(not(any(unix, windows)))]
+    let no_family = -1;
+    error.raw_os_error() == Some(no_family)
+}
+
 /// What one request to the loopback listener turned out to be.
 enum Answer {
     /// Not the identity platform's redirect (a favicon, a probe): keep listening.
@@ -99,12 +141,30 @@ enum Answer {
 
 /// Serves the loopback listener until the identity platform's redirect arrives. Each connection
 /// is handled on its own task, so a browser's idle pre-connection cannot block the real one.
-async fn wait_for_redirect(listener: TcpListener, state: &str) -> Result<AuthorizationCode, AuthError> {
+async fn wait_for_redirect(listeners: Vec<TcpListener>, state: &str) -> Result<AuthorizationCode, AuthError> {
+    // Every listener hands its connections to one queue, so that both loopbacks are served alike.
+    let (accepted_tx, mut accepted_rx) = tokio::sync::mpsc::channel(16);
+    let mut acceptors = JoinSet::new();
+    for listener in listeners {
+        let accepted_tx = accepted_tx.clone();
+        acceptors.spawn(async move {
+            loop {
+                let accepted = listener.accept().await.map(|(stream, _)| stream);
+                let failed = accepted.is_err();
+                if accepted_tx.send(accepted).await.is_err() || failed {
+                    return;
+                }
+            }
+        });
+    }
+    drop(accepted_tx);
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, _) = accepted.map_err(|e| AuthError::Loopback(e.to_string()))?;
+            accepted = accepted_rx.recv() => {
+                let stream = accepted
+                    .ok_or_else(|| AuthError::Loopback("the listener stopped".into()))?
+                    .map_err(|e| AuthError::Loopback(e.to_string()))?;
                 connections.spawn(answer(stream, state.to_string()));
             }
             Some(joined) = connections.join_next() => {
@@ -143,16 +203,20 @@ async fn answer(mut stream: TcpStream, state: String) -> Answer {
         .await;
         return Answer::Ignored;
     }
-    // Only the browser that went through this sign-in knows the state: anything else is refused.
+    // Only the browser that went through this sign-in knows the state. An answer without it is
+    // refused and ignored: any local process or web page can send one, and it must not be able to
+    // end (or decide) the sign-in; the real redirect may still come.
     if get("state") != Some(state.as_str()) {
         respond(
             &mut stream,
             "400 Bad Request",
-            "Sign-in failed",
-            "This answer belongs to a different sign-in request. Start the sign-in in Rekey again.",
+            "Not this sign-in",
+            "This answer belongs to a different sign-in request, so Rekey ignored it. If you are \
+             signing in to Rekey, finish in the tab Rekey opened.",
         )
         .await;
-        return Answer::Done(Err(AuthError::StateMismatch));
+        tracing::warn!("the loopback listener ignored an answer with a wrong or missing state");
+        return Answer::Ignored;
     }
     if let Some(error) = get("error") {
         let rejected = entra::EntraError {

@@ -230,7 +230,8 @@ impl EntraError {
     pub fn into_auth_error(self, grant: Grant) -> AuthError {
         let raw = self.error_description.unwrap_or_default();
         let aadsts = aadsts(&self.error_codes, &raw);
-        let description = first_line(&raw);
+        // Entra's words are shown and may be logged: scrubbed like any outside text.
+        let description = crate::azure::error::scrub(&first_line(&raw));
         let interaction = self.error == "interaction_required"
             || NEEDS_PERSON.contains(&aadsts)
             || (grant == Grant::RefreshToken && self.error == "invalid_grant");
@@ -239,7 +240,7 @@ impl EntraError {
             ("invalid_client", _) => AuthError::InvalidClient { aadsts, description },
             (_, 700016) => AuthError::UnknownApplication { aadsts, description },
             _ => AuthError::Rejected {
-                error: self.error,
+                error: crate::azure::error::scrub(&self.error),
                 aadsts,
                 description,
             },

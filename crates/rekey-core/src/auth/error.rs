@@ -28,7 +28,7 @@ pub enum AuthError {
     IdTokenMismatch(String),
     #[error("could not open a web browser: {0}. Use the device code sign-in instead")]
     Browser(String),
-    #[error("could not listen for the browser's answer on 127.0.0.1: {0}")]
+    #[error("could not listen for the browser's answer on the loopback (127.0.0.1, [::1]): {0}")]
     Loopback(String),
     #[error("the sign-in was declined on the other device")]
     DeviceCodeDeclined,

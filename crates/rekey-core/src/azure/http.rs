@@ -30,9 +30,20 @@ fn request_timeout() -> Duration {
 }
 
 /// Which certificate authorities to trust.
+///
+/// "The system's store" is exactly what `rustls-native-certs` (through reqwest's
+/// `rustls-tls-native-roots`, the only roots feature in the tree) loads when the client is built:
+/// - Linux: the distribution's CA bundle that `openssl-probe` finds (e.g.
+///   `/etc/ssl/certs/ca-certificates.crt`);
+/// - macOS: the certificates the Keychain's user, admin and system trust settings mark as roots;
+/// - Windows: the current user's `ROOT` store (which includes the machine's);
+/// - everywhere: if `SSL_CERT_FILE` or `SSL_CERT_DIR` is set, those certificates instead.
+///
+/// No bundled root list (webpki-roots) is compiled in, so a root an enterprise removed from the OS
+/// store is not trusted (guarded by `deny.toml`'s bans and a test here).
 #[derive(Debug, Clone)]
 pub enum Trust {
-    /// The operating system's store (public, China and US Gov clouds).
+    /// The operating system's store, as above (public, China and US Gov clouds).
     System,
     /// The system store plus one extra CA (a custom cloud behind a private CA).
     SystemPlus { ca_pem: String },
@@ -247,5 +258,17 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert!(backoff(1) < backoff(2) && backoff(20) == backoff(6));
+    }
+
+    /// `Trust::System` means the OS store only: no bundled Mozilla roots anywhere in the build
+    /// (oauth2's `rustls-tls` feature used to bring them in through reqwest).
+    #[test]
+    fn no_bundled_root_store_is_in_the_lockfile() {
+        let lock = include_str!("../../../../Cargo.lock");
+        assert!(lock.contains("name = \"rustls-native-certs\""));
+        assert!(
+            !lock.contains("name = \"webpki-roots\""),
+            "webpki-roots is back in Cargo.lock: `cargo tree -e features -i webpki-roots --target all`"
+        );
     }
 }

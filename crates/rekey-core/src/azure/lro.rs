@@ -89,11 +89,11 @@ pub(crate) fn operation_state(
                 message: String::new(),
             });
             OperationState::Failed {
-                code: error.code,
+                code: super::error::scrub(&error.code),
                 message: if error.message.is_empty() {
-                    format!("the operation ended {}", status.status)
+                    format!("the operation ended {}", super::error::scrub(&status.status))
                 } else {
-                    error.message
+                    super::error::scrub(&error.message)
                 },
             }
         }

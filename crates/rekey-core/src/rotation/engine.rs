@@ -51,7 +51,8 @@ struct Stop {
 fn stop(step: Step, message: impl Into<String>) -> Stop {
     Stop {
         step,
-        message: message.into(),
+        // Often Azure's words: scrubbed once here for the journal, the audit log and the UI.
+        message: crate::azure::error::scrub(&message.into()),
     }
 }
 
@@ -75,7 +76,7 @@ impl Context {
                 cluster: cluster.map(str::to_string),
                 step,
                 status,
-                detail,
+                detail: crate::azure::error::scrub(&detail),
                 elapsed_ms: u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX),
             });
         }
@@ -474,7 +475,11 @@ impl Run<'_> {
             String::new(),
             since,
         );
-        let display_name = format!("rekey {}", Utc::now().format("%Y-%m-%d"));
+        // Marked with this installation's ID: the clean-up of lost secrets removes only its own.
+        let installation = crate::installation::id(&self.ctx.paths)
+            .await
+            .map_err(|e| stop(Step::AddSecret, e))?;
+        let display_name = crate::installation::credential_name(Utc::now(), &installation);
         let end = Utc::now()
             + chrono::Duration::days(i64::from(
                 state
@@ -614,6 +619,9 @@ impl Run<'_> {
             }
         };
         let Some(object) = object else { return Ok(()) };
+        let installation = crate::installation::id(&self.ctx.paths)
+            .await
+            .map_err(|e| stop(Step::AddSecret, e))?;
         let stored: Vec<String> = self
             .ctx
             .vault
@@ -623,7 +631,10 @@ impl Run<'_> {
             .unwrap_or_default();
         for credential in object.password_credentials {
             let key = credential.key_id.to_ascii_lowercase();
-            let ours = credential.display_name.as_deref() == Some(display_name.as_str());
+            // The name asked for, and it carries this installation's ID (a journal from before
+            // the ID named secrets `rekey <date>` only, which any installation could have made).
+            let ours = credential.display_name.as_deref() == Some(display_name.as_str())
+                && crate::installation::is_ours(display_name, &installation);
             let old = state
                 .group
                 .old_secrets

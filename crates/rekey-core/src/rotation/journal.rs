@@ -97,6 +97,27 @@ pub enum Event {
     Finished { outcome: Outcome },
 }
 
+/// `event` with its outside text (Azure's codes and messages) scrubbed before it is journaled.
+fn scrubbed(event: Event) -> Event {
+    use crate::azure::error::scrub;
+    match event {
+        Event::ResetFailed {
+            cluster,
+            code,
+            message,
+        } => Event::ResetFailed {
+            cluster,
+            code: scrub(&code),
+            message: scrub(&message),
+        },
+        Event::StepFailed { step, message } => Event::StepFailed {
+            step,
+            message: scrub(&message),
+        },
+        other => other,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
     pub at: DateTime<Utc>,
@@ -175,7 +196,7 @@ impl Journal {
     fn append_blocking(&self, event: &Event) -> Result<(), JournalError> {
         let line = Line {
             at: Utc::now(),
-            event: event.clone(),
+            event: scrubbed(event.clone()),
         };
         crate::paths::append_json_line(&self.path, &line).map_err(|e| JournalError::Write {
             path: self.path.display().to_string(),

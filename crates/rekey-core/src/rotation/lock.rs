@@ -28,7 +28,7 @@ pub struct Locks {
 /// Locks every resource in `names` (cluster IDs, app IDs), all or none.
 pub fn acquire(paths: &AppPaths, names: &[(String, String)]) -> Result<Locks, LockError> {
     let dir = paths.data_dir.join("locks");
-    std::fs::create_dir_all(&dir).map_err(|e| LockError::Io {
+    crate::paths::create_private_dir(&dir).map_err(|e| LockError::Io {
         path: dir.display().to_string(),
         detail: e.to_string(),
     })?;
@@ -43,13 +43,15 @@ pub fn acquire(paths: &AppPaths, names: &[(String, String)]) -> Result<Locks, Lo
             path: path.display().to_string(),
             detail: e.to_string(),
         };
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(io)?;
+        let mut file = crate::paths::open_private(
+            &path,
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true),
+        )
+        .map_err(io)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {

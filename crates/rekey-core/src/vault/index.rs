@@ -76,15 +76,14 @@ impl Index {
     }
 
     fn lock(&self) -> Result<File, VaultError> {
-        if let Some(dir) = self.lock_path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| self.write_error(e))?;
-        }
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&self.lock_path)
-            .map_err(|e| self.write_error(e))?;
+        let file = crate::paths::open_private(
+            &self.lock_path,
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true),
+        )
+        .map_err(|e| self.write_error(e))?;
         // Held until the returned file is dropped.
         file.lock().map_err(|e| self.write_error(e))?;
         Ok(file)

@@ -20,6 +20,19 @@ pub async fn fill_in_sign_in_page(
     password: &str,
     action: &str,
 ) -> Result<String, String> {
+    fill_in_sign_in_page_via(http, &reqwest::Client::new(), url, user, password, action).await
+}
+
+/// [`fill_in_sign_in_page`], following the redirect with `loopback` (e.g. one that resolves
+/// `localhost` to [::1] only).
+pub async fn fill_in_sign_in_page_via(
+    http: &reqwest::Client,
+    loopback: &reqwest::Client,
+    url: Url,
+    user: &str,
+    password: &str,
+    action: &str,
+) -> Result<String, String> {
     let page = http
         .get(url.clone())
         .send()
@@ -46,7 +59,7 @@ pub async fn fill_in_sign_in_page(
         .ok_or_else(|| format!("no redirect after the form: {}", posted.status()))?
         .to_string();
     // The loopback redirect is plain HTTP to this machine.
-    reqwest::Client::new()
+    loopback
         .get(location)
         .send()
         .await
