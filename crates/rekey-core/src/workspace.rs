@@ -369,6 +369,9 @@ impl Workspace {
         tenant: Option<String>,
     ) -> Result<AccountInfo, IpcError> {
         let tenant = tenant.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        if let Some(t) = &tenant {
+            auth::checked_tenant(t).map_err(|e| explain(&e))?;
+        }
         let credential = AzureCliCredential::new(tenant.as_deref()).map_err(|e| explain(&e))?;
         let (resolved, http) = cloud.resolve().await.map_err(|e| IpcError::from(&e))?;
         let token = credential

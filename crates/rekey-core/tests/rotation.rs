@@ -378,6 +378,7 @@ async fn orphan_clean_up_removes_only_this_installations_lost_secret() {
         .append(journal::Event::Planned {
             group: group.clone(),
             actor: "test@contoso".into(),
+            pin: Some(Box::new(rekey_core::session::Pin::of(&f.session))),
         })
         .await
         .expect("journal");
@@ -392,7 +393,7 @@ async fn orphan_clean_up_removes_only_this_installations_lost_secret() {
         .expect("journal");
 
     let ctx = f.context(options);
-    let (results, _) = bulk::resume(&ctx, &Default::default(), Some(&group.rotation_id)).await;
+    let (results, _) = bulk::resume(&ctx, &f.sessions(), Some(&group.rotation_id)).await;
     assert_eq!(results[0].outcome, Outcome::Succeeded, "{:?}", results[0].message);
     let keys = f.app_keys(&app_id);
     assert!(!keys.contains(&lost_key), "our lost secret is removed");

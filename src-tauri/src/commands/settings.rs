@@ -2,6 +2,7 @@
 //! gets a message per field), and what saving changes at once (start at login, the refresh
 //! interval, the sign-in client).
 
+use rekey_core::cloud::CloudSetting;
 use rekey_core::error::IpcError;
 use rekey_core::settings::{Settings, SettingsSaved};
 use tauri::{AppHandle, State};
@@ -23,7 +24,12 @@ pub async fn save_settings(
     alerts: State<'_, Alerts>,
     settings: serde_json::Value,
 ) -> Result<SettingsSaved, IpcError> {
-    let (parsed, problems) = Settings::from_value(&settings);
+    let (mut parsed, problems) = Settings::from_value(&settings);
+    // The window names no file: a CA file for a custom cloud is chosen in Rust's own dialog at
+    // sign-in, so a path sent here is dropped rather than kept for later.
+    if let Some(CloudSetting::Custom { ca_file, .. }) = parsed.cloud.as_mut() {
+        *ca_file = None;
+    }
     if !problems.is_empty() {
         return Ok(SettingsSaved {
             saved: false,
