@@ -50,7 +50,32 @@ async fn the_azure_cli_account_signs_in_and_lists_the_clusters() {
         bin.path().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let rekey = Rekey::new().env("PATH", path);
+    // Without a keyring an Azure CLI account on a custom cloud cannot be bound to its endpoints
+    // (Rekey stores no secret of it to seal with): a later command refuses it instead of following
+    // an account file that may have been edited.
+    let unbound = Rekey::new().env("PATH", &path);
+    unbound
+        .run(&with_cloud(&sim, &["login", "--azure-cli"]), None)
+        .await
+        .ok();
+    let refused = unbound.run(&args(&["clusters", "--json"]), None).await;
+    assert_ne!(refused.code, Some(0), "{}", refused.stderr);
+    assert!(refused.stderr.contains("no sealed record"), "{}", refused.stderr);
+
+    // With the test's Secret Service (scripts/test runs the tests under one) it is sealed.
+    let Some(bus) = std::env::var_os("DBUS_SESSION_BUS_ADDRESS") else {
+        if std::env::var("REKEY_SKIP_KEYRING_TESTS").as_deref() == Ok("1") {
+            eprintln!("SKIPPED the sealed Azure CLI account: no D-Bus session, and REKEY_SKIP_KEYRING_TESTS=1");
+            return;
+        }
+        panic!(
+            "this test needs a real Secret Service: run it under crates/rekey-core/tests/with-secret-service.sh \
+             (or set REKEY_SKIP_KEYRING_TESTS=1)"
+        );
+    };
+    let rekey = Rekey::new()
+        .env("PATH", &path)
+        .env("DBUS_SESSION_BUS_ADDRESS", bus);
 
     let login = rekey
         .run(&with_cloud(&sim, &["login", "--azure-cli"]), None)

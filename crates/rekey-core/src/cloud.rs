@@ -76,7 +76,22 @@ impl Cloud {
     /// --endpoint-resource-manager`). Every endpoint in the answer is untrusted input: HTTPS only, and
     /// only the cloud whose `resourceManager` is the host that was asked.
     pub async fn from_metadata(http: &HttpClient, metadata_url: &Url) -> Result<Cloud, AzureError> {
-        let answer: serde_json::Value = http.get_json_unauthenticated(metadata_url).await?;
+        // The host is not trusted yet (nobody confirmed it): its own words never reach the window,
+        // only the status (an intranet page or a crafted message could be read out through them).
+        let answer: serde_json::Value = match http.get_json_unauthenticated(metadata_url).await {
+            Ok(answer) => answer,
+            Err(AzureError::Api { status, request_id, .. }) => {
+                return Err(AzureError::Api {
+                    status,
+                    code: format!("Http{status}"),
+                    message: format!(
+                        "the cloud metadata endpoint answered HTTP {status} (its text is not shown); check the URL"
+                    ),
+                    request_id,
+                })
+            }
+            Err(e) => return Err(e),
+        };
         Cloud::from_metadata_answer(answer, metadata_url)
     }
 
