@@ -65,7 +65,9 @@ async fn the_azure_cli_account_signs_in_and_lists_the_clusters() {
     // With the test's Secret Service (scripts/test runs the tests under one) it is sealed.
     let Some(bus) = std::env::var_os("DBUS_SESSION_BUS_ADDRESS") else {
         if std::env::var("REKEY_SKIP_KEYRING_TESTS").as_deref() == Ok("1") {
-            eprintln!("SKIPPED the sealed Azure CLI account: no D-Bus session, and REKEY_SKIP_KEYRING_TESTS=1");
+            eprintln!(
+                "SKIPPED the sealed Azure CLI account: no D-Bus session, and REKEY_SKIP_KEYRING_TESTS=1"
+            );
             return;
         }
         panic!(

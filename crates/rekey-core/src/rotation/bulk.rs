@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use super::engine::{self, Context};
 use super::journal;
-use super::model::{GroupResult, Outcome, Plan};
+use super::model::{GroupResult, Outcome, Plan, PlanGroup};
 use crate::session::Session;
 
 /// Sessions by tenant ID (lowercase), for plans that span tenants.
@@ -26,24 +26,15 @@ fn context_for(base: &Context, sessions: &Sessions, tenant: &str) -> Option<Cont
 }
 
 /// Why a group did not run: its tenant has no working session.
-fn no_session(rotation_id: &str, mode: super::model::Mode, app_id: &str, tenant: &str) -> GroupResult {
-    GroupResult {
-        rotation_id: rotation_id.to_string(),
-        mode,
-        app_id: app_id.to_string(),
-        outcome: Outcome::Failed,
-        new_key_id: None,
-        new_hint: None,
-        new_app_id: None,
-        clusters_done: Vec::new(),
-        clusters_failed: Vec::new(),
-        retired: Vec::new(),
-        retire_after: None,
-        message: Some(format!(
-            "Sign in again to {tenant}: no signed-in account works in that tenant now, and Rekey \
-             never runs a rotation with another tenant's sign-in. Nothing was changed."
-        )),
-    }
+fn no_session(group: &PlanGroup) -> GroupResult {
+    engine::failed_before_start(
+        group,
+        format!(
+            "Sign in again to {}: no signed-in account works in that tenant now, and Rekey never runs a \
+             rotation with another tenant's sign-in. Nothing was changed.",
+            group.tenant_id
+        ),
+    )
 }
 
 /// Runs every group of `plan` that is not blocked. Results come back in plan order.
@@ -54,7 +45,7 @@ pub async fn run(base: &Context, sessions: &Sessions, plan: &Plan) -> Vec<GroupR
         async move {
             match ctx {
                 Some(ctx) => engine::start(&ctx, group).await,
-                None => no_session(&group.rotation_id, group.mode, &group.app_id, &group.tenant_id),
+                None => no_session(&group),
             }
         }
     });
@@ -87,7 +78,7 @@ pub async fn resume(
         async move {
             match ctx {
                 Some(ctx) => engine::resume(&ctx, &g.rotation_id).await,
-                None => no_session(&g.rotation_id, g.mode, &g.app_id, &g.tenant_id),
+                None => no_session(g),
             }
         }
     });

@@ -148,7 +148,7 @@ pub async fn start(ctx: &Context, group: PlanGroup) -> GroupResult {
     }
 }
 
-fn failed_before_start(group: &PlanGroup, message: String) -> GroupResult {
+pub(super) fn failed_before_start(group: &PlanGroup, message: String) -> GroupResult {
     GroupResult {
         rotation_id: group.rotation_id.clone(),
         mode: group.mode,
