@@ -148,17 +148,23 @@ fn cloud_approval(app: AppHandle) -> CloudApproval {
                     return true;
                 }
             }
-            let host = |u: &url::Url| u.host_str().unwrap_or_default().to_string();
+            // Host and port: one host can serve several clouds on different ports.
+            let host = |u: &url::Url| match (u.host_str(), u.port()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_string(),
+                _ => String::new(),
+            };
             let warning = if cloud.login_outside_arm_domain() {
                 "\n\nThe sign-in host is outside the ARM host's domain. Go on only if you know this \
                  cloud signs in there: your sign-in and secrets will be sent to it."
             } else {
                 ""
             };
+            // The hosts are what matters; the cloud's name is its own claim, shown bounded and last.
+            let name: String = cloud.name.chars().filter(|c| !c.is_control()).take(60).collect();
             let message = format!(
-                "Sign in to the custom cloud \"{}\"?\n\nSign-in (credentials go here): {}\nAzure Resource \
-                 Manager: {}\nMicrosoft Graph: {}{warning}",
-                cloud.name,
+                "Sign-in (credentials go here): {}\nAzure Resource Manager: {}\nMicrosoft Graph: {}\n\nThe \
+                 cloud calls itself \"{name}\".{warning}",
                 host(&cloud.login_endpoint),
                 host(&cloud.arm_endpoint),
                 host(&cloud.graph_endpoint),
