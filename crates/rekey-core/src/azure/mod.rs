@@ -9,6 +9,8 @@ pub mod graph;
 pub mod http;
 pub mod lro;
 pub mod models;
+pub mod pager;
+pub mod retry;
 pub mod roles;
 
 pub use error::AzureError;

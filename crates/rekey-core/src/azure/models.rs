@@ -2,12 +2,12 @@
 
 use serde::Deserialize;
 
-/// A page of an ARM list: `{"value": [...], "nextLink": "..."}`.
+/// A page of an ARM list (`{"value": [...], "nextLink": "..."}`) or a Graph list (`@odata.nextLink`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     pub value: Vec<T>,
-    #[serde(default)]
+    #[serde(default, alias = "@odata.nextLink")]
     pub next_link: Option<String>,
 }
 

@@ -20,7 +20,7 @@ use crate::auth::client_secret::ClientSecretCredential;
 use crate::auth::AuthError;
 use crate::azure::arm::{ArmError, ClusterId};
 use crate::azure::directory::ObjectKind;
-use crate::azure::lro::{AadReset, OperationHandle, OperationState, Started};
+use crate::azure::lro::{AadReset, OperationEnd, OperationHandle, Started};
 use crate::inventory::model::CredentialOwner;
 use crate::paths::AppPaths;
 use crate::session::{Pin, Session};
@@ -56,7 +56,7 @@ fn stop(step: Step, message: impl Into<String>) -> Stop {
 }
 
 fn words(e: &ArmError) -> String {
-    crate::error::IpcError::from(e).message
+    retry::explain(e)
 }
 
 impl Context {
@@ -838,6 +838,8 @@ impl Run<'_> {
             .get(&cluster.to_ascii_lowercase())
             .cloned()
             .unwrap_or_default();
+        // The starting 202's `Retry-After`: Azure asks not to be polled before it.
+        let mut first_wait = None;
         let handle = match (known.accepted, known.handle) {
             (true, handle) => handle,
             _ => {
@@ -857,7 +859,10 @@ impl Run<'_> {
                 .await?;
                 match self.send_reset(target, secret, &id, cluster, &rid, since).await {
                     Ok(Started::Done) => None,
-                    Ok(Started::Running { handle, .. }) => Some(handle),
+                    Ok(Started::Running { handle, retry_after }) => {
+                        first_wait = retry_after;
+                        Some(handle)
+                    }
                     Err(s) => {
                         self.record(Event::ResetFailed {
                             cluster: cluster.to_string(),
@@ -878,7 +883,7 @@ impl Run<'_> {
             .await?;
         }
         if let Some(handle) = handle {
-            if let Err(s) = self.follow(&handle, cluster, &rid, since).await {
+            if let Err(s) = self.follow(&handle, first_wait, cluster, &rid, since).await {
                 self.record(Event::ResetFailed {
                     cluster: cluster.to_string(),
                     code: "operation_failed".into(),
@@ -1033,51 +1038,42 @@ impl Run<'_> {
         }
     }
 
-    /// Follows the reset operation to its end, honouring `Retry-After`.
+    /// Follows the reset operation to its end ([`crate::azure::lro`] owns the loop and honours
+    /// `Retry-After`; `max_poll_interval` caps only the pauses Azure does not ask for).
     async fn follow(
         &self,
         handle: &OperationHandle,
+        first: Option<Duration>,
         cluster: &str,
         rid: &str,
         since: Instant,
     ) -> Result<(), Stop> {
-        let arm = &self.ctx.session.arm;
-        let mut errors = 0;
-        loop {
-            match arm.poll_operation(handle).await {
-                Ok(OperationState::Succeeded) => return Ok(()),
-                Ok(OperationState::Failed { code, message }) => {
-                    return Err(stop(
-                        Step::ResetCluster,
-                        format!("Azure's operation failed: {code}: {message}"),
-                    ))
-                }
-                Ok(OperationState::Running { retry_after }) => {
-                    errors = 0;
-                    self.ctx.report(
-                        rid,
-                        Some(cluster),
-                        Step::ResetCluster,
-                        StepStatus::Waiting,
-                        "Azure operation running".into(),
-                        since,
-                    );
-                    let wait = retry_after
-                        .unwrap_or(Duration::from_secs(5))
-                        .clamp(Duration::from_millis(200), self.ctx.options.max_poll_interval);
-                    tokio::time::sleep(wait).await;
-                }
-                Err(e) if retry::classify(&e) == Kind::Transient && errors < retry::TRANSIENT_TRIES * 2 => {
-                    errors += 1;
-                    tokio::time::sleep(retry::pause(errors)).await;
-                }
-                Err(e) => {
-                    return Err(stop(
-                        Step::ResetCluster,
-                        format!("could not follow the operation: {}", words(&e)),
-                    ))
-                }
-            }
+        let quiet = Duration::from_secs(5).min(self.ctx.options.max_poll_interval);
+        let end = self
+            .ctx
+            .session
+            .arm
+            .wait_operation(handle, first, quiet, || {
+                self.ctx.report(
+                    rid,
+                    Some(cluster),
+                    Step::ResetCluster,
+                    StepStatus::Waiting,
+                    "Azure operation running".into(),
+                    since,
+                )
+            })
+            .await;
+        match end {
+            Ok(OperationEnd::Succeeded) => Ok(()),
+            Ok(OperationEnd::Failed { code, message }) => Err(stop(
+                Step::ResetCluster,
+                format!("Azure's operation failed: {code}: {message}"),
+            )),
+            Err(e) => Err(stop(
+                Step::ResetCluster,
+                format!("could not follow the operation: {}", words(&e)),
+            )),
         }
     }
 
@@ -1351,24 +1347,30 @@ fn gone(s: &Stop) -> bool {
     m.contains("no password credential") || m.contains("not found") || m.contains("does not exist")
 }
 
-/// Runs `call` again on transient failures (network, 5xx, throttling beyond the HTTP layer).
+/// Runs `call` again on transient failures (network, 5xx, throttling beyond the HTTP layer), within
+/// the step's request budget; when it runs out, the reason says so.
 async fn transient<T, F, Fut>(step: Step, call: F) -> Result<T, Stop>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<T, ArmError>>,
 {
-    let mut attempt = 0;
+    let mut budget = retry::Budget::new(retry::TRANSIENT_TRIES, STEP_TIME);
     loop {
-        attempt += 1;
         match call().await {
             Ok(v) => return Ok(v),
-            Err(e) if retry::classify(&e) == Kind::Transient && attempt < retry::TRANSIENT_TRIES => {
-                tokio::time::sleep(retry::pause(attempt)).await;
+            Err(e) if retry::classify(&e) == Kind::Transient => {
+                if !budget.spend() {
+                    return Err(stop(step, budget.spent(&words(&e))));
+                }
+                tokio::time::sleep(retry::pause(budget.used())).await;
             }
             Err(e) => return Err(stop(step, words(&e))),
         }
     }
 }
+
+/// The longest a step retries transient failures (the HTTP layer's own retries come on top).
+const STEP_TIME: Duration = Duration::from_secs(600);
 
 /// [`transient`], and also while Entra ID replicates something new, up to `limit`.
 async fn replicating<T, F, Fut>(step: Step, limit: Duration, call: F) -> Result<T, Stop>
