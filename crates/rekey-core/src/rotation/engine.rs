@@ -463,7 +463,8 @@ impl Run<'_> {
         // An `addPassword` that may have succeeded without an answer (a crash or a cut connection):
         // remove any secret of ours that nobody holds.
         if state.requested.is_some() {
-            self.remove_orphans(target).await?;
+            self.remove_orphans(target, Some(super::orphans::READ_LAG))
+                .await?;
         }
         let since = Instant::now();
         self.ctx.report(
@@ -474,7 +475,8 @@ impl Run<'_> {
             String::new(),
             since,
         );
-        let display_name = format!("rekey {}", Utc::now().format("%Y-%m-%d"));
+        // The rotation's marker in the name finds the secret again if the answer is lost.
+        let display_name = super::orphans::credential_name(&rid, Utc::now());
         let end = Utc::now()
             + chrono::Duration::days(i64::from(
                 state
@@ -497,9 +499,12 @@ impl Run<'_> {
                 .await
             {
                 Ok(p) => break p,
+                // Azure may have written the secret before the answer was lost: remove it (nobody
+                // has its value) before asking for another.
                 Err(e) if retry::classify(&e) == Kind::Transient && attempt < retry::TRANSIENT_TRIES => {
                     tokio::time::sleep(retry::pause(attempt)).await;
-                    self.remove_orphans(target).await?;
+                    self.remove_orphans(target, Some(super::orphans::READ_LAG))
+                        .await?;
                 }
                 Err(e) => return Err(stop(Step::AddSecret, words(&e))),
             }
@@ -597,42 +602,35 @@ impl Run<'_> {
         .await
     }
 
-    /// Secrets named like ours that are neither old nor in the vault: created by an `addPassword`
-    /// whose answer was lost. Nobody has their value, so they go.
-    async fn remove_orphans(&self, target: &Target) -> Result<(), Stop> {
+    /// Secrets with this rotation's marker that are neither old nor in the vault: created by an
+    /// `addPassword` whose answer was lost. Nobody has their value, so they go
+    /// ([`super::orphans`]; `lag`: how long a fresh write may stay invisible to reads).
+    async fn remove_orphans(&self, target: &Target, lag: Option<Duration>) -> Result<(), Stop> {
         let state = self.snapshot().await;
-        let Some((display_name, ..)) = &state.requested else {
+        let Some((requested_name, ..)) = &state.requested else {
             return Ok(());
         };
-        let graph = &self.ctx.session.graph;
-        let object = match target.kind {
-            ObjectKind::Application => {
-                transient(Step::AddSecret, || graph.application(&target.app_id)).await?
-            }
-            ObjectKind::ServicePrincipal => {
-                transient(Step::AddSecret, || graph.service_principal(&target.app_id)).await?
-            }
+        // Lag matters only while the answer is unknown: a recorded answer means Azure's write is done.
+        let lag = lag.filter(|_| state.created.is_none());
+        let mut keep: Vec<String> = state.group.old_secrets.iter().map(|o| o.key_id.clone()).collect();
+        match self.ctx.vault.entries().await {
+            Ok(entries) => keep.extend(entries.into_iter().map(|e| e.key_id)),
+            // Without the vault's list nothing can be proven unheld: remove nothing.
+            Err(e) => return Err(stop(Step::AddSecret, format!("the vault cannot be listed: {e}"))),
+        }
+        let ours = super::orphans::Ours {
+            rotation_id: &state.group.rotation_id,
+            requested_name,
+            keep: &keep,
         };
-        let Some(object) = object else { return Ok(()) };
-        let stored: Vec<String> = self
-            .ctx
-            .vault
-            .entries()
-            .await
-            .map(|e| e.into_iter().map(|e| e.key_id.to_ascii_lowercase()).collect())
-            .unwrap_or_default();
-        for credential in object.password_credentials {
-            let key = credential.key_id.to_ascii_lowercase();
-            let ours = credential.display_name.as_deref() == Some(display_name.as_str());
-            let old = state
-                .group
-                .old_secrets
-                .iter()
-                .any(|o| o.key_id.eq_ignore_ascii_case(&key));
-            if ours && !old && !stored.contains(&key) {
-                tracing::info!(key_id = %credential.key_id, "removing a new secret whose value was lost");
-                self.remove_new(target, &credential.key_id).await?;
-            }
+        let graph = &self.ctx.session.graph;
+        let orphans = transient(Step::AddSecret, || {
+            super::orphans::find(graph, target.kind, &target.app_id, &ours, lag)
+        })
+        .await?;
+        for key_id in orphans {
+            tracing::info!(key_id = %key_id, "removing a new secret whose value was lost");
+            self.remove_new(target, &key_id).await?;
         }
         Ok(())
     }
@@ -1271,7 +1269,7 @@ impl Run<'_> {
                 object_id,
                 app_id,
             };
-            if let Err(s) = self.remove_orphans(&target).await {
+            if let Err(s) = self.remove_orphans(&target, Some(super::orphans::READ_LAG)).await {
                 return self.result(Some(s)).await;
             }
             if let Some((key_id, hint, end)) = state.created.clone() {
