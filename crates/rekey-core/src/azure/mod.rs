@@ -7,6 +7,7 @@ pub mod directory;
 pub mod error;
 pub mod graph;
 pub mod http;
+pub mod lenient;
 pub mod lro;
 pub mod models;
 pub mod pager;
