@@ -384,6 +384,7 @@ async fn every_fault_at_every_step_loses_nothing() {
     for step in &STEPS {
         for name in faults {
             let case = format!("{} / {name}", step.name);
+            eprintln!("case: {case}");
             let home = lab.rekey.home.path().to_path_buf();
             let known = journals(&home);
             let run = match step.after {
