@@ -156,10 +156,10 @@ mod tests {
             "2027-01-01T00:00:00",
             "2027-01-01T00:00:00.0000000",
         ] {
-            for creds in [format!(
-                r#"[{{"keyId":"k","endDateTime":"{end}","startDateTime":null}}]"#
-            )] {
-                let text = format!(r#"{{"id":"o","appId":null,"passwordCredentials":{creds}}}"#);
+            for start in ["null", "\"\"", "\"2026-01-01T00:00:00\""] {
+                let text = format!(
+                    r#"{{"id":"o","appId":null,"passwordCredentials":[{{"keyId":"k","endDateTime":"{end}","startDateTime":{start}}}]}}"#
+                );
                 let object: DirectoryObject =
                     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
                 assert_eq!(object.password_credentials[0].end_date_time, want, "{text}");
