@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use chrono::{DateTime, Offset, Utc};
-use rekey_core::alerts::{summarize, AlertRules, AlertStatus, AppEvent, Ledger, Notice};
+use rekey_core::alerts::{summarize_inventory, AlertRules, AlertStatus, AppEvent, Ledger, Notice};
 use rekey_core::error::IpcError;
 use rekey_core::inventory::refresh::RefreshOptions;
 use rekey_core::inventory::Inventory;
@@ -177,7 +177,7 @@ pub fn begin<'a>(app: &AppHandle, alerts: &'a Alerts, exclusive: bool) -> Option
 pub async fn refreshed(app: &AppHandle, refreshed: &Refreshed) {
     let alerts = app.state::<Alerts>();
     let now = Utc::now();
-    let summary = summarize(&refreshed.inventory.clusters, now, TRAY_NEXT);
+    let summary = summarize_inventory(&refreshed.inventory, now, TRAY_NEXT);
     alerts.update_status(|s| {
         s.summary = Some(summary);
         s.last_refresh = Some(now);
@@ -378,7 +378,7 @@ async fn show_cached(app: &AppHandle) {
     let Ok(estate) = state.estate() else { return };
     if let Ok(Some(cached)) = estate.cached_inventory().await {
         let alerts = app.state::<Alerts>();
-        let summary = summarize(&cached.clusters, Utc::now(), TRAY_NEXT);
+        let summary = summarize_inventory(&cached, Utc::now(), TRAY_NEXT);
         alerts.update_status(|s| {
             if s.summary.is_none() {
                 s.summary = Some(summary);

@@ -1,11 +1,13 @@
 //! `rekey check`: the inventory as a monitoring plugin reports it (Nagios, Icinga, Zabbix…): one line
 //! with performance data, and the exit code says the worst state: 0 OK, 1 WARNING, 2 CRITICAL
 //! (something expired or expires within the critical days), 3 UNKNOWN (clusters or accounts that
-//! could not be rated, or the check itself failed).
+//! could not be rated, a subscription, tenant or app that could not be read, or the check itself
+//! failed). What could not be read is named, even when the state is CRITICAL.
 
 use std::process::ExitCode;
 
 use clap::Args;
+use rekey_core::inventory::blind::BlindSpot;
 use rekey_core::inventory::model::{ExpiryBucket, Thresholds};
 use rekey_core::inventory::{ClusterRow, RefreshOptions};
 use serde::Serialize;
@@ -28,9 +30,10 @@ pub struct CheckArgs {
     json: bool,
 }
 
-/// The monitoring states. When several apply the worst known one wins: CRITICAL, then WARNING, then
-/// UNKNOWN (as the monitoring plugins' `max_state_alt` ranks them), so that a known problem is never
-/// hidden behind an unknown one.
+/// The monitoring states. A known CRITICAL always wins. Anything that could not be read (an account,
+/// a subscription, a tenant, an app's credentials) makes the rest UNKNOWN: a WARNING or OK over a
+/// blind spot could hide a worse state. Clusters merely rated unknown rank below WARNING (as the
+/// monitoring plugins' `max_state_alt` ranks them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 enum State {
@@ -100,6 +103,8 @@ struct Report<'a> {
     thresholds: Thresholds,
     counts: Counts,
     failed_accounts: Vec<FailedAccount<'a>>,
+    /// What could not be read and why (failed accounts included, as their tenants).
+    blind_spots: &'a [BlindSpot],
     warnings: &'a [String],
     /// The clusters that are not OK: expired, critical, warning or unknown, most urgent first.
     clusters: Vec<&'a ClusterRow>,
@@ -130,13 +135,14 @@ pub async fn run(args: CheckArgs, cloud: &CloudArgs) -> ExitCode {
         Err(e) => return failed(&e, args.json),
     };
     let counts = Counts::of(&found.inventory.clusters);
-    let state = state(&counts, found.failed.len());
-    let summary = summary(state, &counts, &thresholds, found.failed.len());
+    let blind = blind_spots(&found);
+    let state = state(&counts, found.failed.len() + blind.len());
+    let summary = summary(state, &counts, &thresholds, found.failed.len(), &blind);
     if !args.json {
         println!("{summary}");
         return ExitCode::from(state.code());
     }
-    let report = report(state, summary, thresholds, counts, &found);
+    let report = report(state, summary, thresholds, counts, &found, &blind);
     match print_json(&report) {
         Ok(()) => ExitCode::from(state.code()),
         Err(e) => failed(&e, false),
@@ -159,12 +165,24 @@ fn thresholds(args: &CheckArgs) -> Result<Thresholds, CliError> {
     })
 }
 
-fn state(counts: &Counts, failed_accounts: usize) -> State {
+/// Everything that could not be read: the inventory's blind spots, then each failed account's tenant.
+fn blind_spots(found: &Scan) -> Vec<BlindSpot> {
+    let mut spots = found.inventory.blind_spots.clone();
+    for failure in &found.failed {
+        rekey_core::inventory::blind::add(&mut spots, failure.blind_spot());
+    }
+    spots
+}
+
+/// `unread` counts failed accounts and blind spots.
+fn state(counts: &Counts, unread: usize) -> State {
     if counts.expired + counts.critical > 0 {
         State::Critical
+    } else if unread > 0 {
+        State::Unknown
     } else if counts.warning > 0 {
         State::Warning
-    } else if counts.unknown > 0 || failed_accounts > 0 {
+    } else if counts.unknown > 0 {
         State::Unknown
     } else {
         State::Ok
@@ -172,7 +190,13 @@ fn state(counts: &Counts, failed_accounts: usize) -> State {
 }
 
 /// `REKEY CRITICAL - 2 expired, 1 within 7 days, … | expired=2 critical=1 …`
-fn summary(state: State, counts: &Counts, thresholds: &Thresholds, failed_accounts: usize) -> String {
+fn summary(
+    state: State,
+    counts: &Counts,
+    thresholds: &Thresholds,
+    failed_accounts: usize,
+    blind: &[BlindSpot],
+) -> String {
     let mut parts = vec![
         format!("{} expired", counts.expired),
         format!("{} within {} days", counts.critical, thresholds.critical_days),
@@ -186,6 +210,18 @@ fn summary(state: State, counts: &Counts, thresholds: &Thresholds, failed_accoun
     if failed_accounts > 0 {
         let s = if failed_accounts == 1 { "" } else { "s" };
         parts.push(format!("{failed_accounts} account{s} not checked"));
+    }
+    if !blind.is_empty() {
+        // Named, so that an operator knows what the state does not cover; `|` would start the
+        // performance data.
+        let named: Vec<String> = blind
+            .iter()
+            .map(|b| match &b.code {
+                Some(code) => format!("{} ({code})", b.label()),
+                None => b.label(),
+            })
+            .collect();
+        parts.push(format!("not read: {}", named.join("; ").replace('|', "/")));
     }
     format!(
         "REKEY {} - {} | expired={} critical={} warning={} unknown={} ok={} auto_rotated={}",
@@ -206,6 +242,7 @@ fn report<'a>(
     thresholds: Thresholds,
     counts: Counts,
     found: &'a Scan,
+    blind: &'a [BlindSpot],
 ) -> Report<'a> {
     let mut clusters: Vec<&ClusterRow> = found
         .inventory
@@ -238,6 +275,7 @@ fn report<'a>(
                 message: &f.error.message,
             })
             .collect(),
+        blind_spots: blind,
         warnings: &found.inventory.warnings,
         clusters,
     }
@@ -280,23 +318,50 @@ mod tests {
         assert_eq!(state(&counts(0, 0, 0, 0), 0), State::Ok);
         assert_eq!(state(&counts(0, 0, 0, 1), 0), State::Unknown);
         assert_eq!(state(&counts(0, 0, 0, 0), 1), State::Unknown);
-        assert_eq!(state(&counts(0, 0, 3, 1), 1), State::Warning);
+        assert_eq!(state(&counts(0, 0, 3, 1), 0), State::Warning);
+        assert_eq!(
+            state(&counts(0, 0, 3, 1), 1),
+            State::Unknown,
+            "a warning over a blind spot is not the whole story"
+        );
+        assert_eq!(state(&counts(1, 0, 0, 0), 2), State::Critical);
         assert_eq!(state(&counts(1, 0, 3, 1), 0), State::Critical);
         assert_eq!(state(&counts(0, 1, 0, 0), 0), State::Critical);
     }
 
     #[test]
     fn one_line_with_performance_data() {
-        let line = summary(State::Critical, &counts(2, 1, 3, 0), &Thresholds::default(), 0);
+        let line = summary(
+            State::Critical,
+            &counts(2, 1, 3, 0),
+            &Thresholds::default(),
+            0,
+            &[],
+        );
         assert_eq!(
             line,
             "REKEY CRITICAL - 2 expired, 1 within 7 days, 3 within 30 days, 40 ok, 12 auto-rotated | \
              expired=2 critical=1 warning=3 unknown=0 ok=40 auto_rotated=12"
         );
-        let partial = summary(State::Unknown, &counts(0, 0, 0, 2), &Thresholds::default(), 1);
+        let blind = [BlindSpot::new(
+            rekey_core::inventory::blind::BlindSpotKind::Subscription,
+            "sub-1",
+            "403",
+        )
+        .named(Some("Prod".into()))
+        .code("AuthorizationFailed")];
+        let partial = summary(
+            State::Unknown,
+            &counts(0, 0, 0, 2),
+            &Thresholds::default(),
+            1,
+            &blind,
+        );
         assert!(
             partial.starts_with("REKEY UNKNOWN - 0 expired")
-                && partial.contains("2 unknown, 1 account not checked |"),
+                && partial.contains(
+                    "2 unknown, 1 account not checked, not read: subscription Prod (sub-1) (AuthorizationFailed) |"
+                ),
             "{partial}"
         );
     }

@@ -1,8 +1,12 @@
 //! The rotation fault matrix: `rekey rotate` against the simulator with a fault injected at each step
 //! (429, 500, a cut connection, a timeout, an expired token, 409; plus an operation that ends
 //! `Failed` and a 60-second replication delay), and `kill -9` of the CLI at each step followed by
-//! `rekey rotations resume`. After every case the simulator and the vault are checked:
+//! `rekey rotations resume`; plus an `addPassword` whose answer is lost after the secret was written,
+//! and a management lock (409 `ScopeLocked`) on the reset, which must fail after one attempt with
+//! the lock explained. After every case the simulator and the vault are checked:
 //! - secrets lost: a secret Rekey created in Azure whose value the vault does not hold;
+//! - secrets left that no vault holds: any secret added to the app during the matrix (whatever its
+//!   name) that the vault does not hold;
 //! - clusters on a removed secret: a cluster whose credential is no longer on its app;
 //! - unexplained errors: a failure without a plain message, or one `resume` could not finish.
 //!
@@ -78,6 +82,7 @@ const STEPS: [StepTarget; 6] = [
 struct Tally {
     cases: u32,
     secrets_lost: u32,
+    unheld: u32,
     on_removed_secret: u32,
     unexplained: Vec<String>,
 }
@@ -85,6 +90,8 @@ struct Tally {
 struct Lab {
     sim: RunningSim,
     rekey: Rekey,
+    /// The app's secrets before the matrix: everything else was added by it.
+    before: Vec<String>,
 }
 
 async fn open_lab(behaviour: Behaviour, fast_clock: bool) -> Option<Lab> {
@@ -129,7 +136,18 @@ async fn open_lab(behaviour: Behaviour, fast_clock: bool) -> Option<Lab> {
         .run(&sp_login(&sim, &["--client-secret-file", &file]), None)
         .await;
     assert!(login.success(), "login: {}", login.stderr);
-    Some(Lab { sim, rekey })
+    let before = app_key_ids(&sim);
+    Some(Lab { sim, rekey, before })
+}
+
+fn app_key_ids(sim: &RunningSim) -> Vec<String> {
+    let world = sim.sim().state.world();
+    world
+        .applications
+        .iter()
+        .filter(|a| a.display_name == APP)
+        .flat_map(|a| a.password_credentials.iter().map(|c| c.key_id.to_string()))
+        .collect()
 }
 
 fn rotate_args() -> Vec<String> {
@@ -253,9 +271,6 @@ impl Lab {
             (creds, key)
         };
         for (key_id, name, digest) in &creds {
-            if !name.as_deref().unwrap_or_default().starts_with("rekey ") {
-                continue;
-            }
             let kept = match vault.find(key_id).await {
                 Ok(entry) => match vault.secret(&entry).await {
                     Ok(secret) => Sha256::digest(secret.expose_secret().as_bytes()).as_slice() == digest,
@@ -263,6 +278,13 @@ impl Lab {
                 },
                 Err(_) => false,
             };
+            if !kept && !self.before.contains(key_id) {
+                eprintln!("{case}: secret {key_id} ({name:?}) was added but no vault holds it");
+                tally.unheld += 1;
+            }
+            if !name.as_deref().unwrap_or_default().starts_with("rekey ") {
+                continue;
+            }
             if !kept {
                 eprintln!("{case}: secret {key_id} exists in Azure but not in the vault");
                 tally.secrets_lost += 1;
@@ -315,6 +337,21 @@ impl Lab {
     }
 }
 
+/// The sequence number of the simulator's latest logged request.
+fn last_request(sim: &RunningSim) -> u64 {
+    sim.sim().requests.recent(1).first().map_or(0, |r| r.seq)
+}
+
+/// How many reset requests the simulator has seen after request `since`.
+fn resets_since(sim: &RunningSim, since: u64) -> usize {
+    sim.sim()
+        .requests
+        .recent(usize::MAX)
+        .iter()
+        .filter(|r| r.seq > since && r.method == "POST" && r.path.ends_with("/resetServicePrincipalProfile"))
+        .count()
+}
+
 fn print_matrix(rows: &[(String, String)], tally: &Tally) {
     println!("\nrotation fault matrix");
     for (case, outcome) in rows {
@@ -322,6 +359,7 @@ fn print_matrix(rows: &[(String, String)], tally: &Tally) {
     }
     println!("  cases run                      {}", tally.cases);
     println!("  secrets lost                   {}", tally.secrets_lost);
+    println!("  secrets left that no vault holds: {}", tally.unheld);
     println!("  clusters left on a removed one {}", tally.on_removed_secret);
     println!("  unexplained errors             {}", tally.unexplained.len());
     for u in &tally.unexplained {
@@ -346,6 +384,7 @@ async fn every_fault_at_every_step_loses_nothing() {
     for step in &STEPS {
         for name in faults {
             let case = format!("{} / {name}", step.name);
+            eprintln!("case: {case}");
             let home = lab.rekey.home.path().to_path_buf();
             let known = journals(&home);
             let run = match step.after {
@@ -394,6 +433,57 @@ async fn every_fault_at_every_step_loses_nothing() {
         },
     ));
     lab.settle("operation Failed", &run, &mut tally).await;
+
+    // The secret is written but the answer to `addPassword` is lost: the marked secret is found
+    // again and removed before a new one is asked for.
+    lab.sim
+        .sim()
+        .faults
+        .add(fault(FaultAction::Lose, &STEPS[0], Some(1)))
+        .expect("fault");
+    let run = lab.rotate().await;
+    lab.sim.sim().faults.clear();
+    rows.push((
+        "add secret / answer lost after the write".into(),
+        if run.success() {
+            "ok".into()
+        } else {
+            "failed, resumed".into()
+        },
+    ));
+    lab.settle("add secret / answer lost", &run, &mut tally).await;
+
+    // A management lock on the cluster: one reset attempt, then a failure that says what to do.
+    let since = last_request(&lab.sim);
+    lab.sim
+        .sim()
+        .faults
+        .add(fault(
+            respond(
+                409,
+                "ScopeLocked",
+                "The scope '/subscriptions/x/resourceGroups/rg' cannot perform write operation because following scope(s) are locked: '/subscriptions/x/resourceGroups/rg'.",
+                None,
+            ),
+            &STEPS[2],
+            None,
+        ))
+        .expect("fault");
+    let run = lab.rotate().await;
+    lab.sim.sim().faults.clear();
+    let attempts = resets_since(&lab.sim, since);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    if run.success() || attempts != 1 || !said.contains("ScopeLocked") || !said.contains("Remove the lock") {
+        tally.unexplained.push(format!(
+            "reset cluster / ScopeLocked: {attempts} attempt(s), said: {}",
+            said.trim()
+        ));
+    }
+    rows.push((
+        "reset cluster / 409 ScopeLocked".into(),
+        format!("{attempts} attempt, failed, resumed"),
+    ));
+    lab.settle("reset cluster / ScopeLocked", &run, &mut tally).await;
 
     // kill -9 at each step, then `rekey rotations resume`.
     let kills: [(&str, &str, Option<FaultRule>, u64); 6] = [
@@ -477,6 +567,7 @@ async fn every_fault_at_every_step_loses_nothing() {
 
     print_matrix(&rows, &tally);
     assert_eq!(tally.secrets_lost, 0, "secrets lost");
+    assert_eq!(tally.unheld, 0, "secrets left that no vault holds");
     assert_eq!(tally.on_removed_secret, 0, "clusters left on a removed secret");
     assert!(
         tally.unexplained.is_empty(),

@@ -582,6 +582,20 @@ pub fn summarize(rows: &[ClusterRow], now: DateTime<Utc>, next_n: usize) -> Aler
     AlertSummary { worst, counts, next }
 }
 
+/// [`summarize`] over a whole inventory: when something could not be read (a blind spot), the tray
+/// is never green; it shows unknown instead of OK.
+pub fn summarize_inventory(
+    inventory: &crate::inventory::Inventory,
+    now: DateTime<Utc>,
+    next_n: usize,
+) -> AlertSummary {
+    let mut summary = summarize(&inventory.clusters, now, next_n);
+    if summary.worst == ExpiryBucket::Ok && !inventory.blind_spots.is_empty() {
+        summary.worst = ExpiryBucket::Unknown;
+    }
+    summary
+}
+
 /// What the tray and the Settings page show about background refreshes and alerts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -954,5 +968,20 @@ mod tests {
             vec!["crit", "warn"]
         );
         assert_eq!(summarize(&rows[..1], t0(), 5).worst, ExpiryBucket::Ok);
+        let mut blind = crate::inventory::Inventory {
+            clusters: rows[..1].to_vec(),
+            ..Default::default()
+        };
+        assert_eq!(summarize_inventory(&blind, t0(), 5).worst, ExpiryBucket::Ok);
+        blind.blind_spots.push(crate::inventory::blind::BlindSpot::new(
+            crate::inventory::blind::BlindSpotKind::Subscription,
+            "s",
+            "403",
+        ));
+        assert_eq!(
+            summarize_inventory(&blind, t0(), 5).worst,
+            ExpiryBucket::Unknown,
+            "never green over a blind spot"
+        );
     }
 }

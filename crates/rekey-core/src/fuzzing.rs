@@ -14,12 +14,13 @@ use url::Url;
 
 use crate::auth::entra::{EntraDeviceFields, EntraError, EntraTokenResponse, Grant, IdClaims, Tokens};
 use crate::auth::AuthError;
-use crate::azure::arg::{parse_hms, QueryPage, QueryResponse};
+use crate::azure::arg::{QueryPage, QueryResponse};
 use crate::azure::arm::{checked_next_link, ArmError};
 use crate::azure::error::api_error;
 use crate::azure::graph::{item_response, token_tenant, BatchReply};
 use crate::azure::http::decode_json;
 use crate::azure::models::{ManagedCluster, Page, Subscription, Tenant};
+use crate::azure::retry::parse_hms;
 use crate::azure::AzureError;
 use crate::cloud::Cloud;
 use crate::error::IpcError;

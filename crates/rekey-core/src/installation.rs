@@ -5,7 +5,6 @@
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
 use rand::RngCore as _;
 
 use crate::paths::AppPaths;
@@ -86,12 +85,6 @@ fn new_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The display name of a secret this installation creates on `day`: `rekey 2026-12-07 1a2b3c4d`
-/// (short, plain ASCII: what Azure accepts and people recognise in the portal).
-pub fn credential_name(day: DateTime<Utc>, id: &str) -> String {
-    format!("{NAME_PREFIX}{} {id}", day.format("%Y-%m-%d"))
-}
-
 /// Whether `name` is the display name of a secret this installation (`id`) created.
 pub fn is_ours(name: &str, id: &str) -> bool {
     name.starts_with(NAME_PREFIX) && name.strip_suffix(id).is_some_and(|rest| rest.ends_with(' '))
@@ -100,6 +93,7 @@ pub fn is_ours(name: &str, id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     #[test]
     fn made_once_kept_private_and_distinct_per_data_folder() {
@@ -116,13 +110,13 @@ mod tests {
             let mode = std::fs::metadata(file(&a)).map(|m| m.permissions().mode() & 0o777);
             assert_eq!(mode.unwrap_or(0), 0o600);
         }
-        let name = credential_name(Utc::now(), &id_a);
+        let name = crate::rotation::orphans::credential_name("3f2a9c01", Utc::now(), &id_a);
         assert!(is_ours(&name, &id_a));
         assert!(!is_ours(&name, "00000000"));
         assert!(!is_ours(
             &format!("rekey {}", Utc::now().format("%Y-%m-%d")),
             &id_a
         ));
-        assert!(name.len() <= 32 && name.is_ascii(), "{name}");
+        assert!(name.len() <= 40 && name.is_ascii(), "{name}");
     }
 }

@@ -788,8 +788,13 @@ impl Workspace {
             let (info, result) = match joined {
                 Ok(done) => done,
                 Err(e) => {
-                    all.warnings
-                        .push(format!("An account's inventory stopped unexpectedly: {e}"));
+                    let why = format!("An account's inventory stopped unexpectedly: {e}");
+                    all.warnings.push(why.clone());
+                    all.blind_spots.push(crate::inventory::blind::BlindSpot::new(
+                        crate::inventory::blind::BlindSpotKind::Listing,
+                        "",
+                        why,
+                    ));
                     continue;
                 }
             };
@@ -812,6 +817,9 @@ impl Workspace {
                             .into_iter()
                             .map(|w| format!("{}: {w}", info.username)),
                     );
+                    for spot in found.blind_spots {
+                        crate::inventory::blind::add(&mut all.blind_spots, spot);
+                    }
                 }
                 Err(e) => failed.push(AccountFailure {
                     error: self.account_arm_error(&info.id, e),
@@ -992,13 +1000,21 @@ async fn refresh_account(
                 all.stats.clusters += found.stats.clusters;
                 all.clusters.extend(found.clusters);
                 all.warnings.extend(found.warnings);
+                all.blind_spots.extend(found.blind_spots);
             }
             Err(e) => {
                 tracing::warn!(tenant = %tenant, error = %e, "a guest tenant could not be read");
-                all.warnings.push(format!(
-                    "tenant {tenant} could not be read: {}",
-                    arm_error(e).message
-                ));
+                let code = e.code();
+                let message = arm_error(e).message;
+                all.warnings
+                    .push(format!("tenant {tenant} could not be read: {message}"));
+                let spot = crate::inventory::blind::BlindSpot::new(
+                    crate::inventory::blind::BlindSpotKind::Tenant,
+                    tenant.as_str(),
+                    message,
+                )
+                .code(code);
+                crate::inventory::blind::add(&mut all.blind_spots, spot);
             }
         }
     }
@@ -1020,6 +1036,18 @@ pub struct AccountFailure {
     pub error: IpcError,
 }
 
+impl AccountFailure {
+    /// The account's tenant, as what could not be read.
+    pub fn blind_spot(&self) -> crate::inventory::blind::BlindSpot {
+        crate::inventory::blind::BlindSpot::new(
+            crate::inventory::blind::BlindSpotKind::Tenant,
+            self.account.tenant_id.as_str(),
+            format!("account {}: {}", self.account.username, self.error.message),
+        )
+        .code(self.error.code.clone())
+    }
+}
+
 /// The inventory of some accounts, and the accounts that could not be listed.
 #[derive(Debug, Clone, Default)]
 pub struct AccountsInventory {
@@ -1028,7 +1056,8 @@ pub struct AccountsInventory {
 }
 
 impl AccountsInventory {
-    /// The inventory with each failed account as a warning, as the app shows it.
+    /// The inventory with each failed account as a warning and a blind spot (its tenant), as the
+    /// app shows it.
     pub fn with_failures_as_warnings(self) -> Inventory {
         let mut inventory = self.inventory;
         inventory.warnings.extend(
@@ -1036,6 +1065,9 @@ impl AccountsInventory {
                 .iter()
                 .map(|f| format!("{}: {}", f.account.username, f.error.message)),
         );
+        inventory
+            .blind_spots
+            .extend(self.failed.iter().map(AccountFailure::blind_spot));
         inventory
     }
 }

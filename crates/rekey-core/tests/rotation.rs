@@ -358,11 +358,13 @@ async fn orphan_clean_up_removes_only_this_installations_lost_secret() {
         .await
         .expect("their ID");
     assert_ne!(ours, theirs);
-    let our_name = rekey_core::installation::credential_name(today, &ours);
-    let their_name = rekey_core::installation::credential_name(today, &theirs);
     let options = f.options(Mode::Secret, Retire::Now);
     let plan = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
     let group = plan.groups[0].clone();
+    let our_name = rekey_core::rotation::orphans::credential_name(&group.rotation_id, today, &ours);
+    // Theirs: another installation's rotation of the same application, the same day.
+    let their_rotation = uuid::Uuid::new_v4().to_string();
+    let their_name = rekey_core::rotation::orphans::credential_name(&their_rotation, today, &theirs);
     let their_key = add_named_secret(&f, &app_id, &their_name);
     // Ours: an addPassword whose answer was lost in a crash, journaled as requested.
     let lost_key = add_named_secret(&f, &app_id, &our_name);

@@ -47,6 +47,9 @@ pub enum FaultAction {
     Delay { ms: u64 },
     /// Cut the connection mid-response: the client sees a network failure.
     Drop,
+    /// Handle the request normally, then cut the connection: the work is done (a secret written)
+    /// but the client never hears of it.
+    Lose,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -83,6 +83,10 @@ async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response
             headers,
         }) => injected(status, body, &headers),
         Some(FaultAction::Drop) => dropped_connection(),
+        Some(FaultAction::Lose) => {
+            let _ = dispatch(&sim, &req);
+            dropped_connection()
+        }
         _ => match admit(&sim, host) {
             Err(throttled) => throttled,
             Ok(remaining) => with_remaining_budget(dispatch(&sim, &req), remaining, &req),

@@ -23,6 +23,8 @@ pub struct ClientSecretCredential {
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: SecretString,
+    /// Some identity providers (ADFS, older Entra endpoints) send it as a string.
+    #[serde(deserialize_with = "crate::azure::lenient::required_number")]
     expires_in: i64,
 }
 
@@ -129,4 +131,19 @@ pub(crate) fn read_token_reply(status: reqwest::StatusCode, body: &[u8]) -> Resu
             description,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expires_in_may_be_a_number_or_a_string() {
+        for value in ["3599", "\"3599\""] {
+            let text = format!(r#"{{"access_token":"t","token_type":"Bearer","expires_in":{value}}}"#);
+            let parsed: TokenResponse = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(parsed.expires_in, 3599);
+        }
+        assert!(serde_json::from_str::<TokenResponse>(r#"{"access_token":"t","expires_in":null}"#).is_err());
+    }
 }

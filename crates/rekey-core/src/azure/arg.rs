@@ -2,7 +2,6 @@
 //! time, within the per-user quota the service announces in its headers.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -14,6 +13,8 @@ use url::Url;
 
 use super::arm::{ArmClient, ArmError};
 use super::http::{read_json, HttpClient};
+use super::pager::{self, PageOf};
+use super::retry;
 use super::AzureError;
 use crate::auth::Credential;
 use crate::cloud::Cloud;
@@ -23,9 +24,6 @@ pub const ARG_API: &str = "2022-10-01";
 pub const MAX_PAGE_ROWS: u32 = 1000;
 /// Subscriptions per query: Resource Graph asks clients to group them in sets of at most this many.
 pub const MAX_SUBSCRIPTIONS_PER_QUERY: usize = 300;
-/// A guard against a service that never stops paging.
-const MAX_PAGES: usize = 10_000;
-
 /// One page of a query's result.
 #[derive(Debug)]
 pub struct QueryPage<T> {
@@ -135,28 +133,22 @@ impl ArgClient {
         Ok(page.into())
     }
 
-    /// Every row of `query` over `subscriptions`, following `$skipToken`. `truncated` is true when
-    /// Resource Graph left rows out.
+    /// Every row of `query` over `subscriptions`, following `$skipToken` ([`super::pager`]).
+    /// `truncated` is true when Resource Graph left rows out.
     pub async fn query_all<T: DeserializeOwned>(
         &self,
         query: &str,
         subscriptions: &[String],
     ) -> Result<(Vec<T>, bool), ArmError> {
-        let mut rows = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
+        pager::all("Resource Graph result", |token: Option<String>| async move {
             let page = self.query(query, subscriptions, token.as_deref()).await?;
-            rows.extend(page.rows);
-            match page.skip_token {
-                Some(next) => token = Some(next),
-                None => return Ok((rows, page.truncated)),
-            }
-        }
-        Err(AzureError::Malformed {
-            what: "Resource Graph result".into(),
-            detail: format!("more than {MAX_PAGES} pages"),
-        }
-        .into())
+            Ok(PageOf {
+                items: page.rows,
+                next: page.skip_token,
+                truncated: page.truncated,
+            })
+        })
+        .await
     }
 
     async fn wait_for_quota(&self) {
@@ -167,43 +159,11 @@ impl ArgClient {
         }
     }
 
-    /// Remembers when the quota resets once `x-ms-user-quota-remaining` reaches 0.
+    /// Remembers when the quota resets once `x-ms-user-quota-remaining` reaches 0, so that the next
+    /// query waits for it instead of being throttled.
     async fn note_quota(&self, headers: &HeaderMap) {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let remaining = header("x-ms-user-quota-remaining").and_then(|v| v.trim().parse::<i64>().ok());
-        if remaining.is_some_and(|r| r <= 0) {
-            let wait = header("x-ms-user-quota-resets-after")
-                .and_then(parse_hms)
-                .unwrap_or(Duration::from_secs(5));
-            *self.quota_resets.lock().await = Some(Instant::now() + wait);
+        if let Some(wait) = retry::quota_reset(headers) {
+            *self.quota_resets.lock().await = Some(Instant::now() + wait.min(retry::MAX_RETRY_AFTER));
         }
-    }
-}
-
-/// `hh:mm:ss` as Resource Graph writes `x-ms-user-quota-resets-after`.
-pub(crate) fn parse_hms(text: &str) -> Option<Duration> {
-    let mut parts = text.trim().split(':').map(|p| p.parse::<f64>().ok());
-    let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
-    let seconds = h * 3600.0 + m * 60.0 + s;
-    (parts.next().is_none() && seconds.is_finite() && seconds >= 0.0)
-        .then(|| Duration::from_secs_f64(seconds.min(3600.0)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_quota_reset_times() {
-        assert_eq!(parse_hms("00:00:05"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_hms("00:01:02"), Some(Duration::from_secs(62)));
-        assert_eq!(
-            parse_hms("05:00:00"),
-            Some(Duration::from_secs(3600)),
-            "capped at an hour"
-        );
-        assert_eq!(parse_hms("5"), None);
-        assert_eq!(parse_hms("00:00:xx"), None);
-        assert_eq!(parse_hms("00:00:01:00"), None);
     }
 }

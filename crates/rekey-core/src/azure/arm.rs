@@ -7,15 +7,13 @@ use url::Url;
 
 use super::http::{read_json, HttpClient};
 use super::models::{ManagedCluster, Page, Subscription, Tenant};
+use super::pager::{self, PageOf};
 use super::AzureError;
 use crate::auth::{AuthError, Credential};
 use crate::cloud::Cloud;
 
 pub const SUBSCRIPTIONS_API: &str = "2022-12-01";
 pub const AKS_API: &str = "2025-07-01";
-
-/// Most pages Rekey follows for one list: a guard against a service that never stops paging.
-const MAX_PAGES: usize = 10_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArmError {
@@ -104,24 +102,26 @@ impl ArmClient {
         Ok(read_json(url, response).await?)
     }
 
-    /// Follows `nextLink` until the list ends. A `nextLink` must stay on the ARM host.
-    async fn list<T: DeserializeOwned>(&self, first: Url) -> Result<Vec<T>, ArmError> {
-        let mut items = Vec::new();
-        let mut next = Some(first);
-        for _ in 0..MAX_PAGES {
-            let Some(url) = next.take() else { return Ok(items) };
-            let page: Page<T> = self.get(&url).await?;
-            items.extend(page.value);
-            next = match page.next_link.filter(|l| !l.is_empty()) {
-                None => None,
-                Some(link) => Some(checked_next_link(&self.cloud.arm_endpoint, &link)?),
-            };
-        }
-        Err(AzureError::Malformed {
-            what: "list".into(),
-            detail: format!("more than {MAX_PAGES} pages"),
-        }
-        .into())
+    /// Every item of a list, following `nextLink` ([`super::pager`]). A `nextLink` must stay on
+    /// the ARM host.
+    pub(crate) async fn list<T: DeserializeOwned>(&self, first: Url) -> Result<Vec<T>, ArmError> {
+        let (items, _) = pager::all("list", |next: Option<Url>| {
+            let url = next.unwrap_or_else(|| first.clone());
+            async move {
+                let page: Page<T> = self.get(&url).await?;
+                let next = match page.next_link.filter(|l| !l.is_empty()) {
+                    None => None,
+                    Some(link) => Some(checked_next_link(&self.cloud.arm_endpoint, &link)?),
+                };
+                Ok(PageOf {
+                    items: page.value,
+                    next,
+                    truncated: false,
+                })
+            }
+        })
+        .await?;
+        Ok(items)
     }
 
     /// Sends `method` to `url` with an optional JSON body (bytes, so that a body holding a secret is
@@ -140,11 +140,6 @@ impl ArmClient {
     /// An absolute URL under this cloud's ARM endpoint: `path` with `api-version`.
     pub(crate) fn arm_url(&self, path: &str, api_version: &str) -> Result<Url, AzureError> {
         self.url(path, api_version)
-    }
-
-    /// GETs and decodes `url` (an ARM URL: an operation status, a resource).
-    pub(crate) async fn get_url<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ArmError> {
-        self.get(url).await
     }
 
     /// The cluster at its ARM ID.

@@ -41,9 +41,9 @@ pub struct PasswordCredential {
     pub display_name: Option<String>,
     #[serde(default)]
     pub hint: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::date")]
     pub start_date_time: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::date")]
     pub end_date_time: Option<DateTime<Utc>>,
 }
 
@@ -52,11 +52,11 @@ pub struct PasswordCredential {
 #[serde(rename_all = "camelCase")]
 pub struct DirectoryObject {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub app_id: String,
     #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub password_credentials: Vec<PasswordCredential>,
 }
 

@@ -12,17 +12,14 @@ use url::Url;
 
 use super::arm::{ArmClient, ArmError};
 use super::error::api_error;
-use super::http::{backoff, parse_retry_after, read_json, HttpClient};
+use super::http::{read_json, HttpClient};
+use super::retry::{self, Next};
 use super::AzureError;
 use crate::auth::Credential;
 use crate::cloud::Cloud;
 
 /// Graph refuses a `$batch` with more requests than this.
 pub const MAX_BATCH: usize = 20;
-/// How many times inner requests Graph throttled (429) are sent again.
-const THROTTLE_RETRIES: u32 = 6;
-/// The longest inner `Retry-After` Rekey waits for.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// One GET inside a `$batch`; `url` is relative to `/v1.0` (e.g. `/applications(appId='…')`).
 #[derive(Debug, Clone, Serialize)]
@@ -79,17 +76,22 @@ impl BatchItem {
             .map(|(_, v)| v.as_str())
     }
 
-    /// How long to wait before sending this item's request again: only when Graph throttled it
-    /// (429), retries are left, and the wait it asks for is reasonable.
+    /// How long to wait before sending this item's request again, by the same policy as a whole
+    /// request ([`retry::after_answer`]): the inner requests are GETs, so a 5xx is retried too.
     pub(crate) fn retry_wait(&self, attempt: u32) -> Option<Duration> {
-        if self.status != 429 || attempt >= THROTTLE_RETRIES {
-            return None;
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (name, value) in &self.headers {
+            if let (Ok(name), Ok(value)) = (
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+                reqwest::header::HeaderValue::from_str(value.trim()),
+            ) {
+                headers.insert(name, value);
+            }
         }
-        let asked = self
-            .header("retry-after")
-            .and_then(|v| parse_retry_after(v.trim(), chrono::Utc::now()))
-            .unwrap_or_else(|| backoff(attempt + 1));
-        (asked <= MAX_RETRY_AFTER).then_some(asked)
+        match retry::after_answer(true, self.status, &headers, attempt + 1) {
+            Next::Retry(wait) => Some(wait),
+            Next::Return => None,
+        }
     }
 }
 

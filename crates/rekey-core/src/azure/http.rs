@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
@@ -12,13 +12,9 @@ use url::Url;
 
 use super::arm::ArmError;
 use super::error::api_error;
+use super::retry::{self, Next};
 use super::AzureError;
 use crate::auth::Credential;
-
-/// How many times a throttled request (429) is tried again before its answer is returned as is.
-const THROTTLE_RETRIES: u32 = 6;
-/// The longest `Retry-After` Rekey waits for; a service asking for longer gets its 429 back.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// How long one request may take: 60 s, or `REKEY_HTTP_TIMEOUT_SECS` (slow proxies; fault tests).
 fn request_timeout() -> Duration {
@@ -98,10 +94,11 @@ impl HttpClient {
         self.sent.load(Ordering::Relaxed)
     }
 
-    /// Sends the request `build` makes, with a bearer token for `scope`. A 401 means the token was
-    /// refused (revoked, or expired early): the cached token is dropped and the request tried once
-    /// more. A 429 waits as long as `Retry-After` says (a growing pause when it says nothing) and tries
-    /// again, a bounded number of times. Any other answer is returned for the caller to read.
+    /// Sends the request `build` makes, with a bearer token for `scope`, under the one retry policy
+    /// ([`super::retry`]). A 401 means the token was refused (revoked, or expired early): the cached
+    /// token is dropped and the request tried once more. A 429, and for idempotent requests a 5xx or
+    /// a cut connection, waits as Azure asks (`Retry-After`, Resource Graph's quota reset) or backs
+    /// off, a bounded number of times. Any other answer is returned for the caller to read.
     pub(crate) async fn send_authorized(
         &self,
         credential: &Credential,
@@ -110,30 +107,44 @@ impl HttpClient {
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ArmError> {
         let mut refreshed = false;
-        let mut throttled = 0;
+        let mut attempt = 0;
         loop {
+            attempt += 1;
             let token = credential.token(scope).await?;
-            self.sent.fetch_add(1, Ordering::Relaxed);
-            let response = build(&self.inner)
+            let request = build(&self.inner)
                 .bearer_auth(token.token.expose_secret())
-                .send()
-                .await
+                .build()
                 .map_err(|e| AzureError::from_reqwest(url, e))?;
-            match response.status() {
-                StatusCode::UNAUTHORIZED if !refreshed => {
-                    refreshed = true;
-                    credential.invalidate().await;
-                }
-                StatusCode::TOO_MANY_REQUESTS if throttled < THROTTLE_RETRIES => {
-                    throttled += 1;
-                    let wait = retry_after(response.headers()).unwrap_or_else(|| backoff(throttled));
-                    if wait > MAX_RETRY_AFTER {
-                        return Ok(response);
+            let idempotent = retry::idempotent(request.method(), url.path());
+            self.sent.fetch_add(1, Ordering::Relaxed);
+            let response = match self.inner.execute(request).await {
+                Ok(response) => response,
+                Err(e) => match retry::after_failure(idempotent, attempt) {
+                    Next::Retry(wait) => {
+                        tracing::debug!(path = url.path(), error = %e, ?wait, "no answer; trying again");
+                        tokio::time::sleep(wait).await;
+                        continue;
                     }
-                    tracing::debug!(path = url.path(), ?wait, "throttled; waiting as Retry-After asks");
+                    Next::Return => return Err(AzureError::from_reqwest(url, e).into()),
+                },
+            };
+            if response.status() == StatusCode::UNAUTHORIZED && !refreshed {
+                refreshed = true;
+                credential.invalidate().await;
+                continue;
+            }
+            let status = response.status().as_u16();
+            match retry::after_answer(idempotent, status, response.headers(), attempt) {
+                Next::Retry(wait) => {
+                    tracing::debug!(
+                        path = url.path(),
+                        status,
+                        ?wait,
+                        "waiting as Azure asks, then trying again"
+                    );
                     tokio::time::sleep(wait).await;
                 }
-                _ => return Ok(response),
+                Next::Return => return Ok(response),
             }
         }
     }
@@ -170,29 +181,6 @@ impl HttpClient {
             .map_err(|e| AzureError::from_reqwest(url, e))?;
         read_json(url, response).await
     }
-}
-
-/// `Retry-After` as delta-seconds (Graph sends fractions such as `2.128`) or an HTTP date.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    parse_retry_after(value, chrono::Utc::now())
-}
-
-pub(crate) fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0)
-            .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
-    }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    (date.with_timezone(&chrono::Utc) - now)
-        .to_std()
-        .ok()
-        .or(Some(Duration::ZERO))
-}
-
-/// The pause before retry `attempt` (1-based) when Azure throttles without a `Retry-After`.
-pub(crate) fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(500u64.saturating_mul(1 << attempt.min(6)))
 }
 
 fn certificate(pem: &str) -> Result<reqwest::Certificate, AzureError> {
@@ -241,25 +229,6 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_fractions_and_dates() {
-        let now = chrono::Utc::now();
-        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("2.5", now), Some(Duration::from_millis(2500)));
-        assert_eq!(parse_retry_after("-1", now), None);
-        assert_eq!(parse_retry_after("soon", now), None);
-        let later = (now + chrono::Duration::seconds(30)).to_rfc2822();
-        let wait = parse_retry_after(&later, now).unwrap_or_default();
-        assert!((29..=30).contains(&wait.as_secs()), "{wait:?}");
-        assert_eq!(
-            parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert!(backoff(1) < backoff(2) && backoff(20) == backoff(6));
-    }
-
     /// `Trust::System` means the OS store only: no bundled Mozilla roots anywhere in the build
     /// (oauth2's `rustls-tls` feature used to bring them in through reqwest).
     #[test]

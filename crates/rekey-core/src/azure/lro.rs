@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use super::arm::{checked_next_link, ArmClient, ArmError, ClusterId, AKS_API};
 use super::error::api_error;
-use super::http::retry_after;
+use super::retry::{self, retry_after};
 use super::AzureError;
 
 /// Where to follow an operation.
@@ -40,6 +40,17 @@ pub enum OperationState {
     Running {
         retry_after: Option<Duration>,
     },
+    Succeeded,
+    /// Ended `Failed` or `Canceled`, with Azure's code and message.
+    Failed {
+        code: String,
+        message: String,
+    },
+}
+
+/// How a followed operation ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OperationEnd {
     Succeeded,
     /// Ended `Failed` or `Canceled`, with Azure's code and message.
     Failed {
@@ -207,6 +218,38 @@ impl ArmClient {
                         ..
                     } if status < 500 && status != 429 => Ok(OperationState::Failed { code, message }),
                     other => Err(other.into()),
+                }
+            }
+        }
+    }
+
+    /// Follows the operation to its end (the one polling loop): first waits `first` (the starting
+    /// 202's `Retry-After`), then asks, waiting between asks as each answer's `Retry-After` says
+    /// (honoured up to [`retry::MAX_RETRY_AFTER`], not cut short) or `quiet` when Azure says
+    /// nothing. A failed ask was already retried by the HTTP layer and ends the wait.
+    /// `on_running` hears each "still running".
+    pub async fn wait_operation(
+        &self,
+        handle: &OperationHandle,
+        first: Option<Duration>,
+        quiet: Duration,
+        mut on_running: impl FnMut(),
+    ) -> Result<OperationEnd, ArmError> {
+        if let Some(wait) = first {
+            tokio::time::sleep(wait.min(retry::MAX_RETRY_AFTER)).await;
+        }
+        loop {
+            match self.poll_operation(handle).await? {
+                OperationState::Succeeded => return Ok(OperationEnd::Succeeded),
+                OperationState::Failed { code, message } => {
+                    return Ok(OperationEnd::Failed { code, message })
+                }
+                OperationState::Running { retry_after } => {
+                    on_running();
+                    let wait = retry_after.map_or(quiet, |w| {
+                        w.clamp(Duration::from_millis(200), retry::MAX_RETRY_AFTER)
+                    });
+                    tokio::time::sleep(wait).await;
                 }
             }
         }

@@ -7,8 +7,11 @@ pub mod directory;
 pub mod error;
 pub mod graph;
 pub mod http;
+pub mod lenient;
 pub mod lro;
 pub mod models;
+pub mod pager;
+pub mod retry;
 pub mod roles;
 
 pub use error::AzureError;

@@ -2,12 +2,19 @@
 
 use serde::Deserialize;
 
-/// A page of an ARM list: `{"value": [...], "nextLink": "..."}`.
+use super::lenient;
+
+/// A page of an ARM list (`{"value": [...], "nextLink": "..."}`) or a Graph list (`@odata.nextLink`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
+    #[serde(
+        default = "Vec::new",
+        deserialize_with = "lenient::or_default",
+        bound(deserialize = "T: Deserialize<'de>")
+    )]
     pub value: Vec<T>,
-    #[serde(default)]
+    #[serde(default, alias = "@odata.nextLink")]
     pub next_link: Option<String>,
 }
 
@@ -37,13 +44,13 @@ pub struct Tenant {
 pub struct ManagedCluster {
     pub id: String,
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub location: String,
     #[serde(default)]
     pub identity: Option<ManagedClusterIdentity>,
     #[serde(default)]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub properties: ManagedClusterProperties,
 }
 
@@ -69,7 +76,7 @@ pub struct ManagedClusterProperties {
     pub service_principal_profile: Option<ServicePrincipalProfile>,
     #[serde(default)]
     pub aad_profile: Option<AadProfile>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub agent_pool_profiles: Vec<AgentPoolProfile>,
 }
 
@@ -78,7 +85,8 @@ pub struct ManagedClusterProperties {
 pub struct AgentPoolProfile {
     #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
+    /// Some API versions and proxies send it as a string.
+    #[serde(default, deserialize_with = "lenient::number")]
     pub count: Option<u32>,
     #[serde(default)]
     pub upgrade_settings: Option<UpgradeSettings>,

@@ -9,7 +9,6 @@ use ts_rs::TS;
 use super::arm::{ArmClient, ArmError};
 use super::directory::checked as guid;
 use super::http::read_json;
-use super::models::Page;
 
 pub const AUTHORIZATION_API: &str = "2022-04-01";
 
@@ -65,8 +64,9 @@ impl ArmClient {
         )?;
         url.query_pairs_mut()
             .append_pair("$filter", &format!("principalId eq '{principal_id}'"));
-        let page: Page<Wire> = self.get_url(&url).await?;
-        Ok(page.value.into_iter().map(RoleAssignment::from).collect())
+        // Every page: a principal with many assignments must not look as if it had no Owner role.
+        let wires: Vec<Wire> = self.list(url).await?;
+        Ok(wires.into_iter().map(RoleAssignment::from).collect())
     }
 
     /// Gives the principal `principal_id` the role `role_definition_id` in `subscription`.

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -130,9 +130,9 @@ pub struct Resolution {
 struct DirectoryObject {
     #[serde(default)]
     display_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::azure::lenient::or_default")]
     password_credentials: Vec<GraphCredential>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::azure::lenient::or_default")]
     key_credentials: Vec<GraphCredential>,
 }
 
@@ -151,13 +151,9 @@ struct GraphCredential {
     end_date_time: Option<String>,
 }
 
-/// An `Edm.DateTimeOffset`; without an offset it is UTC.
+/// An `Edm.DateTimeOffset`; without an offset it is UTC ([`crate::azure::lenient`]).
 fn timestamp(text: Option<&str>) -> Option<DateTime<Utc>> {
-    let text = text?.trim();
-    DateTime::parse_from_rfc3339(text)
-        .map(|d| d.with_timezone(&Utc))
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|d| d.and_utc()))
-        .ok()
+    crate::azure::lenient::parse_date(text?)
 }
 
 impl GraphCredential {

@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::blind::{self, BlindSpot, BlindSpotKind};
 use super::classify::{classify, ClusterRow};
 use super::model::InventorySource;
 use crate::azure::arg::{ArgClient, MAX_SUBSCRIPTIONS_PER_QUERY};
@@ -38,6 +39,8 @@ pub const CLUSTERS_QUERY: &str = "resources
 pub struct Discovery {
     pub rows: Vec<ClusterRow>,
     pub warnings: Vec<String>,
+    /// Subscriptions and listings that could not be read.
+    pub blind_spots: Vec<BlindSpot>,
     pub source: InventorySource,
     pub subscriptions_scanned: u32,
     pub cancelled: bool,
@@ -156,6 +159,7 @@ pub async fn discover(
     let mut found = Discovery {
         rows: Vec::new(),
         warnings: Vec::new(),
+        blind_spots: Vec::new(),
         source: InventorySource::ResourceGraph,
         subscriptions_scanned: 0,
         cancelled: false,
@@ -186,8 +190,11 @@ pub async fn discover(
                 result: Ok((rows, truncated)),
             }) => {
                 if truncated {
-                    found.warnings.push(
-                        "Resource Graph left some clusters out of its answer (resultTruncated).".into(),
+                    let why = "Resource Graph left some clusters out of its answer (resultTruncated).";
+                    found.warnings.push(why.into());
+                    blind::add(
+                        &mut found.blind_spots,
+                        BlindSpot::new(BlindSpotKind::Listing, "", why),
                     );
                 }
                 found
@@ -228,11 +235,23 @@ pub async fn discover(
                     "Subscription {} ({}): its clusters could not be listed: {e}",
                     subscription.display_name, subscription.subscription_id
                 ));
+                let spot = BlindSpot::new(
+                    BlindSpotKind::Subscription,
+                    &subscription.subscription_id,
+                    format!("its clusters could not be listed: {e}"),
+                )
+                .named(Some(subscription.display_name.clone()))
+                .code(e.code());
+                blind::add(&mut found.blind_spots, spot);
                 found.subscriptions_scanned += 1;
             }
-            Err(e) => found
-                .warnings
-                .push(format!("A cluster listing stopped unexpectedly: {e}")),
+            Err(e) => {
+                let why = format!("A cluster listing stopped unexpectedly: {e}");
+                found.warnings.push(why.clone());
+                found
+                    .blind_spots
+                    .push(BlindSpot::new(BlindSpotKind::Listing, "", why));
+            }
         }
         on_scanned(
             found.subscriptions_scanned,

@@ -1,6 +1,7 @@
 //! Inventory: every AKS cluster the signed-in identity can read, classified by how it authenticates,
 //! with the expiry of the credentials behind it.
 
+pub mod blind;
 pub mod cache;
 mod classify;
 pub mod credentials;
@@ -24,6 +25,9 @@ use crate::azure::models::Subscription;
 pub struct Inventory {
     pub clusters: Vec<ClusterRow>,
     pub warnings: Vec<String>,
+    /// What could not be read, and why: a check or a tray must not call these OK.
+    #[serde(default)]
+    pub blind_spots: Vec<blind::BlindSpot>,
     /// When the scan finished.
     #[ts(type = "string | null")]
     pub generated_at: Option<chrono::DateTime<chrono::Utc>>,

@@ -10,8 +10,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::blind::{self, BlindSpot, BlindSpotKind};
 use super::classify::{AadIntegration, ClusterRow, IdentityKind};
-use super::credentials::{self, AppCredentials, Failure};
+use super::credentials::{self, AppCredentials, Failure, Lookup};
 use super::discover::discover;
 use super::expiry::{self, AppRole};
 use super::model::{ExpiryStatus, Progress, Thresholds};
@@ -131,6 +132,7 @@ pub(crate) async fn refresh_with(
         .await;
         inventory.clusters = found.rows;
         inventory.warnings.extend(found.warnings);
+        inventory.blind_spots.extend(found.blind_spots);
         inventory.source = Some(found.source);
         inventory.stats.subscriptions = found.subscriptions_scanned;
     }
@@ -147,9 +149,11 @@ pub(crate) async fn refresh_with(
         rate(&mut inventory, graph, home, &options, &limit, &mut reporter).await;
     }
     if cancel.is_cancelled() {
+        let why = "The refresh was cancelled: this inventory is incomplete.";
+        inventory.warnings.push(why.into());
         inventory
-            .warnings
-            .push("The refresh was cancelled: this inventory is incomplete.".into());
+            .blind_spots
+            .push(BlindSpot::new(BlindSpotKind::Listing, "", why));
     }
     inventory
         .clusters
@@ -232,11 +236,35 @@ async fn rate(
     let mut foreign_tenants: Vec<(String, u32)> = foreign_clusters.into_iter().collect();
     foreign_tenants.sort();
     for (tenant, count) in foreign_tenants {
+        let spot = BlindSpot::new(
+            BlindSpotKind::Tenant,
+            &tenant,
+            format!("its directory is not read by any account ({count} cluster(s) could not be rated)"),
+        );
+        blind::add(&mut inventory.blind_spots, spot);
         inventory.warnings.push(format!(
             "{count} cluster{} in tenant {tenant} could not be rated: this account reads the directory of \
              tenant {home_tenant}. Add an account of tenant {tenant} to read its service principals.",
             if count == 1 { "" } else { "s" }
         ));
+    }
+
+    let mut unread: Vec<&AppCredentials> = apps
+        .values()
+        .filter(|a| {
+            matches!(a.application, Lookup::Failed(_)) || matches!(a.service_principal, Lookup::Failed(_))
+        })
+        .collect();
+    unread.sort_by(|a, b| a.app_id.cmp(&b.app_id));
+    for app in unread {
+        let failure = match (&app.application, &app.service_principal) {
+            (Lookup::Failed(f), _) | (_, Lookup::Failed(f)) => f,
+            _ => continue,
+        };
+        let spot = BlindSpot::new(BlindSpotKind::Credentials, &app.app_id, failure.to_string())
+            .named(app.display_name.clone())
+            .code(failure.code.clone());
+        blind::add(&mut inventory.blind_spots, spot);
     }
 
     let known: HashMap<String, &str> = options

@@ -20,7 +20,7 @@ use crate::auth::client_secret::ClientSecretCredential;
 use crate::auth::AuthError;
 use crate::azure::arm::{ArmError, ClusterId};
 use crate::azure::directory::ObjectKind;
-use crate::azure::lro::{AadReset, OperationHandle, OperationState, Started};
+use crate::azure::lro::{AadReset, OperationEnd, OperationHandle, Started};
 use crate::inventory::model::CredentialOwner;
 use crate::paths::AppPaths;
 use crate::session::{Pin, Session};
@@ -57,7 +57,7 @@ fn stop(step: Step, message: impl Into<String>) -> Stop {
 }
 
 fn words(e: &ArmError) -> String {
-    crate::error::IpcError::from(e).message
+    retry::explain(e)
 }
 
 impl Context {
@@ -464,7 +464,8 @@ impl Run<'_> {
         // An `addPassword` that may have succeeded without an answer (a crash or a cut connection):
         // remove any secret of ours that nobody holds.
         if state.requested.is_some() {
-            self.remove_orphans(target).await?;
+            self.remove_orphans(target, Some(super::orphans::READ_LAG))
+                .await?;
         }
         let since = Instant::now();
         self.ctx.report(
@@ -475,11 +476,12 @@ impl Run<'_> {
             String::new(),
             since,
         );
-        // Marked with this installation's ID: the clean-up of lost secrets removes only its own.
+        // The rotation's marker finds the secret again if the answer is lost; this installation's
+        // ID keeps another installation's clean-up away from it.
         let installation = crate::installation::id(&self.ctx.paths)
             .await
             .map_err(|e| stop(Step::AddSecret, e))?;
-        let display_name = crate::installation::credential_name(Utc::now(), &installation);
+        let display_name = super::orphans::credential_name(&rid, Utc::now(), &installation);
         let end = Utc::now()
             + chrono::Duration::days(i64::from(
                 state
@@ -502,9 +504,12 @@ impl Run<'_> {
                 .await
             {
                 Ok(p) => break p,
+                // Azure may have written the secret before the answer was lost: remove it (nobody
+                // has its value) before asking for another.
                 Err(e) if retry::classify(&e) == Kind::Transient && attempt < retry::TRANSIENT_TRIES => {
                     tokio::time::sleep(retry::pause(attempt)).await;
-                    self.remove_orphans(target).await?;
+                    self.remove_orphans(target, Some(super::orphans::READ_LAG))
+                        .await?;
                 }
                 Err(e) => return Err(stop(Step::AddSecret, words(&e))),
             }
@@ -602,48 +607,45 @@ impl Run<'_> {
         .await
     }
 
-    /// Secrets named like ours that are neither old nor in the vault: created by an `addPassword`
-    /// whose answer was lost. Nobody has their value, so they go.
-    async fn remove_orphans(&self, target: &Target) -> Result<(), Stop> {
+    /// Secrets with this rotation's marker that are neither old nor in the vault: created by an
+    /// `addPassword` whose answer was lost. Nobody has their value, so they go
+    /// ([`super::orphans`]; `lag`: how long a fresh write may stay invisible to reads).
+    async fn remove_orphans(&self, target: &Target, lag: Option<Duration>) -> Result<(), Stop> {
         let state = self.snapshot().await;
-        let Some((display_name, ..)) = &state.requested else {
+        let Some((requested_name, ..)) = &state.requested else {
             return Ok(());
         };
-        let graph = &self.ctx.session.graph;
-        let object = match target.kind {
-            ObjectKind::Application => {
-                transient(Step::AddSecret, || graph.application(&target.app_id)).await?
-            }
-            ObjectKind::ServicePrincipal => {
-                transient(Step::AddSecret, || graph.service_principal(&target.app_id)).await?
-            }
-        };
-        let Some(object) = object else { return Ok(()) };
+        // Lag matters only while the answer is unknown: a recorded answer means Azure's write is done.
+        let lag = lag.filter(|_| state.created.is_none());
+        let mut keep: Vec<String> = state.group.old_secrets.iter().map(|o| o.key_id.clone()).collect();
+        match self.ctx.vault.entries().await {
+            Ok(entries) => keep.extend(entries.into_iter().map(|e| e.key_id)),
+            // Without the vault's list nothing can be proven unheld: remove nothing.
+            Err(e) => return Err(stop(Step::AddSecret, format!("the vault cannot be listed: {e}"))),
+        }
+        // A journal from before markers names `rekey <date>` only, which any installation could have
+        // made: matched by its exact name only when it carries this installation's ID.
         let installation = crate::installation::id(&self.ctx.paths)
             .await
             .map_err(|e| stop(Step::AddSecret, e))?;
-        let stored: Vec<String> = self
-            .ctx
-            .vault
-            .entries()
-            .await
-            .map(|e| e.into_iter().map(|e| e.key_id.to_ascii_lowercase()).collect())
-            .unwrap_or_default();
-        for credential in object.password_credentials {
-            let key = credential.key_id.to_ascii_lowercase();
-            // The name asked for, and it carries this installation's ID (a journal from before
-            // the ID named secrets `rekey <date>` only, which any installation could have made).
-            let ours = credential.display_name.as_deref() == Some(display_name.as_str())
-                && crate::installation::is_ours(display_name, &installation);
-            let old = state
-                .group
-                .old_secrets
-                .iter()
-                .any(|o| o.key_id.eq_ignore_ascii_case(&key));
-            if ours && !old && !stored.contains(&key) {
-                tracing::info!(key_id = %credential.key_id, "removing a new secret whose value was lost");
-                self.remove_new(target, &credential.key_id).await?;
-            }
+        let requested_name = if crate::installation::is_ours(requested_name, &installation) {
+            requested_name.as_str()
+        } else {
+            ""
+        };
+        let ours = super::orphans::Ours {
+            rotation_id: &state.group.rotation_id,
+            requested_name,
+            keep: &keep,
+        };
+        let graph = &self.ctx.session.graph;
+        let orphans = transient(Step::AddSecret, || {
+            super::orphans::find(graph, target.kind, &target.app_id, &ours, lag)
+        })
+        .await?;
+        for key_id in orphans {
+            tracing::info!(key_id = %key_id, "removing a new secret whose value was lost");
+            self.remove_new(target, &key_id).await?;
         }
         Ok(())
     }
@@ -849,6 +851,8 @@ impl Run<'_> {
             .get(&cluster.to_ascii_lowercase())
             .cloned()
             .unwrap_or_default();
+        // The starting 202's `Retry-After`: Azure asks not to be polled before it.
+        let mut first_wait = None;
         let handle = match (known.accepted, known.handle) {
             (true, handle) => handle,
             _ => {
@@ -868,7 +872,10 @@ impl Run<'_> {
                 .await?;
                 match self.send_reset(target, secret, &id, cluster, &rid, since).await {
                     Ok(Started::Done) => None,
-                    Ok(Started::Running { handle, .. }) => Some(handle),
+                    Ok(Started::Running { handle, retry_after }) => {
+                        first_wait = retry_after;
+                        Some(handle)
+                    }
                     Err(s) => {
                         self.record(Event::ResetFailed {
                             cluster: cluster.to_string(),
@@ -889,7 +896,7 @@ impl Run<'_> {
             .await?;
         }
         if let Some(handle) = handle {
-            if let Err(s) = self.follow(&handle, cluster, &rid, since).await {
+            if let Err(s) = self.follow(&handle, first_wait, cluster, &rid, since).await {
                 self.record(Event::ResetFailed {
                     cluster: cluster.to_string(),
                     code: "operation_failed".into(),
@@ -1044,51 +1051,42 @@ impl Run<'_> {
         }
     }
 
-    /// Follows the reset operation to its end, honouring `Retry-After`.
+    /// Follows the reset operation to its end ([`crate::azure::lro`] owns the loop and honours
+    /// `Retry-After`; `max_poll_interval` caps only the pauses Azure does not ask for).
     async fn follow(
         &self,
         handle: &OperationHandle,
+        first: Option<Duration>,
         cluster: &str,
         rid: &str,
         since: Instant,
     ) -> Result<(), Stop> {
-        let arm = &self.ctx.session.arm;
-        let mut errors = 0;
-        loop {
-            match arm.poll_operation(handle).await {
-                Ok(OperationState::Succeeded) => return Ok(()),
-                Ok(OperationState::Failed { code, message }) => {
-                    return Err(stop(
-                        Step::ResetCluster,
-                        format!("Azure's operation failed: {code}: {message}"),
-                    ))
-                }
-                Ok(OperationState::Running { retry_after }) => {
-                    errors = 0;
-                    self.ctx.report(
-                        rid,
-                        Some(cluster),
-                        Step::ResetCluster,
-                        StepStatus::Waiting,
-                        "Azure operation running".into(),
-                        since,
-                    );
-                    let wait = retry_after
-                        .unwrap_or(Duration::from_secs(5))
-                        .clamp(Duration::from_millis(200), self.ctx.options.max_poll_interval);
-                    tokio::time::sleep(wait).await;
-                }
-                Err(e) if retry::classify(&e) == Kind::Transient && errors < retry::TRANSIENT_TRIES * 2 => {
-                    errors += 1;
-                    tokio::time::sleep(retry::pause(errors)).await;
-                }
-                Err(e) => {
-                    return Err(stop(
-                        Step::ResetCluster,
-                        format!("could not follow the operation: {}", words(&e)),
-                    ))
-                }
-            }
+        let quiet = Duration::from_secs(5).min(self.ctx.options.max_poll_interval);
+        let end = self
+            .ctx
+            .session
+            .arm
+            .wait_operation(handle, first, quiet, || {
+                self.ctx.report(
+                    rid,
+                    Some(cluster),
+                    Step::ResetCluster,
+                    StepStatus::Waiting,
+                    "Azure operation running".into(),
+                    since,
+                )
+            })
+            .await;
+        match end {
+            Ok(OperationEnd::Succeeded) => Ok(()),
+            Ok(OperationEnd::Failed { code, message }) => Err(stop(
+                Step::ResetCluster,
+                format!("Azure's operation failed: {code}: {message}"),
+            )),
+            Err(e) => Err(stop(
+                Step::ResetCluster,
+                format!("could not follow the operation: {}", words(&e)),
+            )),
         }
     }
 
@@ -1286,7 +1284,7 @@ impl Run<'_> {
                 object_id,
                 app_id,
             };
-            if let Err(s) = self.remove_orphans(&target).await {
+            if let Err(s) = self.remove_orphans(&target, Some(super::orphans::READ_LAG)).await {
                 return self.result(Some(s)).await;
             }
             if let Some((key_id, hint, end)) = state.created.clone() {
@@ -1362,24 +1360,30 @@ fn gone(s: &Stop) -> bool {
     m.contains("no password credential") || m.contains("not found") || m.contains("does not exist")
 }
 
-/// Runs `call` again on transient failures (network, 5xx, throttling beyond the HTTP layer).
+/// Runs `call` again on transient failures (network, 5xx, throttling beyond the HTTP layer), within
+/// the step's request budget; when it runs out, the reason says so.
 async fn transient<T, F, Fut>(step: Step, call: F) -> Result<T, Stop>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<T, ArmError>>,
 {
-    let mut attempt = 0;
+    let mut budget = retry::Budget::new(retry::TRANSIENT_TRIES, STEP_TIME);
     loop {
-        attempt += 1;
         match call().await {
             Ok(v) => return Ok(v),
-            Err(e) if retry::classify(&e) == Kind::Transient && attempt < retry::TRANSIENT_TRIES => {
-                tokio::time::sleep(retry::pause(attempt)).await;
+            Err(e) if retry::classify(&e) == Kind::Transient => {
+                if !budget.spend() {
+                    return Err(stop(step, budget.spent(&words(&e))));
+                }
+                tokio::time::sleep(retry::pause(budget.used())).await;
             }
             Err(e) => return Err(stop(step, words(&e))),
         }
     }
 }
+
+/// The longest a step retries transient failures (the HTTP layer's own retries come on top).
+const STEP_TIME: Duration = Duration::from_secs(600);
 
 /// [`transient`], and also while Entra ID replicates something new, up to `limit`.
 async fn replicating<T, F, Fut>(step: Step, limit: Duration, call: F) -> Result<T, Stop>

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod journal;
 pub mod lock;
 pub mod model;
+pub mod orphans;
 pub mod preflight;
 pub mod retry;
 pub mod service;

@@ -242,14 +242,7 @@ pub async fn plan(session: &Session, chosen: &[String], known: &[ClusterRow], op
         let (app, sp) = match (app, sp) {
             (Ok(app), Ok(sp)) => (app, sp),
             (Err(e), _) | (_, Err(e)) => {
-                checks.push(Check::block(
-                    "directory",
-                    format!(
-                        "Rekey cannot read the application {app_id} in Microsoft Graph: {}. Rotating needs \
-                         Application.ReadWrite.All (or ownership of the app).",
-                        explain(&e)
-                    ),
-                ));
+                checks.push(Check::block("directory", directory_problem(&app_id, &e)));
                 (None, None)
             }
         };
@@ -391,4 +384,56 @@ pub async fn plan(session: &Session, chosen: &[String], known: &[ClusterRow], op
     plan.groups
         .sort_by(|a, b| a.app_display_name.cmp(&b.app_display_name));
     plan
+}
+
+/// Why the application could not be read, with advice that fits the cause: only a refusal (401,
+/// 403) is about Graph permissions; an answer Rekey could not parse or an outage is not.
+fn directory_problem(app_id: &str, e: &ArmError) -> String {
+    use crate::azure::AzureError;
+    let said = explain(e);
+    match e {
+        ArmError::Azure(AzureError::Api {
+            status: 401 | 403, ..
+        }) => format!(
+            "Rekey cannot read the application {app_id} in Microsoft Graph: {said}. Rotating needs \
+             Application.ReadWrite.All (or ownership of the app)."
+        ),
+        ArmError::Azure(AzureError::Malformed { .. }) => format!(
+            "Microsoft Graph's answer about the application {app_id} could not be read: {said}. This is \
+             not a permissions problem; try again, and report it if it persists."
+        ),
+        _ => format!(
+            "Microsoft Graph could not be asked about the application {app_id}: {said}. Try again later."
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::AzureError;
+
+    #[test]
+    fn only_a_refusal_is_called_a_permissions_problem() {
+        let refused = ArmError::Azure(AzureError::Api {
+            status: 403,
+            code: "Authorization_RequestDenied".into(),
+            message: "Insufficient privileges".into(),
+            request_id: None,
+        });
+        assert!(directory_problem("a", &refused).contains("Application.ReadWrite.All"));
+        let garbled = ArmError::Azure(AzureError::Malformed {
+            what: "response".into(),
+            detail: "expected a number".into(),
+        });
+        let said = directory_problem("a", &garbled);
+        assert!(!said.contains("Application.ReadWrite.All") && said.contains("not a permissions problem"));
+        let down = ArmError::Azure(AzureError::Api {
+            status: 503,
+            code: "ServiceUnavailable".into(),
+            message: "busy".into(),
+            request_id: None,
+        });
+        assert!(!directory_problem("a", &down).contains("Application.ReadWrite.All"));
+    }
 }
