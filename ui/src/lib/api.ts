@@ -7,7 +7,6 @@ import type { AlertStatus } from "./bindings/AlertStatus";
 import type { AppEvent } from "./bindings/AppEvent";
 import type { AuthStatus } from "./bindings/AuthStatus";
 import type { CloudSetting } from "./bindings/CloudSetting";
-import type { ClusterRow } from "./bindings/ClusterRow";
 import type { DeviceCodePrompt } from "./bindings/DeviceCodePrompt";
 import type { Inventory } from "./bindings/Inventory";
 import type { IpcError } from "./bindings/IpcError";

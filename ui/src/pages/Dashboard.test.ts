@@ -277,6 +277,27 @@ describe("Dashboard: warnings and export", () => {
     expect(rowNames()).toHaveLength(8);
   });
 
+  it("names each blind spot, open, so a subscription that could not be read is never silent", async () => {
+    const blindSpots = [
+      {
+        kind: "subscription" as const,
+        id: "44444444-4444-4444-4444-444444444444",
+        name: "Contoso Sandbox",
+        code: "AuthorizationFailed",
+        reason: "The client does not have authorization to list managed clusters.",
+      },
+    ];
+    await renderLoaded({ refresh_inventory: () => inventory(clusters, { blindSpots }) });
+
+    const panel = screen.getByTestId("warnings") as HTMLDetailsElement;
+    expect(panel.open).toBe(true);
+    expect(screen.getByTestId("warnings-summary").textContent).toBe("1 blind spot, 0 warnings");
+    const spot = within(panel).getByTestId("blind-spot").textContent ?? "";
+    expect(spot).toContain("Not read: Subscription Contoso Sandbox");
+    expect(spot).toContain("44444444-4444-4444-4444-444444444444");
+    expect(spot).toContain("AuthorizationFailed");
+  });
+
   it("shows no warnings panel for a complete inventory", async () => {
     await renderLoaded();
     expect(screen.queryByTestId("warnings")).toBeNull();

@@ -229,6 +229,7 @@ export function inventory(rows: ClusterRow[] = clusters, extra: Partial<Inventor
     },
     thresholds,
     ...extra,
+    blindSpots: extra.blindSpots ?? [],
   };
 }
 
