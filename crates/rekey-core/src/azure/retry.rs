@@ -169,7 +169,7 @@ pub fn refusal(code: &str, message: &str) -> Refusal {
     }
 }
 
-/// What to do about a lock or a policy denial, after Azure's own words.
+/// What to do about a lock or a policy denial (said before Azure's own words).
 pub fn advice(refusal: Refusal) -> Option<&'static str> {
     match refusal {
         Refusal::Locked => Some(

@@ -79,8 +79,9 @@ pub fn pause(attempt: u32) -> Duration {
 /// How many times a transient failure is tried again at the step level.
 pub const TRANSIENT_TRIES: u32 = 6;
 
-/// Azure's words for `e`, followed by what to do when Azure refused for a reason that waiting
-/// cannot fix (a management lock, a policy denial).
+/// Azure's words for `e`, after what to do when Azure refused for a reason that waiting cannot fix
+/// (a management lock, a policy denial). The advice comes first: outside text is bounded when it
+/// is journaled, and the bound must cut Azure's words, never what the admin has to do.
 pub fn explain(e: &ArmError) -> String {
     let words = crate::error::IpcError::from(e).message;
     let reason = match e {
@@ -88,7 +89,7 @@ pub fn explain(e: &ArmError) -> String {
         _ => None,
     };
     match reason {
-        Some(advice) => format!("{words}. {advice}"),
+        Some(advice) => format!("{advice} Azure: {words}"),
         None => words,
     }
 }
@@ -161,6 +162,13 @@ mod tests {
             explain(&locked).contains("Remove the lock"),
             "{}",
             explain(&locked)
+        );
+        // Journaled, the text is bounded: Azure's long words are cut, never the advice.
+        let long = api(409, "ScopeLocked", &"locked scope ".repeat(60));
+        let journaled = crate::azure::error::scrub(&explain(&long));
+        assert!(
+            journaled.contains("Remove the lock") && journaled.contains("ScopeLocked"),
+            "{journaled}"
         );
         let policy = api(409, "RequestDisallowedByPolicy", "denied by policy 'no-secrets'");
         assert_eq!(classify(&policy), Kind::Fatal);
