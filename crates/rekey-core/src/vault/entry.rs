@@ -18,7 +18,7 @@ pub struct VaultEntry {
     pub key_id: String,
     /// The first characters of the secret, as Azure shows them.
     pub hint: Option<String>,
-    /// The credential's display name in Azure (`rekey 2026-11-29`).
+    /// The credential's display name in Azure (`rekey 2026-12-07 r:3f2a9c01 1a2b3c4d`: the date, the rotation's marker, the installation's ID).
     pub display_name: Option<String>,
     /// The application or service principal's display name.
     #[serde(default)]

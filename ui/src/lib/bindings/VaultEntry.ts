@@ -10,7 +10,7 @@ export type VaultEntry = { tenantId: string, appId: string, keyId: string,
  */
 hint: string | null, 
 /**
- * The credential's display name in Azure (`rekey 2026-11-29`).
+ * The credential's display name in Azure (`rekey 2026-12-07 r:3f2a9c01 1a2b3c4d`: the date, the rotation's marker, the installation's ID).
  */
 displayName: string | null, 
 /**
