@@ -15,15 +15,8 @@ Secrets never reach the output: they are held as `Secret`, whose repr is redacte
 
 from __future__ import annotations
 
-import json
 import os
-import queue
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -33,45 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "sdk"))
 from azutil import AZ, CLOUD, Az  # noqa: E402
 from sdkutil import HTTP_TIMEOUT, Secret, Sim  # noqa: E402
+from simserve import NotReady, launch, stop  # noqa: E402
 
 SIM = Path(os.environ.get("REKEY_SIM", ROOT / "target" / "debug" / "rekey-sim"))
-READY_TIMEOUT = 30.0
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-def _launch(args: list[str]) -> tuple[subprocess.Popen, dict, Path]:
-    """Starts the simulator and returns it with its JSON ready line."""
-    log = tempfile.NamedTemporaryFile(prefix="rekey-sim-azcli-", suffix=".log", delete=False)
-    log_path = Path(log.name)
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True)
-    log.close()
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, name="rekey-sim-stdout", daemon=True).start()
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            ready = json.loads(lines.get(timeout=0.5))
-        except (queue.Empty, json.JSONDecodeError):
-            continue
-        if isinstance(ready, dict) and "base_url" in ready:
-            return proc, ready, log_path
-    _stop(proc)
-    pytest.fail(f"{args[0]} printed no ready line; stderr:\n{log_path.read_text(errors='replace')[-4000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +37,10 @@ def sim():
         pytest.fail(f"{SIM} is missing: run `cargo build -p rekey-sim` (or set REKEY_SIM)")
     if not AZ.exists():
         pytest.fail(f"{AZ} is missing: run scripts/setup-debian.sh test (or set REKEY_AZ)")
-    proc, ready, log_path = _launch([str(SIM), "serve", "--operation-ms", "300"])
+    try:
+        proc, ready, log_path = launch([str(SIM), "serve", "--operation-ms", "300"], prefix="rekey-sim-azcli-")
+    except NotReady as e:
+        pytest.fail(str(e))
     try:
         yield Sim(
             base_url=ready["base_url"],
@@ -91,7 +51,7 @@ def sim():
             stderr_path=log_path,
         )
     finally:
-        _stop(proc)
+        stop(proc)
         log_path.unlink(missing_ok=True)
 
 

@@ -15,85 +15,18 @@ assertion message nor a traceback shows one.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import queue
-import signal
 import subprocess
-import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from simserve import NotReady, launch, stop
 from sdkutil import AKS_API_VERSION, GRAPH_SCOPE, HTTP_TIMEOUT, Secret, Sim, arm_kwargs, make_credential
 
 ROOT = Path(__file__).resolve().parents[2]
 SIM = Path(os.environ.get("REKEY_SIM", ROOT / "target" / "debug" / "rekey-sim"))
-READY_TIMEOUT = 30.0
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)  # `serve` exits cleanly on Ctrl-C (and removes its CA dir)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-class _NotReady(Exception):
-    pass
-
-
-def _launch(args: list[str]) -> tuple[subprocess.Popen, dict, Path]:
-    """Starts `args` and waits for the JSON ready line; `_NotReady` with its stderr if none comes."""
-    stderr_file = tempfile.NamedTemporaryFile(prefix="rekey-sim-sdk-", suffix=".log", delete=False)
-    stderr_path = Path(stderr_file.name)
-    proc = subprocess.Popen(
-        args,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=stderr_file,
-        text=True,
-        env={**os.environ, "REKEY_SIM_LOG": os.environ.get("REKEY_SIM_LOG", "info")},
-    )
-    stderr_file.close()
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        # Keep reading so the pipe never fills, whatever the simulator prints later.
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, name="rekey-sim-stdout", daemon=True).start()
-    deadline = time.monotonic() + READY_TIMEOUT
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or proc.poll() is not None:
-            _stop(proc)
-            tail = stderr_path.read_text(errors="replace")[-4000:]
-            stderr_path.unlink(missing_ok=True)
-            why = (
-                f"exited with code {proc.returncode} before its ready line"
-                if remaining > 0
-                else f"printed no ready line within {READY_TIMEOUT:.0f} s"
-            )
-            raise _NotReady(f"`{' '.join(args)}` {why}; stderr:\n{tail}")
-        try:
-            line = lines.get(timeout=min(remaining, 0.5))
-        except queue.Empty:
-            continue
-        try:
-            ready = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # not the ready line
-        if isinstance(ready, dict) and "base_url" in ready:
-            return proc, ready, stderr_path
 
 
 def _start_sim() -> tuple[subprocess.Popen, dict, Path]:
@@ -101,8 +34,8 @@ def _start_sim() -> tuple[subprocess.Popen, dict, Path]:
         pytest.fail(f"{SIM} is missing: run `cargo build -p rekey-sim` (or set REKEY_SIM)")
     # Short credential resets keep the suite quick; paging by two exercises nextLink everywhere.
     try:
-        return _launch([str(SIM), "serve", "--page-size", "2", "--operation-ms", "500"])
-    except _NotReady as e:
+        return launch([str(SIM), "serve", "--page-size", "2", "--operation-ms", "500"], prefix="rekey-sim-sdk-")
+    except NotReady as e:
         pytest.fail(str(e))
 
 
@@ -129,7 +62,7 @@ def sim():
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-        _stop(proc)
+        stop(proc)
         stderr_path.unlink(missing_ok=True)
 
 
