@@ -96,25 +96,6 @@ impl Binding {
         file_secret: Option<&SecretString>,
     ) -> Result<(), IpcError> {
         let now = Binding::of(account, cloud).await;
-        if Binding::sealed(tokens, &account.id).is_none() {
-            if let (Some(mac), Some(secret)) = (&account.binding_mac, file_secret) {
-                let expected = now.mac(secret);
-                // Compared whole; a timing difference tells nothing the file's reader lacks.
-                return if expected.as_bytes() == mac.as_bytes() {
-                    Ok(())
-                } else {
-                    Err(IpcError::new(
-                        "account_changed",
-                        format!(
-                            "The saved account {} no longer matches what was sealed when it signed in \
-                             (its cloud, endpoints or secret file changed, or the secret in the file was \
-                             replaced). Rekey will not send the secret anywhere else: sign in again.",
-                            account.username
-                        ),
-                    ))
-                };
-            }
-        }
         match Binding::sealed(tokens, &account.id) {
             Some(sealed) if sealed == now => Ok(()),
             Some(sealed) => Err(IpcError::new(
@@ -126,6 +107,24 @@ impl Binding {
                     sealed.differences(&now).join(", ")
                 ),
             )),
+            // A secret file without a keyring: the MAC under the file's secret holds the binding.
+            None if account.binding_mac.is_some() && file_secret.is_some() => {
+                let expected = file_secret.map(|secret| now.mac(secret)).unwrap_or_default();
+                // Compared whole; a timing difference tells nothing the file's reader lacks.
+                if Some(expected.as_str()) == account.binding_mac.as_deref() {
+                    Ok(())
+                } else {
+                    Err(IpcError::new(
+                        "account_changed",
+                        format!(
+                            "The saved account {} no longer matches what was sealed when it signed in \
+                             (its cloud, endpoints or secret file changed, or the secret in the file was \
+                             replaced). Rekey will not send the secret anywhere else: sign in again.",
+                            account.username
+                        ),
+                    ))
+                }
+            }
             // The Azure CLI holds its own sign-in and Rekey stores nothing of it: on a built-in cloud
             // its tokens can only go to Microsoft's hosts, so no keyring is needed to bind it.
             None if account.method == crate::accounts::SignInMethod::AzureCli
@@ -167,6 +166,15 @@ impl Binding {
                 account.username
             ),
         ))
+    }
+
+    /// Whether `other` sends credentials to the same cloud and endpoints (an account re-added there
+    /// is the same account; anywhere else it would be a move).
+    pub fn same_destination(&self, other: &Binding) -> bool {
+        self.cloud == other.cloud
+            && self.login_endpoint == other.login_endpoint
+            && self.arm_endpoint == other.arm_endpoint
+            && self.graph_endpoint == other.graph_endpoint
     }
 
     /// What differs, by field name (never a value: a path or host is enough to act on).

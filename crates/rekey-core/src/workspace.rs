@@ -455,7 +455,7 @@ impl Workspace {
         if let Err(e) = saved {
             tracing::warn!("the service principal's saved secret could not be updated: {e}");
         }
-        self.keep(account, session).await
+        self.keep_bound(account, session, binding).await
     }
 
     /// A service principal's session; `sealed` checks the account against its sealed binding
@@ -495,12 +495,8 @@ impl Workspace {
     async fn refuse_move(&self, binding: &Binding) -> Result<(), IpcError> {
         let before = self.accounts.get(&binding.account_id).await;
         let moved = before.as_ref().is_some_and(|old| old.cloud != binding.cloud)
-            || Binding::sealed(&self.tokens, &binding.account_id).is_some_and(|sealed| {
-                sealed.cloud != binding.cloud
-                    || sealed.login_endpoint != binding.login_endpoint
-                    || sealed.arm_endpoint != binding.arm_endpoint
-                    || sealed.graph_endpoint != binding.graph_endpoint
-            });
+            || Binding::sealed(&self.tokens, &binding.account_id)
+                .is_some_and(|sealed| !sealed.same_destination(binding));
         if !moved {
             return Ok(());
         }
@@ -516,9 +512,20 @@ impl Workspace {
         ))
     }
 
-    async fn keep(&self, account: Account, mut session: Session) -> Result<AccountInfo, IpcError> {
-        let id = account.id.clone();
+    async fn keep(&self, account: Account, session: Session) -> Result<AccountInfo, IpcError> {
         let binding = Binding::of(&account, session.arm.cloud()).await;
+        self.keep_bound(account, session, binding).await
+    }
+
+    /// [`Workspace::keep`] with the account's binding already made (the service-principal sign-in
+    /// needs it earlier, for its MAC and to refuse a move before saving anything).
+    async fn keep_bound(
+        &self,
+        account: Account,
+        mut session: Session,
+        binding: Binding,
+    ) -> Result<AccountInfo, IpcError> {
+        let id = account.id.clone();
         self.refuse_move(&binding).await?;
         if let Err(e) = binding.seal(&self.tokens).await {
             tracing::warn!("the account's binding could not be saved (it will not be remembered): {e}");
