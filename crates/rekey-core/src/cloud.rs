@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use url::Url;
 
-use crate::azure::http::{HttpClient, Trust};
-use crate::azure::AzureError;
+use crate::transport::{AzureError, HttpClient, Trust};
 
 /// Where to sign in and which APIs to call, for one cloud. HTTPS only.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,8 +30,6 @@ use std::path::{Path, PathBuf};
 const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     // rekey-core: estate/vault (the `split` part of issue 15).
     ("rekey-core", &["estate", "rotation", "vault"]),
-    ("rekey-core", &["accounts", "auth", "azure", "cloud"]),
-    ("rekey-core", &["inventory"]),
     // rekey-sim (its own part of issue 15).
     (
         "rekey-sim",

@@ -9,8 +9,8 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::{AccessToken, AuthError};
-use crate::azure::http::HttpClient;
-use crate::azure::AzureError;
+use crate::transport::AzureError;
+use crate::transport::HttpClient;
 
 pub struct ClientSecretCredential {
     http: HttpClient,
@@ -24,7 +24,7 @@ pub struct ClientSecretCredential {
 struct TokenResponse {
     access_token: SecretString,
     /// Some identity providers (ADFS, older Entra endpoints) send it as a string.
-    #[serde(deserialize_with = "crate::azure::lenient::required_number")]
+    #[serde(deserialize_with = "crate::transport::lenient::required_number")]
     expires_in: i64,
 }
 

@@ -11,11 +11,10 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::expiry::AppRole;
-use super::model::{CredentialInfo, CredentialKind, CredentialOwner};
-use crate::azure::arm::ArmError;
+use super::model::{AppRole, CredentialInfo, CredentialKind, CredentialOwner};
 use crate::azure::graph::{BatchRequest, BatchResponse, GraphClient, MAX_BATCH};
 use crate::azure::AzureError;
+use crate::azure::CallError;
 
 /// Only what the rating needs: Graph's cost and payload shrink with `$select`.
 const SELECT: &str = "id,appId,displayName,passwordCredentials,keyCredentials";
@@ -43,10 +42,10 @@ impl std::fmt::Display for Failure {
     }
 }
 
-impl From<&ArmError> for Failure {
-    fn from(e: &ArmError) -> Self {
+impl From<&CallError> for Failure {
+    fn from(e: &CallError) -> Self {
         match e {
-            ArmError::Azure(AzureError::Api {
+            CallError::Azure(AzureError::Api {
                 status,
                 code,
                 message,
@@ -130,9 +129,9 @@ pub struct Resolution {
 struct DirectoryObject {
     #[serde(default)]
     display_name: Option<String>,
-    #[serde(default, deserialize_with = "crate::azure::lenient::or_default")]
+    #[serde(default, deserialize_with = "crate::transport::lenient::or_default")]
     password_credentials: Vec<GraphCredential>,
-    #[serde(default, deserialize_with = "crate::azure::lenient::or_default")]
+    #[serde(default, deserialize_with = "crate::transport::lenient::or_default")]
     key_credentials: Vec<GraphCredential>,
 }
 
@@ -151,9 +150,9 @@ struct GraphCredential {
     end_date_time: Option<String>,
 }
 
-/// An `Edm.DateTimeOffset`; without an offset it is UTC ([`crate::azure::lenient`]).
+/// An `Edm.DateTimeOffset`; without an offset it is UTC ([`crate::transport::lenient`]).
 fn timestamp(text: Option<&str>) -> Option<DateTime<Utc>> {
-    crate::azure::lenient::parse_date(text?)
+    crate::transport::lenient::parse_date(text?)
 }
 
 impl GraphCredential {
@@ -303,7 +302,7 @@ impl From<Result<serde_json::Value, AzureError>> for Answer {
         match result {
             Ok(body) => Answer::Body(body),
             Err(AzureError::Api { status: 404, .. }) => Answer::Missing,
-            Err(e) => Answer::Failed(Failure::from(&ArmError::Azure(e))),
+            Err(e) => Answer::Failed(Failure::from(&CallError::Azure(e))),
         }
     }
 }
