@@ -16,6 +16,7 @@ use crate::auth::entra::{EntraDeviceFields, EntraError, EntraTokenResponse, Gran
 use crate::auth::AuthError;
 use crate::azure::arg::{QueryPage, QueryResponse};
 use crate::azure::arm::checked_next_link;
+use crate::azure::directory::{object_of_answer, ObjectKind};
 use crate::azure::graph::{item_response, token_tenant, BatchReply};
 use crate::azure::models::{ManagedCluster, Page, Subscription, Tenant};
 use crate::azure::retry::parse_hms;
@@ -170,17 +171,14 @@ pub fn graph_response(data: &[u8]) {
                 }
             }
             let answer = item_response(item);
-            record(
-                &mut apps,
-                &to_read,
-                &answer.id,
-                Answer::from(answer.result),
-                now(),
-            );
+            if let Some(object) = object_of_answer(&answer.id) {
+                record(&mut apps, &to_read, object, Answer::from(answer.result), now());
+            }
         }
     }
     if let Some(object) = both_ways::<serde_json::Value>("/v1.0/applications", data) {
-        record(&mut apps, &to_read, "2s", Answer::Body(object), now());
+        let object_2s = (2, ObjectKind::ServicePrincipal);
+        record(&mut apps, &to_read, object_2s, Answer::Body(object), now());
     }
     let roles: HashMap<String, AppRole> = to_read
         .iter()

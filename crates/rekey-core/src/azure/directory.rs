@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
 use super::error::CallError;
-use super::graph::GraphClient;
+use super::graph::{BatchRequest, BatchResponse, GraphClient};
 use crate::transport::error::api_error;
 use crate::transport::{decode_json, header_text, read_body, AzureError};
 
@@ -23,7 +23,7 @@ pub enum ObjectKind {
 }
 
 impl ObjectKind {
-    fn collection(self) -> &'static str {
+    pub(crate) fn collection(self) -> &'static str {
         match self {
             ObjectKind::Application => "applications",
             ObjectKind::ServicePrincipal => "servicePrincipals",
@@ -31,10 +31,13 @@ impl ObjectKind {
     }
 }
 
-/// A password credential's metadata (Graph never returns the value after creation).
+/// A password's or a certificate's metadata on a directory object (`passwordCredentials`,
+/// `keyCredentials`; Graph never returns a password's value after creation). Read leniently: a
+/// missing key ID is empty (and refused by [`checked`] before any write), a garbled date `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PasswordCredential {
+pub struct CredentialMetadata {
+    #[serde(default, deserialize_with = "crate::transport::lenient::or_default")]
     pub key_id: String,
     #[serde(default)]
     pub display_name: Option<String>,
@@ -46,7 +49,8 @@ pub struct PasswordCredential {
     pub end_date_time: Option<DateTime<Utc>>,
 }
 
-/// An application or service principal, with what Rekey needs of it.
+/// An application or service principal, with what Rekey needs of it: the one model of Graph's
+/// directory objects (rotation and inventory read the same type).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectoryObject {
@@ -56,7 +60,10 @@ pub struct DirectoryObject {
     #[serde(default)]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "crate::transport::lenient::or_default")]
-    pub password_credentials: Vec<PasswordCredential>,
+    pub password_credentials: Vec<CredentialMetadata>,
+    /// Certificates; read by the inventory only (the single lookups do not `$select` them).
+    #[serde(default, deserialize_with = "crate::transport::lenient::or_default")]
+    pub key_credentials: Vec<CredentialMetadata>,
 }
 
 /// A password just created: its metadata and the value Azure shows this once.
@@ -105,6 +112,28 @@ pub(crate) fn checked(what: &str, id: &str) -> Result<(), AzureError> {
 }
 
 const SELECT: &str = "$select=id,appId,displayName,passwordCredentials";
+/// The inventory's reads: the certificates too.
+const SELECT_WITH_KEYS: &str = "$select=id,appId,displayName,passwordCredentials,keyCredentials";
+
+/// The `$batch` answer ID of app `index`'s object of `kind` (`{index}a`, `{index}s`).
+fn answer_id(index: usize, kind: ObjectKind) -> String {
+    match kind {
+        ObjectKind::Application => format!("{index}a"),
+        ObjectKind::ServicePrincipal => format!("{index}s"),
+    }
+}
+
+/// Which app (its index) and object an answer of [`GraphClient::objects_by_app_id`] is about. The
+/// ID comes back from Graph: anything but `{index}a` or `{index}s` is not ours (and may end in a
+/// multi-byte character, so it is never cut at a byte offset).
+pub fn object_of_answer(id: &str) -> Option<(usize, ObjectKind)> {
+    let (index, kind) = match (id.strip_suffix('a'), id.strip_suffix('s')) {
+        (Some(index), _) => (index, ObjectKind::Application),
+        (_, Some(index)) => (index, ObjectKind::ServicePrincipal),
+        _ => return None,
+    };
+    Some((index.parse().ok()?, kind))
+}
 
 impl GraphClient {
     /// The application registration with client ID `app_id`, or `None` if this directory has none.
@@ -115,6 +144,22 @@ impl GraphClient {
     /// The service principal of `app_id` in this directory, or `None`.
     pub async fn service_principal(&self, app_id: &str) -> Result<Option<DirectoryObject>, CallError> {
         self.object_by_app_id(ObjectKind::ServicePrincipal, app_id).await
+    }
+
+    /// The application and the service principal of each app (`(index, app ID)`; the ID a GUID), with
+    /// their passwords' and certificates' metadata, through `$batch` ([`GraphClient::batch`]): pass at
+    /// most `MAX_BATCH / 2` apps for one call. Each answer names its app and object by an ID that
+    /// [`object_of_answer`] reads; a 404 is an object this directory does not have.
+    pub async fn objects_by_app_id(&self, apps: &[(usize, String)]) -> Result<Vec<BatchResponse>, CallError> {
+        let mut requests = Vec::with_capacity(2 * apps.len());
+        for (index, app_id) in apps {
+            checked("app ID", app_id)?;
+            for kind in [ObjectKind::Application, ObjectKind::ServicePrincipal] {
+                let path = format!("/{}(appId='{app_id}')?{SELECT_WITH_KEYS}", kind.collection());
+                requests.push(BatchRequest::get(answer_id(*index, kind), path));
+            }
+        }
+        self.batch(&requests).await
     }
 
     async fn object_by_app_id(
