@@ -9,8 +9,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::{AccessToken, AuthError};
-use crate::transport::AzureError;
-use crate::transport::HttpClient;
+use crate::transport::{read_body, AzureError, HttpClient};
 
 pub struct ClientSecretCredential {
     http: HttpClient,
@@ -87,10 +86,7 @@ impl ClientSecretCredential {
             .await
             .map_err(|e| AzureError::from_reqwest(url, e))?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| AzureError::from_reqwest(url, e))?;
+        let body = read_body(url, response).await?;
         read_token_reply(status, &body)
     }
 }

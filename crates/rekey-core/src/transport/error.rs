@@ -62,12 +62,12 @@ impl From<&AzureError> for crate::error::IpcError {
 
 /// ARM's `{"error":{"code","message"}}` envelope (Graph uses the same outer shape).
 #[derive(Deserialize)]
-pub(crate) struct ArmErrorEnvelope {
-    pub error: ArmErrorBody,
+pub(crate) struct ErrorEnvelope {
+    pub error: ErrorBody,
 }
 
 #[derive(Deserialize)]
-pub(crate) struct ArmErrorBody {
+pub(crate) struct ErrorBody {
     pub code: String,
     #[serde(default)]
     pub message: String,
@@ -77,7 +77,7 @@ pub(crate) struct ArmErrorBody {
 /// (scrubbed: see [`scrub`]). A body that is not Azure's JSON (a proxy's or a firewall's page) is
 /// not shown at all: it can hold anything, from an intranet page to the request it refused.
 pub(crate) fn api_error(status: u16, request_id: Option<String>, body: &[u8]) -> AzureError {
-    match serde_json::from_slice::<ArmErrorEnvelope>(body) {
+    match serde_json::from_slice::<ErrorEnvelope>(body) {
         Ok(envelope) => AzureError::Api {
             status,
             code: scrub_code(&envelope.error.code),
