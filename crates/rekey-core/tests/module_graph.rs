@@ -259,70 +259,23 @@ mod scanner {
 
     /// Tarjan's strongly connected sets, each named by one cycle through it.
     fn find_cycles(graph: &BTreeMap<Module, BTreeSet<Module>>) -> Vec<(Vec<Module>, BTreeSet<Module>)> {
+        let mut tarjan = Tarjan {
+            graph,
+            index: BTreeMap::new(),
+            low: BTreeMap::new(),
+            stack: Vec::new(),
+            on_stack: BTreeSet::new(),
+            sets: Vec::new(),
+        };
         let nodes: BTreeSet<&Module> = graph.keys().chain(graph.values().flatten()).collect();
-        let mut index = BTreeMap::new();
-        let mut low = BTreeMap::new();
-        let mut stack: Vec<&Module> = Vec::new();
-        let mut on_stack = BTreeSet::new();
-        let mut sets = Vec::new();
-        let mut next = 0;
-        fn visit<'a>(
-            v: &'a Module,
-            graph: &'a BTreeMap<Module, BTreeSet<Module>>,
-            st: &mut (
-                &mut BTreeMap<&'a Module, usize>,
-                &mut BTreeMap<&'a Module, usize>,
-                &mut Vec<&'a Module>,
-                &mut BTreeSet<&'a Module>,
-                &mut Vec<Vec<&'a Module>>,
-                &mut usize,
-            ),
-        ) {
-            st.0.insert(v, *st.5);
-            st.1.insert(v, *st.5);
-            *st.5 += 1;
-            st.2.push(v);
-            st.3.insert(v);
-            for w in graph.get(v).into_iter().flatten() {
-                if !st.0.contains_key(w) {
-                    visit(w, graph, st);
-                    let lw = st.1[w];
-                    let lv = st.1.get_mut(v).expect("visited");
-                    *lv = (*lv).min(lw);
-                } else if st.3.contains(w) {
-                    let iw = st.0[w];
-                    let lv = st.1.get_mut(v).expect("visited");
-                    *lv = (*lv).min(iw);
-                }
-            }
-            if st.1[v] == st.0[v] {
-                let mut set = Vec::new();
-                while let Some(w) = st.2.pop() {
-                    st.3.remove(w);
-                    set.push(w);
-                    if w == v {
-                        break;
-                    }
-                }
-                if set.len() > 1 {
-                    st.4.push(set);
-                }
+        for v in nodes {
+            if !tarjan.index.contains_key(v) {
+                tarjan.visit(v);
             }
         }
-        let mut st = (
-            &mut index,
-            &mut low,
-            &mut stack,
-            &mut on_stack,
-            &mut sets,
-            &mut next,
-        );
-        for v in &nodes {
-            if !st.0.contains_key(v) {
-                visit(v, graph, &mut st);
-            }
-        }
-        sets.iter()
+        tarjan
+            .sets
+            .iter()
             .map(|set| {
                 let inside: BTreeSet<&Module> = set.iter().copied().collect();
                 let start = inside.iter().next().copied().expect("a set has members");
@@ -332,6 +285,50 @@ mod scanner {
                 )
             })
             .collect()
+    }
+
+    struct Tarjan<'a> {
+        graph: &'a BTreeMap<Module, BTreeSet<Module>>,
+        index: BTreeMap<&'a Module, usize>,
+        low: BTreeMap<&'a Module, usize>,
+        stack: Vec<&'a Module>,
+        on_stack: BTreeSet<&'a Module>,
+        sets: Vec<Vec<&'a Module>>,
+    }
+
+    impl<'a> Tarjan<'a> {
+        fn visit(&mut self, v: &'a Module) {
+            let n = self.index.len();
+            self.index.insert(v, n);
+            self.low.insert(v, n);
+            self.stack.push(v);
+            self.on_stack.insert(v);
+            for w in self.graph.get(v).into_iter().flatten() {
+                let reached = if !self.index.contains_key(w) {
+                    self.visit(w);
+                    self.low[w]
+                } else if self.on_stack.contains(w) {
+                    self.index[w]
+                } else {
+                    continue;
+                };
+                let low = self.low.get_mut(v).expect("visited");
+                *low = (*low).min(reached);
+            }
+            if self.low[v] == self.index[v] {
+                let mut set = Vec::new();
+                while let Some(w) = self.stack.pop() {
+                    self.on_stack.remove(w);
+                    set.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                if set.len() > 1 {
+                    self.sets.push(set);
+                }
+            }
+        }
     }
 
     /// The shortest way from `start` back to itself inside one strongly connected set.
