@@ -2,8 +2,8 @@
 
 use rekey_core::accounts::AccountsError;
 use rekey_core::auth::{explain, AuthError};
-use rekey_core::azure::arm::ArmError;
 use rekey_core::azure::AzureError;
+use rekey_core::azure::CallError;
 use rekey_core::error::IpcError;
 use rekey_core::paths::PathsError;
 use rekey_core::vault::VaultError;
@@ -15,7 +15,7 @@ pub enum CliError {
     #[error(transparent)]
     Azure(#[from] AzureError),
     #[error(transparent)]
-    Arm(#[from] ArmError),
+    Arm(#[from] CallError),
     #[error(transparent)]
     Accounts(#[from] AccountsError),
     #[error(transparent)]
@@ -69,8 +69,10 @@ impl CliError {
     /// What the user sees: sign-in failures in plain words with their AADSTS code.
     pub fn to_ipc(&self) -> IpcError {
         match self {
-            CliError::Auth(e) | CliError::Arm(ArmError::Auth(e)) => explain(e),
-            CliError::Azure(e) | CliError::Arm(ArmError::Azure(e)) => IpcError::new(e.code(), capitalized(e)),
+            CliError::Auth(e) | CliError::Arm(CallError::Auth(e)) => explain(e),
+            CliError::Azure(e) | CliError::Arm(CallError::Azure(e)) => {
+                IpcError::new(e.code(), capitalized(e))
+            }
             CliError::Accounts(e) => IpcError::new(e.code(), capitalized(e)),
             CliError::Paths(e) => IpcError::new("no_home", capitalized(e)),
             CliError::Vault(e) => IpcError::new(e.code(), capitalized(e)),
@@ -97,7 +99,7 @@ mod tests {
 
     #[test]
     fn a_wrong_secret_is_explained_with_its_code() {
-        let e = CliError::Arm(ArmError::Auth(AuthError::InvalidClient {
+        let e = CliError::Arm(CallError::Auth(AuthError::InvalidClient {
             aadsts: 7000215,
             description: "Invalid client secret provided.".into(),
         }));

@@ -15,20 +15,21 @@ use url::Url;
 use crate::auth::entra::{EntraDeviceFields, EntraError, EntraTokenResponse, Grant, IdClaims, Tokens};
 use crate::auth::AuthError;
 use crate::azure::arg::{QueryPage, QueryResponse};
-use crate::azure::arm::{checked_next_link, ArmError};
-use crate::azure::error::api_error;
+use crate::azure::arm::checked_next_link;
+use crate::azure::directory::{object_of_answer, ObjectKind};
 use crate::azure::graph::{item_response, token_tenant, BatchReply};
-use crate::azure::http::decode_json;
 use crate::azure::models::{ManagedCluster, Page, Subscription, Tenant};
 use crate::azure::retry::parse_hms;
-use crate::azure::AzureError;
+use crate::azure::CallError;
 use crate::cloud::Cloud;
 use crate::error::IpcError;
 use crate::inventory::credentials::{record, warnings, Answer, AppCredentials, Failure};
 use crate::inventory::discover::{arg_row, ArgCluster};
-use crate::inventory::expiry::{rate_app, rate_cluster, AppRole};
-use crate::inventory::model::Thresholds;
+use crate::inventory::expiry::{rate_app, rate_cluster};
+use crate::inventory::model::{AppRole, Thresholds};
 use crate::inventory::{classify, ClusterRow};
+use crate::transport::error::api_error;
+use crate::transport::{decode_json, AzureError};
 use crate::workspace::TokenIdentity;
 
 /// A fixed "now" (2026-01-01T00:00:00Z), so that a crash reproduces on another day.
@@ -48,7 +49,7 @@ fn subscription() -> Subscription {
 /// Every rendering of an error the UI, the CLI or a log may show.
 fn render_azure(e: AzureError) {
     let _ = (e.to_string(), e.code(), IpcError::from(&e));
-    let arm = ArmError::Azure(e);
+    let arm = CallError::Azure(e);
     let _ = (arm.to_string(), arm.code(), Failure::from(&arm).to_string());
 }
 
@@ -170,17 +171,14 @@ pub fn graph_response(data: &[u8]) {
                 }
             }
             let answer = item_response(item);
-            record(
-                &mut apps,
-                &to_read,
-                &answer.id,
-                Answer::from(answer.result),
-                now(),
-            );
+            if let Some(object) = object_of_answer(&answer.id) {
+                record(&mut apps, &to_read, object, Answer::from(answer.result), now());
+            }
         }
     }
     if let Some(object) = both_ways::<serde_json::Value>("/v1.0/applications", data) {
-        record(&mut apps, &to_read, "2s", Answer::Body(object), now());
+        let object_2s = (2, ObjectKind::ServicePrincipal);
+        record(&mut apps, &to_read, object_2s, Answer::Body(object), now());
     }
     let roles: HashMap<String, AppRole> = to_read
         .iter()

@@ -20,5 +20,6 @@ pub mod rotation;
 pub mod secure_store;
 pub mod session;
 pub mod settings;
+pub mod transport;
 pub mod vault;
 pub mod workspace;

@@ -8,8 +8,8 @@ use ts_rs::TS;
 use crate::auth::Credential;
 use crate::azure::arm::ArmClient;
 use crate::azure::graph::GraphClient;
-use crate::azure::http::HttpClient;
 use crate::cloud::Cloud;
+use crate::transport::HttpClient;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -58,7 +58,7 @@ impl Session {
             tenant_label,
         };
         let arm = ArmClient::new(http, cloud, Arc::new(credential));
-        let graph = GraphClient::for_arm(&arm);
+        let graph = GraphClient::new(arm.pipeline().clone());
         Session {
             info,
             account_id: String::new(),

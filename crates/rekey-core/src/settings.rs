@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::azure::directory::is_guid;
 use crate::cloud::CloudSetting;
 use crate::inventory::model::Thresholds;
 use crate::paths::AppPaths;
@@ -137,12 +138,6 @@ impl SettingsError {
             other => vec![SettingProblem::new("", other.to_string())],
         }
     }
-}
-
-fn is_guid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
-        && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// The most notification thresholds one can set.

@@ -870,7 +870,7 @@ pub fn tenant_session(home: &Arc<Session>, tenant: &str) -> Arc<Session> {
     if tenant.eq_ignore_ascii_case(user.home_tenant()) {
         return home.clone();
     }
-    let (http, _) = home.arm.parts();
+    let http = home.arm.pipeline().http();
     let mut session = Session::new(
         home.info.mode,
         home.info.tenant_label.clone(),

@@ -1,12 +1,12 @@
 //! The inventory, read over real HTTPS from the simulator's demo tenant.
 
 use rekey_core::auth::{AuthError, ClientSecretCredential, Credential};
-use rekey_core::azure::arm::ArmError;
-use rekey_core::azure::http::{HttpClient, Trust};
 use rekey_core::azure::AzureError;
+use rekey_core::azure::CallError;
 use rekey_core::cloud::Cloud;
 use rekey_core::inventory::{self, AadIntegration, IdentityKind};
 use rekey_core::session::{Session, SessionMode};
+use rekey_core::transport::{HttpClient, Trust};
 use secrecy::SecretString;
 use url::Url;
 
@@ -117,7 +117,7 @@ async fn a_wrong_secret_is_refused_with_aadsts7000215() {
         "not-the-secret",
     );
     match session.arm.list_subscriptions().await {
-        Err(ArmError::Auth(e @ AuthError::InvalidClient { aadsts: 7000215, .. })) => {
+        Err(CallError::Auth(e @ AuthError::InvalidClient { aadsts: 7000215, .. })) => {
             assert_eq!(e.code(), "AADSTS7000215");
             assert!(e.to_string().contains("Invalid client secret"), "{e}");
         }
@@ -138,7 +138,7 @@ async fn an_unknown_application_is_refused_with_aadsts700016() {
     assert!(
         matches!(
             err,
-            ArmError::Auth(AuthError::UnknownApplication { aadsts: 700016, .. })
+            CallError::Auth(AuthError::UnknownApplication { aadsts: 700016, .. })
         ),
         "{err}"
     );

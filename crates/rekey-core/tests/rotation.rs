@@ -130,7 +130,7 @@ impl Fixture {
     async fn vault_secret_works(&self, key_id: &str, app_id: &str) -> bool {
         let entry = self.vault.find(key_id).await.expect("in the vault");
         let secret = self.vault.secret(&entry).await.expect("value in the keyring");
-        let http = rekey_core::azure::http::HttpClient::new(&rekey_core::azure::http::Trust::Only {
+        let http = rekey_core::transport::HttpClient::new(&rekey_core::transport::Trust::Only {
             ca_pem: self.sim.ca_pem.clone(),
         })
         .expect("http");

@@ -484,9 +484,9 @@ async fn secret_credential(sim: &RunningSim, secret: SecretString) -> (Session, 
     (session, req)
 }
 
-fn auth_error(e: rekey_core::azure::arm::ArmError) -> AuthError {
+fn auth_error(e: rekey_core::azure::CallError) -> AuthError {
     match e {
-        rekey_core::azure::arm::ArmError::Auth(e) => e,
+        rekey_core::azure::CallError::Auth(e) => e,
         other => panic!("expected a sign-in error, got {other:?}"),
     }
 }

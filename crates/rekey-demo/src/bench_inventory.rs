@@ -14,14 +14,14 @@ use url::Url;
 
 use rekey_core::auth::token_cache::TokenCache;
 use rekey_core::auth::{self, Credential, InteractiveRequest, UserCredential, DEFAULT_CLIENT_ID};
-use rekey_core::azure::arm::ArmError;
-use rekey_core::azure::http::{HttpClient, Trust};
 use rekey_core::azure::models::Subscription;
+use rekey_core::azure::CallError;
 use rekey_core::cloud::{Cloud, CloudSetting};
 use rekey_core::inventory::model::ExpiryBucket;
 use rekey_core::inventory::{refresh, AadIntegration, IdentityKind, Inventory, RefreshOptions};
 use rekey_core::paths::AppPaths;
 use rekey_core::session::{Session, SessionMode};
+use rekey_core::transport::{HttpClient, Trust};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -92,7 +92,7 @@ pub enum BenchError {
     #[error("could not sign in to the simulator: {0}")]
     SignIn(String),
     #[error("the inventory failed: {0}")]
-    Inventory(#[from] ArmError),
+    Inventory(#[from] CallError),
 }
 
 /// One signed-in account per simulated tenant, as an administrator of each would have.

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::entra::{self, Grant};
 use super::interactive::{InteractiveRequest, Opener, SignedIn};
 use super::AuthError;
-use crate::accounts::SignInMethod;
+use crate::auth::account::SignInMethod;
 
 /// How long the person has to finish signing in in the browser.
 pub const BROWSER_TIMEOUT: Duration = Duration::from_secs(5 * 60);

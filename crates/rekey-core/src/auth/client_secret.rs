@@ -9,8 +9,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::{AccessToken, AuthError};
-use crate::azure::http::HttpClient;
-use crate::azure::AzureError;
+use crate::transport::{read_body, AzureError, HttpClient};
 
 pub struct ClientSecretCredential {
     http: HttpClient,
@@ -24,7 +23,7 @@ pub struct ClientSecretCredential {
 struct TokenResponse {
     access_token: SecretString,
     /// Some identity providers (ADFS, older Entra endpoints) send it as a string.
-    #[serde(deserialize_with = "crate::azure::lenient::required_number")]
+    #[serde(deserialize_with = "crate::transport::lenient::required_number")]
     expires_in: i64,
 }
 
@@ -87,10 +86,7 @@ impl ClientSecretCredential {
             .await
             .map_err(|e| AzureError::from_reqwest(url, e))?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| AzureError::from_reqwest(url, e))?;
+        let body = read_body(url, response).await?;
         read_token_reply(status, &body)
     }
 }

@@ -10,7 +10,7 @@ use ts_rs::TS;
 use super::entra::{self, EntraDeviceFields, Grant};
 use super::interactive::{InteractiveRequest, SignedIn};
 use super::AuthError;
-use crate::accounts::SignInMethod;
+use crate::auth::account::SignInMethod;
 
 /// What the user needs to finish a device code sign-in on another device or browser.
 #[derive(Debug, Clone, Serialize, TS)]

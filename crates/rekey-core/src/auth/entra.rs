@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::{AccessToken, AuthError};
-use crate::azure::AzureError;
+use crate::transport::AzureError;
 
 /// Entra's error body: `error_codes` carries the AADSTS number the UI explains.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -231,7 +231,7 @@ impl EntraError {
         let raw = self.error_description.unwrap_or_default();
         let aadsts = aadsts(&self.error_codes, &raw);
         // Entra's words are shown and may be logged: scrubbed like any outside text.
-        let description = crate::azure::error::scrub(&first_line(&raw));
+        let description = crate::transport::error::scrub(&first_line(&raw));
         let interaction = self.error == "interaction_required"
             || NEEDS_PERSON.contains(&aadsts)
             || (grant == Grant::RefreshToken && self.error == "invalid_grant");
@@ -240,7 +240,7 @@ impl EntraError {
             ("invalid_client", _) => AuthError::InvalidClient { aadsts, description },
             (_, 700016) => AuthError::UnknownApplication { aadsts, description },
             _ => AuthError::Rejected {
-                error: crate::azure::error::scrub(&self.error),
+                error: crate::transport::error::scrub(&self.error),
                 aadsts,
                 description,
             },

@@ -41,7 +41,7 @@ pub enum AuthError {
     #[error("'{0}' is not a tenant ID or domain name")]
     InvalidTenant(String),
     #[error("could not reach the sign-in service: {0}")]
-    Transport(#[from] crate::azure::AzureError),
+    Transport(#[from] crate::transport::AzureError),
     #[error("the sign-in service sent a response Rekey cannot read: {0}")]
     Malformed(String),
 }

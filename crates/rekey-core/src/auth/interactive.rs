@@ -6,10 +6,10 @@ use url::Url;
 
 use super::entra::{self, EntraClient, IdClaims, Tokens};
 use super::{AccessToken, AuthError};
-use crate::accounts::{Account, SignInMethod};
-use crate::azure::http::HttpClient;
-use crate::azure::AzureError;
+use crate::auth::account::{Account, SignInMethod};
 use crate::cloud::{Cloud, CloudSetting};
+use crate::transport::AzureError;
+use crate::transport::HttpClient;
 
 /// The Azure CLI's well-known public client, which every tenant knows: what Rekey signs in as
 /// until an organisation registers its own application.

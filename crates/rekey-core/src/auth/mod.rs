@@ -1,5 +1,6 @@
 //! Signing in: credentials that get access tokens from the cloud's authority.
 
+pub mod account;
 pub mod azure_cli;
 pub mod browser;
 pub mod client_secret;

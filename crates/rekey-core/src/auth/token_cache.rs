@@ -3,36 +3,24 @@
 //! copied home folder) gives nothing away. Without a usable keyring the cache works in memory only
 //! and says so ([`TokenCache::persisted`]); a file it cannot read is set aside, never overwritten.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use base64::Engine as _;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rand::RngCore as _;
-use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
+use secrecy::SecretString;
 
 use crate::error::IpcError;
 use crate::paths::{broken_path, write_private, AppPaths};
 use crate::secure_store::{SecureStore, StoreError};
 
+mod sealed;
+use sealed::{seal, unseal, CacheKey, Unreadable};
+
 /// The keyring entry holding the cache key: service…
 pub const KEY_SERVICE: &str = "rekey";
 /// …and account.
 pub const KEY_ACCOUNT: &str = "token-cache-key";
-
-/// File layout: `MAGIC | key id | nonce | ciphertext with tag`. The first two are authenticated as
-/// associated data, so a file cannot be re-labelled for another key or format version.
-const MAGIC: &[u8; 8] = b"REKEYTC\x01";
-const KEY_ID_LEN: usize = 8;
-const NONCE_LEN: usize = 24;
-const HEADER_LEN: usize = MAGIC.len() + KEY_ID_LEN;
-const TAG_LEN: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenCacheError {
@@ -316,188 +304,5 @@ async fn read_if_exists(file: &Path) -> std::io::Result<Option<Vec<u8>>> {
     .unwrap_or_else(|join| Err(std::io::Error::other(join.to_string())))
 }
 
-/// The 32-byte cache key, zeroed on drop. Kept in the keyring as base64 (some Secret Service
-/// providers, such as KDE Wallet, store text only).
-#[derive(Clone)]
-struct CacheKey(Zeroizing<[u8; 32]>);
-
-impl CacheKey {
-    fn generate() -> CacheKey {
-        let mut key = Zeroizing::new([0u8; 32]);
-        rand::rngs::OsRng.fill_bytes(key.as_mut());
-        CacheKey(key)
-    }
-
-    /// `None` if the keyring entry is not a key Rekey wrote.
-    fn from_secret(secret: &SecretString) -> Option<CacheKey> {
-        let bytes = Zeroizing::new(
-            base64::engine::general_purpose::STANDARD
-                .decode(secret.expose_secret())
-                .ok()?,
-        );
-        let mut key = Zeroizing::new([0u8; 32]);
-        if bytes.len() != key.len() {
-            return None;
-        }
-        key.copy_from_slice(&bytes);
-        Some(CacheKey(key))
-    }
-
-    fn to_secret(&self) -> SecretString {
-        SecretString::from(base64::engine::general_purpose::STANDARD.encode(self.0.as_ref()))
-    }
-
-    /// Names the key without revealing it, to tell "another key" from "tampered".
-    fn id(&self) -> [u8; KEY_ID_LEN] {
-        let digest = Sha256::new()
-            .chain_update(b"rekey token cache key id\0")
-            .chain_update(self.0.as_ref())
-            .finalize();
-        let mut id = [0u8; KEY_ID_LEN];
-        id.copy_from_slice(&digest[..KEY_ID_LEN]);
-        id
-    }
-
-    fn cipher(&self) -> XChaCha20Poly1305 {
-        XChaCha20Poly1305::new(self.0.as_ref().into())
-    }
-}
-
-/// The decrypted contents. Tokens are only ever borrowed into it, never copied.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PlainOut<'a> {
-    refresh_tokens: BTreeMap<&'a str, &'a str>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PlainIn {
-    refresh_tokens: HashMap<String, SecretString>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Unreadable {
-    KeyLost,
-    WrongKey,
-    Tampered,
-    Corrupt,
-}
-
-fn seal(key: &CacheKey, tokens: &HashMap<String, SecretString>) -> Result<Vec<u8>, TokenCacheError> {
-    let plain = PlainOut {
-        refresh_tokens: tokens
-            .iter()
-            .map(|(id, token)| (id.as_str(), token.expose_secret()))
-            .collect(),
-    };
-    let plaintext =
-        Zeroizing::new(serde_json::to_vec(&plain).map_err(|e| TokenCacheError::Seal(e.to_string()))?);
-    let mut nonce = [0u8; NONCE_LEN];
-    rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let mut out = Vec::with_capacity(HEADER_LEN + NONCE_LEN + plaintext.len() + TAG_LEN);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&key.id());
-    let ciphertext = key
-        .cipher()
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: &plaintext,
-                aad: &out,
-            },
-        )
-        .map_err(|e| TokenCacheError::Seal(e.to_string()))?;
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(&ciphertext);
-    Ok(out)
-}
-
-fn unseal(key: &CacheKey, bytes: &[u8]) -> Result<HashMap<String, SecretString>, Unreadable> {
-    if bytes.len() < HEADER_LEN + NONCE_LEN + TAG_LEN || !bytes.starts_with(MAGIC) {
-        return Err(Unreadable::Corrupt);
-    }
-    let (header, rest) = bytes.split_at(HEADER_LEN);
-    if header[MAGIC.len()..] != key.id() {
-        return Err(Unreadable::WrongKey);
-    }
-    let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
-    let plaintext = Zeroizing::new(
-        key.cipher()
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: header,
-                },
-            )
-            .map_err(|_| Unreadable::Tampered)?,
-    );
-    // Authentic but unparseable: only a Rekey bug could write that; report it rather than guess.
-    let plain: PlainIn = serde_json::from_slice(&plaintext).map_err(|_| Unreadable::Corrupt)?;
-    Ok(plain.refresh_tokens)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tokens(pairs: &[(&str, &str)]) -> HashMap<String, SecretString> {
-        pairs
-            .iter()
-            .map(|(id, t)| ((*id).to_owned(), SecretString::from((*t).to_owned())))
-            .collect()
-    }
-
-    #[test]
-    fn seal_round_trips_and_hides_the_tokens() -> Result<(), TokenCacheError> {
-        let key = CacheKey::generate();
-        let sealed = seal(&key, &tokens(&[("a", "rt-secret-a"), ("b", "rt-secret-b")]))?;
-        assert!(!sealed.windows(11).any(|w| w == b"rt-secret-a"));
-        let opened = unseal(&key, &sealed).map_err(|e| TokenCacheError::Seal(format!("{e:?}")))?;
-        assert_eq!(opened.get("b").map(|t| t.expose_secret()), Some("rt-secret-b"));
-        assert_eq!(opened.len(), 2);
-        Ok(())
-    }
-
-    #[test]
-    fn every_changed_byte_is_detected() -> Result<(), TokenCacheError> {
-        let key = CacheKey::generate();
-        let sealed = seal(&key, &tokens(&[("a", "rt")]))?;
-        for i in 0..sealed.len() {
-            let mut bad = sealed.clone();
-            bad[i] ^= 0x01;
-            let expected = if i < MAGIC.len() {
-                Unreadable::Corrupt
-            } else if i < HEADER_LEN {
-                Unreadable::WrongKey
-            } else {
-                Unreadable::Tampered
-            };
-            assert_eq!(unseal(&key, &bad).err(), Some(expected), "byte {i}");
-        }
-        assert_eq!(
-            unseal(&key, &sealed[..sealed.len() - 1]).err(),
-            Some(Unreadable::Tampered)
-        );
-        assert_eq!(unseal(&key, &sealed[..20]).err(), Some(Unreadable::Corrupt));
-        assert_eq!(
-            unseal(&CacheKey::generate(), &sealed).err(),
-            Some(Unreadable::WrongKey)
-        );
-        Ok(())
-    }
-
-    #[test]
-    fn keys_survive_the_keyring_as_text_and_bad_text_is_refused() {
-        let key = CacheKey::generate();
-        let back = CacheKey::from_secret(&key.to_secret()).map(|k| k.id());
-        assert_eq!(back, Some(key.id()));
-        for bad in ["", "not base64!", "c2hvcnQ="] {
-            assert!(
-                CacheKey::from_secret(&SecretString::from(bad.to_owned())).is_none(),
-                "{bad}"
-            );
-        }
-    }
-}
+mod tests;

@@ -15,9 +15,9 @@ use super::entra::{self, Grant, Tokens};
 use super::interactive::{InteractiveRequest, SignedIn};
 use super::token_cache::TokenCache;
 use super::{AccessToken, AuthError};
-use crate::accounts::Account;
-use crate::azure::http::HttpClient;
+use crate::auth::account::Account;
 use crate::cloud::Cloud;
+use crate::transport::HttpClient;
 
 /// The current time; tests move it to see tokens near their expiry.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;

@@ -11,13 +11,11 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use url::Url;
 
-use super::arm::{ArmClient, ArmError};
-use super::http::{read_json, HttpClient};
+use super::error::CallError;
 use super::pager::{self, PageOf};
+use super::pipeline::Pipeline;
 use super::retry;
-use super::AzureError;
-use crate::auth::Credential;
-use crate::cloud::Cloud;
+use crate::transport::{read_json, AzureError};
 
 pub const ARG_API: &str = "2022-10-01";
 /// Resource Graph never returns more rows than this in one response.
@@ -64,33 +62,24 @@ impl<T> From<QueryResponse<T>> for QueryPage<T> {
 
 #[derive(Clone)]
 pub struct ArgClient {
-    http: HttpClient,
-    cloud: Cloud,
-    credential: Arc<Credential>,
+    pipeline: Pipeline,
     /// When the announced quota ran out: no query is sent before this instant.
     quota_resets: Arc<Mutex<Option<Instant>>>,
 }
 
 impl ArgClient {
-    pub fn new(http: HttpClient, cloud: Cloud, credential: Arc<Credential>) -> Self {
+    /// A client over `pipeline` (Resource Graph is an ARM provider and takes ARM tokens).
+    pub fn new(pipeline: Pipeline) -> Self {
         ArgClient {
-            http,
-            cloud,
-            credential,
+            pipeline,
             quota_resets: Arc::default(),
         }
     }
 
-    /// A client on the same cloud, credential and connections as `arm` (Resource Graph is an ARM
-    /// provider and takes ARM tokens).
-    pub fn for_arm(arm: &ArmClient) -> Self {
-        let (http, credential) = arm.parts();
-        ArgClient::new(http.clone(), arm.cloud().clone(), credential.clone())
-    }
-
     fn url(&self) -> Result<Url, AzureError> {
         let mut url = self
-            .cloud
+            .pipeline
+            .cloud()
             .arm_endpoint
             .join("providers/Microsoft.ResourceGraph/resources")
             .map_err(|e| AzureError::Malformed {
@@ -107,7 +96,7 @@ impl ArgClient {
         query: &str,
         subscriptions: &[String],
         skip_token: Option<&str>,
-    ) -> Result<QueryPage<T>, ArmError> {
+    ) -> Result<QueryPage<T>, CallError> {
         if subscriptions.len() > MAX_SUBSCRIPTIONS_PER_QUERY {
             return Err(AzureError::Client(format!(
                 "a Resource Graph query takes at most {MAX_SUBSCRIPTIONS_PER_QUERY} subscriptions, not {}",
@@ -123,8 +112,8 @@ impl ArgClient {
         let body = json!({"subscriptions": subscriptions, "query": query, "options": options});
         self.wait_for_quota().await;
         let response = self
-            .http
-            .send_authorized(&self.credential, &self.cloud.arm_scope(), &url, |c| {
+            .pipeline
+            .send(&self.pipeline.cloud().arm_scope(), &url, |c| {
                 c.post(url.clone()).json(&body)
             })
             .await?;
@@ -139,7 +128,7 @@ impl ArgClient {
         &self,
         query: &str,
         subscriptions: &[String],
-    ) -> Result<(Vec<T>, bool), ArmError> {
+    ) -> Result<(Vec<T>, bool), CallError> {
         pager::all("Resource Graph result", |token: Option<String>| async move {
             let page = self.query(query, subscriptions, token.as_deref()).await?;
             Ok(PageOf {

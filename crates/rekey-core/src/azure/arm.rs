@@ -5,66 +5,43 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::http::{read_json, HttpClient};
+use super::error::CallError;
 use super::models::{ManagedCluster, Page, Subscription, Tenant};
 use super::pager::{self, PageOf};
-use super::AzureError;
-use crate::auth::{AuthError, Credential};
+use super::pipeline::Pipeline;
+use crate::auth::Credential;
 use crate::cloud::Cloud;
+use crate::transport::{read_json, AzureError, HttpClient};
 
 pub const SUBSCRIPTIONS_API: &str = "2022-12-01";
 pub const AKS_API: &str = "2025-07-01";
 
-#[derive(Debug, thiserror::Error)]
-pub enum ArmError {
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    #[error(transparent)]
-    Azure(#[from] AzureError),
-}
-
-impl ArmError {
-    pub fn code(&self) -> String {
-        match self {
-            ArmError::Auth(e) => e.code(),
-            ArmError::Azure(e) => e.code(),
-        }
-    }
-}
-
-/// Sign-in failures in plain words (AADSTS codes explained), Azure's own words otherwise.
-impl From<&ArmError> for crate::error::IpcError {
-    fn from(e: &ArmError) -> Self {
-        match e {
-            ArmError::Auth(a) => crate::auth::explain::explain(a),
-            ArmError::Azure(a) => a.into(),
-        }
-    }
-}
+/// The old name of [`CallError`], kept only until the rotation and workspace modules (being split
+/// by other parts of issue 15) name `CallError`.
+// TODO(issue 15): remove once nothing names `ArmError`.
+#[doc(hidden)]
+pub type ArmError = CallError;
 
 #[derive(Clone)]
 pub struct ArmClient {
-    http: HttpClient,
-    cloud: Cloud,
-    credential: Arc<Credential>,
+    pipeline: Pipeline,
 }
 
 impl ArmClient {
     pub fn new(http: HttpClient, cloud: Cloud, credential: Arc<Credential>) -> Self {
         ArmClient {
-            http,
-            cloud,
-            credential,
+            pipeline: Pipeline::new(http, cloud, credential),
         }
     }
 
     pub fn cloud(&self) -> &Cloud {
-        &self.cloud
+        self.pipeline.cloud()
     }
 
-    fn url(&self, path: &str, api_version: &str) -> Result<Url, AzureError> {
+    /// An absolute URL under this cloud's ARM endpoint: `path` with `api-version`.
+    pub(crate) fn url(&self, path: &str, api_version: &str) -> Result<Url, AzureError> {
         let mut url = self
-            .cloud
+            .cloud()
             .arm_endpoint
             .join(path.trim_start_matches('/'))
             .map_err(|e| AzureError::Malformed {
@@ -77,41 +54,38 @@ impl ArmClient {
 
     /// The credential the client signs requests with.
     pub fn credential(&self) -> &Credential {
-        &self.credential
+        self.pipeline.credential()
     }
 
     /// How many API requests this session's clients have sent (benchmarks).
     pub fn requests_sent(&self) -> u64 {
-        self.http.requests_sent()
+        self.pipeline.http().requests_sent()
     }
 
-    /// The HTTP layer and credential, shared with the Resource Graph and Graph clients of a session.
-    pub(crate) fn parts(&self) -> (&HttpClient, &Arc<Credential>) {
-        (&self.http, &self.credential)
+    /// The authorized pipeline, shared with the Resource Graph and Graph clients of a session.
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
     }
 
-    /// GETs `url` with a bearer token; a refused token is renewed once and throttling honoured
-    /// ([`HttpClient::send_authorized`]).
-    async fn get<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ArmError> {
+    /// GETs `url` through the pipeline (a refused token renewed once, throttling honoured).
+    async fn get<T: DeserializeOwned>(&self, url: &Url) -> Result<T, CallError> {
         let response = self
-            .http
-            .send_authorized(&self.credential, &self.cloud.arm_scope(), url, |c| {
-                c.get(url.clone())
-            })
+            .pipeline
+            .send(&self.cloud().arm_scope(), url, |c| c.get(url.clone()))
             .await?;
         Ok(read_json(url, response).await?)
     }
 
     /// Every item of a list, following `nextLink` ([`super::pager`]). A `nextLink` must stay on
     /// the ARM host.
-    pub(crate) async fn list<T: DeserializeOwned>(&self, first: Url) -> Result<Vec<T>, ArmError> {
+    pub(crate) async fn list<T: DeserializeOwned>(&self, first: Url) -> Result<Vec<T>, CallError> {
         let (items, _) = pager::all("list", |next: Option<Url>| {
             let url = next.unwrap_or_else(|| first.clone());
             async move {
                 let page: Page<T> = self.get(&url).await?;
                 let next = match page.next_link.filter(|l| !l.is_empty()) {
                     None => None,
-                    Some(link) => Some(checked_next_link(&self.cloud.arm_endpoint, &link)?),
+                    Some(link) => Some(checked_next_link(&self.cloud().arm_endpoint, &link)?),
                 };
                 Ok(PageOf {
                     items: page.value,
@@ -131,35 +105,30 @@ impl ArmClient {
         method: reqwest::Method,
         url: &Url,
         body: Option<&[u8]>,
-    ) -> Result<reqwest::Response, ArmError> {
-        self.http
-            .send_json(&self.credential, &self.cloud.arm_scope(), method, url, body)
+    ) -> Result<reqwest::Response, CallError> {
+        self.pipeline
+            .send_json(&self.cloud().arm_scope(), method, url, body)
             .await
     }
 
-    /// An absolute URL under this cloud's ARM endpoint: `path` with `api-version`.
-    pub(crate) fn arm_url(&self, path: &str, api_version: &str) -> Result<Url, AzureError> {
-        self.url(path, api_version)
-    }
-
     /// The cluster at its ARM ID.
-    pub async fn get_cluster(&self, id: &ClusterId) -> Result<ManagedCluster, ArmError> {
+    pub async fn get_cluster(&self, id: &ClusterId) -> Result<ManagedCluster, CallError> {
         self.get_managed_cluster(&id.subscription, &id.resource_group, &id.name)
             .await
     }
 
-    pub async fn list_tenants(&self) -> Result<Vec<Tenant>, ArmError> {
+    pub async fn list_tenants(&self) -> Result<Vec<Tenant>, CallError> {
         self.list(self.url("/tenants", SUBSCRIPTIONS_API)?).await
     }
 
-    pub async fn list_subscriptions(&self) -> Result<Vec<Subscription>, ArmError> {
+    pub async fn list_subscriptions(&self) -> Result<Vec<Subscription>, CallError> {
         self.list(self.url("/subscriptions", SUBSCRIPTIONS_API)?).await
     }
 
     pub async fn list_managed_clusters(
         &self,
         subscription_id: &str,
-    ) -> Result<Vec<ManagedCluster>, ArmError> {
+    ) -> Result<Vec<ManagedCluster>, CallError> {
         let path = format!(
             "/subscriptions/{}/providers/Microsoft.ContainerService/managedClusters",
             segment(subscription_id)
@@ -172,7 +141,7 @@ impl ArmClient {
         subscription_id: &str,
         resource_group: &str,
         name: &str,
-    ) -> Result<ManagedCluster, ArmError> {
+    ) -> Result<ManagedCluster, CallError> {
         let path = format!(
             "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ContainerService/managedClusters/{}",
             segment(subscription_id),

@@ -2,7 +2,6 @@
 //! throttling honoured on its own.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
@@ -10,13 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use super::arm::{ArmClient, ArmError};
-use super::error::api_error;
-use super::http::{read_json, HttpClient};
+use super::error::CallError;
+use super::pipeline::Pipeline;
 use super::retry::{self, Next};
-use super::AzureError;
-use crate::auth::Credential;
-use crate::cloud::Cloud;
+use crate::transport::error::api_error;
+use crate::transport::{read_json, AzureError};
 
 /// Graph refuses a `$batch` with more requests than this.
 pub const MAX_BATCH: usize = 20;
@@ -97,28 +94,22 @@ impl BatchItem {
 
 #[derive(Clone)]
 pub struct GraphClient {
-    http: HttpClient,
-    cloud: Cloud,
-    credential: Arc<Credential>,
+    pipeline: Pipeline,
 }
 
 impl GraphClient {
-    pub fn new(http: HttpClient, cloud: Cloud, credential: Arc<Credential>) -> Self {
-        GraphClient {
-            http,
-            cloud,
-            credential,
-        }
+    /// A Graph client over `pipeline` (the session's cloud, credential and connections).
+    pub fn new(pipeline: Pipeline) -> Self {
+        GraphClient { pipeline }
     }
 
-    /// A client on the same cloud, credential and connections as `arm`.
-    pub fn for_arm(arm: &ArmClient) -> Self {
-        let (http, credential) = arm.parts();
-        GraphClient::new(http.clone(), arm.cloud().clone(), credential.clone())
+    fn scope(&self) -> String {
+        self.pipeline.cloud().graph_scope()
     }
 
     fn url(&self, path: &str) -> Result<Url, AzureError> {
-        self.cloud
+        self.pipeline
+            .cloud()
             .graph_endpoint
             .join(&format!("v1.0/{}", path.trim_start_matches('/')))
             .map_err(|e| AzureError::Malformed {
@@ -130,19 +121,17 @@ impl GraphClient {
     /// The directory (tenant ID) Graph answers for with this credential: the `tid` of its Graph
     /// token. Read for routing only; the token's signature is Graph's business. Getting it also
     /// warms the token cache, so a caller can start it early.
-    pub async fn directory(&self) -> Result<Option<String>, ArmError> {
-        let token = self.credential.token(&self.cloud.graph_scope()).await?;
+    pub async fn directory(&self) -> Result<Option<String>, CallError> {
+        let token = self.pipeline.credential().token(&self.scope()).await?;
         Ok(token_tenant(token.token.expose_secret()))
     }
 
     /// GETs `path_and_query` (relative to `/v1.0`), as a script of single calls would.
-    pub async fn get(&self, path_and_query: &str) -> Result<Value, ArmError> {
+    pub async fn get(&self, path_and_query: &str) -> Result<Value, CallError> {
         let url = self.url(path_and_query)?;
         let response = self
-            .http
-            .send_authorized(&self.credential, &self.cloud.graph_scope(), &url, |c| {
-                c.get(url.clone())
-            })
+            .pipeline
+            .send(&self.scope(), &url, |c| c.get(url.clone()))
             .await?;
         Ok(read_json(&url, response).await?)
     }
@@ -154,19 +143,16 @@ impl GraphClient {
         method: reqwest::Method,
         path_and_query: &str,
         body: Option<&[u8]>,
-    ) -> Result<(Url, reqwest::Response), ArmError> {
+    ) -> Result<(Url, reqwest::Response), CallError> {
         let url = self.url(path_and_query)?;
-        let response = self
-            .http
-            .send_json(&self.credential, &self.cloud.graph_scope(), method, &url, body)
-            .await?;
+        let response = self.pipeline.send_json(&self.scope(), method, &url, body).await?;
         Ok((url, response))
     }
 
     /// Sends `requests` in `$batch` calls of at most [`MAX_BATCH`], one after the other (callers that
     /// want them in parallel pass one chunk each). Inner requests Graph throttled are sent again
     /// after their `Retry-After`. An error of a whole call (401, 403, 5xx…) is returned as `Err`.
-    pub async fn batch(&self, requests: &[BatchRequest]) -> Result<Vec<BatchResponse>, ArmError> {
+    pub async fn batch(&self, requests: &[BatchRequest]) -> Result<Vec<BatchResponse>, CallError> {
         let mut answers = Vec::with_capacity(requests.len());
         for chunk in requests.chunks(MAX_BATCH) {
             answers.extend(self.batch_chunk(chunk).await?);
@@ -174,7 +160,7 @@ impl GraphClient {
         Ok(answers)
     }
 
-    async fn batch_chunk(&self, chunk: &[BatchRequest]) -> Result<Vec<BatchResponse>, ArmError> {
+    async fn batch_chunk(&self, chunk: &[BatchRequest]) -> Result<Vec<BatchResponse>, CallError> {
         let mut answers = Vec::with_capacity(chunk.len());
         let mut pending: Vec<BatchRequest> = chunk.to_vec();
         let mut attempt = 0;
@@ -220,14 +206,12 @@ impl GraphClient {
         Ok(answers)
     }
 
-    async fn send_batch(&self, requests: &[BatchRequest]) -> Result<Vec<BatchItem>, ArmError> {
+    async fn send_batch(&self, requests: &[BatchRequest]) -> Result<Vec<BatchItem>, CallError> {
         let url = self.url("$batch")?;
         let body = BatchBody { requests };
         let response = self
-            .http
-            .send_authorized(&self.credential, &self.cloud.graph_scope(), &url, |c| {
-                c.post(url.clone()).json(&body)
-            })
+            .pipeline
+            .send(&self.scope(), &url, |c| c.post(url.clone()).json(&body))
             .await?;
         let reply: BatchReply = read_json(&url, response).await?;
         Ok(reply.responses)

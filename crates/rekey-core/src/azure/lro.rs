@@ -10,10 +10,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::arm::{checked_next_link, ArmClient, ArmError, ClusterId, AKS_API};
-use super::error::api_error;
+use super::arm::{checked_next_link, ArmClient, ClusterId, AKS_API};
+use super::error::CallError;
 use super::retry::{self, retry_after};
-use super::AzureError;
+use crate::transport::error::api_error;
+use crate::transport::{read_body, request_id, AzureError};
 
 /// Where to follow an operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,7 +92,7 @@ pub(crate) fn operation_state(
     body: &[u8],
     wait: Option<Duration>,
 ) -> Result<OperationState, AzureError> {
-    let status: OperationStatus = super::http::decode_json(path, status, None, body)?;
+    let status: OperationStatus = crate::transport::decode_json(path, status, None, body)?;
     Ok(match status.status.to_ascii_lowercase().as_str() {
         "succeeded" => OperationState::Succeeded,
         "failed" | "canceled" | "cancelled" => {
@@ -119,7 +120,7 @@ impl ArmClient {
         cluster: &ClusterId,
         client_id: &str,
         secret: &SecretString,
-    ) -> Result<Started, ArmError> {
+    ) -> Result<Started, CallError> {
         let body = Zeroizing::new(
             serde_json::json!({ "clientId": client_id, "secret": secret.expose_secret() }).to_string(),
         );
@@ -132,7 +133,7 @@ impl ArmClient {
         &self,
         cluster: &ClusterId,
         aad: &AadReset<'_>,
-    ) -> Result<Started, ArmError> {
+    ) -> Result<Started, CallError> {
         let body = Zeroizing::new(
             serde_json::json!({
                 "clientAppID": aad.client_app_id,
@@ -145,16 +146,13 @@ impl ArmClient {
         self.start(cluster, "resetAADProfile", body.as_bytes()).await
     }
 
-    async fn start(&self, cluster: &ClusterId, action: &str, body: &[u8]) -> Result<Started, ArmError> {
-        let url = self.arm_url(&format!("{}/{action}", cluster.path()), AKS_API)?;
+    async fn start(&self, cluster: &ClusterId, action: &str, body: &[u8]) -> Result<Started, CallError> {
+        let url = self.url(&format!("{}/{action}", cluster.path()), AKS_API)?;
         let response = self.send(Method::POST, &url, Some(body)).await?;
         let status = response.status();
         let headers = response.headers().clone();
         let request_id = request_id(&headers);
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| AzureError::from_reqwest(&url, e))?;
+        let bytes = read_body(&url, response).await?;
         match status {
             StatusCode::OK | StatusCode::NO_CONTENT => Ok(Started::Done),
             StatusCode::CREATED | StatusCode::ACCEPTED => {
@@ -176,16 +174,13 @@ impl ArmClient {
     }
 
     /// Asks once where the operation is.
-    pub async fn poll_operation(&self, handle: &OperationHandle) -> Result<OperationState, ArmError> {
+    pub async fn poll_operation(&self, handle: &OperationHandle) -> Result<OperationState, CallError> {
         if let Some(link) = &handle.async_operation {
             let url = checked_next_link(&self.cloud().arm_endpoint, link)?;
             let response = self.send(Method::GET, &url, None).await?;
             let wait = retry_after(response.headers());
             let status = response.status().as_u16();
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|e| AzureError::from_reqwest(&url, e))?;
+            let bytes = read_body(&url, response).await?;
             return Ok(operation_state(url.path(), status, &bytes, wait)?);
         }
         let Some(link) = &handle.location else {
@@ -205,10 +200,7 @@ impl ArmClient {
             }),
             StatusCode::OK | StatusCode::NO_CONTENT => Ok(OperationState::Succeeded),
             _ => {
-                let bytes = response
-                    .bytes()
-                    .await
-                    .map_err(|e| AzureError::from_reqwest(&url, e))?;
+                let bytes = read_body(&url, response).await?;
                 match api_error(status.as_u16(), request_id(&headers), &bytes) {
                     // The operation's own failure, as opposed to a failure to ask about it.
                     AzureError::Api {
@@ -234,7 +226,7 @@ impl ArmClient {
         first: Option<Duration>,
         quiet: Duration,
         mut on_running: impl FnMut(),
-    ) -> Result<OperationEnd, ArmError> {
+    ) -> Result<OperationEnd, CallError> {
         if let Some(wait) = first {
             tokio::time::sleep(wait.min(retry::MAX_RETRY_AFTER)).await;
         }
@@ -270,11 +262,4 @@ impl ArmClient {
             location: header("location")?,
         })
     }
-}
-
-fn request_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-ms-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
 }

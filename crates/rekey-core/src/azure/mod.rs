@@ -1,17 +1,18 @@
-//! The one HTTP layer to Azure: trust, bearer tokens, paging and Azure's error bodies.
-//! No other module builds HTTP requests.
+//! The Azure clients, over the authorized [`pipeline`]: ARM, Resource Graph, Microsoft Graph and
+//! its directory writes, role assignments, long-running operations, one pager and one retry
+//! policy. No other module builds Azure requests. Layers, each importing only downward:
+//! [`crate::transport`] → [`crate::cloud`] → [`crate::auth`] → [`pipeline`] → the clients.
 
 pub mod arg;
 pub mod arm;
 pub mod directory;
 pub mod error;
 pub mod graph;
-pub mod http;
-pub mod lenient;
 pub mod lro;
 pub mod models;
 pub mod pager;
+pub mod pipeline;
 pub mod retry;
 pub mod roles;
 
-pub use error::AzureError;
+pub use error::{AzureError, CallError};

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::lenient;
+use crate::transport::lenient;
 
 /// A page of an ARM list (`{"value": [...], "nextLink": "..."}`) or a Graph list (`@odata.nextLink`).
 #[derive(Debug, Deserialize)]

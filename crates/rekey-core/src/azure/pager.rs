@@ -4,8 +4,8 @@
 
 use std::future::Future;
 
-use super::arm::ArmError;
-use super::AzureError;
+use super::error::CallError;
+use crate::transport::AzureError;
 
 /// Most pages Rekey follows for one list.
 pub const MAX_PAGES: usize = 10_000;
@@ -19,10 +19,10 @@ pub struct PageOf<T, C> {
 
 /// Every item of a list. `fetch(None)` reads the first page, `fetch(Some(c))` the one `c` points
 /// to. Returns the items and whether any page was truncated.
-pub async fn all<T, C, F, Fut>(what: &str, mut fetch: F) -> Result<(Vec<T>, bool), ArmError>
+pub async fn all<T, C, F, Fut>(what: &str, mut fetch: F) -> Result<(Vec<T>, bool), CallError>
 where
     F: FnMut(Option<C>) -> Fut,
-    Fut: Future<Output = Result<PageOf<T, C>, ArmError>>,
+    Fut: Future<Output = Result<PageOf<T, C>, CallError>>,
 {
     let mut items = Vec::new();
     let mut truncated = false;

@@ -6,9 +6,10 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::arm::{ArmClient, ArmError};
+use super::arm::ArmClient;
 use super::directory::checked as guid;
-use super::http::read_json;
+use super::error::CallError;
+use crate::transport::read_json;
 
 pub const AUTHORIZATION_API: &str = "2022-04-01";
 
@@ -55,10 +56,10 @@ impl ArmClient {
         &self,
         subscription: &str,
         principal_id: &str,
-    ) -> Result<Vec<RoleAssignment>, ArmError> {
+    ) -> Result<Vec<RoleAssignment>, CallError> {
         guid("subscription ID", subscription)?;
         guid("principal ID", principal_id)?;
-        let mut url = self.arm_url(
+        let mut url = self.url(
             &format!("/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments"),
             AUTHORIZATION_API,
         )?;
@@ -75,11 +76,11 @@ impl ArmClient {
         subscription: &str,
         role_definition_id: &str,
         principal_id: &str,
-    ) -> Result<RoleAssignment, ArmError> {
+    ) -> Result<RoleAssignment, CallError> {
         guid("subscription ID", subscription)?;
         guid("principal ID", principal_id)?;
         let name = uuid::Uuid::new_v4();
-        let url = self.arm_url(
+        let url = self.url(
             &format!(
                 "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments/{name}"
             ),

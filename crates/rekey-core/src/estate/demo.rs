@@ -9,10 +9,10 @@ use secrecy::SecretString;
 use url::Url;
 
 use crate::auth::{ClientSecretCredential, Credential};
-use crate::azure::http::{HttpClient, Trust};
 use crate::cloud::{Cloud, CloudSetting};
 use crate::error::IpcError;
 use crate::session::{Session, SessionMode};
+use crate::transport::{HttpClient, Trust};
 
 /// Where the simulator listens and how its demo administrator signs in.
 pub struct DemoTarget {

@@ -6,19 +6,16 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::expiry::AppRole;
-use super::model::{CredentialInfo, CredentialKind, CredentialOwner};
-use crate::azure::arm::ArmError;
-use crate::azure::graph::{BatchRequest, BatchResponse, GraphClient, MAX_BATCH};
+use super::model::{AppRole, CredentialInfo, CredentialKind, CredentialOwner};
+use crate::azure::directory::{is_guid, object_of_answer, CredentialMetadata, DirectoryObject, ObjectKind};
+use crate::azure::graph::{BatchResponse, GraphClient, MAX_BATCH};
 use crate::azure::AzureError;
+use crate::azure::CallError;
 
-/// Only what the rating needs: Graph's cost and payload shrink with `$select`.
-const SELECT: &str = "id,appId,displayName,passwordCredentials,keyCredentials";
 /// Apps named in a warning before the rest are only counted.
 const NAMED_IN_WARNING: usize = 5;
 
@@ -43,10 +40,10 @@ impl std::fmt::Display for Failure {
     }
 }
 
-impl From<&ArmError> for Failure {
-    fn from(e: &ArmError) -> Self {
+impl From<&CallError> for Failure {
+    fn from(e: &CallError) -> Self {
         match e {
-            ArmError::Azure(AzureError::Api {
+            CallError::Azure(AzureError::Api {
                 status,
                 code,
                 message,
@@ -125,63 +122,26 @@ pub struct Resolution {
     pub cancelled: bool,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DirectoryObject {
-    #[serde(default)]
-    display_name: Option<String>,
-    #[serde(default, deserialize_with = "crate::azure::lenient::or_default")]
-    password_credentials: Vec<GraphCredential>,
-    #[serde(default, deserialize_with = "crate::azure::lenient::or_default")]
-    key_credentials: Vec<GraphCredential>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GraphCredential {
-    #[serde(default)]
-    key_id: Option<String>,
-    #[serde(default)]
-    hint: Option<String>,
-    #[serde(default)]
-    display_name: Option<String>,
-    #[serde(default)]
-    start_date_time: Option<String>,
-    #[serde(default)]
-    end_date_time: Option<String>,
-}
-
-/// An `Edm.DateTimeOffset`; without an offset it is UTC ([`crate::azure::lenient`]).
-fn timestamp(text: Option<&str>) -> Option<DateTime<Utc>> {
-    crate::azure::lenient::parse_date(text?)
-}
-
-impl GraphCredential {
-    fn info(
-        self,
-        app_id: &str,
-        owner: CredentialOwner,
-        kind: CredentialKind,
-        now: DateTime<Utc>,
-    ) -> CredentialInfo {
-        let end = timestamp(self.end_date_time.as_deref());
-        CredentialInfo {
-            owner,
-            kind,
-            app_id: app_id.to_string(),
-            key_id: self.key_id.unwrap_or_default(),
-            hint: self.hint.filter(|h| !h.is_empty()),
-            display_name: self.display_name.filter(|d| !d.is_empty()),
-            start: timestamp(self.start_date_time.as_deref()),
-            end,
-            expired: end.is_some_and(|e| e <= now),
-        }
+/// One credential of a directory object as the inventory shows it.
+fn info(
+    c: CredentialMetadata,
+    app_id: &str,
+    owner: CredentialOwner,
+    kind: CredentialKind,
+    now: DateTime<Utc>,
+) -> CredentialInfo {
+    let end = c.end_date_time;
+    CredentialInfo {
+        owner,
+        kind,
+        app_id: app_id.to_string(),
+        key_id: c.key_id,
+        hint: c.hint.filter(|h| !h.is_empty()),
+        display_name: c.display_name.filter(|d| !d.is_empty()),
+        start: c.start_date_time,
+        end,
+        expired: end.is_some_and(|e| e <= now),
     }
-}
-
-/// An app ID goes into a URL: only GUID characters are let through.
-fn valid_app_id(app_id: &str) -> bool {
-    !app_id.is_empty() && app_id.len() <= 64 && app_id.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
 
 /// Reads the apps in `wanted` (app ID and what it is to its clusters) with at most `limit`
@@ -210,7 +170,7 @@ pub async fn resolve(
     let mut to_read: Vec<String> = Vec::new();
     for (key, (app_id, role)) in distinct {
         roles.insert(key.clone(), role);
-        if valid_app_id(&app_id) {
+        if is_guid(&app_id) {
             to_read.push(key);
         } else {
             let failure = Failure {
@@ -224,29 +184,14 @@ pub async fn resolve(
         }
     }
 
-    let requests: Vec<BatchRequest> = to_read
-        .iter()
-        .enumerate()
-        .flat_map(|(i, app_id)| {
-            [
-                BatchRequest::get(
-                    format!("{i}a"),
-                    format!("/applications(appId='{app_id}')?$select={SELECT}"),
-                ),
-                BatchRequest::get(
-                    format!("{i}s"),
-                    format!("/servicePrincipals(appId='{app_id}')?$select={SELECT}"),
-                ),
-            ]
-        })
-        .collect();
+    let apps: Vec<(usize, String)> = to_read.iter().cloned().enumerate().collect();
     let mut tasks = JoinSet::new();
-    // Two requests per app and an even chunk size: every call holds whole apps.
-    for chunk in requests.chunks(MAX_BATCH) {
+    // Two requests per app: every `$batch` call holds whole apps.
+    for chunk in apps.chunks(MAX_BATCH / 2) {
         let (graph, limit, chunk) = (graph.clone(), limit.clone(), chunk.to_vec());
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let answer = graph.batch(&chunk).await;
+            let answer = graph.objects_by_app_id(&chunk).await;
             (chunk, answer)
         });
     }
@@ -272,19 +217,23 @@ pub async fn resolve(
         match answer {
             Ok(answers) => {
                 for BatchResponse { id, result } in answers {
-                    record(&mut resolution.apps, &to_read, &id, Answer::from(result), now);
+                    if let Some(object) = object_of_answer(&id) {
+                        record(&mut resolution.apps, &to_read, object, Answer::from(result), now);
+                    }
                 }
             }
             Err(e) => {
                 // The whole call failed (a 403 on `$batch`, a network error): so did each request in it.
                 let failure = Failure::from(&e);
-                for request in &chunk {
-                    let answer = Answer::Failed(failure.clone());
-                    record(&mut resolution.apps, &to_read, &request.id, answer, now);
+                for (index, _) in &chunk {
+                    for kind in [ObjectKind::Application, ObjectKind::ServicePrincipal] {
+                        let answer = Answer::Failed(failure.clone());
+                        record(&mut resolution.apps, &to_read, (*index, kind), answer, now);
+                    }
                 }
             }
         }
-        read += u32::try_from(chunk.len() / 2).unwrap_or(u32::MAX);
+        read += u32::try_from(chunk.len()).unwrap_or(u32::MAX);
         on_resolved(read);
     }
     resolution.warnings.extend(warnings(&resolution.apps, &roles));
@@ -303,27 +252,25 @@ impl From<Result<serde_json::Value, AzureError>> for Answer {
         match result {
             Ok(body) => Answer::Body(body),
             Err(AzureError::Api { status: 404, .. }) => Answer::Missing,
-            Err(e) => Answer::Failed(Failure::from(&ArmError::Azure(e))),
+            Err(e) => Answer::Failed(Failure::from(&CallError::Azure(e))),
         }
     }
 }
 
-/// Files the answer to batch request `id` (`{app index}a` or `{app index}s`) under its app.
+/// Files the answer about `object` (the index of its app in `to_read`, and which object) under
+/// its app.
 pub(crate) fn record(
     apps: &mut HashMap<String, AppCredentials>,
     to_read: &[String],
-    id: &str,
+    (index, kind): (usize, ObjectKind),
     answer: Answer,
     now: DateTime<Utc>,
 ) {
-    // The ID comes back from Graph: anything but `{index}a` or `{index}s` is not ours (and may end in a
-    // multi-byte character, so it is never cut at a byte offset).
-    let (index, owner) = match (id.strip_suffix('a'), id.strip_suffix('s')) {
-        (Some(index), _) => (index, CredentialOwner::Application),
-        (_, Some(index)) => (index, CredentialOwner::ServicePrincipal),
-        _ => return,
+    let owner = match kind {
+        ObjectKind::Application => CredentialOwner::Application,
+        ObjectKind::ServicePrincipal => CredentialOwner::ServicePrincipal,
     };
-    let Some(app_id) = index.parse::<usize>().ok().and_then(|i| to_read.get(i)) else {
+    let Some(app_id) = to_read.get(index) else {
         return;
     };
     let app = apps
@@ -339,11 +286,11 @@ pub(crate) fn record(
                 let passwords = object
                     .password_credentials
                     .into_iter()
-                    .map(|c| c.info(app_id, owner, CredentialKind::Password, now));
+                    .map(|c| info(c, app_id, owner, CredentialKind::Password, now));
                 let certificates = object
                     .key_credentials
                     .into_iter()
-                    .map(|c| c.info(app_id, owner, CredentialKind::Certificate, now));
+                    .map(|c| info(c, app_id, owner, CredentialKind::Certificate, now));
                 app.credentials.extend(passwords.chain(certificates));
                 Lookup::Found
             }
@@ -430,47 +377,4 @@ pub(crate) fn warnings(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn app_ids_that_could_change_a_url_are_refused() {
-        assert!(valid_app_id("0f1e2d3c-0000-4000-8000-00000000abcd"));
-        assert!(!valid_app_id("x') or true"));
-        assert!(!valid_app_id(""));
-    }
-
-    #[test]
-    fn graph_timestamps_parse_with_or_without_an_offset() {
-        assert!(timestamp(Some("2025-01-02T03:04:05Z")).is_some());
-        assert!(timestamp(Some("2025-01-02T03:04:05.1234567")).is_some());
-        assert_eq!(timestamp(Some("soon")), None);
-    }
-
-    #[test]
-    fn a_shared_failure_is_one_warning_and_a_missing_app_is_its_own() {
-        let denied = Failure {
-            status: Some(403),
-            code: "Authorization_RequestDenied".into(),
-            message: "Insufficient privileges to complete the operation.".into(),
-        };
-        let mut apps = HashMap::new();
-        let mut roles = HashMap::new();
-        for i in 0..8 {
-            let id = format!("{i:08}-0000-0000-0000-000000000000");
-            apps.insert(id.clone(), AppCredentials::unread(&id, denied.clone()));
-            roles.insert(id, AppRole::ClusterIdentity);
-        }
-        let gone = "ffffffff-0000-0000-0000-000000000000".to_string();
-        apps.insert(gone.clone(), AppCredentials::new(&gone));
-        roles.insert(gone, AppRole::ClusterIdentity);
-        let w = warnings(&apps, &roles);
-        assert_eq!(w.len(), 2, "{w:#?}");
-        assert!(w
-            .iter()
-            .any(|l| l.contains("8 apps") && l.contains("and 3 more") && l.contains("403")));
-        assert!(w
-            .iter()
-            .any(|l| l.contains("ffffffff") && l.contains("not found")));
-    }
-}
+mod tests;

@@ -13,11 +13,12 @@ use super::blind::{self, BlindSpot, BlindSpotKind};
 use super::classify::{classify, ClusterRow};
 use super::model::InventorySource;
 use crate::azure::arg::{ArgClient, MAX_SUBSCRIPTIONS_PER_QUERY};
-use crate::azure::arm::{ArmClient, ArmError};
+use crate::azure::arm::ArmClient;
 use crate::azure::models::{
     AadProfile, AgentPoolProfile, ManagedCluster, ManagedClusterIdentity, ManagedClusterProperties,
     PowerState, ServicePrincipalProfile, Subscription,
 };
+use crate::azure::CallError;
 
 /// Every field classification needs, in a few hundred bytes a cluster (ARG stores types lowercase).
 pub const CLUSTERS_QUERY: &str = "resources
@@ -134,11 +135,11 @@ pub(crate) fn arg_row(row: ArgCluster, by_id: &HashMap<String, &Subscription>) -
 enum Found {
     Graph {
         group: Vec<Subscription>,
-        result: Result<(Vec<ArgCluster>, bool), ArmError>,
+        result: Result<(Vec<ArgCluster>, bool), CallError>,
     },
     Arm {
         subscription: Subscription,
-        result: Result<Vec<ManagedCluster>, ArmError>,
+        result: Result<Vec<ManagedCluster>, CallError>,
     },
 }
 

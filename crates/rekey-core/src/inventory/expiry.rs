@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 
 use super::classify::{AadIntegration, ClusterRow, IdentityKind};
 use super::credentials::AppCredentials;
-use super::model::{CredentialInfo, CredentialKind, CredentialOwner, ExpiryBucket, ExpiryStatus, Thresholds};
+use super::model::{
+    AppRole, CredentialInfo, CredentialKind, CredentialOwner, ExpiryBucket, ExpiryStatus, Thresholds,
+};
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
@@ -29,24 +31,6 @@ pub fn bucket(days_left: i64, thresholds: &Thresholds) -> ExpiryBucket {
         ExpiryBucket::Notice
     } else {
         ExpiryBucket::Ok
-    }
-}
-
-/// Which app of the cluster a rating is about, in words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AppRole {
-    /// The cluster's own service principal (`servicePrincipalProfile.clientId`).
-    ClusterIdentity,
-    /// The legacy AAD integration's server app (`aadProfile.serverAppID`).
-    AadServer,
-}
-
-impl AppRole {
-    fn label(self) -> &'static str {
-        match self {
-            AppRole::ClusterIdentity => "service principal",
-            AppRole::AadServer => "legacy AAD server app",
-        }
     }
 }
 

@@ -14,9 +14,10 @@ pub mod refresh;
 pub use classify::{classify, AadIntegration, ClusterRow, IdentityKind};
 pub use refresh::{refresh, RefreshOptions};
 
-use crate::azure::arm::{ArmClient, ArmError};
+use crate::azure::arm::ArmClient;
 use crate::azure::graph::GraphClient;
 use crate::azure::models::Subscription;
+use crate::azure::CallError;
 
 /// The clusters found, and what could not be read (a partial inventory is normal, never an empty one).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
@@ -38,7 +39,7 @@ pub struct Inventory {
 
 /// A full [`refresh`] with default options over the clients' credential: every readable
 /// subscription, with expiry.
-pub async fn list_clusters(arm: &ArmClient) -> Result<Inventory, ArmError> {
+pub async fn list_clusters(arm: &ArmClient) -> Result<Inventory, CallError> {
     list_clusters_where(arm, |_| true).await
 }
 
@@ -46,6 +47,12 @@ pub async fn list_clusters(arm: &ArmClient) -> Result<Inventory, ArmError> {
 pub async fn list_clusters_where(
     arm: &ArmClient,
     keep: impl Fn(&Subscription) -> bool + Sync,
-) -> Result<Inventory, ArmError> {
-    refresh::refresh_with(arm, &GraphClient::for_arm(arm), RefreshOptions::default(), &keep).await
+) -> Result<Inventory, CallError> {
+    refresh::refresh_with(
+        arm,
+        &GraphClient::new(arm.pipeline().clone()),
+        RefreshOptions::default(),
+        &keep,
+    )
+    .await
 }

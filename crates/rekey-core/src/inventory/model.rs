@@ -162,3 +162,21 @@ pub struct Progress {
     pub clusters_found: u32,
     pub credentials_resolved: u32,
 }
+
+/// Which app of the cluster a rating is about, in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppRole {
+    /// The cluster's own service principal (`servicePrincipalProfile.clientId`).
+    ClusterIdentity,
+    /// The legacy AAD integration's server app (`aadProfile.serverAppID`).
+    AadServer,
+}
+
+impl AppRole {
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            AppRole::ClusterIdentity => "service principal",
+            AppRole::AadServer => "legacy AAD server app",
+        }
+    }
+}

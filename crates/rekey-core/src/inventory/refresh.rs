@@ -14,13 +14,15 @@ use super::blind::{self, BlindSpot, BlindSpotKind};
 use super::classify::{AadIntegration, ClusterRow, IdentityKind};
 use super::credentials::{self, AppCredentials, Failure, Lookup};
 use super::discover::discover;
-use super::expiry::{self, AppRole};
+use super::expiry;
+use super::model::AppRole;
 use super::model::{ExpiryStatus, Progress, Thresholds};
 use super::Inventory;
 use crate::azure::arg::ArgClient;
-use crate::azure::arm::{ArmClient, ArmError};
+use crate::azure::arm::ArmClient;
 use crate::azure::graph::GraphClient;
 use crate::azure::models::Subscription;
+use crate::azure::CallError;
 use crate::session::Session;
 
 /// Requests in flight at once (ARM listings and Graph batches): enough to hide 50 ms round trips,
@@ -76,7 +78,7 @@ impl Reporter {
 /// Refreshes the inventory of `session`'s account: every readable subscription `options` keeps.
 /// Only a failure to list subscriptions is an error; anything after that is a warning on a
 /// partial inventory.
-pub async fn refresh(session: &Session, options: RefreshOptions) -> Result<Inventory, ArmError> {
+pub async fn refresh(session: &Session, options: RefreshOptions) -> Result<Inventory, CallError> {
     refresh_with(&session.arm, &session.graph, options, &|_| true).await
 }
 
@@ -86,8 +88,8 @@ pub(crate) async fn refresh_with(
     graph: &GraphClient,
     options: RefreshOptions,
     keep: &(dyn Fn(&Subscription) -> bool + Sync),
-) -> Result<Inventory, ArmError> {
-    let sent_before = arm.parts().0.requests_sent();
+) -> Result<Inventory, CallError> {
+    let sent_before = arm.requests_sent();
     let cancel = options.cancel.clone();
     let mut reporter = Reporter {
         sink: options.progress.clone(),
@@ -118,7 +120,7 @@ pub(crate) async fn refresh_with(
         reporter.emit("clusters", |_| {});
         let found = discover(
             arm,
-            &ArgClient::for_arm(arm),
+            &ArgClient::new(arm.pipeline().clone()),
             &subscriptions,
             &limit,
             &cancel,
@@ -159,7 +161,7 @@ pub(crate) async fn refresh_with(
         .clusters
         .sort_by(|a, b| (&a.subscription_name, &a.name).cmp(&(&b.subscription_name, &b.name)));
     inventory.stats.clusters = u32::try_from(inventory.clusters.len()).unwrap_or(u32::MAX);
-    let sent = arm.parts().0.requests_sent().saturating_sub(sent_before);
+    let sent = arm.requests_sent().saturating_sub(sent_before);
     inventory.stats.requests = u32::try_from(sent).unwrap_or(u32::MAX);
     inventory.generated_at = Some(Utc::now());
     let stats = inventory.stats.clone();
@@ -179,7 +181,7 @@ fn needs_graph(row: &ClusterRow) -> bool {
 async fn rate(
     inventory: &mut Inventory,
     graph: &GraphClient,
-    home: Result<Option<String>, ArmError>,
+    home: Result<Option<String>, CallError>,
     options: &RefreshOptions,
     limit: &Arc<Semaphore>,
     reporter: &mut Reporter,

@@ -659,7 +659,7 @@ impl Run<'_> {
         let rid = state.group.rotation_id.clone();
         let since = Instant::now();
         let session = &self.ctx.session;
-        let (http, _) = session.arm.parts();
+        let http = session.arm.pipeline().http();
         let cloud = session.arm.cloud();
         let limit = self.ctx.options.replication_timeout;
         let mut attempt = 0;

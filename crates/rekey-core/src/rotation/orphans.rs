@@ -104,9 +104,9 @@ pub async fn find(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::azure::directory::PasswordCredential;
+    use crate::azure::directory::CredentialMetadata;
 
-    fn credential(key: &str, name: &str) -> PasswordCredential {
+    fn credential(key: &str, name: &str) -> CredentialMetadata {
         serde_json::from_value(serde_json::json!({"keyId": key, "displayName": name}))
             .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -133,6 +133,7 @@ mod tests {
             id: "o".into(),
             app_id: "a".into(),
             display_name: None,
+            key_credentials: Vec::new(),
             password_credentials: vec![
                 credential("k-old", "rekey 2026-01-01 r:11111111"),
                 credential("k-lost", "rekey 2026-12-07 r:3f2a9c01"),

@@ -11,7 +11,7 @@ use super::{AzurePresence, Vault, VaultEntry, VaultError, VaultRow};
 use crate::azure::graph::GraphClient;
 use crate::estate::Estate;
 use crate::inventory::credentials::{resolve, Lookup};
-use crate::inventory::expiry::AppRole;
+use crate::inventory::model::AppRole;
 
 /// [`check`] for entries of any tenants: each tenant's entries are checked with the session the
 /// estate has for that tenant; the entries of a tenant no session reaches are `Unknown`, with the

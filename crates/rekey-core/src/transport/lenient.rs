@@ -143,7 +143,7 @@ mod tests {
                         r#"{{"value":[{{"id":"/subscriptions/s/resourceGroups/r/providers/Microsoft.ContainerService/managedClusters/c","name":"c","location":null,"properties":{{"agentPoolProfiles":{pools},"aadProfile":null}}}}],"nextLink":null}}"#
                     );
                     let body = [bom, text.as_bytes()].concat();
-                    let page: Page<ManagedCluster> = crate::azure::http::decode_json("/x", 200, None, &body)
+                    let page: Page<ManagedCluster> = crate::transport::decode_json("/x", 200, None, &body)
                         .unwrap_or_else(|e| panic!("{text}: {e}"));
                     let pools = &page.value[0].properties.agent_pool_profiles;
                     assert!(pools.is_empty() || pools[0].count == Some(2), "{text}");

@@ -1,20 +1,20 @@
-//! The HTTPS client every Azure call goes through, and which certificates it trusts.
+//! The bottom layer of every call to Azure and its login hosts: the HTTPS client and which
+//! certificates it trusts, reading a body, decoding JSON, and Azure's error bodies. It knows no
+//! credential and no cloud (the authorized pipeline is [`crate::azure::pipeline`]).
+
+pub mod error;
+pub mod lenient;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
-use reqwest::StatusCode;
-use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::arm::ArmError;
-use super::error::api_error;
-use super::retry::{self, Next};
-use super::AzureError;
-use crate::auth::Credential;
+use error::api_error;
+pub use error::AzureError;
 
 /// How long one request may take: 60 s, or `REKEY_HTTP_TIMEOUT_SECS` (slow proxies; fault tests).
 fn request_timeout() -> Duration {
@@ -94,81 +94,13 @@ impl HttpClient {
         self.sent.load(Ordering::Relaxed)
     }
 
-    /// Sends the request `build` makes, with a bearer token for `scope`, under the one retry policy
-    /// ([`super::retry`]). A 401 means the token was refused (revoked, or expired early): the cached
-    /// token is dropped and the request tried once more. A 429, and for idempotent requests a 5xx or
-    /// a cut connection, waits as Azure asks (`Retry-After`, Resource Graph's quota reset) or backs
-    /// off, a bounded number of times. Any other answer is returned for the caller to read.
-    pub(crate) async fn send_authorized(
+    /// Sends a built request and counts it (the pipeline's one way out).
+    pub(crate) async fn execute(
         &self,
-        credential: &Credential,
-        scope: &str,
-        url: &Url,
-        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
-    ) -> Result<reqwest::Response, ArmError> {
-        let mut refreshed = false;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let token = credential.token(scope).await?;
-            let request = build(&self.inner)
-                .bearer_auth(token.token.expose_secret())
-                .build()
-                .map_err(|e| AzureError::from_reqwest(url, e))?;
-            let idempotent = retry::idempotent(request.method(), url.path());
-            self.sent.fetch_add(1, Ordering::Relaxed);
-            let response = match self.inner.execute(request).await {
-                Ok(response) => response,
-                Err(e) => match retry::after_failure(idempotent, attempt) {
-                    Next::Retry(wait) => {
-                        tracing::debug!(path = url.path(), error = %e, ?wait, "no answer; trying again");
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    Next::Return => return Err(AzureError::from_reqwest(url, e).into()),
-                },
-            };
-            if response.status() == StatusCode::UNAUTHORIZED && !refreshed {
-                refreshed = true;
-                credential.invalidate().await;
-                continue;
-            }
-            let status = response.status().as_u16();
-            match retry::after_answer(idempotent, status, response.headers(), attempt) {
-                Next::Retry(wait) => {
-                    tracing::debug!(
-                        path = url.path(),
-                        status,
-                        ?wait,
-                        "waiting as Azure asks, then trying again"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-                Next::Return => return Ok(response),
-            }
-        }
-    }
-
-    /// [`HttpClient::send_authorized`] for `method` on `url` with an optional JSON body (bytes, so
-    /// that a caller whose body holds a secret can wipe its own copy).
-    pub(crate) async fn send_json(
-        &self,
-        credential: &Credential,
-        scope: &str,
-        method: reqwest::Method,
-        url: &Url,
-        body: Option<&[u8]>,
-    ) -> Result<reqwest::Response, ArmError> {
-        self.send_authorized(credential, scope, url, |c| {
-            let request = c.request(method.clone(), url.clone());
-            match body {
-                Some(bytes) => request
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(bytes.to_vec()),
-                None => request,
-            }
-        })
-        .await
+        request: reqwest::Request,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        self.inner.execute(request).await
     }
 
     /// GET without a token (cloud metadata, discovery).
@@ -196,16 +128,33 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
     response: reqwest::Response,
 ) -> Result<T, AzureError> {
     let status = response.status();
-    let request_id = response
-        .headers()
-        .get("x-ms-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let body = response
+    let request_id = request_id(response.headers());
+    let body = read_body(url, response).await?;
+    decode_json(url.path(), status.as_u16(), request_id, &body)
+}
+
+/// The whole body of `response` (to `url`), a cut connection as [`AzureError::Network`].
+pub(crate) async fn read_body(
+    url: &Url,
+    response: reqwest::Response,
+) -> Result<impl std::ops::Deref<Target = [u8]>, AzureError> {
+    response
         .bytes()
         .await
-        .map_err(|e| AzureError::from_reqwest(url, e))?;
-    decode_json(url.path(), status.as_u16(), request_id, &body)
+        .map_err(|e| AzureError::from_reqwest(url, e))
+}
+
+/// ARM's and Resource Graph's request id (`x-ms-request-id`), for support.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    header_text(headers, "x-ms-request-id")
+}
+
+/// A header's value as text, if it is text.
+pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// A response body as `T`, or Azure's error for an error status: the part of [`read_json`] that
