@@ -8,7 +8,7 @@ use axum::response::Response;
 use url::{Host, Url};
 use uuid::Uuid;
 
-use super::flows::{code_lifetime, AuthorizationCode, Challenge, ChallengeMethod, UserGrant};
+use crate::state::sign_ins::{code_lifetime, AuthorizationCode, Challenge, ChallengeMethod, UserGrant};
 use super::html::{self, escape, hidden};
 use super::scope::Scopes;
 use super::{demo_accounts_note, sign_in, Params, SignIn, Tenancy};

@@ -5,7 +5,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
-use super::flows::{DevicePoll, DeviceStatus, DEVICE_CODE_SECONDS};
+use crate::state::sign_ins::{DevicePoll, DeviceStatus, DEVICE_CODE_SECONDS};
 use super::html::{self, escape};
 use super::scope::Scopes;
 use super::token::{self, bad_request, missing, post_only, public_client};

@@ -4,7 +4,6 @@
 mod authorize;
 mod claims;
 mod device_code;
-pub mod flows;
 mod html;
 mod scope;
 mod token;

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::claims::{self, Person, TOKEN_SECONDS};
-use super::flows::{RefreshRejection, UserGrant};
+use crate::state::sign_ins::{RefreshRejection, UserGrant};
 use super::scope::{self, ResourceScope, Scopes};
 use super::{device_code, unknown_tenant, Params, Tenancy};
 use crate::context::{Sim, GRAPH_PUBLIC_AUDIENCE};
