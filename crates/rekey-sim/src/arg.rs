@@ -15,7 +15,7 @@ use crate::arm::{self, cluster_json, Caller};
 use crate::context::Sim;
 use crate::kql::{self, Column, ColumnType, KqlError, Table};
 use crate::request::SimRequest;
-use crate::responses::{arm_error, arm_json};
+use crate::responses::{arm_error, arm_json, arm_method_not_allowed};
 use crate::state::{ManagedCluster, World};
 
 const DEFAULT_TOP: usize = 100;
@@ -49,14 +49,7 @@ const COLUMNS: &[(&str, ColumnType)] = &[
 pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
     req.route(&["providers", "Microsoft.ResourceGraph", "resources"])?;
     if req.method != Method::POST {
-        return Some(arm_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            &format!(
-                "The requested resource does not support http method '{}'.",
-                req.method
-            ),
-        ));
+        return Some(arm_method_not_allowed(&req.method));
     }
     let caller = match arm::authenticate(sim, req) {
         Ok(caller) => caller,

@@ -1,7 +1,7 @@
 //! Response builders in the shapes Azure uses: ARM `CloudError`, identity-platform token errors,
 //! and the headers every ARM response carries.
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -54,6 +54,15 @@ pub fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
         status,
         &json!({"error": {"code": code, "message": message}}),
         false,
+    )
+}
+
+/// ARM's 405 for a verb the resource does not serve.
+pub fn arm_method_not_allowed(method: &Method) -> Response {
+    arm_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        &format!("The requested resource does not support http method '{method}'."),
     )
 }
 

@@ -20,7 +20,7 @@ use crate::api_versions;
 use crate::context::{Sim, ARM_AUDIENCES};
 use crate::paging;
 use crate::request::SimRequest;
-use crate::responses::{arm_error, arm_json, arm_unauthorized};
+use crate::responses::{arm_error, arm_json, arm_method_not_allowed, arm_unauthorized};
 use crate::signing::TokenRejection;
 
 pub use clusters::cluster_json;
@@ -271,14 +271,7 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
         .as_ref()
         .map_or(req.method == Method::GET, |e| e.allows(&req.method));
     if !allowed {
-        return Some(arm_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            &format!(
-                "The requested resource does not support http method '{}'.",
-                req.method
-            ),
-        ));
+        return Some(arm_method_not_allowed(&req.method));
     }
     let caller = match authenticate(sim, req) {
         Ok(c) => c,

@@ -8,12 +8,12 @@ use axum::response::Response;
 use url::{Host, Url};
 use uuid::Uuid;
 
-use crate::state::sign_ins::{code_lifetime, AuthorizationCode, Challenge, ChallengeMethod, UserGrant};
 use super::html::{self, escape, hidden};
 use super::scope::Scopes;
 use super::{demo_accounts_note, sign_in, Params, SignIn, Tenancy};
 use crate::context::Sim;
 use crate::request::SimRequest;
+use crate::state::sign_ins::{code_lifetime, AuthorizationCode, Challenge, ChallengeMethod, UserGrant};
 
 /// Request parameters the sign-in form carries from the GET to its POST.
 const CARRIED: &[&str] = &[

@@ -5,7 +5,6 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
-use crate::state::sign_ins::{DevicePoll, DeviceStatus, DEVICE_CODE_SECONDS};
 use super::html::{self, escape};
 use super::scope::Scopes;
 use super::token::{self, bad_request, missing, post_only, public_client};
@@ -13,6 +12,7 @@ use super::{demo_accounts_note, sign_in, unknown_tenant, Params, SignIn, Tenancy
 use crate::context::{Sim, GRAPH_PUBLIC_AUDIENCE};
 use crate::request::SimRequest;
 use crate::responses::identity_json;
+use crate::state::sign_ins::{DevicePoll, DeviceStatus, DEVICE_CODE_SECONDS};
 
 pub fn start(sim: &Sim, tenant: &str, req: &SimRequest) -> Response {
     if let Some(refused) = post_only(sim, req) {

@@ -10,7 +10,6 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::claims::{self, Person, TOKEN_SECONDS};
-use crate::state::sign_ins::{RefreshRejection, UserGrant};
 use super::scope::{self, ResourceScope, Scopes};
 use super::{device_code, unknown_tenant, Params, Tenancy};
 use crate::context::{Sim, GRAPH_PUBLIC_AUDIENCE};
@@ -18,6 +17,7 @@ use crate::directory::{find_valid_credential, CredentialProblem};
 use crate::request::SimRequest;
 use crate::responses::{identity_json, token_error};
 use crate::signing::Claims;
+use crate::state::sign_ins::{RefreshRejection, UserGrant};
 use crate::state::World;
 
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
