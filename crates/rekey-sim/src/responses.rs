@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -46,6 +46,11 @@ pub fn arm_json(status: StatusCode, body: &Value, write: bool) -> Response {
         );
     }
     (status, headers, body.to_string()).into_response()
+}
+
+/// A time as ARM writes it: UTC, fractional seconds, `Z`.
+pub fn arm_timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 /// ARM's error envelope: `{"error":{"code","message"}}`.

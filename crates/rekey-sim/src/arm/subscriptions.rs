@@ -5,7 +5,8 @@ use axum::response::Response;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{paged, Caller};
+use super::authentication::Caller;
+use super::paging::paged;
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json, arm_unauthorized};
