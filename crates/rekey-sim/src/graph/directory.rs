@@ -14,37 +14,29 @@ use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::state::World;
 
-/// The full Graph representation of an object found by [`find`].
-pub fn render(world: &World, kind: Kind, object_id: Uuid) -> Option<Value> {
+/// The Graph representations of the objects of `kind` that `keep(tenant, object_id)` selects.
+fn render_where(world: &World, kind: Kind, keep: impl Fn(Uuid, Uuid) -> bool) -> Vec<Value> {
     match kind {
         Kind::Application => world
             .applications
             .iter()
-            .find(|a| a.object_id == object_id)
-            .map(|a| applications::to_json(world, a)),
-        Kind::ServicePrincipal => world
-            .service_principals
-            .iter()
-            .find(|s| s.object_id == object_id)
-            .map(|s| service_principals::to_json(world, s)),
-    }
-}
-
-fn render_tenant(world: &World, kind: Kind, tenant: Uuid) -> Vec<Value> {
-    match kind {
-        Kind::Application => world
-            .applications
-            .iter()
-            .filter(|a| a.tenant_id == tenant)
+            .filter(|a| keep(a.tenant_id, a.object_id))
             .map(|a| applications::to_json(world, a))
             .collect(),
         Kind::ServicePrincipal => world
             .service_principals
             .iter()
-            .filter(|s| s.tenant_id == tenant)
+            .filter(|s| keep(s.tenant_id, s.object_id))
             .map(|s| service_principals::to_json(world, s))
             .collect(),
     }
+}
+
+/// The full Graph representation of an object found by [`super::target::find`].
+fn render(world: &World, kind: Kind, object_id: Uuid) -> Option<Value> {
+    render_where(world, kind, |_, id| id == object_id)
+        .into_iter()
+        .next()
 }
 
 /// A GET on `applications` costs 2 resource units; `$select` lowers that by 1.
@@ -63,7 +55,7 @@ pub fn list(sim: &Sim, caller: &Caller, req: &SimRequest, kind: Kind) -> Outcome
     let filter = odata::filter(req, kind)?;
     let paging = odata::paging(req)?;
     let count = count_requested(req)?;
-    let objects = render_tenant(&sim.state.world(), kind, caller.tenant_id);
+    let objects = render_where(&sim.state.world(), kind, |tenant, _| tenant == caller.tenant_id);
     let matching: Vec<Value> = objects
         .into_iter()
         .filter(|o| filter.as_ref().is_none_or(|f| f.matches(o)))

@@ -142,26 +142,28 @@ impl Parser<'_> {
     }
 
     fn or_expr(&mut self) -> Parsed<Expr> {
-        let mut items = vec![self.and_expr()?];
-        while self.eat_word("or") {
-            items.push(self.and_expr()?);
-        }
-        Ok(if items.len() == 1 {
-            items.remove(0)
-        } else {
-            Expr::Or(items)
-        })
+        self.joined("or", Self::and_expr, Expr::Or)
     }
 
     fn and_expr(&mut self) -> Parsed<Expr> {
-        let mut items = vec![self.predicate()?];
-        while self.eat_word("and") {
-            items.push(self.predicate()?);
+        self.joined("and", Self::predicate, Expr::And)
+    }
+
+    /// Operands separated by `word`; one alone is itself, several are `join`ed.
+    fn joined(
+        &mut self,
+        word: &str,
+        operand: fn(&mut Self) -> Parsed<Expr>,
+        join: fn(Vec<Expr>) -> Expr,
+    ) -> Parsed<Expr> {
+        let mut items = vec![operand(self)?];
+        while self.eat_word(word) {
+            items.push(operand(self)?);
         }
         Ok(if items.len() == 1 {
             items.remove(0)
         } else {
-            Expr::And(items)
+            join(items)
         })
     }
 

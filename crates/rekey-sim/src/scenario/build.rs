@@ -149,14 +149,7 @@ fn thumbprint(name: &str, index: usize) -> String {
 }
 
 fn cluster(world: &World, c: &ClusterSpec) -> Result<ManagedCluster, ScenarioError> {
-    let sub = world
-        .subscriptions
-        .iter()
-        .find(|s| s.display_name == c.subscription)
-        .ok_or_else(|| ScenarioError::Unknown {
-            kind: "subscription",
-            name: c.subscription.clone(),
-        })?;
+    let sub = subscription_named(world, &c.subscription)?;
     let identity = if c.identity.eq_ignore_ascii_case("msi") {
         ClusterIdentity::ManagedIdentity {
             principal_id: stable_id("msi", &c.name),
@@ -254,15 +247,7 @@ fn add_user(world: &mut World, u: &UserSpec, tenant_id: Uuid) -> Result<(), Scen
         password_sha256: secret_digest(&u.password),
     });
     for r in &u.roles {
-        let sub = world
-            .subscriptions
-            .iter()
-            .find(|s| s.display_name == r.subscription)
-            .ok_or_else(|| ScenarioError::Unknown {
-                kind: "subscription",
-                name: r.subscription.clone(),
-            })?
-            .id;
+        let sub = subscription_named(world, &r.subscription)?.id;
         world.role_assignments.push(RoleAssignment {
             id: stable_id("role-assignment", &format!("{object_id}/{sub}")),
             principal_id: object_id,
@@ -278,4 +263,16 @@ fn add_user(world: &mut World, u: &UserSpec, tenant_id: Uuid) -> Result<(), Scen
         });
     }
     Ok(())
+}
+
+/// A subscription of the scenario by its name.
+fn subscription_named<'w>(world: &'w World, name: &str) -> Result<&'w Subscription, ScenarioError> {
+    world
+        .subscriptions
+        .iter()
+        .find(|s| s.display_name == name)
+        .ok_or_else(|| ScenarioError::Unknown {
+            kind: "subscription",
+            name: name.into(),
+        })
 }
