@@ -68,9 +68,7 @@ fn object(value: Value) -> Map<String, Value> {
 
 fn tenant_of(world: &World, subscription: Uuid) -> String {
     world
-        .subscriptions
-        .iter()
-        .find(|s| s.id == subscription)
+        .subscription(subscription)
         .map(|s| s.tenant_id.to_string())
         .unwrap_or_default()
 }

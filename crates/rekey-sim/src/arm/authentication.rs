@@ -34,9 +34,7 @@ impl Caller {
     pub fn can_read(&self, world: &World, subscription: Uuid) -> bool {
         world.role_on(self.object_id, subscription).is_some()
             && world
-                .subscriptions
-                .iter()
-                .find(|s| s.id == subscription)
+                .subscription(subscription)
                 .is_some_and(|s| self.reaches_tenant(s.tenant_id))
     }
 }
@@ -49,11 +47,7 @@ fn authorization_uri(sim: &Sim, req: &SimRequest) -> String {
         [first, sub, ..] if first.eq_ignore_ascii_case("subscriptions") => {
             Uuid::parse_str(sub).ok().and_then(|sub| {
                 let world = sim.state.world();
-                world
-                    .subscriptions
-                    .iter()
-                    .find(|s| s.id == sub)
-                    .map(|s| s.tenant_id)
+                world.subscription(sub).map(|s| s.tenant_id)
             })
         }
         _ => None,

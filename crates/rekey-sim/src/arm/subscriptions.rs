@@ -33,7 +33,7 @@ pub(super) fn authorize<'w>(
             &format!("The provided subscription identifier '{id}' is malformed or invalid."),
         ));
     };
-    let Some(sub) = world.subscriptions.iter().find(|s| s.id == sub_id) else {
+    let Some(sub) = world.subscription(sub_id) else {
         return Err(arm_error(
             StatusCode::NOT_FOUND,
             "SubscriptionNotFound",

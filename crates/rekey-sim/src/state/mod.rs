@@ -43,6 +43,10 @@ pub struct World {
 }
 
 impl World {
+    pub fn subscription(&self, id: Uuid) -> Option<&Subscription> {
+        self.subscriptions.iter().find(|s| s.id == id)
+    }
+
     pub fn service_principal_by_app_id(&self, app_id: Uuid) -> Option<&ServicePrincipal> {
         self.service_principals.iter().find(|sp| sp.app_id == app_id)
     }
