@@ -14,7 +14,6 @@ pub mod faults;
 pub mod graph;
 pub mod identity;
 pub mod kql;
-pub mod paging;
 pub mod request;
 pub mod request_log;
 pub mod responses;

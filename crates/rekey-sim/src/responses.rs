@@ -1,9 +1,9 @@
 //! Response builders in the shapes Azure uses: ARM `CloudError`, identity-platform token errors,
 //! and the headers every ARM response carries.
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -48,12 +48,26 @@ pub fn arm_json(status: StatusCode, body: &Value, write: bool) -> Response {
     (status, headers, body.to_string()).into_response()
 }
 
+/// A time as ARM writes it: UTC, fractional seconds, `Z`.
+pub fn arm_timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
 /// ARM's error envelope: `{"error":{"code","message"}}`.
 pub fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
     arm_json(
         status,
         &json!({"error": {"code": code, "message": message}}),
         false,
+    )
+}
+
+/// ARM's 405 for a verb the resource does not serve.
+pub fn arm_method_not_allowed(method: &Method) -> Response {
+    arm_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        &format!("The requested resource does not support http method '{method}'."),
     )
 }
 

@@ -5,12 +5,21 @@ use axum::response::Response;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::authentication::Caller;
+use super::paging::paged;
 use super::subscriptions::readable;
-use super::{operations, paged, resource_groups, Caller, ClusterPath};
+use super::{operations, resource_groups};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
 use crate::state::{AadProfile, ClusterIdentity, ManagedCluster, World};
+
+/// A managed cluster as named in a request path (not yet looked up).
+pub(super) struct ClusterPath<'r> {
+    pub(super) sub: &'r str,
+    pub(super) rg: &'r str,
+    pub(super) name: &'r str,
+}
 
 pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: Option<&str>) -> Response {
     let mut world = sim.state.world();

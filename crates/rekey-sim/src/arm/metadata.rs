@@ -10,7 +10,7 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::context::{Sim, ARM_AUDIENCES};
 use crate::request::SimRequest;
@@ -53,32 +53,12 @@ fn own_cloud(sim: &Sim) -> Value {
     let base = sim.base_url.as_str();
     json!({
         "portal": base,
-        "authentication": {
-            "loginEndpoint": base,
-            "audiences": ARM_AUDIENCES,
-            "tenant": "common",
-            "identityProvider": "AAD"
-        },
+        "authentication": authentication(base),
         "media": base,
         "graphAudience": base,
         "graph": base,
         "name": "RekeySimulator",
-        "suffixes": {
-            "azureDataLakeStoreFileSystem": "azuredatalakestore.net",
-            "acrLoginServer": "azurecr.io",
-            "sqlServerHostname": "database.windows.net",
-            "azureDataLakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net",
-            "keyVaultDns": "vault.azure.net",
-            "storage": "core.windows.net",
-            "azureFrontDoorEndpointSuffix": "azurefd.net",
-            "storageSyncEndpointSuffix": "afs.azure.net",
-            "mhsmDns": "managedhsm.azure.net",
-            "mysqlServerEndpoint": "mysql.database.azure.com",
-            "postgresqlServerEndpoint": "postgres.database.azure.com",
-            "mariadbServerEndpoint": "mariadb.database.azure.com",
-            "synapseAnalytics": "dev.azuresynapse.net",
-            "attestationEndpoint": "attest.azure.net"
-        },
+        "suffixes": suffixes(&[("azureFrontDoorEndpointSuffix", "azurefd.net")]),
         "batch": base,
         "resourceManager": base,
         "vmImageAliasDoc": base,
@@ -99,31 +79,12 @@ fn own_cloud(sim: &Sim) -> Value {
 fn azure_cloud() -> Value {
     json!({
         "portal": "https://portal.azure.com",
-        "authentication": {
-            "loginEndpoint": "https://login.microsoftonline.com",
-            "audiences": ARM_AUDIENCES,
-            "tenant": "common",
-            "identityProvider": "AAD"
-        },
+        "authentication": authentication("https://login.microsoftonline.com"),
         "media": "https://rest.media.azure.net",
         "graphAudience": "https://graph.windows.net/",
         "graph": "https://graph.windows.net/",
         "name": "AzureCloud",
-        "suffixes": {
-            "azureDataLakeStoreFileSystem": "azuredatalakestore.net",
-            "acrLoginServer": "azurecr.io",
-            "sqlServerHostname": "database.windows.net",
-            "azureDataLakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net",
-            "keyVaultDns": "vault.azure.net",
-            "storage": "core.windows.net",
-            "storageSyncEndpointSuffix": "afs.azure.net",
-            "mhsmDns": "managedhsm.azure.net",
-            "mysqlServerEndpoint": "mysql.database.azure.com",
-            "postgresqlServerEndpoint": "postgres.database.azure.com",
-            "mariadbServerEndpoint": "mariadb.database.azure.com",
-            "synapseAnalytics": "dev.azuresynapse.net",
-            "attestationEndpoint": "attest.azure.net"
-        },
+        "suffixes": suffixes(&[]),
         "batch": "https://batch.core.windows.net/",
         "resourceManager": "https://management.azure.com/",
         "vmImageAliasDoc": "https://azcliprod.blob.core.windows.net/cli/vm/aliases.json",
@@ -138,6 +99,47 @@ fn azure_cloud() -> Value {
         "ossrDbmsResourceId": "https://ossrdbms-aad.database.windows.net",
         "gallery": "https://gallery.azure.com/"
     })
+}
+
+/// How a cloud entry signs in: Entra ID at `login_endpoint`, for ARM's audiences.
+fn authentication(login_endpoint: &str) -> Value {
+    json!({
+        "loginEndpoint": login_endpoint,
+        "audiences": ARM_AUDIENCES,
+        "tenant": "common",
+        "identityProvider": "AAD"
+    })
+}
+
+/// Public Azure's service DNS suffixes (azure-cli's `AZURE_PUBLIC_CLOUD`): the simulator imitates
+/// no data plane, so its own cloud names the public ones too.
+const PUBLIC_SUFFIXES: &[(&str, &str)] = &[
+    ("azureDataLakeStoreFileSystem", "azuredatalakestore.net"),
+    ("acrLoginServer", "azurecr.io"),
+    ("sqlServerHostname", "database.windows.net"),
+    (
+        "azureDataLakeAnalyticsCatalogAndJob",
+        "azuredatalakeanalytics.net",
+    ),
+    ("keyVaultDns", "vault.azure.net"),
+    ("storage", "core.windows.net"),
+    ("storageSyncEndpointSuffix", "afs.azure.net"),
+    ("mhsmDns", "managedhsm.azure.net"),
+    ("mysqlServerEndpoint", "mysql.database.azure.com"),
+    ("postgresqlServerEndpoint", "postgres.database.azure.com"),
+    ("mariadbServerEndpoint", "mariadb.database.azure.com"),
+    ("synapseAnalytics", "dev.azuresynapse.net"),
+    ("attestationEndpoint", "attest.azure.net"),
+];
+
+/// A cloud entry's `suffixes`: the public ones and `extra`.
+fn suffixes(extra: &[(&str, &str)]) -> Value {
+    let map: Map<String, Value> = PUBLIC_SUFFIXES
+        .iter()
+        .chain(extra)
+        .map(|(name, suffix)| ((*name).to_string(), Value::from(*suffix)))
+        .collect();
+    Value::Object(map)
 }
 
 /// The Azure Stack Hub shape: no `resourceManager`, no Microsoft Graph.

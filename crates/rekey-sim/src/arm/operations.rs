@@ -11,11 +11,12 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::authentication::Caller;
+use super::providers::CONTAINER_SERVICE;
 use super::subscriptions::readable;
-use super::{timestamp, Caller, CONTAINER_SERVICE};
 use crate::context::Sim;
 use crate::request::SimRequest;
-use crate::responses::{arm_error, arm_json};
+use crate::responses::{arm_error, arm_json, arm_timestamp};
 use crate::state::{AadProfile, ClusterIdentity, CredentialChange, Operation, OperationStatus, World};
 
 /// An operation as named in a polling URL.
@@ -135,14 +136,14 @@ pub(super) fn status(sim: &Sim, caller: &Caller, path: &OperationPath) -> Respon
         "id": format!("/subscriptions/{}/providers/{CONTAINER_SERVICE}/locations/{}/operations/{}", op.subscription_id, op.location, op.id),
         "name": op.id,
         "status": op.status.as_str(),
-        "startTime": timestamp(op.started),
+        "startTime": arm_timestamp(op.started),
         "percentComplete": percent_complete(op, now),
     });
     match op.status {
         OperationStatus::InProgress => {}
-        OperationStatus::Succeeded => body["endTime"] = json!(timestamp(op.ends)),
+        OperationStatus::Succeeded => body["endTime"] = json!(arm_timestamp(op.ends)),
         OperationStatus::Failed => {
-            body["endTime"] = json!(timestamp(op.ends));
+            body["endTime"] = json!(arm_timestamp(op.ends));
             body["error"] = failure();
         }
     }

@@ -8,8 +8,11 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+use super::authentication::Caller;
+use super::clusters::{self, ClusterPath};
+use super::operations;
+use super::providers::CONTAINER_SERVICE;
 use super::subscriptions::{authorize, Need};
-use super::{clusters, operations, Caller, ClusterPath, CONTAINER_SERVICE};
 use crate::context::Sim;
 use crate::directory::{find_valid_credential, CredentialProblem};
 use crate::request::SimRequest;

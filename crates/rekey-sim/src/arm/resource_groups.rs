@@ -6,8 +6,8 @@ use axum::response::Response;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::authentication::Caller;
 use super::subscriptions::readable;
-use super::Caller;
 use crate::context::Sim;
 use crate::responses::{arm_error, arm_json};
 use crate::state::World;

@@ -1,5 +1,5 @@
 //! `Microsoft.Authorization/roleAssignments` at subscription or resource-group scope: list (with
-//! ARM's `principalId eq` / `assignedTo()` / `atScope()` filters), get, and create (PUT).
+//! ARM's `$filter`, see `role_assignment_filter`), get, and create (PUT).
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -7,12 +7,16 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::role_definitions::role_by_guid;
+use super::authentication::Caller;
+use super::paging::paged;
+use super::providers::AUTHORIZATION;
+use super::resource_groups;
+use super::role_assignment_filter::Filter;
+use super::role_definitions::role_of_definition;
 use super::subscriptions::{authorize, Need};
-use super::{paged, resource_groups, timestamp, Caller, AUTHORIZATION};
 use crate::context::Sim;
 use crate::request::SimRequest;
-use crate::responses::{arm_error, arm_json};
+use crate::responses::{arm_error, arm_json, arm_timestamp};
 use crate::state::{Role, RoleAssignment, RoleAssignmentAudit, World};
 
 /// The scope text of a subscription or one of its resource groups.
@@ -61,14 +65,8 @@ pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: 
         Ok((s, _)) => s,
         Err(response) => return response,
     };
-    let filter = req.query.get("$filter");
-    let at_scope = filter.is_some_and(|f| {
-        clauses(f)
-            .iter()
-            .any(|c| c.trim().eq_ignore_ascii_case("atScope()"))
-    });
-    let principal = match filter.map(|f| principal_filter(f)).transpose() {
-        Ok(p) => p.flatten(),
+    let filter = match req.query.get("$filter").map(|f| Filter::parse(f)).transpose() {
+        Ok(filter) => filter.unwrap_or_default(),
         Err(response) => return response,
     };
     let items = world
@@ -76,8 +74,10 @@ pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: 
         .iter()
         .filter(|ra| {
             ra.subscription_id == sub
-                && visible(ra, rg, at_scope)
-                && principal.is_none_or(|p| ra.principal_id.to_string().eq_ignore_ascii_case(p))
+                && visible(ra, rg, filter.at_scope)
+                && filter
+                    .principal
+                    .is_none_or(|p| ra.principal_id.to_string().eq_ignore_ascii_case(p))
         })
         .map(|ra| assignment_json(&world, ra))
         .collect();
@@ -272,7 +272,10 @@ fn principal_type(world: &World, principal: Uuid) -> &'static str {
 
 fn assignment_json(world: &World, ra: &RoleAssignment) -> Value {
     let audit = world.role_assignment_audit.get(&ra.id);
-    let created_on = audit.map_or_else(|| SCENARIO_ASSIGNED_ON.to_string(), |a| timestamp(a.created_on));
+    let created_on = audit.map_or_else(
+        || SCENARIO_ASSIGNED_ON.to_string(),
+        |a| arm_timestamp(a.created_on),
+    );
     let created_by = audit.map(|a| a.created_by);
     let sub = ra.subscription_id.to_string();
     let scope = scope_text(&sub, ra.resource_group.as_deref());
@@ -365,99 +368,4 @@ fn content_error(detail: &str) -> Response {
         "InvalidRequestContent",
         &format!("The request content was invalid and could not be deserialized: '{detail}'"),
     )
-}
-
-/// The role a definition ID names: `/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}`
-/// or the tenant-level `/providers/Microsoft.Authorization/roleDefinitions/{guid}`.
-fn role_of_definition(id: &str, sub: Uuid) -> Result<Role, Response> {
-    let segments: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
-    let tail = match segments.as_slice() {
-        [first, s, tail @ ..]
-            if first.eq_ignore_ascii_case("subscriptions") && Uuid::parse_str(s).ok() == Some(sub) =>
-        {
-            tail
-        }
-        [first, ..] if first.eq_ignore_ascii_case("subscriptions") => &[][..],
-        all => all,
-    };
-    let guid = match tail {
-        [providers, authz, definitions, guid]
-            if providers.eq_ignore_ascii_case("providers")
-                && authz.eq_ignore_ascii_case(AUTHORIZATION)
-                && definitions.eq_ignore_ascii_case("roleDefinitions") =>
-        {
-            *guid
-        }
-        _ => {
-            return Err(arm_error(
-                StatusCode::BAD_REQUEST,
-                "InvalidRoleDefinitionId",
-                &format!("The role definition ID '{id}' is not valid."),
-            ))
-        }
-    };
-    role_by_guid(guid).ok_or_else(|| {
-        arm_error(
-            StatusCode::BAD_REQUEST,
-            "RoleDefinitionDoesNotExist",
-            &format!("The specified role definition with ID '{guid}' does not exist."),
-        )
-    })
-}
-
-/// The principal a `$filter` restricts the list to; `None` for `atScope()` alone.
-fn principal_filter(filter: &str) -> Result<Option<&str>, Response> {
-    let mut principal = None;
-    for clause in clauses(filter) {
-        let clause = clause.trim();
-        if clause.eq_ignore_ascii_case("atScope()") {
-            continue;
-        }
-        match principal_eq(clause).or_else(|| assigned_to(clause)) {
-            Some(p) => principal = Some(p),
-            None => {
-                return Err(arm_error(
-                    StatusCode::BAD_REQUEST,
-                    "UnsupportedQuery",
-                    &format!("The filter '{filter}' is not supported. Supported filters are either 'atScope()' or 'principalId eq '{{value}}' or assignedTo('{{value}}')'."),
-                ))
-            }
-        }
-    }
-    Ok(principal)
-}
-
-/// The clauses of a filter joined by `and` (any case).
-fn clauses(filter: &str) -> Vec<&str> {
-    // ASCII lowercasing keeps byte offsets, so positions found in `lower` cut `filter` too.
-    let lower = filter.to_ascii_lowercase();
-    let mut parts = Vec::new();
-    let mut start = 0;
-    for (at, sep) in lower.match_indices(" and ") {
-        parts.push(filter.get(start..at).unwrap_or_default());
-        start = at + sep.len();
-    }
-    parts.push(filter.get(start..).unwrap_or_default());
-    parts
-}
-
-/// `principalId eq '{id}'`
-fn principal_eq(clause: &str) -> Option<&str> {
-    let rest = strip_prefix_ci(clause, "principalId")?.trim_start();
-    quoted(strip_prefix_ci(rest, "eq")?.trim())
-}
-
-/// `assignedTo('{id}')`
-fn assigned_to(clause: &str) -> Option<&str> {
-    quoted(strip_prefix_ci(clause, "assignedTo(")?.strip_suffix(')')?.trim())
-}
-
-fn quoted(text: &str) -> Option<&str> {
-    text.strip_prefix('\'')?.strip_suffix('\'')
-}
-
-fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    text.get(..prefix.len())
-        .filter(|head| head.eq_ignore_ascii_case(prefix))
-        .and_then(|_| text.get(prefix.len()..))
 }

@@ -8,9 +8,13 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
+use uuid::Uuid;
 
+use super::authentication::Caller;
+use super::paging::paged;
+use super::providers::AUTHORIZATION;
+use super::resource_groups;
 use super::subscriptions::{authorize, Need};
-use super::{paged, resource_groups, Caller, AUTHORIZATION};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
@@ -256,4 +260,42 @@ impl Filter {
             Filter::Type(t) => t.eq_ignore_ascii_case("BuiltInRole"),
         }
     }
+}
+
+/// The role a definition ID names: `/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}`
+/// or the tenant-level `/providers/Microsoft.Authorization/roleDefinitions/{guid}`.
+pub(super) fn role_of_definition(id: &str, sub: Uuid) -> Result<Role, Response> {
+    let segments: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
+    let tail = match segments.as_slice() {
+        [first, s, tail @ ..]
+            if first.eq_ignore_ascii_case("subscriptions") && Uuid::parse_str(s).ok() == Some(sub) =>
+        {
+            tail
+        }
+        [first, ..] if first.eq_ignore_ascii_case("subscriptions") => &[][..],
+        all => all,
+    };
+    let guid = match tail {
+        [providers, authz, definitions, guid]
+            if providers.eq_ignore_ascii_case("providers")
+                && authz.eq_ignore_ascii_case(AUTHORIZATION)
+                && definitions.eq_ignore_ascii_case("roleDefinitions") =>
+        {
+            *guid
+        }
+        _ => {
+            return Err(arm_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidRoleDefinitionId",
+                &format!("The role definition ID '{id}' is not valid."),
+            ))
+        }
+    };
+    role_by_guid(guid).ok_or_else(|| {
+        arm_error(
+            StatusCode::BAD_REQUEST,
+            "RoleDefinitionDoesNotExist",
+            &format!("The specified role definition with ID '{guid}' does not exist."),
+        )
+    })
 }

@@ -5,7 +5,8 @@ use axum::response::Response;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{paged, Caller};
+use super::authentication::Caller;
+use super::paging::paged;
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json, arm_unauthorized};
@@ -32,7 +33,7 @@ pub(super) fn authorize<'w>(
             &format!("The provided subscription identifier '{id}' is malformed or invalid."),
         ));
     };
-    let Some(sub) = world.subscriptions.iter().find(|s| s.id == sub_id) else {
+    let Some(sub) = world.subscription(sub_id) else {
         return Err(arm_error(
             StatusCode::NOT_FOUND,
             "SubscriptionNotFound",

@@ -4,64 +4,14 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::directory::{self, Kind};
 use super::errors::GraphError;
+use super::kind::{writable, Kind};
 use super::odata;
 use super::passwords;
 use super::reply::{Outcome, Reply};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::state::{Application, World};
-
-/// The properties of `microsoft.graph.application` in v1.0, as a GET returns them.
-pub const PROPERTIES: &[&str] = &[
-    "id",
-    "deletedDateTime",
-    "appId",
-    "applicationTemplateId",
-    "disabledByMicrosoftStatus",
-    "createdDateTime",
-    "displayName",
-    "description",
-    "groupMembershipClaims",
-    "identifierUris",
-    "isDeviceOnlyAuthSupported",
-    "isFallbackPublicClient",
-    "notes",
-    "publisherDomain",
-    "serviceManagementReference",
-    "signInAudience",
-    "tags",
-    "tokenEncryptionKeyId",
-    "samlMetadataUrl",
-    "defaultRedirectUri",
-    "certification",
-    "optionalClaims",
-    "servicePrincipalLockConfiguration",
-    "requestSignatureVerification",
-    "addIns",
-    "api",
-    "appRoles",
-    "info",
-    "keyCredentials",
-    "parentalControlSettings",
-    "passwordCredentials",
-    "publicClient",
-    "requiredResourceAccess",
-    "verifiedPublisher",
-    "web",
-    "spa",
-];
-
-pub const READ_ONLY: &[&str] = &[
-    "id",
-    "deletedDateTime",
-    "appId",
-    "createdDateTime",
-    "publisherDomain",
-    "disabledByMicrosoftStatus",
-    "certification",
-];
 
 /// Graph's default for an application created through the API (as the recorded `create-for-rbac` shows).
 const SIGN_IN_AUDIENCE: &str = "AzureADandPersonalMicrosoftAccount";
@@ -139,7 +89,7 @@ pub fn to_json(world: &World, app: &Application) -> Value {
 
 /// `POST /applications`: a new registration with fresh object and client IDs, in the caller's tenant.
 pub fn create(sim: &Sim, caller: &Caller, req: &SimRequest) -> Outcome {
-    let body = directory::writable(Kind::Application, super::body::object(req, false)?, true, &[])?;
+    let body = writable(Kind::Application, super::body::object(req, false)?, true, &[])?;
     let Some(display_name) = body.get("displayName").and_then(Value::as_str) else {
         return Err(GraphError::directory_bad_request(
             "Required property 'displayName' is missing.",
@@ -156,10 +106,10 @@ pub fn create(sim: &Sim, caller: &Caller, req: &SimRequest) -> Outcome {
     };
     let mut world = sim.state.world();
     let mut json = to_json(&world, &app);
-    let location = directory::object_url(sim, caller, app.object_id, Kind::Application);
+    let location = Kind::Application.object_url(sim, caller, app.object_id);
     world.applications.push(app);
     drop(world);
-    directory::insert_context(&mut json, odata::context(sim, Kind::Application, None, true));
+    odata::insert_context(&mut json, odata::context(sim, Kind::Application, None, true));
     Ok(Reply::created(json, location))
 }
 
@@ -180,10 +130,6 @@ mod tests {
             created: Utc::now(),
         };
         let json = to_json(&World::default(), &app);
-        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut declared = PROPERTIES.to_vec();
-        keys.sort_unstable();
-        declared.sort_unstable();
-        assert_eq!(keys, declared);
+        crate::graph::kind::assert_declared(Kind::Application, &json);
     }
 }

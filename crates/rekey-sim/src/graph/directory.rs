@@ -1,164 +1,42 @@
-//! What applications and service principals have in common: their entity sets, how a key finds one
-//! in the caller's tenant, and list, get, update and delete.
+//! What applications and service principals have in common: list, get, update and delete.
 
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::auth::Caller;
 use super::errors::GraphError;
+use super::kind::{writable, Kind};
 use super::odata;
 use super::reply::{Outcome, Reply};
-use super::target::Key;
+use super::target::{credentials_mut, require, Key};
 use super::{applications, service_principals};
 use crate::context::Sim;
 use crate::request::SimRequest;
-use crate::state::{KeyCredential, PasswordCredential, World};
+use crate::state::World;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Application,
-    ServicePrincipal,
-}
-
-impl Kind {
-    pub fn entity_set(self) -> &'static str {
-        match self {
-            Kind::Application => "applications",
-            Kind::ServicePrincipal => "servicePrincipals",
-        }
-    }
-
-    pub fn type_name(self) -> &'static str {
-        match self {
-            Kind::Application => "microsoft.graph.application",
-            Kind::ServicePrincipal => "microsoft.graph.servicePrincipal",
-        }
-    }
-
-    /// The resource name the directory uses in messages.
-    pub fn resource(self) -> &'static str {
-        match self {
-            Kind::Application => "Application",
-            Kind::ServicePrincipal => "ServicePrincipal",
-        }
-    }
-
-    fn properties(self) -> &'static [&'static str] {
-        match self {
-            Kind::Application => applications::PROPERTIES,
-            Kind::ServicePrincipal => service_principals::PROPERTIES,
-        }
-    }
-
-    /// Properties a client may not set.
-    fn read_only(self) -> &'static [&'static str] {
-        match self {
-            Kind::Application => applications::READ_ONLY,
-            Kind::ServicePrincipal => service_principals::READ_ONLY,
-        }
-    }
-
-    /// A property of the type by name in any letter case, spelled as the type spells it.
-    pub fn property(self, name: &str) -> Option<&'static str> {
-        self.properties()
-            .iter()
-            .copied()
-            .find(|p| p.eq_ignore_ascii_case(name))
-    }
-
-    /// Properties `eq` and `startswith` work on.
-    pub fn filterable_values(self) -> &'static [&'static str] {
-        &["id", "appId", "displayName"]
-    }
-
-    /// Collections `any(…)` works on.
-    pub fn filterable_collections(self) -> &'static [&'static str] {
-        match self {
-            Kind::Application => &["identifierUris"],
-            Kind::ServicePrincipal => &["servicePrincipalNames"],
-        }
-    }
-}
-
-fn key_matches(key: &Key, object_id: Uuid, app_id: Uuid) -> bool {
-    match key {
-        Key::Id(id) => *id == object_id,
-        Key::AppId(text) => Uuid::parse_str(text).is_ok_and(|a| a == app_id),
-    }
-}
-
-/// The object ID a key names among the caller's tenant's objects of `kind`.
-pub fn find(world: &World, tenant: Uuid, kind: Kind, key: &Key) -> Option<Uuid> {
+/// The Graph representations of the objects of `kind` that `keep(tenant, object_id)` selects.
+fn render_where(world: &World, kind: Kind, keep: impl Fn(Uuid, Uuid) -> bool) -> Vec<Value> {
     match kind {
         Kind::Application => world
             .applications
             .iter()
-            .find(|a| a.tenant_id == tenant && key_matches(key, a.object_id, a.app_id))
-            .map(|a| a.object_id),
-        Kind::ServicePrincipal => world
-            .service_principals
-            .iter()
-            .find(|s| s.tenant_id == tenant && key_matches(key, s.object_id, s.app_id))
-            .map(|s| s.object_id),
-    }
-}
-
-/// Like [`find`], or Graph's 404 naming the key.
-pub fn require(world: &World, caller: &Caller, kind: Kind, key: &Key) -> Result<Uuid, GraphError> {
-    find(world, caller.tenant_id, kind, key).ok_or_else(|| GraphError::not_found(&key.text()))
-}
-
-/// The credential lists of an object found by [`find`].
-pub fn credentials_mut(
-    world: &mut World,
-    kind: Kind,
-    object_id: Uuid,
-) -> Option<(&mut Vec<PasswordCredential>, &mut Vec<KeyCredential>)> {
-    match kind {
-        Kind::Application => world
-            .applications
-            .iter_mut()
-            .find(|a| a.object_id == object_id)
-            .map(|a| (&mut a.password_credentials, &mut a.key_credentials)),
-        Kind::ServicePrincipal => world
-            .service_principals
-            .iter_mut()
-            .find(|s| s.object_id == object_id)
-            .map(|s| (&mut s.password_credentials, &mut s.key_credentials)),
-    }
-}
-
-/// The full Graph representation of an object found by [`find`].
-pub fn render(world: &World, kind: Kind, object_id: Uuid) -> Option<Value> {
-    match kind {
-        Kind::Application => world
-            .applications
-            .iter()
-            .find(|a| a.object_id == object_id)
-            .map(|a| applications::to_json(world, a)),
-        Kind::ServicePrincipal => world
-            .service_principals
-            .iter()
-            .find(|s| s.object_id == object_id)
-            .map(|s| service_principals::to_json(world, s)),
-    }
-}
-
-fn render_tenant(world: &World, kind: Kind, tenant: Uuid) -> Vec<Value> {
-    match kind {
-        Kind::Application => world
-            .applications
-            .iter()
-            .filter(|a| a.tenant_id == tenant)
+            .filter(|a| keep(a.tenant_id, a.object_id))
             .map(|a| applications::to_json(world, a))
             .collect(),
         Kind::ServicePrincipal => world
             .service_principals
             .iter()
-            .filter(|s| s.tenant_id == tenant)
+            .filter(|s| keep(s.tenant_id, s.object_id))
             .map(|s| service_principals::to_json(world, s))
             .collect(),
     }
+}
+
+/// The full Graph representation of an object found by [`super::target::find`].
+fn render(world: &World, kind: Kind, object_id: Uuid) -> Option<Value> {
+    render_where(world, kind, |_, id| id == object_id)
+        .into_iter()
+        .next()
 }
 
 /// A GET on `applications` costs 2 resource units; `$select` lowers that by 1.
@@ -177,7 +55,7 @@ pub fn list(sim: &Sim, caller: &Caller, req: &SimRequest, kind: Kind) -> Outcome
     let filter = odata::filter(req, kind)?;
     let paging = odata::paging(req)?;
     let count = count_requested(req)?;
-    let objects = render_tenant(&sim.state.world(), kind, caller.tenant_id);
+    let objects = render_where(&sim.state.world(), kind, |tenant, _| tenant == caller.tenant_id);
     let matching: Vec<Value> = objects
         .into_iter()
         .filter(|o| filter.as_ref().is_none_or(|f| f.matches(o)))
@@ -251,51 +129,6 @@ pub fn get(sim: &Sim, caller: &Caller, req: &SimRequest, kind: Kind, key: &Key) 
     Ok(Reply::ok(Value::Object(body)).with_units(read_cost(select.as_deref())))
 }
 
-/// A write payload with each property checked against the type and keyed by its canonical name.
-/// Credentials are only changed through the actions; `passwordCredentials` may be set only
-/// to an empty list on create. `exempt` names read-only properties this call must accept (the SP's `appId`).
-pub fn writable(
-    kind: Kind,
-    body: Map<String, Value>,
-    creating: bool,
-    exempt: &[&str],
-) -> Result<Map<String, Value>, GraphError> {
-    let mut out = Map::new();
-    for (name, value) in body {
-        if name.starts_with('@') {
-            continue; // annotations such as @odata.type
-        }
-        let Some(property) = kind.property(&name) else {
-            return Err(GraphError::bad_request(format!(
-                "The property '{name}' does not exist on type '{}'. Make sure to only use property names that are defined by the type or mark the type as open type.",
-                kind.type_name()
-            )));
-        };
-        if kind.read_only().contains(&property) && !exempt.contains(&property) {
-            return Err(GraphError::directory_bad_request(format!(
-                "Property '{property}' is read-only and cannot be set."
-            )));
-        }
-        let empty_list = value.as_array().is_some_and(Vec::is_empty);
-        match property {
-            "passwordCredentials" if !(creating && empty_list) => {
-                return Err(GraphError::directory_bad_request(
-                    "Property PasswordCredentials is invalid.",
-                ))
-            }
-            "keyCredentials" if !empty_list => {
-                return Err(GraphError::invalid_value(property, kind.resource()))
-            }
-            "displayName" if value.as_str().is_none_or(|s| s.trim().is_empty()) => {
-                return Err(GraphError::invalid_value(property, kind.resource()))
-            }
-            _ => {}
-        }
-        out.insert(property.to_string(), value);
-    }
-    Ok(out)
-}
-
 /// `PATCH /{set}/{key}`: `displayName` and clearing `keyCredentials` change state; other declared
 /// properties are accepted and not modelled.
 pub fn update(sim: &Sim, caller: &Caller, req: &SimRequest, kind: Kind, key: &Key) -> Outcome {
@@ -346,21 +179,4 @@ pub fn delete(sim: &Sim, caller: &Caller, kind: Kind, key: &Key) -> Outcome {
         Kind::ServicePrincipal => world.service_principals.retain(|s| s.object_id != id),
     }
     Ok(Reply::no_content())
-}
-
-/// The `Location` of a new directory object, as Graph gives it (the directory's internal URL).
-pub fn object_url(sim: &Sim, caller: &Caller, object_id: Uuid, kind: Kind) -> String {
-    format!(
-        "{}v2/{}/directoryObjects/{object_id}/Microsoft.DirectoryServices.{}",
-        sim.base_url,
-        caller.tenant_id,
-        kind.resource()
-    )
-}
-
-/// Puts `@odata.context` on an entity body.
-pub fn insert_context(body: &mut Value, context: Value) {
-    if let Some(map) = body.as_object_mut() {
-        map.insert("@odata.context".into(), context);
-    }
 }

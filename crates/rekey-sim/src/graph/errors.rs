@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-use super::reply::Trace;
+use super::trace::Trace;
 
 /// A Graph error, rendered into the envelope once the request's trace IDs are known.
 #[derive(Debug, Clone)]

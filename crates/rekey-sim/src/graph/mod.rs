@@ -10,11 +10,13 @@ mod body;
 mod directory;
 mod errors;
 mod filter;
+mod kind;
 mod odata;
 mod passwords;
 mod reply;
 mod service_principals;
 mod target;
+mod trace;
 
 use axum::http::Method;
 use axum::response::Response;
@@ -23,10 +25,11 @@ use serde_json::json;
 use crate::context::Sim;
 use crate::request::SimRequest;
 use auth::{Access, Caller};
-use directory::Kind;
 use errors::GraphError;
-use reply::{Outcome, Reply, Trace};
+use kind::Kind;
+use reply::{Outcome, Reply};
 use target::{Action, Target};
+use trace::Trace;
 
 /// Routes `/v1.0/…`; `None` when the path is not Graph's.
 pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
@@ -54,7 +57,9 @@ fn execute(sim: &Sim, caller: &Caller, req: &SimRequest, scope: Scope<'_>) -> Ou
     match target {
         Target::ServiceRoot if method == Method::GET => Ok(service_root(sim)),
         Target::Batch => match scope {
-            Scope::Top(trace) if method == Method::POST => batch::run(sim, caller, req, trace),
+            Scope::Top(trace) if method == Method::POST => batch::run(sim, req, trace, &|inner| {
+                execute(sim, caller, inner, Scope::InBatch)
+            }),
             Scope::Top(_) => Err(GraphError::method_not_allowed()),
             Scope::InBatch => Err(GraphError::bad_request(
                 "A batch request cannot contain another batch request.",

@@ -6,9 +6,9 @@ use base64::Engine;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::{Map, Value};
 
-use super::directory::Kind;
 use super::errors::GraphError;
 use super::filter::{self, Filter, FilterError};
+use super::kind::Kind;
 use crate::context::Sim;
 use crate::request::SimRequest;
 
@@ -218,4 +218,11 @@ pub fn next_link(sim: &Sim, req: &SimRequest, end: usize) -> String {
 /// ISO-8601 in UTC with `Z`, fractional seconds only when there are any (as Graph writes them).
 pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Puts `@odata.context` on an entity body.
+pub fn insert_context(body: &mut Value, context: Value) {
+    if let Some(map) = body.as_object_mut() {
+        map.insert("@odata.context".into(), context);
+    }
 }

@@ -7,11 +7,11 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::directory::{self, Kind};
 use super::errors::GraphError;
+use super::kind::Kind;
 use super::odata;
 use super::reply::{Outcome, Reply};
-use super::target::Key;
+use super::target::{credentials_mut, require, Key};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::secrets;
@@ -111,9 +111,9 @@ pub fn add(sim: &Sim, caller: &Caller, req: &SimRequest, kind: Kind, key: &Key) 
     let mut body = password_json(&credential);
     {
         let mut world = sim.state.world();
-        let id = directory::require(&world, caller, kind, key)?;
-        let (passwords, _) = directory::credentials_mut(&mut world, kind, id)
-            .ok_or_else(|| GraphError::not_found(&key.text()))?;
+        let id = require(&world, caller, kind, key)?;
+        let (passwords, _) =
+            credentials_mut(&mut world, kind, id).ok_or_else(|| GraphError::not_found(&key.text()))?;
         passwords.push(credential);
     }
     if let Some(map) = body.as_object_mut() {
@@ -146,9 +146,9 @@ pub fn remove(sim: &Sim, caller: &Caller, req: &SimRequest, kind: Kind, key: &Ke
         Some(_) => return Err(GraphError::invalid_value("keyId", RESOURCE)),
     };
     let mut world = sim.state.world();
-    let id = directory::require(&world, caller, kind, key)?;
+    let id = require(&world, caller, kind, key)?;
     let (passwords, _) =
-        directory::credentials_mut(&mut world, kind, id).ok_or_else(|| GraphError::not_found(&key.text()))?;
+        credentials_mut(&mut world, kind, id).ok_or_else(|| GraphError::not_found(&key.text()))?;
     let before = passwords.len();
     passwords.retain(|c| c.key_id != key_id);
     if passwords.len() == before {

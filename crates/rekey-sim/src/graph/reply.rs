@@ -3,11 +3,10 @@
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 use super::errors::GraphError;
+use super::trace::Trace;
 use crate::context::Sim;
 
 pub const CONTENT_TYPE: &str =
@@ -15,30 +14,6 @@ pub const CONTENT_TYPE: &str =
 
 /// Graph names the serving scale unit in every response; clients log it for support cases.
 const AGS_DIAGNOSTIC: &str = r#"{"ServerInfo":{"DataCenter":"Local","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"REKEY-SIM"}}"#;
-
-/// The IDs one response carries in its headers and in any error's `innerError`.
-#[derive(Debug, Clone)]
-pub struct Trace {
-    pub request_id: String,
-    /// The caller's `client-request-id`, or the request ID when none was sent (as Graph does).
-    pub client_request_id: String,
-    pub date: DateTime<Utc>,
-}
-
-impl Trace {
-    pub fn new(sim: &Sim, client_request_id: Option<&str>) -> Self {
-        let request_id = Uuid::new_v4().to_string();
-        let client_request_id = client_request_id
-            .map(str::trim)
-            .filter(|id| !id.is_empty())
-            .map_or_else(|| request_id.clone(), str::to_string);
-        Trace {
-            request_id,
-            client_request_id,
-            date: sim.state.now(),
-        }
-    }
-}
 
 /// A successful Graph result. No `Debug`: an `addPassword` body holds the new secret.
 pub struct Reply {

@@ -5,67 +5,14 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::directory::{self, Kind};
 use super::errors::GraphError;
+use super::kind::{writable, Kind};
 use super::odata;
 use super::passwords;
 use super::reply::{Outcome, Reply};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::state::{ServicePrincipal, World};
-
-/// The properties of `microsoft.graph.servicePrincipal` in v1.0, as a GET returns them.
-pub const PROPERTIES: &[&str] = &[
-    "id",
-    "deletedDateTime",
-    "accountEnabled",
-    "alternativeNames",
-    "appDisplayName",
-    "appDescription",
-    "appId",
-    "applicationTemplateId",
-    "appOwnerOrganizationId",
-    "appRoleAssignmentRequired",
-    "createdDateTime",
-    "description",
-    "disabledByMicrosoftStatus",
-    "displayName",
-    "homepage",
-    "loginUrl",
-    "logoutUrl",
-    "notes",
-    "notificationEmailAddresses",
-    "preferredSingleSignOnMode",
-    "preferredTokenSigningKeyThumbprint",
-    "replyUrls",
-    "servicePrincipalNames",
-    "servicePrincipalType",
-    "signInAudience",
-    "tags",
-    "tokenEncryptionKeyId",
-    "samlSingleSignOnSettings",
-    "addIns",
-    "appRoles",
-    "info",
-    "keyCredentials",
-    "oauth2PermissionScopes",
-    "passwordCredentials",
-    "resourceSpecificApplicationPermissions",
-    "verifiedPublisher",
-];
-
-pub const READ_ONLY: &[&str] = &[
-    "id",
-    "deletedDateTime",
-    "appId",
-    "appDisplayName",
-    "appDescription",
-    "appOwnerOrganizationId",
-    "createdDateTime",
-    "disabledByMicrosoftStatus",
-    "servicePrincipalType",
-    "signInAudience",
-];
 
 pub fn to_json(world: &World, sp: &ServicePrincipal) -> Value {
     let app = world.application_by_app_id(sp.app_id);
@@ -125,7 +72,7 @@ pub fn to_json(world: &World, sp: &ServicePrincipal) -> Value {
 /// `POST /servicePrincipals {"appId"}`: the application's service principal in the caller's tenant.
 /// An application still replicating is "not a valid application object" yet, which Azure CLI retries on.
 pub fn create(sim: &Sim, caller: &Caller, req: &SimRequest) -> Outcome {
-    let body = directory::writable(
+    let body = writable(
         Kind::ServicePrincipal,
         super::body::object(req, false)?,
         true,
@@ -180,10 +127,10 @@ pub fn create(sim: &Sim, caller: &Caller, req: &SimRequest) -> Outcome {
         created: now,
     };
     let mut json = to_json(&world, &sp);
-    let location = directory::object_url(sim, caller, sp.object_id, Kind::ServicePrincipal);
+    let location = Kind::ServicePrincipal.object_url(sim, caller, sp.object_id);
     world.service_principals.push(sp);
     drop(world);
-    directory::insert_context(&mut json, odata::context(sim, Kind::ServicePrincipal, None, true));
+    odata::insert_context(&mut json, odata::context(sim, Kind::ServicePrincipal, None, true));
     Ok(Reply::created(json, location))
 }
 
@@ -204,11 +151,7 @@ mod tests {
             created: Utc::now(),
         };
         let json = to_json(&World::default(), &sp);
-        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut declared = PROPERTIES.to_vec();
-        keys.sort_unstable();
-        declared.sort_unstable();
-        assert_eq!(keys, declared);
+        crate::graph::kind::assert_declared(Kind::ServicePrincipal, &json);
         assert_eq!(json["servicePrincipalNames"][0], sp.app_id.to_string());
     }
 }

@@ -1,10 +1,12 @@
 //! The resource a Graph URL names: `applications`, `applications/{id}`, `applications(appId='…')`,
-//! an action below one of them, or `$batch`.
+//! an action below one of them, or `$batch`; and the object a key names in the caller's tenant.
 
 use uuid::Uuid;
 
-use super::directory::Kind;
+use super::auth::Caller;
 use super::errors::GraphError;
+use super::kind::Kind;
+use crate::state::{KeyCredential, PasswordCredential, World};
 
 /// How a URL names one directory object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +131,54 @@ fn parse_action(segment: &str) -> Result<Action, GraphError> {
 
 fn syntax_error() -> GraphError {
     GraphError::bad_request("Bad Request - Error in query syntax.")
+}
+
+fn key_matches(key: &Key, object_id: Uuid, app_id: Uuid) -> bool {
+    match key {
+        Key::Id(id) => *id == object_id,
+        Key::AppId(text) => Uuid::parse_str(text).is_ok_and(|a| a == app_id),
+    }
+}
+
+/// The object ID a key names among the caller's tenant's objects of `kind`.
+pub fn find(world: &World, tenant: Uuid, kind: Kind, key: &Key) -> Option<Uuid> {
+    match kind {
+        Kind::Application => world
+            .applications
+            .iter()
+            .find(|a| a.tenant_id == tenant && key_matches(key, a.object_id, a.app_id))
+            .map(|a| a.object_id),
+        Kind::ServicePrincipal => world
+            .service_principals
+            .iter()
+            .find(|s| s.tenant_id == tenant && key_matches(key, s.object_id, s.app_id))
+            .map(|s| s.object_id),
+    }
+}
+
+/// Like [`find`], or Graph's 404 naming the key.
+pub fn require(world: &World, caller: &Caller, kind: Kind, key: &Key) -> Result<Uuid, GraphError> {
+    find(world, caller.tenant_id, kind, key).ok_or_else(|| GraphError::not_found(&key.text()))
+}
+
+/// The credential lists of an object found by [`find`].
+pub fn credentials_mut(
+    world: &mut World,
+    kind: Kind,
+    object_id: Uuid,
+) -> Option<(&mut Vec<PasswordCredential>, &mut Vec<KeyCredential>)> {
+    match kind {
+        Kind::Application => world
+            .applications
+            .iter_mut()
+            .find(|a| a.object_id == object_id)
+            .map(|a| (&mut a.password_credentials, &mut a.key_credentials)),
+        Kind::ServicePrincipal => world
+            .service_principals
+            .iter_mut()
+            .find(|s| s.object_id == object_id)
+            .map(|s| (&mut s.password_credentials, &mut s.key_credentials)),
+    }
 }
 
 #[cfg(test)]

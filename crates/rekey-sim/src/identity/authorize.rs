@@ -8,12 +8,14 @@ use axum::response::Response;
 use url::{Host, Url};
 use uuid::Uuid;
 
-use super::flows::{code_lifetime, AuthorizationCode, Challenge, ChallengeMethod, UserGrant};
 use super::html::{self, escape, hidden};
+use super::params::Params;
 use super::scope::Scopes;
-use super::{demo_accounts_note, sign_in, Params, SignIn, Tenancy};
+use super::sign_in::{demo_accounts_note, sign_in};
+use super::tenancy::Tenancy;
 use crate::context::Sim;
 use crate::request::SimRequest;
+use crate::state::sign_ins::{code_lifetime, AuthorizationCode, Challenge, ChallengeMethod, UserGrant};
 
 /// Request parameters the sign-in form carries from the GET to its POST.
 const CARRIED: &[&str] = &[
@@ -72,17 +74,13 @@ pub fn authorize(sim: &Sim, tenant: &str, req: &SimRequest) -> Response {
     }
     let now = sim.state.now();
     let mut world = sim.state.world();
-    let person = match sign_in(&world, request.tenancy, username, password) {
-        SignIn::Ok(person) => person,
-        SignIn::WrongCredentials => {
+    let signed_in = sign_in(&world, request.tenancy, username, password)
+        .person("That account does not exist in this tenant. Sign in with an account of this organization.");
+    let person = match signed_in {
+        Ok(person) => person,
+        Err(message) => {
             drop(world);
-            return retry("Your account or password is incorrect.");
-        }
-        SignIn::OtherTenant => {
-            drop(world);
-            return retry(
-                "That account does not exist in this tenant. Sign in with an account of this organization.",
-            );
+            return retry(message);
         }
     };
     let code = world.identity_flows.issue_code(

@@ -5,14 +5,19 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
-use super::flows::{DevicePoll, DeviceStatus, DEVICE_CODE_SECONDS};
+use super::errors::{
+    bad_request, missing, post_only, public_client, public_grant, unknown_resource, unknown_tenant,
+};
 use super::html::{self, escape};
+use super::issue::{prepare, respond};
+use super::params::Params;
 use super::scope::Scopes;
-use super::token::{self, bad_request, missing, post_only, public_client};
-use super::{demo_accounts_note, sign_in, unknown_tenant, Params, SignIn, Tenancy};
+use super::sign_in::{demo_accounts_note, sign_in};
+use super::tenancy::Tenancy;
 use crate::context::{Sim, GRAPH_PUBLIC_AUDIENCE};
 use crate::request::SimRequest;
 use crate::responses::identity_json;
+use crate::state::sign_ins::{DevicePoll, DeviceStatus, DEVICE_CODE_SECONDS};
 
 pub fn start(sim: &Sim, tenant: &str, req: &SimRequest) -> Response {
     if let Some(refused) = post_only(sim, req) {
@@ -35,7 +40,7 @@ pub fn start(sim: &Sim, tenant: &str, req: &SimRequest) -> Response {
         .first_resource()
         .map_or_else(|| GRAPH_PUBLIC_AUDIENCE.to_string(), |r| r.resource);
     if !sim.known_resource(&resource) {
-        return token::unknown_resource(sim, &resource, tenant);
+        return unknown_resource(sim, &resource, tenant);
     }
     let now = sim.state.now();
     let (device_code, user_code) =
@@ -59,15 +64,9 @@ pub fn start(sim: &Sim, tenant: &str, req: &SimRequest) -> Response {
 
 /// The token endpoint's answer to a poll with a device code.
 pub fn poll(sim: &Sim, tenant: &str, form: &Params) -> Response {
-    let Some(tenancy) = Tenancy::of(&sim.state.world(), tenant) else {
-        return unknown_tenant(sim, tenant);
-    };
-    let client_id = match public_client(sim, form, tenant) {
-        Ok(id) => id,
+    let (tenancy, client_id, device_code) = match public_grant(sim, tenant, form, "device_code") {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(device_code) = form.value("device_code") else {
-        return missing(sim, "device_code");
     };
     let now = sim.state.now();
     let mut world = sim.state.world();
@@ -106,10 +105,10 @@ pub fn poll(sim: &Sim, tenant: &str, form: &Params) -> Response {
             )
         }
     };
-    match token::prepare(sim, &mut world, tenancy, &grant, None, now) {
+    match prepare(sim, &mut world, tenancy, &grant, None, now) {
         Ok(prepared) => {
             drop(world);
-            token::respond(sim, prepared, None, form.get("client_info") == Some("1"))
+            respond(sim, prepared, None, form.wants_client_info())
         }
         Err(response) => response,
     }
@@ -165,20 +164,14 @@ pub fn login(sim: &Sim, req: &SimRequest) -> Response {
     }
     let tenancy = device.tenant.map_or(Tenancy::Any, Tenancy::One);
     let client_id = device.client_id;
-    let person = match sign_in(
-        &world,
-        tenancy,
-        username,
-        form.get("password").unwrap_or_default(),
-    ) {
-        SignIn::Ok(person) => person,
-        SignIn::WrongCredentials => {
+    let password = form.get("password").unwrap_or_default();
+    let signed_in = sign_in(&world, tenancy, username, password)
+        .person("That account does not exist in the tenant this sign-in is for.");
+    let person = match signed_in {
+        Ok(person) => person,
+        Err(message) => {
             drop(world);
-            return retry("Your account or password is incorrect.");
-        }
-        SignIn::OtherTenant => {
-            drop(world);
-            return retry("That account does not exist in the tenant this sign-in is for.");
+            return retry(message);
         }
     };
     if let Some(device) = world.identity_flows.device_by_user_code(code, now) {

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use serde_json::{json, Value};
 
 use super::ast::{CompareOp, Expr, Step, TextTest};
-use super::{Column, ColumnType};
+use super::table::{Column, ColumnType};
 
 /// The result type of `expr` over `columns`, or why it cannot be computed.
 pub fn check(expr: &Expr, columns: &[Column]) -> Result<ColumnType, String> {

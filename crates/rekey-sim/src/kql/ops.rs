@@ -5,8 +5,9 @@ use std::cmp::Ordering;
 use serde_json::{json, Value};
 
 use super::ast::{Assignment, Expr, Operator, SortKey, Step};
+use super::error::KqlError;
 use super::eval::{check, eval, is_true, order};
-use super::{Column, ColumnType, KqlError, Table};
+use super::table::{Column, ColumnType, Table};
 
 pub fn apply(table: Table, op: &Operator) -> Result<Table, KqlError> {
     let in_operator = |message: String| KqlError::Semantic(format!("'{}' operator: {message}", op.name()));

@@ -4,15 +4,14 @@
 use serde_json::{json, Value};
 
 use super::ast::{Assignment, CompareOp, Expr, Operator, Query, SortKey, Step, TextTest};
-use super::lexer::{lex, Tok, Token};
-use super::KqlError;
+use super::cursor::{syntax_error, Parsed, Parser};
+use super::error::KqlError;
+use super::lexer::{lex, Tok};
 
 /// Deepest nesting of parentheses, calls and `in` lists.
 pub const MAX_DEPTH: usize = 64;
 /// Longest query text accepted, in bytes.
 pub const MAX_QUERY_LEN: usize = 64 * 1024;
-/// Error tokens are echoed back; a huge literal is cut to this many characters.
-const MAX_TOKEN_ECHO: usize = 64;
 
 /// Table used when a query starts with an operator, as Resource Graph allows (`where type =~ …`).
 const IMPLICIT_TABLE: &str = "resources";
@@ -31,98 +30,7 @@ pub fn parse(src: &str) -> Result<Query, KqlError> {
     .query()
 }
 
-fn syntax_error(src: &str, start: usize, end: usize) -> KqlError {
-    let before = src.get(..start).unwrap_or(src);
-    let line = 1 + before.matches('\n').count();
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count();
-    let text = src.get(start..end).unwrap_or("");
-    let token = if text.is_empty() {
-        "<EOF>".to_string()
-    } else {
-        text.chars().take(MAX_TOKEN_ECHO).collect()
-    };
-    KqlError::Syntax { line, column, token }
-}
-
-type Parsed<T> = Result<T, KqlError>;
-
-struct Parser<'s> {
-    src: &'s str,
-    /// Always ends with `Tok::Eof`.
-    tokens: Vec<Token>,
-    pos: usize,
-    depth: usize,
-}
-
 impl Parser<'_> {
-    fn peek_at(&self, ahead: usize) -> &Token {
-        let last = self.tokens.len().saturating_sub(1);
-        &self.tokens[(self.pos + ahead).min(last)]
-    }
-
-    fn peek(&self) -> &Token {
-        self.peek_at(0)
-    }
-
-    fn advance(&mut self) -> Token {
-        let token = self.peek().clone();
-        if token.tok != Tok::Eof {
-            self.pos += 1;
-        }
-        token
-    }
-
-    fn error_at(&self, token: &Token) -> KqlError {
-        syntax_error(self.src, token.start, token.end)
-    }
-
-    fn error_here(&self) -> KqlError {
-        self.error_at(self.peek())
-    }
-
-    fn is_sym(&self, sym: &str) -> bool {
-        matches!(self.peek().tok, Tok::Sym(s) if s == sym)
-    }
-
-    fn is_word(&self, word: &str) -> bool {
-        matches!(&self.peek().tok, Tok::Ident(w) if w == word)
-    }
-
-    fn eat_sym(&mut self, sym: &str) -> bool {
-        let hit = self.is_sym(sym);
-        if hit {
-            self.pos += 1;
-        }
-        hit
-    }
-
-    fn eat_word(&mut self, word: &str) -> bool {
-        let hit = self.is_word(word);
-        if hit {
-            self.pos += 1;
-        }
-        hit
-    }
-
-    fn expect_sym(&mut self, sym: &str) -> Parsed<()> {
-        if self.eat_sym(sym) {
-            Ok(())
-        } else {
-            Err(self.error_here())
-        }
-    }
-
-    fn ident(&mut self) -> Parsed<String> {
-        match &self.peek().tok {
-            Tok::Ident(name) => {
-                let name = name.clone();
-                self.pos += 1;
-                Ok(name)
-            }
-            _ => Err(self.error_here()),
-        }
-    }
-
     fn query(&mut self) -> Parsed<Query> {
         let starts_with_operator = matches!(&self.peek().tok, Tok::Ident(w) if is_operator_name(w));
         let table = if starts_with_operator {
@@ -234,26 +142,28 @@ impl Parser<'_> {
     }
 
     fn or_expr(&mut self) -> Parsed<Expr> {
-        let mut items = vec![self.and_expr()?];
-        while self.eat_word("or") {
-            items.push(self.and_expr()?);
-        }
-        Ok(if items.len() == 1 {
-            items.remove(0)
-        } else {
-            Expr::Or(items)
-        })
+        self.joined("or", Self::and_expr, Expr::Or)
     }
 
     fn and_expr(&mut self) -> Parsed<Expr> {
-        let mut items = vec![self.predicate()?];
-        while self.eat_word("and") {
-            items.push(self.predicate()?);
+        self.joined("and", Self::predicate, Expr::And)
+    }
+
+    /// Operands separated by `word`; one alone is itself, several are `join`ed.
+    fn joined(
+        &mut self,
+        word: &str,
+        operand: fn(&mut Self) -> Parsed<Expr>,
+        join: fn(Vec<Expr>) -> Expr,
+    ) -> Parsed<Expr> {
+        let mut items = vec![operand(self)?];
+        while self.eat_word(word) {
+            items.push(operand(self)?);
         }
         Ok(if items.len() == 1 {
             items.remove(0)
         } else {
-            Expr::And(items)
+            join(items)
         })
     }
 

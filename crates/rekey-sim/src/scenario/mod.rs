@@ -1,6 +1,7 @@
 //! Scenarios: the world the simulator starts with. The built-in demo tenant (`demo.toml`) is what a
 //! newcomer sees; other scenarios come from a file or from the generator.
 
+mod build;
 mod file;
 mod generate;
 

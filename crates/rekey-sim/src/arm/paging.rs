@@ -1,14 +1,18 @@
 //! ARM-style paging: a page of `value` and an absolute `nextLink` carrying an opaque `$skiptoken`.
 
+use axum::http::StatusCode;
+use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
 use url::Url;
 
+use crate::context::Sim;
 use crate::request::SimRequest;
+use crate::responses::{arm_error, arm_json};
 
 /// The offset a request asks for, or `None` for a token the simulator did not issue.
-pub fn offset(req: &SimRequest) -> Option<usize> {
+fn offset(req: &SimRequest) -> Option<usize> {
     match req.query.get("$skiptoken") {
         None => Some(0),
         Some(token) => URL_SAFE_NO_PAD
@@ -20,7 +24,7 @@ pub fn offset(req: &SimRequest) -> Option<usize> {
 }
 
 /// One page of `items` starting at `offset`, with a `nextLink` when more remain.
-pub fn page(base: &Url, req: &SimRequest, items: Vec<Value>, offset: usize, page_size: usize) -> Value {
+fn page(base: &Url, req: &SimRequest, items: Vec<Value>, offset: usize, page_size: usize) -> Value {
     let total = items.len();
     let end = (offset + page_size).min(total);
     let value: Vec<Value> = items
@@ -44,4 +48,26 @@ pub fn page(base: &Url, req: &SimRequest, items: Vec<Value>, offset: usize, page
         body["nextLink"] = json!(next.to_string());
     }
     body
+}
+
+/// One page of a list response, or 400 for a `$skiptoken` the simulator did not issue.
+pub(super) fn paged(sim: &Sim, req: &SimRequest, items: Vec<Value>) -> Response {
+    match offset(req) {
+        Some(offset) => arm_json(
+            StatusCode::OK,
+            &page(
+                &sim.base_url,
+                req,
+                items,
+                offset,
+                sim.state.behaviour.arm_page_size,
+            ),
+            false,
+        ),
+        None => arm_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidSkipToken",
+            "The provided skip token is not valid.",
+        ),
+    }
 }

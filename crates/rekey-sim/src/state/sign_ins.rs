@@ -10,7 +10,7 @@ use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::state::secret_digest;
+use super::entra::secret_digest;
 
 /// Entra's authorization codes live about ten minutes.
 pub fn code_lifetime() -> Duration {

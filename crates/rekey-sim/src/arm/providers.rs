@@ -1,0 +1,4 @@
+//! The resource provider namespaces the simulator serves under ARM.
+
+pub(super) const CONTAINER_SERVICE: &str = "Microsoft.ContainerService";
+pub(super) const AUTHORIZATION: &str = "Microsoft.Authorization";

@@ -1,0 +1,278 @@
+//! Building the simulated world from a scenario file: stable IDs from names, secrets and
+//! certificates with expiries relative to now, clusters bound to their apps, users with their roles.
+
+use chrono::{DateTime, Duration, Utc};
+use secrecy::ExposeSecret;
+use uuid::Uuid;
+
+use super::file::{AppSpec, ClusterSpec, CredentialOwner, ScenarioError, ScenarioFile, UserSpec};
+use crate::secrets;
+use crate::state::{
+    secret_digest, stable_id, AadProfile, Application, ClusterIdentity, GraphGrant, KeyCredential,
+    ManagedCluster, PasswordCredential, Role, RoleAssignment, ServicePrincipal, Subscription, Tenant, User,
+    World,
+};
+
+impl ScenarioFile {
+    /// The world this scenario describes, with expiries relative to `now`.
+    pub fn build(&self, now: DateTime<Utc>) -> Result<World, ScenarioError> {
+        let mut world = World::default();
+        for t in &self.tenants {
+            world.tenants.push(Tenant {
+                id: stable_id("tenant", &t.key),
+                display_name: t.name.clone(),
+                default_domain: t.domain.clone(),
+            });
+        }
+        let tenant = |key: &str| -> Result<Uuid, ScenarioError> {
+            self.tenants
+                .iter()
+                .any(|t| t.key == key)
+                .then(|| stable_id("tenant", key))
+                .ok_or_else(|| ScenarioError::Unknown {
+                    kind: "tenant",
+                    name: key.into(),
+                })
+        };
+        for s in &self.subscriptions {
+            world.subscriptions.push(Subscription {
+                id: stable_id("subscription", &s.name),
+                tenant_id: tenant(&s.tenant)?,
+                display_name: s.name.clone(),
+                state: "Enabled".into(),
+            });
+        }
+        for app in &self.apps {
+            add_app(&mut world, app, tenant(&app.tenant)?, now);
+        }
+        for c in &self.clusters {
+            world.clusters.push(cluster(&world, c)?);
+        }
+        for u in &self.users {
+            add_user(&mut world, u, tenant(&u.tenant)?)?;
+        }
+        Ok(world)
+    }
+}
+
+fn new_credential(
+    key: &str,
+    display: &str,
+    expires_in_days: i64,
+    lifetime_days: i64,
+    now: DateTime<Utc>,
+) -> PasswordCredential {
+    // Nobody knows these secrets: the clusters "hold" them; only a rotation gives out a usable one.
+    let secret = secrets::generate();
+    let end = now + Duration::days(expires_in_days);
+    // A secret always started in the past, however far its end lies ahead.
+    let start = (end - Duration::days(lifetime_days.max(1))).min(now - Duration::days(1));
+    PasswordCredential {
+        key_id: stable_id("key", key),
+        display_name: Some(display.to_string()),
+        hint: secrets::hint(secret.expose_secret()),
+        start,
+        end,
+        secret_sha256: secret_digest(secret.expose_secret()),
+        created: start,
+    }
+}
+
+fn add_app(world: &mut World, spec: &AppSpec, tenant_id: Uuid, now: DateTime<Utc>) {
+    let name = &spec.name;
+    let mut app_secrets = Vec::new();
+    let mut sp_secrets = Vec::new();
+    for s in &spec.secrets {
+        let (list, short) = match s.on {
+            CredentialOwner::Application => (&mut app_secrets, "app"),
+            CredentialOwner::ServicePrincipal => (&mut sp_secrets, "sp"),
+        };
+        // The first secret of each owner keeps the short key, so its ID reads "{name}/app".
+        let key = if list.is_empty() {
+            format!("{name}/{short}")
+        } else {
+            format!("{name}/{short}/{}", list.len())
+        };
+        list.push(new_credential(
+            &key,
+            &s.display_name,
+            s.expires_in_days,
+            s.lifetime_days,
+            now,
+        ));
+    }
+    let certificates = spec
+        .certificates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let end = now + Duration::days(c.expires_in_days);
+            KeyCredential {
+                key_id: stable_id("cert", &format!("{name}/{i}")),
+                display_name: Some(c.display_name.clone()),
+                start: (end - Duration::days(c.lifetime_days.max(1))).min(now - Duration::days(1)),
+                end,
+                thumbprint: thumbprint(name, i),
+            }
+        })
+        .collect();
+    let created = now - Duration::days(800);
+    let app_id = stable_id("app", name);
+    world.applications.push(Application {
+        object_id: stable_id("application", name),
+        app_id,
+        tenant_id,
+        display_name: name.clone(),
+        password_credentials: app_secrets,
+        key_credentials: certificates,
+        created,
+    });
+    if spec.service_principal {
+        world.service_principals.push(ServicePrincipal {
+            object_id: stable_id("sp", name),
+            app_id,
+            tenant_id,
+            display_name: name.clone(),
+            password_credentials: sp_secrets,
+            key_credentials: Vec::new(),
+            created,
+        });
+    }
+}
+
+/// A stable, realistic-looking base64 SHA-1 thumbprint.
+fn thumbprint(name: &str, index: usize) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{name}/{index}").as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(&digest[..20])
+}
+
+fn cluster(world: &World, c: &ClusterSpec) -> Result<ManagedCluster, ScenarioError> {
+    let sub = subscription_named(world, &c.subscription)?;
+    let identity = if c.identity.eq_ignore_ascii_case("msi") {
+        ClusterIdentity::ManagedIdentity {
+            principal_id: stable_id("msi", &c.name),
+        }
+    } else {
+        let app_id = stable_id("app", &c.identity);
+        let app = world
+            .application_by_app_id(app_id)
+            .ok_or_else(|| ScenarioError::Unknown {
+                kind: "app",
+                name: c.identity.clone(),
+            })?;
+        if world.service_principal_by_app_id(app_id).is_none() {
+            return Err(ScenarioError::Invalid(format!(
+                "cluster {} uses app {} which has no service principal",
+                c.name, c.identity
+            )));
+        }
+        ClusterIdentity::ServicePrincipal {
+            client_id: app_id,
+            current_key_id: app.password_credentials.first().map(|p| p.key_id),
+        }
+    };
+    let aad = match c.aad.as_deref().unwrap_or("none") {
+        "none" => None,
+        "managed" => Some(AadProfile::Managed {
+            tenant_id: sub.tenant_id,
+        }),
+        "legacy" => {
+            let app = |field: &Option<String>, what: &'static str| -> Result<Uuid, ScenarioError> {
+                let name = field
+                    .as_deref()
+                    .ok_or_else(|| ScenarioError::Invalid(format!("cluster {} needs {what}", c.name)))?;
+                world
+                    .applications
+                    .iter()
+                    .find(|a| a.display_name == name)
+                    .map(|a| a.app_id)
+                    .ok_or_else(|| ScenarioError::Unknown {
+                        kind: "app",
+                        name: name.into(),
+                    })
+            };
+            Some(AadProfile::Legacy {
+                server_app_id: app(&c.aad_server_app, "aad_server_app")?,
+                client_app_id: app(&c.aad_client_app, "aad_client_app")?,
+                tenant_id: sub.tenant_id,
+            })
+        }
+        other => {
+            return Err(ScenarioError::Invalid(format!(
+                "cluster {}: aad must be none, managed or legacy, not {other}",
+                c.name
+            )))
+        }
+    };
+    Ok(ManagedCluster {
+        subscription_id: sub.id,
+        resource_group: c.resource_group.clone(),
+        name: c.name.clone(),
+        location: c.location.clone(),
+        kubernetes_version: c.kubernetes_version.clone(),
+        node_count: c.node_count,
+        identity,
+        aad,
+        provisioning_state: c.provisioning_state.clone(),
+        power_state: c.power_state.clone(),
+        tags: if c.tags.is_empty() {
+            vec![("owner".into(), "platform-team".into())]
+        } else {
+            c.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        },
+    })
+}
+
+fn parse_role(name: &str) -> Result<Role, ScenarioError> {
+    match name.to_ascii_lowercase().as_str() {
+        "reader" => Ok(Role::Reader),
+        "contributor" => Ok(Role::Contributor),
+        "owner" => Ok(Role::Owner),
+        _ => Err(ScenarioError::Unknown {
+            kind: "role",
+            name: name.into(),
+        }),
+    }
+}
+
+fn add_user(world: &mut World, u: &UserSpec, tenant_id: Uuid) -> Result<(), ScenarioError> {
+    let object_id = stable_id("user", &u.upn);
+    world.users.push(User {
+        object_id,
+        tenant_id,
+        user_principal_name: u.upn.clone(),
+        display_name: u.name.clone(),
+        password_sha256: secret_digest(&u.password),
+    });
+    for r in &u.roles {
+        let sub = subscription_named(world, &r.subscription)?.id;
+        world.role_assignments.push(RoleAssignment {
+            id: stable_id("role-assignment", &format!("{object_id}/{sub}")),
+            principal_id: object_id,
+            subscription_id: sub,
+            resource_group: None,
+            role: parse_role(&r.role)?,
+        });
+    }
+    for permission in &u.graph {
+        world.graph_grants.push(GraphGrant {
+            principal_id: object_id,
+            permission: permission.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// A subscription of the scenario by its name.
+fn subscription_named<'w>(world: &'w World, name: &str) -> Result<&'w Subscription, ScenarioError> {
+    world
+        .subscriptions
+        .iter()
+        .find(|s| s.display_name == name)
+        .ok_or_else(|| ScenarioError::Unknown {
+            kind: "subscription",
+            name: name.into(),
+        })
+}
