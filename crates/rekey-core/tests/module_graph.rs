@@ -30,19 +30,6 @@ use std::path::{Path, PathBuf};
 const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     // rekey-core: estate/vault (the `split` part of issue 15).
     ("rekey-core", &["estate", "rotation", "vault"]),
-    // rekey-sim (its own part of issue 15).
-    (
-        "rekey-sim",
-        &[
-            "context",
-            "directory",
-            "identity",
-            "responses",
-            "scenario",
-            "state",
-        ],
-    ),
-    ("rekey-sim", &["graph"]),
     // src-tauri: alerts and the commands.
     ("src-tauri", &["alerts", "commands", "tray"]),
 ];
