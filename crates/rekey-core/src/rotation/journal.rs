@@ -221,8 +221,47 @@ pub struct ResetState {
     pub requested: bool,
     pub accepted: bool,
     pub handle: Option<OperationHandle>,
-    pub failed: Option<(String, String)>,
+    pub failed: Option<ResetFailure>,
     pub verified: bool,
+}
+
+/// Why a cluster's last reset failed (`code` is Rekey's: `reset_refused`, `operation_failed`, `verify`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetFailure {
+    pub code: String,
+    pub message: String,
+}
+
+/// The application and service principal made for the rotation (mode new-sp).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPrincipal {
+    pub app_id: String,
+    pub app_object_id: String,
+    pub sp_object_id: String,
+}
+
+/// The last `addPassword` sent: the secret's display name (its marker) and the object it went to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRequest {
+    pub display_name: String,
+    pub on: ObjectKind,
+    pub object_id: String,
+    pub app_id: String,
+}
+
+/// The new secret Azure made (never its value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedSecret {
+    pub key_id: String,
+    pub hint: Option<String>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// The step that failed last, with its words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepFailure {
+    pub step: Step,
+    pub message: String,
 }
 
 /// Everything the journal says about a rotation: where it is and what exists in Azure because of it.
@@ -233,16 +272,16 @@ pub struct State {
     pub pin: Option<Box<Pin>>,
     pub started: DateTime<Utc>,
     pub updated: DateTime<Utc>,
-    pub new_principal: Option<(String, String, String)>,
-    pub requested: Option<(String, ObjectKind, String, String)>,
-    pub created: Option<(String, Option<String>, Option<DateTime<Utc>>)>,
+    pub new_principal: Option<NewPrincipal>,
+    pub requested: Option<SecretRequest>,
+    pub created: Option<CreatedSecret>,
     pub stored: bool,
     pub proven: bool,
     pub roles_copied: bool,
     pub resets: BTreeMap<String, ResetState>,
     pub retire_after: Option<DateTime<Utc>>,
     pub old_removed: Vec<String>,
-    pub last_failure: Option<(Step, String)>,
+    pub last_failure: Option<StepFailure>,
     pub finished: Option<Outcome>,
 }
 
@@ -291,21 +330,36 @@ impl State {
                 app_id,
                 app_object_id,
                 sp_object_id,
-            } => self.new_principal = Some((app_id.clone(), app_object_id.clone(), sp_object_id.clone())),
+            } => {
+                self.new_principal = Some(NewPrincipal {
+                    app_id: app_id.clone(),
+                    app_object_id: app_object_id.clone(),
+                    sp_object_id: sp_object_id.clone(),
+                })
+            }
             Event::SecretRequested {
                 display_name,
                 on,
                 object_id,
                 app_id,
             } => {
-                self.requested = Some((display_name.clone(), *on, object_id.clone(), app_id.clone()));
+                self.requested = Some(SecretRequest {
+                    display_name: display_name.clone(),
+                    on: *on,
+                    object_id: object_id.clone(),
+                    app_id: app_id.clone(),
+                });
                 // A new request starts a new secret: forget an earlier one that was rolled back.
                 self.created = None;
                 self.stored = false;
                 self.proven = false;
             }
             Event::SecretCreated { key_id, hint, end } => {
-                self.created = Some((key_id.clone(), hint.clone(), *end));
+                self.created = Some(CreatedSecret {
+                    key_id: key_id.clone(),
+                    hint: hint.clone(),
+                    end: *end,
+                });
             }
             Event::SecretStored { .. } => self.stored = true,
             Event::SecretProven { .. } => self.proven = true,
@@ -326,7 +380,10 @@ impl State {
                 message,
             } => {
                 let r = self.reset(cluster);
-                r.failed = Some((code.clone(), message.clone()));
+                r.failed = Some(ResetFailure {
+                    code: code.clone(),
+                    message: message.clone(),
+                });
                 r.handle = None;
                 r.accepted = false;
                 r.requested = false;
@@ -342,7 +399,7 @@ impl State {
                 if self
                     .created
                     .as_ref()
-                    .is_some_and(|(k, _, _)| k.eq_ignore_ascii_case(key_id))
+                    .is_some_and(|c| c.key_id.eq_ignore_ascii_case(key_id))
                 {
                     self.created = None;
                     self.stored = false;
@@ -350,7 +407,12 @@ impl State {
                     self.requested = None;
                 }
             }
-            Event::StepFailed { step, message } => self.last_failure = Some((*step, message.clone())),
+            Event::StepFailed { step, message } => {
+                self.last_failure = Some(StepFailure {
+                    step: *step,
+                    message: message.clone(),
+                })
+            }
             Event::Finished { outcome } => self.finished = Some(*outcome),
         }
     }
@@ -413,14 +475,14 @@ impl State {
             updated: self.updated,
             outcome: self.finished,
             needs_resume: matches!(self.finished, None | Some(Outcome::RetirePending)),
-            new_key_id: self.created.as_ref().map(|c| c.0.clone()),
-            new_hint: self.created.as_ref().and_then(|c| c.1.clone()),
+            new_key_id: self.created.as_ref().map(|c| c.key_id.clone()),
+            new_hint: self.created.as_ref().and_then(|c| c.hint.clone()),
             retire: self.group.retire,
             retire_after: self.retire_after,
             last_failure: self
                 .last_failure
                 .as_ref()
-                .map(|(step, m)| format!("{}: {m}", step.label())),
+                .map(|f| format!("{}: {}", f.step.label(), f.message)),
             actor: self.actor.clone(),
         }
     }

@@ -1,8 +1,10 @@
-//! Which Azure failures are worth another try at the step level, and how long to pause between
-//! tries. The HTTP layer ([`crate::azure::retry`]) already renews a refused token once, honours
-//! `Retry-After` and retries idempotent requests; the pauses here use its back-off curve.
+//! Which Azure failures are worth another try at the step level, how long a step keeps trying
+//! ([`Budget`]), and the one loop that tries again ([`retrying`]). The HTTP layer
+//! ([`crate::azure::retry`]) already renews a refused token once, honours `Retry-After` and retries
+//! idempotent requests; the pauses here use its back-off curve, [`backoff`].
 
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use crate::auth::AuthError;
 use crate::azure::arm::ArmError;
@@ -71,13 +73,70 @@ fn classify_azure(e: &AzureError) -> Kind {
     }
 }
 
-/// A pause that grows with `attempt` (1-based): the HTTP layer's jittered back-off.
-pub fn pause(attempt: u32) -> Duration {
-    backoff(attempt)
-}
-
 /// How many times a transient failure is tried again at the step level.
 pub const TRANSIENT_TRIES: u32 = 6;
+/// The longest a step retries transient failures (the HTTP layer's own retries come on top).
+pub const STEP_TIME: Duration = Duration::from_secs(600);
+
+/// Whether the token endpoint's refusal of a new secret may pass by waiting: Entra ID has not
+/// replicated the secret or the app yet (`Replication`), or the network or the service faltered
+/// (waited out for as long, so `Replication` too). Anything else is final.
+pub fn classify_sign_in(e: &AuthError) -> Kind {
+    match e {
+        AuthError::InvalidClient { .. }
+        | AuthError::UnknownApplication { .. }
+        | AuthError::Transport(_)
+        | AuthError::Malformed(_) => Kind::Replication,
+        AuthError::Rejected { error, .. }
+            if matches!(error.as_str(), "temporarily_unavailable" | "server_error") =>
+        {
+            Kind::Replication
+        }
+        _ => Kind::Fatal,
+    }
+}
+
+/// Azure's answer behind a failed call, kept typed: the engine decides by status and code, never
+/// by reading Azure's words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cause {
+    pub status: Option<u16>,
+    pub code: Option<String>,
+}
+
+impl Cause {
+    pub fn of(e: &ArmError) -> Cause {
+        match e {
+            ArmError::Azure(AzureError::Api { status, code, .. })
+            | ArmError::Auth(AuthError::Transport(AzureError::Api { status, code, .. })) => Cause {
+                status: Some(*status),
+                code: Some(code.clone()),
+            },
+            _ => Cause::default(),
+        }
+    }
+
+    fn code_is(&self, code: &str) -> bool {
+        self.code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code))
+    }
+
+    /// The object (or the credential on it) is not there: 404.
+    pub fn not_found(&self) -> bool {
+        self.status == Some(404)
+    }
+
+    /// Graph's answer to removing a credential that is not on the object any more (400
+    /// `Request_BadRequest`), which it also gives for other faults of a request: whoever gets it
+    /// reads the object to know whether the credential is gone.
+    pub fn maybe_gone(&self) -> bool {
+        self.status == Some(400) && self.code_is("Request_BadRequest")
+    }
+
+    /// The role assignment exists already (a resumed run made it): 409 `RoleAssignmentExists`.
+    pub fn exists(&self) -> bool {
+        self.status == Some(409) && self.code_is("RoleAssignmentExists")
+    }
+}
 
 /// Azure's words for `e`, after what to do when Azure refused for a reason that waiting cannot fix
 /// (a management lock, a policy denial). The advice comes first: outside text is bounded when it
@@ -94,14 +153,17 @@ pub fn explain(e: &ArmError) -> String {
     }
 }
 
-/// A step's request budget: how many tries it may make and for how long, so that it stops with a
-/// reason instead of looping.
+/// A step's request budget: how many tries a transient failure gets and for how long, and how long
+/// replication or another operation on the cluster is waited out, so that it stops with a reason
+/// instead of looping.
 #[derive(Debug)]
 pub struct Budget {
     tries: u32,
     used: u32,
-    started: std::time::Instant,
+    started: Instant,
     limit: Duration,
+    wait: Duration,
+    max_pause: Duration,
 }
 
 impl Budget {
@@ -109,8 +171,31 @@ impl Budget {
         Budget {
             tries,
             used: 0,
-            started: std::time::Instant::now(),
+            started: Instant::now(),
             limit,
+            wait: Duration::ZERO,
+            max_pause: Duration::MAX,
+        }
+    }
+
+    /// Transient failures only: [`TRANSIENT_TRIES`] within [`STEP_TIME`].
+    pub fn transient() -> Budget {
+        Budget::new(TRANSIENT_TRIES, STEP_TIME)
+    }
+
+    /// [`Budget::transient`], and replication or a busy cluster waited out for `wait`.
+    pub fn waiting(wait: Duration) -> Budget {
+        Budget {
+            wait,
+            ..Budget::transient()
+        }
+    }
+
+    /// No pause longer than `max` (a poll that must notice a change soon).
+    pub fn max_pause(self, max: Duration) -> Budget {
+        Budget {
+            max_pause: max,
+            ..self
         }
     }
 
@@ -120,9 +205,28 @@ impl Budget {
         self.used <= self.tries && self.started.elapsed() < self.limit
     }
 
+    /// After a failure of `kind`: the pause before the next try, or `None` when the step stops.
+    pub fn next(&mut self, kind: Kind) -> Option<Duration> {
+        let within_tries = self.spend();
+        let elapsed = self.started.elapsed();
+        let pause = backoff(self.used).min(self.max_pause);
+        match kind {
+            Kind::Transient => within_tries.then_some(pause),
+            Kind::Replication | Kind::Conflict => {
+                (elapsed < self.wait).then(|| pause.min(self.wait - elapsed))
+            }
+            Kind::Fatal => None,
+        }
+    }
+
     /// Tries counted so far.
     pub fn used(&self) -> u32 {
         self.used
+    }
+
+    /// How long since the first try.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
     }
 
     /// Why the step stopped, after Azure's last words.
@@ -134,6 +238,27 @@ impl Budget {
             self.tries,
             self.limit.as_secs()
         )
+    }
+}
+
+/// The step-level retry loop: runs `call` (given the try's number, from 1) until it succeeds or
+/// `next` (given the failure and the budget) answers no pause.
+pub async fn retrying<T, E, F, Fut, N>(budget: &mut Budget, mut call: F, mut next: N) -> Result<T, E>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    N: FnMut(&E, &mut Budget) -> Option<Duration>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match call(attempt).await {
+            Ok(v) => return Ok(v),
+            Err(e) => match next(&e, budget) {
+                Some(pause) => tokio::time::sleep(pause).await,
+                None => return Err(e),
+            },
+        }
     }
 }
 
