@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::azure::arm::ArmError;
 use crate::azure::directory::{DirectoryObject, ObjectKind};
 use crate::azure::graph::GraphClient;
+use crate::azure::CallError;
 use crate::rotation::retry::{retrying, Budget, Kind};
 
 /// How long a read may lag behind a write Graph just did (directory replication): after a lost
@@ -82,11 +82,11 @@ pub async fn find(
     app_id: &str,
     ours: &Ours<'_>,
     lag: Option<Duration>,
-) -> Result<Vec<String>, ArmError> {
+) -> Result<Vec<String>, CallError> {
     /// A read that found nothing yet, or failed (the caller retries transient failures).
     enum Look {
         Nothing,
-        Failed(ArmError),
+        Failed(CallError),
     }
     let mut budget = Budget::waiting(lag.unwrap_or_default());
     let found = retrying(

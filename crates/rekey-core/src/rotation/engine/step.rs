@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::{Context, Run};
 use crate::audit::AuditRecord;
-use crate::azure::arm::ArmError;
+use crate::azure::CallError;
 use crate::rotation::journal::{Event, State};
 use crate::rotation::model::{Progress, Step, StepStatus};
 use crate::rotation::retry::{self, Budget, Cause, Kind};
@@ -34,7 +34,7 @@ pub(super) fn stop(step: Step, message: impl Into<String>) -> Stop {
 }
 
 /// A failed Azure call, with its kind and cause kept.
-pub(super) fn failed(step: Step, e: &ArmError) -> Stop {
+pub(super) fn failed(step: Step, e: &CallError) -> Stop {
     Stop {
         kind: retry::classify(e),
         cause: Some(Cause::of(e)),
@@ -66,7 +66,7 @@ pub(super) fn given_up(mut s: Stop, budget: &Budget) -> Stop {
 pub(super) async fn transient<T, F, Fut>(step: Step, call: F) -> Result<T, Stop>
 where
     F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, ArmError>>,
+    Fut: Future<Output = Result<T, CallError>>,
 {
     again(Budget::transient(), |_| async {
         call().await.map_err(|e| failed(step, &e))
@@ -78,7 +78,7 @@ where
 pub(super) async fn replicating<T, F, Fut>(step: Step, limit: std::time::Duration, call: F) -> Result<T, Stop>
 where
     F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, ArmError>>,
+    Fut: Future<Output = Result<T, CallError>>,
 {
     again(Budget::waiting(limit), |_| async {
         call().await.map_err(|e| failed(step, &e))

@@ -7,9 +7,9 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::auth::AuthError;
-use crate::azure::arm::ArmError;
 use crate::azure::retry::{advice, backoff, refusal, Refusal};
 use crate::azure::AzureError;
+use crate::azure::CallError;
 
 #[cfg(test)]
 mod tests;
@@ -28,14 +28,14 @@ pub enum Kind {
     Fatal,
 }
 
-pub fn classify(e: &ArmError) -> Kind {
+pub fn classify(e: &CallError) -> Kind {
     match e {
-        ArmError::Azure(a) => classify_azure(a),
-        ArmError::Auth(AuthError::Transport(a)) => match classify_azure(a) {
+        CallError::Azure(a) => classify_azure(a),
+        CallError::Auth(AuthError::Transport(a)) => match classify_azure(a) {
             Kind::Transient => Kind::Transient,
             _ => Kind::Fatal,
         },
-        ArmError::Auth(_) => Kind::Fatal,
+        CallError::Auth(_) => Kind::Fatal,
     }
 }
 
@@ -117,10 +117,10 @@ pub struct Cause {
 }
 
 impl Cause {
-    pub fn of(e: &ArmError) -> Cause {
+    pub fn of(e: &CallError) -> Cause {
         match e {
-            ArmError::Azure(AzureError::Api { status, code, .. })
-            | ArmError::Auth(AuthError::Transport(AzureError::Api { status, code, .. })) => Cause {
+            CallError::Azure(AzureError::Api { status, code, .. })
+            | CallError::Auth(AuthError::Transport(AzureError::Api { status, code, .. })) => Cause {
                 status: Some(*status),
                 code: Some(code.clone()),
             },
@@ -153,10 +153,10 @@ impl Cause {
 /// Azure's words for `e`, after what to do when Azure refused for a reason that waiting cannot fix
 /// (a management lock, a policy denial). The advice comes first: outside text is bounded when it
 /// is journaled, and the bound must cut Azure's words, never what the admin has to do.
-pub fn explain(e: &ArmError) -> String {
+pub fn explain(e: &CallError) -> String {
     let words = crate::error::IpcError::from(e).message;
     let reason = match e {
-        ArmError::Azure(AzureError::Api { code, message, .. }) => advice(refusal(code, message)),
+        CallError::Azure(AzureError::Api { code, message, .. }) => advice(refusal(code, message)),
         _ => None,
     };
     match reason {

@@ -2,8 +2,8 @@
 
 use super::*;
 
-fn api(status: u16, code: &str, message: &str) -> ArmError {
-    ArmError::Azure(AzureError::Api {
+fn api(status: u16, code: &str, message: &str) -> CallError {
+    CallError::Azure(AzureError::Api {
         status,
         code: code.into(),
         message: message.into(),
@@ -76,13 +76,13 @@ fn a_failure_keeps_azures_status_and_code_and_decisions_read_only_those() {
     assert!(exists.exists());
     assert!(!Cause::of(&api(409, "Conflict", "RoleAssignmentExists")).exists());
     // Without an answer from Azure there is no status or code to read.
-    let network = ArmError::Azure(AzureError::Network {
+    let network = CallError::Azure(AzureError::Network {
         host: "h".into(),
         detail: "reset".into(),
     });
     assert_eq!(Cause::of(&network), Cause::default());
     assert_eq!(classify(&network), Kind::Transient);
-    let through_auth = ArmError::Auth(AuthError::Transport(AzureError::Api {
+    let through_auth = CallError::Auth(AuthError::Transport(AzureError::Api {
         status: 404,
         code: "NotFound".into(),
         message: String::new(),
