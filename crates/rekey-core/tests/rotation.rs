@@ -642,3 +642,97 @@ async fn a_rotation_goes_on_only_with_the_account_and_endpoints_it_was_planned_w
     assert_eq!(done.outcome, Outcome::Succeeded, "{:?}", done.message);
     assert!(!f.app_keys(&app_id).contains(&old_key));
 }
+
+/// Writes the journals under `tests/fixtures/` that later versions must still resume (run by hand:
+/// `cargo test -p rekey-core --test rotation write_journal_fixtures -- --ignored`). Each is the
+/// journal of a real rotation against the simulator, made by the version named in its file name.
+#[tokio::test]
+#[ignore = "writes fixtures; run by hand when the journal format changes"]
+async fn write_journal_fixtures() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    std::fs::create_dir_all(&dir).expect("fixtures dir");
+    let f = fixture().await;
+    // Mode secret, with a failed Azure operation and a retry: every event of the happy path and
+    // of a failure.
+    f.world().fail_next_operations = 1;
+    let options = f.options(Mode::Secret, Retire::Now);
+    let planned = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
+    let ctx = f.context(options);
+    let failed = bulk::run(&ctx, &f.sessions(), &planned).await.remove(0);
+    assert_eq!(failed.outcome, Outcome::Failed);
+    let (again, _) = bulk::resume(&ctx, &f.sessions(), Some(&failed.rotation_id)).await;
+    assert_eq!(again[0].outcome, Outcome::Succeeded, "{:?}", again[0].message);
+    let path = journal::Journal::new(&f.paths, &failed.rotation_id)
+        .path()
+        .to_path_buf();
+    std::fs::copy(&path, dir.join("journal-v1-secret.jsonl")).expect("copy");
+    // Mode new-sp: a new principal and copied roles.
+    let options = f.options(Mode::NewSp, Retire::Never);
+    let planned = plan(&f.session, &[f.id("aks-ops-tools")], &f.known, &options).await;
+    let result = bulk::run(&f.context(options), &f.sessions(), &planned)
+        .await
+        .remove(0);
+    assert_eq!(result.outcome, Outcome::Succeeded, "{:?}", result.message);
+    let path = journal::Journal::new(&f.paths, &result.rotation_id)
+        .path()
+        .to_path_buf();
+    std::fs::copy(&path, dir.join("journal-v1-new-sp.jsonl")).expect("copy");
+}
+
+/// The first `through` lines of a committed journal, as a crash would have left them, moved to the
+/// fresh simulator of `f` (only its port differs: every ID of the demo world is derived from names).
+fn journal_fixture(f: &Fixture, name: &str, through: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let text = std::fs::read_to_string(path).expect("fixture");
+    let pin = rekey_core::session::Pin::of(&f.session);
+    let mut kept = String::new();
+    let mut rotation_id = String::new();
+    for line in text.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).expect("fixture line");
+        if value["type"] == "planned" {
+            rotation_id = value["group"]["rotationId"].as_str().expect("id").to_string();
+            let recorded = value["pin"]["armEndpoint"].as_str().expect("pin").to_string();
+            kept.push_str(&line.replace(&recorded, &pin.arm_endpoint));
+        } else {
+            kept.push_str(line);
+        }
+        kept.push('\n');
+        if value["type"] == through {
+            break;
+        }
+    }
+    let dir = f.paths.data_dir.join("rotations");
+    std::fs::create_dir_all(&dir).expect("rotations dir");
+    std::fs::write(dir.join(format!("{rotation_id}.jsonl")), kept).expect("journal");
+    rotation_id
+}
+
+#[tokio::test]
+async fn a_journal_written_by_version_1_resumes_and_finishes() {
+    // Crashed while `addPassword` ran (its answer lost), and after Azure made the new secret but
+    // before the keyring had it: either way the unheld secret goes and a new one is made.
+    for crashed_after in ["secretRequested", "secretCreated"] {
+        let f = fixture().await;
+        let (app_id, old_key) = f.holds("aks-stg-weu");
+        let old_key = old_key.expect("old key");
+        let rotation_id = journal_fixture(&f, "journal-v1-secret.jsonl", crashed_after);
+        let ctx = f.context(f.options(Mode::Secret, Retire::Now));
+        let result = engine::resume(&ctx, &rotation_id).await;
+        assert_eq!(
+            result.outcome,
+            Outcome::Succeeded,
+            "{crashed_after}: {:?}",
+            result.message
+        );
+        let new_key = result.new_key_id.clone().expect("new key");
+        assert_ne!(new_key, "eea03f12-9b4d-4ac1-abf5-07ea185af5cd");
+        assert_eq!(f.holds("aks-stg-weu"), (app_id.clone(), Some(new_key.clone())));
+        assert!(
+            !f.app_keys(&app_id).contains(&old_key),
+            "the old secret is retired"
+        );
+        assert!(f.vault_secret_works(&new_key, &app_id).await);
+    }
+}

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::azure::arm::ArmError;
 use crate::azure::directory::{DirectoryObject, ObjectKind};
 use crate::azure::graph::GraphClient;
+use crate::azure::CallError;
+use crate::rotation::retry::{retrying, Budget, Kind};
 
 /// How long a read may lag behind a write Graph just did (directory replication): after a lost
 /// answer, a read that shows no marked secret is repeated for this long before it is believed.
@@ -73,31 +74,45 @@ impl Ours<'_> {
 }
 
 /// Reads the object that received `addPassword` and returns the orphans on it. With `lag`, a read
-/// that shows none is repeated until `lag` has passed, since a secret Azure just wrote may not be
-/// visible to the next read yet.
+/// that shows none is repeated (on the one step-level back-off) until `lag` has passed, since a
+/// secret Azure just wrote may not be visible to the next read yet.
 pub async fn find(
     graph: &GraphClient,
     kind: ObjectKind,
     app_id: &str,
     ours: &Ours<'_>,
     lag: Option<Duration>,
-) -> Result<Vec<String>, ArmError> {
-    let since = std::time::Instant::now();
-    let mut pause = Duration::from_millis(500);
-    loop {
-        let object = match kind {
-            ObjectKind::Application => graph.application(app_id).await?,
-            ObjectKind::ServicePrincipal => graph.service_principal(app_id).await?,
-        };
-        let found = object.as_ref().map(|o| ours.orphans(o)).unwrap_or_default();
-        let waited = since.elapsed();
-        match lag {
-            Some(lag) if found.is_empty() && waited + pause <= lag => {
-                tokio::time::sleep(pause).await;
-                pause = pause.saturating_mul(2);
+) -> Result<Vec<String>, CallError> {
+    /// A read that found nothing yet, or failed (the caller retries transient failures).
+    enum Look {
+        Nothing,
+        Failed(CallError),
+    }
+    let mut budget = Budget::waiting(lag.unwrap_or_default());
+    let found = retrying(
+        &mut budget,
+        |_| async {
+            let object = match kind {
+                ObjectKind::Application => graph.application(app_id).await,
+                ObjectKind::ServicePrincipal => graph.service_principal(app_id).await,
             }
-            _ => return Ok(found),
-        }
+            .map_err(Look::Failed)?;
+            let found = object.as_ref().map(|o| ours.orphans(o)).unwrap_or_default();
+            match found.is_empty() && lag.is_some() {
+                true => Err(Look::Nothing),
+                false => Ok(found),
+            }
+        },
+        |look, budget| match look {
+            Look::Nothing => budget.next(Kind::Replication),
+            Look::Failed(_) => None,
+        },
+    )
+    .await;
+    match found {
+        Ok(found) => Ok(found),
+        Err(Look::Nothing) => Ok(Vec::new()),
+        Err(Look::Failed(e)) => Err(e),
     }
 }
 

@@ -183,7 +183,7 @@ pub async fn known_key_ids(paths: &AppPaths) -> HashMap<String, String> {
     states.reverse();
     let mut known = HashMap::new();
     for state in &states {
-        if let Some((key_id, ..)) = &state.created {
+        if let Some(super::journal::CreatedSecret { key_id, .. }) = &state.created {
             for cluster in &state.group.clusters {
                 if state.verified(&cluster.id) {
                     known.insert(cluster.id.to_ascii_lowercase(), key_id.clone());
