@@ -9,7 +9,7 @@ mod inventory;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, FutureExt};
 use tokio::sync::OnceCell;
 
 pub use demo::{DemoError, DemoTarget, DemoWorld};
@@ -20,7 +20,7 @@ use crate::error::IpcError;
 use crate::paths::AppPaths;
 use crate::rotation::service::Rotator;
 use crate::secure_store::SecureStore;
-use crate::session::{Session, SessionMode};
+use crate::session::{Session, SessionMode, TenantSessions};
 use crate::vault::{presence, Vault, VaultRow};
 use crate::workspace::{CloudApproval, Workspace};
 
@@ -315,7 +315,7 @@ impl Estate {
         };
         let allow_memory_vault = self.demo_files == DemoFiles::Discarded && self.is_demo().await?;
         Ok(Rotator {
-            estate: self,
+            sessions: self,
             vault,
             paths,
             allow_memory_vault,
@@ -331,6 +331,15 @@ impl Estate {
     /// [`Estate::vault_rows`] of another vault (the CLI's [`Estate::saved_vault`]).
     pub async fn rows_of(&self, vault: &Vault) -> Result<Vec<VaultRow>, IpcError> {
         presence::list(vault, self).await.map_err(|e| IpcError::from(&e))
+    }
+}
+
+impl TenantSessions for Estate {
+    fn session_for_tenant<'a>(
+        &'a self,
+        tenant: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Arc<Session>, IpcError>> {
+        Estate::session_for_tenant(self, tenant).boxed()
     }
 }
 
