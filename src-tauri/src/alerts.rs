@@ -1,43 +1,29 @@
-//! Expiry alerts in the desktop app: the background refresh on the settings' interval, the OS
-//! notifications for new threshold crossings (`rekey_core::alerts` decides which), the tray's
-//! state, and the events the window receives (open a cluster, a new inventory).
+//! Expiry alerts in the desktop app: the timers of the background refresh, the OS notifications
+//! (notify-rust on Linux), the tray's wiring and the events the window receives. What is due, the
+//! status and which notices to show are decided in `rekey_core::alerts::Watcher`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::Mutex;
 
-use chrono::{DateTime, Offset, Utc};
-use rekey_core::alerts::{summarize_inventory, AlertRules, AlertStatus, AppEvent, Ledger, Notice};
+use chrono::{Offset, Utc};
+use rekey_core::alerts::{AlertStatus, AppEvent, Notice, Watcher};
 use rekey_core::error::IpcError;
+use rekey_core::estate::Refreshed;
 use rekey_core::inventory::refresh::RefreshOptions;
-use rekey_core::inventory::Inventory;
-use rekey_core::settings::Settings;
+use rekey_core::settings::{InForce, Settings};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager};
 
 use crate::commands::inventory::refresh_all;
 use crate::state::AppState;
-use rekey_core::estate::Refreshed;
-
-/// How many upcoming expiries the tray lists.
-pub const TRAY_NEXT: usize = 5;
 
 /// After start, the window's own first refresh usually comes within this; the background one
 /// runs only if it did not (e.g. Rekey started at login, hidden).
 const STARTUP_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
-#[derive(Default)]
-struct Ledgers {
-    /// The signed-in accounts' ledger, from the data folder (loaded on first use).
-    accounts: Option<Ledger>,
-    /// Kept in memory only when the estate keeps no ledger file (demo mode: the simulator's
-    /// credentials are new at every start).
-    memory: Ledger,
-}
-
 /// The alert state the app holds.
 pub struct Alerts {
-    settings: RwLock<Settings>,
-    status: Mutex<AlertStatus>,
+    watcher: Watcher,
     /// The clusters the tray lists, in menu order (a click names one by its index).
     tray_clusters: Mutex<Vec<String>>,
     events: Mutex<Option<Channel<AppEvent>>>,
@@ -46,54 +32,37 @@ pub struct Alerts {
     in_flight: AtomicBool,
     refresh_requested: AtomicBool,
     wake: tokio::sync::Notify,
-    ledgers: tokio::sync::Mutex<Ledgers>,
     told_still_running: AtomicBool,
 }
 
 impl Alerts {
-    pub fn new(settings: Settings) -> Self {
+    /// `settings`: the estate's copy in force (the same one [`AppState`] gives its estate).
+    pub fn new(settings: InForce) -> Self {
         Alerts {
-            settings: RwLock::new(settings),
-            status: Mutex::new(AlertStatus::default()),
+            watcher: Watcher::new(settings),
             tray_clusters: Mutex::new(Vec::new()),
             events: Mutex::new(None),
             pending_events: Mutex::new(Vec::new()),
             in_flight: AtomicBool::new(false),
             refresh_requested: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
-            ledgers: tokio::sync::Mutex::new(Ledgers::default()),
             told_still_running: AtomicBool::new(false),
         }
     }
 
+    /// The settings in force.
     pub fn settings(&self) -> Settings {
-        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.watcher.settings()
     }
 
-    pub fn set_settings(&self, settings: Settings) {
-        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
-        // The interval may have changed: the background loop recomputes when it is due.
+    /// The settings in force were replaced: the interval may have changed, so the background loop
+    /// recomputes when it is due.
+    pub fn settings_changed(&self) {
         self.wake.notify_one();
     }
 
     pub fn status(&self) -> AlertStatus {
-        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        status.next_refresh = self.next_due();
-        status
-    }
-
-    fn update_status(&self, change: impl FnOnce(&mut AlertStatus)) {
-        change(&mut self.status.lock().unwrap_or_else(|e| e.into_inner()));
-    }
-
-    fn interval(&self) -> chrono::Duration {
-        chrono::Duration::hours(i64::from(self.settings().refresh_interval_hours.max(1)))
-    }
-
-    /// When the next background refresh is due: an interval after the last refresh.
-    fn next_due(&self) -> Option<DateTime<Utc>> {
-        let last = self.status.lock().unwrap_or_else(|e| e.into_inner()).last_refresh;
-        last.map(|l| l + self.interval())
+        self.watcher.status()
     }
 
     pub fn tray_cluster(&self, index: usize) -> Option<String> {
@@ -156,7 +125,7 @@ pub struct InFlight<'a>(&'a Alerts);
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.in_flight.store(false, Ordering::SeqCst);
-        self.0.update_status(|s| s.refreshing = false);
+        self.0.watcher.update_status(|s| s.refreshing = false);
     }
 }
 
@@ -167,7 +136,7 @@ pub fn begin<'a>(app: &AppHandle, alerts: &'a Alerts, exclusive: bool) -> Option
     if was && exclusive {
         return None;
     }
-    alerts.update_status(|s| s.refreshing = true);
+    alerts.watcher.update_status(|s| s.refreshing = true);
     crate::tray::update(app);
     Some(InFlight(alerts))
 }
@@ -175,16 +144,12 @@ pub fn begin<'a>(app: &AppHandle, alerts: &'a Alerts, exclusive: bool) -> Option
 /// After any refresh (the window's or the background's): the tray, the status and the
 /// notifications for new crossings.
 pub async fn refreshed(app: &AppHandle, refreshed: &Refreshed) {
-    let alerts = app.state::<Alerts>();
-    let now = Utc::now();
-    let summary = summarize_inventory(&refreshed.inventory, now, TRAY_NEXT);
-    alerts.update_status(|s| {
-        s.summary = Some(summary);
-        s.last_refresh = Some(now);
-        s.problem = refreshed.problem.clone();
-        s.demo = refreshed.demo;
-    });
-    let notices = evaluate(app, &refreshed.inventory, refreshed.ledger.clone(), now).await;
+    let zone = chrono::Local::now().offset().fix();
+    let notices = app
+        .state::<Alerts>()
+        .watcher
+        .refreshed(refreshed, Utc::now(), zone)
+        .await;
     for notice in notices {
         show(app, notice);
     }
@@ -195,12 +160,7 @@ pub async fn refreshed(app: &AppHandle, refreshed: &Refreshed) {
 
 /// A refresh that failed outright (no inventory at all): the tray says so, not silent staleness.
 pub fn failed(app: &AppHandle, error: &IpcError) {
-    let alerts = app.state::<Alerts>();
-    alerts.update_status(|s| {
-        s.problem = Some(format!("The last refresh failed: {}", error.message));
-        // Retried after an interval, like a good one.
-        s.last_refresh = Some(Utc::now());
-    });
+    app.state::<Alerts>().watcher.failed(error, Utc::now());
     status_changed(app);
 }
 
@@ -210,42 +170,6 @@ fn status_changed(app: &AppHandle) {
     alerts.send(AppEvent::StatusChanged {
         status: alerts.status(),
     });
-}
-
-/// The ledger's new notices for `inventory`, saved before they are shown (a crash may lose a
-/// notification, never repeat it).
-async fn evaluate(
-    app: &AppHandle,
-    inventory: &Inventory,
-    ledger_folder: Option<rekey_core::paths::AppPaths>,
-    now: DateTime<Utc>,
-) -> Vec<Notice> {
-    let alerts = app.state::<Alerts>();
-    let rules = AlertRules::from(&alerts.settings());
-    let zone = chrono::Local::now().offset().fix();
-    let mut ledgers = alerts.ledgers.lock().await;
-    let Some(paths) = ledger_folder else {
-        return ledgers.memory.evaluate(&inventory.clusters, now, zone, &rules);
-    };
-    let mut ledger = match ledgers.accounts.take() {
-        Some(l) => l,
-        None => {
-            let paths = paths.clone();
-            tokio::task::spawn_blocking(move || Ledger::load(&paths))
-                .await
-                .unwrap_or_default()
-        }
-    };
-    let notices = ledger.evaluate(&inventory.clusters, now, zone, &rules);
-    let to_save = ledger.clone();
-    ledgers.accounts = Some(ledger);
-    let saved = tokio::task::spawn_blocking(move || to_save.save(&paths)).await;
-    match saved {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!("{e}"),
-        Err(e) => tracing::warn!("the alert ledger was not saved: {e}"),
-    }
-    notices
 }
 
 /// Shows the window, unhidden and in front.
@@ -354,11 +278,10 @@ pub fn start(app: &AppHandle) {
         loop {
             let alerts = app.state::<Alerts>();
             let requested = alerts.refresh_requested.swap(false, Ordering::SeqCst);
-            let due = alerts.next_due();
-            let wait = match due {
-                _ if requested => std::time::Duration::ZERO,
-                None => std::time::Duration::ZERO,
-                Some(due) => (due - Utc::now()).to_std().unwrap_or(std::time::Duration::ZERO),
+            let wait = if requested {
+                std::time::Duration::ZERO
+            } else {
+                alerts.watcher.wait(Utc::now())
             };
             if wait.is_zero() {
                 background_refresh(&app).await;
@@ -377,14 +300,7 @@ async fn show_cached(app: &AppHandle) {
     let state = app.state::<AppState>();
     let Ok(estate) = state.estate() else { return };
     if let Ok(Some(cached)) = estate.cached_inventory().await {
-        let alerts = app.state::<Alerts>();
-        let summary = summarize_inventory(&cached, Utc::now(), TRAY_NEXT);
-        alerts.update_status(|s| {
-            if s.summary.is_none() {
-                s.summary = Some(summary);
-                s.last_refresh = cached.generated_at;
-            }
-        });
+        app.state::<Alerts>().watcher.show_cached(&cached, Utc::now());
         crate::tray::update(app);
     }
 }

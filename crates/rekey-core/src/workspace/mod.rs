@@ -23,7 +23,7 @@ use crate::error::IpcError;
 use crate::paths::AppPaths;
 use crate::secure_store::SecureStore;
 use crate::session::{Session, SessionMode};
-use crate::settings::Settings;
+use crate::settings::{InForce, Settings};
 
 pub use inventory::{AccountFailure, AccountsInventory};
 pub use sessions::tenant_session;
@@ -77,8 +77,8 @@ pub struct Workspace {
     accounts: AccountStore,
     tokens: TokenCache,
     storage_problem: Option<String>,
-    /// The settings in force; the Settings page replaces them ([`Workspace::set_settings`]).
-    settings: std::sync::RwLock<Settings>,
+    /// The settings in force: the estate's one copy ([`InForce`]), which the Settings page replaces.
+    settings: InForce,
     /// The public client people sign in through, instead of the settings' (the CLI's `--client-id`).
     client_id: Option<String>,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
@@ -115,15 +115,12 @@ impl Workspace {
     ) -> Result<Workspace, IpcError> {
         let accounts = AccountStore::open(paths).await.map_err(|e| IpcError::from(&e))?;
         let tokens = TokenCache::open(paths, store).await;
-        let (settings, settings_problem) = Settings::load(paths);
-        if let Some(problem) = &settings_problem {
-            tracing::warn!("{problem}");
-        }
+        let settings = InForce::load(paths);
         let storage_problem = store_problem
             .or_else(|| tokens.problems().first().map(|p| p.to_string()))
             .or_else(|| accounts.problem().map(|p| p.to_string()));
         Ok(Workspace {
-            settings: std::sync::RwLock::new(settings),
+            settings,
             client_id: None,
             accounts,
             tokens,
@@ -162,15 +159,14 @@ impl Workspace {
         self
     }
 
-    /// The settings in force (loaded at open, replaced by [`Workspace::set_settings`]).
+    /// The settings in force (a new client ID applies to the next sign-in).
     pub fn settings(&self) -> Settings {
-        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.settings.get()
     }
 
-    /// Uses `settings` from now on (the caller has saved them): a new client ID applies to the next
-    /// sign-in.
-    pub fn set_settings(&self, settings: Settings) {
-        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
+    /// Reads `settings` (the estate's copy) instead of the one loaded at open.
+    pub(crate) fn share_settings(&mut self, settings: InForce) {
+        self.settings = settings;
     }
 
     fn effective_client_id(&self) -> String {
