@@ -15,16 +15,13 @@ use state::AppState;
 /// Started at login: Rekey starts in the tray, without its window.
 const BACKGROUND_ARG: &str = "--background";
 
-/// The settings at start (defaults if the file is bad; the reason goes to the log).
-fn initial_settings() -> rekey_core::settings::Settings {
-    let Ok(paths) = rekey_core::paths::AppPaths::resolve() else {
-        return rekey_core::settings::Settings::default();
-    };
-    let (settings, problem) = rekey_core::settings::Settings::load(&paths);
-    if let Some(problem) = problem {
-        tracing::warn!("{problem}");
+/// The settings at start (defaults if the file is bad; the reason goes to the log): the one copy
+/// in force, which the estate and the alerts share.
+fn initial_settings() -> rekey_core::settings::InForce {
+    match rekey_core::paths::AppPaths::resolve() {
+        Ok(paths) => rekey_core::settings::InForce::load(&paths),
+        Err(_) => rekey_core::settings::InForce::default(),
     }
-    settings
 }
 
 pub fn run() {
@@ -36,6 +33,7 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .init();
 
+    let settings = initial_settings();
     let mut builder = tauri::Builder::default();
     if let Some(recorder) = ipc_recorder::plugin() {
         builder = builder.plugin(recorder);
@@ -54,10 +52,10 @@ pub fn run() {
                 .arg(BACKGROUND_ARG)
                 .build(),
         )
-        .manage(AppState::default())
+        .manage(AppState::new(settings.clone()))
         // Rotation plans shown in the wizard and the rotations running now.
         .manage(rotations::Rotations::default())
-        .manage(alerts::Alerts::new(initial_settings()))
+        .manage(alerts::Alerts::new(settings))
         .on_window_event(|window, event| {
             // Closing the window keeps Rekey in the tray (a setting), so that alerts keep coming.
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {

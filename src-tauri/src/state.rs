@@ -5,6 +5,7 @@ use rekey_core::error::IpcError;
 use rekey_core::estate::{DemoFiles, DemoSource, Estate};
 use rekey_core::inventory::Inventory;
 use rekey_core::paths::AppPaths;
+use rekey_core::settings::InForce;
 use rekey_core::workspace::Workspace;
 use std::path::PathBuf;
 
@@ -32,9 +33,19 @@ pub struct AppState {
     app: std::sync::OnceLock<AppHandle>,
     refresh: Mutex<Option<CancellationToken>>,
     last_inventory: Mutex<Option<Inventory>>,
+    /// The settings in force, given to the estate (the alerts hold the same copy).
+    settings: InForce,
 }
 
 impl AppState {
+    /// The app's state around `settings`, the copy in force that the alerts read too.
+    pub fn new(settings: InForce) -> AppState {
+        AppState {
+            settings,
+            ..AppState::default()
+        }
+    }
+
     /// The estate: the built-in simulator while no account is signed in (its rotations' files in
     /// `<data>/demo`, kept until the app quits), else the signed-in accounts. A first sign-in to a
     /// custom cloud asks the admin in a native dialog that shows its hosts.
@@ -42,7 +53,8 @@ impl AppState {
         self.estate
             .get_or_init(|| {
                 let paths = AppPaths::resolve().map_err(|e| IpcError::new("no_home", e.to_string()))?;
-                let estate = Estate::new(paths, DemoSource::Start(rekey_demo::starter()), DemoFiles::Kept);
+                let estate = Estate::new(paths, DemoSource::Start(rekey_demo::starter()), DemoFiles::Kept)
+                    .with_settings(self.settings.clone());
                 Ok(match self.app.get() {
                     Some(app) => estate.with_cloud_approval(cloud_approval(app.clone())),
                     None => estate,

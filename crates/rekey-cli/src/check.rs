@@ -7,6 +7,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
+use rekey_core::alerts::BucketCounts;
 use rekey_core::inventory::blind::BlindSpot;
 use rekey_core::inventory::model::{ExpiryBucket, Thresholds};
 use rekey_core::inventory::{ClusterRow, RefreshOptions};
@@ -63,34 +64,22 @@ impl State {
     }
 }
 
-/// Clusters per bucket: `ok` includes the notice bucket (nothing to do within the warning days).
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Counts {
-    expired: usize,
-    critical: usize,
-    warning: usize,
-    ok: usize,
-    auto_rotated: usize,
-    unknown: usize,
+/// Clusters that need nothing within the warning days: a check reports the notice bucket as ok.
+fn ok(counts: &BucketCounts) -> u32 {
+    counts.ok + counts.notice
 }
 
-impl Counts {
-    fn of(rows: &[ClusterRow]) -> Counts {
-        let mut counts = Counts::default();
-        for row in rows {
-            let slot = match row.expiry.bucket {
-                ExpiryBucket::Expired => &mut counts.expired,
-                ExpiryBucket::Critical => &mut counts.critical,
-                ExpiryBucket::Warning => &mut counts.warning,
-                ExpiryBucket::Notice | ExpiryBucket::Ok => &mut counts.ok,
-                ExpiryBucket::AutoRotated => &mut counts.auto_rotated,
-                ExpiryBucket::Unknown => &mut counts.unknown,
-            };
-            *slot += 1;
-        }
-        counts
-    }
+/// The counts as `--json` has always given them: `ok` includes the notice bucket.
+fn check_counts<S: serde::Serializer>(counts: &BucketCounts, serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let mut out = serializer.serialize_struct("Counts", 6)?;
+    out.serialize_field("expired", &counts.expired)?;
+    out.serialize_field("critical", &counts.critical)?;
+    out.serialize_field("warning", &counts.warning)?;
+    out.serialize_field("ok", &ok(counts))?;
+    out.serialize_field("autoRotated", &counts.auto_rotated)?;
+    out.serialize_field("unknown", &counts.unknown)?;
+    out.end()
 }
 
 /// What the check found, as `--json` prints it.
@@ -101,7 +90,8 @@ struct Report<'a> {
     exit_code: u8,
     summary: String,
     thresholds: Thresholds,
-    counts: Counts,
+    #[serde(serialize_with = "check_counts")]
+    counts: BucketCounts,
     failed_accounts: Vec<FailedAccount<'a>>,
     /// What could not be read and why (failed accounts included, as their tenants).
     blind_spots: &'a [BlindSpot],
@@ -134,7 +124,7 @@ pub async fn run(args: CheckArgs, cloud: &CloudArgs) -> ExitCode {
         Ok(done) => done,
         Err(e) => return failed(&e, args.json),
     };
-    let counts = Counts::of(&found.inventory.clusters);
+    let counts = BucketCounts::of(&found.inventory.clusters);
     let blind = blind_spots(&found);
     let state = state(&counts, found.failed.len() + blind.len());
     let summary = summary(state, &counts, &thresholds, found.failed.len(), &blind);
@@ -175,7 +165,7 @@ fn blind_spots(found: &Scan) -> Vec<BlindSpot> {
 }
 
 /// `unread` counts failed accounts and blind spots.
-fn state(counts: &Counts, unread: usize) -> State {
+fn state(counts: &BucketCounts, unread: usize) -> State {
     if counts.expired + counts.critical > 0 {
         State::Critical
     } else if unread > 0 {
@@ -192,7 +182,7 @@ fn state(counts: &Counts, unread: usize) -> State {
 /// `REKEY CRITICAL - 2 expired, 1 within 7 days, … | expired=2 critical=1 …`
 fn summary(
     state: State,
-    counts: &Counts,
+    counts: &BucketCounts,
     thresholds: &Thresholds,
     failed_accounts: usize,
     blind: &[BlindSpot],
@@ -201,7 +191,7 @@ fn summary(
         format!("{} expired", counts.expired),
         format!("{} within {} days", counts.critical, thresholds.critical_days),
         format!("{} within {} days", counts.warning, thresholds.warning_days),
-        format!("{} ok", counts.ok),
+        format!("{} ok", ok(counts)),
         format!("{} auto-rotated", counts.auto_rotated),
     ];
     if counts.unknown > 0 {
@@ -231,7 +221,7 @@ fn summary(
         counts.critical,
         counts.warning,
         counts.unknown,
-        counts.ok,
+        ok(counts),
         counts.auto_rotated
     )
 }
@@ -240,7 +230,7 @@ fn report<'a>(
     state: State,
     summary: String,
     thresholds: Thresholds,
-    counts: Counts,
+    counts: BucketCounts,
     found: &'a Scan,
     blind: &'a [BlindSpot],
 ) -> Report<'a> {
@@ -302,12 +292,13 @@ fn failed(e: &CliError, json: bool) -> ExitCode {
 mod tests {
     use super::*;
 
-    fn counts(expired: usize, critical: usize, warning: usize, unknown: usize) -> Counts {
-        Counts {
+    fn counts(expired: u32, critical: u32, warning: u32, unknown: u32) -> BucketCounts {
+        BucketCounts {
             expired,
             critical,
             warning,
-            ok: 40,
+            notice: 10,
+            ok: 30,
             auto_rotated: 12,
             unknown,
         }

@@ -21,6 +21,16 @@ pub struct Selection {
     pub subscriptions: Vec<String>,
 }
 
+impl Selection {
+    /// Whether the subscription `subscription_id` of `tenant_id` is chosen (tenant IDs compare
+    /// without case). The inventory of an account's home and of its guest tenants both ask this.
+    pub fn keeps(&self, subscription_id: &str, tenant_id: Option<&str>) -> bool {
+        (self.subscriptions.is_empty() || self.subscriptions.iter().any(|s| s == subscription_id))
+            && (self.tenants.is_empty()
+                || tenant_id.is_some_and(|t| self.tenants.iter().any(|s| s.eq_ignore_ascii_case(t))))
+    }
+}
+
 /// A signed-in account. No token or secret.
 #[derive(Serialize, TS, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -9,6 +10,7 @@ use crate::auth::Credential;
 use crate::azure::arm::ArmClient;
 use crate::azure::graph::GraphClient;
 use crate::cloud::Cloud;
+use crate::error::IpcError;
 use crate::transport::HttpClient;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -89,4 +91,14 @@ impl Pin {
             graph_endpoint: cloud.graph_endpoint.to_string(),
         }
     }
+}
+
+/// Gives the session that works in a tenant (or, with none, the default one). The estate is one;
+/// the rotator and the vault's presence check ask through this, so they need not know whether
+/// the sessions come from signed-in accounts or the demo.
+pub trait TenantSessions: Send + Sync {
+    fn session_for_tenant<'a>(
+        &'a self,
+        tenant: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Arc<Session>, IpcError>>;
 }

@@ -44,11 +44,9 @@ pub async fn save_settings(
         .await
         .map_err(|e| IpcError::new("settings_not_saved", format!("The settings were not saved: {e}")))?
         .map_err(|e| IpcError::new("settings_not_saved", e.to_string()))?;
-    if let Ok(workspace) = state.workspace().await {
-        workspace.set_settings(parsed.clone());
-    }
     let note = crate::alerts::apply_autostart(&app, parsed.start_at_login);
-    alerts.set_settings(parsed.clone());
+    state.estate()?.settings().set(parsed.clone());
+    alerts.settings_changed();
     crate::tray::update(&app);
     Ok(SettingsSaved {
         saved: true,

@@ -9,7 +9,7 @@ mod inventory;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, FutureExt};
 use tokio::sync::OnceCell;
 
 pub use demo::{DemoError, DemoTarget, DemoWorld};
@@ -20,7 +20,8 @@ use crate::error::IpcError;
 use crate::paths::AppPaths;
 use crate::rotation::service::Rotator;
 use crate::secure_store::SecureStore;
-use crate::session::{Session, SessionMode};
+use crate::session::{Session, SessionMode, TenantSessions};
+use crate::settings::InForce;
 use crate::vault::{presence, Vault, VaultRow};
 use crate::workspace::{CloudApproval, Workspace};
 
@@ -65,6 +66,8 @@ pub struct Estate {
     vault: OnceCell<Vault>,
     demo_folder: OnceCell<Result<DemoFolder, IpcError>>,
     demo_vault: OnceCell<Vault>,
+    /// The settings in force, the one copy the workspace and the app's alerts read.
+    settings: InForce,
 }
 
 impl Estate {
@@ -75,6 +78,7 @@ impl Estate {
             DemoSource::Unavailable(reason) => (None, Some(Err(IpcError::new("demo_unavailable", reason)))),
         };
         Estate {
+            settings: InForce::load(&paths),
             paths,
             starter,
             demo: OnceCell::new_with(ready),
@@ -95,9 +99,24 @@ impl Estate {
     }
 
     /// Uses `workspace` (tests pass one with an in-memory keyring) instead of opening the saved one.
-    pub fn with_workspace(self, workspace: Workspace) -> Estate {
+    pub fn with_workspace(self, mut workspace: Workspace) -> Estate {
+        workspace.share_settings(self.settings.clone());
         let _ = self.workspace.set(Ok(workspace));
         self
+    }
+
+    /// Holds `settings` (the app's, which its alerts read too) instead of those loaded at start.
+    pub fn with_settings(mut self, settings: InForce) -> Estate {
+        if let Some(Ok(workspace)) = self.workspace.get_mut() {
+            workspace.share_settings(settings.clone());
+        }
+        self.settings = settings;
+        self
+    }
+
+    /// The settings in force. Saving new ones replaces them here, for every reader at once.
+    pub fn settings(&self) -> &InForce {
+        &self.settings
     }
 
     /// Where Rekey keeps its files (`REKEY_HOME` or the OS's app folders).
@@ -110,7 +129,8 @@ impl Estate {
         let workspace = self
             .workspace
             .get_or_init(|| async {
-                let workspace = Workspace::open(&self.paths).await?;
+                let mut workspace = Workspace::open(&self.paths).await?;
+                workspace.share_settings(self.settings.clone());
                 Ok(match &self.approve_cloud {
                     Some(approve) => workspace.with_cloud_approval(approve.clone()),
                     None => workspace,
@@ -315,7 +335,7 @@ impl Estate {
         };
         let allow_memory_vault = self.demo_files == DemoFiles::Discarded && self.is_demo().await?;
         Ok(Rotator {
-            estate: self,
+            sessions: self,
             vault,
             paths,
             allow_memory_vault,
@@ -331,6 +351,15 @@ impl Estate {
     /// [`Estate::vault_rows`] of another vault (the CLI's [`Estate::saved_vault`]).
     pub async fn rows_of(&self, vault: &Vault) -> Result<Vec<VaultRow>, IpcError> {
         presence::list(vault, self).await.map_err(|e| IpcError::from(&e))
+    }
+}
+
+impl TenantSessions for Estate {
+    fn session_for_tenant<'a>(
+        &'a self,
+        tenant: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Arc<Session>, IpcError>> {
+        Estate::session_for_tenant(self, tenant).boxed()
     }
 }
 

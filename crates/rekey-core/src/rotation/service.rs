@@ -1,5 +1,5 @@
-//! Rotation as the app and the CLI use it: sessions per tenant (the signed-in accounts, or the demo
-//! simulator), the vault, the settings and the journal folder put together. Neither front end
+//! Rotation as the app and the CLI use it: sessions per tenant (from the estate: the signed-in
+//! accounts, or the demo simulator), the vault, the settings and the journal folder put together. Neither front end
 //! holds rotation logic of its own.
 
 use std::collections::HashMap;
@@ -13,15 +13,14 @@ use super::journal::{self, RotationSummary};
 use super::model::{GroupResult, Options, Plan};
 use super::preflight;
 use crate::error::IpcError;
-use crate::estate::Estate;
 use crate::inventory::ClusterRow;
 use crate::paths::AppPaths;
-use crate::session::Session;
+use crate::session::{Session, TenantSessions};
 use crate::vault::Vault;
 
-/// Rotations for one profile of Rekey: the estate gives each tenant's session.
+/// Rotations for one profile of Rekey: `sessions` (the estate) gives each tenant's session.
 pub struct Rotator<'a> {
-    pub estate: &'a Estate,
+    pub sessions: &'a dyn TenantSessions,
     pub vault: Vault,
     /// Where journals, locks and the audit log go.
     pub paths: AppPaths,
@@ -32,7 +31,7 @@ pub struct Rotator<'a> {
 
 impl Rotator<'_> {
     async fn session_for(&self, tenant: Option<&str>) -> Result<Arc<Session>, IpcError> {
-        self.estate.session_for_tenant(tenant).await
+        self.sessions.session_for_tenant(tenant).await
     }
 
     /// Plans the rotation of `chosen` (ARM IDs), per tenant. Reads only.

@@ -9,14 +9,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::{AzurePresence, Vault, VaultEntry, VaultError, VaultRow};
 use crate::azure::graph::GraphClient;
-use crate::estate::Estate;
 use crate::inventory::credentials::{resolve, Lookup};
 use crate::inventory::model::AppRole;
+use crate::session::TenantSessions;
 
-/// [`check`] for entries of any tenants: each tenant's entries are checked with the session the
-/// estate has for that tenant; the entries of a tenant no session reaches are `Unknown`, with the
-/// reason.
-pub async fn check_reachable(estate: &Estate, entries: &[VaultEntry]) -> Presence {
+/// [`check`] for entries of any tenants: each tenant's entries are checked with the session
+/// `sessions` (the estate) has for that tenant; the entries of a tenant no session reaches are
+/// `Unknown`, with the reason.
+pub async fn check_reachable(sessions: &dyn TenantSessions, entries: &[VaultEntry]) -> Presence {
     let mut by_tenant: BTreeMap<String, Vec<VaultEntry>> = BTreeMap::new();
     for entry in entries {
         by_tenant
@@ -26,7 +26,7 @@ pub async fn check_reachable(estate: &Estate, entries: &[VaultEntry]) -> Presenc
     }
     let mut presence = Presence::new();
     for (tenant, entries) in by_tenant {
-        let found = match estate.session_for_tenant(Some(&tenant)).await {
+        let found = match sessions.session_for_tenant(Some(&tenant)).await {
             Ok(session) => check(&session.graph, &entries).await,
             Err(e) => unknown(&entries, &e.message),
         };
@@ -48,9 +48,9 @@ fn unknown(entries: &[VaultEntry], reason: &str) -> Presence {
 }
 
 /// The Vault page's rows, each checked against Azure with the estate's sessions.
-pub async fn list(vault: &Vault, estate: &Estate) -> Result<Vec<VaultRow>, VaultError> {
+pub async fn list(vault: &Vault, sessions: &dyn TenantSessions) -> Result<Vec<VaultRow>, VaultError> {
     let entries = vault.entries().await?;
-    let presence = check_reachable(estate, &entries).await;
+    let presence = check_reachable(sessions, &entries).await;
     rows(vault, &presence).await
 }
 
