@@ -5,33 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
+use super::crossing::{ClusterRef, Crossing, Threshold};
 use super::notices::{digest, notices, Notice};
 use crate::inventory::expiry::days_left;
 use crate::inventory::model::CredentialKind;
 use crate::inventory::{AadIntegration, ClusterRow, IdentityKind};
 use crate::paths::{broken_path, write_private, AppPaths};
 use crate::settings::Settings;
-
-/// A notification threshold: so many days (or fewer) left, or expired.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub enum Threshold {
-    Expired,
-    Days(u32),
-}
-
-impl Threshold {
-    /// Lower is more urgent: expired first, then the fewest days.
-    pub(super) fn urgency(self) -> i64 {
-        match self {
-            Threshold::Expired => -1,
-            Threshold::Days(d) => i64::from(d),
-        }
-    }
-}
 
 /// Which thresholds notify, and how (from the settings).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,34 +36,6 @@ impl From<&Settings> for AlertRules {
             daily_digest: s.daily_digest,
         }
     }
-}
-
-/// A cluster a credential belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct ClusterRef {
-    pub id: String,
-    pub name: String,
-}
-
-/// A credential that crossed a threshold. Metadata only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct Crossing {
-    pub key_id: String,
-    pub threshold: Threshold,
-    pub app_id: String,
-    /// The service principal's name, or "legacy AAD server app".
-    pub app_label: String,
-    pub hint: Option<String>,
-    #[ts(type = "string")]
-    pub expires_at: DateTime<Utc>,
-    #[ts(type = "number")]
-    pub days_left: i64,
-    /// The clusters that use the credential's app (two clusters may share a service principal).
-    pub clusters: Vec<ClusterRef>,
 }
 
 /// Ledger entries of credentials not seen for this long are dropped.

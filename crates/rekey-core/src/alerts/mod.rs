@@ -15,6 +15,7 @@
 //! Here: the re-exports; the ledger, the notices' wording, the tray's summary and the watcher (the
 //! refresh schedule and the status the app shows) each have their own file.
 
+mod crossing;
 mod ledger;
 mod notices;
 mod summary;
@@ -22,7 +23,8 @@ mod summary;
 mod tests;
 mod watcher;
 
-pub use ledger::{AlertRules, AlertsError, ClusterRef, Crossing, Ledger, Threshold};
+pub use crossing::{ClusterRef, Crossing, Threshold};
+pub use ledger::{AlertRules, AlertsError, Ledger};
 pub use notices::{freedesktop_body, line, Notice, MAX_SEPARATE_NOTICES};
 pub use summary::{summarize, summarize_inventory, AlertSummary, BucketCounts, UpcomingExpiry};
 pub use watcher::{AlertStatus, AppEvent, Watcher, TRAY_NEXT};

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::ledger::{Crossing, Threshold};
+use super::crossing::{Crossing, Threshold};
 
 /// What to show as one OS notification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
