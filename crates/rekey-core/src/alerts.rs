@@ -662,6 +662,7 @@ mod tests {
 
     fn row(name: &str, app: &str, credentials: Vec<CredentialInfo>, bucket: ExpiryBucket) -> ClusterRow {
         ClusterRow {
+            rotatable: true,
             id: format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/{name}"),
             name: name.into(),
             subscription_id: "s".into(),

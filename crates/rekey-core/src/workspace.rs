@@ -27,7 +27,7 @@ use crate::inventory::refresh::ProgressSink;
 use crate::inventory::{self, Inventory, RefreshOptions};
 use crate::paths::AppPaths;
 use crate::secure_store::SecureStore;
-use crate::session::{Session, SessionMode};
+use crate::session::{Session, SessionInfo, SessionMode};
 use crate::settings::Settings;
 
 /// A tenant an account can reach.
@@ -71,6 +71,9 @@ pub struct AuthStatus {
     pub needs_sign_in: Vec<String>,
     /// The cloud the sign-in screen starts on (the settings' `cloud`; Azure public when none).
     pub default_cloud: Option<CloudSetting>,
+    /// What the header shows: the demo tenant, or the signed-in accounts' cloud and names (set by
+    /// `Estate::auth_status`, the command's answer).
+    pub session: Option<SessionInfo>,
 }
 
 /// Where a service principal's client secret comes from when it signs in.
@@ -235,6 +238,7 @@ impl Workspace {
             demo_cloud,
             needs_sign_in: self.needs_sign_in(),
             default_cloud: self.settings().cloud,
+            session: None,
         }
     }
 

@@ -9,7 +9,6 @@ pub mod alerts;
 pub mod auth;
 pub mod inventory;
 pub mod rotation;
-pub mod session;
 pub mod settings;
 pub mod vault;
 

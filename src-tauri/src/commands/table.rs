@@ -8,7 +8,6 @@
 macro_rules! with_commands {
     ($then:ident) => {
         $then! {
-            session::session_info() -> SessionInfo;
             auth::auth_status() -> AuthStatus;
             auth::sign_in_browser(cloud: CloudSetting, tenant: Option<String>) -> AccountInfo;
             auth::sign_in_again(account_id: String) -> AccountInfo;

@@ -12,7 +12,6 @@ use rekey_core::cloud::CloudSetting;
 use rekey_core::inventory::Inventory;
 use rekey_core::rotation::model::{Resumed, StoredPlan};
 use rekey_core::rotation::{GroupResult, Mode, Retire, RotationSummary};
-use rekey_core::session::SessionInfo;
 use rekey_core::settings::{Settings, SettingsSaved};
 use rekey_core::vault::{VaultRow, VaultStatus};
 use rekey_core::workspace::{AuthStatus, SubscriptionInfo, TenantInfo};

@@ -1,14 +1,14 @@
 import { Channel } from "@tauri-apps/api/core";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it, vi } from "vitest";
-import { account, clusters, deferred, demoSession, inventory, mockCommands, sendOnChannel } from "../test/fixtures";
+import { account, clusters, deferred, demoStatus, inventory, mockCommands, sendOnChannel } from "../test/fixtures";
 import {
   call,
   cachedInventory,
   cancelRefresh,
   cancelSignIn,
   exportInventory,
-  getSessionInfo,
+  getAuthStatus,
   listSubscriptions,
   listTenants,
   NO_BACKEND,
@@ -41,16 +41,16 @@ describe("the typed command map", () => {
 });
 
 describe("api commands", () => {
-  it("invokes cached_inventory and session_info by name and returns their payloads", async () => {
+  it("invokes cached_inventory and auth_status by name and returns their payloads", async () => {
     const seen: string[] = [];
     mockIPC((cmd) => {
       seen.push(cmd);
-      return cmd === "cached_inventory" ? clusters : demoSession;
+      return cmd === "cached_inventory" ? clusters : demoStatus;
     });
 
     await expect(cachedInventory()).resolves.toEqual(clusters);
-    await expect(getSessionInfo()).resolves.toEqual(demoSession);
-    expect(seen).toEqual(["cached_inventory", "session_info"]);
+    await expect(getAuthStatus()).resolves.toEqual(demoStatus);
+    expect(seen).toEqual(["cached_inventory", "auth_status"]);
   });
 
   it("passes an IpcError rejection through, keeping only code and message", async () => {
@@ -72,7 +72,7 @@ describe("api commands", () => {
     mockIPC(() => {
       throw new TypeError("bad payload");
     });
-    await expect(getSessionInfo()).rejects.toEqual({ code: UNEXPECTED, message: "bad payload" });
+    await expect(getAuthStatus()).rejects.toEqual({ code: UNEXPECTED, message: "bad payload" });
   });
 
   it("reports a clear error when no Tauri back end is present", async () => {

@@ -13,7 +13,6 @@ import type { Inventory } from "./bindings/Inventory";
 import type { IpcError } from "./bindings/IpcError";
 import type { Progress } from "./bindings/Progress";
 import type { Selection } from "./bindings/Selection";
-import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Settings } from "./bindings/Settings";
 import type { SettingsSaved } from "./bindings/SettingsSaved";
 import type { SubscriptionInfo } from "./bindings/SubscriptionInfo";
@@ -33,10 +32,6 @@ import type { VaultStatus } from "./bindings/VaultStatus";
 export const UNEXPECTED = "unexpected";
 /** Code used when the page runs outside the Tauri webview (e.g. plain `npm run dev`). */
 export const NO_BACKEND = "no_backend";
-
-export function getSessionInfo(): Promise<SessionInfo> {
-  return call("session_info");
-}
 
 /** The last inventory Rekey saved in the app data folder (never a secret), or null on first start. */
 export function cachedInventory(): Promise<Inventory | null> {
@@ -67,6 +62,7 @@ export function exportInventory(format: ExportFormat): Promise<string | null> {
   return call("export_inventory", { format });
 }
 
+/** Demo or signed-in accounts, and what the header shows about the session: the one command for both. */
 export function getAuthStatus(): Promise<AuthStatus> {
   return call("auth_status");
 }

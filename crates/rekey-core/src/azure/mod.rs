@@ -3,6 +3,7 @@
 
 pub mod arg;
 pub mod arm;
+pub mod builtin_roles;
 pub mod directory;
 pub mod error;
 pub mod graph;

@@ -16,7 +16,6 @@ import type { Retire } from "./Retire";
 import type { RotationProgress } from "./RotationProgress";
 import type { RotationSummary } from "./RotationSummary";
 import type { Selection } from "./Selection";
-import type { SessionInfo } from "./SessionInfo";
 import type { Settings } from "./Settings";
 import type { SettingsSaved } from "./SettingsSaved";
 import type { StoredPlan } from "./StoredPlan";
@@ -36,7 +35,6 @@ export type Draft<T> = T extends number
 
 /** Every command the window may call: its arguments (as sent) and its result. */
 export type Commands = {
-  session_info: { args: {}; result: SessionInfo };
   auth_status: { args: {}; result: AuthStatus };
   sign_in_browser: { args: { cloud: CloudSetting, tenant: string | null }; result: AccountInfo };
   sign_in_again: { args: { accountId: string }; result: AccountInfo };
