@@ -1,45 +1,19 @@
-// The app's own commands are declared here so that tauri-build generates their permissions;
-// a command not listed in a capability is refused at the IPC boundary.
-const COMMANDS: &[&str] = &[
-    "session_info",
-    "auth_status",
-    "sign_in_browser",
-    "sign_in_again",
-    "sign_in_device_code",
-    "sign_in_azure_cli",
-    "sign_in_service_principal",
-    "choose_secret_file",
-    "choose_ca_file",
-    "cancel_sign_in",
-    "list_tenants",
-    "list_subscriptions",
-    "set_selection",
-    "sign_out",
-    "cached_inventory",
-    "refresh_inventory",
-    "cancel_refresh",
-    "export_inventory",
-    "get_settings",
-    "save_settings",
-    "alert_status",
-    "subscribe_app_events",
-    "refresh_in_background",
-    "vault_status",
-    "vault_list",
-    "vault_copy",
-    "vault_reveal",
-    "vault_delete",
-    "plan_rotation",
-    "start_rotation",
-    "list_rotations",
-    "resume_rotations",
-    "roll_back_rotation",
-    "rotation_history",
-    "export_history",
-    "open_aad_migration_guide",
-];
+// The app's own commands come from the one table in src/commands/table.rs, so that tauri-build
+// generates a permission for each; a command not listed in a capability is refused at the IPC
+// boundary (capabilities/main.json, checked against the same table by a test).
+include!("src/commands/table.rs");
+
+/// The command names of the table, in its order.
+macro_rules! names {
+    ($( $module:ident :: $name:ident ( $($arg:ident : $ty:ty $(as $ts:literal)?),* $(; $channel:ident : $message:ty)? ) -> $result:ty $(as $result_ts:literal)?; )*) => {
+        &[$(stringify!($name)),*]
+    };
+}
+
+const COMMANDS: &[&str] = with_commands!(names);
 
 fn main() {
+    println!("cargo:rerun-if-changed=src/commands/table.rs");
     let attributes =
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
     if let Err(e) = tauri_build::try_build(attributes) {

@@ -1,6 +1,7 @@
 //! The Rekey desktop shell: thin commands over `rekey-core`, the window and its permissions.
 
 mod alerts;
+#[macro_use]
 mod commands;
 mod dialogs;
 mod ipc_recorder;
@@ -78,44 +79,7 @@ pub fn run() {
                 }
             }
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::session::session_info,
-            commands::auth::auth_status,
-            commands::auth::sign_in_browser,
-            commands::auth::sign_in_again,
-            commands::auth::sign_in_device_code,
-            commands::auth::sign_in_azure_cli,
-            commands::auth::sign_in_service_principal,
-            commands::auth::choose_secret_file,
-            commands::auth::choose_ca_file,
-            commands::auth::cancel_sign_in,
-            commands::auth::list_tenants,
-            commands::auth::list_subscriptions,
-            commands::auth::set_selection,
-            commands::auth::sign_out,
-            commands::inventory::cached_inventory,
-            commands::inventory::refresh_inventory,
-            commands::inventory::cancel_refresh,
-            commands::inventory::export_inventory,
-            commands::settings::get_settings,
-            commands::settings::save_settings,
-            commands::alerts::alert_status,
-            commands::alerts::subscribe_app_events,
-            commands::alerts::refresh_in_background,
-            commands::vault::vault_status,
-            commands::vault::vault_list,
-            commands::vault::vault_copy,
-            commands::vault::vault_reveal,
-            commands::vault::vault_delete,
-            commands::rotation::plan_rotation,
-            commands::rotation::start_rotation,
-            commands::rotation::list_rotations,
-            commands::rotation::resume_rotations,
-            commands::rotation::roll_back_rotation,
-            commands::rotation::rotation_history,
-            commands::rotation::export_history,
-            commands::rotation::open_aad_migration_guide
-        ])
+        .invoke_handler(with_commands!(handlers))
         .setup(|app| {
             app.state::<AppState>().set_app(app.handle().clone());
             // Start connecting while the window loads, so the first command finds the session ready.

@@ -3,9 +3,7 @@ import { describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import {
   account,
-  azureSession,
   inventory,
-  demoSession,
   demoStatus,
   mockBackend,
   signedInStatus,
@@ -18,7 +16,7 @@ const inventoryCommands = { cached_inventory: () => null, refresh_inventory: () 
 
 describe("App shell", () => {
   it("shows the demo banner, a sign-in button and the session label in demo mode", async () => {
-    mockBackend({ session_info: () => demoSession, auth_status: () => demoStatus, ...inventoryCommands });
+    mockBackend({ auth_status: () => demoStatus, ...inventoryCommands });
     render(App);
 
     const note = await screen.findByTestId("demo-note");
@@ -34,7 +32,6 @@ describe("App shell", () => {
 
   it("shows no demo banner when auth_status says an Azure account is signed in", async () => {
     mockBackend({
-      session_info: () => azureSession,
       auth_status: () => signedInStatus,
       ...inventoryCommands,
     });
@@ -47,15 +44,8 @@ describe("App shell", () => {
     expect(screen.queryByTestId("sign-in-button")).toBeNull();
   });
 
-  it("falls back to session_info's simulated flag when auth_status fails", async () => {
-    mockBackend({ session_info: () => demoSession, ...inventoryCommands });
-    render(App);
-    expect(await screen.findByTestId("demo-banner")).toBeTruthy();
-  });
-
   it("renders the Clusters page with the nav item marked current, and switches to Accounts", async () => {
     mockBackend({
-      session_info: () => azureSession,
       auth_status: () => signedInStatus,
       ...inventoryCommands,
       list_tenants: () => tenants,
@@ -76,7 +66,6 @@ describe("App shell", () => {
   it("goes from the demo banner to sign-in, then to Accounts with the new account, without the banner", async () => {
     let signedIn = false;
     const calls = mockBackend({
-      session_info: () => (signedIn ? azureSession : demoSession),
       auth_status: () => (signedIn ? signedInStatus : demoStatus),
       ...inventoryCommands,
       sign_in_browser: () => {
@@ -100,12 +89,11 @@ describe("App shell", () => {
     expect(calls.filter((c) => c === "auth_status")).toHaveLength(2);
   });
 
-  it("says the session is unavailable when session_info fails", async () => {
+  it("says the session is unavailable, and guesses no demo mode, when auth_status fails", async () => {
     mockBackend({
-      session_info: () => {
+      auth_status: () => {
         throw { code: "config_invalid", message: "Bad config" };
       },
-      auth_status: () => signedInStatus,
       ...inventoryCommands,
     });
     render(App);

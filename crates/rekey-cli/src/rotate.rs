@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use rekey_core::inventory::model::ExpiryBucket;
-use rekey_core::inventory::{ClusterRow, IdentityKind, RefreshOptions};
+use rekey_core::inventory::{ClusterRow, RefreshOptions};
 use rekey_core::paths::AppPaths;
 use rekey_core::rotation::model::{CheckLevel, GroupResult, Outcome, Plan, Progress, StepStatus};
 use rekey_core::rotation::{Mode, Options, Retire};
@@ -23,8 +23,8 @@ pub struct RotateArgs {
     /// A cluster by name or ARM ID; repeat for several.
     #[arg(long = "cluster", value_name = "NAME|ID")]
     clusters: Vec<String>,
-    /// Every service-principal cluster whose credentials expire within this many days (e.g. 30d),
-    /// expired ones included.
+    /// Every cluster the mode can rotate (a service principal's; with --mode aad, a legacy AAD
+    /// integration's) whose credentials expire within this many days (e.g. 30d), expired ones included.
     #[arg(long, value_name = "DAYS")]
     all_expiring_within: Option<String>,
     /// secret (a new secret for the existing principal), new-sp, or aad (legacy AAD server app).
@@ -66,23 +66,28 @@ pub fn options(
     args: &RotateArgs,
     actor: String,
 ) -> Result<Options, CliError> {
-    let mut options = Options::from_settings(settings, mode, actor);
-    if let Some(l) = &args.lifetime {
-        let d = days(l, "--lifetime")?;
-        if !(1..=rekey_core::rotation::model::MAX_LIFETIME_DAYS).contains(&d) {
-            return Err(CliError::usage(
-                "--lifetime must be between 1d and 730d (Azure's limit is two years)",
-            ));
-        }
-        options.lifetime_days = d;
-    }
-    if let Some(r) = &args.retire_old {
-        options.retire = Retire::parse(r).ok_or_else(|| {
-            CliError::usage(format!(
-                "--retire-old must be now, never or a duration such as 24h, not '{r}'"
-            ))
+    let lifetime = args
+        .lifetime
+        .as_deref()
+        .map(|l| days(l, "--lifetime"))
+        .transpose()?;
+    let retire = args
+        .retire_old
+        .as_deref()
+        .map(|r| {
+            Retire::parse(r).ok_or_else(|| {
+                CliError::usage(format!(
+                    "--retire-old must be now, never or a duration such as 24h, not '{r}'"
+                ))
+            })
+        })
+        .transpose()?;
+    // Checked in core, as for the app; the CLI says it in its own flags' words.
+    let mut options = Options::from_settings(settings, mode, actor)
+        .with_overrides(lifetime, retire)
+        .map_err(|_| {
+            CliError::usage("--lifetime must be between 1d and 730d (Azure's limit is two years)")
         })?;
-    }
     if let Some(c) = args.concurrency {
         options.concurrency = c.clamp(1, 64);
     }
@@ -90,7 +95,8 @@ pub fn options(
 }
 
 /// The clusters the arguments name: exact ARM IDs, or names (unique, any case).
-fn chosen(args: &RotateArgs, rows: &[ClusterRow]) -> Result<Vec<String>, CliError> {
+fn chosen(args: &RotateArgs, rows: &[ClusterRow], mode: Mode) -> Result<Vec<String>, CliError> {
+    let aad_mode = mode == Mode::Aad;
     let mut ids = Vec::new();
     for wanted in &args.clusters {
         if wanted.starts_with('/') {
@@ -122,7 +128,7 @@ fn chosen(args: &RotateArgs, rows: &[ClusterRow]) -> Result<Vec<String>, CliErro
     if let Some(within) = &args.all_expiring_within {
         let limit = i64::from(days(within, "--all-expiring-within")?);
         for row in rows {
-            let expiring = row.identity_kind == IdentityKind::ServicePrincipal
+            let expiring = row.rotatable_in(aad_mode)
                 && (row.expiry.bucket == ExpiryBucket::Expired
                     || row.expiry.days_left.is_some_and(|d| d <= limit));
             if expiring && !ids.iter().any(|i| i.eq_ignore_ascii_case(&row.id)) {
@@ -258,18 +264,14 @@ fn confirm(plan: &Plan) -> Result<(), CliError> {
             .map_err(|e| CliError::usage(format!("could not read the answer: {e}")))?;
         Ok(line.trim().to_string())
     };
-    for group in plan.groups.iter().filter(|g| !g.blocked()) {
-        for c in group.clusters.iter().filter(|c| c.production && !c.blocked()) {
-            let typed = ask(&format!(
-                "{} is a production cluster: type its name to go on: ",
-                c.name
-            ))?;
-            if typed != c.name {
-                return Err(CliError::usage(format!(
-                    "'{typed}' is not {}: nothing was changed",
-                    c.name
-                )));
-            }
+    for name in plan.clusters_to_confirm() {
+        let typed = ask(&format!(
+            "{name} is a production cluster: type its name to go on: "
+        ))?;
+        if typed != name {
+            return Err(CliError::usage(format!(
+                "'{typed}' is not {name}: nothing was changed"
+            )));
         }
     }
     let answer = ask("Rotate now? [y/N] ")?;
@@ -356,7 +358,7 @@ pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     })?;
     let found = scan(cloud, RefreshOptions::default()).await?;
     let rows = &found.inventory.clusters;
-    let ids = chosen(&args, rows)?;
+    let ids = chosen(&args, rows, mode)?;
     let (settings, problem) = Settings::load(&AppPaths::resolve()?);
     if let Some(p) = problem {
         home::warn(&p.to_string());
@@ -378,7 +380,7 @@ pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
         return Ok(());
     }
     eprint!("{}", render_plan(&plan));
-    if plan.groups.iter().all(|g| g.blocked()) {
+    if plan.runnable_groups().next().is_none() {
         return Err(CliError::Incomplete(
             "nothing can be rotated: see the pre-flight above".into(),
         ));

@@ -10,9 +10,12 @@ use chrono::Utc;
 use rekey_core::audit::{self, AuditRecord};
 use rekey_core::error::IpcError;
 use rekey_core::paths::AppPaths;
-use rekey_core::rotation::model::{Progress, Resumed, StoredPlan, MAX_LIFETIME_DAYS};
+use rekey_core::rotation::model::{Progress, Resumed, StoredPlan};
+use rekey_core::rotation::rules::{self, same_estate};
 use rekey_core::rotation::service;
-use rekey_core::rotation::{GroupResult, Mode, Options, Outcome, ProgressSink, Retire, RotationSummary};
+use rekey_core::rotation::{
+    GroupResult, Mode, Options, Outcome, ProgressSink, Retire, RotationError, RotationSummary,
+};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_opener::OpenerExt;
@@ -68,74 +71,6 @@ fn expiry_changed(app: &AppHandle) {
     app.state::<Alerts>().request_refresh();
 }
 
-/// Refused when the mode changed between planning and running (signed in or out meanwhile).
-fn same_mode(kept: &KeptPlan, demo: bool) -> Result<(), IpcError> {
-    if kept.demo == demo {
-        return Ok(());
-    }
-    Err(IpcError::new(
-        "plan_stale",
-        "You signed in or out since this plan was made: plan the rotation again.",
-    ))
-}
-
-/// Every production cluster of the plan's runnable groups must be named exactly in `confirmed`.
-fn check_confirmed(kept: &KeptPlan, confirmed: &[String]) -> Result<(), IpcError> {
-    let missing: Vec<&str> = kept
-        .plan
-        .groups
-        .iter()
-        .filter(|g| !g.blocked())
-        .flat_map(|g| g.clusters.iter())
-        .filter(|c| c.production && !c.blocked())
-        .filter(|c| !confirmed.iter().any(|n| n == &c.name))
-        .map(|c| c.name.as_str())
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(IpcError::new(
-        "confirmation_required",
-        format!(
-            "Type the name of each production cluster to confirm: {}.",
-            missing.join(", ")
-        ),
-    ))
-}
-
-/// What the native confirmation of a rotation says: every cluster that will be reset (production
-/// ones marked), the mode, the new secret's lifetime and what happens to the old secrets. Taken
-/// from the plan Rust kept, never from the window.
-fn rotation_summary(kept: &KeptPlan) -> String {
-    let mut lines = Vec::new();
-    for group in kept.plan.groups.iter().filter(|g| !g.blocked()) {
-        let app = group
-            .app_display_name
-            .clone()
-            .unwrap_or_else(|| group.app_id.clone());
-        let retire = match group.retire {
-            Retire::Now => "removed once every cluster is verified".to_string(),
-            Retire::After { hours } => format!("removed {hours} h after every cluster is verified"),
-            Retire::Never => "left to expire".to_string(),
-        };
-        lines.push(format!(
-            "{app} (tenant {}) — mode {}, new secret for {} days, old secrets {retire}:",
-            group.tenant_id,
-            group.mode.label(),
-            group.lifetime_days
-        ));
-        for c in group.clusters.iter().filter(|c| !c.blocked()) {
-            lines.push(format!(
-                "  • {}{} ({} nodes are re-imaged)",
-                c.name,
-                if c.production { " [PRODUCTION]" } else { "" },
-                c.node_count
-            ));
-        }
-    }
-    lines.join("\n")
-}
-
 /// Plans the rotation of `cluster_ids` (ARM IDs) and keeps the plan. Reads only: nothing changes in
 /// Azure. `lifetime_days` and `retire` default to the settings.
 #[tauri::command]
@@ -149,10 +84,7 @@ pub async fn plan_rotation(
     retire: Option<Retire>,
 ) -> Result<StoredPlan, IpcError> {
     if cluster_ids.is_empty() {
-        return Err(IpcError::new(
-            "nothing_to_plan",
-            "Choose at least one cluster to rotate.",
-        ));
+        return Err(RotationError::NothingToPlan.into());
     }
     let demo = is_demo(&state).await?;
     let known = state
@@ -164,19 +96,9 @@ pub async fn plan_rotation(
         .iter()
         .find_map(|id| known.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
         .and_then(|r| r.tenant_id.clone());
-    let mut options = options(&app, &state, mode, tenant.as_deref()).await?;
-    if let Some(days) = lifetime_days {
-        if !(1..=MAX_LIFETIME_DAYS).contains(&days) {
-            return Err(IpcError::new(
-                "bad_lifetime",
-                format!("A new secret lives 1 to {MAX_LIFETIME_DAYS} days, not {days}."),
-            ));
-        }
-        options.lifetime_days = days;
-    }
-    if let Some(retire) = retire {
-        options.retire = retire;
-    }
+    let options = options(&app, &state, mode, tenant.as_deref())
+        .await?
+        .with_overrides(lifetime_days, retire)?;
     let plan = state
         .estate()?
         .rotator(false)
@@ -188,7 +110,7 @@ pub async fn plan_rotation(
         options,
         demo,
     });
-    Ok(StoredPlan { plan_id, plan })
+    Ok(StoredPlan::new(plan_id, plan))
 }
 
 /// Runs the kept plan `plan_id`, once. Every production cluster must be named in `confirmed_names`.
@@ -205,8 +127,8 @@ pub async fn start_rotation(
     on_progress: Channel<Progress>,
 ) -> Result<Vec<GroupResult>, IpcError> {
     let kept = rotations.get(&plan_id)?;
-    same_mode(&kept, is_demo(&state).await?)?;
-    check_confirmed(&kept, &confirmed_names)?;
+    same_estate(kept.demo, is_demo(&state).await?)?;
+    kept.plan.check_confirmed(&confirmed_names)?;
     // The boundary: a native dialog with Rust's own account of the plan. The window's typed names
     // above catch mistakes; only this answer starts anything.
     crate::dialogs::confirm(
@@ -214,38 +136,20 @@ pub async fn start_rotation(
         "Rotate these clusters?",
         &format!(
             "Rekey will create new secrets and reset these clusters' credentials:\n\n{}",
-            rotation_summary(&kept)
+            kept.plan.confirmation()
         ),
         "Rotate",
     )
     .await?;
     let mut kept = rotations.take(&plan_id)?;
-    if let Some(chosen) = roles_to_copy {
-        let known: Vec<&str> = kept
-            .plan
-            .groups
-            .iter()
-            .flat_map(|g| g.role_assignments.iter().map(|r| r.id.as_str()))
-            .collect();
-        let chosen: Vec<String> = chosen
-            .into_iter()
-            .filter(|c| known.iter().any(|k| k.eq_ignore_ascii_case(c)))
-            .collect();
-        kept.options.copy_roles = !chosen.is_empty();
-        kept.options.roles_to_copy = chosen;
-    }
+    kept.options = kept.options.with_roles(&kept.plan, roles_to_copy);
     let ids: Vec<String> = kept
         .plan
-        .groups
-        .iter()
-        .filter(|g| !g.blocked())
+        .runnable_groups()
         .map(|g| g.rotation_id.clone())
         .collect();
     if ids.is_empty() {
-        return Err(IpcError::new(
-            "nothing_to_rotate",
-            "Every cluster of this plan is blocked by its pre-flight checks: nothing was changed.",
-        ));
+        return Err(RotationError::NothingToRotate.into());
     }
     let progress = sink(on_progress);
     // Its own task: a window closed to the tray or reloaded does not cancel the rotation.
@@ -277,19 +181,10 @@ pub async fn list_rotations(
     }
     for summary in &mut list {
         if rotations.is_running(&summary.rotation_id) {
-            summary.needs_resume = false;
+            summary.due = false;
         }
     }
     Ok(list)
-}
-
-/// Whether a resume would do something for `summary` now: unfinished, or its grace period is over.
-fn due(summary: &RotationSummary) -> bool {
-    match summary.outcome {
-        None => true,
-        Some(Outcome::RetirePending) => summary.retire_after.is_none_or(|t| t <= Utc::now()),
-        Some(_) => false,
-    }
 }
 
 /// After a refresh: removes the old secrets of finished rotations whose grace period is over (the
@@ -301,9 +196,10 @@ pub(crate) async fn retire_due(app: AppHandle) {
         let rotations = app.state::<Rotations>();
         let paths = rotation_paths(&state).await?;
         let (list, _) = service::list(&paths).await;
+        let now = Utc::now();
         let ids: Vec<String> = list
             .iter()
-            .filter(|s| s.outcome == Some(Outcome::RetirePending) && due(s))
+            .filter(|s| s.outcome == Some(Outcome::RetirePending) && s.due(now))
             .filter(|s| !rotations.is_running(&s.rotation_id))
             .map(|s| s.rotation_id.clone())
             .collect();
@@ -342,30 +238,13 @@ pub async fn resume_rotations(
 ) -> Result<Resumed, IpcError> {
     let paths = rotation_paths(&state).await?;
     let (list, mut problems) = service::list(&paths).await;
-    let ids: Vec<String> = match &only {
-        Some(id) => {
-            if !list.iter().any(|s| s.rotation_id.eq_ignore_ascii_case(id)) {
-                return Err(IpcError::new(
-                    "unknown_rotation",
-                    format!("There is no rotation {id}."),
-                ));
-            }
-            vec![id.clone()]
-        }
-        None => list
-            .iter()
-            .filter(|s| due(s) && !rotations.is_running(&s.rotation_id))
-            .map(|s| s.rotation_id.clone())
-            .collect(),
-    };
+    let (ids, all_due) = rules::to_resume(&list, only.as_deref(), |id| rotations.is_running(id), Utc::now())?;
     if ids.is_empty() {
         return Ok(Resumed {
             results: Vec::new(),
             problems,
         });
     }
-    // The whole set at once (side by side) unless this app is running one of the others now.
-    let all_due = only.is_none() && list.iter().filter(|s| due(s)).count() == ids.len();
     let tenant = list.first().map(|s| s.tenant_id.clone());
     let options = options(&app, &state, Mode::Secret, tenant.as_deref()).await?;
     let progress = sink(on_progress);
@@ -417,10 +296,7 @@ pub async fn roll_back_rotation(
 ) -> Result<GroupResult, IpcError> {
     let options = options(&app, &state, Mode::Secret, None).await?;
     if rotations.is_running(&rotation_id) {
-        return Err(IpcError::new(
-            "rotation_running",
-            format!("The rotation {rotation_id} is running right now; wait for it to finish."),
-        ));
+        return Err(RotationError::RotationRunning(rotation_id).into());
     }
     let paths = rotation_paths(&state).await?;
     let summary = service::list(&paths)
@@ -428,7 +304,7 @@ pub async fn roll_back_rotation(
         .0
         .into_iter()
         .find(|s| s.rotation_id.eq_ignore_ascii_case(&rotation_id))
-        .ok_or_else(|| IpcError::new("unknown_rotation", format!("There is no rotation {rotation_id}.")))?;
+        .ok_or_else(|| RotationError::UnknownRotation(rotation_id.clone()))?;
     crate::dialogs::confirm(
         &app,
         "Roll back this rotation?",
@@ -506,78 +382,4 @@ pub async fn open_aad_migration_guide(app: AppHandle) -> Result<(), IpcError> {
                 format!("Open {AAD_MIGRATION_URL} in a browser: {e}"),
             )
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rekey_core::rotation::model::{Check, PlanGroup, PlannedCluster};
-    use rekey_core::rotation::Plan;
-    use rekey_core::settings::Settings;
-
-    fn cluster(name: &str, production: bool, blocked: bool) -> PlannedCluster {
-        PlannedCluster {
-            id: format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/{name}"),
-            name: name.into(),
-            resource_group: "rg".into(),
-            subscription_id: "s".into(),
-            node_count: 3,
-            node_pools: 1,
-            max_surge: None,
-            production,
-            added_as_shared: false,
-            checks: if blocked { vec![Check::block("power state", "Stopped")] } else { Vec::new() },
-        }
-    }
-
-    fn kept(clusters: Vec<PlannedCluster>) -> KeptPlan {
-        let mut group = PlanGroup::empty("r1");
-        group.clusters = clusters;
-        KeptPlan {
-            plan: Plan {
-                groups: vec![group],
-                problems: Vec::new(),
-            },
-            options: Options::from_settings(&Settings::default(), Mode::Secret, "test"),
-            demo: true,
-        }
-    }
-
-    #[test]
-    fn production_clusters_need_their_exact_name() {
-        let plan = kept(vec![
-            cluster("aks-prod-weu", true, false),
-            cluster("aks-prod-weu-2", true, false),
-            cluster("aks-stg", false, false),
-        ]);
-        assert!(check_confirmed(&plan, &[]).is_err());
-        assert!(check_confirmed(&plan, &["aks-prod-weu".into()]).is_err());
-        assert!(check_confirmed(&plan, &["AKS-PROD-WEU".into(), "aks-prod-weu-2".into()]).is_err());
-        let e = check_confirmed(&plan, &["aks-prod-weu".into()])
-            .err()
-            .map(|e| e.message)
-            .unwrap_or_default();
-        assert!(e.contains("aks-prod-weu-2"), "{e}");
-        assert!(check_confirmed(&plan, &["aks-prod-weu".into(), "aks-prod-weu-2".into()]).is_ok());
-        // Nothing to confirm without production clusters, nor for a blocked one (it will not run).
-        assert!(check_confirmed(&kept(vec![cluster("aks-stg", false, false)]), &[]).is_ok());
-        assert!(check_confirmed(
-            &kept(vec![
-                cluster("aks-prod-stopped", true, true),
-                cluster("aks-stg", false, false)
-            ]),
-            &[]
-        )
-        .is_ok());
-    }
-
-    #[test]
-    fn a_plan_runs_in_the_mode_it_was_made_in() {
-        let plan = kept(Vec::new());
-        assert!(same_mode(&plan, true).is_ok());
-        assert_eq!(
-            same_mode(&plan, false).err().map(|e| e.code),
-            Some("plan_stale".into())
-        );
-    }
 }

@@ -1,13 +1,14 @@
 import { Channel } from "@tauri-apps/api/core";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it, vi } from "vitest";
-import { account, clusters, deferred, demoSession, inventory, mockCommands, sendOnChannel } from "../test/fixtures";
+import { account, clusters, deferred, demoStatus, inventory, mockCommands, sendOnChannel } from "../test/fixtures";
 import {
+  call,
   cachedInventory,
   cancelRefresh,
   cancelSignIn,
   exportInventory,
-  getSessionInfo,
+  getAuthStatus,
   listSubscriptions,
   listTenants,
   NO_BACKEND,
@@ -25,17 +26,31 @@ import type { DeviceCodePrompt } from "./bindings/DeviceCodePrompt";
 import type { Inventory } from "./bindings/Inventory";
 import type { Progress } from "./bindings/Progress";
 
+describe("the typed command map", () => {
+  it("refuses, at compile time, a command the capability does not allow or a wrong argument", async () => {
+    mockIPC(() => null);
+    // svelte-check fails on each line below unless TypeScript refuses it (unused @ts-expect-error).
+    // @ts-expect-error: not in Commands (the Rust table and capabilities/main.json), so not callable.
+    await call("plugin:shell|execute").catch(() => undefined);
+    // @ts-expect-error: list_tenants needs its accountId.
+    await call("list_tenants").catch(() => undefined);
+    // @ts-expect-error: accountId is a string.
+    await call("sign_out", { accountId: 7 }).catch(() => undefined);
+    await expect(call("cancel_sign_in")).resolves.toBeNull();
+  });
+});
+
 describe("api commands", () => {
-  it("invokes cached_inventory and session_info by name and returns their payloads", async () => {
+  it("invokes cached_inventory and auth_status by name and returns their payloads", async () => {
     const seen: string[] = [];
     mockIPC((cmd) => {
       seen.push(cmd);
-      return cmd === "cached_inventory" ? clusters : demoSession;
+      return cmd === "cached_inventory" ? clusters : demoStatus;
     });
 
     await expect(cachedInventory()).resolves.toEqual(clusters);
-    await expect(getSessionInfo()).resolves.toEqual(demoSession);
-    expect(seen).toEqual(["cached_inventory", "session_info"]);
+    await expect(getAuthStatus()).resolves.toEqual(demoStatus);
+    expect(seen).toEqual(["cached_inventory", "auth_status"]);
   });
 
   it("passes an IpcError rejection through, keeping only code and message", async () => {
@@ -57,7 +72,7 @@ describe("api commands", () => {
     mockIPC(() => {
       throw new TypeError("bad payload");
     });
-    await expect(getSessionInfo()).rejects.toEqual({ code: UNEXPECTED, message: "bad payload" });
+    await expect(getAuthStatus()).rejects.toEqual({ code: UNEXPECTED, message: "bad payload" });
   });
 
   it("reports a clear error when no Tauri back end is present", async () => {

@@ -7,12 +7,12 @@ import type { AlertStatus } from "./bindings/AlertStatus";
 import type { AppEvent } from "./bindings/AppEvent";
 import type { AuthStatus } from "./bindings/AuthStatus";
 import type { CloudSetting } from "./bindings/CloudSetting";
+import type { Commands, Draft } from "./bindings/Commands";
 import type { DeviceCodePrompt } from "./bindings/DeviceCodePrompt";
 import type { Inventory } from "./bindings/Inventory";
 import type { IpcError } from "./bindings/IpcError";
 import type { Progress } from "./bindings/Progress";
 import type { Selection } from "./bindings/Selection";
-import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Settings } from "./bindings/Settings";
 import type { SettingsSaved } from "./bindings/SettingsSaved";
 import type { SubscriptionInfo } from "./bindings/SubscriptionInfo";
@@ -33,13 +33,9 @@ export const UNEXPECTED = "unexpected";
 /** Code used when the page runs outside the Tauri webview (e.g. plain `npm run dev`). */
 export const NO_BACKEND = "no_backend";
 
-export function getSessionInfo(): Promise<SessionInfo> {
-  return call<SessionInfo>("session_info");
-}
-
 /** The last inventory Rekey saved in the app data folder (never a secret), or null on first start. */
 export function cachedInventory(): Promise<Inventory | null> {
-  return call<Inventory | null>("cached_inventory");
+  return call("cached_inventory");
 }
 
 /**
@@ -48,12 +44,12 @@ export function cachedInventory(): Promise<Inventory | null> {
  */
 export function refreshInventory(onProgress: (progress: Progress) => void): Promise<Inventory> {
   const channel = new Channel<Progress>(onProgress);
-  return call<Inventory>("refresh_inventory", { onProgress: channel });
+  return call("refresh_inventory", { onProgress: channel });
 }
 
 /** Stops the refresh in progress, if any. */
 export function cancelRefresh(): Promise<void> {
-  return call<void>("cancel_refresh");
+  return call("cancel_refresh");
 }
 
 export type ExportFormat = "csv" | "json";
@@ -63,16 +59,17 @@ export type ExportFormat = "csv" | "json";
  * path written, or null when the user cancelled the dialog.
  */
 export function exportInventory(format: ExportFormat): Promise<string | null> {
-  return call<string | null>("export_inventory", { format });
+  return call("export_inventory", { format });
 }
 
+/** Demo or signed-in accounts, and what the header shows about the session: the one command for both. */
 export function getAuthStatus(): Promise<AuthStatus> {
-  return call<AuthStatus>("auth_status");
+  return call("auth_status");
 }
 
 /** Rust opens the system browser and resolves once the user has finished there (can take minutes). */
 export function signInBrowser(cloud: CloudSetting, tenant: string | null): Promise<AccountInfo> {
-  return call<AccountInfo>("sign_in_browser", { cloud, tenant });
+  return call("sign_in_browser", { cloud, tenant });
 }
 
 /**
@@ -81,7 +78,7 @@ export function signInBrowser(cloud: CloudSetting, tenant: string | null): Promi
  * Cancel with `cancelSignIn`.
  */
 export function signInAgain(accountId: string): Promise<AccountInfo> {
-  return call<AccountInfo>("sign_in_again", { accountId });
+  return call("sign_in_again", { accountId });
 }
 
 /**
@@ -94,12 +91,12 @@ export function signInDeviceCode(
   onPrompt: (prompt: DeviceCodePrompt) => void,
 ): Promise<AccountInfo> {
   const channel = new Channel<DeviceCodePrompt>(onPrompt);
-  return call<AccountInfo>("sign_in_device_code", { cloud, tenant, onPrompt: channel });
+  return call("sign_in_device_code", { cloud, tenant, onPrompt: channel });
 }
 
 /** Uses the account the Azure CLI is signed in with (`az login`), in the CLI's own cloud. */
 export function signInAzureCli(tenant: string | null): Promise<AccountInfo> {
-  return call<AccountInfo>("sign_in_azure_cli", { tenant });
+  return call("sign_in_azure_cli", { tenant });
 }
 
 export type ServicePrincipalRequest = {
@@ -114,54 +111,46 @@ export type ServicePrincipalRequest = {
  */
 export function signInServicePrincipal(request: ServicePrincipalRequest): Promise<AccountInfo> {
   const { cloud, tenant, clientId } = request;
-  return call<AccountInfo>("sign_in_service_principal", { cloud, tenant, clientId });
+  return call("sign_in_service_principal", { cloud, tenant, clientId });
 }
 
 /** Opens Rekey's own file dialog for the client-secret file; resolves to the chosen file's name. */
 export function chooseSecretFile(): Promise<string | null> {
-  return call<string | null>("choose_secret_file");
+  return call("choose_secret_file");
 }
 
 /** Opens Rekey's own file dialog for a custom cloud's CA certificate; resolves to the file's name. */
 export function chooseCaFile(): Promise<string | null> {
-  return call<string | null>("choose_ca_file");
+  return call("choose_ca_file");
 }
 
 /** Stops the sign-in in progress, if any; its pending command then rejects. */
 export function cancelSignIn(): Promise<void> {
-  return call<void>("cancel_sign_in");
+  return call("cancel_sign_in");
 }
 
 export function listTenants(accountId: string): Promise<TenantInfo[]> {
-  return call<TenantInfo[]>("list_tenants", { accountId });
+  return call("list_tenants", { accountId });
 }
 
 export function listSubscriptions(accountId: string): Promise<SubscriptionInfo[]> {
-  return call<SubscriptionInfo[]>("list_subscriptions", { accountId });
+  return call("list_subscriptions", { accountId });
 }
 
 export function setSelection(accountId: string, selection: Selection): Promise<AccountInfo> {
-  return call<AccountInfo>("set_selection", { accountId, selection });
+  return call("set_selection", { accountId, selection });
 }
 
 export function signOut(accountId: string): Promise<void> {
-  return call<void>("sign_out", { accountId });
+  return call("sign_out", { accountId });
 }
-
-type Draft<T> = T extends number
-  ? number | null
-  : T extends (infer U)[]
-    ? Draft<U>[]
-    : T extends object
-      ? { [K in keyof T]: Draft<T[K]> }
-      : T;
 
 /** Settings as a form holds them: a number that was not typed as one goes as null, for Rust to name. */
 export type SettingsDraft = Draft<Settings>;
 
 /** The settings in force (defaults for anything the settings file lacks or got wrong). */
 export function getSettings(): Promise<Settings> {
-  return call<Settings>("get_settings");
+  return call("get_settings");
 }
 
 /**
@@ -169,17 +158,17 @@ export function getSettings(): Promise<Settings> {
  * `problems` (one plain message per field) with `saved: false`, and nothing is written.
  */
 export function saveSettings(settings: SettingsDraft): Promise<SettingsSaved> {
-  return call<SettingsSaved>("save_settings", { settings });
+  return call("save_settings", { settings });
 }
 
 /** The background refresh and alerts: last and next refresh, a problem, the tray's summary. */
 export function getAlertStatus(): Promise<AlertStatus> {
-  return call<AlertStatus>("alert_status");
+  return call("alert_status");
 }
 
 /** Asks for a background refresh now (as the tray's "Refresh now"); the result arrives as an event. */
 export function refreshInBackground(): Promise<void> {
-  return call<void>("refresh_in_background");
+  return call("refresh_in_background");
 }
 
 /**
@@ -189,12 +178,12 @@ export function refreshInBackground(): Promise<void> {
  */
 export function subscribeAppEvents(onEvent: (event: AppEvent) => void): Promise<void> {
   const channel = new Channel<AppEvent>(onEvent);
-  return call<void>("subscribe_app_events", { onEvent: channel });
+  return call("subscribe_app_events", { onEvent: channel });
 }
 
 /** Whether the OS keyring works (the vault, and so rotation, need it); `problem` says how to fix it. */
 export function vaultStatus(): Promise<VaultStatus> {
-  return call<VaultStatus>("vault_status");
+  return call("vault_status");
 }
 
 /**
@@ -202,7 +191,7 @@ export function vaultStatus(): Promise<VaultStatus> {
  * have each (Azure is asked, so this can take a few seconds).
  */
 export function vaultList(): Promise<VaultRow[]> {
-  return call<VaultRow[]>("vault_list");
+  return call("vault_list");
 }
 
 /**
@@ -210,17 +199,17 @@ export function vaultList(): Promise<VaultRow[]> {
  * something else is copied first). The value never comes here.
  */
 export function vaultCopy(keyId: string): Promise<number> {
-  return call<number>("vault_copy", { keyId });
+  return call("vault_copy", { keyId });
 }
 
 /** Rust shows the secret in a native dialog (never in this web view); resolves once it is closed. */
 export function vaultReveal(keyId: string): Promise<void> {
-  return call<void>("vault_reveal", { keyId });
+  return call("vault_reveal", { keyId });
 }
 
 /** Deletes the secret from the keyring and the vault index. */
 export function vaultDelete(keyId: string): Promise<void> {
-  return call<void>("vault_delete", { keyId });
+  return call("vault_delete", { keyId });
 }
 
 /**
@@ -234,7 +223,7 @@ export function planRotation(
   lifetimeDays: number | null = null,
   retire: Retire | null = null,
 ): Promise<StoredPlan> {
-  return call<StoredPlan>("plan_rotation", { clusterIds, mode, lifetimeDays, retire });
+  return call("plan_rotation", { clusterIds, mode, lifetimeDays, retire });
 }
 
 /**
@@ -249,12 +238,12 @@ export function startRotation(
   onProgress: (progress: RotationProgress) => void,
 ): Promise<GroupResult[]> {
   const channel = new Channel<RotationProgress>(onProgress);
-  return call<GroupResult[]>("start_rotation", { planId, confirmedNames, rolesToCopy, onProgress: channel });
+  return call("start_rotation", { planId, confirmedNames, rolesToCopy, onProgress: channel });
 }
 
 /** Every rotation (of this mode: demo or signed in), newest first. */
 export function listRotations(): Promise<RotationSummary[]> {
-  return call<RotationSummary[]>("list_rotations");
+  return call("list_rotations");
 }
 
 /**
@@ -266,30 +255,37 @@ export function resumeRotations(
   only: string | null = null,
 ): Promise<Resumed> {
   const channel = new Channel<RotationProgress>(onProgress);
-  return call<Resumed>("resume_rotations", { only, onProgress: channel });
+  return call("resume_rotations", { only, onProgress: channel });
 }
 
 /** Removes the unused new secret of a failed rotation (refused once a cluster may use it). */
 export function rollBackRotation(rotationId: string): Promise<GroupResult> {
-  return call<GroupResult>("roll_back_rotation", { rotationId });
+  return call("roll_back_rotation", { rotationId });
 }
 
 /** The audit log (rotation steps, copies and reveals of secrets), newest first. */
 export function rotationHistory(): Promise<AuditRecord[]> {
-  return call<AuditRecord[]>("rotation_history");
+  return call("rotation_history");
 }
 
 /** Rust asks where to save (native dialog) and writes the audit log as CSV; null if cancelled. */
 export function exportHistory(): Promise<string | null> {
-  return call<string | null>("export_history");
+  return call("export_history");
 }
 
 /** Opens Microsoft's migration guide from the retired legacy AAD integration in the browser. */
 export function openAadMigrationGuide(): Promise<void> {
-  return call<void>("open_aad_migration_guide");
+  return call("open_aad_migration_guide");
 }
 
-async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+/** The arguments of `command`: none, or the object Rust's function takes (camelCase names). */
+type ArgList<K extends keyof Commands> = keyof Commands[K]["args"] extends never ? [] : [Commands[K]["args"]];
+
+/**
+ * Calls one of the commands the window's capability allows (the generated `Commands` map, from
+ * the Rust table): a name that is not there, or a wrong argument, does not compile.
+ */
+export async function call<K extends keyof Commands>(command: K, ...args: ArgList<K>): Promise<Commands[K]["result"]> {
   if (!hasIpc()) {
     throw {
       code: NO_BACKEND,
@@ -297,7 +293,7 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
     } satisfies IpcError;
   }
   try {
-    return await invoke<T>(command, args);
+    return await invoke<Commands[K]["result"]>(command, args[0] as InvokeArgs | undefined);
   } catch (err) {
     throw toIpcError(err);
   }

@@ -26,7 +26,7 @@ describe("isolation hook", () => {
   it("passes Rekey's commands, Tauri's plugin commands and channel IDs through unchanged", () => {
     for (const m of [
       message(),
-      message({ cmd: "session_info", payload: undefined }),
+      message({ cmd: "auth_status", payload: undefined }),
       message({ cmd: "save_settings", payload: { settings: { warnDays: 30, tags: ["a", null], nested: { on: true } } } }),
       message({ cmd: "refresh_inventory", payload: { onProgress: "__CHANNEL__:42" } }),
       message({ cmd: "sign_in_browser", payload: { cloud: { kind: "public" }, tenant: undefined } }),
@@ -45,7 +45,7 @@ describe("isolation hook", () => {
       "refresh_inventory",
       message({ cmd: undefined }),
       message({ cmd: "Refresh-Inventory" }),
-      message({ cmd: "session_info; rm" }),
+      message({ cmd: "auth_status; rm" }),
       message({ cmd: "plugin:shell|execute extra" }),
       message({ cmd: "a".repeat(65) }),
       message({ callback: "1" }),

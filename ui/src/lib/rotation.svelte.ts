@@ -9,7 +9,7 @@ import type { Mode } from "./bindings/Mode";
 import type { Retire } from "./bindings/Retire";
 import type { RotationSummary } from "./bindings/RotationSummary";
 import type { StoredPlan } from "./bindings/StoredPlan";
-import { clustersToConfirm, foldProgress, type Tracks } from "./rotationView";
+import { foldProgress, groupBlocked, type Tracks } from "./rotationView";
 
 export type Stage = "options" | "preflight" | "plan" | "confirm" | "progress" | "result";
 
@@ -27,17 +27,15 @@ export type RetireKind = Retire["kind"];
 /** What the progress view lists: one entry per rotation (a principal and its clusters). */
 export type RunGroup = { rotationId: string; title: string; clusters: { id: string; name: string }[] };
 
-const DEFAULT_LIFETIME = 180;
-const DEFAULT_GRACE = 24;
-
 class RotationWizard {
   /** The clusters chosen on the dashboard. */
   rows = $state.raw<ClusterRow[]>([]);
   stage = $state<Stage>("options");
   mode = $state<Mode>("secret");
-  lifetimeDays = $state(String(DEFAULT_LIFETIME));
+  /** Empty until the settings arrive; left empty, Rust plans with the settings' value. */
+  lifetimeDays = $state("");
   retireKind = $state<RetireKind>("after");
-  graceHours = $state(String(DEFAULT_GRACE));
+  graceHours = $state("");
   busy = $state(false);
   error = $state<IpcError | null>(null);
   stored = $state.raw<StoredPlan | null>(null);
@@ -72,9 +70,9 @@ class RotationWizard {
     this.rows = [];
     this.stage = "options";
     this.mode = "secret";
-    this.lifetimeDays = String(DEFAULT_LIFETIME);
+    this.lifetimeDays = "";
     this.retireKind = "after";
-    this.graceHours = String(DEFAULT_GRACE);
+    this.graceHours = "";
     this.busy = false;
     this.error = null;
     this.stored = null;
@@ -102,8 +100,12 @@ class RotationWizard {
     }
   }
 
-  retire(): Retire {
-    if (this.retireKind === "after") return { kind: "after", hours: Number(this.graceHours.trim()) };
+  /** The retire policy chosen; null (the settings' policy, in Rust) while the grace period is empty. */
+  retire(): Retire | null {
+    if (this.retireKind === "after") {
+      const hours = this.graceHours.trim();
+      return hours === "" ? null : { kind: "after", hours: Number(hours) };
+    }
     return { kind: this.retireKind };
   }
 
@@ -113,11 +115,12 @@ class RotationWizard {
     this.busy = true;
     this.error = null;
     try {
-      const lifetime = Number(this.lifetimeDays.trim());
+      const typed = this.lifetimeDays.trim();
+      const lifetime = Number(typed);
       const stored = await planRotation(
         this.rows.map((r) => r.id),
         this.mode,
-        Number.isInteger(lifetime) ? lifetime : -1,
+        typed === "" ? null : Number.isInteger(lifetime) ? lifetime : -1,
         this.retire(),
       );
       if (generation !== this.generation) return;
@@ -125,7 +128,7 @@ class RotationWizard {
       this.roles = Object.fromEntries(
         stored.plan.groups.flatMap((g) => g.roleAssignments.map((r) => [r.id, true] as const)),
       );
-      this.typed = Object.fromEntries(clustersToConfirm(stored.plan).map((n) => [n, ""] as const));
+      this.typed = Object.fromEntries(stored.toConfirm.map((n) => [n, ""] as const));
       this.stage = "preflight";
     } catch (err) {
       if (generation === this.generation) this.error = toIpcError(err);
@@ -147,8 +150,7 @@ class RotationWizard {
     const roleIds = Object.keys(this.roles);
     const rolesToCopy = roleIds.length === 0 ? null : roleIds.filter((id) => this.roles[id]);
     this.groups = stored.plan.groups
-      .filter((g) => g.clusters.some((c) => !c.checks.some((k) => k.level === "block")))
-      .filter((g) => !g.checks.some((k) => k.level === "block"))
+      .filter((g) => !groupBlocked(g))
       .map((g) => ({
         rotationId: g.rotationId,
         title: g.appDisplayName ?? g.appId,

@@ -2,16 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { Plan } from "./bindings/Plan";
 import type { PlanGroup } from "./bindings/PlanGroup";
 import type { PlannedCluster } from "./bindings/PlannedCluster";
-import type { RotationSummary } from "./bindings/RotationSummary";
 import {
   actionLabel,
-  clustersToConfirm,
-  dueForResume,
   foldProgress,
   formatElapsed,
   nameOfId,
   retireLabel,
-  roleName,
   runnableClusters,
   scopeLabel,
   trackKey,
@@ -29,6 +25,7 @@ const cluster = (name: string, extra: Partial<PlannedCluster> = {}): PlannedClus
   production: false,
   addedAsShared: false,
   checks: [{ name: "provisioning state", level: "ok", detail: "Succeeded" }],
+  blockedBy: null,
   ...extra,
 });
 
@@ -45,6 +42,7 @@ const group = (id: string, clusters: PlannedCluster[], extra: Partial<PlanGroup>
   roleAssignments: [],
   checks: [],
   sharedOutside: [],
+  blockedBy: null,
   ...extra,
 });
 
@@ -66,16 +64,15 @@ describe("rotation view helpers", () => {
     expect(quiet[trackKey("R", "/C2")]!.map((s) => s.status)).toEqual(["ok", "running"]);
   });
 
-  it("asks to confirm production clusters that will run, shared ones included", () => {
+  it("runs the clusters Rust did not block (blockedBy), shared ones included", () => {
     const plan: Plan = {
       groups: [
         group("a", [cluster("aks-prod-weu", { production: true }), cluster("aks-prod-weu-2", { production: true, addedAsShared: true })]),
         group("b", [cluster("aks-stg-weu")]),
-        group("c", [cluster("aks-prod-stopped", { production: true, checks: [{ name: "power state", level: "block", detail: "Stopped" }] })]),
+        group("c", [cluster("aks-prod-stopped", { production: true, checks: [{ name: "power state", level: "block", detail: "Stopped" }], blockedBy: "power state: Stopped" })], { blockedBy: "every cluster is blocked" }),
       ],
       problems: [],
     };
-    expect(clustersToConfirm(plan)).toEqual(["aks-prod-weu", "aks-prod-weu-2"]);
     expect(runnableClusters(plan).map((c) => c.name)).toEqual(["aks-prod-weu", "aks-prod-weu-2", "aks-stg-weu"]);
   });
 
@@ -83,10 +80,6 @@ describe("rotation view helpers", () => {
     expect(formatElapsed(850)).toBe("850 ms");
     expect(formatElapsed(3240)).toBe("3.2 s");
     expect(formatElapsed(125_000)).toBe("2 min 05 s");
-    expect(roleName("/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7")).toBe(
-      "Network Contributor",
-    );
-    expect(roleName("/x/roleDefinitions/0000")).toBe("0000");
     expect(scopeLabel("/subscriptions/s")).toBe("subscription");
     expect(scopeLabel("/subscriptions/s/resourceGroups/rg-net")).toBe("resource group rg-net");
     expect(scopeLabel("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1")).toBe("acr1");
@@ -95,15 +88,5 @@ describe("rotation view helpers", () => {
     expect(worstLevel(["ok", "warn"])).toBe("warn");
     expect(worstLevel(["ok", "block", "warn"])).toBe("block");
     expect(actionLabel({ action: "rotation.step", step: "reset cluster" } as never)).toBe("Rotation: reset cluster");
-  });
-
-  it("offers to resume unfinished rotations and old secrets that are due", () => {
-    const base = { outcome: null, retireAfter: null } as unknown as RotationSummary;
-    const now = Date.parse("2030-01-02T00:00:00Z");
-    expect(dueForResume(base, now)).toBe(true);
-    expect(dueForResume({ ...base, outcome: "succeeded" }, now)).toBe(false);
-    expect(dueForResume({ ...base, outcome: "failed" }, now)).toBe(false);
-    expect(dueForResume({ ...base, outcome: "retirePending", retireAfter: "2030-01-01T00:00:00Z" }, now)).toBe(true);
-    expect(dueForResume({ ...base, outcome: "retirePending", retireAfter: "2030-01-03T00:00:00Z" }, now)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
-// Pure helpers for the rotate wizard, the progress view and History: labels, the live progress
-// folded per cluster, and which plan clusters need a typed confirmation. No IPC, no Svelte.
+// Pure helpers for the rotate wizard, the progress view and History: labels and the live progress
+// folded per cluster. The rules (blocked, due, to confirm, rotatable) come decided from Rust.
+// No IPC, no Svelte.
 import type { AuditRecord } from "./bindings/AuditRecord";
 import type { CheckLevel } from "./bindings/CheckLevel";
 import type { ClusterRow } from "./bindings/ClusterRow";
@@ -9,7 +10,6 @@ import type { Plan } from "./bindings/Plan";
 import type { PlannedCluster } from "./bindings/PlannedCluster";
 import type { Retire } from "./bindings/Retire";
 import type { RotationProgress } from "./bindings/RotationProgress";
-import type { RotationSummary } from "./bindings/RotationSummary";
 import type { Step } from "./bindings/Step";
 import type { StepStatus } from "./bindings/StepStatus";
 
@@ -58,28 +58,6 @@ export const LEVEL_LABELS: Record<CheckLevel, string> = { ok: "OK", warn: "Warni
 
 /** The AKS-managed Entra ID migration guide (the legacy AAD integration is retired). */
 export const AAD_MIGRATION_URL = "https://aka.ms/aks-managed-aad";
-
-/** Built-in Azure roles a cluster's principal usually holds, by role definition GUID. */
-const ROLE_NAMES: Record<string, string> = {
-  "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
-  "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
-  "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
-  "4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor",
-  "7f951dff-4ed5-480f-9aba-2e3cfd3d6ab3": "AcrPull",
-  "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush",
-  "9980e02c-c2be-4d73-94e8-173b1dc7cf3c": "Virtual Machine Contributor",
-  "f1a07417-d97a-45cb-824c-7a7467783830": "Managed Identity Operator",
-  "17d1049b-9a84-46fb-8f53-869881c3d3ab": "Storage Account Contributor",
-  "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
-  "befefa01-2a29-4197-83a8-272ff33ce314": "DNS Zone Contributor",
-  "b12aa53e-6015-4669-85d0-8515ebb3ae7f": "Private DNS Zone Contributor",
-};
-
-/** A role's name from its definition ID (`…/roleDefinitions/<guid>`); the GUID when not built in. */
-export function roleName(roleDefinitionId: string): string {
-  const guid = roleDefinitionId.split("/").pop()?.toLowerCase() ?? roleDefinitionId;
-  return ROLE_NAMES[guid] ?? guid;
-}
 
 /** The last part of an ARM ID: a cluster's name. */
 export function nameOfId(id: string): string {
@@ -159,19 +137,14 @@ export function runnableClusters(plan: Plan): PlannedCluster[] {
     .filter((c) => !clusterBlocked(c));
 }
 
-/** Production clusters that will run: their names must be typed to confirm. */
-export function clustersToConfirm(plan: Plan): string[] {
-  return runnableClusters(plan)
-    .filter((c) => c.production)
-    .map((c) => c.name);
-}
-
+/** Rust decided it (`blockedBy` says why). */
 export function clusterBlocked(c: PlannedCluster): boolean {
-  return c.checks.some((k) => k.level === "block");
+  return c.blockedBy !== null;
 }
 
+/** Rust decided it (`blockedBy` says why). */
 export function groupBlocked(g: Plan["groups"][number]): boolean {
-  return g.checks.some((k) => k.level === "block") || g.clusters.every(clusterBlocked);
+  return g.blockedBy !== null;
 }
 
 /** The worst level among `levels` (block > warn > ok). */
@@ -181,19 +154,12 @@ export function worstLevel(levels: CheckLevel[]): CheckLevel {
   return "ok";
 }
 
-/** Whether a cluster of the inventory can be rotated by Rekey at all (and how, by default). */
+/** Whether a cluster of the inventory can be rotated by Rekey at all (Rust decided it). */
 export function rotatable(row: ClusterRow): boolean {
-  return row.identityKind === "servicePrincipal" || row.aadIntegration === "legacy";
+  return row.rotatable;
 }
 
 // ---- History -------------------------------------------------------------------------------
-
-/** Whether resuming would do something for `s` now: unfinished, or its grace period is over. */
-export function dueForResume(s: RotationSummary, now: number = Date.now()): boolean {
-  if (s.outcome === null) return true;
-  if (s.outcome === "retirePending") return s.retireAfter === null || Date.parse(s.retireAfter) <= now;
-  return false;
-}
 
 /** An audit record's action in words. */
 export function actionLabel(record: AuditRecord): string {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import { dispatchAppEvent } from "../lib/appEvents";
 import { rotation } from "../lib/rotation.svelte";
-import { clusters, demoSession, demoStatus, inventory, mockCommands, pageProps } from "../test/fixtures";
+import { clusters, demoStatus, inventory, mockCommands, pageProps } from "../test/fixtures";
 import Dashboard from "./Dashboard.svelte";
 
 const broken = clusters.find((c) => c.name === "aks-prod-broken")!;
@@ -40,7 +40,6 @@ describe("Dashboard: expiry alerts", () => {
 describe("App shell: alert events", () => {
   it("subscribes once, and a tray click on a cluster shows it from any page", async () => {
     const calls = mockCommands({
-      session_info: () => demoSession,
       auth_status: () => demoStatus,
       cached_inventory: () => null,
       refresh_inventory: () => inventory(),

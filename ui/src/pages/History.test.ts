@@ -4,7 +4,7 @@ import App from "../App.svelte";
 import type { AuditRecord } from "../lib/bindings/AuditRecord";
 import type { RotationSummary } from "../lib/bindings/RotationSummary";
 import { rotation } from "../lib/rotation.svelte";
-import { deferred, demoSession, demoStatus, inventory, mockCommands, pageProps } from "../test/fixtures";
+import { deferred, demoStatus, inventory, mockCommands, pageProps } from "../test/fixtures";
 import History from "./History.svelte";
 
 const ARM = "/subscriptions/s/resourceGroups/rg-stg/providers/Microsoft.ContainerService/managedClusters/";
@@ -21,7 +21,8 @@ function summary(extra: Partial<RotationSummary> = {}): RotationSummary {
     started: "2030-01-01T10:00:00Z",
     updated: "2030-01-01T10:01:00Z",
     outcome: "retirePending",
-    needsResume: true,
+    // As Rust sends it: the grace period runs until 2999, so nothing is due.
+    due: false,
     newKeyId: "key-new",
     newHint: "Nw3",
     retire: { kind: "after", hours: 24 },
@@ -55,7 +56,7 @@ describe("History page", () => {
     mockCommands({
       list_rotations: () => [
         summary(),
-        summary({ rotationId: "rot-0", outcome: "failed", needsResume: false, lastFailure: "reset cluster: InternalServerError: injected", clusterNames: ["aks-prod-weu", "aks-prod-weu-2"] }),
+        summary({ rotationId: "rot-0", outcome: "failed", due: false, lastFailure: "reset cluster: InternalServerError: injected", clusterNames: ["aks-prod-weu", "aks-prod-weu-2"] }),
       ],
       rotation_history: () => records,
     });
@@ -82,7 +83,7 @@ describe("History page", () => {
   it("shows a rotation's outcome as soon as a rotation running in the window ends", async () => {
     let outcome: RotationSummary["outcome"] = null;
     mockCommands({
-      list_rotations: () => [summary({ outcome, needsResume: false })],
+      list_rotations: () => [summary({ outcome, due: false })],
       rotation_history: () => records,
     });
     rotation.running = true;
@@ -109,7 +110,7 @@ describe("History page", () => {
   it("retries a failed rotation in the wizard", async () => {
     const run = deferred<unknown>();
     const calls = mockCommands({
-      list_rotations: () => [summary({ outcome: "failed", needsResume: false })],
+      list_rotations: () => [summary({ outcome: "failed", due: false })],
       rotation_history: () => [],
       resume_rotations: () => run.promise,
     });
@@ -128,14 +129,13 @@ describe("Resume banner", () => {
   it("offers at start the rotations left unfinished, and follows the resume in the wizard", async () => {
     const run = deferred<unknown>();
     const calls = mockCommands({
-      session_info: () => demoSession,
       auth_status: () => demoStatus,
       cached_inventory: () => null,
       refresh_inventory: () => inventory(),
       subscribe_app_events: () => null,
       list_rotations: () => [
-        summary({ outcome: null, lastFailure: null }),
-        summary({ rotationId: "rot-done", outcome: "succeeded", needsResume: false }),
+        summary({ outcome: null, lastFailure: null, due: true }),
+        summary({ rotationId: "rot-done", outcome: "succeeded", due: false }),
       ],
       resume_rotations: () => run.promise,
     });
@@ -175,7 +175,6 @@ describe("Resume banner", () => {
 
   it("stays away when nothing is left to do", async () => {
     const calls = mockCommands({
-      session_info: () => demoSession,
       auth_status: () => demoStatus,
       cached_inventory: () => null,
       refresh_inventory: () => inventory(),

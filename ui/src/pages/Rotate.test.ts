@@ -57,6 +57,7 @@ function planned(name: string, extra: Partial<PlannedCluster> = {}): PlannedClus
       { name: "provisioning state", level: "ok", detail: "Succeeded" },
       { name: "node re-image", level: "warn", detail: "the reset re-images the nodes: 3 node(s) in 1 pool(s)" },
     ],
+    blockedBy: null,
     ...extra,
   };
 }
@@ -75,6 +76,7 @@ function group(extra: Partial<PlanGroup> = {}): PlanGroup {
     roleAssignments: [],
     checks: [{ name: "application", level: "ok", detail: "found" }],
     sharedOutside: [],
+    blockedBy: null,
     ...extra,
   };
 }
@@ -82,6 +84,8 @@ function group(extra: Partial<PlanGroup> = {}): PlanGroup {
 const storedPlan = (groups: PlanGroup[] = [group()]): StoredPlan => ({
   planId: "plan-1",
   plan: { groups, problems: [{ name: "aks-dev-2", level: "block", detail: "it is 'Stopped': start the cluster" }] },
+  // What Rust sends: the production clusters that will run (none of these fixtures is blocked).
+  toConfirm: groups.flatMap((g) => g.clusters).filter((c) => c.production).map((c) => c.name),
 });
 
 function result(extra: Partial<GroupResult> = {}): GroupResult {
@@ -260,8 +264,8 @@ describe("Rotate wizard", () => {
 
   it("lists a new principal's role assignments and copies only the ones left ticked", async () => {
     const roles = [
-      { id: "ra-net", scope: "/subscriptions/s/resourceGroups/rg-net", roleDefinitionId: "/x/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7", principalId: "p" },
-      { id: "ra-acr", scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1", roleDefinitionId: "/x/roleDefinitions/7f951dff-4ed5-480f-9aba-2e3cfd3d6ab3", principalId: "p" },
+      { id: "ra-net", scope: "/subscriptions/s/resourceGroups/rg-net", roleDefinitionId: "/x/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7", principalId: "p", roleName: "Network Contributor" },
+      { id: "ra-acr", scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1", roleDefinitionId: "/x/roleDefinitions/7f951dff-4ed5-480f-9aba-2e3cfd3d6ab3", principalId: "p", roleName: "AcrPull" },
     ];
     const { calls } = setup({
       plan_rotation: () => storedPlan([group({ mode: "newSp", roleAssignments: roles, clusters: [planned("aks-prod-ok")] })]),

@@ -24,7 +24,7 @@ export type AuthView =
 
 export type PageProps = {
   auth: AuthView;
-  /** Re-read auth_status and session_info after a sign-in, sign-out or selection change. Never rejects. */
+  /** Re-read auth_status after a sign-in, sign-out or selection change. Never rejects. */
   reloadAuth: () => Promise<void>;
   navigate: (id: PageId) => void;
   /** The newest request to show a cluster; the clusters page opens it once its row is there. */

@@ -5,6 +5,7 @@ import { vi } from "vitest";
 import type { AccountInfo } from "../lib/bindings/AccountInfo";
 import type { AuthStatus } from "../lib/bindings/AuthStatus";
 import type { CloudSetting } from "../lib/bindings/CloudSetting";
+import type { Commands } from "../lib/bindings/Commands";
 import type { ClusterRow } from "../lib/bindings/ClusterRow";
 import type { CredentialInfo } from "../lib/bindings/CredentialInfo";
 import type { ExpiryBucket } from "../lib/bindings/ExpiryBucket";
@@ -91,7 +92,7 @@ export function cluster(
   resourceGroup: string,
   extra: Partial<ClusterRow> = {},
 ): ClusterRow {
-  return {
+  const row: Omit<ClusterRow, "rotatable"> = {
     id: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`,
     name,
     subscriptionId,
@@ -112,6 +113,9 @@ export function cluster(
     credentials: [],
     ...extra,
   };
+  // As Rust sends it (ClusterRow::can_rotate), unless the test says otherwise.
+  const rotatable = extra.rotatable ?? (row.identityKind === "servicePrincipal" || row.aadIntegration === "legacy");
+  return { ...row, rotatable };
 }
 
 const SP_PROD = "aaaaaaaa-0000-0000-0000-000000000001";
@@ -237,13 +241,16 @@ export type Args = Record<string, unknown>;
 export type Handler = (args: Args) => unknown;
 export type Call = { cmd: string; args: Args };
 
+/** Mocks of commands in the generated map only: a test cannot mock a command the app does not have. */
+type Mocked = Partial<Record<keyof Commands, Handler>>;
+
 /** Mock the given commands; returns the commands invoked, with their arguments, in order. */
-export function mockCommands(handlers: Record<string, Handler>): Call[] {
+export function mockCommands(handlers: Mocked): Call[] {
   const calls: Call[] = [];
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Args;
     calls.push({ cmd, args });
-    const handler = handlers[cmd];
+    const handler = handlers[cmd as keyof Commands];
     if (!handler) throw { code: "not_mocked", message: `no mock for ${cmd}` };
     return handler(args);
   });
@@ -251,11 +258,11 @@ export function mockCommands(handlers: Record<string, Handler>): Call[] {
 }
 
 /** Like `mockCommands`, but returns only the names of the commands invoked, in order. */
-export function mockBackend(handlers: Record<string, Handler>): string[] {
+export function mockBackend(handlers: Mocked): string[] {
   const names: string[] = [];
   mockIPC((cmd, payload) => {
     names.push(cmd);
-    const handler = handlers[cmd];
+    const handler = handlers[cmd as keyof Commands];
     if (!handler) throw { code: "not_mocked", message: `no mock for ${cmd}` };
     return handler((payload ?? {}) as Args);
   });
@@ -319,6 +326,7 @@ export const signedInStatus: AuthStatus = {
   demoCloud: null,
   needsSignIn: [],
   defaultCloud: null,
+  session: azureSession,
 };
 
 export const demoStatus: AuthStatus = {
@@ -330,6 +338,7 @@ export const demoStatus: AuthStatus = {
   demoCloud,
   needsSignIn: [],
   defaultCloud: null,
+  session: demoSession,
 };
 
 /** Props for rendering a page on its own, with spies for what it asks of the shell. */

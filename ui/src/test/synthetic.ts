@@ -64,7 +64,7 @@ export function syntheticClusters(count: number, options: SyntheticOptions = {})
       keyId: days === null ? null : keyId,
       reason: `Synthetic ${bucket}`,
     };
-    rows[i] = {
+    const row: Omit<ClusterRow, "rotatable"> = {
       id: `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`,
       name,
       subscriptionId,
@@ -99,6 +99,8 @@ export function syntheticClusters(count: number, options: SyntheticOptions = {})
             ]
           : [],
     };
+    // As Rust sends it (ClusterRow::can_rotate).
+    rows[i] = { ...row, rotatable: row.identityKind === "servicePrincipal" || row.aadIntegration === "legacy" };
   }
   return rows;
 }

@@ -29,6 +29,7 @@ fn secret(app: &str, key: &str, end_days: i64) -> CredentialInfo {
 
 fn row(name: &str, app: &str, credentials: Vec<CredentialInfo>, bucket: ExpiryBucket) -> ClusterRow {
     ClusterRow {
+        rotatable: true,
         id: format!(
             "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/{name}"
         ),

@@ -5,6 +5,7 @@
 
 pub mod arg;
 pub mod arm;
+pub mod builtin_roles;
 pub mod directory;
 pub mod error;
 pub mod graph;

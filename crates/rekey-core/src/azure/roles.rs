@@ -22,6 +22,9 @@ pub struct RoleAssignment {
     pub scope: String,
     pub role_definition_id: String,
     pub principal_id: String,
+    /// The built-in role's name, else the definition's GUID ([`super::builtin_roles::role_name`]).
+    #[serde(default)]
+    pub role_name: String,
 }
 
 #[derive(Deserialize)]
@@ -42,6 +45,7 @@ struct WireProperties {
 impl From<Wire> for RoleAssignment {
     fn from(w: Wire) -> Self {
         RoleAssignment {
+            role_name: super::builtin_roles::role_name(&w.properties.role_definition_id),
             id: w.id,
             scope: w.properties.scope,
             role_definition_id: w.properties.role_definition_id,

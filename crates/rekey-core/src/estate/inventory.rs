@@ -98,8 +98,8 @@ impl Estate {
         Ok(cache::load(&self.paths).await)
     }
 
-    /// The demo session, or a summary of the signed-in accounts.
-    pub async fn session_info(&self) -> Result<SessionInfo, IpcError> {
+    /// The demo session, or a summary of the signed-in accounts (part of [`Self::auth_status`]).
+    async fn session_info(&self) -> Result<SessionInfo, IpcError> {
         let accounts = self.workspace().await?.accounts().await;
         let Some(first) = accounts.first() else {
             return Ok(self.demo().await?.session.info.clone());
@@ -126,9 +126,13 @@ impl Estate {
         })
     }
 
-    /// The sign-in state, offering the built-in simulator as a cloud when it runs.
+    /// The sign-in state, offering the built-in simulator as a cloud when it runs, and what the
+    /// header shows: the one answer to "demo or accounts".
     pub async fn auth_status(&self) -> Result<AuthStatus, IpcError> {
         let demo_cloud = self.demo_cloud().await;
-        Ok(self.workspace().await?.status(demo_cloud).await)
+        let session = self.session_info().await?;
+        let mut status = self.workspace().await?.status(demo_cloud).await;
+        status.session = Some(session);
+        Ok(status)
     }
 }

@@ -73,7 +73,15 @@ pub async fn load(paths: &AppPaths) -> Option<Inventory> {
         }
     };
     match serde_json::from_slice::<Saved>(&bytes) {
-        Ok(saved) if saved.format == FORMAT => Some(saved.inventory),
+        Ok(saved) if saved.format == FORMAT => {
+            // A cache written before `rotatable` was sent: decided again, by the same rule.
+            let mut inventory = saved.inventory;
+            inventory
+                .clusters
+                .iter_mut()
+                .for_each(|r| r.rotatable = r.can_rotate());
+            Some(inventory)
+        }
         Ok(saved) => {
             tracing::warn!(path = %path.display(), format = saved.format, "ignoring an inventory cache of another format");
             None

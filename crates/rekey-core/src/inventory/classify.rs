@@ -55,6 +55,27 @@ pub struct ClusterRow {
     pub expiry: ExpiryStatus,
     /// Every credential on the app and the service principal object (and the legacy AAD server app).
     pub credentials: Vec<CredentialInfo>,
+    /// Whether Rekey can rotate it at all ([`ClusterRow::can_rotate`]), for the window to offer.
+    #[serde(default)]
+    pub rotatable: bool,
+}
+
+impl ClusterRow {
+    /// A service principal's secret, or the legacy AAD integration's server app secret: what Rekey
+    /// rotates. A managed identity rotates itself; managed Entra ID has no secret.
+    pub fn can_rotate(&self) -> bool {
+        self.identity_kind == IdentityKind::ServicePrincipal || self.aad_integration == AadIntegration::Legacy
+    }
+
+    /// Whether `mode` applies to it: a secret or a new principal needs a service principal, `aad`
+    /// the legacy integration (what `rekey rotate --all-expiring-within` picks).
+    pub fn rotatable_in(&self, aad_mode: bool) -> bool {
+        if aad_mode {
+            self.aad_integration == AadIntegration::Legacy
+        } else {
+            self.identity_kind == IdentityKind::ServicePrincipal
+        }
+    }
 }
 
 /// The resource group segment of an ARM ID (`/subscriptions/…/resourceGroups/{rg}/…`), any case.
@@ -121,6 +142,8 @@ pub fn classify(cluster: &ManagedCluster, subscription: &Subscription) -> Cluste
             ExpiryStatus::unknown("The service principal's credentials have not been read yet.")
         },
         credentials: Vec::new(),
+        rotatable: identity_kind == IdentityKind::ServicePrincipal
+            || aad_integration == AadIntegration::Legacy,
     }
 }
 

@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use super::engine::{self, Context};
 use super::journal;
-use super::model::{GroupResult, Outcome, Plan, PlanGroup};
+use super::model::{GroupResult, Plan, PlanGroup};
 use crate::session::Session;
 
 /// Sessions by tenant ID (lowercase), for plans that span tenants.
@@ -61,17 +61,7 @@ pub async fn resume(
 ) -> (Vec<GroupResult>, Vec<String>) {
     let (states, problems) = journal::list(&base.paths).await;
     let now = Utc::now();
-    let due: Vec<_> = states
-        .into_iter()
-        .filter(|s| match only {
-            Some(id) => s.group.rotation_id.eq_ignore_ascii_case(id),
-            None => match s.finished {
-                None => true,
-                Some(Outcome::RetirePending) => s.retire_after.is_none_or(|t| t <= now),
-                Some(_) => false,
-            },
-        })
-        .collect();
+    let due: Vec<_> = states.into_iter().filter(|s| s.wanted(only, now)).collect();
     let runs = due.iter().map(|s| {
         let ctx = context_for(base, sessions, &s.group.tenant_id);
         let g = &s.group;

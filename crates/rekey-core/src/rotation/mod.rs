@@ -8,13 +8,16 @@ pub mod engine;
 pub mod journal;
 pub mod lock;
 pub mod model;
+pub mod options;
 pub mod orphans;
 pub mod preflight;
 pub mod retry;
+pub mod rules;
 pub mod service;
 
 pub use engine::{roll_back, Context, ProgressSink};
 pub use journal::{parse_journal, RotationSummary};
 pub use model::{GroupResult, Mode, Options, Outcome, Plan, PlanGroup, Progress, Retire, Step};
 pub use preflight::plan;
+pub use rules::RotationError;
 pub use service::Rotator;

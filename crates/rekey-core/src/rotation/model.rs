@@ -1,139 +1,13 @@
 //! What a rotation is: its mode, options, plan and progress. Metadata only: these types go to the
 //! web view and the journal, so none of them can hold a secret.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::azure::roles::RoleAssignment;
-use crate::settings::{RetirePolicy, Settings};
 
-/// What a rotation changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub enum Mode {
-    /// A new secret on the cluster's existing application (the default).
-    Secret,
-    /// A new application and service principal, with the old one's role assignments if chosen.
-    NewSp,
-    /// The retired legacy AAD integration: a new secret for its server app, then `resetAADProfile`.
-    Aad,
-}
-
-impl Mode {
-    pub fn label(self) -> &'static str {
-        match self {
-            Mode::Secret => "secret",
-            Mode::NewSp => "new-sp",
-            Mode::Aad => "aad",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Mode> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "secret" => Some(Mode::Secret),
-            "new-sp" | "newsp" | "new_sp" => Some(Mode::NewSp),
-            "aad" | "legacy-aad" => Some(Mode::Aad),
-            _ => None,
-        }
-    }
-}
-
-/// When the replaced secrets are removed from Azure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", tag = "kind")]
-#[ts(export)]
-pub enum Retire {
-    /// As soon as every cluster that shares the principal is verified on the new secret.
-    Now,
-    /// That long after verification, by a later refresh or `rekey rotations resume`.
-    After { hours: u32 },
-    /// Left to expire by themselves.
-    Never,
-}
-
-impl Retire {
-    pub fn from_settings(settings: &Settings) -> Retire {
-        match settings.retire_policy {
-            RetirePolicy::Now => Retire::Now,
-            RetirePolicy::AfterGrace => Retire::After {
-                hours: settings.retire_grace_hours,
-            },
-            RetirePolicy::Never => Retire::Never,
-        }
-    }
-
-    /// `now`, `never`, or a duration such as `24h` or `2d`.
-    pub fn parse(s: &str) -> Option<Retire> {
-        let s = s.trim().to_ascii_lowercase();
-        match s.as_str() {
-            "now" => Some(Retire::Now),
-            "never" => Some(Retire::Never),
-            _ => {
-                let (number, unit) = s.split_at(s.len().checked_sub(1)?);
-                let n: u32 = number.parse().ok()?;
-                match unit {
-                    "h" => Some(Retire::After { hours: n }),
-                    "d" => Some(Retire::After {
-                        hours: n.checked_mul(24)?,
-                    }),
-                    _ => None,
-                }
-            }
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Retire::Now => "now".into(),
-            Retire::After { hours } => format!("{hours}h"),
-            Retire::Never => "never".into(),
-        }
-    }
-}
-
-/// How a rotation runs.
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub mode: Mode,
-    /// Lifetime of the new secret, 1 to 730 days.
-    pub lifetime_days: u32,
-    pub retire: Retire,
-    /// How long to wait for Entra ID to accept a new secret (replication) before giving up.
-    pub replication_timeout: Duration,
-    /// Clusters reset at the same time.
-    pub concurrency: usize,
-    /// New service principal: copy the old one's role assignments (the ones in `roles_to_copy`, or
-    /// all when empty).
-    pub copy_roles: bool,
-    pub roles_to_copy: Vec<String>,
-    /// Who is rotating (UPN or app ID), for the audit log.
-    pub actor: String,
-    /// The longest pause between two looks at a running operation (ARM's `Retry-After` is
-    /// honoured below this).
-    pub max_poll_interval: Duration,
-}
-
-pub const MAX_LIFETIME_DAYS: u32 = 730;
-
-impl Options {
-    pub fn from_settings(settings: &Settings, mode: Mode, actor: impl Into<String>) -> Options {
-        Options {
-            mode,
-            lifetime_days: settings.rotation_lifetime_days.clamp(1, MAX_LIFETIME_DAYS),
-            retire: Retire::from_settings(settings),
-            replication_timeout: Duration::from_secs(u64::from(settings.replication_timeout_minutes) * 60),
-            concurrency: usize::try_from(settings.rotation_concurrency.max(1)).unwrap_or(8),
-            copy_roles: true,
-            roles_to_copy: Vec::new(),
-            actor: actor.into(),
-            max_poll_interval: Duration::from_secs(30),
-        }
-    }
-}
+pub use super::options::{Mode, Options, Retire, MAX_LIFETIME_DAYS};
 
 /// How serious a pre-flight finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -198,12 +72,10 @@ pub struct PlannedCluster {
     /// Added because it shares the service principal with a chosen cluster.
     pub added_as_shared: bool,
     pub checks: Vec<Check>,
-}
-
-impl PlannedCluster {
-    pub fn blocked(&self) -> bool {
-        self.checks.iter().any(|c| c.level == CheckLevel::Block)
-    }
+    /// Why it cannot be rotated (its blocking checks), or none: set from `checks` by
+    /// [`Plan::with_verdicts`], for the window and the CLI to show.
+    #[serde(default)]
+    pub blocked_by: Option<String>,
 }
 
 /// A secret that existed before the rotation and is retired by its policy.
@@ -240,6 +112,10 @@ pub struct PlanGroup {
     pub checks: Vec<Check>,
     /// Clusters outside this plan known to use the principal: the old secrets are kept for them.
     pub shared_outside: Vec<String>,
+    /// Why the group as a whole cannot run (its blocking checks, or every cluster blocked), or
+    /// none: set by [`Plan::with_verdicts`].
+    #[serde(default)]
+    pub blocked_by: Option<String>,
 }
 
 impl PlanGroup {
@@ -258,12 +134,8 @@ impl PlanGroup {
             role_assignments: Vec::new(),
             checks: Vec::new(),
             shared_outside: Vec::new(),
+            blocked_by: None,
         }
-    }
-
-    /// Blocked as a whole (no write access, app missing…), or every cluster blocked.
-    pub fn blocked(&self) -> bool {
-        self.checks.iter().any(|c| c.level == CheckLevel::Block) || self.clusters.iter().all(|c| c.blocked())
     }
 }
 
@@ -275,6 +147,37 @@ pub struct Plan {
     pub groups: Vec<PlanGroup>,
     /// Chosen clusters that could not be planned at all (not found, not readable), with why.
     pub problems: Vec<Check>,
+}
+
+impl Plan {
+    /// What the native confirmation of a rotation says: every cluster that will be reset
+    /// (production ones marked), the mode, the new secret's lifetime and what happens to the old
+    /// secrets. The app shows it from the plan it kept, never from the window's words.
+    pub fn confirmation(&self) -> String {
+        let mut lines = Vec::new();
+        for group in self.runnable_groups() {
+            let app = group.app_display_name.as_deref().unwrap_or(&group.app_id);
+            let retire = match group.retire {
+                Retire::Now => "removed once every cluster is verified".to_string(),
+                Retire::After { hours } => format!("removed {hours} h after every cluster is verified"),
+                Retire::Never => "left to expire".to_string(),
+            };
+            lines.push(format!(
+                "{app} (tenant {}) — mode {}, new secret for {} days, old secrets {retire}:",
+                group.tenant_id,
+                group.mode.label(),
+                group.lifetime_days
+            ));
+            for c in group.runnable() {
+                let production = if c.production { " [PRODUCTION]" } else { "" };
+                lines.push(format!(
+                    "  • {}{production} ({} nodes are re-imaged)",
+                    c.name, c.node_count
+                ));
+            }
+        }
+        lines.join("\n")
+    }
 }
 
 /// The steps of a rotation, in order.
@@ -396,6 +299,24 @@ pub struct ClusterFailure {
 pub struct StoredPlan {
     pub plan_id: String,
     pub plan: Plan,
+    /// The production clusters that will run: each name must be typed to confirm
+    /// ([`Plan::clusters_to_confirm`]).
+    pub to_confirm: Vec<String>,
+}
+
+impl StoredPlan {
+    pub fn new(plan_id: String, plan: Plan) -> StoredPlan {
+        let to_confirm = plan
+            .clusters_to_confirm()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        StoredPlan {
+            plan_id,
+            plan,
+            to_confirm,
+        }
+    }
 }
 
 /// What going on with unfinished rotations did, and the rotations it could not go on with.
@@ -406,23 +327,4 @@ pub struct Resumed {
     pub results: Vec<GroupResult>,
     /// Journals that could not be read, tenants without a session: what to do about each.
     pub problems: Vec<String>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retire_policies_and_modes_parse_as_the_cli_writes_them() {
-        assert_eq!(Retire::parse("now"), Some(Retire::Now));
-        assert_eq!(Retire::parse("NEVER"), Some(Retire::Never));
-        assert_eq!(Retire::parse("24h"), Some(Retire::After { hours: 24 }));
-        assert_eq!(Retire::parse("2d"), Some(Retire::After { hours: 48 }));
-        assert_eq!(Retire::parse("soon"), None);
-        assert_eq!(Retire::parse("h"), None);
-        assert_eq!(Retire::parse(""), None);
-        assert_eq!(Mode::parse("new-sp"), Some(Mode::NewSp));
-        assert_eq!(Mode::parse("aad"), Some(Mode::Aad));
-        assert_eq!(Mode::parse("rotate"), None);
-    }
 }

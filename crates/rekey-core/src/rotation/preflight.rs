@@ -49,17 +49,6 @@ pub fn principal_of(cluster: &ManagedCluster, mode: Mode) -> Result<String, Stri
     }
 }
 
-fn production(cluster: &ManagedCluster) -> bool {
-    cluster.tags.as_ref().is_some_and(|tags| {
-        tags.iter().any(|(k, v)| {
-            let k = k.to_ascii_lowercase();
-            let v = v.to_ascii_lowercase();
-            ["environment", "env", "stage", "tier"].contains(&k.as_str())
-                && (v == "prod" || v == "production" || v == "prd")
-        })
-    })
-}
-
 /// The checks of one cluster, from its ARM resource.
 fn cluster_checks(cluster: &ManagedCluster, mode: Mode) -> (PlannedCluster, Result<String, String>) {
     let p = &cluster.properties;
@@ -119,6 +108,7 @@ fn cluster_checks(cluster: &ManagedCluster, mode: Mode) -> (PlannedCluster, Resu
         ));
     }
     let planned = PlannedCluster {
+        blocked_by: None,
         id: cluster.id.clone(),
         name: cluster.name.clone(),
         resource_group: id.as_ref().map(|i| i.resource_group.clone()).unwrap_or_default(),
@@ -126,7 +116,7 @@ fn cluster_checks(cluster: &ManagedCluster, mode: Mode) -> (PlannedCluster, Resu
         node_count: nodes,
         node_pools: pools,
         max_surge: surge,
-        production: production(cluster),
+        production: super::rules::production(cluster),
         added_as_shared: false,
         checks,
     };
@@ -379,11 +369,12 @@ pub async fn plan(session: &Session, chosen: &[String], known: &[ClusterRow], op
             role_assignments,
             checks,
             shared_outside,
+            blocked_by: None,
         });
     }
     plan.groups
         .sort_by(|a, b| a.app_display_name.cmp(&b.app_display_name));
-    plan
+    plan.with_verdicts()
 }
 
 /// Why the application could not be read, with advice that fits the cause: only a refusal (401,
@@ -409,31 +400,5 @@ fn directory_problem(app_id: &str, e: &ArmError) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::azure::AzureError;
-
-    #[test]
-    fn only_a_refusal_is_called_a_permissions_problem() {
-        let refused = ArmError::Azure(AzureError::Api {
-            status: 403,
-            code: "Authorization_RequestDenied".into(),
-            message: "Insufficient privileges".into(),
-            request_id: None,
-        });
-        assert!(directory_problem("a", &refused).contains("Application.ReadWrite.All"));
-        let garbled = ArmError::Azure(AzureError::Malformed {
-            what: "response".into(),
-            detail: "expected a number".into(),
-        });
-        let said = directory_problem("a", &garbled);
-        assert!(!said.contains("Application.ReadWrite.All") && said.contains("not a permissions problem"));
-        let down = ArmError::Azure(AzureError::Api {
-            status: 503,
-            code: "ServiceUnavailable".into(),
-            message: "busy".into(),
-            request_id: None,
-        });
-        assert!(!directory_problem("a", &down).contains("Application.ReadWrite.All"));
-    }
-}
+#[path = "preflight_tests.rs"]
+mod tests;

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::Utc;
 use tokio::sync::Semaphore;
 
 use super::bulk::{self, Sessions};
@@ -139,7 +140,7 @@ impl Rotator<'_> {
             .sessions(
                 states
                     .iter()
-                    .filter(|s| s.summary().needs_resume)
+                    .filter(|s| s.wanted(only, Utc::now()))
                     .map(|s| s.group.tenant_id.clone()),
             )
             .await;

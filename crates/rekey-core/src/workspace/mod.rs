@@ -22,7 +22,7 @@ use crate::cloud::{Cloud, CloudSetting};
 use crate::error::IpcError;
 use crate::paths::AppPaths;
 use crate::secure_store::SecureStore;
-use crate::session::{Session, SessionMode};
+use crate::session::{Session, SessionInfo, SessionMode};
 use crate::settings::{InForce, Settings};
 
 pub use inventory::{AccountFailure, AccountsInventory};
@@ -71,6 +71,9 @@ pub struct AuthStatus {
     pub needs_sign_in: Vec<String>,
     /// The cloud the sign-in screen starts on (the settings' `cloud`; Azure public when none).
     pub default_cloud: Option<CloudSetting>,
+    /// What the header shows: the demo tenant, or the signed-in accounts' cloud and names (set by
+    /// `Estate::auth_status`, the command's answer).
+    pub session: Option<SessionInfo>,
 }
 
 pub struct Workspace {
@@ -195,6 +198,7 @@ impl Workspace {
             demo_cloud,
             needs_sign_in: self.needs_sign_in(),
             default_cloud: self.settings().cloud,
+            session: None,
         }
     }
 

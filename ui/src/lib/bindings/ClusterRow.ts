@@ -19,4 +19,8 @@ spDisplayName: string | null, expiry: ExpiryStatus,
 /**
  * Every credential on the app and the service principal object (and the legacy AAD server app).
  */
-credentials: Array<CredentialInfo>, };
+credentials: Array<CredentialInfo>, 
+/**
+ * Whether Rekey can rotate it at all ([`ClusterRow::can_rotate`]), for the window to offer.
+ */
+rotatable: boolean, };

@@ -22,4 +22,9 @@ roleAssignments: Array<RoleAssignment>, checks: Array<Check>,
 /**
  * Clusters outside this plan known to use the principal: the old secrets are kept for them.
  */
-sharedOutside: Array<string>, };
+sharedOutside: Array<string>, 
+/**
+ * Why the group as a whole cannot run (its blocking checks, or every cluster blocked), or
+ * none: set by [`Plan::with_verdicts`].
+ */
+blockedBy: string | null, };

@@ -12,4 +12,9 @@ production: boolean,
 /**
  * Added because it shares the service principal with a chosen cluster.
  */
-addedAsShared: boolean, checks: Array<Check>, };
+addedAsShared: boolean, checks: Array<Check>, 
+/**
+ * Why it cannot be rotated (its blocking checks), or none: set from `checks` by
+ * [`Plan::with_verdicts`], for the window and the CLI to show.
+ */
+blockedBy: string | null, };

@@ -3,4 +3,8 @@
 /**
  * One role assignment, as the plan shows it.
  */
-export type RoleAssignment = { id: string, scope: string, roleDefinitionId: string, principalId: string, };
+export type RoleAssignment = { id: string, scope: string, roleDefinitionId: string, principalId: string, 
+/**
+ * The built-in role's name, else the definition's GUID ([`super::builtin_roles::role_name`]).
+ */
+roleName: string, };

@@ -12,6 +12,7 @@ export type RotationSummary = { rotationId: string, mode: Mode, tenantId: string
  */
 outcome: Outcome | null, 
 /**
- * Unfinished, or waiting to retire old secrets: `rekey rotations resume` (or the app) goes on.
+ * Going on would do something now (unfinished, or old secrets whose grace period is over):
+ * [`RotationSummary::due`] when listed; the app clears it while it runs the rotation itself.
  */
-needsResume: boolean, newKeyId: string | null, newHint: string | null, retire: Retire, retireAfter: string | null, lastFailure: string | null, actor: string, };
+due: boolean, newKeyId: string | null, newHint: string | null, retire: Retire, retireAfter: string | null, lastFailure: string | null, actor: string, };

@@ -5,4 +5,9 @@ import type { Plan } from "./Plan";
  * A plan the app keeps until the admin confirms it: the web view names it by `plan_id`, so that
  * only what was planned and shown can be started.
  */
-export type StoredPlan = { planId: string, plan: Plan, };
+export type StoredPlan = { planId: string, plan: Plan, 
+/**
+ * The production clusters that will run: each name must be typed to confirm
+ * ([`Plan::clusters_to_confirm`]).
+ */
+toConfirm: Array<string>, };

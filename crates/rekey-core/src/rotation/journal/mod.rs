@@ -22,6 +22,8 @@ pub use state::{
 };
 
 /// Something that happened in a rotation.
+// `Planned` carries the whole group, once per journal: its size costs nothing worth a `Box`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {

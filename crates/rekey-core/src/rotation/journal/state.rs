@@ -248,8 +248,9 @@ pub struct RotationSummary {
     pub updated: DateTime<Utc>,
     /// `None` while unfinished.
     pub outcome: Option<Outcome>,
-    /// Unfinished, or waiting to retire old secrets: `rekey rotations resume` (or the app) goes on.
-    pub needs_resume: bool,
+    /// Going on would do something now (unfinished, or old secrets whose grace period is over):
+    /// [`RotationSummary::due`] when listed; the app clears it while it runs the rotation itself.
+    pub due: bool,
     pub new_key_id: Option<String>,
     pub new_hint: Option<String>,
     pub retire: Retire,
@@ -272,7 +273,7 @@ impl State {
             started: self.started,
             updated: self.updated,
             outcome: self.finished,
-            needs_resume: matches!(self.finished, None | Some(Outcome::RetirePending)),
+            due: crate::rotation::rules::due(self.finished, self.retire_after, Utc::now()),
             new_key_id: self.created.as_ref().map(|c| c.key_id.clone()),
             new_hint: self.created.as_ref().and_then(|c| c.hint.clone()),
             retire: self.group.retire,
