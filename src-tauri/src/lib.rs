@@ -7,7 +7,6 @@ mod dialogs;
 mod ipc_recorder;
 mod rotations;
 mod state;
-mod tray;
 
 use tauri::Manager;
 
@@ -90,7 +89,7 @@ pub fn run() {
                 }
             });
             let handle = app.handle();
-            if let Err(e) = tray::create(handle) {
+            if let Err(e) = alerts::tray::create(handle) {
                 // No tray (no StatusNotifierItem host): Rekey still works, closing quits it.
                 tracing::warn!("no tray icon: {e}");
             }

@@ -2,9 +2,11 @@
 //! in progress (so they can be cancelled), files chosen in Rust's dialogs, the last inventory.
 
 use rekey_core::error::IpcError;
-use rekey_core::estate::{DemoFiles, DemoSource, Estate};
+use rekey_core::estate::{DemoFiles, DemoSource, Estate, Refreshed};
+use rekey_core::inventory::refresh::RefreshOptions;
 use rekey_core::inventory::Inventory;
 use rekey_core::paths::AppPaths;
+use rekey_core::rotation::{Mode, Options};
 use rekey_core::settings::InForce;
 use rekey_core::workspace::Workspace;
 use std::path::PathBuf;
@@ -49,6 +51,24 @@ impl AppState {
     /// The estate: the built-in simulator while no account is signed in (its rotations' files in
     /// `<data>/demo`, kept until the app quits), else the signed-in accounts. A first sign-in to a
     /// custom cloud asks the admin in a native dialog that shows its hosts.
+    /// A full refresh of the estate (every signed-in account, or the demo tenant): the window's
+    /// refresh and the background one both come here.
+    pub async fn refresh_all(&self, options: RefreshOptions) -> Result<Refreshed, IpcError> {
+        self.estate()?.refresh(options, |_| true).await
+    }
+
+    /// Who the audit log names: the account of `tenant` (else the first one), or the OS user in
+    /// demo mode.
+    pub async fn actor(&self, tenant: Option<&str>) -> Result<String, IpcError> {
+        Ok(self.estate()?.actor_for(tenant).await)
+    }
+
+    /// The rotation options of the settings in force, for `mode`, naming the account of `tenant`.
+    pub async fn rotation_options(&self, mode: Mode, tenant: Option<&str>) -> Result<Options, IpcError> {
+        let actor = self.actor(tenant).await?;
+        Ok(Options::from_settings(&self.settings.get(), mode, actor))
+    }
+
     pub fn estate(&self) -> Result<&Estate, IpcError> {
         self.estate
             .get_or_init(|| {

@@ -24,14 +24,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Cycles still being untangled by other parts of issue 15, by crate and the top-level modules they
-/// run through. A strongly connected set is tolerated only when all its modules are in one entry.
-// TODO(issue 15): each entry goes when its owner's branch is merged; then this list is empty.
-const KNOWN_CYCLES: &[(&str, &[&str])] = &[
-    // src-tauri: alerts and the commands.
-    ("src-tauri", &["alerts", "commands", "tray"]),
-];
-
 #[test]
 fn the_workspace_has_no_module_cycle() {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -57,14 +49,12 @@ fn the_workspace_has_no_module_cycle() {
                 .and_then(Path::file_name)
                 .map(|n| n.to_string_lossy().into_owned());
             for (cycle, members) in krate.cycles() {
-                if !known(name.as_deref().unwrap_or_default(), &members) {
-                    let name = name.clone().unwrap_or_default();
-                    found.push(format!(
-                        "{name} ({root}): {} (in {{{}}})",
-                        cycle.join(" -> "),
-                        members.join(", ")
-                    ));
-                }
+                let name = name.clone().unwrap_or_default();
+                found.push(format!(
+                    "{name} ({root}): {} (in {{{}}})",
+                    cycle.join(" -> "),
+                    members.join(", ")
+                ));
             }
         }
     }
@@ -77,16 +67,6 @@ fn the_workspace_has_no_module_cycle() {
         "module cycles (each module imports the next):\n  {}",
         found.join("\n  ")
     );
-}
-
-/// Whether every module of a strongly connected set is in one entry of [`KNOWN_CYCLES`].
-fn known(krate: &str, members: &[String]) -> bool {
-    KNOWN_CYCLES.iter().any(|(name, allowed)| {
-        *name == krate
-            && members
-                .iter()
-                .all(|m| allowed.contains(&m.split("::").next().unwrap_or_default()))
-    })
 }
 
 /// The scanner must see a cycle when there is one, at the file and at the top-level depth, and

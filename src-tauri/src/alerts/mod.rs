@@ -2,8 +2,11 @@
 //! (notify-rust on Linux), the tray's wiring and the events the window receives. What is due, the
 //! status and which notices to show are decided in `rekey_core::alerts::Watcher`.
 //! Here: the alert state, the refresh's start and end, and the background loop; the window and
-//! the OS notifications are in `window`.
+//! the OS notifications are in `window`; the tray icon and menu (drawn from the alert status) in
+//! `tray`.
 
+mod retire;
+pub mod tray;
 mod window;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,7 +21,6 @@ use rekey_core::settings::{InForce, Settings};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager};
 
-use crate::commands::inventory::refresh_all;
 use crate::state::AppState;
 
 pub use window::{open_cluster, show, show_window};
@@ -117,7 +119,7 @@ pub fn begin<'a>(app: &AppHandle, alerts: &'a Alerts, exclusive: bool) -> Option
         return None;
     }
     alerts.watcher.update_status(|s| s.refreshing = true);
-    crate::tray::update(app);
+    tray::update(app);
     Some(InFlight(alerts))
 }
 
@@ -135,7 +137,7 @@ pub async fn refreshed(app: &AppHandle, refreshed: &Refreshed) {
     }
     status_changed(app);
     // Old secrets whose grace period is over go now (off this refresh's path).
-    tauri::async_runtime::spawn(crate::commands::rotation::retire_due(app.clone()));
+    tauri::async_runtime::spawn(retire::retire_due(app.clone()));
 }
 
 /// A refresh that failed outright (no inventory at all): the tray says so, not silent staleness.
@@ -145,7 +147,7 @@ pub fn failed(app: &AppHandle, error: &IpcError) {
 }
 
 fn status_changed(app: &AppHandle) {
-    crate::tray::update(app);
+    tray::update(app);
     let alerts = app.state::<Alerts>();
     alerts.send(AppEvent::StatusChanged {
         status: alerts.status(),
@@ -164,7 +166,7 @@ async fn background_refresh(app: &AppHandle) {
         thresholds: alerts.settings().expiry_buckets,
         ..RefreshOptions::default()
     };
-    match refresh_all(&state, options).await {
+    match state.refresh_all(options).await {
         Ok(found) => {
             state.set_last_inventory(found.inventory.clone()).await;
             drop(running);
@@ -214,7 +216,7 @@ async fn show_cached(app: &AppHandle) {
     let Ok(estate) = state.estate() else { return };
     if let Ok(Some(cached)) = estate.cached_inventory().await {
         app.state::<Alerts>().watcher.show_cached(&cached, Utc::now());
-        crate::tray::update(app);
+        tray::update(app);
     }
 }
 

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use rekey_core::error::IpcError;
-use rekey_core::estate::Refreshed;
 use rekey_core::inventory::model::Progress;
 use rekey_core::inventory::refresh::RefreshOptions;
 use rekey_core::inventory::{export, Inventory};
@@ -25,12 +24,6 @@ pub async fn cached_inventory(state: State<'_, AppState>) -> Result<Option<Inven
     Ok(cached)
 }
 
-/// A full refresh of the estate (every signed-in account, or the demo tenant): the window's refresh
-/// and the background one both come here.
-pub async fn refresh_all(state: &AppState, options: RefreshOptions) -> Result<Refreshed, IpcError> {
-    state.estate()?.refresh(options, |_| true).await
-}
-
 /// The window's refresh, with progress; alerts and the tray follow its result.
 #[tauri::command]
 pub async fn refresh_inventory(
@@ -50,12 +43,12 @@ pub async fn refresh_inventory(
         ..RefreshOptions::default()
     };
     let running = crate::alerts::begin(&app, &alerts, false);
-    let result = refresh_all(&state, options).await;
+    let result = state.refresh_all(options).await;
     drop(running);
     match &result {
         // A cancelled refresh is partial: no alert or tray count is drawn from it.
         Ok(found) if !cancel.is_cancelled() => crate::alerts::refreshed(&app, found).await,
-        Ok(_) => crate::tray::update(&app),
+        Ok(_) => crate::alerts::tray::update(&app),
         Err(e) => crate::alerts::failed(&app, e),
     }
     let found = result?.inventory;

@@ -9,13 +9,10 @@ use std::sync::Arc;
 use chrono::Utc;
 use rekey_core::audit::{self, AuditRecord};
 use rekey_core::error::IpcError;
-use rekey_core::paths::AppPaths;
 use rekey_core::rotation::model::{Progress, Resumed, StoredPlan};
 use rekey_core::rotation::rules::{self, same_estate};
 use rekey_core::rotation::service;
-use rekey_core::rotation::{
-    GroupResult, Mode, Options, Outcome, ProgressSink, Retire, RotationError, RotationSummary,
-};
+use rekey_core::rotation::{GroupResult, Mode, ProgressSink, Retire, RotationError, RotationSummary};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_opener::OpenerExt;
@@ -31,31 +28,6 @@ const AAD_MIGRATION_URL: &str = "https://aka.ms/aks-managed-aad";
 /// remembers it so that signing in or out between planning and running is noticed.
 async fn is_demo(state: &AppState) -> Result<bool, IpcError> {
     state.estate()?.is_demo().await
-}
-
-/// Where this mode's rotations keep their journals, locks and audit log.
-async fn rotation_paths(state: &AppState) -> Result<AppPaths, IpcError> {
-    state.estate()?.files().await
-}
-
-/// Who the audit log names: the account of `tenant` (else the first one), or the OS user in demo mode.
-async fn actor(state: &AppState, tenant: Option<&str>) -> Result<String, IpcError> {
-    Ok(state.estate()?.actor_for(tenant).await)
-}
-
-/// The options of the settings in force, for `mode`.
-async fn options(
-    app: &AppHandle,
-    state: &AppState,
-    mode: Mode,
-    tenant: Option<&str>,
-) -> Result<Options, IpcError> {
-    let settings = app.state::<Alerts>().settings();
-    Ok(Options::from_settings(
-        &settings,
-        mode,
-        actor(state, tenant).await?,
-    ))
 }
 
 fn sink(channel: Channel<Progress>) -> ProgressSink {
@@ -75,7 +47,6 @@ fn expiry_changed(app: &AppHandle) {
 /// Azure. `lifetime_days` and `retire` default to the settings.
 #[tauri::command]
 pub async fn plan_rotation(
-    app: AppHandle,
     state: State<'_, AppState>,
     rotations: State<'_, Rotations>,
     cluster_ids: Vec<String>,
@@ -96,7 +67,8 @@ pub async fn plan_rotation(
         .iter()
         .find_map(|id| known.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
         .and_then(|r| r.tenant_id.clone());
-    let options = options(&app, &state, mode, tenant.as_deref())
+    let options = state
+        .rotation_options(mode, tenant.as_deref())
         .await?
         .with_overrides(lifetime_days, retire)?;
     let plan = state
@@ -174,7 +146,7 @@ pub async fn list_rotations(
     state: State<'_, AppState>,
     rotations: State<'_, Rotations>,
 ) -> Result<Vec<RotationSummary>, IpcError> {
-    let paths = rotation_paths(&state).await?;
+    let paths = state.estate()?.files().await?;
     let (mut list, problems) = service::list(&paths).await;
     for problem in problems {
         tracing::warn!("{problem}");
@@ -187,45 +159,6 @@ pub async fn list_rotations(
     Ok(list)
 }
 
-/// After a refresh: removes the old secrets of finished rotations whose grace period is over (the
-/// retire policy "after 24 h" is done by a later refresh). Unfinished rotations are left to the
-/// admin (the resume banner). Failures go to the log; the next refresh tries again.
-pub(crate) async fn retire_due(app: AppHandle) {
-    let outcome: Result<usize, IpcError> = async {
-        let state = app.state::<AppState>();
-        let rotations = app.state::<Rotations>();
-        let paths = rotation_paths(&state).await?;
-        let (list, _) = service::list(&paths).await;
-        let now = Utc::now();
-        let ids: Vec<String> = list
-            .iter()
-            .filter(|s| s.outcome == Some(Outcome::RetirePending) && s.due(now))
-            .filter(|s| !rotations.is_running(&s.rotation_id))
-            .map(|s| s.rotation_id.clone())
-            .collect();
-        if ids.is_empty() {
-            return Ok(0);
-        }
-        let _running = rotations.begin(ids.clone())?;
-        let tenant = list.first().map(|s| s.tenant_id.clone());
-        let options = options(&app, &state, Mode::Secret, tenant.as_deref()).await?;
-        let rotator = state.estate()?.rotator(true).await?;
-        for id in &ids {
-            rotator.resume(options.clone(), None, Some(id)).await?;
-        }
-        Ok(ids.len())
-    }
-    .await;
-    match outcome {
-        Ok(0) => {}
-        Ok(n) => {
-            tracing::info!("retired the old secrets of {n} rotation(s) whose grace period was over");
-            expiry_changed(&app);
-        }
-        Err(e) => tracing::warn!("old secrets due to go were not retired yet: {}", e.message),
-    }
-}
-
 /// Goes on with the unfinished rotations (and retires old secrets whose grace period is over), or
 /// with the one rotation `only` (the result screen's Retry).
 #[tauri::command]
@@ -236,7 +169,7 @@ pub async fn resume_rotations(
     only: Option<String>,
     on_progress: Channel<Progress>,
 ) -> Result<Resumed, IpcError> {
-    let paths = rotation_paths(&state).await?;
+    let paths = state.estate()?.files().await?;
     let (list, mut problems) = service::list(&paths).await;
     let (ids, all_due) = rules::to_resume(&list, only.as_deref(), |id| rotations.is_running(id), Utc::now())?;
     if ids.is_empty() {
@@ -246,7 +179,7 @@ pub async fn resume_rotations(
         });
     }
     let tenant = list.first().map(|s| s.tenant_id.clone());
-    let options = options(&app, &state, Mode::Secret, tenant.as_deref()).await?;
+    let options = state.rotation_options(Mode::Secret, tenant.as_deref()).await?;
     let progress = sink(on_progress);
     let handle = app.clone();
     let task = tauri::async_runtime::spawn(async move {
@@ -294,11 +227,11 @@ pub async fn roll_back_rotation(
     rotations: State<'_, Rotations>,
     rotation_id: String,
 ) -> Result<GroupResult, IpcError> {
-    let options = options(&app, &state, Mode::Secret, None).await?;
+    let options = state.rotation_options(Mode::Secret, None).await?;
     if rotations.is_running(&rotation_id) {
         return Err(RotationError::RotationRunning(rotation_id).into());
     }
-    let paths = rotation_paths(&state).await?;
+    let paths = state.estate()?.files().await?;
     let summary = service::list(&paths)
         .await
         .0
@@ -345,7 +278,7 @@ pub async fn roll_back_rotation(
 
 /// The audit log of this mode (rotations, and copies and reveals of secrets), newest first.
 async fn history(state: &AppState) -> Result<Vec<AuditRecord>, IpcError> {
-    let paths = rotation_paths(state).await?;
+    let paths = state.estate()?.files().await?;
     let (mut records, skipped) = audit::AuditLog::new(&paths)
         .read()
         .await

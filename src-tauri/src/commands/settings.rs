@@ -47,7 +47,7 @@ pub async fn save_settings(
     let note = crate::alerts::apply_autostart(&app, parsed.start_at_login);
     state.estate()?.settings().set(parsed.clone());
     alerts.settings_changed();
-    crate::tray::update(&app);
+    crate::alerts::tray::update(&app);
     Ok(SettingsSaved {
         saved: true,
         settings: parsed,

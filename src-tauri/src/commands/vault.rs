@@ -36,18 +36,13 @@ pub async fn vault_list(state: State<'_, AppState>) -> Result<Vec<VaultRow>, Ipc
     state.estate()?.vault_rows().await
 }
 
-/// Who the audit log names for an action on a secret of `tenant`.
-async fn actor(state: &AppState, tenant: &str) -> Result<String, IpcError> {
-    Ok(state.estate()?.actor_for(Some(tenant)).await)
-}
-
 /// Puts the secret on the clipboard from Rust; it is taken back after the returned number of
 /// seconds unless something else was copied. Nothing secret is returned.
 #[tauri::command]
 pub async fn vault_copy(state: State<'_, AppState>, key_id: String) -> Result<u64, IpcError> {
     let vault = vault(&state).await?;
     let entry = vault.find(&key_id).await.map_err(ipc)?;
-    let actor = actor(&state, &entry.tenant_id).await?;
+    let actor = state.actor(Some(&entry.tenant_id)).await?;
     // The guard may go: its thread keeps serving the clipboard and clears it on time.
     let (_, _guard) = vault.copy(&entry.key_id, &actor, HOLD).await.map_err(ipc)?;
     Ok(HOLD.as_secs())
@@ -79,7 +74,7 @@ pub async fn vault_reveal(
         "Reveal",
     )
     .await?;
-    let actor = actor(&state, &entry.tenant_id).await?;
+    let actor = state.actor(Some(&entry.tenant_id)).await?;
     let (entry, secret) = vault.reveal(&entry.key_id, &actor).await.map_err(ipc)?;
     let title = format!("Secret of {app_name} ({})", entry.key_id);
     dialogs::reveal(&app, &title, secret.expose_secret()).await;
@@ -120,7 +115,7 @@ pub async fn vault_delete(
         "Delete",
     )
     .await?;
-    let actor = actor(&state, &entry.tenant_id).await?;
+    let actor = state.actor(Some(&entry.tenant_id)).await?;
     vault.delete(&entry.key_id, &actor).await.map_err(ipc)?;
     Ok(())
 }

@@ -16,12 +16,6 @@ use crate::transport::{read_json, AzureError, HttpClient};
 pub const SUBSCRIPTIONS_API: &str = "2022-12-01";
 pub const AKS_API: &str = "2025-07-01";
 
-/// The old name of [`CallError`], kept only until the rotation and workspace modules (being split
-/// by other parts of issue 15) name `CallError`.
-// TODO(issue 15): remove once nothing names `ArmError`.
-#[doc(hidden)]
-pub type ArmError = CallError;
-
 #[derive(Clone)]
 pub struct ArmClient {
     pipeline: Pipeline,

@@ -40,19 +40,11 @@ pub struct Inventory {
 /// A full [`refresh`] with default options over the clients' credential: every readable
 /// subscription, with expiry.
 pub async fn list_clusters(arm: &ArmClient) -> Result<Inventory, CallError> {
-    list_clusters_where(arm, |_| true).await
-}
-
-/// [`list_clusters`] over the readable subscriptions `keep` accepts (the user's selection).
-pub async fn list_clusters_where(
-    arm: &ArmClient,
-    keep: impl Fn(&Subscription) -> bool + Sync,
-) -> Result<Inventory, CallError> {
     refresh::refresh_with(
         arm,
         &GraphClient::new(arm.pipeline().clone()),
         RefreshOptions::default(),
-        &keep,
+        &|_: &Subscription| true,
     )
     .await
 }

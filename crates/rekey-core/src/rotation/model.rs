@@ -260,6 +260,16 @@ pub enum Outcome {
     RetirePending,
 }
 
+/// Whether going on with a rotation would do something at `now`: unfinished, or waiting to retire
+/// old secrets whose grace period is over.
+pub fn due(outcome: Option<Outcome>, retire_after: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    match outcome {
+        None => true,
+        Some(Outcome::RetirePending) => retire_after.is_none_or(|t| t <= now),
+        Some(_) => false,
+    }
+}
+
 /// The result of one group, for the result screen and the CLI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -1,13 +1,11 @@
-//! How a rotation runs: its mode, the new secret's lifetime, when the old secrets go, and the
-//! overrides the app and the CLI apply to the settings' defaults (validated here, once).
+//! How a rotation runs: its mode, the new secret's lifetime, when the old secrets go. The
+//! overrides the app and the CLI apply to the settings' defaults are checked in `rules`.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::model::Plan;
-use super::rules::RotationError;
 use crate::settings::{RetirePolicy, Settings};
 
 /// What a rotation changes.
@@ -132,44 +130,6 @@ impl Options {
             actor: actor.into(),
             max_poll_interval: Duration::from_secs(30),
         }
-    }
-
-    /// The settings' options with what the admin chose for this rotation (the wizard or the CLI's
-    /// flags): none given keeps the settings' value. A lifetime outside 1 to 730 days is refused.
-    pub fn with_overrides(
-        mut self,
-        lifetime_days: Option<u32>,
-        retire: Option<Retire>,
-    ) -> Result<Options, RotationError> {
-        if let Some(days) = lifetime_days {
-            if !(1..=MAX_LIFETIME_DAYS).contains(&days) {
-                return Err(RotationError::BadLifetime(days));
-            }
-            self.lifetime_days = days;
-        }
-        if let Some(retire) = retire {
-            self.retire = retire;
-        }
-        Ok(self)
-    }
-
-    /// New service principal: copy only the role assignments of `chosen` that the plan lists (any
-    /// case); none given copies them all, an empty list none.
-    pub fn with_roles(mut self, plan: &Plan, chosen: Option<Vec<String>>) -> Options {
-        if let Some(chosen) = chosen {
-            let known = plan
-                .groups
-                .iter()
-                .flat_map(|g| g.role_assignments.iter().map(|r| r.id.as_str()));
-            let known: Vec<&str> = known.collect();
-            let chosen: Vec<String> = chosen
-                .into_iter()
-                .filter(|c| known.iter().any(|k| k.eq_ignore_ascii_case(c)))
-                .collect();
-            self.copy_roles = !chosen.is_empty();
-            self.roles_to_copy = chosen;
-        }
-        self
     }
 }
 

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use super::model::{Check, Mode, OldSecret, Options, Plan, PlanGroup, PlannedCluster, Retire};
 use crate::auth::token::unverified_claims;
-use crate::azure::arm::{ArmError, ClusterId};
+use crate::azure::arm::ClusterId;
 use crate::azure::directory::DirectoryObject;
 use crate::azure::models::ManagedCluster;
+use crate::azure::CallError;
 use crate::inventory::ClusterRow;
 use crate::session::Session;
 
@@ -141,7 +142,7 @@ fn old_secrets(app: Option<&DirectoryObject>, sp: Option<&DirectoryObject>) -> V
     out
 }
 
-fn explain(e: &ArmError) -> String {
+fn explain(e: &CallError) -> String {
     crate::error::IpcError::from(e).message
 }
 
@@ -379,17 +380,17 @@ pub async fn plan(session: &Session, chosen: &[String], known: &[ClusterRow], op
 
 /// Why the application could not be read, with advice that fits the cause: only a refusal (401,
 /// 403) is about Graph permissions; an answer Rekey could not parse or an outage is not.
-fn directory_problem(app_id: &str, e: &ArmError) -> String {
+fn directory_problem(app_id: &str, e: &CallError) -> String {
     use crate::azure::AzureError;
     let said = explain(e);
     match e {
-        ArmError::Azure(AzureError::Api {
+        CallError::Azure(AzureError::Api {
             status: 401 | 403, ..
         }) => format!(
             "Rekey cannot read the application {app_id} in Microsoft Graph: {said}. Rotating needs \
              Application.ReadWrite.All (or ownership of the app)."
         ),
-        ArmError::Azure(AzureError::Malformed { .. }) => format!(
+        CallError::Azure(AzureError::Malformed { .. }) => format!(
             "Microsoft Graph's answer about the application {app_id} could not be read: {said}. This is \
              not a permissions problem; try again, and report it if it persists."
         ),

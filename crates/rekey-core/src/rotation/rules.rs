@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use super::journal::{RotationSummary, State};
-use super::model::{Check, CheckLevel, Outcome, Plan, PlanGroup, PlannedCluster, MAX_LIFETIME_DAYS};
+use super::model::{due, Check, CheckLevel, Plan, PlanGroup, PlannedCluster, MAX_LIFETIME_DAYS};
+use super::options::{Options, Retire};
 use crate::azure::models::ManagedCluster;
 use crate::error::IpcError;
 
@@ -75,6 +76,46 @@ impl std::error::Error for RotationError {}
 impl From<RotationError> for IpcError {
     fn from(e: RotationError) -> IpcError {
         IpcError::new(e.code(), e.to_string())
+    }
+}
+
+impl Options {
+    /// The settings' options with what the admin chose for this rotation (the wizard or the CLI's
+    /// flags): none given keeps the settings' value. A lifetime outside 1 to 730 days is refused.
+    pub fn with_overrides(
+        mut self,
+        lifetime_days: Option<u32>,
+        retire: Option<Retire>,
+    ) -> Result<Options, RotationError> {
+        if let Some(days) = lifetime_days {
+            if !(1..=MAX_LIFETIME_DAYS).contains(&days) {
+                return Err(RotationError::BadLifetime(days));
+            }
+            self.lifetime_days = days;
+        }
+        if let Some(retire) = retire {
+            self.retire = retire;
+        }
+        Ok(self)
+    }
+
+    /// New service principal: copy only the role assignments of `chosen` that the plan lists (any
+    /// case); none given copies them all, an empty list none.
+    pub fn with_roles(mut self, plan: &Plan, chosen: Option<Vec<String>>) -> Options {
+        if let Some(chosen) = chosen {
+            let known = plan
+                .groups
+                .iter()
+                .flat_map(|g| g.role_assignments.iter().map(|r| r.id.as_str()));
+            let known: Vec<&str> = known.collect();
+            let chosen: Vec<String> = chosen
+                .into_iter()
+                .filter(|c| known.iter().any(|k| k.eq_ignore_ascii_case(c)))
+                .collect();
+            self.copy_roles = !chosen.is_empty();
+            self.roles_to_copy = chosen;
+        }
+        self
     }
 }
 
@@ -151,16 +192,6 @@ impl Plan {
         } else {
             Err(RotationError::ConfirmationRequired(missing))
         }
-    }
-}
-
-/// Whether going on with a rotation would do something at `now`: unfinished, or waiting to retire
-/// old secrets whose grace period is over.
-pub fn due(outcome: Option<Outcome>, retire_after: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
-    match outcome {
-        None => true,
-        Some(Outcome::RetirePending) => retire_after.is_none_or(|t| t <= now),
-        Some(_) => false,
     }
 }
 

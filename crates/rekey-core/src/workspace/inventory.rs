@@ -11,8 +11,8 @@ use super::sessions::{other_tenants, tenant_session};
 use super::{arm_error, Workspace};
 use crate::accounts::{AccountInfo, Selection};
 use crate::auth::Credential;
-use crate::azure::arm::ArmError;
 use crate::azure::models::Subscription;
+use crate::azure::CallError;
 use crate::error::IpcError;
 use crate::inventory::model::{ExpiryBucket, InventorySource, Progress};
 use crate::inventory::refresh::ProgressSink;
@@ -185,7 +185,7 @@ async fn refresh_account(
     session: &Arc<Session>,
     options: RefreshOptions,
     guest: GuestScan,
-) -> Result<Inventory, ArmError> {
+) -> Result<Inventory, CallError> {
     let progress = options.progress.clone();
     let base = Arc::new(std::sync::Mutex::new(Progress::default()));
     let last = Arc::new(std::sync::Mutex::new(Progress::default()));

@@ -17,7 +17,7 @@ use ts_rs::TS;
 use crate::accounts::{AccountInfo, AccountStore};
 use crate::auth::token_cache::TokenCache;
 use crate::auth::AuthError;
-use crate::azure::arm::ArmError;
+use crate::azure::CallError;
 use crate::cloud::{Cloud, CloudSetting};
 use crate::error::IpcError;
 use crate::paths::AppPaths;
@@ -96,7 +96,7 @@ pub struct Workspace {
 /// Answers whether the admin accepts a custom cloud's endpoints (`true` to go on).
 pub type CloudApproval = Arc<dyn Fn(Cloud) -> futures_util::future::BoxFuture<'static, bool> + Send + Sync>;
 
-fn arm_error(e: ArmError) -> IpcError {
+fn arm_error(e: CallError) -> IpcError {
     IpcError::from(&e)
 }
 
@@ -214,8 +214,8 @@ impl Workspace {
 
     /// An ARM failure of account `id` for the user, remembering that the account must sign in again
     /// when Azure asked for interaction.
-    fn account_arm_error(&self, id: &str, e: ArmError) -> IpcError {
-        if matches!(e, ArmError::Auth(AuthError::InteractionRequired { .. })) {
+    fn account_arm_error(&self, id: &str, e: CallError) -> IpcError {
+        if matches!(e, CallError::Auth(AuthError::InteractionRequired { .. })) {
             self.interaction_required().insert(id.to_string());
         }
         arm_error(e)

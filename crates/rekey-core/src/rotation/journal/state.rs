@@ -273,7 +273,7 @@ impl State {
             started: self.started,
             updated: self.updated,
             outcome: self.finished,
-            due: crate::rotation::rules::due(self.finished, self.retire_after, Utc::now()),
+            due: crate::rotation::model::due(self.finished, self.retire_after, Utc::now()),
             new_key_id: self.created.as_ref().map(|c| c.key_id.clone()),
             new_hint: self.created.as_ref().and_then(|c| c.hint.clone()),
             retire: self.group.retire,

@@ -9,7 +9,7 @@ use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager};
 
-use crate::alerts::{self, Alerts};
+use super::Alerts;
 
 const TRAY_ID: &str = "rekey";
 const OPEN: &str = "open";
@@ -180,7 +180,7 @@ fn build_menu(app: &AppHandle, status: &AlertStatus) -> tauri::Result<Menu<tauri
 fn on_menu(app: &AppHandle, event: MenuEvent) {
     let id = event.id().as_ref();
     match id {
-        OPEN => alerts::show_window(app),
+        OPEN => super::show_window(app),
         REFRESH => app.state::<Alerts>().request_refresh(),
         QUIT => {
             // The clipboard threads die with the process: take a copied secret back first.
@@ -192,7 +192,7 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
                 .strip_prefix(CLUSTER_PREFIX)
                 .and_then(|i| i.parse::<usize>().ok());
             if let Some(cluster) = index.and_then(|i| app.state::<Alerts>().tray_cluster(i)) {
-                alerts::open_cluster(app, Some(cluster), false);
+                super::open_cluster(app, Some(cluster), false);
             }
         }
     }
