@@ -1,10 +1,8 @@
 //! Credential resets as AKS runs them (validation, 202, polling, provisioning states) and role
 //! assignments, over HTTPS against a running simulator.
 
-mod common;
-
+use crate::common::Fixture;
 use chrono::{DateTime, Duration, Utc};
-use common::Fixture;
 use rekey_sim::state::{secret_digest, AadProfile, ClusterIdentity, OperationStatus, PasswordCredential};
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;

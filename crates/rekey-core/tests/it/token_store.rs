@@ -5,14 +5,12 @@
 //! `crates/rekey-core/tests/with-secret-service.sh cargo test -p rekey-core --test token_store`; without
 //! a session they fail, unless `REKEY_SKIP_KEYRING_TESTS=1` says to skip them (and they print so).
 
-mod common;
-
 use std::future::Future;
 use std::path::Path;
 
 #[cfg(target_os = "linux")]
-use common::keyring::items_of;
-use common::keyring::real_keyring;
+use crate::common::keyring::items_of;
+use crate::common::keyring::real_keyring;
 
 use keyring_core::Error as KeyringError;
 use rekey_core::accounts::{Account, AccountStore, AccountsError, Selection, SignInMethod};

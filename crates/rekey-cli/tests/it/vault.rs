@@ -5,14 +5,13 @@
 //! `REKEY_SKIP_KEYRING_TESTS=1` / `REKEY_SKIP_DISPLAY_TESTS=1` say to skip them.
 #![cfg(target_os = "linux")]
 
-#[path = "../../rekey-core/tests/common/admin_graph.rs"]
+#[path = "../../../rekey-core/tests/it/common/admin_graph.rs"]
 mod admin_graph;
-mod common;
-#[path = "../../rekey-core/tests/common/display.rs"]
+#[path = "../../../rekey-core/tests/it/common/display.rs"]
 mod display;
-#[path = "../../rekey-core/tests/common/keyring.rs"]
+#[path = "../../../rekey-core/tests/it/common/keyring.rs"]
 mod keyring;
-#[path = "../../rekey-core/tests/common/leaks.rs"]
+#[path = "../../../rekey-core/tests/it/common/leaks.rs"]
 mod leaks;
 
 use std::ffi::CString;
@@ -22,9 +21,9 @@ use std::os::fd::FromRawFd;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::common::{args, finish, new_client_secret, simulator, sp_login, write_file, Rekey, Run};
 use admin_graph::{add_password, remove_password};
 use chrono::Utc;
-use common::{args, finish, new_client_secret, simulator, sp_login, write_file, Rekey, Run};
 use display::{clipboard_text, clipboard_turn, copy_other, wait_for_clipboard};
 use keyring::{items_for, real_keyring};
 use leaks::{files_holding, holds, prove_search_finds};

@@ -1,5 +1,4 @@
 //! Shared test fixture: a simulator and an HTTPS client that trusts only its CA.
-#![allow(dead_code)] // each test binary uses a different part of it
 
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;

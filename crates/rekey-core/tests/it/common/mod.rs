@@ -1,7 +1,6 @@
 //! What the core's tests share: a stand-in for the browser, which fills in the simulator's sign-in
 //! page as a person would and follows the redirect back to Rekey's loopback listener (here); the
 //! real OS keyring ([`keyring`]); the display and its clipboard ([`display`]).
-#![allow(dead_code)] // each test binary uses a part of it
 
 pub mod admin_graph;
 pub mod display;

@@ -1,11 +1,9 @@
 //! Property test: random malformed requests to every endpoint get Azure's error shapes and a
 //! status below 500, never a panic or a hung connection, and the simulator keeps serving.
 
-mod common;
-
 use std::time::Duration;
 
-use common::Fixture;
+use crate::common::Fixture;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;

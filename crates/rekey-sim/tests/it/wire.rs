@@ -1,8 +1,6 @@
 //! The simulator's wire behaviour, checked with a plain HTTPS client that trusts only its CA.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 use reqwest::StatusCode;
 use serde_json::Value;
 

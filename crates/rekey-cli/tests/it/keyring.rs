@@ -4,14 +4,12 @@
 //! and to sign in as the desktop app does.
 #![cfg(target_os = "linux")]
 
-mod common;
-
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{args, device_code_login, new_client_secret, simulator, sp_login, Rekey};
+use crate::common::{args, device_code_login, new_client_secret, simulator, sp_login, Rekey};
 use rekey_core::auth::token_cache::TokenCache;
 use rekey_core::cloud::CloudSetting;
 use rekey_core::paths::AppPaths;

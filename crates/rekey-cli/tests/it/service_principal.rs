@@ -1,9 +1,7 @@
 //! `rekey login --service-principal` against the simulator: the secret from a file or standard
 //! input, then the account, its clusters, and signing out.
 
-mod common;
-
-use common::{args, new_client_secret, simulator, sp_login, write_file, Rekey};
+use crate::common::{args, new_client_secret, simulator, sp_login, write_file, Rekey};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_secret_file_signs_in_lists_the_clusters_and_signs_out() {

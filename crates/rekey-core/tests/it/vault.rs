@@ -8,21 +8,19 @@
 //! Without them they fail, unless `REKEY_SKIP_KEYRING_TESTS=1` / `REKEY_SKIP_DISPLAY_TESTS=1` say to
 //! skip them (and they print so). After every test the keyring holds nothing the test made.
 
-mod common;
-
 use std::future::Future;
 use std::io::Write as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
-use common::admin_graph::{add_password, remove_password};
-use common::display::{clipboard_text, clipboard_turn, copy_other, wait_for_clipboard};
+use crate::common::admin_graph::{add_password, remove_password};
+use crate::common::display::{clipboard_text, clipboard_turn, copy_other, wait_for_clipboard};
 #[cfg(target_os = "linux")]
-use common::keyring::items_for;
-use common::keyring::real_keyring;
-use common::leaks::{files_holding, holds, prove_search_finds};
+use crate::common::keyring::items_for;
+use crate::common::keyring::real_keyring;
+use crate::common::leaks::{files_holding, holds, prove_search_finds};
+use chrono::Utc;
 use keyring_core::Error as KeyringError;
 use rekey_core::audit::AuditRecord;
 use rekey_core::auth::{ClientSecretCredential, Credential};

@@ -1,8 +1,8 @@
 //! The `rekey` binary as a user runs it, with no account signed in: the demo tenant.
 
-mod common;
+use crate::common;
 
-use common::{args, Rekey};
+use crate::common::{args, Rekey};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn clusters_json_lists_the_demo_tenant() {

@@ -13,12 +13,10 @@
 //! The matrix is printed; all but "cases run" must be zero. Needs a real Secret Service (the vault is
 //! the OS keyring): run under `crates/rekey-core/tests/with-secret-service.sh`.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{args, finish, new_client_secret, sp_login, write_file, Rekey, Run};
+use crate::common::{args, finish, new_client_secret, sp_login, write_file, Rekey, Run};
 use rekey_core::paths::AppPaths;
 use rekey_core::vault::Vault;
 use rekey_sim::faults::{FaultAction, FaultRule};

@@ -1,9 +1,7 @@
 //! Microsoft Graph v1.0 as the simulator serves it: lookups, OData options, paging, secrets,
 //! authorisation and `$batch`, checked over HTTPS.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

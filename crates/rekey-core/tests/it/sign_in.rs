@@ -2,7 +2,7 @@
 //! (with an HTTP client filling in the sign-in page), device code, service principal secrets, refresh
 //! token rotation, and the Azure CLI (a stand-in `az`).
 
-mod common;
+use crate::common;
 
 use std::ffi::OsString;
 use std::path::Path;

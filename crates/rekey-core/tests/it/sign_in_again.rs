@@ -2,7 +2,7 @@
 //! workspace remembers that the account must sign in again, and `sign_in_again` does it in the
 //! browser — against the simulator over real HTTPS.
 
-mod common;
+use crate::common;
 
 use rekey_core::accounts::SignInMethod;
 use rekey_core::auth::Opener;

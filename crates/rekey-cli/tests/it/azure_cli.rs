@@ -2,12 +2,10 @@
 //! `az account get-access-token` prints, with a token the simulator issued to its demo administrator.
 #![cfg(unix)]
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::{args, mint_token, simulator, with_cloud, write_file, Rekey};
+use crate::common::{args, mint_token, simulator, with_cloud, write_file, Rekey};
 
 /// A directory with an `az` that answers `get-access-token` with `token`, and logs its arguments.
 fn stand_in_az(dir: &Path, token: &str, tenant: &str) {

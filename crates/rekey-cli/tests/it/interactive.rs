@@ -1,11 +1,11 @@
 //! `rekey login --device-code` approved or declined on the simulator's sign-in page, and
 //! `rekey login --browser` where no browser can open.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{args, device_code_login, simulator, with_cloud, Rekey, Run};
+use crate::common::{args, device_code_login, simulator, with_cloud, Rekey, Run};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_device_code_approved_elsewhere_signs_the_person_in() {

@@ -1,11 +1,9 @@
 //! Azure Resource Graph over HTTPS: the dashboard inventory query, paging, scopes, result formats
 //! and Resource Graph's error shapes.
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::Fixture;
+use crate::common::Fixture;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -3,9 +3,7 @@
 //! cannot be read make the result UNKNOWN (3), naming what was not read; over a known CRITICAL the
 //! result stays CRITICAL and still names it.
 
-mod common;
-
-use common::{args, new_client_secret, simulator, sp_login, write_file, Rekey};
+use crate::common::{args, new_client_secret, simulator, sp_login, write_file, Rekey};
 use rekey_sim::faults::{FaultAction, FaultRule};
 use rekey_sim::RunningSim;
 

@@ -1,8 +1,6 @@
 //! The `/_sim` control API: state, clock, faults, latency, throttling, request log, scenarios.
 
-mod common;
-
-use common::Fixture;
+use crate::common::Fixture;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

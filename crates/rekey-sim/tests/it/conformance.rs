@@ -2,12 +2,10 @@
 //! simulator answers the same request with the same status, the headers that matter, and every
 //! field the example has, with the same JSON type.
 
-mod common;
-
 use std::path::PathBuf;
 
+use crate::common::Fixture;
 use chrono::{Duration, Utc};
-use common::Fixture;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

@@ -2,7 +2,6 @@
 //! `REKEY_HOME`, and the simulator's control and Graph APIs to mint secrets and approve sign-ins.
 
 // Each test file uses its own part of this module.
-#![allow(dead_code)]
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

@@ -2,11 +2,9 @@
 //! rotation, device code, and the sign-in pages' escaping. The client never follows redirects, so
 //! every 302 is seen as the app's loopback listener would see it.
 
-mod common;
-
+use crate::common::Fixture;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use common::Fixture;
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
