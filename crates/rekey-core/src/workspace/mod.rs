@@ -4,6 +4,7 @@
 //! tenants) and the inventory across accounts each have their own file.
 
 mod inventory;
+mod progress;
 mod sessions;
 mod sign_in;
 

@@ -278,7 +278,8 @@ async fn real_keyring_sign_out_removes_the_account_and_its_token() {
 #[tokio::test]
 async fn without_a_secret_service_the_platform_store_says_what_to_install() {
     const CHILD: &str = "REKEY_TEST_NO_SECRET_SERVICE_CHILD";
-    const NAME: &str = "without_a_secret_service_the_platform_store_says_what_to_install";
+    // The test's own name in this binary (the module path without the crate), for `--exact`.
+    const NAME: &str = "token_store::without_a_secret_service_the_platform_store_says_what_to_install";
     if std::env::var_os(CHILD).is_some() {
         let error = SecureStore::platform()
             .await
