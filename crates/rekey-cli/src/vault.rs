@@ -104,7 +104,7 @@ fn render(rows: &[VaultRow]) -> String {
         .map(|r| {
             vec![
                 r.entry.key_id.clone(),
-                app_label(&r.entry),
+                r.entry.app_label().to_string(),
                 r.entry.hint.clone().unwrap_or_default(),
                 expires_label(&r.entry),
                 clusters_label(&r.entry),
@@ -130,13 +130,6 @@ fn render(rows: &[VaultRow]) -> String {
         ],
         &cells,
     )
-}
-
-fn app_label(entry: &VaultEntry) -> String {
-    entry
-        .app_display_name
-        .clone()
-        .unwrap_or_else(|| entry.app_id.clone())
 }
 
 fn expires_label(entry: &VaultEntry) -> String {
@@ -177,7 +170,7 @@ fn describe(entry: &VaultEntry) -> String {
         .as_deref()
         .map(|h| format!(", hint {h}"))
         .unwrap_or_default();
-    format!("the secret {} ({}{hint})", entry.key_id, app_label(entry))
+    format!("the secret {} ({}{hint})", entry.key_id, entry.app_label())
 }
 
 async fn copy(vault: &Vault, estate: &Estate, key: &str) -> Result<(), CliError> {

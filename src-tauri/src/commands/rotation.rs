@@ -4,6 +4,7 @@
 //! every production cluster in it. Rotations run in their own tasks, so closing the window to the
 //! tray (or reloading it) does not stop them; progress goes to the window while it listens.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -37,10 +38,22 @@ fn sink(channel: Channel<Progress>) -> ProgressSink {
     })
 }
 
-/// After a rotation ran: a background refresh brings the new expiries to the tray and to the
-/// window (also when the window did not follow the rotation to its end).
-fn expiry_changed(app: &AppHandle) {
-    app.state::<Alerts>().request_refresh();
+/// Runs `work` (a rotation, a resume, a roll-back) in a task of its own, so that a window closed to
+/// the tray or reloaded does not cancel it. After it, a background refresh brings the new expiries
+/// to the tray and to the window (also when the window did not follow it to its end).
+async fn detached<T: Send + 'static>(
+    app: &AppHandle,
+    what: &str,
+    work: impl Future<Output = Result<T, IpcError>> + Send + 'static,
+) -> Result<T, IpcError> {
+    let handle = app.clone();
+    let task = tauri::async_runtime::spawn(async move {
+        let result = work.await;
+        handle.state::<Alerts>().request_refresh();
+        result
+    });
+    task.await
+        .map_err(|e| IpcError::new("rotation_task", format!("The {what} task stopped: {e}")))?
 }
 
 /// Plans the rotation of `cluster_ids` (ARM IDs) and keeps the plan. Reads only: nothing changes in
@@ -124,19 +137,15 @@ pub async fn start_rotation(
         return Err(RotationError::NothingToRotate.into());
     }
     let progress = sink(on_progress);
-    // Its own task: a window closed to the tray or reloaded does not cancel the rotation.
     let handle = app.clone();
-    let task = tauri::async_runtime::spawn(async move {
+    detached(&app, "rotation", async move {
         let rotations = handle.state::<Rotations>();
         let _running = rotations.begin(ids)?;
         let state = handle.state::<AppState>();
         let rotator = state.estate()?.rotator(true).await?;
-        let results = rotator.run(&kept.plan, kept.options, Some(progress)).await;
-        expiry_changed(&handle);
-        results
-    });
-    task.await
-        .map_err(|e| IpcError::new("rotation_task", format!("The rotation task stopped: {e}")))?
+        rotator.run(&kept.plan, kept.options, Some(progress)).await
+    })
+    .await
 }
 
 /// Every rotation of this mode, newest first. A rotation running in this app right now is not
@@ -182,15 +191,13 @@ pub async fn resume_rotations(
     let options = state.rotation_options(Mode::Secret, tenant.as_deref()).await?;
     let progress = sink(on_progress);
     let handle = app.clone();
-    let task = tauri::async_runtime::spawn(async move {
+    let mut resumed = detached(&app, "rotation", async move {
         let rotations = handle.state::<Rotations>();
         let _running = rotations.begin(ids.clone())?;
         let state = handle.state::<AppState>();
         let rotator = state.estate()?.rotator(true).await?;
         if all_due {
-            let resumed = rotator.resume(options, Some(progress), None).await;
-            expiry_changed(&handle);
-            let (results, problems) = resumed?;
+            let (results, problems) = rotator.resume(options, Some(progress), None).await?;
             return Ok(Resumed { results, problems });
         }
         let mut resumed = Resumed::default();
@@ -206,12 +213,9 @@ pub async fn resume_rotations(
                 Err(e) => resumed.problems.push(e.message),
             }
         }
-        expiry_changed(&handle);
-        Ok::<Resumed, IpcError>(resumed)
-    });
-    let mut resumed = task
-        .await
-        .map_err(|e| IpcError::new("rotation_task", format!("The rotation task stopped: {e}")))??;
+        Ok(resumed)
+    })
+    .await?;
     problems.append(&mut resumed.problems);
     problems.sort();
     problems.dedup();
@@ -259,21 +263,14 @@ pub async fn roll_back_rotation(
     )
     .await?;
     let handle = app.clone();
-    let task = tauri::async_runtime::spawn(async move {
+    detached(&app, "roll-back", async move {
         let rotations = handle.state::<Rotations>();
         let _running = rotations.begin(vec![rotation_id.clone()])?;
         let state = handle.state::<AppState>();
-        let result = state
-            .estate()?
-            .rotator(true)
-            .await?
-            .roll_back(options, &rotation_id)
-            .await;
-        expiry_changed(&handle);
-        result
-    });
-    task.await
-        .map_err(|e| IpcError::new("rotation_task", format!("The roll-back task stopped: {e}")))?
+        let rotator = state.estate()?.rotator(true).await?;
+        rotator.roll_back(options, &rotation_id).await
+    })
+    .await
 }
 
 /// The audit log of this mode (rotations, and copies and reveals of secrets), newest first.

@@ -3,7 +3,7 @@
 
 use rekey_core::clipboard::HOLD;
 use rekey_core::error::IpcError;
-use rekey_core::vault::{Vault, VaultError, VaultRow, VaultStatus};
+use rekey_core::vault::{Vault, VaultEntry, VaultError, VaultRow, VaultStatus};
 use secrecy::ExposeSecret;
 use tauri::{AppHandle, State};
 
@@ -18,6 +18,13 @@ fn ipc(e: VaultError) -> IpcError {
 /// keep their secrets in, emptied at each start like the simulated world).
 async fn vault(state: &AppState) -> Result<Vault, IpcError> {
     state.estate()?.vault().await
+}
+
+/// The vault and its entry `key_id` (refused when there is none).
+async fn entry(state: &AppState, key_id: &str) -> Result<(Vault, VaultEntry), IpcError> {
+    let vault = vault(state).await?;
+    let entry = vault.find(key_id).await.map_err(ipc)?;
+    Ok((vault, entry))
 }
 
 /// Whether the OS keyring works; the app shows a banner with the fix when it does not.
@@ -40,8 +47,7 @@ pub async fn vault_list(state: State<'_, AppState>) -> Result<Vec<VaultRow>, Ipc
 /// seconds unless something else was copied. Nothing secret is returned.
 #[tauri::command]
 pub async fn vault_copy(state: State<'_, AppState>, key_id: String) -> Result<u64, IpcError> {
-    let vault = vault(&state).await?;
-    let entry = vault.find(&key_id).await.map_err(ipc)?;
+    let (vault, entry) = entry(&state, &key_id).await?;
     let actor = state.actor(Some(&entry.tenant_id)).await?;
     // The guard may go: its thread keeps serving the clipboard and clears it on time.
     let (_, _guard) = vault.copy(&entry.key_id, &actor, HOLD).await.map_err(ipc)?;
@@ -56,12 +62,8 @@ pub async fn vault_reveal(
     state: State<'_, AppState>,
     key_id: String,
 ) -> Result<(), IpcError> {
-    let vault = vault(&state).await?;
-    let entry = vault.find(&key_id).await.map_err(ipc)?;
-    let app_name = entry
-        .app_display_name
-        .clone()
-        .unwrap_or_else(|| entry.app_id.clone());
+    let (vault, entry) = entry(&state, &key_id).await?;
+    let app_name = entry.app_label().to_string();
     dialogs::confirm(
         &app,
         "Reveal a secret?",
@@ -89,12 +91,8 @@ pub async fn vault_delete(
     state: State<'_, AppState>,
     key_id: String,
 ) -> Result<(), IpcError> {
-    let vault = vault(&state).await?;
-    let entry = vault.find(&key_id).await.map_err(ipc)?;
-    let app_name = entry
-        .app_display_name
-        .clone()
-        .unwrap_or_else(|| entry.app_id.clone());
+    let (vault, entry) = entry(&state, &key_id).await?;
+    let app_name = entry.app_label().to_string();
     let used_by = if entry.clusters.is_empty() {
         "No cluster was given this secret by Rekey.".to_string()
     } else {

@@ -34,7 +34,8 @@ export function dispatchAppEvent(event: AppEvent): void {
 export async function startAppEvents(): Promise<void> {
   try {
     await subscribeAppEvents(dispatchAppEvent);
-  } catch {
-    // An older back end, or a test without it: nothing arrives unasked.
+  } catch (err) {
+    // The app still works without it, only nothing arrives unasked (the tray's refreshes, alerts).
+    console.warn("app events are unavailable", err);
   }
 }

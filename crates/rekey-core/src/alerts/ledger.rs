@@ -302,8 +302,9 @@ impl Ledger {
         vec![digest(pending, "Rekey daily digest")]
     }
 
-    /// Crossings waiting for the next digest.
-    pub fn pending(&self) -> &[Crossing] {
+    /// Crossings waiting for the next digest (for the tests; [`Ledger::evaluate`] sends them).
+    #[cfg(test)]
+    pub(crate) fn pending(&self) -> &[Crossing] {
         &self.pending
     }
 }

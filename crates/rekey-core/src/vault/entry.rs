@@ -36,6 +36,11 @@ pub struct VaultEntry {
 }
 
 impl VaultEntry {
+    /// What to call the secret's application: its display name, else its app ID.
+    pub fn app_label(&self) -> &str {
+        self.app_display_name.as_deref().unwrap_or(&self.app_id)
+    }
+
     /// The keyring account: `<tenant>/<appId>/<keyId>`, lowercase so that one credential has one entry.
     pub fn account(&self) -> String {
         account(&self.tenant_id, &self.app_id, &self.key_id)
