@@ -88,8 +88,9 @@ def wait_dashboard(driver):
     wait.until(lambda d: len(rows(d)) == 12)
 
 
-def plan_and_confirm(app, shots: str):
-    """From the options to the confirm step, with screenshots of the pre-flight and the plan."""
+def plan_and_confirm(app, shots: str, az_cluster: str | None = None):
+    """From the options to the confirm step, with screenshots of the pre-flight and the plan (and,
+    for `az_cluster`, of the plan in Azure CLI terms, which must reset that cluster with no secret)."""
     wait = WebDriverWait(app, 60)
     wait.until(EC.element_to_be_clickable(by_testid("rotate-plan"))).click()
     wait.until(lambda d: stage(d) == "preflight")
@@ -97,6 +98,15 @@ def plan_and_confirm(app, shots: str):
     app.find_element(*by_testid("rotate-next")).click()
     wait.until(lambda d: stage(d) == "plan")
     snapshot(app, f"{shots}-plan")
+    if az_cluster:
+        terms = app.find_element(*by_testid("az-terms"))
+        terms.find_element(By.TAG_NAME, "summary").click()
+        text = wait.until(lambda d: d.find_element(*by_testid("az-terms-text")).text)
+        assert f"--name {az_cluster} --reset-service-principal" in text, text
+        assert '--client-secret "$SP_SECRET"' in text, text
+        app.execute_script("arguments[0].scrollIntoView({block: 'center'})", terms)
+        snapshot(app, f"{shots}-az-terms")
+        terms.find_element(By.TAG_NAME, "summary").click()
     app.find_element(*by_testid("rotate-next")).click()
     wait.until(lambda d: stage(d) == "confirm")
 
@@ -145,7 +155,7 @@ def test_rotate_one_expiring_cluster_with_the_default_mode(app, app_env, dialogs
     assert Select(app.find_element(*by_testid("rotate-retire"))).first_selected_option.get_attribute("value") == "after"
     snapshot(app, "rotate-one-options")
 
-    plan_and_confirm(app, "rotate-one")
+    plan_and_confirm(app, "rotate-one", az_cluster="aks-stg-weu")
     # Not production: nothing to type.
     assert not app.find_elements(*by_testid("confirm-input"))
     start_confirmed(app, dialogs, ["aks-stg-weu"])

@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { GroupResult } from "../lib/bindings/GroupResult";
 import type { PlanGroup } from "../lib/bindings/PlanGroup";
 import type { PlannedCluster } from "../lib/bindings/PlannedCluster";
@@ -86,6 +86,12 @@ const storedPlan = (groups: PlanGroup[] = [group()]): StoredPlan => ({
   plan: { groups, problems: [{ name: "aks-dev-2", level: "block", detail: "it is 'Stopped': start the cluster" }] },
   // What Rust sends: the production clusters that will run (none of these fixtures is blocked).
   toConfirm: groups.flatMap((g) => g.clusters).filter((c) => c.production).map((c) => c.name),
+  // What Rust writes (rotation::az_terms): a script per group that can run.
+  azTerms: groups.map((g) => ({
+    rotationId: g.rotationId,
+    steps: [{ what: "Reset each cluster", commands: ["az aks update-credentials --client-secret \"$SP_SECRET\""] }],
+    text: `# 1. Reset each cluster\naz aks update-credentials --client-secret "$SP_SECRET"  # ${g.appId}\n`,
+  })),
 });
 
 function result(extra: Partial<GroupResult> = {}): GroupResult {
@@ -181,6 +187,21 @@ describe("Rotate wizard", () => {
     expect(screen.getByTestId("old-secrets").textContent).toContain("Zk9");
     expect(screen.getByTestId("plan-group").textContent).toContain("removed once every cluster is verified");
     expect(screen.getByTestId("reimage-warning").textContent).toContain("re-images the nodes");
+  });
+
+  it("shows each group's plan in Azure CLI terms and copies the commands", async () => {
+    const writeText = vi.fn(async (_text: string) => {});
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    setup();
+    await fireEvent.click(screen.getByTestId("rotate-plan"));
+    await screen.findByTestId("rotate-preflight");
+    await fireEvent.click(screen.getByTestId("rotate-next"));
+    const az = within(screen.getByTestId("plan-group")).getByTestId("az-terms");
+    expect(az.textContent).toContain("In Azure CLI terms");
+    expect(screen.getByTestId("az-terms-text").textContent).toContain('--client-secret "$SP_SECRET"  # app-prod');
+    await fireEvent.click(screen.getByTestId("az-terms-copy"));
+    await waitFor(() => expect(screen.getByTestId("az-terms-copy").textContent).toBe("Copied"));
+    expect(writeText).toHaveBeenCalledWith(expect.stringContaining("az aks update-credentials"));
   });
 
   it("starts only after every production cluster's name is typed, then shows live progress and the result", async () => {

@@ -7,6 +7,7 @@ use clap::Args;
 use rekey_core::inventory::model::ExpiryBucket;
 use rekey_core::inventory::{ClusterRow, RefreshOptions};
 use rekey_core::paths::AppPaths;
+use rekey_core::rotation::az_terms::{self, AzScript};
 use rekey_core::rotation::model::{Outcome, Plan};
 use rekey_core::rotation::{Mode, Options, Retire};
 use rekey_core::settings::Settings;
@@ -50,6 +51,10 @@ pub struct RotateArgs {
     /// Print the plan (with --plan) or the results as JSON.
     #[arg(long)]
     json: bool,
+    /// With --plan: print what the rotation does as Azure CLI commands instead, step by step
+    /// (shell variables where a secret goes; JSON with --json).
+    #[arg(long, requires = "plan")]
+    az: bool,
 }
 
 fn days(text: &str, what: &str) -> Result<u32, CliError> {
@@ -204,6 +209,24 @@ pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     let options = options(&settings, mode, &args, actor)?;
     let rotator = estate.rotator(true).await?;
     let plan = rotator.plan(&ids, rows, &options).await;
+    if args.plan && args.az {
+        let now = chrono::Utc::now();
+        let scripts: Vec<AzScript> = plan
+            .groups
+            .iter()
+            .filter_map(|g| az_terms::script(g, now))
+            .collect();
+        if args.json {
+            return print_json(&scripts);
+        }
+        for script in &scripts {
+            print!("{}", script.text);
+        }
+        if scripts.is_empty() {
+            eprintln!("Nothing in this plan can run: there are no commands to show.");
+        }
+        return Ok(());
+    }
     if args.plan {
         if args.json {
             return print_json(&plan);

@@ -3,6 +3,7 @@
 //! journaled per step so a crash resumes, locked per cluster and principal across processes, and
 //! run for many clusters with bounded concurrency.
 
+pub mod az_terms;
 pub mod bulk;
 pub mod engine;
 pub mod journal;

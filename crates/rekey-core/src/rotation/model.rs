@@ -312,6 +312,8 @@ pub struct StoredPlan {
     /// The production clusters that will run: each name must be typed to confirm
     /// ([`Plan::clusters_to_confirm`]).
     pub to_confirm: Vec<String>,
+    /// What the plan does in Azure CLI commands, per group that can run ([`super::az_terms`]).
+    pub az_terms: Vec<super::az_terms::AzScript>,
 }
 
 impl StoredPlan {
@@ -321,10 +323,17 @@ impl StoredPlan {
             .into_iter()
             .map(str::to_string)
             .collect();
+        let now = Utc::now();
+        let az_terms = plan
+            .groups
+            .iter()
+            .filter_map(|g| super::az_terms::script(g, now))
+            .collect();
         StoredPlan {
             plan_id,
             plan,
             to_confirm,
+            az_terms,
         }
     }
 }
