@@ -3,6 +3,8 @@
 //! due, and the refusals of the commands (typed, each with its code for the window).
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::journal::{RotationSummary, State};
 use super::model::{due, Check, CheckLevel, Plan, PlanGroup, PlannedCluster, MAX_LIFETIME_DAYS};
@@ -76,6 +78,43 @@ impl std::error::Error for RotationError {}
 impl From<RotationError> for IpcError {
     fn from(e: RotationError) -> IpcError {
         IpcError::new(e.code(), e.to_string())
+    }
+}
+
+/// A plan the app keeps until the admin confirms it: the web view names it by `plan_id`, so that
+/// only what was planned and shown can be started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct StoredPlan {
+    pub plan_id: String,
+    pub plan: Plan,
+    /// The production clusters that will run: each name must be typed to confirm
+    /// ([`Plan::clusters_to_confirm`]).
+    pub to_confirm: Vec<String>,
+    /// What the plan does in Azure CLI commands, per group that can run ([`super::az_terms`]).
+    pub az_terms: Vec<super::az_terms::AzScript>,
+}
+
+impl StoredPlan {
+    pub fn new(plan_id: String, plan: Plan) -> StoredPlan {
+        let to_confirm = plan
+            .clusters_to_confirm()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let now = Utc::now();
+        let az_terms = plan
+            .groups
+            .iter()
+            .filter_map(|g| super::az_terms::script(g, now))
+            .collect();
+        StoredPlan {
+            plan_id,
+            plan,
+            to_confirm,
+            az_terms,
+        }
     }
 }
 
