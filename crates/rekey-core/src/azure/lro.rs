@@ -1,4 +1,5 @@
-//! ARM's long-running operations for credential resets: the POST that starts one, and following its
+//! ARM's long-running operations (credential resets, a managed cluster's PUT, a node pool's image
+//! upgrade): the request that starts one, and following its
 //! `Azure-AsyncOperation` (preferred) or `Location` URL to the end. The URLs are plain strings so the
 //! rotation journal can keep them and a restart resumes polling instead of resetting again.
 
@@ -148,29 +149,50 @@ impl ArmClient {
 
     async fn start(&self, cluster: &ClusterId, action: &str, body: &[u8]) -> Result<Started, CallError> {
         let url = self.url(&format!("{}/{action}", cluster.path()), AKS_API)?;
-        let response = self.send(Method::POST, &url, Some(body)).await?;
+        self.start_operation(Method::POST, &url, Some(body), action).await
+    }
+
+    /// Sends the request that starts an operation (`what` names it in errors). A POST or DELETE
+    /// answered 200/204 finished; 201/202 runs, to be followed by its `Azure-AsyncOperation` or
+    /// `Location`. A PUT runs while its answer (200 or 201) carries `Azure-AsyncOperation`, as
+    /// ARM's resource provider contract has it ("Asynchronous operations", PUT: 201/200 with
+    /// Azure-AsyncOperation; the Azure CLI's `ARMPolling` follows it the same way).
+    pub(crate) async fn start_operation(
+        &self,
+        method: Method,
+        url: &url::Url,
+        body: Option<&[u8]>,
+        what: &str,
+    ) -> Result<Started, CallError> {
+        let response = self.send(method.clone(), url, body).await?;
         let status = response.status();
         let headers = response.headers().clone();
         let request_id = request_id(&headers);
-        let bytes = read_body(&url, response).await?;
-        match status {
-            StatusCode::OK | StatusCode::NO_CONTENT => Ok(Started::Done),
-            StatusCode::CREATED | StatusCode::ACCEPTED => {
-                let handle = self.handle_from(&headers)?;
-                if handle.async_operation.is_none() && handle.location.is_none() {
-                    return Err(AzureError::Malformed {
-                        what: format!("answer to {action}"),
-                        detail: "202 without an Azure-AsyncOperation or Location header".into(),
-                    }
-                    .into());
-                }
-                Ok(Started::Running {
-                    handle,
-                    retry_after: retry_after(&headers),
-                })
-            }
-            _ => Err(api_error(status.as_u16(), request_id, &bytes).into()),
+        let bytes = read_body(url, response).await?;
+        if !status.is_success() {
+            return Err(api_error(status.as_u16(), request_id, &bytes).into());
         }
+        let handle = self.handle_from(&headers)?;
+        let put = method == Method::PUT;
+        let finished = match status {
+            StatusCode::OK | StatusCode::NO_CONTENT => !put || handle.async_operation.is_none(),
+            StatusCode::CREATED => put && handle.async_operation.is_none(),
+            _ => false,
+        };
+        if finished {
+            return Ok(Started::Done);
+        }
+        if handle.async_operation.is_none() && handle.location.is_none() {
+            return Err(AzureError::Malformed {
+                what: format!("answer to {what}"),
+                detail: format!("{status} without an Azure-AsyncOperation or Location header"),
+            }
+            .into());
+        }
+        Ok(Started::Running {
+            handle,
+            retry_after: retry_after(&headers),
+        })
     }
 
     /// Asks once where the operation is.

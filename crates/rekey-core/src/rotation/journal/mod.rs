@@ -145,6 +145,11 @@ pub enum JournalError {
 /// Parses a journal's bytes. A last line cut short (a crash mid-write) is ignored: its step never
 /// went on. Any other unreadable line is an error, never guessed around.
 pub fn parse_journal(bytes: &[u8]) -> Result<Vec<Line>, String> {
+    parse_lines(bytes)
+}
+
+/// [`parse_journal`] for any journal's line type (rotations, moves to a managed identity).
+pub fn parse_lines<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<Vec<T>, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
     let complete = text.ends_with('\n');
     let lines: Vec<&str> = text.split_terminator('\n').collect();
@@ -153,13 +158,23 @@ pub fn parse_journal(bytes: &[u8]) -> Result<Vec<Line>, String> {
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Line>(line) {
+        match serde_json::from_str::<T>(line) {
             Ok(l) => out.push(l),
             Err(_) if i + 1 == lines.len() && !complete => break,
             Err(e) => return Err(format!("line {}: {e}", i + 1)),
         }
     }
     Ok(out)
+}
+
+/// The journal file of `id` in `dir`: the ID is ours (a UUID), but a name from a file is never
+/// trusted as a path.
+pub fn journal_path(dir: &Path, id: &str) -> PathBuf {
+    let safe: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    dir.join(format!("{safe}.jsonl"))
 }
 
 /// One rotation's journal file.
@@ -174,13 +189,8 @@ pub fn rotations_dir(paths: &AppPaths) -> PathBuf {
 
 impl Journal {
     pub fn new(paths: &AppPaths, rotation_id: &str) -> Journal {
-        // The ID is ours (a UUID), but a name from a file is never trusted as a path.
-        let safe: String = rotation_id
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
         Journal {
-            path: rotations_dir(paths).join(format!("{safe}.jsonl")),
+            path: journal_path(&rotations_dir(paths), rotation_id),
         }
     }
 
