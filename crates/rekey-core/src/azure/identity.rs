@@ -36,14 +36,23 @@ impl ResourceId {
             what: "resource ID".into(),
             detail: format!("'{id}' {why}"),
         };
-        let segments: Vec<String> = id.trim().trim_end_matches('/').split('/').skip(1).map(str::to_string).collect();
+        let segments: Vec<String> = id
+            .trim()
+            .trim_end_matches('/')
+            .split('/')
+            .skip(1)
+            .map(str::to_string)
+            .collect();
         if !id.trim().starts_with('/') || segments.len() < 2 {
             return Err(bad("is not /subscriptions/…"));
         }
         if !segments[0].eq_ignore_ascii_case("subscriptions") {
             return Err(bad("does not start with /subscriptions/"));
         }
-        if segments.iter().any(|s| s.is_empty() || s == "." || s == ".." || s.contains(['?', '#'])) {
+        if segments
+            .iter()
+            .any(|s| s.is_empty() || s == "." || s == ".." || s.contains(['?', '#']))
+        {
             return Err(bad("has an empty or relative segment"));
         }
         guid("subscription ID", &segments[1])?;
@@ -127,7 +136,11 @@ pub fn assignment_name(scope: &str, role_definition_id: &str, principal_id: &str
         format!(
             "{}|{}|{}",
             scope.to_ascii_lowercase(),
-            role_definition_id.rsplit('/').next().unwrap_or_default().to_ascii_lowercase(),
+            role_definition_id
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
             principal_id.to_ascii_lowercase()
         )
         .as_bytes(),
@@ -162,7 +175,10 @@ impl ArmClient {
         );
         let name = assignment_name(&scope.as_str(), &role_definition_id, principal_id);
         let url = self.url(
-            &format!("{}/providers/Microsoft.Authorization/roleAssignments/{name}", scope.path()),
+            &format!(
+                "{}/providers/Microsoft.Authorization/roleAssignments/{name}",
+                scope.path()
+            ),
             AUTHORIZATION_API,
         )?;
         let body = serde_json::json!({
@@ -178,15 +194,12 @@ impl ArmClient {
                 let _: Value = read_json(&url, response).await?;
                 Ok(())
             }
-            Err(CallError::Azure(AzureError::Api { status: 409, code, .. }))
-                if code.eq_ignore_ascii_case("RoleAssignmentExists") =>
-            {
-                Ok(())
-            }
+            Err(CallError::Azure(AzureError::Api {
+                status: 409, code, ..
+            })) if code.eq_ignore_ascii_case("RoleAssignmentExists") => Ok(()),
             Err(e) => Err(e),
         }
     }
-
 
     pub async fn user_assigned_identity(&self, id: &ResourceId) -> Result<UserAssignedIdentity, CallError> {
         let url = self.url(&id.path(), MSI_API)?;
@@ -217,8 +230,13 @@ impl ArmClient {
     pub async fn put_cluster_model(&self, id: &ClusterId, model: &Value) -> Result<Started, CallError> {
         let url = self.url(&id.path(), AKS_API)?;
         let body = model.to_string();
-        self.start_operation(Method::PUT, &url, Some(body.as_bytes()), "the managed cluster's update")
-            .await
+        self.start_operation(
+            Method::PUT,
+            &url,
+            Some(body.as_bytes()),
+            "the managed cluster's update",
+        )
+        .await
     }
 
     pub async fn agent_pool(&self, id: &ClusterId, pool: &str) -> Result<AgentPool, CallError> {
@@ -230,7 +248,11 @@ impl ArmClient {
     /// `agentPools/{pool}/upgradeNodeImageVersion` (`az aks nodepool upgrade --node-image-only`).
     pub async fn upgrade_node_image(&self, id: &ClusterId, pool: &str) -> Result<Started, CallError> {
         let url = self.url(
-            &format!("{}/agentPools/{}/upgradeNodeImageVersion", id.path(), segment(pool)),
+            &format!(
+                "{}/agentPools/{}/upgradeNodeImageVersion",
+                id.path(),
+                segment(pool)
+            ),
             AKS_API,
         )?;
         self.start_operation(Method::POST, &url, None, "upgradeNodeImageVersion")
@@ -251,7 +273,12 @@ mod tests {
         assert_eq!(id.after("resourcegroups"), Some("rg"));
         assert_eq!(id.name(), "s");
         assert!(id.path().contains("/v%20n/"));
-        for bad in ["/subscriptions/x/rg", "subscriptions/00000000-0000-0000-0000-000000000001", "/subscriptions/00000000-0000-0000-0000-000000000001/../x", "/tenants/t"] {
+        for bad in [
+            "/subscriptions/x/rg",
+            "subscriptions/00000000-0000-0000-0000-000000000001",
+            "/subscriptions/00000000-0000-0000-0000-000000000001/../x",
+            "/tenants/t",
+        ] {
             assert!(ResourceId::parse(bad).is_err(), "{bad}");
         }
     }
@@ -259,9 +286,18 @@ mod tests {
     #[test]
     fn a_parent_scope_covers_its_children_only() {
         assert!(covers("/subscriptions/S", "/subscriptions/s/resourceGroups/rg"));
-        assert!(covers("/subscriptions/s/resourceGroups/rg", "/subscriptions/s/resourcegroups/RG"));
-        assert!(!covers("/subscriptions/s/resourceGroups/rg", "/subscriptions/s/resourceGroups/rg2"));
-        assert!(!covers("/subscriptions/s/resourceGroups/rg/x", "/subscriptions/s/resourceGroups/rg"));
+        assert!(covers(
+            "/subscriptions/s/resourceGroups/rg",
+            "/subscriptions/s/resourcegroups/RG"
+        ));
+        assert!(!covers(
+            "/subscriptions/s/resourceGroups/rg",
+            "/subscriptions/s/resourceGroups/rg2"
+        ));
+        assert!(!covers(
+            "/subscriptions/s/resourceGroups/rg/x",
+            "/subscriptions/s/resourceGroups/rg"
+        ));
     }
 
     #[test]

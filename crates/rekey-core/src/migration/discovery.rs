@@ -39,7 +39,12 @@ pub struct Found {
 
 /// The service principal a cluster signs in with, or why it has none to move from.
 pub fn principal_of(cluster: &ManagedCluster) -> Result<String, String> {
-    match cluster.properties.service_principal_profile.as_ref().map(|s| s.client_id.as_str()) {
+    match cluster
+        .properties
+        .service_principal_profile
+        .as_ref()
+        .map(|s| s.client_id.as_str())
+    {
         Some(id) if !id.is_empty() && !id.eq_ignore_ascii_case("msi") => Ok(id.to_string()),
         _ => Err("it already uses a managed identity: there is nothing to move".into()),
     }
@@ -103,14 +108,19 @@ pub async fn discover(session: &Session, id: &ClusterId) -> Result<Found, String
             }
         }
         match arm.list_subscriptions().await {
-            Ok(subs) => subscriptions.extend(subs.into_iter().map(|s| s.subscription_id.to_ascii_lowercase())),
+            Ok(subs) => {
+                subscriptions.extend(subs.into_iter().map(|s| s.subscription_id.to_ascii_lowercase()))
+            }
             Err(e) => unreadable.push(format!("the list of subscriptions: {}", explain(&e))),
         }
         for sub in subscriptions {
             match arm.role_assignments_of(&sub, object_id).await {
                 Ok(list) => {
                     for a in list {
-                        if !held.iter().any(|h: &RoleAssignment| h.id.eq_ignore_ascii_case(&a.id)) {
+                        if !held
+                            .iter()
+                            .any(|h: &RoleAssignment| h.id.eq_ignore_ascii_case(&a.id))
+                        {
                             held.push(a);
                         }
                     }

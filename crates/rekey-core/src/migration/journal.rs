@@ -22,12 +22,24 @@ use crate::session::Pin;
 pub enum Event {
     /// The plan the admin confirmed, the actor, and the account and endpoints it was made with.
     #[serde(rename_all = "camelCase")]
-    Planned { plan: ClusterMove, actor: String, pin: Box<Pin> },
+    Planned {
+        plan: ClusterMove,
+        actor: String,
+        pin: Box<Pin>,
+    },
     /// The user-assigned identity exists (found or created) with this principal.
     #[serde(rename_all = "camelCase")]
-    IdentityReady { principal_id: String, client_id: Option<String> },
+    IdentityReady {
+        principal_id: String,
+        client_id: Option<String>,
+    },
     #[serde(rename_all = "camelCase")]
-    RoleGranted { who: Who, role_id: String, scope: String, principal_id: String },
+    RoleGranted {
+        who: Who,
+        role_id: String,
+        scope: String,
+        principal_id: String,
+    },
     /// Every grant of `who` is visible in Azure's list of the principal's assignments.
     #[serde(rename_all = "camelCase")]
     RolesVisible { who: Who },
@@ -36,6 +48,10 @@ pub enum Event {
     UpdateRequested,
     #[serde(rename_all = "camelCase")]
     UpdateAccepted { handle: Option<OperationHandle> },
+    /// Azure's update operation ended `Failed` (`code`): the cluster is as it was; the next try
+    /// sends the update again.
+    #[serde(rename_all = "camelCase")]
+    UpdateFailed { code: String },
     /// The cluster runs on its managed identity (control plane), with this kubelet identity.
     #[serde(rename_all = "camelCase")]
     IdentityVerified {
@@ -46,7 +62,10 @@ pub enum Event {
     #[serde(rename_all = "camelCase")]
     PoolUpgradeRequested { pool: String },
     #[serde(rename_all = "camelCase")]
-    PoolUpgradeAccepted { pool: String, handle: Option<OperationHandle> },
+    PoolUpgradeAccepted {
+        pool: String,
+        handle: Option<OperationHandle>,
+    },
     #[serde(rename_all = "camelCase")]
     PoolUpgraded { pool: String },
     /// Every pool is upgraded and the cluster is on its kubelet identity.
@@ -136,19 +155,27 @@ impl State {
         match event {
             Event::Planned { .. } => {}
             Event::IdentityReady { principal_id, .. } => self.principal_id = Some(principal_id.clone()),
-            Event::RoleGranted { who, role_id, scope, .. } => {
-                self.granted.push((*who, role_id.to_ascii_lowercase(), scope.to_ascii_lowercase()))
-            }
+            Event::RoleGranted {
+                who, role_id, scope, ..
+            } => self
+                .granted
+                .push((*who, role_id.to_ascii_lowercase(), scope.to_ascii_lowercase())),
             Event::RolesVisible { who } => self.visible.push(*who),
             Event::UpdateRequested => self.update_requested = true,
             Event::UpdateAccepted { handle } => self.update_accepted = Some(handle.clone()),
+            Event::UpdateFailed { .. } => {
+                self.update_requested = false;
+                self.update_accepted = None;
+            }
             Event::IdentityVerified {
                 principal_id,
                 kubelet_object_id,
                 ..
             } => self.verified = Some((principal_id.clone(), kubelet_object_id.clone())),
             Event::PoolUpgradeRequested { pool } => self.pools_requested.push(pool.clone()),
-            Event::PoolUpgradeAccepted { pool, handle } => self.pools_accepted.push((pool.clone(), handle.clone())),
+            Event::PoolUpgradeAccepted { pool, handle } => {
+                self.pools_accepted.push((pool.clone(), handle.clone()))
+            }
             Event::PoolUpgraded { pool } => self.pools_done.push(pool.clone()),
             Event::KubeletVerified => self.kubelet_verified = true,
             Event::RetireScheduled { not_before } => self.retire_after = Some(*not_before),
@@ -159,9 +186,9 @@ impl State {
     }
 
     pub fn granted(&self, who: Who, role_id: &str, scope: &str) -> bool {
-        self.granted.iter().any(|(w, r, s)| {
-            *w == who && r.eq_ignore_ascii_case(role_id) && s.eq_ignore_ascii_case(scope)
-        })
+        self.granted
+            .iter()
+            .any(|(w, r, s)| *w == who && r.eq_ignore_ascii_case(role_id) && s.eq_ignore_ascii_case(scope))
     }
 
     /// Still to run now: unfinished, or secrets due for retirement.
@@ -194,7 +221,12 @@ impl Journal {
     /// Appends `event` (outside text scrubbed) and waits until it is on disk.
     pub async fn append(&self, event: Event) -> Result<(), JournalError> {
         let event = match event {
-            Event::StepFailed { step, message, status, code } => Event::StepFailed {
+            Event::StepFailed {
+                step,
+                message,
+                status,
+                code,
+            } => Event::StepFailed {
                 step,
                 message: crate::azure::error::scrub(&message),
                 status,
@@ -205,23 +237,34 @@ impl Journal {
         let path = self.path.clone();
         let shown = path.display().to_string();
         let write = move || {
-            crate::paths::append_json_line(&path, &Line { at: Utc::now(), event }).map_err(|e| JournalError::Write {
+            crate::paths::append_json_line(
+                &path,
+                &Line {
+                    at: Utc::now(),
+                    event,
+                },
+            )
+            .map_err(|e| JournalError::Write {
                 path: path.display().to_string(),
                 detail: e.to_string(),
             })
         };
-        tokio::task::spawn_blocking(write).await.map_err(|e| JournalError::Write {
-            path: shown,
-            detail: e.to_string(),
-        })?
+        tokio::task::spawn_blocking(write)
+            .await
+            .map_err(|e| JournalError::Write {
+                path: shown,
+                detail: e.to_string(),
+            })?
     }
 
     pub async fn read(&self) -> Result<Vec<Line>, JournalError> {
         let shown = self.path.display().to_string();
-        let bytes = tokio::fs::read(&self.path).await.map_err(|e| JournalError::Read {
-            path: shown.clone(),
-            detail: e.to_string(),
-        })?;
+        let bytes = tokio::fs::read(&self.path)
+            .await
+            .map_err(|e| JournalError::Read {
+                path: shown.clone(),
+                detail: e.to_string(),
+            })?;
         parse_lines(&bytes).map_err(|detail| JournalError::Read { path: shown, detail })
     }
 }

@@ -47,7 +47,9 @@ impl IdentityChoice {
     pub fn label(&self) -> String {
         match self {
             IdentityChoice::SystemAssigned => "system-assigned".into(),
-            IdentityChoice::UserAssigned { id, create: true, .. } => format!("user-assigned {id} (to create)"),
+            IdentityChoice::UserAssigned { id, create: true, .. } => {
+                format!("user-assigned {id} (to create)")
+            }
             IdentityChoice::UserAssigned { id, .. } => format!("user-assigned {id}"),
         }
     }
@@ -152,7 +154,10 @@ impl MigrationPlan {
 
     /// Production clusters whose name must be typed to confirm.
     pub fn to_confirm(&self) -> Vec<String> {
-        self.runnable().filter(|c| c.production).map(|c| c.name.clone()).collect()
+        self.runnable()
+            .filter(|c| c.production)
+            .map(|c| c.name.clone())
+            .collect()
     }
 }
 

@@ -35,7 +35,10 @@ impl IdentityRequest {
             return Ok(IdentityRequest::System);
         }
         let id = ResourceId::parse(t).map_err(|e| e.to_string())?;
-        if !t.to_ascii_lowercase().contains("/providers/microsoft.managedidentity/userassignedidentities/") {
+        if !t
+            .to_ascii_lowercase()
+            .contains("/providers/microsoft.managedidentity/userassignedidentities/")
+        {
             return Err(format!(
                 "'{t}' is not a user-assigned identity's ID \
                  (/subscriptions/…/resourceGroups/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/…)"
@@ -163,7 +166,11 @@ async fn plan_one(
     let shared_with: Vec<String> = known
         .iter()
         .filter(|r| !r.id.eq_ignore_ascii_case(&found.cluster.id))
-        .filter(|r| r.sp_client_id.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(&found.app_id)))
+        .filter(|r| {
+            r.sp_client_id
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(&found.app_id))
+        })
         .map(|r| r.name.clone())
         .collect();
     let principal_after = principal_after(&found, &shared_with, options.retire);
@@ -201,7 +208,13 @@ async fn user_assigned(
     };
     let id = match ResourceId::parse(uami) {
         Ok(id) => id,
-        Err(e) => return (choice(false, location.into()), None, Some(Check::block("identity", e.to_string()))),
+        Err(e) => {
+            return (
+                choice(false, location.into()),
+                None,
+                Some(Check::block("identity", e.to_string())),
+            )
+        }
     };
     match session.arm.user_assigned_identity(&id).await {
         Ok(found) => {
@@ -223,7 +236,10 @@ async fn user_assigned(
         Err(e) => (
             choice(false, location.into()),
             None,
-            Some(Check::block("identity", format!("{uami} could not be read: {}", explain(&e)))),
+            Some(Check::block(
+                "identity",
+                format!("{uami} could not be read: {}", explain(&e)),
+            )),
         ),
     }
 }
@@ -246,7 +262,11 @@ fn principal_after(found: &Found, shared_with: &[String], retire: Retire) -> Pri
     PrincipalAfter {
         app_id: found.app_id.clone(),
         shared_with: shared_with.to_vec(),
-        retire: if shared_with.is_empty() { retire } else { Retire::Never },
+        retire: if shared_with.is_empty() {
+            retire
+        } else {
+            Retire::Never
+        },
         note,
     }
 }

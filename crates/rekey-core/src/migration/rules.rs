@@ -10,7 +10,7 @@ use crate::azure::roles::RoleAssignment;
 
 pub const NETWORK_CONTRIBUTOR: &str = "4d97b98b-1d4f-4787-a291-c67834d212e7";
 pub const PRIVATE_DNS_ZONE_CONTRIBUTOR: &str = "b12aa53e-6015-4669-85d0-8515ebb3ae7f";
-pub const ACR_PULL: &str = "7f951dff-4ed5-480f-9aba-2e3cfd3d6ab3";
+pub const ACR_PULL: &str = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 
@@ -46,7 +46,10 @@ fn grant(who: Who, role: &str, role_id: &str, scope: &str, why: String, source: 
 
 /// Whether `role_id` names the built-in role `guid` (a full definition ID or the GUID, any case).
 pub fn is_role(role_id: &str, guid: &str) -> bool {
-    role_id.rsplit('/').next().is_some_and(|g| g.eq_ignore_ascii_case(guid))
+    role_id
+        .rsplit('/')
+        .next()
+        .is_some_and(|g| g.eq_ignore_ascii_case(guid))
 }
 
 /// A container registry's resource ID, when `scope` is one (or lies inside one).
@@ -63,16 +66,18 @@ pub fn registry_of(scope: &str) -> Option<String> {
 pub fn vnet_of(subnet: &str) -> Option<String> {
     let lower = subnet.to_ascii_lowercase();
     let at = lower.rfind("/subnets/")?;
-    lower.contains("/virtualnetworks/").then(|| subnet[..at].to_string())
+    lower
+        .contains("/virtualnetworks/")
+        .then(|| subnet[..at].to_string())
 }
 
 /// The roles the move must give, from what the cluster touches.
 pub fn needs(found: &Found) -> Vec<Grant> {
     let mut out: Vec<Grant> = Vec::new();
     let mut add = |g: Grant| {
-        let dup = out.iter().any(|o| {
-            o.who == g.who && o.role_id == g.role_id && o.scope.eq_ignore_ascii_case(&g.scope)
-        });
+        let dup = out
+            .iter()
+            .any(|o| o.who == g.who && o.role_id == g.role_id && o.scope.eq_ignore_ascii_case(&g.scope));
         if !dup {
             out.push(g);
         }
@@ -99,6 +104,29 @@ pub fn needs(found: &Found) -> Vec<Grant> {
                 NETWORK_CONTRIBUTOR,
                 table,
                 format!("the route table of subnet {subnet}: the cluster writes its pod routes into it"),
+                DOC_ROUTE_TABLE,
+            ));
+        }
+    }
+    // DOC_ROUTE_TABLE too: a route table the principal holds a network role on is one the cluster
+    // was given to manage (a subnet that could not be read still shows it this way).
+    for held in &found.held {
+        let manages = [NETWORK_CONTRIBUTOR, OWNER, CONTRIBUTOR]
+            .iter()
+            .any(|r| is_role(&held.role_definition_id, r));
+        if manages
+            && held
+                .scope
+                .to_ascii_lowercase()
+                .contains("/providers/microsoft.network/routetables/")
+        {
+            add(grant(
+                Who::ControlPlane,
+                "Network Contributor",
+                NETWORK_CONTRIBUTOR,
+                &held.scope,
+                "a route table the service principal manages: the cluster writes its pod routes into it"
+                    .into(),
                 DOC_ROUTE_TABLE,
             ));
         }
@@ -188,17 +216,29 @@ pub fn checks(found: &Found, identity: &IdentityChoice, grants: &[Grant]) -> Vec
     } else {
         Check::block(
             "provisioning state",
-            format!("it is '{state}', not Succeeded: let the cluster's last operation finish or fix it first"),
+            format!(
+                "it is '{state}', not Succeeded: let the cluster's last operation finish or fix it first"
+            ),
         )
     });
-    let power = p.power_state.as_ref().and_then(|s| s.code.clone()).unwrap_or_default();
+    let power = p
+        .power_state
+        .as_ref()
+        .and_then(|s| s.code.clone())
+        .unwrap_or_default();
     checks.push(if power.eq_ignore_ascii_case("Running") {
         Check::ok("power state", "Running")
     } else {
-        Check::block("power state", format!("it is '{power}': start the cluster (az aks start) first"))
+        Check::block(
+            "power state",
+            format!("it is '{power}': start the cluster (az aks start) first"),
+        )
     });
     match &found.sp_object_id {
-        Ok(id) => checks.push(Check::ok("service principal", format!("{} (object {id})", found.app_id))),
+        Ok(id) => checks.push(Check::ok(
+            "service principal",
+            format!("{} (object {id})", found.app_id),
+        )),
         Err(why) => checks.push(Check::block("service principal", why.clone())),
     }
     if !found.unreadable.is_empty() {
@@ -213,11 +253,14 @@ pub fn checks(found: &Found, identity: &IdentityChoice, grants: &[Grant]) -> Vec
     }
     let before_update = grants.iter().any(|g| g.who == Who::ControlPlane);
     if before_update && *identity == IdentityChoice::SystemAssigned {
-        checks.push(Check::block(
+        checks.push(Check::warn(
             "identity",
-            "the cluster uses custom networking whose roles the new identity needs before the update, and a \
-             system-assigned identity exists only after it: choose a user-assigned identity (--identity \
-             <resource ID>; Rekey creates it when it does not exist)",
+            format!(
+                "a system-assigned identity exists only once the update made it, so its network roles are granted \
+                 after the update ({DOC_USE_MI}); until Azure applies them the cluster's load balancer and route \
+                 changes fail. A user-assigned identity (--identity <resource ID>; created when missing) gets them \
+                 first and leaves no gap"
+            ),
         ));
     }
     checks.push(Check::warn(

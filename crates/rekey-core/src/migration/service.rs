@@ -53,11 +53,20 @@ pub async fn plan_moves(
     for (tenant, ids) in by_tenant {
         match rotator.sessions.session_for_tenant(tenant.as_deref()).await {
             Ok(session) => {
-                let part = plan(&session, tenant.as_deref().unwrap_or_default(), &ids, known, options).await;
+                let part = plan(
+                    &session,
+                    tenant.as_deref().unwrap_or_default(),
+                    &ids,
+                    known,
+                    options,
+                )
+                .await;
                 out.clusters.extend(part.clusters);
                 out.problems.extend(part.problems);
             }
-            Err(e) => out.problems.extend(ids.iter().map(|id| Check::block(id, e.message.clone()))),
+            Err(e) => out
+                .problems
+                .extend(ids.iter().map(|id| Check::block(id, e.message.clone()))),
         }
     }
     out.clusters.sort_by(|a, b| a.name.cmp(&b.name));

@@ -26,7 +26,11 @@ impl Run<'_> {
         let step = self.scope(IDENTITY);
         let rid = ResourceId::parse(id).map_err(|e| stop(IDENTITY, e.to_string()))?;
         let arm = &self.ctx.session.arm;
-        step.running(if *create { format!("creating {id}") } else { format!("reading {id}") });
+        step.running(if *create {
+            format!("creating {id}")
+        } else {
+            format!("reading {id}")
+        });
         let found = if *create {
             transient(IDENTITY, || arm.create_user_assigned_identity(&rid, location)).await?
         } else {
@@ -73,7 +77,8 @@ impl Run<'_> {
             })
             .await
             .map_err(|mut s| {
-                s.message = format!(
+                s.message =
+                    format!(
                     "{} on {} for {}: {}. Nothing else was changed: the cluster still runs on its service \
                      principal",
                     g.role, g.scope, who.label(), s.message
@@ -119,7 +124,11 @@ impl Run<'_> {
         }
         step.ok(
             Some(Event::RolesVisible { who }),
-            format!("{} role(s) granted to the {} and visible", grants.len(), who.label()),
+            format!(
+                "{} role(s) granted to the {} and visible",
+                grants.len(),
+                who.label()
+            ),
         )
         .await
     }

@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 
 use super::journal::{Event, Journal, State};
-use super::model::{ClusterMove, MoveOutcome, MoveResult, Who};
+use super::model::{ClusterMove, IdentityChoice, MoveOutcome, MoveResult, Who};
 use crate::audit::AuditRecord;
 use crate::paths::AppPaths;
 use crate::rotation::model::StepStatus;
@@ -141,7 +141,10 @@ fn failed_before_start(plan: &ClusterMove, message: String) -> MoveResult {
 async fn lock(ctx: &Context, plan: &ClusterMove) -> Result<crate::rotation::lock::Locks, String> {
     let names = vec![
         (plan.cluster_id.clone(), format!("cluster {}", plan.name)),
-        (format!("app:{}", plan.app_id), format!("the principal {}", plan.app_id)),
+        (
+            format!("app:{}", plan.app_id),
+            format!("the principal {}", plan.app_id),
+        ),
     ];
     let paths = ctx.paths.clone();
     match tokio::task::spawn_blocking(move || crate::rotation::lock::acquire(&paths, &names)).await {
@@ -161,8 +164,12 @@ async fn open<'a>(ctx: &'a Context, migration_id: &str) -> Result<Run<'a>, Strin
         return Err(format!(
             "Move {migration_id} was planned as {} on {}; the session for its tenant now is {} on {}. Sign \
              in again as {} on {}, then resume.",
-            state.pin.account_id, state.pin.arm_endpoint, here.account_id, here.arm_endpoint,
-            state.pin.account_id, state.pin.arm_endpoint
+            state.pin.account_id,
+            state.pin.arm_endpoint,
+            here.account_id,
+            here.arm_endpoint,
+            state.pin.account_id,
+            state.pin.arm_endpoint
         ));
     }
     Ok(Run {
@@ -219,7 +226,14 @@ impl Run<'_> {
             }
             self.update().await?;
         }
-        let kubelet = self.snapshot().await.verified.and_then(|(_, k)| k);
+        let state = self.snapshot().await;
+        if state.plan.identity == IdentityChoice::SystemAssigned {
+            // Its principal exists only now (the plan warned of the gap).
+            if let Some((principal, _)) = &state.verified {
+                self.grant(Who::ControlPlane, principal).await?;
+            }
+        }
+        let kubelet = state.verified.and_then(|(_, k)| k);
         if let Some(kubelet) = kubelet {
             self.grant(Who::Kubelet, &kubelet).await?;
         } else if self.snapshot().await.plan.to_grant(Who::Kubelet).next().is_some() {

@@ -37,15 +37,22 @@ impl Run<'_> {
                  secrets are kept; resume once it shows",
             ));
         };
-        step.ok(Some(Event::KubeletVerified), format!("every pool runs on kubelet identity {object_id}"))
-            .await
+        step.ok(
+            Some(Event::KubeletVerified),
+            format!("every pool runs on kubelet identity {object_id}"),
+        )
+        .await
     }
 
     async fn upgrade_pool(&self, id: &ClusterId, pool: &str) -> Result<(), Stop> {
         let state = self.snapshot().await;
         let step = self.scope(UPGRADE);
         let arm = &self.ctx.session.arm;
-        let accepted = state.pools_accepted.iter().find(|(p, _)| p == pool).map(|(_, h)| h.clone());
+        let accepted = state
+            .pools_accepted
+            .iter()
+            .find(|(p, _)| p == pool)
+            .map(|(_, h)| h.clone());
         let mut first_wait = None;
         let handle = match accepted {
             Some(handle) => handle,
@@ -53,15 +60,22 @@ impl Run<'_> {
                 let requested = state.pools_requested.iter().any(|p| p == pool);
                 let running = requested && {
                     let now = transient(UPGRADE, || arm.agent_pool(id, pool)).await?;
-                    let s = now.properties.provisioning_state.unwrap_or_default().to_ascii_lowercase();
+                    let s = now
+                        .properties
+                        .provisioning_state
+                        .unwrap_or_default()
+                        .to_ascii_lowercase();
                     BUSY.contains(&s.as_str())
                 };
                 if running {
-                    step.waiting(format!("{pool}: the upgrade sent before the interruption is running"));
+                    step.waiting(format!(
+                        "{pool}: the upgrade sent before the interruption is running"
+                    ));
                     None
                 } else {
                     self.wait_idle(id, &step, UPGRADE).await?;
-                    self.record(Event::PoolUpgradeRequested { pool: pool.into() }).await?;
+                    self.record(Event::PoolUpgradeRequested { pool: pool.into() })
+                        .await?;
                     step.running(format!("{pool}: re-imaging its nodes"));
                     let started = again(Budget::transient(), |_| async {
                         match arm.upgrade_node_image(id, pool).await {
@@ -77,7 +91,10 @@ impl Run<'_> {
                     })
                     .await
                     .map_err(|mut s| {
-                        s.message = format!("pool {pool}: Azure refused the image upgrade: {}. {KEPT}", s.message);
+                        s.message = format!(
+                            "pool {pool}: Azure refused the image upgrade: {}. {KEPT}",
+                            s.message
+                        );
                         s
                     })?;
                     match started {
@@ -90,11 +107,28 @@ impl Run<'_> {
                 }
             }
         };
-        if !self.snapshot().await.pools_accepted.iter().any(|(p, _)| p == pool) {
-            self.record(Event::PoolUpgradeAccepted { pool: pool.into(), handle: handle.clone() }).await?;
+        if !self
+            .snapshot()
+            .await
+            .pools_accepted
+            .iter()
+            .any(|(p, _)| p == pool)
+        {
+            self.record(Event::PoolUpgradeAccepted {
+                pool: pool.into(),
+                handle: handle.clone(),
+            })
+            .await?;
         }
         if let Some(handle) = &handle {
-            self.follow(handle, first_wait, &step, UPGRADE, &format!("pool {pool}: {KEPT}")).await?;
+            self.follow(
+                handle,
+                first_wait,
+                &step,
+                UPGRADE,
+                &format!("pool {pool}: {KEPT}"),
+            )
+            .await?;
         }
         // The pool is idle and Succeeded.
         let agent = transient(UPGRADE, || arm.agent_pool(id, pool)).await?;
@@ -104,14 +138,20 @@ impl Run<'_> {
             let again = transient(UPGRADE, || arm.agent_pool(id, pool)).await?;
             let s = again.properties.provisioning_state.unwrap_or_default();
             if !s.eq_ignore_ascii_case("Succeeded") {
-                return Err(stop(UPGRADE, format!("pool {pool} is '{s}' after its image upgrade. {KEPT}")));
+                return Err(stop(
+                    UPGRADE,
+                    format!("pool {pool} is '{s}' after its image upgrade. {KEPT}"),
+                ));
             }
         }
         step.ok(
             Some(Event::PoolUpgraded { pool: pool.into() }),
             format!(
                 "{pool}: node image {}",
-                agent.properties.node_image_version.unwrap_or_else(|| "upgraded".into())
+                agent
+                    .properties
+                    .node_image_version
+                    .unwrap_or_else(|| "upgraded".into())
             ),
         )
         .await

@@ -22,7 +22,9 @@ impl Run<'_> {
             (Retire::Never, _) => {
                 return step
                     .ok(
-                        Some(Event::Finished { outcome: MoveOutcome::Succeeded }),
+                        Some(Event::Finished {
+                            outcome: MoveOutcome::Succeeded,
+                        }),
                         format!("moved; {}", state.plan.principal_after.note),
                     )
                     .await;
@@ -34,8 +36,12 @@ impl Run<'_> {
                 self.record(Event::RetireScheduled { not_before: at }).await?;
                 return step
                     .ok(
-                        Some(Event::Finished { outcome: MoveOutcome::RetirePending }),
-                        format!("moved; the service principal's secrets go after {at} (rekey migrate --resume)"),
+                        Some(Event::Finished {
+                            outcome: MoveOutcome::RetirePending,
+                        }),
+                        format!(
+                            "moved; the service principal's secrets go after {at} (rekey migrate --resume)"
+                        ),
                     )
                     .await;
             }
@@ -66,7 +72,10 @@ impl Run<'_> {
                         );
                         s
                     })?;
-                self.record(Event::SecretRemoved { key_id: c.key_id.clone() }).await?;
+                self.record(Event::SecretRemoved {
+                    key_id: c.key_id.clone(),
+                })
+                .await?;
                 removed += 1;
             }
         }
@@ -74,8 +83,13 @@ impl Run<'_> {
             step.running("the service principal had no secret left");
         }
         step.ok(
-            Some(Event::Finished { outcome: MoveOutcome::Succeeded }),
-            format!("moved; {} secret(s) of the old service principal removed", removed + state.removed.len()),
+            Some(Event::Finished {
+                outcome: MoveOutcome::Succeeded,
+            }),
+            format!(
+                "moved; {} secret(s) of the old service principal removed",
+                removed + state.removed.len()
+            ),
         )
         .await
     }

@@ -19,6 +19,8 @@ pub struct Stop {
     pub message: String,
     pub kind: Kind,
     pub cause: Option<Cause>,
+    /// Azure's operation itself ended `Failed` (as opposed to a failure to start or follow it).
+    pub operation_failed: bool,
 }
 
 /// A failure of Rekey's own or a check: never retried.
@@ -28,6 +30,7 @@ pub(super) fn stop(step: &'static str, message: impl Into<String>) -> Stop {
         message: crate::azure::error::scrub(&message.into()),
         kind: Kind::Fatal,
         cause: None,
+        operation_failed: false,
     }
 }
 
@@ -62,7 +65,10 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<T, CallError>>,
 {
-    again(Budget::transient(), |_| async { call().await.map_err(|e| failed(step, &e)) }).await
+    again(Budget::transient(), |_| async {
+        call().await.map_err(|e| failed(step, &e))
+    })
+    .await
 }
 
 /// One step as it runs.

@@ -15,7 +15,7 @@ use crate::azure::arm::ClusterId;
 use crate::azure::lro::{OperationEnd, OperationHandle, Started};
 use crate::azure::models::ManagedCluster;
 use crate::migration::journal::Event;
-use crate::migration::model::IdentityChoice;
+use crate::migration::model::{IdentityChoice, Who};
 use crate::rotation::retry::{self, Budget, Kind};
 
 const UPDATE: &str = "update cluster";
@@ -24,7 +24,14 @@ const VERIFY: &str = "verify identity";
 const KEPT: &str = "The cluster still runs on its service principal, whose secrets were not touched";
 
 /// Provisioning states of a cluster or pool that runs an operation (rotation's list).
-pub(super) const BUSY: [&str; 6] = ["updating", "refreshingaadprofile", "upgrading", "scaling", "starting", "stopping"];
+pub(super) const BUSY: [&str; 6] = [
+    "updating",
+    "refreshingaadprofile",
+    "upgrading",
+    "scaling",
+    "starting",
+    "stopping",
+];
 
 /// `model` with the identity AKS should move to, and without the read-only fields an SDK drops.
 pub fn with_identity(mut model: Value, identity: &IdentityChoice) -> Value {
@@ -52,7 +59,49 @@ pub fn on_managed_identity(cluster: &ManagedCluster) -> bool {
 }
 
 impl Run<'_> {
+    /// The update, sent again while Azure refuses it for roles granted moments ago that are not in
+    /// effect yet (`LinkedAuthorizationFailed`; Azure RBAC takes up to minutes to propagate).
     pub(super) async fn update(&self) -> Result<(), Stop> {
+        let since = std::time::Instant::now();
+        let granted = self
+            .snapshot()
+            .await
+            .plan
+            .to_grant(Who::ControlPlane)
+            .next()
+            .is_some();
+        loop {
+            let err = match self.update_once().await {
+                Ok(()) => return Ok(()),
+                Err(s) => s,
+            };
+            if err.operation_failed {
+                // Azure ended it: the cluster stays as it was, and a resume sends it again.
+                self.record(Event::UpdateFailed {
+                    code: err
+                        .cause
+                        .as_ref()
+                        .and_then(|c| c.code.clone())
+                        .unwrap_or_default(),
+                })
+                .await?;
+            }
+            let unpropagated = err.operation_failed
+                && err
+                    .cause
+                    .as_ref()
+                    .and_then(|c| c.code.as_deref())
+                    .is_some_and(|c| c.eq_ignore_ascii_case("LinkedAuthorizationFailed"));
+            if !(unpropagated && granted && since.elapsed() < self.ctx.visibility_timeout) {
+                return Err(err);
+            }
+            self.scope(UPDATE)
+                .waiting("Azure does not apply the new roles yet (propagation); updating again");
+            tokio::time::sleep(self.ctx.max_poll_interval.min(Duration::from_secs(5))).await;
+        }
+    }
+
+    async fn update_once(&self) -> Result<(), Stop> {
         let state = self.snapshot().await;
         let id = ClusterId::parse(&state.plan.cluster_id).map_err(|e| stop(UPDATE, e.to_string()))?;
         let step = self.scope(UPDATE);
@@ -83,7 +132,10 @@ impl Run<'_> {
             }
         };
         if self.snapshot().await.update_accepted.is_none() {
-            self.record(Event::UpdateAccepted { handle: handle.clone() }).await?;
+            self.record(Event::UpdateAccepted {
+                handle: handle.clone(),
+            })
+            .await?;
         }
         if let Some(handle) = &handle {
             self.follow(handle, first_wait, &step, UPDATE, KEPT).await?;
@@ -95,7 +147,12 @@ impl Run<'_> {
 
     /// GET the model, change its identity, PUT it; again after a 409 (another operation) or a
     /// transient failure.
-    async fn send_update(&self, id: &ClusterId, identity: &IdentityChoice, step: &Scope<'_, '_>) -> Result<Started, Stop> {
+    async fn send_update(
+        &self,
+        id: &ClusterId,
+        identity: &IdentityChoice,
+        step: &Scope<'_, '_>,
+    ) -> Result<Started, Stop> {
         let arm = &self.ctx.session.arm;
         let budget = Budget::waiting(self.ctx.visibility_timeout.max(Duration::from_secs(60)));
         again(budget, |_| async {
@@ -121,7 +178,12 @@ impl Run<'_> {
     }
 
     /// Waits until the cluster runs no operation.
-    pub(super) async fn wait_idle(&self, id: &ClusterId, step: &Scope<'_, '_>, name: &'static str) -> Result<(), Stop> {
+    pub(super) async fn wait_idle(
+        &self,
+        id: &ClusterId,
+        step: &Scope<'_, '_>,
+        name: &'static str,
+    ) -> Result<(), Stop> {
         let arm = &self.ctx.session.arm;
         let limit = self.ctx.visibility_timeout.max(Duration::from_secs(120));
         let budget = Budget::waiting(limit).max_pause(self.ctx.max_poll_interval);
@@ -134,7 +196,13 @@ impl Run<'_> {
             step.waiting(format!("cluster is {state}"));
             Err(Stop {
                 kind: Kind::Conflict,
-                ..stop(name, format!("the cluster has been '{state}' for over {} s; resume when it is idle", limit.as_secs()))
+                ..stop(
+                    name,
+                    format!(
+                        "the cluster has been '{state}' for over {} s; resume when it is idle",
+                        limit.as_secs()
+                    ),
+                )
             })
         })
         .await
@@ -159,12 +227,25 @@ impl Run<'_> {
         match end {
             Ok(OperationEnd::Succeeded) => Ok(()),
             Ok(OperationEnd::Failed { code, message }) => Err(Stop {
-                cause: Some(retry::Cause { status: None, code: Some(code.clone()) }),
-                ..stop(name, format!("Azure's operation failed: {code}: {message}. {kept}"))
+                cause: Some(retry::Cause {
+                    status: None,
+                    code: Some(code.clone()),
+                }),
+                operation_failed: true,
+                ..stop(
+                    name,
+                    format!("Azure's operation failed: {code}: {message}. {kept}"),
+                )
             }),
             Err(e) => Err(Stop {
                 cause: Some(retry::Cause::of(&e)),
-                ..stop(name, format!("could not follow the operation: {}. Resume to go on", retry::explain(&e)))
+                ..stop(
+                    name,
+                    format!(
+                        "could not follow the operation: {}. Resume to go on",
+                        retry::explain(&e)
+                    ),
+                )
             }),
         }
     }
@@ -184,7 +265,10 @@ impl Run<'_> {
                 .or(state.principal_id.clone()),
         };
         let Some(principal) = principal.filter(|p| !p.is_empty()) else {
-            return Err(stop(VERIFY, "Azure shows no principal for the cluster's managed identity after the update"));
+            return Err(stop(
+                VERIFY,
+                "Azure shows no principal for the cluster's managed identity after the update",
+            ));
         };
         if !on_managed_identity(&cluster) {
             return Err(stop(
@@ -193,7 +277,11 @@ impl Run<'_> {
                  service principal still works; resume to try again",
             ));
         }
-        let kubelet = cluster.properties.identity_profile.get("kubeletidentity").cloned();
+        let kubelet = cluster
+            .properties
+            .identity_profile
+            .get("kubeletidentity")
+            .cloned();
         step.ok(
             Some(Event::IdentityVerified {
                 principal_id: principal.clone(),
@@ -218,13 +306,20 @@ mod tests {
         });
         let out = with_identity(
             model,
-            &IdentityChoice::UserAssigned { id: "/subscriptions/s/u".into(), create: false, location: String::new() },
+            &IdentityChoice::UserAssigned {
+                id: "/subscriptions/s/u".into(),
+                create: false,
+                location: String::new(),
+            },
         );
         assert_eq!(out["identity"]["type"], "UserAssigned");
         assert!(out["identity"]["userAssignedIdentities"]["/subscriptions/s/u"].is_object());
         assert_eq!(out["properties"]["dnsPrefix"], "x");
         assert_eq!(out["properties"]["servicePrincipalProfile"]["clientId"], "a");
         assert!(out["properties"].get("provisioningState").is_none());
-        assert_eq!(with_identity(json!({}), &IdentityChoice::SystemAssigned)["identity"]["type"], "SystemAssigned");
+        assert_eq!(
+            with_identity(json!({}), &IdentityChoice::SystemAssigned)["identity"]["type"],
+            "SystemAssigned"
+        );
     }
 }
