@@ -66,6 +66,10 @@ pub enum Event {
         pool: String,
         handle: Option<OperationHandle>,
     },
+    /// Azure's image upgrade of `pool` ended `Failed`: its nodes stay as they were; the next try
+    /// sends the upgrade again.
+    #[serde(rename_all = "camelCase")]
+    PoolUpgradeFailed { pool: String, code: String },
     #[serde(rename_all = "camelCase")]
     PoolUpgraded { pool: String },
     /// Every pool is upgraded and the cluster is on its kubelet identity.
@@ -175,6 +179,10 @@ impl State {
             Event::PoolUpgradeRequested { pool } => self.pools_requested.push(pool.clone()),
             Event::PoolUpgradeAccepted { pool, handle } => {
                 self.pools_accepted.push((pool.clone(), handle.clone()))
+            }
+            Event::PoolUpgradeFailed { pool, .. } => {
+                self.pools_requested.retain(|p| p != pool);
+                self.pools_accepted.retain(|(p, _)| p != pool);
             }
             Event::PoolUpgraded { pool } => self.pools_done.push(pool.clone()),
             Event::KubeletVerified => self.kubelet_verified = true,

@@ -121,14 +121,18 @@ impl Run<'_> {
             .await?;
         }
         if let Some(handle) = &handle {
-            self.follow(
-                handle,
-                first_wait,
-                &step,
-                UPGRADE,
-                &format!("pool {pool}: {KEPT}"),
-            )
-            .await?;
+            let kept = format!("pool {pool}: {KEPT}");
+            if let Err(s) = self.follow(handle, first_wait, &step, UPGRADE, &kept).await {
+                if s.operation_failed {
+                    // Azure ended it: the nodes are as they were, and a resume sends it again.
+                    self.record(Event::PoolUpgradeFailed {
+                        pool: pool.into(),
+                        code: s.cause.as_ref().and_then(|c| c.code.clone()).unwrap_or_default(),
+                    })
+                    .await?;
+                }
+                return Err(s);
+            }
         }
         // The pool is idle and Succeeded.
         let agent = transient(UPGRADE, || arm.agent_pool(id, pool)).await?;
