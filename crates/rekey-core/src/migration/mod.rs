@@ -10,6 +10,8 @@ pub mod model;
 pub mod plan;
 pub mod rules;
 pub mod service;
+#[cfg(test)]
+mod tests;
 
 pub use model::{ClusterMove, MigrationPlan, MoveOutcome, MoveResult};
 pub use plan::{IdentityRequest, PlanOptions};
