@@ -223,8 +223,11 @@ pub const ROLE_DEFINITIONS: &[&str] = &[
 ];
 
 /// `Microsoft.ManagedIdentity/userAssignedIdentities`: `specification/msi/resource-manager/
-/// Microsoft.ManagedIdentity/{stable,preview}/<version>`. azure-mgmt-msi 7.1.0 sends 2024-11-30.
+/// Microsoft.ManagedIdentity/{stable,preview}/<version>`. azure-mgmt-msi 7.1.0 sends 2024-11-30;
+/// Azure CLI 2.91 (`az identity`) sends 2025-05-31-preview (seen on the wire; newer than the
+/// folders of the specs snapshot read here).
 pub const MANAGED_IDENTITIES: &[&str] = &[
+    "2025-05-31-preview",
     "2025-01-31-preview",
     "2024-11-30",
     "2023-07-31-preview",

@@ -20,6 +20,7 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::authentication::Caller;
+use super::cluster_json::cluster_json;
 use super::clusters::{self, ClusterPath};
 use super::identity_update::kubelet_for;
 use super::providers::CONTAINER_SERVICE;
@@ -72,7 +73,7 @@ pub(super) fn put(sim: &Sim, req: &SimRequest, caller: &Caller, path: &ClusterPa
     let change = match decide(&world, cluster, wanted) {
         Ok(Some(change)) => change,
         // Nothing the simulator models changes: the cluster as it is.
-        Ok(None) => return arm_json(StatusCode::OK, &super::cluster_json(cluster), true),
+        Ok(None) => return arm_json(StatusCode::OK, &cluster_json(cluster), true),
         Err(response) => return response,
     };
     let ends = now + sim.state.behaviour.operation_duration;
@@ -80,11 +81,7 @@ pub(super) fn put(sim: &Sim, req: &SimRequest, caller: &Caller, path: &ClusterPa
     let Some(operation) = operations::begin(&mut world, index, Some("Updating"), change, error, sim) else {
         return clusters::not_found(&world, sub, path);
     };
-    let body = world
-        .clusters
-        .get(index)
-        .map(super::cluster_json)
-        .unwrap_or_default();
+    let body = world.clusters.get(index).map(cluster_json).unwrap_or_default();
     drop(world);
     tracing::info!(operation = %operation.id, cluster = %operation.resource_id, "managed identity update accepted");
     let api_version = req.query.get("api-version").map_or("", String::as_str);

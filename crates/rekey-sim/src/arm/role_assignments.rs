@@ -210,15 +210,15 @@ pub(super) fn create(
             &format!("Principal {} does not exist in the directory {tenant}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype", request.principal_id.simple()),
         );
     }
-    let assignment = RoleAssignment {
+    // Listed at once, but counts for authorization only once RBAC has propagated it.
+    let assignment = RoleAssignment::at_scope(
         id,
-        principal_id: request.principal_id,
-        subscription_id: sub,
-        scope: scope.to_string(),
-        role: request.role,
-        // Listed at once, but counts for authorization only once RBAC has propagated it.
-        effective_from: Some(now + world.role_propagation_delay),
-    };
+        request.principal_id,
+        sub,
+        scope,
+        request.role,
+        Some(now + world.role_propagation_delay),
+    );
     let at_scope = |ra: &RoleAssignment| ra.subscription_id == sub && same_scope(&ra.scope, scope);
     if let Some(existing) = world.role_assignments.iter().find(|ra| ra.id == id) {
         let same = existing.principal_id == assignment.principal_id

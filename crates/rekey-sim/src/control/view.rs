@@ -84,12 +84,11 @@ pub fn world(world: &World, now: chrono::DateTime<chrono::Utc>) -> Value {
             };
             json!({"id": o.id, "resourceId": o.resource_id, "status": o.status.as_str(), "started": o.started, "ends": o.ends, "change": change})
         }).collect::<Vec<_>>(),
-        // `resourceGroup` only for an assignment at a resource group itself (as before resource scopes).
-        "roleAssignments": world.role_assignments.iter().map(|r| {
-            let segments = crate::state::scope_segments(&r.scope);
-            let rg = (segments.len() == 4).then(|| segments.get(3)).flatten();
-            json!({"id": r.id, "principalId": r.principal_id, "subscriptionId": r.subscription_id, "resourceGroup": rg, "scope": r.scope, "role": r.role.name(), "effectiveFrom": r.effective_from})
-        }).collect::<Vec<_>>(),
+        // `resourceGroup`: the group the scope lies in (null at the subscription); `scope` in full.
+        "roleAssignments": world.role_assignments.iter().map(|r| json!({
+            "id": r.id, "principalId": r.principal_id, "subscriptionId": r.subscription_id, "resourceGroup": r.resource_group,
+            "scope": r.scope, "role": r.role.name(), "effectiveFrom": r.effective_from,
+        })).collect::<Vec<_>>(),
         "rolePropagationSeconds": world.role_propagation_delay.num_seconds(),
         "identities": world.identities.iter().map(|i| json!({"id": i.arm_id(), "name": i.name, "principalId": i.principal_id, "clientId": i.client_id, "tenantId": i.tenant_id})).collect::<Vec<_>>(),
     })

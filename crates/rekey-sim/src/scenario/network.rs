@@ -40,14 +40,14 @@ pub(super) fn attach(world: &mut World, cluster: &mut ManagedCluster, spec: &Clu
     };
     let grant = |world: &mut World, principal: Option<Uuid>, scope: &str, role: Role| {
         if let Some(principal) = principal {
-            world.role_assignments.push(RoleAssignment {
-                id: stable_id("role-assignment", &format!("{principal}{scope}/{}", role.guid())),
-                principal_id: principal,
-                subscription_id: sub,
-                scope: scope.to_string(),
+            world.role_assignments.push(RoleAssignment::at_scope(
+                stable_id("role-assignment", &format!("{principal}{scope}/{}", role.guid())),
+                principal,
+                sub,
+                scope,
                 role,
-                effective_from: None,
-            });
+                None,
+            ));
         }
     };
     if let Some(n) = &spec.network {

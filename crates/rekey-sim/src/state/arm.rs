@@ -97,6 +97,9 @@ pub struct RoleAssignment {
     pub subscription_id: Uuid,
     /// The full ARM scope as it was assigned: `/subscriptions/{s}[/resourceGroups/{rg}[/providers/…]]`.
     pub scope: String,
+    /// The resource group `scope` lies in; `None` at the subscription itself. Derived from `scope`
+    /// by the constructors (readers that only tell subscription-wide assignments apart use it).
+    pub resource_group: Option<String>,
     pub role: Role,
     /// When it starts to count for authorization (Azure RBAC propagates changes: "up to 10
     /// minutes", docs role-based-access-control/troubleshooting); `None` for the scenario's own.
@@ -106,13 +109,33 @@ pub struct RoleAssignment {
 impl RoleAssignment {
     /// An assignment at a subscription's own scope, effective at once (scenarios).
     pub fn at_subscription(id: Uuid, principal_id: Uuid, subscription_id: Uuid, role: Role) -> Self {
+        Self::at_scope(
+            id,
+            principal_id,
+            subscription_id,
+            &format!("/subscriptions/{subscription_id}"),
+            role,
+            None,
+        )
+    }
+
+    /// An assignment at any scope of the subscription.
+    pub fn at_scope(
+        id: Uuid,
+        principal_id: Uuid,
+        subscription_id: Uuid,
+        scope: &str,
+        role: Role,
+        effective_from: Option<DateTime<Utc>>,
+    ) -> Self {
         RoleAssignment {
             id,
             principal_id,
             subscription_id,
-            scope: format!("/subscriptions/{subscription_id}"),
+            scope: scope.to_string(),
+            resource_group: scope_segments(scope).get(3).map(|rg| rg.to_string()),
             role,
-            effective_from: None,
+            effective_from,
         }
     }
 

@@ -664,3 +664,72 @@ async fn faults_reach_the_new_endpoints() {
     assert_eq!(c["properties"]["provisioningState"], "Failed");
     assert!(c.get("identity").is_none());
 }
+
+#[test]
+fn scenario_files_describe_pools_networks_zones_and_registries() {
+    let file = rekey_sim::scenario::ScenarioFile::from_toml(
+        r#"
+        [[tenants]]
+        key = "t"
+        name = "T"
+        domain = "t.example"
+        [[subscriptions]]
+        name = "S"
+        tenant = "t"
+        [[apps]]
+        name = "sp"
+        tenant = "t"
+        secrets = [{ expires_in_days = 30 }]
+        [[clusters]]
+        name = "c"
+        subscription = "S"
+        resource_group = "rg"
+        location = "westeurope"
+        identity = "sp"
+        node_count = 2
+        network = { resource_group = "rg-net", vnet = "v", subnet = "s", route_table = "rt" }
+        private_dns_zone = { name = "privatelink.westeurope.azmk8s.io", resource_group = "rg-dns" }
+        registry = { name = "acr", resource_group = "rg" }
+        pools = [{ name = "user1", count = 5, max_surge = "33%" }]
+        "#,
+    )
+    .unwrap();
+    let world = file.build(chrono::Utc::now()).unwrap();
+    let c = &world.clusters[0];
+    let pools: Vec<_> = c
+        .agent_pools
+        .iter()
+        .map(|p| (p.name.as_str(), p.count, p.max_surge.as_str(), p.mode.as_str()))
+        .collect();
+    assert_eq!(
+        pools,
+        [("nodepool1", 2, "10%", "System"), ("user1", 5, "33%", "User")]
+    );
+    assert!(c.agent_pools.iter().all(|p| p
+        .vnet_subnet_id
+        .as_deref()
+        .is_some_and(|s| s.ends_with("/virtualNetworks/v/subnets/s"))));
+    assert!(c
+        .private_dns_zone
+        .as_deref()
+        .is_some_and(|z| z.ends_with("/privateDnsZones/privatelink.westeurope.azmk8s.io")));
+    let sp = world.service_principals[0].object_id;
+    let mut roles: Vec<_> = world
+        .role_assignments
+        .iter()
+        .filter(|ra| ra.principal_id == sp)
+        .map(|ra| (ra.scope.rsplit('/').nth(1).unwrap().to_string(), ra.role.name()))
+        .collect();
+    roles.sort();
+    assert_eq!(
+        roles,
+        [
+            ("privateDnsZones".to_string(), "Private DNS Zone Contributor"),
+            ("registries".to_string(), "AcrPull"),
+            ("routeTables".to_string(), "Network Contributor"),
+            ("subnets".to_string(), "Network Contributor"),
+        ]
+    );
+    // An unknown field is refused, as every scenario field is.
+    assert!(rekey_sim::scenario::ScenarioFile::from_toml("[[clusters]]\nname = \"c\"\nsubscription = \"S\"\nresource_group = \"rg\"\nlocation = \"l\"\nidentity = \"msi\"\nsubnet = \"x\"\n").is_err());
+}
