@@ -115,7 +115,7 @@ async fn every_page_of_role_assignments_is_read() {
         let first = world
             .role_assignments
             .iter()
-            .find(|r| r.is_subscription_wide())
+            .find(|r| r.resource_group.is_none())
             .unwrap_or_else(|| panic!("the demo world has role assignments"));
         (first.principal_id.to_string(), first.subscription_id.to_string())
     };
@@ -138,7 +138,7 @@ async fn every_page_of_role_assignments_is_read() {
         .role_assignments
         .iter()
         .filter(|r| {
-            r.is_subscription_wide()
+            r.resource_group.is_none()
                 && r.principal_id.to_string() == principal
                 && r.subscription_id.to_string() == subscription
         })
