@@ -9,9 +9,9 @@
 //! unexplained errors must be zero. Needs a real Secret Service (the sign-in's tokens are sealed
 //! with a key in the OS keyring): run under `crates/rekey-core/tests/with-secret-service.sh`.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::common::faults::{http_fault, journals, wait_for_event};
 use crate::common::{args, finish, new_client_secret, sp_login, write_file, Rekey, Run};
 use rekey_sim::faults::{FaultAction, FaultRule};
 use rekey_sim::state::{ClusterIdentity, ManagedCluster};
@@ -88,36 +88,6 @@ struct Lab {
     next: u32,
 }
 
-fn respond(status: u16, code: &str, message: &str, retry_after: Option<&str>) -> FaultAction {
-    FaultAction::Respond {
-        status,
-        body: Some(serde_json::json!({"error": {"code": code, "message": message}})),
-        headers: retry_after
-            .map(|r| [("Retry-After".to_string(), r.to_string())].into_iter().collect())
-            .unwrap_or_default(),
-    }
-}
-
-fn http_fault(name: &str) -> FaultAction {
-    match name {
-        "429" => respond(
-            429,
-            "TooManyRequests",
-            "Too many requests, retry later.",
-            Some("1"),
-        ),
-        "500" => respond(500, "InternalServerError", "An internal error occurred.", None),
-        "drop" => FaultAction::Drop,
-        "token expiry" => respond(
-            401,
-            "ExpiredAuthenticationToken",
-            "The access token expiry UTC time is earlier than current UTC time.",
-            None,
-        ),
-        other => panic!("unknown fault {other}"),
-    }
-}
-
 fn fault(action: FaultAction, step: &StepTarget, cluster: &str, times: Option<u32>) -> FaultRule {
     FaultRule {
         id: 0,
@@ -127,28 +97,6 @@ fn fault(action: FaultAction, step: &StepTarget, cluster: &str, times: Option<u3
         times,
         probability: 1.0,
     }
-}
-
-fn journals(home: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(home.join("migrations"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .collect()
-}
-
-async fn wait_for_event(home: &Path, known: &[PathBuf], needle: &str, limit: Duration) -> bool {
-    let until = Instant::now() + limit;
-    while Instant::now() < until {
-        for path in journals(home).iter().filter(|p| !known.contains(p)) {
-            if std::fs::read_to_string(path).unwrap_or_default().contains(needle) {
-                return true;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    false
 }
 
 impl Lab {
@@ -301,7 +249,7 @@ async fn every_fault_at_every_step_of_the_move_leaves_every_cluster_working() {
     };
     let mut tally = Tally::default();
     let mut rows: Vec<(String, String)> = Vec::new();
-    let home = lab.rekey.home.path().to_path_buf();
+    let home = lab.rekey.home.path().join("migrations");
 
     for step in &STEPS {
         for name in ["429", "500", "drop", "token expiry"] {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{ClusterMove, MoveOutcome, Who};
 use crate::azure::lro::OperationHandle;
 use crate::paths::AppPaths;
-use crate::rotation::journal::{journal_path, parse_lines, JournalError};
+use crate::rotation::journal::{journal_path, read_lines, replay_all, JournalError};
 use crate::session::Pin;
 
 /// Something that happened in a move.
@@ -266,38 +266,11 @@ impl Journal {
     }
 
     pub async fn read(&self) -> Result<Vec<Line>, JournalError> {
-        let shown = self.path.display().to_string();
-        let bytes = tokio::fs::read(&self.path)
-            .await
-            .map_err(|e| JournalError::Read {
-                path: shown.clone(),
-                detail: e.to_string(),
-            })?;
-        parse_lines(&bytes).map_err(|detail| JournalError::Read { path: shown, detail })
+        read_lines(&self.path).await
     }
 }
 
 /// Every move in the journal folder, newest first, with the journals that could not be read.
 pub async fn list(paths: &AppPaths) -> (Vec<State>, Vec<String>) {
-    let dir = migrations_dir(paths);
-    let mut states = Vec::new();
-    let mut problems = Vec::new();
-    let Ok(mut entries) = tokio::fs::read_dir(&dir).await else {
-        return (states, problems);
-    };
-    while let Ok(Some(entry)) = entries.next_entry().await {
-        let path = entry.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("jsonl") {
-            continue;
-        }
-        match (Journal { path: path.clone() }).read().await {
-            Ok(lines) => match State::replay(&lines) {
-                Some(state) => states.push(state),
-                None => problems.push(format!("{}: it does not start with a plan", path.display())),
-            },
-            Err(e) => problems.push(e.to_string()),
-        }
-    }
-    states.sort_by_key(|s| std::cmp::Reverse(s.started));
-    (states, problems)
+    replay_all(&migrations_dir(paths), State::replay, |s: &State| s.started).await
 }

@@ -1,7 +1,6 @@
 //! Moves as the CLI (and later the app) use them: each tenant's session, the vault's audit log and
 //! the journal folder from the estate's [`Rotator`] — the same pieces a rotation runs with.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +13,7 @@ use super::plan::{plan, PlanOptions};
 use crate::error::IpcError;
 use crate::inventory::ClusterRow;
 use crate::rotation::model::Check;
+use crate::rotation::service::by_tenant;
 use crate::rotation::Rotator;
 use crate::session::Session;
 
@@ -40,17 +40,8 @@ pub async fn plan_moves(
     known: &[ClusterRow],
     options: &PlanOptions,
 ) -> MigrationPlan {
-    let mut by_tenant: HashMap<Option<String>, Vec<String>> = HashMap::new();
-    for id in chosen {
-        let tenant = known
-            .iter()
-            .find(|r| r.id.eq_ignore_ascii_case(id))
-            .and_then(|r| r.tenant_id.clone())
-            .map(|t| t.to_ascii_lowercase());
-        by_tenant.entry(tenant).or_default().push(id.clone());
-    }
     let mut out = MigrationPlan::default();
-    for (tenant, ids) in by_tenant {
+    for (tenant, ids) in by_tenant(chosen, known) {
         match rotator.sessions.session_for_tenant(tenant.as_deref()).await {
             Ok(session) => {
                 let part = plan(

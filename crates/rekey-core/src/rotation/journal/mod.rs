@@ -222,22 +222,33 @@ impl Journal {
     }
 
     pub async fn read(&self) -> Result<Vec<Line>, JournalError> {
-        let path = self.path.clone();
-        let shown = self.path.display().to_string();
-        let bytes = tokio::fs::read(&path).await.map_err(|e| JournalError::Read {
-            path: shown.clone(),
-            detail: e.to_string(),
-        })?;
-        parse_journal(&bytes).map_err(|detail| JournalError::Read { path: shown, detail })
+        read_lines(&self.path).await
     }
 }
 
-/// Every rotation in the journal folder, newest first, with the journals that could not be read.
-pub async fn list(paths: &AppPaths) -> (Vec<State>, Vec<String>) {
-    let dir = rotations_dir(paths);
+/// The lines of the journal at `path` (any journal's line type).
+pub async fn read_lines<L: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<L>, JournalError> {
+    let shown = path.display().to_string();
+    let bytes = tokio::fs::read(path).await.map_err(|e| JournalError::Read {
+        path: shown.clone(),
+        detail: e.to_string(),
+    })?;
+    parse_lines(&bytes).map_err(|detail| JournalError::Read { path: shown, detail })
+}
+
+/// Every journal in `dir` replayed with `replay`, newest first by `started`, with the journals that
+/// could not be read or do not start with a plan (rotations' and moves' folders alike).
+pub async fn replay_all<L, S>(
+    dir: &Path,
+    replay: impl Fn(&[L]) -> Option<S>,
+    started: impl Fn(&S) -> DateTime<Utc>,
+) -> (Vec<S>, Vec<String>)
+where
+    L: serde::de::DeserializeOwned,
+{
     let mut states = Vec::new();
     let mut problems = Vec::new();
-    let mut entries = match tokio::fs::read_dir(&dir).await {
+    let mut entries = match tokio::fs::read_dir(dir).await {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (states, problems),
         Err(e) => {
@@ -250,15 +261,19 @@ pub async fn list(paths: &AppPaths) -> (Vec<State>, Vec<String>) {
         if path.extension().and_then(|e| e.to_str()) != Some("jsonl") {
             continue;
         }
-        let journal = Journal { path: path.clone() };
-        match journal.read().await {
-            Ok(lines) => match State::replay(&lines) {
+        match read_lines::<L>(&path).await {
+            Ok(lines) => match replay(&lines) {
                 Some(state) => states.push(state),
                 None => problems.push(format!("{}: it does not start with a plan", path.display())),
             },
             Err(e) => problems.push(e.to_string()),
         }
     }
-    states.sort_by_key(|s| std::cmp::Reverse(s.started));
+    states.sort_by_key(|s| std::cmp::Reverse(started(s)));
     (states, problems)
+}
+
+/// Every rotation in the journal folder, newest first, with the journals that could not be read.
+pub async fn list(paths: &AppPaths) -> (Vec<State>, Vec<String>) {
+    replay_all(&rotations_dir(paths), State::replay, |s: &State| s.started).await
 }
