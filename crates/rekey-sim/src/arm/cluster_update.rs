@@ -14,6 +14,12 @@
 //!   identity does not exist until the update creates it: the docs have the admin grant its roles
 //!   after the update (use-managed-identity, "Add a role assignment for a system-assigned managed
 //!   identity"), so the update itself succeeds.
+//! - kubenet with its own route table: a system-assigned identity is refused ("Clusters using
+//!   managed identity type SystemAssigned do not support bringing your own route table",
+//!   Azure/AKS#2333; docs aks/configure-kubenet "Bring your own subnet and route table"); a
+//!   user-assigned identity needs rights on the route table (Network Contributor there:
+//!   MicrosoftDocs/azure-docs#80852; `Microsoft.Network/routeTables/*` in aks/aks-service-permissions),
+//!   or the operation fails with ARM's `AuthorizationFailed` when AKS writes the routes.
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -35,6 +41,8 @@ use crate::state::{
 
 /// The action ARM checks on the subnet the nodes join.
 const JOIN_SUBNET: &str = "Microsoft.Network/virtualNetworks/subnets/join/action";
+/// What kubenet does to a route table of its own: write the nodes' routes.
+const WRITE_ROUTES: &str = "Microsoft.Network/routeTables/routes/write";
 
 pub(super) fn put(sim: &Sim, req: &SimRequest, caller: &Caller, path: &ClusterPath) -> Response {
     let now = sim.state.now();
@@ -160,6 +168,11 @@ fn decide(
             "Changing the identity of a managed cluster from managed identity to service principal is not supported. Once a cluster uses a managed identity, it can't switch back to a service principal: see https://aka.ms/aks/use-managed-identity",
         )),
         (ClusterIdentity::ManagedIdentity { user_assigned: None, .. }, Wanted::SystemAssigned) => Ok(None),
+        (_, Wanted::SystemAssigned) if cluster.route_table.is_some() => Err(arm_error(
+            StatusCode::BAD_REQUEST,
+            "CustomRouteTableWithUnsupportedMSIType",
+            "Clusters using managed identity type SystemAssigned do not support bringing your own route table. Please see https://aka.ms/aks/customrt for more information",
+        )),
         (_, Wanted::SystemAssigned) => Ok(Some(CredentialChange::ManagedIdentity {
             principal_id: stable_id("system-assigned", &cluster.arm_id().to_ascii_lowercase()),
             tenant_id,
@@ -203,8 +216,8 @@ fn identity_not_found(cluster: &ManagedCluster, id: &str) -> Response {
 }
 
 /// Why a move to a user-assigned identity fails on custom networking: the identity may not join
-/// a pool's subnet by the time AKS updates the nodes (`at`), the role not granted or not yet
-/// propagated.
+/// a pool's subnet, or write routes to the route table, by the time AKS updates the nodes (`at`):
+/// the role not granted or not yet propagated.
 fn subnet_refusal(
     world: &World,
     cluster: &ManagedCluster,
@@ -219,7 +232,7 @@ fn subnet_refusal(
     else {
         return None;
     };
-    cluster.agent_pools.iter().find_map(|pool| {
+    let subnet = cluster.agent_pools.iter().find_map(|pool| {
         let subnet = pool.vnet_subnet_id.as_deref()?;
         if rbac::permits(world, *principal_id, JOIN_SUBNET, subnet, at) {
             return None;
@@ -238,6 +251,17 @@ fn subnet_refusal(
             subnet,
         );
         Some(OperationError { code, message })
+    });
+    subnet.or_else(|| {
+        let table = cluster.route_table.as_deref()?;
+        if rbac::permits(world, *principal_id, WRITE_ROUTES, table, at) {
+            return None;
+        }
+        let principal = principal_id;
+        Some(OperationError {
+            code: "AuthorizationFailed".into(),
+            message: format!("The client '{principal}' with object id '{principal}' does not have authorization to perform action '{WRITE_ROUTES}' over scope '{table}/routes' or the scope is invalid. If access was recently granted, please refresh your credentials."),
+        })
     })
 }
 

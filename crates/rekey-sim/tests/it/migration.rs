@@ -461,6 +461,20 @@ async fn a_cluster_moves_to_a_system_assigned_identity_and_cannot_go_back() {
 }
 
 #[tokio::test]
+async fn kubenet_with_its_own_route_table_refuses_a_system_assigned_identity() {
+    let s = Sim::new().await;
+    let (status, _, body) = s
+        .update_identity("aks-prod-weu", json!({"type": "SystemAssigned"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "CustomRouteTableWithUnsupportedMSIType");
+    assert_eq!(
+        s.cluster("aks-prod-weu").await["properties"]["provisioningState"],
+        "Succeeded"
+    );
+}
+
+#[tokio::test]
 async fn a_user_assigned_identity_must_exist() {
     let s = Sim::new().await;
     let sub = s.subscription_of("aks-ops-tools");
@@ -516,7 +530,25 @@ async fn on_a_custom_subnet_the_identity_needs_its_role_propagated_before_the_up
     s.advance(5);
     assert_eq!(s.poll(&headers).await["status"], "Failed");
 
-    // Once it has propagated, the move succeeds.
+    // Propagated for the subnet, but the route table's routes are still out of reach.
+    s.advance(60);
+    let (_, headers, _) = s.update_identity("aks-prod-weu", wanted.clone()).await;
+    s.advance(5);
+    let op = s.poll(&headers).await;
+    assert_eq!(op["status"], "Failed", "{op}");
+    assert_eq!(op["error"]["details"][0]["code"], "AuthorizationFailed");
+    assert!(
+        op["error"]["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/routeTables/rt-aks-prod"),
+        "{op}"
+    );
+    let table = vnet.replace("/virtualNetworks/vnet-prod-weu", "/routeTables/rt-aks-prod");
+    let (status, body) = s.grant(&table, &principal, NETWORK_CONTRIBUTOR).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // Once both have propagated, the move succeeds.
     s.advance(60);
     let (_, headers, _) = s.update_identity("aks-prod-weu", wanted).await;
     s.advance(5);
