@@ -765,3 +765,45 @@ fn scenario_files_describe_pools_networks_zones_and_registries() {
     // An unknown field is refused, as every scenario field is.
     assert!(rekey_sim::scenario::ScenarioFile::from_toml("[[clusters]]\nname = \"c\"\nsubscription = \"S\"\nresource_group = \"rg\"\nlocation = \"l\"\nidentity = \"msi\"\nsubnet = \"x\"\n").is_err());
 }
+
+#[tokio::test]
+async fn a_subnet_names_its_route_table() {
+    let s = Sim::new().await;
+    let subnet = s.subnet_of("aks-prod-weu");
+    let (status, _, body) = s
+        .send(Method::GET, &format!("{subnet}?api-version=2024-05-01"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["type"], "Microsoft.Network/virtualNetworks/subnets");
+    assert_eq!(body["name"], "snet-aks-prod");
+    let table = body["properties"]["routeTable"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(table.ends_with("/routeTables/rt-aks-prod"), "{table}");
+    let (status, _, body) = s
+        .send(Method::GET, &format!("{table}?api-version=2024-05-01"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["type"], "Microsoft.Network/routeTables");
+    let (status, _, body) = s
+        .send(
+            Method::GET,
+            &format!(
+                "{}?api-version=2024-05-01",
+                subnet.replace("snet-aks-prod", "snet-nope")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "ResourceNotFound");
+    let (status, _, _) = s
+        .send(Method::GET, &format!("{subnet}?api-version=1999-01-01"), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = s
+        .send(Method::DELETE, &format!("{subnet}?api-version=2024-05-01"), None)
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+}
