@@ -30,14 +30,11 @@ use super::cluster_json::cluster_json;
 use super::clusters::{self, ClusterPath};
 use super::identity_update::kubelet_for;
 use super::providers::CONTAINER_SERVICE;
-use super::subscriptions::{authorize, Need};
 use super::{operations, rbac, reset};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
-use crate::state::{
-    stable_id, ClusterIdentity, CredentialChange, ManagedCluster, OperationError, Role, World,
-};
+use crate::state::{stable_id, ClusterIdentity, CredentialChange, ManagedCluster, OperationError, World};
 
 /// The action ARM checks on the subnet the nodes join.
 const JOIN_SUBNET: &str = "Microsoft.Network/virtualNetworks/subnets/join/action";
@@ -48,25 +45,11 @@ pub(super) fn put(sim: &Sim, req: &SimRequest, caller: &Caller, path: &ClusterPa
     let now = sim.state.now();
     let mut world = sim.state.world();
     operations::settle(&mut world, now);
-    let scope = format!(
-        "/subscriptions/{}/resourceGroups/{}/providers/{CONTAINER_SERVICE}/managedClusters/{}",
-        path.sub, path.rg, path.name
-    );
-    let need = Need {
-        role: Role::Contributor,
-        action: "Microsoft.ContainerService/managedClusters/write",
-        scope: &scope,
-    };
-    let sub = match authorize(&world, caller, path.sub, need) {
-        Ok(s) => s.id,
+    let action = format!("{CONTAINER_SERVICE}/managedClusters/write");
+    let (sub, index) = match clusters::for_write(&world, caller, path, "", &action) {
+        Ok((sub, _, index)) => (sub, index),
+        // In Azure a PUT of a missing cluster creates it; the simulator creates none: ARM's 404.
         Err(response) => return response,
-    };
-    let Some(index) = clusters::position(&world, sub, path) else {
-        return arm_error(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            &format!("The simulator updates existing managed clusters only; '{}' does not exist (it does not create clusters).", path.name),
-        );
     };
     let Some(cluster) = world.clusters.get(index) else {
         return clusters::not_found(&world, sub, path);

@@ -37,23 +37,7 @@ impl Sim {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, HeaderMap, Value) {
-        let url = if path.starts_with("https://") {
-            path.to_string()
-        } else {
-            self.f.url(path)
-        };
-        let mut req = self.f.http.request(method, url).bearer_auth(token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            headers,
-            serde_json::from_str(&text).unwrap_or(Value::Null),
-        )
+        self.f.send(method, path, token, body).await
     }
 
     fn cluster_id(&self, name: &str) -> String {
@@ -285,7 +269,7 @@ async fn creating_a_role_assignment_needs_role_assignments_write_on_the_scope() 
             .clone()
             .unwrap()
     };
-    let reader = reader_token(&s);
+    let reader = s.f.reader_token();
     let (status, _, body) = s
         .send_as(
             &reader,
@@ -302,28 +286,6 @@ async fn creating_a_role_assignment_needs_role_assignments_write_on_the_scope() 
         "{message}"
     );
     assert!(message.contains(&zone), "{message}");
-}
-
-fn reader_token(s: &Sim) -> String {
-    let sim = s.f.sim.sim();
-    let upn = "reader@contoso-demo.onmicrosoft.com";
-    let oid = sim
-        .state
-        .world()
-        .users
-        .iter()
-        .find(|u| u.user_principal_name == upn)
-        .unwrap()
-        .object_id;
-    let now = chrono::Utc::now().timestamp();
-    let tenant = s.f.sim.tenant_id();
-    let claims: rekey_sim::signing::Claims = serde_json::from_value(json!({
-        "aud": "https://management.azure.com/", "iss": format!("{}{tenant}/v2.0", s.f.sim.base_url),
-        "iat": now, "nbf": now, "exp": now + 3600, "tid": tenant, "oid": oid, "sub": oid,
-        "upn": upn, "scp": "user_impersonation", "ver": "2.0"
-    }))
-    .unwrap();
-    sim.signer.sign(&claims).unwrap()
 }
 
 #[tokio::test]
