@@ -11,22 +11,18 @@ use super::cluster_json::agent_pool_json;
 use super::clusters::{self, ClusterPath};
 use super::paging::paged;
 use super::providers::CONTAINER_SERVICE;
-use super::subscriptions::{authorize, readable, Need};
 use super::{operations, reset};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::arm_error;
-use crate::state::{CredentialChange, Role, LATEST_NODE_IMAGE};
+use crate::state::{CredentialChange, LATEST_NODE_IMAGE};
 
 pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, path: &ClusterPath) -> Response {
     let mut world = sim.state.world();
     operations::settle(&mut world, sim.state.now());
-    let sub = match readable(&world, caller, path.sub) {
-        Ok(s) => s.id,
+    let c = match clusters::for_read(&world, caller, path) {
+        Ok(c) => c,
         Err(response) => return response,
-    };
-    let Some(c) = clusters::position(&world, sub, path).and_then(|i| world.clusters.get(i)) else {
-        return clusters::not_found(&world, sub, path);
     };
     let items = c.agent_pools.iter().map(|p| agent_pool_json(c, p)).collect();
     drop(world);
@@ -36,12 +32,9 @@ pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, path: &ClusterP
 pub(super) fn get(sim: &Sim, caller: &Caller, path: &ClusterPath, pool: &str) -> Response {
     let mut world = sim.state.world();
     operations::settle(&mut world, sim.state.now());
-    let sub = match readable(&world, caller, path.sub) {
-        Ok(s) => s.id,
+    let c = match clusters::for_read(&world, caller, path) {
+        Ok(c) => c,
         Err(response) => return response,
-    };
-    let Some(c) = clusters::position(&world, sub, path).and_then(|i| world.clusters.get(i)) else {
-        return clusters::not_found(&world, sub, path);
     };
     match c.agent_pools.iter().find(|p| p.name.eq_ignore_ascii_case(pool)) {
         Some(p) => crate::responses::arm_json(StatusCode::OK, &agent_pool_json(c, p), false),
@@ -59,22 +52,12 @@ pub(super) fn upgrade_node_image(
     let now = sim.state.now();
     let mut world = sim.state.world();
     operations::settle(&mut world, now);
-    let scope = format!(
-        "/subscriptions/{}/resourceGroups/{}/providers/{CONTAINER_SERVICE}/managedClusters/{}/agentPools/{pool}",
-        path.sub, path.rg, path.name
-    );
-    let need = Need {
-        role: Role::Contributor,
-        action: "Microsoft.ContainerService/managedClusters/agentPools/upgradeNodeImageVersion/action",
-        scope: &scope,
-    };
-    let sub = match authorize(&world, caller, path.sub, need) {
-        Ok(s) => s.id,
-        Err(response) => return response,
-    };
-    let Some(index) = clusters::position(&world, sub, path) else {
-        return clusters::not_found(&world, sub, path);
-    };
+    let action = format!("{CONTAINER_SERVICE}/managedClusters/agentPools/upgradeNodeImageVersion/action");
+    let (sub, index) =
+        match clusters::for_write(&world, caller, path, &format!("/agentPools/{pool}"), &action) {
+            Ok((sub, _, index)) => (sub, index),
+            Err(response) => return response,
+        };
     let Some(cluster) = world.clusters.get(index) else {
         return clusters::not_found(&world, sub, path);
     };

@@ -14,6 +14,12 @@
 //!   identity does not exist until the update creates it: the docs have the admin grant its roles
 //!   after the update (use-managed-identity, "Add a role assignment for a system-assigned managed
 //!   identity"), so the update itself succeeds.
+//! - kubenet with its own route table: a system-assigned identity is refused ("Clusters using
+//!   managed identity type SystemAssigned do not support bringing your own route table",
+//!   Azure/AKS#2333; docs aks/configure-kubenet "Bring your own subnet and route table"); a
+//!   user-assigned identity needs rights on the route table (Network Contributor there:
+//!   MicrosoftDocs/azure-docs#80852; `Microsoft.Network/routeTables/*` in aks/aks-service-permissions),
+//!   or the operation fails with ARM's `AuthorizationFailed` when AKS writes the routes.
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -24,41 +30,26 @@ use super::cluster_json::cluster_json;
 use super::clusters::{self, ClusterPath};
 use super::identity_update::kubelet_for;
 use super::providers::CONTAINER_SERVICE;
-use super::subscriptions::{authorize, Need};
 use super::{operations, rbac, reset};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
-use crate::state::{
-    stable_id, ClusterIdentity, CredentialChange, ManagedCluster, OperationError, Role, World,
-};
+use crate::state::{stable_id, ClusterIdentity, CredentialChange, ManagedCluster, OperationError, World};
 
 /// The action ARM checks on the subnet the nodes join.
 const JOIN_SUBNET: &str = "Microsoft.Network/virtualNetworks/subnets/join/action";
+/// What kubenet does to a route table of its own: write the nodes' routes.
+const WRITE_ROUTES: &str = "Microsoft.Network/routeTables/routes/write";
 
 pub(super) fn put(sim: &Sim, req: &SimRequest, caller: &Caller, path: &ClusterPath) -> Response {
     let now = sim.state.now();
     let mut world = sim.state.world();
     operations::settle(&mut world, now);
-    let scope = format!(
-        "/subscriptions/{}/resourceGroups/{}/providers/{CONTAINER_SERVICE}/managedClusters/{}",
-        path.sub, path.rg, path.name
-    );
-    let need = Need {
-        role: Role::Contributor,
-        action: "Microsoft.ContainerService/managedClusters/write",
-        scope: &scope,
-    };
-    let sub = match authorize(&world, caller, path.sub, need) {
-        Ok(s) => s.id,
+    let action = format!("{CONTAINER_SERVICE}/managedClusters/write");
+    let (sub, index) = match clusters::for_write(&world, caller, path, "", &action) {
+        Ok((sub, _, index)) => (sub, index),
+        // In Azure a PUT of a missing cluster creates it; the simulator creates none: ARM's 404.
         Err(response) => return response,
-    };
-    let Some(index) = clusters::position(&world, sub, path) else {
-        return arm_error(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            &format!("The simulator updates existing managed clusters only; '{}' does not exist (it does not create clusters).", path.name),
-        );
     };
     let Some(cluster) = world.clusters.get(index) else {
         return clusters::not_found(&world, sub, path);
@@ -160,6 +151,11 @@ fn decide(
             "Changing the identity of a managed cluster from managed identity to service principal is not supported. Once a cluster uses a managed identity, it can't switch back to a service principal: see https://aka.ms/aks/use-managed-identity",
         )),
         (ClusterIdentity::ManagedIdentity { user_assigned: None, .. }, Wanted::SystemAssigned) => Ok(None),
+        (_, Wanted::SystemAssigned) if cluster.route_table.is_some() => Err(arm_error(
+            StatusCode::BAD_REQUEST,
+            "CustomRouteTableWithUnsupportedMSIType",
+            "Clusters using managed identity type SystemAssigned do not support bringing your own route table. Please see https://aka.ms/aks/customrt for more information",
+        )),
         (_, Wanted::SystemAssigned) => Ok(Some(CredentialChange::ManagedIdentity {
             principal_id: stable_id("system-assigned", &cluster.arm_id().to_ascii_lowercase()),
             tenant_id,
@@ -203,8 +199,8 @@ fn identity_not_found(cluster: &ManagedCluster, id: &str) -> Response {
 }
 
 /// Why a move to a user-assigned identity fails on custom networking: the identity may not join
-/// a pool's subnet by the time AKS updates the nodes (`at`), the role not granted or not yet
-/// propagated.
+/// a pool's subnet, or write routes to the route table, by the time AKS updates the nodes (`at`):
+/// the role not granted or not yet propagated.
 fn subnet_refusal(
     world: &World,
     cluster: &ManagedCluster,
@@ -219,7 +215,7 @@ fn subnet_refusal(
     else {
         return None;
     };
-    cluster.agent_pools.iter().find_map(|pool| {
+    let subnet = cluster.agent_pools.iter().find_map(|pool| {
         let subnet = pool.vnet_subnet_id.as_deref()?;
         if rbac::permits(world, *principal_id, JOIN_SUBNET, subnet, at) {
             return None;
@@ -238,6 +234,17 @@ fn subnet_refusal(
             subnet,
         );
         Some(OperationError { code, message })
+    });
+    subnet.or_else(|| {
+        let table = cluster.route_table.as_deref()?;
+        if rbac::permits(world, *principal_id, WRITE_ROUTES, table, at) {
+            return None;
+        }
+        let principal = principal_id;
+        Some(OperationError {
+            code: "AuthorizationFailed".into(),
+            message: format!("The client '{principal}' with object id '{principal}' does not have authorization to perform action '{WRITE_ROUTES}' over scope '{table}/routes' or the scope is invalid. If access was recently granted, please refresh your credentials."),
+        })
     })
 }
 

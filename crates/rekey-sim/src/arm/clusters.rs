@@ -7,12 +7,13 @@ use uuid::Uuid;
 use super::authentication::Caller;
 use super::cluster_json::cluster_json;
 use super::paging::paged;
-use super::subscriptions::readable;
+use super::providers::CONTAINER_SERVICE;
+use super::subscriptions::{authorize, readable, Need};
 use super::{operations, resource_groups};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
-use crate::state::{ManagedCluster, World};
+use crate::state::{ManagedCluster, Role, World};
 
 /// A managed cluster as named in a request path (not yet looked up).
 pub(super) struct ClusterPath<'r> {
@@ -44,14 +45,49 @@ pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: 
 pub(super) fn get(sim: &Sim, caller: &Caller, path: &ClusterPath) -> Response {
     let mut world = sim.state.world();
     operations::settle(&mut world, sim.state.now());
-    let sub = match readable(&world, caller, path.sub) {
-        Ok(s) => s.id,
-        Err(response) => return response,
-    };
-    match position(&world, sub, path).and_then(|i| world.clusters.get(i)) {
-        Some(c) => arm_json(StatusCode::OK, &cluster_json(c), false),
-        None => not_found(&world, sub, path),
+    match for_read(&world, caller, path) {
+        Ok(c) => arm_json(StatusCode::OK, &cluster_json(c), false),
+        Err(response) => response,
     }
+}
+
+/// A write to the cluster a path names (`suffix` after its ARM ID, e.g. `/agentPools/p`): the
+/// caller needs Contributor to perform `action` there. Its subscription, tenant and index in
+/// `world.clusters`; ARM's 400, 401, 403 or 404 otherwise.
+pub(super) fn for_write(
+    world: &World,
+    caller: &Caller,
+    path: &ClusterPath,
+    suffix: &str,
+    action: &str,
+) -> Result<(Uuid, Uuid, usize), Response> {
+    let scope = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/{CONTAINER_SERVICE}/managedClusters/{}{suffix}",
+        path.sub, path.rg, path.name
+    );
+    let need = Need {
+        role: Role::Contributor,
+        action,
+        scope: &scope,
+    };
+    let s = authorize(world, caller, path.sub, need)?;
+    let (sub, tenant) = (s.id, s.tenant_id);
+    match position(world, sub, path) {
+        Some(index) => Ok((sub, tenant, index)),
+        None => Err(not_found(world, sub, path)),
+    }
+}
+
+/// The cluster a path names, for reading: any role on its subscription.
+pub(super) fn for_read<'w>(
+    world: &'w World,
+    caller: &Caller,
+    path: &ClusterPath,
+) -> Result<&'w ManagedCluster, Response> {
+    let sub = readable(world, caller, path.sub)?.id;
+    position(world, sub, path)
+        .and_then(|i| world.clusters.get(i))
+        .ok_or_else(|| not_found(world, sub, path))
 }
 
 /// Where the cluster a path names sits in `world.clusters` (names compare case-insensitively, as ARM).

@@ -7,6 +7,8 @@ use axum::response::Response;
 use super::clusters::ClusterPath;
 use super::providers::{AUTHORIZATION, CONTAINER_SERVICE, MANAGED_IDENTITY};
 use super::{operations, reset, role_definitions};
+
+const SUBSCRIPTIONS: &str = "subscriptions";
 use crate::api_versions;
 use crate::context::Sim;
 use crate::request::SimRequest;
@@ -33,6 +35,11 @@ pub(super) enum Endpoint<'r> {
         sub: &'r str,
         rg: &'r str,
         name: &'r str,
+    },
+    /// A network or registry resource, read only (`scope_resources`).
+    ScopeResource {
+        sub: &'r str,
+        path: String,
     },
     OperationStatus(operations::OperationPath<'r>),
     OperationResult(operations::OperationPath<'r>),
@@ -155,6 +162,9 @@ impl<'r> Endpoint<'r> {
         if let Some([sub, rg]) = captures(req, &[SUB, "*", RG, "*"]) {
             return Some(ResourceGroup { sub, rg });
         }
+        if let Some(found) = Self::scope_resource(req) {
+            return Some(found);
+        }
         if let Some(found) = Self::authorization(req) {
             return Some(found);
         }
@@ -210,6 +220,22 @@ impl<'r> Endpoint<'r> {
         }
     }
 
+    /// `/subscriptions/{s}/resourceGroups/{rg}/providers/{Microsoft.Network|Microsoft.ContainerRegistry}/
+    /// {type}/{name}[/{type}/{name}]`.
+    fn scope_resource(req: &'r SimRequest) -> Option<Self> {
+        let s = &req.segments;
+        let is = |i: usize, name: &str| s.get(i).is_some_and(|x| x.eq_ignore_ascii_case(name));
+        let namespace = is(5, "Microsoft.Network") || is(5, "Microsoft.ContainerRegistry");
+        let shaped = (s.len() == 8 || s.len() == 10)
+            && is(0, SUBSCRIPTIONS)
+            && is(2, "resourceGroups")
+            && is(4, "providers");
+        (namespace && shaped).then(|| Endpoint::ScopeResource {
+            sub: s.get(1).map(String::as_str).unwrap_or_default(),
+            path: format!("/{}", s.join("/")),
+        })
+    }
+
     pub(super) fn allows(&self, method: &Method) -> bool {
         match self {
             Endpoint::Reset(..) | Endpoint::NodeImageUpgrade(..) => method == Method::POST,
@@ -233,6 +259,7 @@ impl<'r> Endpoint<'r> {
             }
             Endpoint::RoleDefinitions(_) | Endpoint::RoleDefinition(..) => api_versions::ROLE_DEFINITIONS,
             Endpoint::Identities { .. } | Endpoint::Identity { .. } => api_versions::MANAGED_IDENTITIES,
+            Endpoint::ScopeResource { path, .. } => super::scope_resources::api_versions(path),
             _ => return self.check_aks_api(sim, req),
         };
         api_versions::check(req, supported)

@@ -21,6 +21,7 @@ mod role_assignment_filter;
 mod role_assignment_request;
 mod role_assignments;
 mod role_definitions;
+mod scope_resources;
 mod subscriptions;
 
 use axum::http::{Method, StatusCode};
@@ -94,6 +95,7 @@ fn dispatch(sim: &Sim, req: &SimRequest, caller: &Caller, endpoint: Endpoint) ->
         }
         Endpoint::Identities { sub, rg } => identities::list(sim, req, caller, sub, rg),
         Endpoint::Identity { sub, rg, name } => identities::handle(sim, req, caller, sub, rg, name),
+        Endpoint::ScopeResource { sub, path } => scope_resources::get(sim, caller, sub, &path),
         Endpoint::Reset(path, kind) => reset::reset(sim, req, caller, &path, kind),
         Endpoint::OperationStatus(path) => operations::status(sim, caller, &path),
         Endpoint::OperationResult(path) => operations::result(sim, req, caller, &path),

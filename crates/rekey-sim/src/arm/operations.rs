@@ -162,19 +162,14 @@ pub fn settle(world: &mut World, now: DateTime<Utc>) {
 
 /// The reset's 202: no body, and the URLs to poll, in the request's api-version.
 pub(super) fn accepted(sim: &Sim, op: &Operation, api_version: &str) -> Response {
-    let mut response = empty(arm_json(StatusCode::ACCEPTED, &Value::Null, true));
-    set_header(
-        &mut response,
-        "azure-asyncoperation",
-        &url(sim, op, "operations", api_version),
-    );
-    set_header(
-        &mut response,
-        "location",
-        &url(sim, op, "operationresults", api_version),
-    );
-    retry_after(sim, &mut response);
-    response
+    empty(polled(
+        sim,
+        op,
+        api_version,
+        StatusCode::ACCEPTED,
+        &Value::Null,
+        true,
+    ))
 }
 
 /// A write answered with a body while its operation runs (a managed-cluster PUT answers 200, an

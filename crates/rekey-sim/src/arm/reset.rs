@@ -12,12 +12,11 @@ use super::authentication::Caller;
 use super::clusters::{self, ClusterPath};
 use super::operations;
 use super::providers::CONTAINER_SERVICE;
-use super::subscriptions::{authorize, Need};
 use crate::context::Sim;
 use crate::directory::{find_valid_credential, CredentialProblem};
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
-use crate::state::{AadProfile, ClusterIdentity, CredentialChange, ManagedCluster, Role, World};
+use crate::state::{AadProfile, ClusterIdentity, CredentialChange, ManagedCluster, World};
 
 /// Which credentials a reset replaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,22 +67,10 @@ pub(super) fn reset(
     let now = sim.state.now();
     let mut world = sim.state.world();
     operations::settle(&mut world, now);
-    let scope = format!(
-        "/subscriptions/{}/resourceGroups/{}/providers/{CONTAINER_SERVICE}/managedClusters/{}",
-        path.sub, path.rg, path.name
-    );
     let action = format!("{CONTAINER_SERVICE}/managedClusters/{}/action", kind.action());
-    let need = Need {
-        role: Role::Contributor,
-        action: &action,
-        scope: &scope,
-    };
-    let (sub, tenant) = match authorize(&world, caller, path.sub, need) {
-        Ok(s) => (s.id, s.tenant_id),
+    let (sub, tenant, index) = match clusters::for_write(&world, caller, path, "", &action) {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(index) = clusters::position(&world, sub, path) else {
-        return clusters::not_found(&world, sub, path);
     };
     let Some(cluster) = world.clusters.get(index) else {
         return clusters::not_found(&world, sub, path);

@@ -237,6 +237,7 @@ fn cluster(world: &World, c: &ClusterSpec) -> Result<ManagedCluster, ScenarioErr
             c.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
         },
         agent_pools: vec![system_pool],
+        route_table: None,
         private_dns_zone: None,
         kubelet_identity,
     })

@@ -66,6 +66,7 @@ pub(super) fn attach(world: &mut World, cluster: &mut ManagedCluster, spec: &Clu
             );
             add_resource(world, sub, &table);
             grant(world, control_plane, &table, Role::NetworkContributor);
+            cluster.route_table = Some(table);
         }
         for pool in &mut cluster.agent_pools {
             pool.vnet_subnet_id = Some(subnet.clone());

@@ -208,6 +208,9 @@ pub struct ManagedCluster {
     pub tags: Vec<(String, String)>,
     /// The node pools; the first is the system pool (`node_count` is its count).
     pub agent_pools: Vec<super::AgentPool>,
+    /// The route table associated with the nodes' subnet (kubenet with its own route table); not
+    /// part of the cluster's JSON: Azure shows it on the subnet.
+    pub route_table: Option<String>,
     /// `apiServerAccessProfile.privateDNSZone` of a private cluster with its own zone.
     pub private_dns_zone: Option<String>,
     /// `identityProfile.kubeletidentity`, once the cluster has a managed identity.

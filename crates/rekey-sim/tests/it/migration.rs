@@ -37,23 +37,7 @@ impl Sim {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, HeaderMap, Value) {
-        let url = if path.starts_with("https://") {
-            path.to_string()
-        } else {
-            self.f.url(path)
-        };
-        let mut req = self.f.http.request(method, url).bearer_auth(token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            headers,
-            serde_json::from_str(&text).unwrap_or(Value::Null),
-        )
+        self.f.send(method, path, token, body).await
     }
 
     fn cluster_id(&self, name: &str) -> String {
@@ -285,7 +269,7 @@ async fn creating_a_role_assignment_needs_role_assignments_write_on_the_scope() 
             .clone()
             .unwrap()
     };
-    let reader = reader_token(&s);
+    let reader = s.f.reader_token();
     let (status, _, body) = s
         .send_as(
             &reader,
@@ -302,28 +286,6 @@ async fn creating_a_role_assignment_needs_role_assignments_write_on_the_scope() 
         "{message}"
     );
     assert!(message.contains(&zone), "{message}");
-}
-
-fn reader_token(s: &Sim) -> String {
-    let sim = s.f.sim.sim();
-    let upn = "reader@contoso-demo.onmicrosoft.com";
-    let oid = sim
-        .state
-        .world()
-        .users
-        .iter()
-        .find(|u| u.user_principal_name == upn)
-        .unwrap()
-        .object_id;
-    let now = chrono::Utc::now().timestamp();
-    let tenant = s.f.sim.tenant_id();
-    let claims: rekey_sim::signing::Claims = serde_json::from_value(json!({
-        "aud": "https://management.azure.com/", "iss": format!("{}{tenant}/v2.0", s.f.sim.base_url),
-        "iat": now, "nbf": now, "exp": now + 3600, "tid": tenant, "oid": oid, "sub": oid,
-        "upn": upn, "scp": "user_impersonation", "ver": "2.0"
-    }))
-    .unwrap();
-    sim.signer.sign(&claims).unwrap()
 }
 
 #[tokio::test]
@@ -461,6 +423,20 @@ async fn a_cluster_moves_to_a_system_assigned_identity_and_cannot_go_back() {
 }
 
 #[tokio::test]
+async fn kubenet_with_its_own_route_table_refuses_a_system_assigned_identity() {
+    let s = Sim::new().await;
+    let (status, _, body) = s
+        .update_identity("aks-prod-weu", json!({"type": "SystemAssigned"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "CustomRouteTableWithUnsupportedMSIType");
+    assert_eq!(
+        s.cluster("aks-prod-weu").await["properties"]["provisioningState"],
+        "Succeeded"
+    );
+}
+
+#[tokio::test]
 async fn a_user_assigned_identity_must_exist() {
     let s = Sim::new().await;
     let sub = s.subscription_of("aks-ops-tools");
@@ -516,7 +492,25 @@ async fn on_a_custom_subnet_the_identity_needs_its_role_propagated_before_the_up
     s.advance(5);
     assert_eq!(s.poll(&headers).await["status"], "Failed");
 
-    // Once it has propagated, the move succeeds.
+    // Propagated for the subnet, but the route table's routes are still out of reach.
+    s.advance(60);
+    let (_, headers, _) = s.update_identity("aks-prod-weu", wanted.clone()).await;
+    s.advance(5);
+    let op = s.poll(&headers).await;
+    assert_eq!(op["status"], "Failed", "{op}");
+    assert_eq!(op["error"]["details"][0]["code"], "AuthorizationFailed");
+    assert!(
+        op["error"]["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/routeTables/rt-aks-prod"),
+        "{op}"
+    );
+    let table = vnet.replace("/virtualNetworks/vnet-prod-weu", "/routeTables/rt-aks-prod");
+    let (status, body) = s.grant(&table, &principal, NETWORK_CONTRIBUTOR).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // Once both have propagated, the move succeeds.
     s.advance(60);
     let (_, headers, _) = s.update_identity("aks-prod-weu", wanted).await;
     s.advance(5);
@@ -732,4 +726,46 @@ fn scenario_files_describe_pools_networks_zones_and_registries() {
     );
     // An unknown field is refused, as every scenario field is.
     assert!(rekey_sim::scenario::ScenarioFile::from_toml("[[clusters]]\nname = \"c\"\nsubscription = \"S\"\nresource_group = \"rg\"\nlocation = \"l\"\nidentity = \"msi\"\nsubnet = \"x\"\n").is_err());
+}
+
+#[tokio::test]
+async fn a_subnet_names_its_route_table() {
+    let s = Sim::new().await;
+    let subnet = s.subnet_of("aks-prod-weu");
+    let (status, _, body) = s
+        .send(Method::GET, &format!("{subnet}?api-version=2024-05-01"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["type"], "Microsoft.Network/virtualNetworks/subnets");
+    assert_eq!(body["name"], "snet-aks-prod");
+    let table = body["properties"]["routeTable"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(table.ends_with("/routeTables/rt-aks-prod"), "{table}");
+    let (status, _, body) = s
+        .send(Method::GET, &format!("{table}?api-version=2024-05-01"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["type"], "Microsoft.Network/routeTables");
+    let (status, _, body) = s
+        .send(
+            Method::GET,
+            &format!(
+                "{}?api-version=2024-05-01",
+                subnet.replace("snet-aks-prod", "snet-nope")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "ResourceNotFound");
+    let (status, _, _) = s
+        .send(Method::GET, &format!("{subnet}?api-version=1999-01-01"), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = s
+        .send(Method::DELETE, &format!("{subnet}?api-version=2024-05-01"), None)
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
 }
