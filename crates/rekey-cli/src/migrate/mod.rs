@@ -37,7 +37,8 @@ What happens, in order (each step journaled; `rekey migrate --resume` goes on af
 A failure at any step leaves the cluster working on what it had. There is no way back: AKS does not
 move a cluster from a managed identity to a service principal.
 
-Exit codes: 0 every move finished; 1 a move failed or nothing could move (see the plan); 2 bad usage.")]
+Exit codes: 0 every move finished; 1 a move failed, nothing could move (see the plan) or the input was
+refused (nothing changed then); 2 the command line could not be parsed.")]
 pub struct MigrateArgs {
     /// A cluster by name or ARM ID; repeat for several.
     #[arg(long = "cluster", value_name = "NAME|ID")]

@@ -77,12 +77,30 @@ struct OperationStatus {
     error: Option<OperationError>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct OperationError {
     #[serde(default)]
     code: String,
     #[serde(default)]
     message: String,
+    /// ARM's `ErrorDetail.details`: AKS puts the cause there (`ResourceOperationFailure` around
+    /// `LinkedAuthorizationFailed`, for example).
+    #[serde(default, deserialize_with = "crate::transport::lenient::or_default")]
+    details: Vec<OperationError>,
+}
+
+impl OperationError {
+    /// The innermost first detail (at most a few levels down): the failure's own cause.
+    fn cause(&self) -> &OperationError {
+        let mut at = self;
+        for _ in 0..8 {
+            match at.details.first() {
+                Some(inner) if !inner.code.is_empty() => at = inner,
+                _ => break,
+            }
+        }
+        at
+    }
 }
 
 /// An `Azure-AsyncOperation` status answer (`{"status": …, "error"?: {…}}`) as an [`OperationState`];
@@ -99,15 +117,25 @@ pub(crate) fn operation_state(
         "failed" | "canceled" | "cancelled" => {
             let error = status.error.unwrap_or(OperationError {
                 code: status.status.clone(),
-                message: String::new(),
+                ..OperationError::default()
             });
+            // The code is the cause's (decisions read it); the words keep both.
+            let cause = error.cause();
+            let mut message = if error.message.is_empty() {
+                format!("the operation ended {}", status.status)
+            } else {
+                error.message.clone()
+            };
+            if !std::ptr::eq(cause, &error) {
+                message = format!("{message} ({}: {})", cause.code, cause.message);
+            }
             OperationState::Failed {
-                code: super::error::scrub(&error.code),
-                message: if error.message.is_empty() {
-                    format!("the operation ended {}", super::error::scrub(&status.status))
+                code: super::error::scrub(if cause.code.is_empty() {
+                    &error.code
                 } else {
-                    super::error::scrub(&error.message)
-                },
+                    &cause.code
+                }),
+                message: super::error::scrub(&message),
             }
         }
         _ => OperationState::Running { retry_after: wait },
@@ -283,5 +311,31 @@ impl ArmClient {
             async_operation: header("azure-asyncoperation")?,
             location: header("location")?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{operation_state, OperationState};
+
+    #[test]
+    fn a_failed_operation_is_coded_by_its_cause_and_says_both() {
+        let body = br#"{"status":"Failed","error":{"code":"ResourceOperationFailure","message":"The resource operation completed with terminal provisioning state 'Failed'.","details":[{"code":"LinkedAuthorizationFailed","message":"The client has permission to perform action A on scope S; however, it does not have permission to perform action(s) 'Microsoft.Network/virtualNetworks/subnets/join/action'."}]}}"#;
+        let Ok(OperationState::Failed { code, message }) = operation_state("/operations/x", 200, body, None)
+        else {
+            panic!("not failed")
+        };
+        assert_eq!(code, "LinkedAuthorizationFailed");
+        assert!(
+            message.starts_with("The resource operation completed"),
+            "{message}"
+        );
+        assert!(message.contains("subnets/join/action"), "{message}");
+        let plain = br#"{"status":"Failed","error":{"code":"Conflict","message":"busy"}}"#;
+        let Ok(OperationState::Failed { code, message }) = operation_state("/operations/x", 200, plain, None)
+        else {
+            panic!("not failed")
+        };
+        assert_eq!((code.as_str(), message.as_str()), ("Conflict", "busy"));
     }
 }

@@ -252,7 +252,22 @@ pub fn checks(found: &Found, identity: &IdentityChoice, grants: &[Grant]) -> Vec
         ));
     }
     let before_update = grants.iter().any(|g| g.who == Who::ControlPlane);
-    if before_update && *identity == IdentityChoice::SystemAssigned {
+    // DOC_ROUTE_TABLE: kubenet with its own route table supports only a user-assigned identity
+    // (AKS refuses the update with CustomRouteTableWithUnsupportedMSIType; Azure/AKS#2333).
+    let route_table = grants.iter().any(|g| {
+        g.scope
+            .to_ascii_lowercase()
+            .contains("/providers/microsoft.network/routetables/")
+    });
+    if route_table && *identity == IdentityChoice::SystemAssigned {
+        checks.push(Check::block(
+            "identity",
+            format!(
+                "the cluster's subnet has its own route table, which AKS supports only with a user-assigned \
+                 identity ({DOC_ROUTE_TABLE}): choose --identity <user-assigned identity ID> (created when missing)"
+            ),
+        ));
+    } else if before_update && *identity == IdentityChoice::SystemAssigned {
         checks.push(Check::warn(
             "identity",
             format!(

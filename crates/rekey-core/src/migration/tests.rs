@@ -94,7 +94,7 @@ fn each_thing_the_cluster_touches_gives_its_role_to_the_right_identity() {
 }
 
 #[test]
-fn what_could_not_be_read_blocks_and_a_system_identity_on_custom_networking_warns() {
+fn what_could_not_be_read_blocks_and_custom_networking_wants_a_user_assigned_identity() {
     let f = found(vec!["the route table of subnet s: 403".into()]);
     let grants = rules::needs(&f);
     let checks = rules::checks(&f, &IdentityChoice::SystemAssigned, &grants);
@@ -103,12 +103,32 @@ fn what_could_not_be_read_blocks_and_a_system_identity_on_custom_networking_warn
         blocked.contains("could not read the route table of subnet s"),
         "{blocked}"
     );
+    // Its own route table: AKS takes only a user-assigned identity.
+    assert!(
+        blocked.contains("route table, which AKS supports only with a user-assigned"),
+        "{blocked}"
+    );
+    let user = IdentityChoice::UserAssigned {
+        id: "/subscriptions/s/x".into(),
+        create: true,
+        location: String::new(),
+    };
+    let clean = found(Vec::new());
+    let checks = rules::checks(&clean, &user, &rules::needs(&clean));
+    assert!(crate::rotation::rules::blocking(&checks).is_none(), "{checks:?}");
+    // A custom subnet without a route table: system-assigned works, with a warning about the gap.
+    let mut subnet_only = found(Vec::new());
+    subnet_only.route_tables.clear();
+    subnet_only.held.clear();
+    let checks = rules::checks(
+        &subnet_only,
+        &IdentityChoice::SystemAssigned,
+        &rules::needs(&subnet_only),
+    );
+    assert!(crate::rotation::rules::blocking(&checks).is_none(), "{checks:?}");
     assert!(checks
         .iter()
         .any(|c| c.name == "identity" && c.level == super::model::CheckLevel::Warn));
-    let clean = found(Vec::new());
-    let checks = rules::checks(&clean, &IdentityChoice::SystemAssigned, &rules::needs(&clean));
-    assert!(crate::rotation::rules::blocking(&checks).is_none(), "{checks:?}");
 }
 
 #[test]

@@ -140,20 +140,38 @@ async fn a_plain_cluster_moves_to_a_system_assigned_identity_and_its_secrets_go(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_custom_network_needs_its_roles_for_the_control_plane_and_says_what_it_cannot_read() {
+async fn a_custom_network_gets_its_roles_on_a_new_user_assigned_identity_before_the_update() {
     let lab = lab().await;
+    // Kubenet with its own route table: AKS takes no system-assigned identity.
+    let system = lab
+        .plan("aks-prod-weu", Some(IdentityRequest::System), Retire::Now)
+        .await;
+    assert!(system.clusters[0].blocked());
+    assert!(
+        system.clusters[0]
+            .blocked_by
+            .as_deref()
+            .unwrap_or_default()
+            .contains("route table"),
+        "{:?}",
+        system.clusters[0].blocked_by
+    );
     let plan = lab.plan("aks-prod-weu", None, Retire::Now).await;
-    let m = &plan.clusters[0];
+    let m = plan.clusters[0].clone();
+    assert!(!m.blocked(), "{:?}", m.checks);
     // The principal's roles on the subnet and its route table become the new identity's.
-    let scopes: Vec<&str> = m.to_grant(Who::ControlPlane).map(|g| g.scope.as_str()).collect();
-    assert!(
-        scopes.iter().any(|s| s.ends_with("/subnets/snet-aks-prod")),
-        "{scopes:?}"
-    );
-    assert!(
-        scopes.iter().any(|s| s.ends_with("/routeTables/rt-aks-prod")),
-        "{scopes:?}"
-    );
+    let scopes: Vec<String> = m.to_grant(Who::ControlPlane).map(|g| g.scope.clone()).collect();
+    let subnet = scopes
+        .iter()
+        .find(|s| s.ends_with("/subnets/snet-aks-prod"))
+        .cloned();
+    let table = scopes
+        .iter()
+        .find(|s| s.ends_with("/routeTables/rt-aks-prod"))
+        .cloned();
+    let (Some(subnet), Some(table)) = (subnet, table) else {
+        panic!("{scopes:?}")
+    };
     assert!(m
         .grants
         .iter()
@@ -167,11 +185,17 @@ async fn a_custom_network_needs_its_roles_for_the_control_plane_and_says_what_it
     // It shares its principal with aks-prod-weu-2: the secrets stay.
     assert_eq!(m.principal_after.shared_with, vec!["aks-prod-weu-2".to_string()]);
     assert_eq!(m.principal_after.retire, Retire::Never);
-    // A subnet Rekey cannot read is said as unknown and blocks, never "nothing needed".
-    for check in m.checks.iter().filter(|c| c.name == "discovery") {
-        assert!(check.detail.contains("snet-aks-prod"), "{check:?}");
-        assert!(m.blocked());
-    }
+    let before = lab.app_secrets("aks-prod-weu-sp");
+    let result = engine::start(&lab.ctx, m).await;
+    assert_eq!(result.outcome, MoveOutcome::Succeeded, "{:?}", result.message);
+    let c = lab.cluster("aks-prod-weu");
+    assert!(fully_moved(&c), "{c:?}");
+    let ClusterIdentity::ManagedIdentity { principal_id, .. } = &c.identity else {
+        panic!("{:?}", c.identity)
+    };
+    assert!(lab.holds(&principal_id.to_string(), Role::NetworkContributor, &subnet));
+    assert!(lab.holds(&principal_id.to_string(), Role::NetworkContributor, &table));
+    assert_eq!(lab.app_secrets("aks-prod-weu-sp"), before);
 }
 
 #[tokio::test(flavor = "multi_thread")]

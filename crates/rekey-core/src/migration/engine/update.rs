@@ -60,7 +60,8 @@ pub fn on_managed_identity(cluster: &ManagedCluster) -> bool {
 
 impl Run<'_> {
     /// The update, sent again while Azure refuses it for roles granted moments ago that are not in
-    /// effect yet (`LinkedAuthorizationFailed`; Azure RBAC takes up to minutes to propagate).
+    /// effect yet (`LinkedAuthorizationFailed` on the subnet, `AuthorizationFailed` on the route
+    /// table; Azure RBAC takes up to minutes to propagate).
     pub(super) async fn update(&self) -> Result<(), Stop> {
         let since = std::time::Instant::now();
         let granted = self
@@ -91,7 +92,10 @@ impl Run<'_> {
                     .cause
                     .as_ref()
                     .and_then(|c| c.code.as_deref())
-                    .is_some_and(|c| c.eq_ignore_ascii_case("LinkedAuthorizationFailed"));
+                    .is_some_and(|c| {
+                        c.eq_ignore_ascii_case("LinkedAuthorizationFailed")
+                            || c.eq_ignore_ascii_case("AuthorizationFailed")
+                    });
             if !(unpropagated && granted && since.elapsed() < self.ctx.visibility_timeout) {
                 return Err(err);
             }
