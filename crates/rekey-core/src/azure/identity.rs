@@ -12,7 +12,7 @@ use super::arm::{segment, ArmClient, ClusterId, AKS_API};
 use super::directory::checked as guid;
 use super::error::CallError;
 use super::lro::Started;
-use super::roles::AUTHORIZATION_API;
+use super::roles::{assignment_body, AUTHORIZATION_API};
 use crate::transport::{read_json, AzureError};
 
 /// `Microsoft.ManagedIdentity/userAssignedIdentities` (azure-rest-api-specs,
@@ -181,14 +181,7 @@ impl ArmClient {
             ),
             AUTHORIZATION_API,
         )?;
-        let body = serde_json::json!({
-            "properties": {
-                "roleDefinitionId": role_definition_id,
-                "principalId": principal_id,
-                "principalType": "ServicePrincipal",
-            }
-        })
-        .to_string();
+        let body = assignment_body(&role_definition_id, principal_id);
         match self.send(Method::PUT, &url, Some(body.as_bytes())).await {
             Ok(response) => {
                 let _: Value = read_json(&url, response).await?;
