@@ -9,6 +9,7 @@ mod error;
 mod home;
 mod login;
 mod logout;
+mod migrate;
 mod output;
 mod rotate;
 mod rotations;
@@ -58,6 +59,10 @@ enum Command {
     /// Rotate cluster credentials with zero downtime: a new secret first, the cluster reset and
     /// verified, the old secret removed only then (by --retire-old). Shows a plan and asks first.
     Rotate(rotate::RotateArgs),
+    /// Move service-principal clusters to a managed identity, so they need no more rotations: the
+    /// roles the new identity needs granted first, the cluster updated, each node pool's image
+    /// upgraded, the old secrets retired last. Shows a plan and asks first; cannot be undone.
+    Migrate(migrate::MigrateArgs),
     /// List rotations, resume unfinished ones, or roll back a failed one's unused secret.
     #[command(subcommand)]
     Rotations(rotations::RotationsCommand),
@@ -99,6 +104,7 @@ async fn main() -> ExitCode {
         Command::Vault(command) => vault::run(command).await,
         Command::Rotate(args) => rotate::run(args, &cli.cloud).await,
         Command::Rotations(command) => rotations::run(command).await,
+        Command::Migrate(args) => migrate::run(args, &cli.cloud).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

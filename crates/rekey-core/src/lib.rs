@@ -15,6 +15,7 @@ pub mod estate;
 pub mod fuzzing;
 pub mod installation;
 pub mod inventory;
+pub mod migration;
 pub mod paths;
 pub mod rotation;
 pub mod secure_store;

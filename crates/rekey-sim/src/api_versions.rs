@@ -222,6 +222,22 @@ pub const ROLE_DEFINITIONS: &[&str] = &[
     "2015-07-01",
 ];
 
+/// `Microsoft.ManagedIdentity/userAssignedIdentities`: `specification/msi/resource-manager/
+/// Microsoft.ManagedIdentity/{stable,preview}/<version>`. azure-mgmt-msi 7.1.0 sends 2024-11-30;
+/// Azure CLI 2.91 (`az identity`) sends 2025-05-31-preview (seen on the wire; newer than the
+/// folders of the specs snapshot read here).
+pub const MANAGED_IDENTITIES: &[&str] = &[
+    "2025-05-31-preview",
+    "2025-01-31-preview",
+    "2024-11-30",
+    "2023-07-31-preview",
+    "2023-01-31",
+    "2022-01-31-preview",
+    "2021-09-30-preview",
+    "2018-11-30",
+    "2015-08-31-preview",
+];
+
 /// `Microsoft.ResourceGraph/resources`: `specification/resourcegraph/resource-manager/
 /// Microsoft.ResourceGraph/stable/<version>` from 2021-03-01 on (2019-04-01 answered the table
 /// format by default, which the simulator does not imitate).

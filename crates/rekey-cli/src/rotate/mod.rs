@@ -101,11 +101,10 @@ pub fn options(
     Ok(options)
 }
 
-/// The clusters the arguments name: exact ARM IDs, or names (unique, any case).
-fn chosen(args: &RotateArgs, rows: &[ClusterRow], mode: Mode) -> Result<Vec<String>, CliError> {
-    let aad_mode = mode == Mode::Aad;
+/// The clusters `wanted` names: exact ARM IDs, or names (unique, any case). `rekey migrate` too.
+pub fn by_name(wanted: &[String], rows: &[ClusterRow]) -> Result<Vec<String>, CliError> {
     let mut ids = Vec::new();
-    for wanted in &args.clusters {
+    for wanted in wanted {
         if wanted.starts_with('/') {
             ids.push(wanted.clone());
             continue;
@@ -132,6 +131,13 @@ fn chosen(args: &RotateArgs, rows: &[ClusterRow], mode: Mode) -> Result<Vec<Stri
             }
         }
     }
+    Ok(ids)
+}
+
+/// The clusters the arguments name: exact ARM IDs, or names (unique, any case).
+fn chosen(args: &RotateArgs, rows: &[ClusterRow], mode: Mode) -> Result<Vec<String>, CliError> {
+    let aad_mode = mode == Mode::Aad;
+    let mut ids = by_name(&args.clusters, rows)?;
     if let Some(within) = &args.all_expiring_within {
         let limit = i64::from(days(within, "--all-expiring-within")?);
         for row in rows {
@@ -153,10 +159,21 @@ fn chosen(args: &RotateArgs, rows: &[ClusterRow], mode: Mode) -> Result<Vec<Stri
 
 /// Asks on the terminal; production clusters need their name typed.
 fn confirm(plan: &Plan) -> Result<(), CliError> {
+    let names: Vec<String> = plan
+        .clusters_to_confirm()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    confirm_typed(&names, "rotate", "Rotate now? [y/N] ")
+}
+
+/// Asks on the terminal (`command` names the command in the refusal): each of `names` typed, then
+/// `question` answered yes. `rekey migrate` too.
+pub fn confirm_typed(names: &[String], command: &str, question: &str) -> Result<(), CliError> {
     if !std::io::stdin().is_terminal() {
-        return Err(CliError::usage(
-            "rekey rotate changes Azure: confirm on a terminal, or add --yes (after reading --plan)",
-        ));
+        return Err(CliError::usage(format!(
+            "rekey {command} changes Azure: confirm on a terminal, or add --yes (after reading --plan)"
+        )));
     }
     let stdin = std::io::stdin();
     let ask = |prompt: &str| -> Result<String, CliError> {
@@ -169,17 +186,17 @@ fn confirm(plan: &Plan) -> Result<(), CliError> {
             .map_err(|e| CliError::usage(format!("could not read the answer: {e}")))?;
         Ok(line.trim().to_string())
     };
-    for name in plan.clusters_to_confirm() {
+    for name in names {
         let typed = ask(&format!(
             "{name} is a production cluster: type its name to go on: "
         ))?;
-        if typed != name {
+        if typed != *name {
             return Err(CliError::usage(format!(
                 "'{typed}' is not {name}: nothing was changed"
             )));
         }
     }
-    let answer = ask("Rotate now? [y/N] ")?;
+    let answer = ask(question)?;
     if !matches!(answer.to_ascii_lowercase().as_str(), "y" | "yes") {
         return Err(CliError::usage("cancelled: nothing was changed"));
     }

@@ -7,6 +7,8 @@ mod cli;
 mod common;
 mod interactive;
 mod keyring;
+mod migrate;
+mod migration_faults;
 mod rotation_faults;
 mod service_principal;
 mod vault;

@@ -13,9 +13,9 @@
 //! The matrix is printed; all but "cases run" must be zero. Needs a real Secret Service (the vault is
 //! the OS keyring): run under `crates/rekey-core/tests/with-secret-service.sh`.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::common::faults::{http_fault, journals, respond, wait_for_event};
 use crate::common::{args, finish, new_client_secret, sp_login, write_file, Rekey, Run};
 use rekey_core::paths::AppPaths;
 use rekey_core::vault::Vault;
@@ -161,68 +161,6 @@ fn fault(action: FaultAction, step: &StepTarget, times: Option<u32>) -> FaultRul
         times,
         probability: 1.0,
     }
-}
-
-fn respond(status: u16, code: &str, message: &str, retry_after: Option<&str>) -> FaultAction {
-    FaultAction::Respond {
-        status,
-        body: Some(serde_json::json!({"error": {"code": code, "message": message}})),
-        headers: retry_after
-            .map(|r| [("Retry-After".to_string(), r.to_string())].into_iter().collect())
-            .unwrap_or_default(),
-    }
-}
-
-/// The HTTP faults, by name.
-fn http_fault(name: &str) -> FaultAction {
-    match name {
-        "429" => respond(
-            429,
-            "TooManyRequests",
-            "Too many requests, retry later.",
-            Some("1"),
-        ),
-        "500" => respond(500, "InternalServerError", "An internal error occurred.", None),
-        "drop" => FaultAction::Drop,
-        // Longer than REKEY_HTTP_TIMEOUT_SECS.
-        "timeout" => FaultAction::Delay { ms: 3_000 },
-        "token expiry" => respond(
-            401,
-            "ExpiredAuthenticationToken",
-            "The access token expiry UTC time is earlier than current UTC time.",
-            None,
-        ),
-        "409" => respond(
-            409,
-            "OperationNotAllowed",
-            "Operation is not allowed because there's an in progress operation on the managed cluster.",
-            None,
-        ),
-        other => panic!("unknown fault {other}"),
-    }
-}
-
-fn journals(home: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(home.join("rotations"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .collect()
-}
-
-/// Waits until a journal written after `before` contains `needle`.
-async fn wait_for_event(home: &Path, known: &[PathBuf], needle: &str, limit: Duration) -> bool {
-    let until = Instant::now() + limit;
-    while Instant::now() < until {
-        for path in journals(home).iter().filter(|p| !known.contains(p)) {
-            if std::fs::read_to_string(path).unwrap_or_default().contains(needle) {
-                return true;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    false
 }
 
 impl Lab {
@@ -383,7 +321,7 @@ async fn every_fault_at_every_step_loses_nothing() {
         for name in faults {
             let case = format!("{} / {name}", step.name);
             eprintln!("case: {case}");
-            let home = lab.rekey.home.path().to_path_buf();
+            let home = lab.rekey.home.path().join("rotations");
             let known = journals(&home);
             let run = match step.after {
                 None => {
@@ -514,7 +452,7 @@ async fn every_fault_at_every_step_loses_nothing() {
     ];
     for (step, event, rule, pause) in kills {
         let case = format!("{step} / kill -9");
-        let home = lab.rekey.home.path().to_path_buf();
+        let home = lab.rekey.home.path().join("rotations");
         let known = journals(&home);
         if let Some(rule) = rule {
             lab.sim.sim().faults.add(rule).expect("fault");

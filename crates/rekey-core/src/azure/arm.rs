@@ -218,7 +218,7 @@ impl ClusterId {
 }
 
 /// One path segment, percent-encoded so that a name can never change the path or the query.
-fn segment(s: &str) -> String {
+pub(crate) fn segment(s: &str) -> String {
     const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'_')

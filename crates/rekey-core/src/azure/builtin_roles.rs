@@ -6,7 +6,7 @@ const BUILT_IN: [(&str, &str); 12] = [
     ("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor"),
     ("acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader"),
     ("4d97b98b-1d4f-4787-a291-c67834d212e7", "Network Contributor"),
-    ("7f951dff-4ed5-480f-9aba-2e3cfd3d6ab3", "AcrPull"),
+    ("7f951dda-4ed3-4680-a7ca-43fe172d538d", "AcrPull"),
     ("8311e382-0749-4cb8-b61a-304f252e45ec", "AcrPush"),
     (
         "9980e02c-c2be-4d73-94e8-173b1dc7cf3c",
@@ -55,6 +55,6 @@ mod tests {
             "Network Contributor"
         );
         assert_eq!(role_name("/x/roleDefinitions/0000"), "0000");
-        assert_eq!(role_name("7f951dff-4ed5-480f-9aba-2e3cfd3d6ab3"), "AcrPull");
+        assert_eq!(role_name("7f951dda-4ed3-4680-a7ca-43fe172d538d"), "AcrPull");
     }
 }

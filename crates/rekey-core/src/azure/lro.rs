@@ -1,4 +1,5 @@
-//! ARM's long-running operations for credential resets: the POST that starts one, and following its
+//! ARM's long-running operations (credential resets, a managed cluster's PUT, a node pool's image
+//! upgrade): the request that starts one, and following its
 //! `Azure-AsyncOperation` (preferred) or `Location` URL to the end. The URLs are plain strings so the
 //! rotation journal can keep them and a restart resumes polling instead of resetting again.
 
@@ -76,12 +77,30 @@ struct OperationStatus {
     error: Option<OperationError>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct OperationError {
     #[serde(default)]
     code: String,
     #[serde(default)]
     message: String,
+    /// ARM's `ErrorDetail.details`: AKS puts the cause there (`ResourceOperationFailure` around
+    /// `LinkedAuthorizationFailed`, for example).
+    #[serde(default, deserialize_with = "crate::transport::lenient::or_default")]
+    details: Vec<OperationError>,
+}
+
+impl OperationError {
+    /// The innermost first detail (at most a few levels down): the failure's own cause.
+    fn cause(&self) -> &OperationError {
+        let mut at = self;
+        for _ in 0..8 {
+            match at.details.first() {
+                Some(inner) if !inner.code.is_empty() => at = inner,
+                _ => break,
+            }
+        }
+        at
+    }
 }
 
 /// An `Azure-AsyncOperation` status answer (`{"status": …, "error"?: {…}}`) as an [`OperationState`];
@@ -98,15 +117,25 @@ pub(crate) fn operation_state(
         "failed" | "canceled" | "cancelled" => {
             let error = status.error.unwrap_or(OperationError {
                 code: status.status.clone(),
-                message: String::new(),
+                ..OperationError::default()
             });
+            // The code is the cause's (decisions read it); the words keep both.
+            let cause = error.cause();
+            let mut message = if error.message.is_empty() {
+                format!("the operation ended {}", status.status)
+            } else {
+                error.message.clone()
+            };
+            if !std::ptr::eq(cause, &error) {
+                message = format!("{message} ({}: {})", cause.code, cause.message);
+            }
             OperationState::Failed {
-                code: super::error::scrub(&error.code),
-                message: if error.message.is_empty() {
-                    format!("the operation ended {}", super::error::scrub(&status.status))
+                code: super::error::scrub(if cause.code.is_empty() {
+                    &error.code
                 } else {
-                    super::error::scrub(&error.message)
-                },
+                    &cause.code
+                }),
+                message: super::error::scrub(&message),
             }
         }
         _ => OperationState::Running { retry_after: wait },
@@ -148,29 +177,50 @@ impl ArmClient {
 
     async fn start(&self, cluster: &ClusterId, action: &str, body: &[u8]) -> Result<Started, CallError> {
         let url = self.url(&format!("{}/{action}", cluster.path()), AKS_API)?;
-        let response = self.send(Method::POST, &url, Some(body)).await?;
+        self.start_operation(Method::POST, &url, Some(body), action).await
+    }
+
+    /// Sends the request that starts an operation (`what` names it in errors). A POST or DELETE
+    /// answered 200/204 finished; 201/202 runs, to be followed by its `Azure-AsyncOperation` or
+    /// `Location`. A PUT runs while its answer (200 or 201) carries `Azure-AsyncOperation`, as
+    /// ARM's resource provider contract has it ("Asynchronous operations", PUT: 201/200 with
+    /// Azure-AsyncOperation; the Azure CLI's `ARMPolling` follows it the same way).
+    pub(crate) async fn start_operation(
+        &self,
+        method: Method,
+        url: &url::Url,
+        body: Option<&[u8]>,
+        what: &str,
+    ) -> Result<Started, CallError> {
+        let response = self.send(method.clone(), url, body).await?;
         let status = response.status();
         let headers = response.headers().clone();
         let request_id = request_id(&headers);
-        let bytes = read_body(&url, response).await?;
-        match status {
-            StatusCode::OK | StatusCode::NO_CONTENT => Ok(Started::Done),
-            StatusCode::CREATED | StatusCode::ACCEPTED => {
-                let handle = self.handle_from(&headers)?;
-                if handle.async_operation.is_none() && handle.location.is_none() {
-                    return Err(AzureError::Malformed {
-                        what: format!("answer to {action}"),
-                        detail: "202 without an Azure-AsyncOperation or Location header".into(),
-                    }
-                    .into());
-                }
-                Ok(Started::Running {
-                    handle,
-                    retry_after: retry_after(&headers),
-                })
-            }
-            _ => Err(api_error(status.as_u16(), request_id, &bytes).into()),
+        let bytes = read_body(url, response).await?;
+        if !status.is_success() {
+            return Err(api_error(status.as_u16(), request_id, &bytes).into());
         }
+        let handle = self.handle_from(&headers)?;
+        let put = method == Method::PUT;
+        let finished = match status {
+            StatusCode::OK | StatusCode::NO_CONTENT => !put || handle.async_operation.is_none(),
+            StatusCode::CREATED => put && handle.async_operation.is_none(),
+            _ => false,
+        };
+        if finished {
+            return Ok(Started::Done);
+        }
+        if handle.async_operation.is_none() && handle.location.is_none() {
+            return Err(AzureError::Malformed {
+                what: format!("answer to {what}"),
+                detail: format!("{status} without an Azure-AsyncOperation or Location header"),
+            }
+            .into());
+        }
+        Ok(Started::Running {
+            handle,
+            retry_after: retry_after(&headers),
+        })
     }
 
     /// Asks once where the operation is.
@@ -261,5 +311,31 @@ impl ArmClient {
             async_operation: header("azure-asyncoperation")?,
             location: header("location")?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{operation_state, OperationState};
+
+    #[test]
+    fn a_failed_operation_is_coded_by_its_cause_and_says_both() {
+        let body = br#"{"status":"Failed","error":{"code":"ResourceOperationFailure","message":"The resource operation completed with terminal provisioning state 'Failed'.","details":[{"code":"LinkedAuthorizationFailed","message":"The client has permission to perform action A on scope S; however, it does not have permission to perform action(s) 'Microsoft.Network/virtualNetworks/subnets/join/action'."}]}}"#;
+        let Ok(OperationState::Failed { code, message }) = operation_state("/operations/x", 200, body, None)
+        else {
+            panic!("not failed")
+        };
+        assert_eq!(code, "LinkedAuthorizationFailed");
+        assert!(
+            message.starts_with("The resource operation completed"),
+            "{message}"
+        );
+        assert!(message.contains("subnets/join/action"), "{message}");
+        let plain = br#"{"status":"Failed","error":{"code":"Conflict","message":"busy"}}"#;
+        let Ok(OperationState::Failed { code, message }) = operation_state("/operations/x", 200, plain, None)
+        else {
+            panic!("not failed")
+        };
+        assert_eq!((code.as_str(), message.as_str()), ("Conflict", "busy"));
     }
 }

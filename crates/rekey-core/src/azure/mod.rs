@@ -9,6 +9,7 @@ pub mod builtin_roles;
 pub mod directory;
 pub mod error;
 pub mod graph;
+pub mod identity;
 pub mod lro;
 pub mod models;
 pub mod pager;

@@ -54,11 +54,32 @@ pub struct ManagedCluster {
     pub properties: ManagedClusterProperties,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManagedClusterIdentity {
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
+    /// The system-assigned identity's object ID (none for a user-assigned one).
+    #[serde(default)]
+    pub principal_id: Option<String>,
+    /// User-assigned identities by resource ID, each with its principal (object) and client IDs.
+    #[serde(default, deserialize_with = "lenient::or_default")]
+    pub user_assigned_identities: std::collections::BTreeMap<String, UserAssignedIdentityRef>,
+}
+
+/// A user-assigned identity as a resource that uses it lists it (`principalId`, `clientId`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserAssignedIdentityRef {
+    #[serde(default)]
+    pub principal_id: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Only in `identityProfile` entries (the kubelet identity).
+    #[serde(default)]
+    pub object_id: Option<String>,
+    #[serde(default)]
+    pub resource_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -78,6 +99,23 @@ pub struct ManagedClusterProperties {
     pub aad_profile: Option<AadProfile>,
     #[serde(default, deserialize_with = "lenient::or_default")]
     pub agent_pool_profiles: Vec<AgentPoolProfile>,
+    #[serde(default)]
+    pub node_resource_group: Option<String>,
+    /// `kubeletidentity`: the identity the nodes use once their image runs on a managed identity.
+    #[serde(default, deserialize_with = "lenient::or_default")]
+    pub identity_profile: std::collections::BTreeMap<String, UserAssignedIdentityRef>,
+    #[serde(default)]
+    pub api_server_access_profile: Option<ApiServerAccessProfile>,
+}
+
+/// `apiServerAccessProfile`: a private cluster's DNS zone (a resource ID, `system` or `none`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiServerAccessProfile {
+    #[serde(default)]
+    pub enable_private_cluster: Option<bool>,
+    #[serde(rename = "privateDNSZone", default)]
+    pub private_dns_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -90,6 +128,11 @@ pub struct AgentPoolProfile {
     pub count: Option<u32>,
     #[serde(default)]
     pub upgrade_settings: Option<UpgradeSettings>,
+    /// A custom (bring-your-own) subnet's resource ID.
+    #[serde(rename = "vnetSubnetID", default)]
+    pub vnet_subnet_id: Option<String>,
+    #[serde(default)]
+    pub node_image_version: Option<String>,
 }
 
 /// How many extra nodes an upgrade (or the re-image a credential reset triggers) adds at a time.

@@ -54,6 +54,19 @@ impl From<Wire> for RoleAssignment {
     }
 }
 
+/// The body of a role assignment's PUT: `role_definition_id` for the service principal (managed
+/// identities are service principals too) `principal_id`.
+pub(crate) fn assignment_body(role_definition_id: &str, principal_id: &str) -> String {
+    serde_json::json!({
+        "properties": {
+            "roleDefinitionId": role_definition_id,
+            "principalId": principal_id,
+            "principalType": "ServicePrincipal",
+        }
+    })
+    .to_string()
+}
+
 impl ArmClient {
     /// The role assignments of the principal (object ID) `principal_id` in `subscription`.
     pub async fn role_assignments_of(
@@ -90,14 +103,7 @@ impl ArmClient {
             ),
             AUTHORIZATION_API,
         )?;
-        let body = serde_json::json!({
-            "properties": {
-                "roleDefinitionId": role_definition_id,
-                "principalId": principal_id,
-                "principalType": "ServicePrincipal",
-            }
-        })
-        .to_string();
+        let body = assignment_body(role_definition_id, principal_id);
         let response = self.send(Method::PUT, &url, Some(body.as_bytes())).await?;
         let wire: Wire = read_json(&url, response).await?;
         Ok(wire.into())

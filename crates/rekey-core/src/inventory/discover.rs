@@ -97,7 +97,10 @@ impl ArgCluster {
             id: self.id,
             name: self.name,
             location: self.location.unwrap_or_default(),
-            identity: present(self.identity_type).map(|kind| ManagedClusterIdentity { kind: Some(kind) }),
+            identity: present(self.identity_type).map(|kind| ManagedClusterIdentity {
+                kind: Some(kind),
+                ..ManagedClusterIdentity::default()
+            }),
             tags: None,
             properties: ManagedClusterProperties {
                 provisioning_state: present(self.provisioning_state),
@@ -108,6 +111,7 @@ impl ArgCluster {
                     .map(|client_id| ServicePrincipalProfile { client_id }),
                 aad_profile,
                 agent_pool_profiles: self.agent_pool_profiles.unwrap_or_default(),
+                ..ManagedClusterProperties::default()
             },
         }
     }

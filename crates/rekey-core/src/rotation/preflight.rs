@@ -50,6 +50,16 @@ pub fn principal_of(cluster: &ManagedCluster, mode: Mode) -> Result<String, Stri
     }
 }
 
+/// What re-imaging `nodes` nodes in `pools` pools does, with their max surge: the same words for a
+/// credential reset and a node image upgrade.
+pub fn reimage(nodes: u32, pools: u32, surge: Option<&str>) -> String {
+    format!(
+        "re-images the nodes: {nodes} node(s) in {pools} pool(s), max surge {}; workloads are drained \
+         node by node",
+        surge.unwrap_or("default (10%)")
+    )
+}
+
 /// The checks of one cluster, from its ARM resource.
 fn cluster_checks(cluster: &ManagedCluster, mode: Mode) -> (PlannedCluster, Result<String, String>) {
     let p = &cluster.properties;
@@ -101,11 +111,7 @@ fn cluster_checks(cluster: &ManagedCluster, mode: Mode) -> (PlannedCluster, Resu
     if mode != Mode::Aad {
         checks.push(Check::warn(
             "node re-image",
-            format!(
-                "the reset re-images the nodes: {nodes} node(s) in {pools} pool(s), max surge {}; workloads \
-                 are drained node by node",
-                surge.clone().unwrap_or_else(|| "default (10%)".into())
-            ),
+            format!("the reset {}", reimage(nodes, pools, surge.as_deref())),
         ));
     }
     let planned = PlannedCluster {

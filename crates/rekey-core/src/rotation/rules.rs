@@ -159,7 +159,7 @@ impl Options {
 }
 
 /// The blocking checks of `checks` in words, or none.
-fn blocking(checks: &[Check]) -> Option<String> {
+pub(crate) fn blocking(checks: &[Check]) -> Option<String> {
     let why: Vec<String> = checks
         .iter()
         .filter(|c| c.level == CheckLevel::Block)

@@ -37,17 +37,8 @@ impl Rotator<'_> {
 
     /// Plans the rotation of `chosen` (ARM IDs), per tenant. Reads only.
     pub async fn plan(&self, chosen: &[String], known: &[ClusterRow], options: &Options) -> Plan {
-        let mut by_tenant: HashMap<Option<String>, Vec<String>> = HashMap::new();
-        for id in chosen {
-            let tenant = known
-                .iter()
-                .find(|r| r.id.eq_ignore_ascii_case(id))
-                .and_then(|r| r.tenant_id.clone())
-                .map(|t| t.to_ascii_lowercase());
-            by_tenant.entry(tenant).or_default().push(id.clone());
-        }
         let mut plan = Plan::default();
-        for (tenant, ids) in by_tenant {
+        for (tenant, ids) in by_tenant(chosen, known) {
             match self.session_for(tenant.as_deref()).await {
                 Ok(session) => {
                     let part = preflight::plan(&session, &ids, known, options).await;
@@ -168,6 +159,21 @@ impl Rotator<'_> {
         let ctx = self.context(options, None, &sessions).await?;
         Ok(engine::roll_back(&ctx, rotation_id).await)
     }
+}
+
+/// `chosen` (ARM IDs) by the tenant the inventory `known` puts each in (lowercase; none when the
+/// inventory does not know it): plans are made with each tenant's own session.
+pub fn by_tenant(chosen: &[String], known: &[ClusterRow]) -> HashMap<Option<String>, Vec<String>> {
+    let mut out: HashMap<Option<String>, Vec<String>> = HashMap::new();
+    for id in chosen {
+        let tenant = known
+            .iter()
+            .find(|r| r.id.eq_ignore_ascii_case(id))
+            .and_then(|r| r.tenant_id.clone())
+            .map(|t| t.to_ascii_lowercase());
+        out.entry(tenant).or_default().push(id.clone());
+    }
+    out
 }
 
 /// Every rotation, newest first, and the journals that could not be read.

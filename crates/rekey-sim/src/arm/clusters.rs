@@ -2,17 +2,18 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::authentication::Caller;
+use super::cluster_json::cluster_json;
 use super::paging::paged;
-use super::subscriptions::readable;
+use super::providers::CONTAINER_SERVICE;
+use super::subscriptions::{authorize, readable, Need};
 use super::{operations, resource_groups};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
-use crate::state::{AadProfile, ClusterIdentity, ManagedCluster, World};
+use crate::state::{ManagedCluster, Role, World};
 
 /// A managed cluster as named in a request path (not yet looked up).
 pub(super) struct ClusterPath<'r> {
@@ -44,14 +45,49 @@ pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: 
 pub(super) fn get(sim: &Sim, caller: &Caller, path: &ClusterPath) -> Response {
     let mut world = sim.state.world();
     operations::settle(&mut world, sim.state.now());
-    let sub = match readable(&world, caller, path.sub) {
-        Ok(s) => s.id,
-        Err(response) => return response,
-    };
-    match position(&world, sub, path).and_then(|i| world.clusters.get(i)) {
-        Some(c) => arm_json(StatusCode::OK, &cluster_json(c), false),
-        None => not_found(&world, sub, path),
+    match for_read(&world, caller, path) {
+        Ok(c) => arm_json(StatusCode::OK, &cluster_json(c), false),
+        Err(response) => response,
     }
+}
+
+/// A write to the cluster a path names (`suffix` after its ARM ID, e.g. `/agentPools/p`): the
+/// caller needs Contributor to perform `action` there. Its subscription, tenant and index in
+/// `world.clusters`; ARM's 400, 401, 403 or 404 otherwise.
+pub(super) fn for_write(
+    world: &World,
+    caller: &Caller,
+    path: &ClusterPath,
+    suffix: &str,
+    action: &str,
+) -> Result<(Uuid, Uuid, usize), Response> {
+    let scope = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/{CONTAINER_SERVICE}/managedClusters/{}{suffix}",
+        path.sub, path.rg, path.name
+    );
+    let need = Need {
+        role: Role::Contributor,
+        action,
+        scope: &scope,
+    };
+    let s = authorize(world, caller, path.sub, need)?;
+    let (sub, tenant) = (s.id, s.tenant_id);
+    match position(world, sub, path) {
+        Some(index) => Ok((sub, tenant, index)),
+        None => Err(not_found(world, sub, path)),
+    }
+}
+
+/// The cluster a path names, for reading: any role on its subscription.
+pub(super) fn for_read<'w>(
+    world: &'w World,
+    caller: &Caller,
+    path: &ClusterPath,
+) -> Result<&'w ManagedCluster, Response> {
+    let sub = readable(world, caller, path.sub)?.id;
+    position(world, sub, path)
+        .and_then(|i| world.clusters.get(i))
+        .ok_or_else(|| not_found(world, sub, path))
 }
 
 /// Where the cluster a path names sits in `world.clusters` (names compare case-insensitively, as ARM).
@@ -75,77 +111,4 @@ pub(super) fn not_found(world: &World, sub: Uuid, path: &ClusterPath) -> Respons
         "ResourceNotFound",
         &format!("The Resource 'Microsoft.ContainerService/managedClusters/{name}' under resource group '{rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"),
     )
-}
-
-/// A managed cluster as ARM returns it (2025-07-01 shape). Secrets are never part of it.
-pub fn cluster_json(c: &ManagedCluster) -> Value {
-    let (sp_profile, identity) = match &c.identity {
-        ClusterIdentity::ServicePrincipal { client_id, .. } => (json!({"clientId": client_id}), Value::Null),
-        ClusterIdentity::ManagedIdentity { principal_id } => (
-            json!({"clientId": "msi"}),
-            json!({"type": "SystemAssigned", "principalId": principal_id, "tenantId": Value::Null}),
-        ),
-    };
-    let mut properties = json!({
-        "provisioningState": c.provisioning_state,
-        "powerState": {"code": c.power_state},
-        "kubernetesVersion": c.kubernetes_version,
-        "currentKubernetesVersion": c.kubernetes_version,
-        "dnsPrefix": format!("{}-dns", c.name),
-        "fqdn": format!("{}-dns-1a2b3c4d.hcp.{}.azmk8s.io", c.name, c.location),
-        "azurePortalFQDN": format!("{}-dns-1a2b3c4d.portal.hcp.{}.azmk8s.io", c.name, c.location),
-        "maxAgentPools": 100,
-        "agentPoolProfiles": [{
-            "name": "nodepool1", "count": c.node_count, "vmSize": "Standard_D4s_v5", "maxPods": 110,
-            "eTag": etag(&format!("{}/nodepool1", c.arm_id())), "availabilityZones": ["1", "2", "3"],
-            "nodeImageVersion": "AKSUbuntu-2204gen2containerd-202511.04.0",
-            "osType": "Linux", "type": "VirtualMachineScaleSets", "mode": "System",
-            "provisioningState": c.provisioning_state, "powerState": {"code": c.power_state},
-            "orchestratorVersion": c.kubernetes_version, "currentOrchestratorVersion": c.kubernetes_version,
-            "upgradeSettings": {"maxSurge": "10%"}
-        }],
-        "servicePrincipalProfile": sp_profile,
-        "nodeResourceGroup": format!("MC_{}_{}_{}", c.resource_group, c.name, c.location),
-        "enableRBAC": true,
-        "networkProfile": {
-            "networkPlugin": "kubenet", "loadBalancerSku": "standard", "outboundType": "loadBalancer",
-            "podCidr": "10.244.0.0/16", "serviceCidr": "10.0.0.0/16", "dnsServiceIP": "10.0.0.10",
-            "podCidrs": ["10.244.0.0/16"], "serviceCidrs": ["10.0.0.0/16"], "ipFamilies": ["IPv4"],
-        },
-    });
-    match &c.aad {
-        Some(AadProfile::Legacy {
-            server_app_id,
-            client_app_id,
-            tenant_id,
-        }) => {
-            properties["aadProfile"] = json!({"managed": false, "serverAppID": server_app_id, "clientAppID": client_app_id, "tenantID": tenant_id});
-        }
-        Some(AadProfile::Managed { tenant_id }) => {
-            properties["aadProfile"] =
-                json!({"managed": true, "enableAzureRBAC": true, "tenantID": tenant_id});
-        }
-        None => {}
-    }
-    let mut cluster = json!({
-        "id": c.arm_id(),
-        "location": c.location,
-        "name": c.name,
-        "type": "Microsoft.ContainerService/ManagedClusters",
-        "eTag": etag(&format!("{}/{}/{}", c.arm_id(), c.provisioning_state, c.kubernetes_version)),
-        "tags": c.tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<String, Value>>(),
-        "sku": {"name": "Base", "tier": "Standard"},
-        "properties": properties,
-    });
-    if !identity.is_null() {
-        cluster["identity"] = identity;
-    }
-    cluster
-}
-
-/// A stable entity tag: it changes when what it is computed from changes.
-fn etag(of: &str) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(of.as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -5,8 +5,10 @@ use axum::http::Method;
 use axum::response::Response;
 
 use super::clusters::ClusterPath;
-use super::providers::{AUTHORIZATION, CONTAINER_SERVICE};
+use super::providers::{AUTHORIZATION, CONTAINER_SERVICE, MANAGED_IDENTITY};
 use super::{operations, reset, role_definitions};
+
+const SUBSCRIPTIONS: &str = "subscriptions";
 use crate::api_versions;
 use crate::context::Sim;
 use crate::request::SimRequest;
@@ -22,19 +24,37 @@ pub(super) enum Endpoint<'r> {
     },
     Cluster(ClusterPath<'r>),
     Reset(ClusterPath<'r>, reset::ResetKind),
+    AgentPools(ClusterPath<'r>),
+    AgentPool(ClusterPath<'r>, &'r str),
+    NodeImageUpgrade(ClusterPath<'r>, &'r str),
+    Identities {
+        sub: &'r str,
+        rg: Option<&'r str>,
+    },
+    Identity {
+        sub: &'r str,
+        rg: &'r str,
+        name: &'r str,
+    },
+    /// A network or registry resource, read only (`scope_resources`).
+    ScopeResource {
+        sub: &'r str,
+        path: String,
+    },
     OperationStatus(operations::OperationPath<'r>),
     OperationResult(operations::OperationPath<'r>),
     ResourceGroup {
         sub: &'r str,
         rg: &'r str,
     },
+    /// Role assignments at any scope of a subscription (the full scope text, from the path).
     RoleAssignments {
         sub: &'r str,
-        rg: Option<&'r str>,
+        scope: String,
     },
     RoleAssignment {
         sub: &'r str,
-        rg: Option<&'r str>,
+        scope: String,
         name: &'r str,
     },
     RoleDefinitions(role_definitions::Scope<'r>),
@@ -66,6 +86,52 @@ impl<'r> Endpoint<'r> {
         if let Some([sub, rg, name]) = captures(req, &[SUB, "*", RG, "*", "providers", MC, CLUSTERS, "*"]) {
             return Some(Cluster(ClusterPath { sub, rg, name }));
         }
+        const POOLS: &str = "agentPools";
+        if let Some([sub, rg, name]) =
+            captures(req, &[SUB, "*", RG, "*", "providers", MC, CLUSTERS, "*", POOLS])
+        {
+            return Some(AgentPools(ClusterPath { sub, rg, name }));
+        }
+        if let Some([sub, rg, name, pool]) = captures(
+            req,
+            &[SUB, "*", RG, "*", "providers", MC, CLUSTERS, "*", POOLS, "*"],
+        ) {
+            return Some(AgentPool(ClusterPath { sub, rg, name }, pool));
+        }
+        if let Some([sub, rg, name, pool]) = captures(
+            req,
+            &[
+                SUB,
+                "*",
+                RG,
+                "*",
+                "providers",
+                MC,
+                CLUSTERS,
+                "*",
+                POOLS,
+                "*",
+                "upgradeNodeImageVersion",
+            ],
+        ) {
+            return Some(NodeImageUpgrade(ClusterPath { sub, rg, name }, pool));
+        }
+        const IDENTITIES: &str = "userAssignedIdentities";
+        if let Some([sub]) = captures(req, &[SUB, "*", "providers", MANAGED_IDENTITY, IDENTITIES]) {
+            return Some(Identities { sub, rg: None });
+        }
+        if let Some([sub, rg]) = captures(
+            req,
+            &[SUB, "*", RG, "*", "providers", MANAGED_IDENTITY, IDENTITIES],
+        ) {
+            return Some(Identities { sub, rg: Some(rg) });
+        }
+        if let Some([sub, rg, name]) = captures(
+            req,
+            &[SUB, "*", RG, "*", "providers", MANAGED_IDENTITY, IDENTITIES, "*"],
+        ) {
+            return Some(Identity { sub, rg, name });
+        }
         if let Some([sub, rg, name, action]) =
             captures(req, &[SUB, "*", RG, "*", "providers", MC, CLUSTERS, "*", "*"])
         {
@@ -96,6 +162,9 @@ impl<'r> Endpoint<'r> {
         if let Some([sub, rg]) = captures(req, &[SUB, "*", RG, "*"]) {
             return Some(ResourceGroup { sub, rg });
         }
+        if let Some(found) = Self::scope_resource(req) {
+            return Some(found);
+        }
         if let Some(found) = Self::authorization(req) {
             return Some(found);
         }
@@ -103,23 +172,32 @@ impl<'r> Endpoint<'r> {
     }
 
     /// `{scope}/providers/Microsoft.Authorization/{roleAssignments|roleDefinitions}[/{name}]` at the
-    /// tenant root (definitions only), a subscription or a resource group.
+    /// tenant root (definitions only), a subscription, a resource group or a resource in one
+    /// (`…/providers/{namespace}/{type}/{name}[/{type}/{name}…]`, e.g. a subnet).
     fn authorization(req: &'r SimRequest) -> Option<Self> {
         let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
-        let at = segments.windows(2).position(|w| {
+        let at = segments.windows(2).rposition(|w| {
             w[0].eq_ignore_ascii_case("providers") && w[1].eq_ignore_ascii_case(AUTHORIZATION)
         })?;
         let (scope, rest) = segments.split_at(at);
-        let (sub, rg) = match scope {
-            [] => (None, None),
-            [s, sub] if s.eq_ignore_ascii_case("subscriptions") => (Some(*sub), None),
-            [s, sub, r, rg]
-                if s.eq_ignore_ascii_case("subscriptions") && r.eq_ignore_ascii_case("resourceGroups") =>
-            {
-                (Some(*sub), Some(*rg))
+        let is = |i: usize, name: &str| scope.get(i).is_some_and(|s| s.eq_ignore_ascii_case(name));
+        let shaped = match scope.len() {
+            0 => true,
+            2 => is(0, "subscriptions"),
+            4 => is(0, "subscriptions") && is(2, "resourceGroups"),
+            n => {
+                n >= 8
+                    && n % 2 == 0
+                    && is(0, "subscriptions")
+                    && is(2, "resourceGroups")
+                    && is(4, "providers")
             }
-            _ => return None,
         };
+        if !shaped {
+            return None;
+        }
+        let (sub, rg) = (scope.get(1).copied(), scope.get(3).copied());
+        let scope_text = format!("/{}", scope.join("/"));
         match rest {
             [_, _, kind] if kind.eq_ignore_ascii_case("roleDefinitions") => {
                 Some(Endpoint::RoleDefinitions(role_definitions::Scope { sub, rg }))
@@ -127,20 +205,44 @@ impl<'r> Endpoint<'r> {
             [_, _, kind, id] if kind.eq_ignore_ascii_case("roleDefinitions") => {
                 Some(Endpoint::RoleDefinition(role_definitions::Scope { sub, rg }, id))
             }
-            [_, _, kind] if kind.eq_ignore_ascii_case("roleAssignments") => {
-                Some(Endpoint::RoleAssignments { sub: sub?, rg })
-            }
+            [_, _, kind] if kind.eq_ignore_ascii_case("roleAssignments") => Some(Endpoint::RoleAssignments {
+                sub: sub?,
+                scope: scope_text,
+            }),
             [_, _, kind, name] if kind.eq_ignore_ascii_case("roleAssignments") => {
-                Some(Endpoint::RoleAssignment { sub: sub?, rg, name })
+                Some(Endpoint::RoleAssignment {
+                    sub: sub?,
+                    scope: scope_text,
+                    name,
+                })
             }
             _ => None,
         }
     }
 
+    /// `/subscriptions/{s}/resourceGroups/{rg}/providers/{Microsoft.Network|Microsoft.ContainerRegistry}/
+    /// {type}/{name}[/{type}/{name}]`.
+    fn scope_resource(req: &'r SimRequest) -> Option<Self> {
+        let s = &req.segments;
+        let is = |i: usize, name: &str| s.get(i).is_some_and(|x| x.eq_ignore_ascii_case(name));
+        let namespace = is(5, "Microsoft.Network") || is(5, "Microsoft.ContainerRegistry");
+        let shaped = (s.len() == 8 || s.len() == 10)
+            && is(0, SUBSCRIPTIONS)
+            && is(2, "resourceGroups")
+            && is(4, "providers");
+        (namespace && shaped).then(|| Endpoint::ScopeResource {
+            sub: s.get(1).map(String::as_str).unwrap_or_default(),
+            path: format!("/{}", s.join("/")),
+        })
+    }
+
     pub(super) fn allows(&self, method: &Method) -> bool {
         match self {
-            Endpoint::Reset(..) => method == Method::POST,
-            Endpoint::RoleAssignment { .. } => method == Method::GET || method == Method::PUT,
+            Endpoint::Reset(..) | Endpoint::NodeImageUpgrade(..) => method == Method::POST,
+            Endpoint::Cluster(_) => method == Method::GET || method == Method::PUT,
+            Endpoint::RoleAssignment { .. } | Endpoint::Identity { .. } => {
+                method == Method::GET || method == Method::PUT || method == Method::DELETE
+            }
             _ => method == Method::GET,
         }
     }
@@ -156,6 +258,8 @@ impl<'r> Endpoint<'r> {
                 api_versions::ROLE_ASSIGNMENTS
             }
             Endpoint::RoleDefinitions(_) | Endpoint::RoleDefinition(..) => api_versions::ROLE_DEFINITIONS,
+            Endpoint::Identities { .. } | Endpoint::Identity { .. } => api_versions::MANAGED_IDENTITIES,
+            Endpoint::ScopeResource { path, .. } => super::scope_resources::api_versions(path),
             _ => return self.check_aks_api(sim, req),
         };
         api_versions::check(req, supported)
@@ -169,7 +273,11 @@ impl<'r> Endpoint<'r> {
         locations.dedup();
         let location = match self {
             Endpoint::OperationStatus(p) | Endpoint::OperationResult(p) => Some(p.location.to_string()),
-            Endpoint::Cluster(p) | Endpoint::Reset(p, _) => world
+            Endpoint::Cluster(p)
+            | Endpoint::Reset(p, _)
+            | Endpoint::AgentPools(p)
+            | Endpoint::AgentPool(p, _)
+            | Endpoint::NodeImageUpgrade(p, _) => world
                 .clusters
                 .iter()
                 .find(|c| c.resource_group.eq_ignore_ascii_case(p.rg) && c.name.eq_ignore_ascii_case(p.name))

@@ -1,18 +1,27 @@
 //! Azure Resource Manager: cloud metadata, tenants, subscriptions, AKS managed clusters with their
-//! credential resets (long-running operations), resource groups, role assignments and definitions.
+//! credential resets and identity updates (long-running operations), agent pools and their node
+//! images, user-assigned identities, resource groups, role assignments at any scope and definitions.
 
+mod agent_pools;
 mod authentication;
+mod cluster_json;
+mod cluster_update;
 mod clusters;
 mod endpoint;
+mod identities;
+mod identity_update;
 mod metadata;
 mod operations;
 mod paging;
 mod providers;
+mod rbac;
 mod reset;
 mod resource_groups;
 mod role_assignment_filter;
+mod role_assignment_request;
 mod role_assignments;
 mod role_definitions;
+mod scope_resources;
 mod subscriptions;
 
 use axum::http::{Method, StatusCode};
@@ -25,7 +34,7 @@ use endpoint::Endpoint;
 use providers::AUTHORIZATION;
 
 pub use authentication::{authenticate, Caller};
-pub use clusters::cluster_json;
+pub use cluster_json::cluster_json;
 pub use operations::settle as settle_operations;
 
 /// Routes ARM paths; `None` when the path is not ARM's.
@@ -77,16 +86,30 @@ fn dispatch(sim: &Sim, req: &SimRequest, caller: &Caller, endpoint: Endpoint) ->
         Endpoint::Subscriptions => subscriptions::list(sim, req, caller),
         Endpoint::Subscription(sub) => subscriptions::get(sim, caller, sub),
         Endpoint::Clusters { sub, rg } => clusters::list(sim, req, caller, sub, rg),
+        Endpoint::Cluster(path) if req.method == Method::PUT => cluster_update::put(sim, req, caller, &path),
         Endpoint::Cluster(path) => clusters::get(sim, caller, &path),
+        Endpoint::AgentPools(path) => agent_pools::list(sim, req, caller, &path),
+        Endpoint::AgentPool(path, pool) => agent_pools::get(sim, caller, &path, pool),
+        Endpoint::NodeImageUpgrade(path, pool) => {
+            agent_pools::upgrade_node_image(sim, req, caller, &path, pool)
+        }
+        Endpoint::Identities { sub, rg } => identities::list(sim, req, caller, sub, rg),
+        Endpoint::Identity { sub, rg, name } => identities::handle(sim, req, caller, sub, rg, name),
+        Endpoint::ScopeResource { sub, path } => scope_resources::get(sim, caller, sub, &path),
         Endpoint::Reset(path, kind) => reset::reset(sim, req, caller, &path, kind),
         Endpoint::OperationStatus(path) => operations::status(sim, caller, &path),
         Endpoint::OperationResult(path) => operations::result(sim, req, caller, &path),
         Endpoint::ResourceGroup { sub, rg } => resource_groups::get(sim, caller, sub, rg),
-        Endpoint::RoleAssignments { sub, rg } => role_assignments::list(sim, req, caller, sub, rg),
-        Endpoint::RoleAssignment { sub, rg, name } if req.method == Method::PUT => {
-            role_assignments::create(sim, req, caller, sub, rg, name)
+        Endpoint::RoleAssignments { sub, scope } => role_assignments::list(sim, req, caller, sub, &scope),
+        Endpoint::RoleAssignment { sub, scope, name } if req.method == Method::PUT => {
+            role_assignments::create(sim, req, caller, sub, &scope, name)
         }
-        Endpoint::RoleAssignment { sub, rg, name } => role_assignments::get(sim, caller, sub, rg, name),
+        Endpoint::RoleAssignment { sub, scope, name } if req.method == Method::DELETE => {
+            role_assignments::delete(sim, caller, sub, &scope, name)
+        }
+        Endpoint::RoleAssignment { sub, scope, name } => {
+            role_assignments::get(sim, caller, sub, &scope, name)
+        }
         Endpoint::RoleDefinitions(scope) => role_definitions::list(sim, req, caller, &scope),
         Endpoint::RoleDefinition(scope, id) => role_definitions::get(sim, caller, &scope, id),
     }

@@ -12,12 +12,15 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::authentication::Caller;
+use super::identity_update;
 use super::providers::CONTAINER_SERVICE;
 use super::subscriptions::readable;
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json, arm_timestamp};
-use crate::state::{AadProfile, ClusterIdentity, CredentialChange, Operation, OperationStatus, World};
+use crate::state::{
+    AadProfile, ClusterIdentity, CredentialChange, Operation, OperationError, OperationStatus, World,
+};
 
 /// An operation as named in a polling URL.
 pub(super) struct OperationPath<'r> {
@@ -26,19 +29,23 @@ pub(super) struct OperationPath<'r> {
     pub id: &'r str,
 }
 
-/// Marks `world.clusters[cluster]` as `running_state` and records an operation that will apply
-/// `change` to it; `None` if there is no such cluster.
+/// Marks `world.clusters[cluster]` as `running_state` (when the operation is the cluster's, not
+/// one pool's) and records an operation that will apply `change` to it, or end `Failed` with
+/// `error` when a rule of Azure's makes it fail; `None` if there is no such cluster.
 pub(super) fn begin(
     world: &mut World,
     cluster: usize,
-    running_state: &str,
+    running_state: Option<&str>,
     change: CredentialChange,
+    error: Option<OperationError>,
     sim: &Sim,
 ) -> Option<Operation> {
     let started = sim.state.now();
-    let fails = world.fail_next_operations > 0;
+    let fails = world.fail_next_operations > 0 || error.is_some();
     let cluster = world.clusters.get_mut(cluster)?;
-    cluster.provisioning_state = running_state.into();
+    if let Some(state) = running_state {
+        cluster.provisioning_state = state.into();
+    }
     let operation = Operation {
         id: Uuid::new_v4(),
         subscription_id: cluster.subscription_id,
@@ -48,9 +55,12 @@ pub(super) fn begin(
         started,
         ends: started + sim.state.behaviour.operation_duration,
         fails,
+        error,
         status: OperationStatus::InProgress,
     };
-    world.fail_next_operations = world.fail_next_operations.saturating_sub(1);
+    if operation.error.is_none() {
+        world.fail_next_operations = world.fail_next_operations.saturating_sub(1);
+    }
     world.operations.push(operation.clone());
     Some(operation)
 }
@@ -62,6 +72,9 @@ pub fn settle(world: &mut World, now: DateTime<Utc>) {
         operations,
         clusters,
         legacy_aad_server_keys,
+        identities,
+        service_principals,
+        subscriptions,
         ..
     } = world;
     for op in operations
@@ -77,11 +90,19 @@ pub fn settle(world: &mut World, now: DateTime<Utc>) {
             continue;
         };
         if op.fails {
-            // The cluster keeps the credentials it had; only a new operation recovers it.
-            cluster.provisioning_state = "Failed".into();
+            // The cluster keeps the credentials it had; only a new operation recovers it. A pool's
+            // own operation fails the pool only.
+            match &op.change {
+                CredentialChange::NodeImage { pool, .. } => {
+                    if let Some(p) = cluster.agent_pools.iter_mut().find(|p| &p.name == pool) {
+                        p.provisioning_state = "Failed".into();
+                    }
+                }
+                _ => cluster.provisioning_state = "Failed".into(),
+            }
             continue;
         }
-        match op.change {
+        match op.change.clone() {
             CredentialChange::ServicePrincipal { client_id, key_id } => {
                 cluster.identity = ClusterIdentity::ServicePrincipal {
                     client_id,
@@ -101,6 +122,39 @@ pub fn settle(world: &mut World, now: DateTime<Utc>) {
                 });
                 legacy_aad_server_keys.insert(op.resource_id.clone(), server_key_id);
             }
+            CredentialChange::ManagedIdentity {
+                principal_id,
+                tenant_id,
+                user_assigned,
+                kubelet,
+            } => {
+                let created = op.ends;
+                let directory = identity_update::Directory {
+                    identities,
+                    service_principals,
+                    subscriptions,
+                };
+                identity_update::apply(
+                    directory,
+                    cluster,
+                    principal_id,
+                    tenant_id,
+                    user_assigned,
+                    kubelet,
+                    created,
+                );
+            }
+            CredentialChange::NodeImage { pool, version } => {
+                let kubelet = cluster.kubelet_identity.is_some();
+                if let Some(p) = cluster.agent_pools.iter_mut().find(|p| p.name == pool) {
+                    p.node_image_version = version;
+                    p.provisioning_state = "Succeeded".into();
+                    // Re-imaged nodes come up with the kubelet identity (docs aks/use-managed-identity:
+                    // "the kubelet keeps using the service principal until the node pool is upgraded").
+                    p.nodes_use_kubelet_identity = kubelet;
+                }
+                continue;
+            }
         }
         cluster.provisioning_state = "Succeeded".into();
     }
@@ -108,17 +162,39 @@ pub fn settle(world: &mut World, now: DateTime<Utc>) {
 
 /// The reset's 202: no body, and the URLs to poll, in the request's api-version.
 pub(super) fn accepted(sim: &Sim, op: &Operation, api_version: &str) -> Response {
-    let mut response = empty(arm_json(StatusCode::ACCEPTED, &Value::Null, true));
+    empty(polled(
+        sim,
+        op,
+        api_version,
+        StatusCode::ACCEPTED,
+        &Value::Null,
+        true,
+    ))
+}
+
+/// A write answered with a body while its operation runs (a managed-cluster PUT answers 200, an
+/// agent-pool action 202): the body, `Azure-AsyncOperation` to poll, and `Location` when asked.
+pub(super) fn polled(
+    sim: &Sim,
+    op: &Operation,
+    api_version: &str,
+    status: StatusCode,
+    body: &Value,
+    location: bool,
+) -> Response {
+    let mut response = arm_json(status, body, true);
     set_header(
         &mut response,
         "azure-asyncoperation",
         &url(sim, op, "operations", api_version),
     );
-    set_header(
-        &mut response,
-        "location",
-        &url(sim, op, "operationresults", api_version),
-    );
+    if location {
+        set_header(
+            &mut response,
+            "location",
+            &url(sim, op, "operationresults", api_version),
+        );
+    }
     retry_after(sim, &mut response);
     response
 }
@@ -144,7 +220,7 @@ pub(super) fn status(sim: &Sim, caller: &Caller, path: &OperationPath) -> Respon
         OperationStatus::Succeeded => body["endTime"] = json!(arm_timestamp(op.ends)),
         OperationStatus::Failed => {
             body["endTime"] = json!(arm_timestamp(op.ends));
-            body["error"] = failure();
+            body["error"] = failure(op);
         }
     }
     let in_progress = op.status == OperationStatus::InProgress;
@@ -161,8 +237,8 @@ pub(super) fn status(sim: &Sim, caller: &Caller, path: &OperationPath) -> Respon
 pub(super) fn result(sim: &Sim, req: &SimRequest, caller: &Caller, path: &OperationPath) -> Response {
     let mut world = sim.state.world();
     settle(&mut world, sim.state.now());
-    let status = match find(&world, caller, path) {
-        Ok(op) => op.status,
+    let (status, error) = match find(&world, caller, path) {
+        Ok(op) => (op.status, failure(op)),
         Err(response) => return response,
     };
     drop(world);
@@ -177,7 +253,7 @@ pub(super) fn result(sim: &Sim, req: &SimRequest, caller: &Caller, path: &Operat
             response
         }
         OperationStatus::Succeeded => empty(arm_json(StatusCode::NO_CONTENT, &Value::Null, false)),
-        OperationStatus::Failed => arm_json(StatusCode::BAD_REQUEST, &json!({"error": failure()}), false),
+        OperationStatus::Failed => arm_json(StatusCode::BAD_REQUEST, &json!({"error": error}), false),
     }
 }
 
@@ -203,10 +279,17 @@ fn find<'w>(world: &'w World, caller: &Caller, path: &OperationPath) -> Result<&
         })
 }
 
-/// The error of a failed operation, as AKS reports a reset that ends in provisioning state Failed.
+/// The error of a failed operation, as AKS reports one that ends in provisioning state Failed.
 /// ARM's error body (common-types v5 `ErrorDetail`) always carries a `details` array; the inner
-/// entry is the cause the simulator's fault switch stands for.
-fn failure() -> Value {
+/// entry is the rule's cause, or the one the simulator's fault switch stands for.
+fn failure(op: &Operation) -> Value {
+    if let Some(e) = &op.error {
+        return json!({
+            "code": "ResourceOperationFailure",
+            "message": "The resource operation completed with terminal provisioning state 'Failed'.",
+            "details": [{"code": e.code, "message": e.message}]
+        });
+    }
     json!({
         "code": "ResourceOperationFailure",
         "message": "The resource operation completed with terminal provisioning state 'Failed'.",

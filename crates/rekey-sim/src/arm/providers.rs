@@ -2,3 +2,4 @@
 
 pub(super) const CONTAINER_SERVICE: &str = "Microsoft.ContainerService";
 pub(super) const AUTHORIZATION: &str = "Microsoft.Authorization";
+pub(super) const MANAGED_IDENTITY: &str = "Microsoft.ManagedIdentity";

@@ -12,12 +12,11 @@ use super::authentication::Caller;
 use super::clusters::{self, ClusterPath};
 use super::operations;
 use super::providers::CONTAINER_SERVICE;
-use super::subscriptions::{authorize, Need};
 use crate::context::Sim;
 use crate::directory::{find_valid_credential, CredentialProblem};
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
-use crate::state::{AadProfile, ClusterIdentity, CredentialChange, ManagedCluster, Role, World};
+use crate::state::{AadProfile, ClusterIdentity, CredentialChange, ManagedCluster, World};
 
 /// Which credentials a reset replaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,22 +67,10 @@ pub(super) fn reset(
     let now = sim.state.now();
     let mut world = sim.state.world();
     operations::settle(&mut world, now);
-    let scope = format!(
-        "/subscriptions/{}/resourceGroups/{}/providers/{CONTAINER_SERVICE}/managedClusters/{}",
-        path.sub, path.rg, path.name
-    );
     let action = format!("{CONTAINER_SERVICE}/managedClusters/{}/action", kind.action());
-    let need = Need {
-        role: Role::Contributor,
-        action: &action,
-        scope: &scope,
-    };
-    let (sub, tenant) = match authorize(&world, caller, path.sub, need) {
-        Ok(s) => (s.id, s.tenant_id),
+    let (sub, tenant, index) = match clusters::for_write(&world, caller, path, "", &action) {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(index) = clusters::position(&world, sub, path) else {
-        return clusters::not_found(&world, sub, path);
     };
     let Some(cluster) = world.clusters.get(index) else {
         return clusters::not_found(&world, sub, path);
@@ -109,7 +96,8 @@ pub(super) fn reset(
         Ok(change) => change,
         Err(response) => return response,
     };
-    let Some(operation) = operations::begin(&mut world, index, kind.running_state(), change, sim) else {
+    let Some(operation) = operations::begin(&mut world, index, Some(kind.running_state()), change, None, sim)
+    else {
         return clusters::not_found(&world, sub, path);
     };
     drop(world);
@@ -147,6 +135,11 @@ fn check_cluster(cluster: &ManagedCluster, kind: ResetKind) -> Result<(), Respon
             &format!("Operation is not allowed because the managed cluster '{}' is in stopped state. Credentials cannot be updated on a stopped cluster: start it with 'az aks start' and try again.", cluster.name),
         ));
     }
+    check_idle(cluster)
+}
+
+/// AKS's 409 while another operation runs on the cluster.
+pub(super) fn check_idle(cluster: &ManagedCluster) -> Result<(), Response> {
     let state = cluster.provisioning_state.as_str();
     if !["Succeeded", "Failed", "Canceled"]
         .iter()
@@ -156,6 +149,16 @@ fn check_cluster(cluster: &ManagedCluster, kind: ResetKind) -> Result<(), Respon
             StatusCode::CONFLICT,
             "OperationNotAllowed",
             &format!("Operation is not allowed because there's an in progress {} operation on the managed cluster. Please wait for it to finish and try again.", operation_label(state)),
+        ));
+    }
+    if let Some(pool) = cluster.agent_pools.iter().find(|p| {
+        !p.provisioning_state.eq_ignore_ascii_case("Succeeded")
+            && !p.provisioning_state.eq_ignore_ascii_case("Failed")
+    }) {
+        return Err(arm_error(
+            StatusCode::CONFLICT,
+            "OperationNotAllowed",
+            &format!("Operation is not allowed because there's an in progress upgrade node image version operation on the agent pool '{}'. Please wait for it to finish and try again.", pool.name),
         ));
     }
     Ok(())
@@ -168,6 +171,7 @@ fn operation_label(state: &str) -> String {
         "refreshingaadprofile" => "reset AAD profile".into(),
         "creating" => "create managed cluster".into(),
         "upgrading" => "upgrade managed cluster".into(),
+        "upgradingnodeimageversion" => "upgrade node image version".into(),
         "deleting" => "delete managed cluster".into(),
         other => other.into(),
     }

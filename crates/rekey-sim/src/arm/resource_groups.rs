@@ -12,12 +12,58 @@ use crate::context::Sim;
 use crate::responses::{arm_error, arm_json};
 use crate::state::World;
 
-/// The resource group's name as the scenario spells it, if the subscription has it.
-fn find<'w>(world: &'w World, sub: Uuid, rg: &str) -> Option<&'w crate::state::ManagedCluster> {
-    world
+/// A resource group as the simulator knows it: by the resources in it.
+struct Group {
+    name: String,
+    location: String,
+}
+
+/// The resource group's name as the scenario spells it, if the subscription has it: one holding a
+/// cluster, a user-assigned identity (AKS's node resource groups hold kubelet identities) or a
+/// network or registry resource.
+fn find(world: &World, sub: Uuid, rg: &str) -> Option<Group> {
+    let cluster = world
         .clusters
         .iter()
         .find(|c| c.subscription_id == sub && c.resource_group.eq_ignore_ascii_case(rg))
+        .map(|c| Group {
+            name: c.resource_group.clone(),
+            location: c.location.clone(),
+        });
+    let node_group = || {
+        world.clusters.iter().find_map(|c| {
+            let name = c.node_resource_group();
+            (c.subscription_id == sub && name.eq_ignore_ascii_case(rg)).then(|| Group {
+                name,
+                location: c.location.clone(),
+            })
+        })
+    };
+    let identity = || {
+        world
+            .identities
+            .iter()
+            .find(|i| i.subscription_id == sub && i.resource_group.eq_ignore_ascii_case(rg))
+            .map(|i| Group {
+                name: i.resource_group.clone(),
+                location: i.location.clone(),
+            })
+    };
+    let resource = || {
+        world.scope_resources.iter().find_map(|r| {
+            let segments = crate::state::scope_segments(&r.id);
+            let name = *segments.get(3)?;
+            (r.subscription_id == sub && name.eq_ignore_ascii_case(rg)).then(|| Group {
+                name: name.to_string(),
+                location: world
+                    .clusters
+                    .iter()
+                    .find(|c| c.subscription_id == sub)
+                    .map_or_else(|| "westeurope".to_string(), |c| c.location.clone()),
+            })
+        })
+    };
+    cluster.or_else(node_group).or_else(identity).or_else(resource)
 }
 
 /// ARM's 404 for a missing resource group: "Resource group 'x' could not be found."
@@ -45,13 +91,13 @@ pub(super) fn get(sim: &Sim, caller: &Caller, sub: &str, rg: &str) -> Response {
         Err(response) => return response,
     };
     match find(&world, sub_id, rg) {
-        Some(c) => arm_json(
+        Some(g) => arm_json(
             StatusCode::OK,
             &json!({
-                "id": format!("/subscriptions/{sub_id}/resourceGroups/{}", c.resource_group),
-                "name": c.resource_group,
+                "id": format!("/subscriptions/{sub_id}/resourceGroups/{}", g.name),
+                "name": g.name,
                 "type": "Microsoft.Resources/resourceGroups",
-                "location": c.location,
+                "location": g.location,
                 "properties": {"provisioningState": "Succeeded"}
             }),
             false,

@@ -1,67 +1,82 @@
-//! `Microsoft.Authorization/roleAssignments` at subscription or resource-group scope: list (with
-//! ARM's `$filter`, see `role_assignment_filter`), get, and create (PUT).
+//! `Microsoft.Authorization/roleAssignments` at any scope of a subscription (the subscription, a
+//! resource group, a resource such as a subnet): list (with ARM's `$filter`, see
+//! `role_assignment_filter`), get, create (PUT) and delete. Shapes: azure-rest-api-specs
+//! `Microsoft.Authorization/stable/2022-04-01/examples/RoleAssignments_*.json`.
 
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::authentication::Caller;
 use super::paging::paged;
 use super::providers::AUTHORIZATION;
+use super::rbac;
 use super::resource_groups;
 use super::role_assignment_filter::Filter;
-use super::role_definitions::role_of_definition;
+use super::role_assignment_request::AssignmentRequest;
 use super::subscriptions::{authorize, Need};
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json, arm_timestamp};
-use crate::state::{Role, RoleAssignment, RoleAssignmentAudit, World};
+use crate::state::{scope_covers, scope_segments, Role, RoleAssignment, RoleAssignmentAudit, World};
 
-/// The scope text of a subscription or one of its resource groups.
-fn scope_text(sub: &str, rg: Option<&str>) -> String {
-    match rg {
-        Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg}"),
-        None => format!("/subscriptions/{sub}"),
-    }
-}
-
-/// The subscription's ID once the caller may act on it, and ARM's 404 for a missing resource group.
+/// The subscription's ID and tenant once the caller may act on it, and ARM's 404 for a scope
+/// that does not exist (a missing resource group or resource).
 fn resolve(
     world: &World,
     caller: &Caller,
     sub: &str,
-    rg: Option<&str>,
+    scope: &str,
     need: Need,
 ) -> Result<(Uuid, Uuid), Response> {
     let s = authorize(world, caller, sub, need)?;
-    if let Some(rg) = rg {
-        resource_groups::require(world, s.id, rg)?;
-    }
+    require_scope(world, s.id, scope)?;
     Ok((s.id, s.tenant_id))
 }
 
-/// Whether an assignment applies at `rg` (or at the subscription when `rg` is `None`): assignments
-/// at the scope and above it (`atScope()`), or, at subscription scope without it, every one below.
-fn visible(ra: &RoleAssignment, rg: Option<&str>, at_scope: bool) -> bool {
-    match (rg, &ra.resource_group) {
-        (_, None) => true,
-        (None, Some(_)) => !at_scope,
-        (Some(want), Some(have)) => want.eq_ignore_ascii_case(have),
+/// ARM's 404 unless every level of `scope` exists: its resource group, and the resource it names.
+fn require_scope(world: &World, sub: Uuid, scope: &str) -> Result<(), Response> {
+    let segments = scope_segments(scope);
+    if let Some(rg) = segments.get(3) {
+        resource_groups::require(world, sub, rg)?;
     }
+    if segments.len() < 8 {
+        return Ok(());
+    }
+    let same = |id: &str| scope_covers(id, scope) && scope_covers(scope, id);
+    let known = world.clusters.iter().any(|c| same(&c.arm_id()))
+        || world.identities.iter().any(|i| same(&i.arm_id()))
+        || world.scope_resources.iter().any(|r| same(&r.id));
+    if known {
+        return Ok(());
+    }
+    let rg = segments.get(3).copied().unwrap_or_default();
+    let resource = segments.get(5..).unwrap_or_default().join("/");
+    Err(arm_error(
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+        &format!("The Resource '{resource}' under resource group '{rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"),
+    ))
+}
+
+/// Whether an assignment shows in a list at `scope`: those at the scope and above it (inherited);
+/// without `atScope()`, those below it too (ARM's "List for scope").
+fn visible(ra: &RoleAssignment, scope: &str, at_scope: bool) -> bool {
+    scope_covers(&ra.scope, scope) || (!at_scope && scope_covers(scope, &ra.scope))
+}
+
+fn same_scope(a: &str, b: &str) -> bool {
+    scope_covers(a, b) && scope_covers(b, a)
 }
 
 /// `createdOn` of assignments that came with the scenario: they predate the simulation.
 const SCENARIO_ASSIGNED_ON: &str = "2024-01-01T00:00:00.000000Z";
 
-/// ARM's principal types; the simulator's directory has users and service principals only.
-const PRINCIPAL_TYPES: &[&str] = &["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"];
-
-pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: Option<&str>) -> Response {
+pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, scope: &str) -> Response {
     let world = sim.state.world();
-    let scope = scope_text(sub, rg);
-    let sub = match resolve(&world, caller, sub, rg, read_need(&scope)) {
+    let sub = match resolve(&world, caller, sub, scope, read_need(scope)) {
         Ok((s, _)) => s,
         Err(response) => return response,
     };
@@ -74,7 +89,7 @@ pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: 
         .iter()
         .filter(|ra| {
             ra.subscription_id == sub
-                && visible(ra, rg, filter.at_scope)
+                && visible(ra, scope, filter.at_scope)
                 && filter
                     .principal
                     .is_none_or(|p| ra.principal_id.to_string().eq_ignore_ascii_case(p))
@@ -85,10 +100,9 @@ pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: 
     paged(sim, req, items)
 }
 
-pub(super) fn get(sim: &Sim, caller: &Caller, sub: &str, rg: Option<&str>, name: &str) -> Response {
+pub(super) fn get(sim: &Sim, caller: &Caller, sub: &str, scope: &str, name: &str) -> Response {
     let world = sim.state.world();
-    let scope = scope_text(sub, rg);
-    let sub = match resolve(&world, caller, sub, rg, read_need(&scope)) {
+    let sub = match resolve(&world, caller, sub, scope, read_need(scope)) {
         Ok((s, _)) => s,
         Err(response) => return response,
     };
@@ -96,7 +110,7 @@ pub(super) fn get(sim: &Sim, caller: &Caller, sub: &str, rg: Option<&str>, name:
         world
             .role_assignments
             .iter()
-            .find(|ra| ra.id == id && ra.subscription_id == sub)
+            .find(|ra| ra.id == id && ra.subscription_id == sub && same_scope(&ra.scope, scope))
     });
     match found {
         Some(ra) => arm_json(StatusCode::OK, &assignment_json(&world, ra), false),
@@ -108,36 +122,68 @@ pub(super) fn get(sim: &Sim, caller: &Caller, sub: &str, rg: Option<&str>, name:
     }
 }
 
+/// `DELETE`: 200 with the assignment removed, 204 when there is none by that name at the scope
+/// (`RoleAssignments_Delete.json`). Needs `roleAssignments/delete` on the scope.
+pub(super) fn delete(sim: &Sim, caller: &Caller, sub_text: &str, scope: &str, name: &str) -> Response {
+    let now = sim.state.now();
+    let mut world = sim.state.world();
+    let path = format!("{scope}/providers/{AUTHORIZATION}/roleAssignments/{name}");
+    const ACTION: &str = "Microsoft.Authorization/roleAssignments/delete";
+    let need = Need {
+        role: Role::Reader,
+        action: ACTION,
+        scope: &path,
+    };
+    let sub = match resolve(&world, caller, sub_text, scope, need) {
+        Ok((s, _)) => s,
+        Err(response) => return response,
+    };
+    if !rbac::permits(&world, caller.object_id, ACTION, scope, now) {
+        return rbac::authorization_failed(caller.object_id, ACTION, &path);
+    }
+    let at = Uuid::parse_str(name).ok().and_then(|id| {
+        world
+            .role_assignments
+            .iter()
+            .position(|ra| ra.id == id && ra.subscription_id == sub && same_scope(&ra.scope, scope))
+    });
+    let Some(at) = at else {
+        return arm_json(StatusCode::NO_CONTENT, &Value::Null, false);
+    };
+    let body = world
+        .role_assignments
+        .get(at)
+        .map(|ra| assignment_json(&world, ra));
+    world.role_assignments.remove(at);
+    arm_json(StatusCode::OK, &body.unwrap_or_default(), false)
+}
+
 pub(super) fn create(
     sim: &Sim,
     req: &SimRequest,
     caller: &Caller,
     sub_text: &str,
-    rg: Option<&str>,
+    scope: &str,
     name: &str,
 ) -> Response {
     let now = sim.state.now();
     let mut world = sim.state.world();
-    let scope = format!(
-        "{}/providers/{AUTHORIZATION}/roleAssignments/{name}",
-        scope_text(sub_text, rg)
-    );
+    let path = format!("{scope}/providers/{AUTHORIZATION}/roleAssignments/{name}");
+    const ACTION: &str = "Microsoft.Authorization/roleAssignments/write";
     let need = Need {
-        role: Role::Owner,
-        action: "Microsoft.Authorization/roleAssignments/write",
-        scope: &scope,
+        role: Role::Reader,
+        action: ACTION,
+        scope: &path,
     };
-    let (sub, tenant) = match resolve(&world, caller, sub_text, rg, need) {
+    let (sub, tenant) = match resolve(&world, caller, sub_text, scope, need) {
         Ok(s) => s,
         Err(response) => return response,
     };
-    let resource_group = rg.and_then(|rg| {
-        world
-            .clusters
-            .iter()
-            .find(|c| c.subscription_id == sub && c.resource_group.eq_ignore_ascii_case(rg))
-            .map(|c| c.resource_group.clone())
-    });
+    // Owner or User Access Administrator at the scope or above (docs role-based-access-control/
+    // role-assignments-steps: "Microsoft.Authorization/roleAssignments/write").
+    if !rbac::permits(&world, caller.object_id, ACTION, scope, now) {
+        return rbac::authorization_failed(caller.object_id, ACTION, &path);
+    }
     let Ok(id) = Uuid::parse_str(name) else {
         return arm_error(
             StatusCode::BAD_REQUEST,
@@ -164,24 +210,19 @@ pub(super) fn create(
             &format!("Principal {} does not exist in the directory {tenant}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype", request.principal_id.simple()),
         );
     }
-    let assignment = RoleAssignment {
+    // Listed at once, but counts for authorization only once RBAC has propagated it.
+    let assignment = RoleAssignment::at_scope(
         id,
-        principal_id: request.principal_id,
-        subscription_id: sub,
-        resource_group,
-        role: request.role,
-    };
-    let same_scope = |ra: &RoleAssignment| {
-        ra.subscription_id == sub
-            && match (&ra.resource_group, &assignment.resource_group) {
-                (None, None) => true,
-                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-                _ => false,
-            }
-    };
+        request.principal_id,
+        sub,
+        scope,
+        request.role,
+        Some(now + world.role_propagation_delay),
+    );
+    let at_scope = |ra: &RoleAssignment| ra.subscription_id == sub && same_scope(&ra.scope, scope);
     if let Some(existing) = world.role_assignments.iter().find(|ra| ra.id == id) {
         let same = existing.principal_id == assignment.principal_id
-            && same_scope(existing)
+            && at_scope(existing)
             && existing.role == assignment.role;
         return if same {
             exists()
@@ -196,7 +237,7 @@ pub(super) fn create(
     if world
         .role_assignments
         .iter()
-        .any(|ra| ra.principal_id == assignment.principal_id && same_scope(ra) && ra.role == assignment.role)
+        .any(|ra| ra.principal_id == assignment.principal_id && at_scope(ra) && ra.role == assignment.role)
     {
         return exists();
     }
@@ -278,7 +319,7 @@ fn assignment_json(world: &World, ra: &RoleAssignment) -> Value {
     );
     let created_by = audit.map(|a| a.created_by);
     let sub = ra.subscription_id.to_string();
-    let scope = scope_text(&sub, ra.resource_group.as_deref());
+    let scope = &ra.scope;
     json!({
         "id": format!("{scope}/providers/{AUTHORIZATION}/roleAssignments/{}", ra.id),
         "name": ra.id,
@@ -298,74 +339,4 @@ fn assignment_json(world: &World, ra: &RoleAssignment) -> Value {
             "description": null
         }
     })
-}
-
-/// A PUT body: `{"properties":{"roleDefinitionId","principalId","principalType"?}}`.
-struct AssignmentRequest {
-    role: Role,
-    principal_id: Uuid,
-    principal_type: Option<String>,
-}
-
-impl AssignmentRequest {
-    fn parse(body: &[u8], sub: Uuid) -> Result<Self, Response> {
-        let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else {
-            return Err(content_error("The request body must be a JSON object."));
-        };
-        let Some(Value::Object(properties)) = field(&body, "properties") else {
-            return Err(content_error(
-                "Required property 'properties' not found in JSON. Path ''.",
-            ));
-        };
-        let string = |name: &str| match field(properties, name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.as_str())),
-            Some(_) => Err(content_error(&format!(
-                "Unexpected value for property '{name}'. Path 'properties.{name}'."
-            ))),
-        };
-        let missing = |name: &str| {
-            content_error(&format!(
-                "Required property '{name}' not found in JSON. Path 'properties'."
-            ))
-        };
-        let definition = string("roleDefinitionId")?.ok_or_else(|| missing("roleDefinitionId"))?;
-        let principal = string("principalId")?.ok_or_else(|| missing("principalId"))?;
-        let principal_type = string("principalType")?;
-        if let Some(t) = principal_type {
-            if !PRINCIPAL_TYPES.iter().any(|known| known.eq_ignore_ascii_case(t)) {
-                return Err(content_error(&format!(
-                    "Error converting value \"{t}\" to type 'PrincipalType'. Path 'properties.principalType'."
-                )));
-            }
-        }
-        let Ok(principal_id) = Uuid::parse_str(principal) else {
-            return Err(arm_error(
-                StatusCode::BAD_REQUEST,
-                "InvalidPrincipalId",
-                "A valid principal ID must be provided for role assignment.",
-            ));
-        };
-        Ok(AssignmentRequest {
-            role: role_of_definition(definition, sub)?,
-            principal_id,
-            principal_type: principal_type.map(str::to_string),
-        })
-    }
-}
-
-/// A property by name; ARM deserializes names case-insensitively.
-fn field<'b>(object: &'b Map<String, Value>, name: &str) -> Option<&'b Value> {
-    object
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-}
-
-fn content_error(detail: &str) -> Response {
-    arm_error(
-        StatusCode::BAD_REQUEST,
-        "InvalidRequestContent",
-        &format!("The request content was invalid and could not be deserialized: '{detail}'"),
-    )
 }

@@ -90,6 +90,37 @@ fn permissions(role: Role) -> Permissions {
             &[],
             &[],
         ),
+        Role::PrivateDnsZoneContributor => p(
+            "Lets you manage private DNS zone resources, but not the virtual networks they are linked to.",
+            &[
+                "Microsoft.Authorization/*/read",
+                "Microsoft.Insights/alertRules/*",
+                "Microsoft.Resources/deployments/*",
+                "Microsoft.Resources/subscriptions/resourceGroups/read",
+                "Microsoft.Support/*",
+                "Microsoft.Network/privateDnsZones/*",
+                "Microsoft.Network/privateDnsOperationResults/*",
+                "Microsoft.Network/privateDnsOperationStatuses/*",
+                "Microsoft.Network/virtualNetworks/read",
+                "Microsoft.Network/virtualNetworks/join/action",
+            ],
+            &[],
+            &[],
+        ),
+        Role::ManagedIdentityOperator => p(
+            "Read and Assign User Assigned Identity",
+            &[
+                "Microsoft.ManagedIdentity/userAssignedIdentities/*/read",
+                "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action",
+                "Microsoft.Authorization/*/read",
+                "Microsoft.Insights/alertRules/*",
+                "Microsoft.Resources/subscriptions/resourceGroups/read",
+                "Microsoft.Resources/deployments/*",
+                "Microsoft.Support/*",
+            ],
+            &[],
+            &[],
+        ),
         Role::AcrPull => p("acr pull", &["Microsoft.ContainerRegistry/registries/pull/read"], &[], &[]),
         Role::AksClusterAdmin => p(
             "List cluster admin credential action.",
@@ -127,6 +158,14 @@ fn permissions(role: Role) -> Permissions {
             ],
         ),
     }
+}
+
+/// Whether `role` grants `action` (its `actions` match and its `notActions` do not; ARM compares
+/// them as case-insensitive wildcards: docs role-based-access-control/role-definitions "Actions").
+pub(super) fn allows(role: Role, action: &str) -> bool {
+    let p = permissions(role);
+    p.actions.iter().any(|a| crate::faults::glob_match(a, action))
+        && !p.not_actions.iter().any(|a| crate::faults::glob_match(a, action))
 }
 
 /// The ID prefix ARM gives built-in definitions read at a scope: the subscription's, or the

@@ -1,5 +1,5 @@
-//! The control API under `/_sim/…`: scenario, state, faults, latency, throttling, clock and the
-//! request log. Protected by the admin token printed at start.
+//! The control API under `/_sim/…`: scenario, state, faults, latency, throttling, clock, role
+//! propagation and the request log. Protected by the admin token printed at start.
 
 mod view;
 
@@ -57,6 +57,7 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
         }
         ["latency"] if m == Method::PUT => set_latency(sim, req),
         ["operations", "fail-next"] if m == Method::POST => fail_next_operations(sim, req),
+        ["roles", "propagation"] if m == Method::PUT => set_role_propagation(sim, req),
         ["throttle"] if m == Method::PUT => set_throttle(sim, req),
         ["throttle"] if m == Method::GET => ok(json!({"throttle": sim.throttle.config()})),
         ["requests"] if m == Method::GET => {
@@ -171,6 +172,24 @@ fn fail_next_operations(sim: &Sim, req: &SimRequest) -> Response {
             ok(json!({"count": r.count}))
         }
         Ok(_) => error(StatusCode::BAD_REQUEST, "count must be at most 100"),
+        Err(e) => e,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PropagationRequest {
+    seconds: i64,
+}
+
+/// How long new role assignments take to count for authorization checks (simulated time).
+fn set_role_propagation(sim: &Sim, req: &SimRequest) -> Response {
+    match body::<PropagationRequest>(req) {
+        Ok(r) if (0..=3600).contains(&r.seconds) => {
+            sim.state.world().role_propagation_delay = chrono::Duration::seconds(r.seconds);
+            ok(json!({"seconds": r.seconds}))
+        }
+        Ok(_) => error(StatusCode::BAD_REQUEST, "seconds must be between 0 and 3600"),
         Err(e) => e,
     }
 }

@@ -8,9 +8,9 @@ use uuid::Uuid;
 use super::file::{AppSpec, ClusterSpec, CredentialOwner, ScenarioError, ScenarioFile, UserSpec};
 use crate::secrets;
 use crate::state::{
-    secret_digest, stable_id, AadProfile, Application, ClusterIdentity, GraphGrant, KeyCredential,
-    ManagedCluster, PasswordCredential, Role, RoleAssignment, ServicePrincipal, Subscription, Tenant, User,
-    World,
+    secret_digest, stable_id, AadProfile, AgentPool, Application, ClusterIdentity, GraphGrant, KeyCredential,
+    KubeletIdentity, ManagedCluster, PasswordCredential, Role, RoleAssignment, ServicePrincipal,
+    Subscription, Tenant, User, World,
 };
 
 impl ScenarioFile {
@@ -46,7 +46,9 @@ impl ScenarioFile {
             add_app(&mut world, app, tenant(&app.tenant)?, now);
         }
         for c in &self.clusters {
-            world.clusters.push(cluster(&world, c)?);
+            let mut built = cluster(&world, c)?;
+            super::network::attach(&mut world, &mut built, c);
+            world.clusters.push(built);
         }
         for u in &self.users {
             add_user(&mut world, u, tenant(&u.tenant)?)?;
@@ -153,6 +155,8 @@ fn cluster(world: &World, c: &ClusterSpec) -> Result<ManagedCluster, ScenarioErr
     let identity = if c.identity.eq_ignore_ascii_case("msi") {
         ClusterIdentity::ManagedIdentity {
             principal_id: stable_id("msi", &c.name),
+            tenant_id: sub.tenant_id,
+            user_assigned: None,
         }
     } else {
         let app_id = stable_id("app", &c.identity);
@@ -206,6 +210,16 @@ fn cluster(world: &World, c: &ClusterSpec) -> Result<ManagedCluster, ScenarioErr
             )))
         }
     };
+    let kubelet_identity = matches!(identity, ClusterIdentity::ManagedIdentity { .. }).then(|| KubeletIdentity {
+        resource_id: format!(
+            "/subscriptions/{}/resourcegroups/MC_{}_{}_{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{}-agentpool",
+            sub.id, c.resource_group, c.name, c.location, c.name
+        ),
+        client_id: stable_id("kubelet-client", &c.name),
+        object_id: stable_id("kubelet", &c.name),
+    });
+    let mut system_pool = AgentPool::system(c.node_count);
+    system_pool.nodes_use_kubelet_identity = kubelet_identity.is_some();
     Ok(ManagedCluster {
         subscription_id: sub.id,
         resource_group: c.resource_group.clone(),
@@ -222,6 +236,10 @@ fn cluster(world: &World, c: &ClusterSpec) -> Result<ManagedCluster, ScenarioErr
         } else {
             c.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
         },
+        agent_pools: vec![system_pool],
+        route_table: None,
+        private_dns_zone: None,
+        kubelet_identity,
     })
 }
 
@@ -248,13 +266,12 @@ fn add_user(world: &mut World, u: &UserSpec, tenant_id: Uuid) -> Result<(), Scen
     });
     for r in &u.roles {
         let sub = subscription_named(world, &r.subscription)?.id;
-        world.role_assignments.push(RoleAssignment {
-            id: stable_id("role-assignment", &format!("{object_id}/{sub}")),
-            principal_id: object_id,
-            subscription_id: sub,
-            resource_group: None,
-            role: parse_role(&r.role)?,
-        });
+        world.role_assignments.push(RoleAssignment::at_subscription(
+            stable_id("role-assignment", &format!("{object_id}/{sub}")),
+            object_id,
+            sub,
+            parse_role(&r.role)?,
+        ));
     }
     for permission in &u.graph {
         world.graph_grants.push(GraphGrant {

@@ -121,6 +121,58 @@ pub struct ClusterSpec {
     /// Resource tags (`environment = "production"` marks a cluster Rekey asks to confirm by name).
     #[serde(default)]
     pub tags: std::collections::BTreeMap<String, String>,
+    /// Custom networking: the nodes join this subnet; the cluster's identity holds Network
+    /// Contributor on it (and on the route table, if any).
+    #[serde(default)]
+    pub network: Option<NetworkSpec>,
+    /// A private cluster's own private DNS zone; the identity holds Private DNS Zone Contributor.
+    #[serde(default)]
+    pub private_dns_zone: Option<ResourceSpec>,
+    /// An attached container registry: the cluster's (kubelet) identity holds AcrPull on it.
+    #[serde(default)]
+    pub registry: Option<ResourceSpec>,
+    /// Node pools after the system pool `nodepool1` (which has `node_count` nodes).
+    #[serde(default)]
+    pub pools: Vec<PoolSpec>,
+}
+
+/// A virtual network's subnet (and optionally a route table) in a resource group of the cluster's
+/// subscription.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    pub resource_group: String,
+    pub vnet: String,
+    pub subnet: String,
+    #[serde(default)]
+    pub route_table: Option<String>,
+}
+
+/// A resource by name and resource group, in the cluster's subscription.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceSpec {
+    pub name: String,
+    pub resource_group: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolSpec {
+    pub name: String,
+    pub count: u32,
+    #[serde(default = "default_vm_size")]
+    pub vm_size: String,
+    /// `upgradeSettings.maxSurge`: a count ("1") or a percentage ("33%").
+    #[serde(default = "default_surge")]
+    pub max_surge: String,
+}
+
+fn default_vm_size() -> String {
+    "Standard_D4s_v5".into()
+}
+fn default_surge() -> String {
+    "10%".into()
 }
 
 fn default_state() -> String {

@@ -204,6 +204,10 @@ pub fn generate(p: &GenerateParams) -> ScenarioFile {
             kubernetes_version: VERSIONS.choose(&mut rng).unwrap_or(&"1.31.2").to_string(),
             node_count: rng.gen_range(1..=30),
             tags: Default::default(),
+            network: None,
+            private_dns_zone: None,
+            registry: None,
+            pools: Vec::new(),
         });
     }
     for t in 0..p.tenants {

@@ -4,6 +4,7 @@
 mod build;
 mod file;
 mod generate;
+mod network;
 
 use chrono::{DateTime, Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
@@ -100,13 +101,12 @@ pub fn install_admin(world: &mut World, seed: &AdminSeed, subscriptions: &[Uuid]
         created,
     });
     for sub in subscriptions {
-        world.role_assignments.push(RoleAssignment {
-            id: stable_id("role-assignment", &format!("{ADMIN_NAME}/{sub}")),
-            principal_id: object_id,
-            subscription_id: *sub,
-            resource_group: None,
-            role: Role::Owner,
-        });
+        world.role_assignments.push(RoleAssignment::at_subscription(
+            stable_id("role-assignment", &format!("{ADMIN_NAME}/{sub}")),
+            object_id,
+            *sub,
+            Role::Owner,
+        ));
     }
     world.graph_grants.push(GraphGrant {
         principal_id: object_id,

@@ -27,10 +27,12 @@ pub enum Role {
     AksClusterUser,
     KeyVaultSecretsOfficer,
     KeyVaultSecretsUser,
+    PrivateDnsZoneContributor,
+    ManagedIdentityOperator,
 }
 
 impl Role {
-    pub const BUILT_IN: [Role; 10] = [
+    pub const BUILT_IN: [Role; 12] = [
         Role::Owner,
         Role::Contributor,
         Role::Reader,
@@ -41,6 +43,8 @@ impl Role {
         Role::AksClusterUser,
         Role::KeyVaultSecretsOfficer,
         Role::KeyVaultSecretsUser,
+        Role::PrivateDnsZoneContributor,
+        Role::ManagedIdentityOperator,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +59,8 @@ impl Role {
             Role::AksClusterUser => "Azure Kubernetes Service Cluster User Role",
             Role::KeyVaultSecretsOfficer => "Key Vault Secrets Officer",
             Role::KeyVaultSecretsUser => "Key Vault Secrets User",
+            Role::PrivateDnsZoneContributor => "Private DNS Zone Contributor",
+            Role::ManagedIdentityOperator => "Managed Identity Operator",
         }
     }
 
@@ -71,6 +77,8 @@ impl Role {
             Role::AksClusterUser => "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
             Role::KeyVaultSecretsOfficer => "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
             Role::KeyVaultSecretsUser => "4633458b-17de-408a-b874-0445c86b69e6",
+            Role::PrivateDnsZoneContributor => "b12aa53e-6015-4669-85d0-8515ebb3ae7f",
+            Role::ManagedIdentityOperator => "f1a07417-d97a-45cb-824c-7a7467783830",
         }
     }
 
@@ -80,15 +88,78 @@ impl Role {
     }
 }
 
-/// An ARM role assignment of a principal (by object id) at subscription or resource-group scope.
+/// An ARM role assignment of a principal (by object id) at any scope of a subscription: the
+/// subscription, a resource group, or a resource (a subnet, a registry, …).
 #[derive(Debug, Clone)]
 pub struct RoleAssignment {
     pub id: Uuid,
     pub principal_id: Uuid,
     pub subscription_id: Uuid,
-    /// `Some` for an assignment at a resource group of the subscription (narrower scope).
+    /// The full ARM scope as it was assigned: `/subscriptions/{s}[/resourceGroups/{rg}[/providers/…]]`.
+    pub scope: String,
+    /// The resource group `scope` lies in; `None` at the subscription itself. Derived from `scope`
+    /// by the constructors (readers that only tell subscription-wide assignments apart use it).
     pub resource_group: Option<String>,
     pub role: Role,
+    /// When it starts to count for authorization (Azure RBAC propagates changes: "up to 10
+    /// minutes", docs role-based-access-control/troubleshooting); `None` for the scenario's own.
+    pub effective_from: Option<DateTime<Utc>>,
+}
+
+impl RoleAssignment {
+    /// An assignment at a subscription's own scope, effective at once (scenarios).
+    pub fn at_subscription(id: Uuid, principal_id: Uuid, subscription_id: Uuid, role: Role) -> Self {
+        Self::at_scope(
+            id,
+            principal_id,
+            subscription_id,
+            &format!("/subscriptions/{subscription_id}"),
+            role,
+            None,
+        )
+    }
+
+    /// An assignment at any scope of the subscription.
+    pub fn at_scope(
+        id: Uuid,
+        principal_id: Uuid,
+        subscription_id: Uuid,
+        scope: &str,
+        role: Role,
+        effective_from: Option<DateTime<Utc>>,
+    ) -> Self {
+        RoleAssignment {
+            id,
+            principal_id,
+            subscription_id,
+            scope: scope.to_string(),
+            resource_group: scope_segments(scope).get(3).map(|rg| rg.to_string()),
+            role,
+            effective_from,
+        }
+    }
+
+    /// Whether it is at the subscription itself (not below it).
+    pub fn is_subscription_wide(&self) -> bool {
+        scope_segments(&self.scope).len() == 2
+    }
+
+    /// Whether it counts for authorization at `now`.
+    pub fn effective(&self, now: DateTime<Utc>) -> bool {
+        self.effective_from.is_none_or(|from| from <= now)
+    }
+}
+
+/// The non-empty segments of an ARM scope.
+pub fn scope_segments(scope: &str) -> Vec<&str> {
+    scope.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+/// Whether `outer` is `inner` or one of its ancestors (ARM scopes compare case-insensitively):
+/// an assignment at `outer` is inherited at `inner`.
+pub fn scope_covers(outer: &str, inner: &str) -> bool {
+    let (o, i) = (scope_segments(outer), scope_segments(inner));
+    o.len() <= i.len() && o.iter().zip(&i).all(|(a, b)| a.eq_ignore_ascii_case(b))
 }
 
 /// How a cluster authenticates to Azure.
@@ -99,8 +170,15 @@ pub enum ClusterIdentity {
         client_id: Uuid,
         current_key_id: Option<Uuid>,
     },
-    /// `clientId` = "msi" and a system-assigned identity.
-    ManagedIdentity { principal_id: Uuid },
+    /// `clientId` = "msi" and a system-assigned identity, or the user-assigned one named by
+    /// `user_assigned` (its ARM resource ID).
+    ManagedIdentity {
+        principal_id: Uuid,
+        /// `identity.tenantId`: the subscription's tenant.
+        tenant_id: Uuid,
+        /// A user-assigned identity: its ARM resource ID and client ID.
+        user_assigned: Option<(String, Uuid)>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +206,15 @@ pub struct ManagedCluster {
     pub provisioning_state: String,
     pub power_state: String,
     pub tags: Vec<(String, String)>,
+    /// The node pools; the first is the system pool (`node_count` is its count).
+    pub agent_pools: Vec<super::AgentPool>,
+    /// The route table associated with the nodes' subnet (kubenet with its own route table); not
+    /// part of the cluster's JSON: Azure shows it on the subnet.
+    pub route_table: Option<String>,
+    /// `apiServerAccessProfile.privateDNSZone` of a private cluster with its own zone.
+    pub private_dns_zone: Option<String>,
+    /// `identityProfile.kubeletidentity`, once the cluster has a managed identity.
+    pub kubelet_identity: Option<super::KubeletIdentity>,
 }
 
 impl ManagedCluster {
@@ -136,6 +223,11 @@ impl ManagedCluster {
             "/subscriptions/{}/resourcegroups/{}/providers/Microsoft.ContainerService/managedClusters/{}",
             self.subscription_id, self.resource_group, self.name
         )
+    }
+
+    /// The node resource group AKS creates (`MC_{rg}_{name}_{location}`).
+    pub fn node_resource_group(&self) -> String {
+        format!("MC_{}_{}_{}", self.resource_group, self.name, self.location)
     }
 }
 
@@ -170,6 +262,23 @@ pub enum CredentialChange {
         tenant_id: Uuid,
         server_key_id: Uuid,
     },
+    /// A managed-cluster PUT that moves the cluster to a managed identity (system-assigned when
+    /// `user_assigned` is `None`), with the kubelet identity AKS creates in the node resource group.
+    ManagedIdentity {
+        principal_id: Uuid,
+        tenant_id: Uuid,
+        user_assigned: Option<(String, Uuid)>,
+        kubelet: super::KubeletIdentity,
+    },
+    /// `upgradeNodeImageVersion` of one agent pool: it then runs `version`, its nodes re-imaged.
+    NodeImage { pool: String, version: String },
+}
+
+/// Why an operation ends `Failed`, in Azure's words (code and message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationError {
+    pub code: String,
+    pub message: String,
 }
 
 /// An ARM long-running operation on a cluster. Nothing runs in the background: its status follows
@@ -188,6 +297,8 @@ pub struct Operation {
     pub ends: DateTime<Utc>,
     /// Decided at the start: it ends `Failed` and leaves the cluster `Failed`.
     pub fails: bool,
+    /// The cause when a rule (not the fault switch) makes it fail.
+    pub error: Option<OperationError>,
     pub status: OperationStatus,
 }
 

@@ -2,6 +2,7 @@
 
 mod arm;
 mod entra;
+mod resources;
 pub mod sign_ins;
 
 use std::sync::{Mutex, MutexGuard};
@@ -10,15 +11,18 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 pub use arm::{
-    AadProfile, ClusterIdentity, CredentialChange, ManagedCluster, Operation, OperationStatus, Role,
-    RoleAssignment, RoleAssignmentAudit, Subscription,
+    scope_covers, scope_segments, AadProfile, ClusterIdentity, CredentialChange, ManagedCluster, Operation,
+    OperationError, OperationStatus, Role, RoleAssignment, RoleAssignmentAudit, Subscription,
 };
 pub use entra::{
     secret_digest, Application, GraphGrant, KeyCredential, PasswordCredential, ServicePrincipal, Tenant, User,
 };
+pub use resources::{
+    AgentPool, KubeletIdentity, ScopeResource, UserAssignedIdentity, INITIAL_NODE_IMAGE, LATEST_NODE_IMAGE,
+};
 
 /// Everything the simulator knows. Mutated only under [`SimState::world`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct World {
     pub tenants: Vec<Tenant>,
     pub subscriptions: Vec<Subscription>,
@@ -40,7 +44,41 @@ pub struct World {
     pub legacy_aad_server_keys: std::collections::HashMap<String, Uuid>,
     /// Who made each role assignment created through ARM, and when, by assignment ID.
     pub role_assignment_audit: std::collections::HashMap<Uuid, RoleAssignmentAudit>,
+    /// How long a role assignment made through ARM takes to count for authorization checks
+    /// (listed at once). Tunable through the control API.
+    pub role_propagation_delay: Duration,
+    /// `Microsoft.ManagedIdentity/userAssignedIdentities`, including kubelet identities AKS made.
+    pub identities: Vec<UserAssignedIdentity>,
+    /// Resources that exist only as scopes (subnets, route tables, DNS zones, registries).
+    pub scope_resources: Vec<ScopeResource>,
 }
+
+impl Default for World {
+    fn default() -> Self {
+        World {
+            tenants: Vec::new(),
+            subscriptions: Vec::new(),
+            applications: Vec::new(),
+            service_principals: Vec::new(),
+            role_assignments: Vec::new(),
+            clusters: Vec::new(),
+            users: Vec::new(),
+            graph_grants: Vec::new(),
+            identity_flows: Default::default(),
+            operations: Vec::new(),
+            fail_next_operations: 0,
+            legacy_aad_server_keys: Default::default(),
+            role_assignment_audit: Default::default(),
+            role_propagation_delay: DEFAULT_ROLE_PROPAGATION,
+            identities: Vec::new(),
+            scope_resources: Vec::new(),
+        }
+    }
+}
+
+/// The propagation delay of new role assignments unless a test sets another: short, so that a
+/// client that waits for a grant to count (as it must in Azure) waits in tests too.
+pub const DEFAULT_ROLE_PROPAGATION: Duration = Duration::seconds(2);
 
 impl World {
     pub fn subscription(&self, id: Uuid) -> Option<&Subscription> {
@@ -71,7 +109,7 @@ impl World {
             .filter(|ra| {
                 ra.principal_id == principal_id
                     && ra.subscription_id == subscription_id
-                    && ra.resource_group.is_none()
+                    && ra.is_subscription_wide()
                     && ra.role.grants_access()
             })
             .map(|ra| ra.role)

@@ -40,23 +40,7 @@ impl Arm {
         token: &str,
         body: Option<Value>,
     ) -> (StatusCode, HeaderMap, Value) {
-        let url = if url.starts_with("https://") {
-            url.to_string()
-        } else {
-            self.f.url(url)
-        };
-        let mut req = self.f.http.request(method, url).bearer_auth(token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            headers,
-            serde_json::from_str(&text).unwrap_or(Value::Null),
-        )
+        self.f.send(method, url, token, body).await
     }
 
     async fn get(&self, url: &str) -> (StatusCode, HeaderMap, Value) {
@@ -143,27 +127,9 @@ impl Arm {
         (status, headers, body, key_id)
     }
 
-    /// An ARM token for the demo's reader (Reader on Contoso Staging only), signed by the simulator.
+    /// An ARM token for the demo's reader (Reader on Contoso Staging only).
     fn reader_token(&self) -> String {
-        let sim = self.f.sim.sim();
-        let upn = "reader@contoso-demo.onmicrosoft.com";
-        let oid = sim
-            .state
-            .world()
-            .users
-            .iter()
-            .find(|u| u.user_principal_name == upn)
-            .unwrap()
-            .object_id;
-        let now = Utc::now().timestamp();
-        let tenant = self.f.sim.tenant_id();
-        let claims: rekey_sim::signing::Claims = serde_json::from_value(json!({
-            "aud": "https://management.azure.com/", "iss": format!("{}{tenant}/v2.0", self.f.sim.base_url),
-            "iat": now, "nbf": now, "exp": now + 3600, "tid": tenant, "oid": oid, "sub": oid,
-            "upn": upn, "scp": "user_impersonation", "ver": "2.0"
-        }))
-        .unwrap();
-        sim.signer.sign(&claims).unwrap()
+        self.f.reader_token()
     }
 }
 

@@ -849,3 +849,217 @@ async fn arm_routing_ids_carry_the_simulated_time() {
         "{routing}"
     );
 }
+
+/// The official examples of what a move to managed identity calls: user-assigned identities
+/// (msi 2023-01-31 `Identity*.json`), role assignments at a resource scope (authorization
+/// 2022-04-01 `RoleAssignments_*.json`), the managed-cluster PUT with a user-assigned identity
+/// (`ManagedClustersCreate_DualStackNetworking.json`'s `identity`), and agent pools with
+/// `upgradeNodeImageVersion` (`AgentPools*.json`).
+#[tokio::test]
+async fn the_move_to_managed_identity_matches_the_spec_examples() {
+    let f = Fixture::new(Default::default()).await;
+    let token = f.arm_token().await;
+    let (cluster, sub) = demo_cluster(&f, "aks-ops-tools");
+    let t = Some(token.as_str());
+
+    let create = example("msi/IdentityCreate.json");
+    let identities = format!("subscriptions/{sub}/resourceGroups/rg-ops/providers/Microsoft.ManagedIdentity/userAssignedIdentities");
+    let (status, _, identity) = send(
+        &f,
+        Method::PUT,
+        &format!("{identities}/id-ops?api-version=2023-01-31"),
+        t,
+        Some(create["parameters"]["parameters"].clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_shape(
+        "identity create",
+        &create["responses"]["201"]["body"],
+        &identity,
+        &[],
+    );
+    let (status, _, body) = send(
+        &f,
+        Method::GET,
+        &format!("{identities}/id-ops?api-version=2023-01-31"),
+        t,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape("identity get", &create["responses"]["200"]["body"], &body, &[]);
+    let (status, _, body) = send(
+        &f,
+        Method::GET,
+        &format!("{identities}?api-version=2023-01-31"),
+        t,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "identity list by resource group",
+        &example("msi/IdentityListByResourceGroup.json")["responses"]["200"]["body"],
+        &body,
+        &["nextLink"],
+    );
+
+    // A role at a resource scope, for the identity.
+    let principal = identity["properties"]["principalId"].as_str().unwrap();
+    let scope = identity["id"].as_str().unwrap().to_string();
+    let assignment = example("authorization/RoleAssignments_CreateForResource.json");
+    let mut request = assignment["parameters"]["parameters"].clone();
+    request["properties"]["principalId"] = json!(principal);
+    request["properties"]["principalType"] = json!("ServicePrincipal");
+    request["properties"]["roleDefinitionId"] = json!(format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/f1a07417-d97a-45cb-824c-7a7467783830"));
+    let name = uuid::Uuid::new_v4();
+    let one =
+        format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01");
+    let (status, _, body) = send(&f, Method::PUT, &one, t, Some(request)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_shape(
+        "role assignment create for resource",
+        &assignment["responses"]["201"]["body"],
+        &body,
+        &[],
+    );
+    let (status, _, body) = send(&f, Method::GET, &one, t, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "role assignment get",
+        &example("authorization/RoleAssignments_Get.json")["responses"]["200"]["body"],
+        &body,
+        &[],
+    );
+    let (status, _, body) = send(&f, Method::GET, &format!("{scope}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=principalId%20eq%20'{principal}'"), t, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "role assignment list for scope",
+        &example("authorization/RoleAssignments_ListForScope.json")["responses"]["200"]["body"],
+        &body,
+        &[],
+    );
+
+    // The cluster moves to the identity: the PUT answers with the model and the operation to poll.
+    let (_, _, mut model) = send(
+        &f,
+        Method::GET,
+        &format!("{cluster}?api-version=2025-07-01"),
+        t,
+        None,
+    )
+    .await;
+    let dual = example("arm/ManagedClustersCreate_DualStackNetworking.json");
+    let mut wanted = dual["parameters"]["parameters"]["identity"].clone();
+    wanted["userAssignedIdentities"] = json!({scope.clone(): {}});
+    model["identity"] = wanted;
+    let (status, headers, _) = send(
+        &f,
+        Method::PUT,
+        &format!("{cluster}?api-version=2025-07-01"),
+        t,
+        Some(model),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_headers("managedClusters update", &headers, &["azure-asyncoperation"]);
+    f.sim.sim().state.advance_clock(Duration::seconds(5));
+    let (_, _, body) = send(
+        &f,
+        Method::GET,
+        &format!("{cluster}?api-version=2025-07-01"),
+        t,
+        None,
+    )
+    .await;
+    assert_shape(
+        "managedClusters identity",
+        &dual["responses"]["200"]["body"]["identity"],
+        &body["identity"],
+        &[],
+    );
+    assert_eq!(
+        body["identity"]["userAssignedIdentities"][&scope]["principalId"],
+        json!(principal)
+    );
+
+    let pools = format!("{cluster}/agentPools");
+    let (status, _, body) = send(
+        &f,
+        Method::GET,
+        &format!("{pools}?api-version=2025-07-01"),
+        t,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "agent pools list",
+        &example("arm/AgentPoolsList.json")["responses"]["200"]["body"],
+        &body,
+        &[],
+    );
+    let (status, _, body) = send(
+        &f,
+        Method::GET,
+        &format!("{pools}/nodepool1?api-version=2025-07-01"),
+        t,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "agent pool get",
+        &example("arm/AgentPoolsGet.json")["responses"]["200"]["body"],
+        &body,
+        &[],
+    );
+    let upgrade = example("arm/AgentPoolsUpgradeNodeImageVersion.json");
+    let (status, headers, body) = send(
+        &f,
+        Method::POST,
+        &format!("{pools}/nodepool1/upgradeNodeImageVersion?api-version=2025-07-01"),
+        t,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_headers("upgradeNodeImageVersion", &headers, &["azure-asyncoperation"]);
+    assert_shape(
+        "upgradeNodeImageVersion",
+        &upgrade["responses"]["202"]["body"],
+        &body,
+        &[],
+    );
+    assert_eq!(
+        body["properties"]["provisioningState"],
+        upgrade["responses"]["202"]["body"]["properties"]["provisioningState"]
+    );
+
+    // Deletes: the assignment (200 with it, RoleAssignments_Delete.json), then the identity.
+    let (status, _, body) = send(&f, Method::DELETE, &one, t, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_shape(
+        "role assignment delete",
+        &example("authorization/RoleAssignments_Delete.json")["responses"]["200"]["body"],
+        &body,
+        &[],
+    );
+    let (status, _, _) = send(&f, Method::DELETE, &one, t, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = send(
+        &f,
+        Method::DELETE,
+        &format!("{identities}/id-ops?api-version=2023-01-31"),
+        t,
+        None,
+    )
+    .await;
+    assert!(
+        example("msi/IdentityDelete.json")["responses"]
+            .get(status.as_str())
+            .is_some(),
+        "{status}"
+    );
+}

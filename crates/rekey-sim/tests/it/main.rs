@@ -9,4 +9,5 @@ mod conformance;
 mod control;
 mod graph;
 mod identity;
+mod migration;
 mod wire;

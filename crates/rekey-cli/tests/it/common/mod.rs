@@ -1,6 +1,8 @@
 //! What the CLI tests share: a simulator started in the test, the `rekey` binary run in a private
 //! `REKEY_HOME`, and the simulator's control and Graph APIs to mint secrets and approve sign-ins.
 
+pub mod faults;
+
 // Each test file uses its own part of this module.
 
 use std::ffi::OsString;

@@ -145,6 +145,11 @@ pub enum JournalError {
 /// Parses a journal's bytes. A last line cut short (a crash mid-write) is ignored: its step never
 /// went on. Any other unreadable line is an error, never guessed around.
 pub fn parse_journal(bytes: &[u8]) -> Result<Vec<Line>, String> {
+    parse_lines(bytes)
+}
+
+/// [`parse_journal`] for any journal's line type (rotations, moves to a managed identity).
+pub fn parse_lines<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<Vec<T>, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
     let complete = text.ends_with('\n');
     let lines: Vec<&str> = text.split_terminator('\n').collect();
@@ -153,13 +158,23 @@ pub fn parse_journal(bytes: &[u8]) -> Result<Vec<Line>, String> {
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Line>(line) {
+        match serde_json::from_str::<T>(line) {
             Ok(l) => out.push(l),
             Err(_) if i + 1 == lines.len() && !complete => break,
             Err(e) => return Err(format!("line {}: {e}", i + 1)),
         }
     }
     Ok(out)
+}
+
+/// The journal file of `id` in `dir`: the ID is ours (a UUID), but a name from a file is never
+/// trusted as a path.
+pub fn journal_path(dir: &Path, id: &str) -> PathBuf {
+    let safe: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    dir.join(format!("{safe}.jsonl"))
 }
 
 /// One rotation's journal file.
@@ -174,13 +189,8 @@ pub fn rotations_dir(paths: &AppPaths) -> PathBuf {
 
 impl Journal {
     pub fn new(paths: &AppPaths, rotation_id: &str) -> Journal {
-        // The ID is ours (a UUID), but a name from a file is never trusted as a path.
-        let safe: String = rotation_id
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
         Journal {
-            path: rotations_dir(paths).join(format!("{safe}.jsonl")),
+            path: journal_path(&rotations_dir(paths), rotation_id),
         }
     }
 
@@ -212,22 +222,33 @@ impl Journal {
     }
 
     pub async fn read(&self) -> Result<Vec<Line>, JournalError> {
-        let path = self.path.clone();
-        let shown = self.path.display().to_string();
-        let bytes = tokio::fs::read(&path).await.map_err(|e| JournalError::Read {
-            path: shown.clone(),
-            detail: e.to_string(),
-        })?;
-        parse_journal(&bytes).map_err(|detail| JournalError::Read { path: shown, detail })
+        read_lines(&self.path).await
     }
 }
 
-/// Every rotation in the journal folder, newest first, with the journals that could not be read.
-pub async fn list(paths: &AppPaths) -> (Vec<State>, Vec<String>) {
-    let dir = rotations_dir(paths);
+/// The lines of the journal at `path` (any journal's line type).
+pub async fn read_lines<L: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<L>, JournalError> {
+    let shown = path.display().to_string();
+    let bytes = tokio::fs::read(path).await.map_err(|e| JournalError::Read {
+        path: shown.clone(),
+        detail: e.to_string(),
+    })?;
+    parse_lines(&bytes).map_err(|detail| JournalError::Read { path: shown, detail })
+}
+
+/// Every journal in `dir` replayed with `replay`, newest first by `started`, with the journals that
+/// could not be read or do not start with a plan (rotations' and moves' folders alike).
+pub async fn replay_all<L, S>(
+    dir: &Path,
+    replay: impl Fn(&[L]) -> Option<S>,
+    started: impl Fn(&S) -> DateTime<Utc>,
+) -> (Vec<S>, Vec<String>)
+where
+    L: serde::de::DeserializeOwned,
+{
     let mut states = Vec::new();
     let mut problems = Vec::new();
-    let mut entries = match tokio::fs::read_dir(&dir).await {
+    let mut entries = match tokio::fs::read_dir(dir).await {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (states, problems),
         Err(e) => {
@@ -240,15 +261,19 @@ pub async fn list(paths: &AppPaths) -> (Vec<State>, Vec<String>) {
         if path.extension().and_then(|e| e.to_str()) != Some("jsonl") {
             continue;
         }
-        let journal = Journal { path: path.clone() };
-        match journal.read().await {
-            Ok(lines) => match State::replay(&lines) {
+        match read_lines::<L>(&path).await {
+            Ok(lines) => match replay(&lines) {
                 Some(state) => states.push(state),
                 None => problems.push(format!("{}: it does not start with a plan", path.display())),
             },
             Err(e) => problems.push(e.to_string()),
         }
     }
-    states.sort_by_key(|s| std::cmp::Reverse(s.started));
+    states.sort_by_key(|s| std::cmp::Reverse(started(s)));
     (states, problems)
+}
+
+/// Every rotation in the journal folder, newest first, with the journals that could not be read.
+pub async fn list(paths: &AppPaths) -> (Vec<State>, Vec<String>) {
+    replay_all(&rotations_dir(paths), State::replay, |s: &State| s.started).await
 }

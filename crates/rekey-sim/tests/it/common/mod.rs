@@ -64,4 +64,54 @@ impl Fixture {
         let headers = resp.headers().clone();
         (status, headers, resp.json().await.unwrap_or(Value::Null))
     }
+
+    /// Any request with a bearer token: status, headers and the JSON body (`null` if none).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let url = if path.starts_with("https://") {
+            path.to_string()
+        } else {
+            self.url(path)
+        };
+        let mut req = self.http.request(method, url).bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
+    }
+
+    /// An ARM token for the demo's reader (Reader on Contoso Staging only), signed by the simulator.
+    pub fn reader_token(&self) -> String {
+        let sim = self.sim.sim();
+        let upn = "reader@contoso-demo.onmicrosoft.com";
+        let oid = sim
+            .state
+            .world()
+            .users
+            .iter()
+            .find(|u| u.user_principal_name == upn)
+            .unwrap()
+            .object_id;
+        let now = chrono::Utc::now().timestamp();
+        let tenant = self.sim.tenant_id();
+        let claims: rekey_sim::signing::Claims = serde_json::from_value(serde_json::json!({
+            "aud": "https://management.azure.com/", "iss": format!("{}{tenant}/v2.0", self.sim.base_url),
+            "iat": now, "nbf": now, "exp": now + 3600, "tid": tenant, "oid": oid, "sub": oid,
+            "upn": upn, "scp": "user_impersonation", "ver": "2.0"
+        }))
+        .unwrap();
+        sim.signer.sign(&claims).unwrap()
+    }
 }

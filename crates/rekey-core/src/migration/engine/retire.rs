@@ -1,0 +1,96 @@
+//! The last step: the service principal's secrets by the plan's policy — only once every node pool
+//! runs on the kubelet identity, never while another cluster uses the principal (the plan says
+//! `never` then). `now` removes them, a grace period schedules them for a resume after it, `never`
+//! leaves them to expire. The principal itself is never deleted here.
+
+use chrono::Utc;
+
+use super::step::{failed, transient, Stop};
+use super::Run;
+use crate::azure::directory::ObjectKind;
+use crate::migration::journal::Event;
+use crate::migration::model::MoveOutcome;
+use crate::rotation::Retire;
+
+const RETIRE: &str = "retire secrets";
+
+impl Run<'_> {
+    pub(super) async fn retire(&self) -> Result<(), Stop> {
+        let state = self.snapshot().await;
+        let step = self.scope(RETIRE);
+        let due = match (state.plan.principal_after.retire, state.retire_after) {
+            (Retire::Never, _) => {
+                return step
+                    .ok(
+                        Some(Event::Finished {
+                            outcome: MoveOutcome::Succeeded,
+                        }),
+                        format!("moved; {}", state.plan.principal_after.note),
+                    )
+                    .await;
+            }
+            (_, Some(at)) => at,
+            (Retire::Now, None) => Utc::now(),
+            (Retire::After { hours }, None) => {
+                let at = Utc::now() + chrono::Duration::hours(i64::from(hours));
+                self.record(Event::RetireScheduled { not_before: at }).await?;
+                return step
+                    .ok(
+                        Some(Event::Finished {
+                            outcome: MoveOutcome::RetirePending,
+                        }),
+                        format!(
+                            "moved; the service principal's secrets go after {at} (rekey migrate --resume)"
+                        ),
+                    )
+                    .await;
+            }
+        };
+        if due > Utc::now() {
+            step.running(format!("the service principal's secrets go after {due}"));
+            return Ok(());
+        }
+        let graph = &self.ctx.session.graph;
+        let app_id = state.plan.app_id.clone();
+        let app = transient(RETIRE, || graph.application(&app_id)).await?;
+        let sp = transient(RETIRE, || graph.service_principal(&app_id)).await?;
+        let mut removed = 0;
+        for (object, kind) in [(app, ObjectKind::Application), (sp, ObjectKind::ServicePrincipal)] {
+            let Some(object) = object else { continue };
+            for c in &object.password_credentials {
+                if state.removed.contains(&c.key_id) {
+                    continue;
+                }
+                graph
+                    .remove_password(kind, &object.id, &c.key_id)
+                    .await
+                    .map_err(|e| failed(RETIRE, &e))
+                    .map_err(|mut s| {
+                        s.message = format!(
+                            "the cluster moved, but a secret of its old service principal could not be removed: {}",
+                            s.message
+                        );
+                        s
+                    })?;
+                self.record(Event::SecretRemoved {
+                    key_id: c.key_id.clone(),
+                })
+                .await?;
+                removed += 1;
+            }
+        }
+        if removed == 0 && state.removed.is_empty() {
+            step.running("the service principal had no secret left");
+        }
+        step.ok(
+            Some(Event::Finished {
+                outcome: MoveOutcome::Succeeded,
+            }),
+            format!(
+                "moved; {} secret(s) of the old service principal removed",
+                removed + state.removed.len()
+            ),
+        )
+        .await
+    }
+}

@@ -1,0 +1,190 @@
+//! What a move to a managed identity is made of, as the plan, the journal, the CLI and (later) the
+//! window read it: the identity chosen, the role grants, the node pools' image upgrades, what
+//! becomes of the service principal, and the checks (rotation's [`Check`], blocked and why).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::azure::roles::RoleAssignment;
+pub use crate::rotation::model::{Check, CheckLevel};
+use crate::rotation::Retire;
+
+/// Which of the cluster's new identities a grant is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Who {
+    /// The cluster (control-plane) identity: load balancers, disks, networking.
+    ControlPlane,
+    /// The kubelet identity, which the nodes use once their image is upgraded: image pulls.
+    Kubelet,
+}
+
+impl Who {
+    pub fn label(self) -> &'static str {
+        match self {
+            Who::ControlPlane => "control-plane identity",
+            Who::Kubelet => "kubelet identity",
+        }
+    }
+}
+
+/// The control-plane identity the cluster moves to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum IdentityChoice {
+    /// Created by AKS with the update: its principal exists only afterwards.
+    SystemAssigned,
+    /// A user-assigned identity by resource ID; `create` when it does not exist yet.
+    #[serde(rename_all = "camelCase")]
+    UserAssigned {
+        id: String,
+        create: bool,
+        location: String,
+    },
+}
+
+impl IdentityChoice {
+    pub fn label(&self) -> String {
+        match self {
+            IdentityChoice::SystemAssigned => "system-assigned".into(),
+            IdentityChoice::UserAssigned { id, create: true, .. } => {
+                format!("user-assigned {id} (to create)")
+            }
+            IdentityChoice::UserAssigned { id, .. } => format!("user-assigned {id}"),
+        }
+    }
+}
+
+/// A role the move grants: to whom, where, why (with the AKS documentation that says so).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Grant {
+    pub who: Who,
+    pub role: String,
+    /// The built-in role definition's GUID.
+    pub role_id: String,
+    pub scope: String,
+    pub why: String,
+    /// The AKS documentation page the rule comes from.
+    pub source: String,
+    /// Whether the new identity already holds it (at the scope or above); `None`: not known yet
+    /// (an identity that does not exist before the update).
+    pub already: Option<bool>,
+}
+
+/// What the move does with one of the service principal's role assignments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Held {
+    pub assignment: RoleAssignment,
+    pub verdict: String,
+}
+
+/// One node pool's image upgrade: the moment its kubelet leaves the service principal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolUpgrade {
+    pub name: String,
+    pub node_count: u32,
+    pub max_surge: Option<String>,
+    pub impact: String,
+}
+
+/// What becomes of the service principal once the cluster no longer uses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrincipalAfter {
+    pub app_id: String,
+    /// Other clusters that use it: its secrets stay while any does.
+    pub shared_with: Vec<String>,
+    pub retire: Retire,
+    pub note: String,
+}
+
+/// The move of one cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterMove {
+    pub migration_id: String,
+    pub tenant_id: String,
+    pub cluster_id: String,
+    pub name: String,
+    pub location: String,
+    pub production: bool,
+    /// The service principal's app (client) ID and object ID.
+    pub app_id: String,
+    pub sp_object_id: Option<String>,
+    pub identity: IdentityChoice,
+    /// The user-assigned identity's principal, when it exists before the update.
+    pub identity_principal_id: Option<String>,
+    pub held: Vec<Held>,
+    pub grants: Vec<Grant>,
+    pub pools: Vec<PoolUpgrade>,
+    pub principal_after: PrincipalAfter,
+    pub checks: Vec<Check>,
+    /// Its blocking checks in words, or none.
+    pub blocked_by: Option<String>,
+}
+
+impl ClusterMove {
+    pub fn blocked(&self) -> bool {
+        self.checks.iter().any(|c| c.level == CheckLevel::Block)
+    }
+
+    /// The grants of `who` the identity does not hold yet (or may not).
+    pub fn to_grant(&self, who: Who) -> impl Iterator<Item = &Grant> {
+        self.grants
+            .iter()
+            .filter(move |g| g.who == who && g.already != Some(true))
+    }
+}
+
+/// Every cluster's move, and what could not be planned at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationPlan {
+    pub clusters: Vec<ClusterMove>,
+    pub problems: Vec<Check>,
+}
+
+impl MigrationPlan {
+    pub fn runnable(&self) -> impl Iterator<Item = &ClusterMove> {
+        self.clusters.iter().filter(|c| !c.blocked())
+    }
+
+    /// Production clusters whose name must be typed to confirm.
+    pub fn to_confirm(&self) -> Vec<String> {
+        self.runnable()
+            .filter(|c| c.production)
+            .map(|c| c.name.clone())
+            .collect()
+    }
+}
+
+/// How a move ended (or where it stopped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MoveOutcome {
+    /// On its managed identity, every pool's kubelet too; the principal's secrets dealt with.
+    Succeeded,
+    /// Moved; the principal's secrets go after their grace period.
+    RetirePending,
+    /// Stopped; the cluster works on what it had. Resume goes on from the last step.
+    Failed,
+}
+
+/// The end of one cluster's move.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MoveResult {
+    pub migration_id: String,
+    pub cluster_id: String,
+    pub name: String,
+    pub outcome: MoveOutcome,
+    pub principal_id: Option<String>,
+    pub kubelet_object_id: Option<String>,
+    pub pools_upgraded: Vec<String>,
+    pub retire_after: Option<DateTime<Utc>>,
+    /// The step that failed and Azure's words (status and code kept).
+    pub message: Option<String>,
+}

@@ -1,0 +1,115 @@
+"""Moving a cluster from a service principal to a managed identity through Azure's own SDKs:
+azure-mgmt-msi (user-assigned identities), azure-mgmt-authorization (a role at a subnet's scope),
+azure-mgmt-containerservice (`managed_clusters.begin_create_or_update` with a new `identity`,
+`agent_pools.begin_upgrade_node_image_version`).
+
+The session shares one simulator: these tests move only aks-ops-tools (Contoso Platform), which no
+other test of the suite reads beyond its name.
+"""
+
+import uuid
+
+import pytest
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.mgmt.authorization import AuthorizationManagementClient
+from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
+from azure.mgmt.containerservice.models import ManagedClusterIdentity
+from azure.mgmt.msi import ManagedServiceIdentityClient
+from azure.mgmt.msi.models import Identity
+
+from sdkutil import LRO_TIMEOUT, arm_kwargs
+
+NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+
+
+@pytest.fixture
+def msi(sim, credential, subscription_ids):
+    def make(subscription: str = "Contoso Platform"):
+        return ManagedServiceIdentityClient(credential, subscription_ids[subscription], **arm_kwargs(sim))
+
+    return make
+
+
+def test_user_assigned_identities(msi, sim):
+    client = msi()
+    created = client.user_assigned_identities.create_or_update(
+        "rg-ops", "id-sdk", Identity(location="westeurope", tags={"purpose": "sdk"})
+    )
+    assert created.name == "id-sdk"
+    assert uuid.UUID(created.principal_id) and uuid.UUID(created.client_id)
+    assert created.tenant_id == sim.tenant_id
+    got = client.user_assigned_identities.get("rg-ops", "id-sdk")
+    assert (got.principal_id, got.client_id) == (created.principal_id, created.client_id)
+    assert "id-sdk" in [i.name for i in client.user_assigned_identities.list_by_resource_group("rg-ops")]
+    assert "id-sdk" in [i.name for i in client.user_assigned_identities.list_by_subscription()]
+    # The identity is a service principal of the directory.
+    assert any(sp["id"] == created.principal_id for sp in sim.state()["servicePrincipals"])
+    client.user_assigned_identities.delete("rg-ops", "id-sdk")
+    with pytest.raises(ResourceNotFoundError):
+        client.user_assigned_identities.get("rg-ops", "id-sdk")
+
+
+def test_role_assignment_at_a_subnet(sim, credential, subscription_ids, msi):
+    sub = subscription_ids["Contoso Production"]
+    subnet = next(c for c in sim.state()["clusters"] if c["name"] == "aks-prod-weu")["agentPools"][0]["vnetSubnetId"]
+    assert subnet and "/subnets/" in subnet
+    identity = msi("Contoso Production").user_assigned_identities.create_or_update(
+        "rg-prod-weu", "id-sdk-subnet", Identity(location="westeurope")
+    )
+    with AuthorizationManagementClient(credential, sub, **arm_kwargs(sim)) as client:
+        created = client.role_assignments.create(
+            subnet,
+            str(uuid.uuid4()),
+            RoleAssignmentCreateParameters(
+                role_definition_id=f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{NETWORK_CONTRIBUTOR}",
+                principal_id=identity.principal_id,
+                principal_type="ServicePrincipal",
+            ),
+        )
+        assert created.scope == subnet
+        mine = list(client.role_assignments.list_for_scope(subnet, filter=f"principalId eq '{identity.principal_id}'"))
+        assert [a.id for a in mine] == [created.id]
+        # Inherited at the subnet: the administrator's Owner at the subscription.
+        inherited = list(client.role_assignments.list_for_scope(subnet, filter="atScope()"))
+        assert any(a.scope == f"/subscriptions/{sub}" for a in inherited)
+        # Listed from the subscription, below it, for the principal.
+        below = list(client.role_assignments.list_for_subscription(filter=f"principalId eq '{identity.principal_id}'"))
+        assert [a.scope for a in below] == [subnet]
+        deleted = client.role_assignments.delete(subnet, created.name)
+        assert deleted.id == created.id
+        assert client.role_assignments.delete(subnet, created.name) is None
+        with pytest.raises(HttpResponseError) as missing:
+            list(client.role_assignments.list_for_scope(subnet.replace("snet-aks-prod", "snet-nope")))
+        assert missing.value.error.code == "ResourceNotFound"
+
+
+def test_move_to_managed_identity_then_upgrade_node_images(sim, aks):
+    client = aks("Contoso Platform")
+    cluster = client.managed_clusters.get("rg-ops", "aks-ops-tools")
+    assert cluster.identity is None and cluster.service_principal_profile.client_id != "msi"
+    cluster.identity = ManagedClusterIdentity(type="SystemAssigned")
+    moved = client.managed_clusters.begin_create_or_update("rg-ops", "aks-ops-tools", cluster).result(timeout=LRO_TIMEOUT)
+    assert moved.provisioning_state == "Succeeded"
+    assert moved.identity.type == "SystemAssigned"
+    assert uuid.UUID(moved.identity.principal_id) and moved.identity.tenant_id == sim.tenant_id
+    assert moved.service_principal_profile.client_id == "msi"
+    kubelet = moved.identity_profile["kubeletidentity"]
+    assert f"/resourcegroups/{moved.node_resource_group.lower()}/" in kubelet.resource_id.lower()
+    assert [p["nodesUse"] for p in sim.cluster_state("aks-ops-tools")["agentPools"]] == ["servicePrincipal"]
+
+    # No way back to a service principal.
+    moved.identity = None
+    with pytest.raises(HttpResponseError) as refused:
+        client.managed_clusters.begin_create_or_update("rg-ops", "aks-ops-tools", moved).result(timeout=LRO_TIMEOUT)
+    assert "can't switch back to a service principal" in refused.value.error.message
+
+    pools = list(client.agent_pools.list("rg-ops", "aks-ops-tools"))
+    assert [p.name for p in pools] == ["nodepool1"]
+    before = pools[0].node_image_version
+    assert pools[0].upgrade_settings.max_surge == "10%"
+    poller = client.agent_pools.begin_upgrade_node_image_version("rg-ops", "aks-ops-tools", "nodepool1")
+    poller.result(timeout=LRO_TIMEOUT)
+    pool = client.agent_pools.get("rg-ops", "aks-ops-tools", "nodepool1")
+    assert pool.provisioning_state == "Succeeded"
+    assert pool.node_image_version != before
+    assert [p["nodesUse"] for p in sim.cluster_state("aks-ops-tools")["agentPools"]] == ["kubeletIdentity"]
