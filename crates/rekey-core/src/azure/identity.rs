@@ -12,7 +12,6 @@ use super::arm::{segment, ArmClient, ClusterId, AKS_API};
 use super::directory::checked as guid;
 use super::error::CallError;
 use super::lro::Started;
-use super::roles::{assignment_body, AUTHORIZATION_API};
 use crate::transport::{read_json, AzureError};
 
 /// `Microsoft.ManagedIdentity/userAssignedIdentities` (azure-rest-api-specs,
@@ -156,42 +155,6 @@ impl ArmClient {
         let url = self.url(&id.path(), api_version)?;
         let response = self.send(Method::GET, &url, None).await?;
         Ok(read_json(&url, response).await?)
-    }
-
-    /// Gives `principal_id` the built-in role `role_guid` at `scope` (PUT
-    /// `{scope}/providers/Microsoft.Authorization/roleAssignments/{name}`). An equal assignment
-    /// already there (409 `RoleAssignmentExists`) is success: the principal holds the role.
-    pub async fn assign_role(
-        &self,
-        scope: &ResourceId,
-        role_guid: &str,
-        principal_id: &str,
-    ) -> Result<(), CallError> {
-        guid("role definition", role_guid)?;
-        guid("principal ID", principal_id)?;
-        let role_definition_id = format!(
-            "/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{role_guid}",
-            scope.subscription
-        );
-        let name = assignment_name(&scope.as_str(), &role_definition_id, principal_id);
-        let url = self.url(
-            &format!(
-                "{}/providers/Microsoft.Authorization/roleAssignments/{name}",
-                scope.path()
-            ),
-            AUTHORIZATION_API,
-        )?;
-        let body = assignment_body(&role_definition_id, principal_id);
-        match self.send(Method::PUT, &url, Some(body.as_bytes())).await {
-            Ok(response) => {
-                let _: Value = read_json(&url, response).await?;
-                Ok(())
-            }
-            Err(CallError::Azure(AzureError::Api {
-                status: 409, code, ..
-            })) if code.eq_ignore_ascii_case("RoleAssignmentExists") => Ok(()),
-            Err(e) => Err(e),
-        }
     }
 
     pub async fn user_assigned_identity(&self, id: &ResourceId) -> Result<UserAssignedIdentity, CallError> {

@@ -8,7 +8,8 @@ use ts_rs::TS;
 
 use super::arm::ArmClient;
 use super::directory::checked as guid;
-use super::error::CallError;
+use super::error::{AzureError, CallError};
+use super::identity::{assignment_name, ResourceId};
 use crate::transport::read_json;
 
 pub const AUTHORIZATION_API: &str = "2022-04-01";
@@ -67,6 +68,14 @@ pub(crate) fn assignment_body(role_definition_id: &str, principal_id: &str) -> S
     .to_string()
 }
 
+/// The full ID of the built-in role `guid` as seen from `scope`'s subscription.
+pub fn builtin_definition(scope: &ResourceId, guid: &str) -> String {
+    format!(
+        "/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+        scope.subscription
+    )
+}
+
 impl ArmClient {
     /// The role assignments of the principal (object ID) `principal_id` in `subscription`.
     pub async fn role_assignments_of(
@@ -87,25 +96,35 @@ impl ArmClient {
         Ok(wires.into_iter().map(RoleAssignment::from).collect())
     }
 
-    /// Gives the principal `principal_id` the role `role_definition_id` in `subscription`.
-    pub async fn create_role_assignment(
+    /// Gives `principal_id` the role `role_definition_id` (a full definition ID) at `scope`, the
+    /// scope it was held at (PUT `{scope}/providers/Microsoft.Authorization/roleAssignments/{name}`):
+    /// never wider. The name is derived from the three, so a request sent again after a lost answer
+    /// writes the same assignment, and 409 `RoleAssignmentExists` is success.
+    pub async fn assign_role(
         &self,
-        subscription: &str,
+        scope: &ResourceId,
         role_definition_id: &str,
         principal_id: &str,
-    ) -> Result<RoleAssignment, CallError> {
-        guid("subscription ID", subscription)?;
+    ) -> Result<(), CallError> {
         guid("principal ID", principal_id)?;
-        let name = uuid::Uuid::new_v4();
+        let name = assignment_name(&scope.as_str(), role_definition_id, principal_id);
         let url = self.url(
             &format!(
-                "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments/{name}"
+                "{}/providers/Microsoft.Authorization/roleAssignments/{name}",
+                scope.path()
             ),
             AUTHORIZATION_API,
         )?;
         let body = assignment_body(role_definition_id, principal_id);
-        let response = self.send(Method::PUT, &url, Some(body.as_bytes())).await?;
-        let wire: Wire = read_json(&url, response).await?;
-        Ok(wire.into())
+        match self.send(Method::PUT, &url, Some(body.as_bytes())).await {
+            Ok(response) => {
+                let _: serde_json::Value = read_json(&url, response).await?;
+                Ok(())
+            }
+            Err(CallError::Azure(AzureError::Api {
+                status: 409, code, ..
+            })) if code.eq_ignore_ascii_case("RoleAssignmentExists") => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }

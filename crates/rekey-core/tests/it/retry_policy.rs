@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use rekey_core::azure::identity::ResourceId;
 use rekey_core::inventory::model::InventorySource;
 use rekey_core::inventory::{refresh, RefreshOptions};
 use rekey_sim::faults::{FaultAction, FaultRule};
@@ -126,10 +127,9 @@ async fn every_page_of_role_assignments_is_read() {
         let definition =
             format!("/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{role}");
         // An assignment that already exists (409) is fine: the count comes from the world below.
-        let _ = session
-            .arm
-            .create_role_assignment(&subscription, &definition, &principal)
-            .await;
+        let scope =
+            ResourceId::parse(&format!("/subscriptions/{subscription}")).unwrap_or_else(|e| panic!("{e}"));
+        let _ = session.arm.assign_role(&scope, &definition, &principal).await;
     }
     let count = sim
         .sim()

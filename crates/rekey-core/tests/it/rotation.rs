@@ -298,6 +298,46 @@ async fn a_new_service_principal_takes_over_with_the_old_ones_roles() {
     assert_eq!(copied, roles, "every role of the old principal was copied");
 }
 
+/// A role the old principal held on a subnet, a route table or a resource group is copied there,
+/// never wider: a copy at the subscription would give the new principal rights the old one lacked.
+#[tokio::test]
+async fn a_new_principal_gets_each_role_at_the_scope_the_old_one_held_it() {
+    let f = fixture().await;
+    let (old_app, _) = f.holds("aks-prod-weu");
+    let options = f.options(Mode::NewSp, Retire::Never);
+    let plan = plan(&f.session, &[f.id("aks-prod-weu")], &f.known, &options).await;
+    assert!(plan.problems.is_empty(), "{:?}", plan.problems);
+    let result = &bulk::run(&f.context(options), &f.sessions(), &plan).await[0];
+    assert_eq!(result.outcome, Outcome::Succeeded, "{:?}", result.message);
+    let new_app = result.new_app_id.clone().expect("a new app");
+    let world = f.world();
+    let object_of = |app: &str| {
+        world
+            .service_principals
+            .iter()
+            .find(|s| s.app_id.to_string() == app)
+            .map(|s| s.object_id)
+            .expect("the principal")
+    };
+    let held = |principal| {
+        let mut held: Vec<(String, String)> = world
+            .role_assignments
+            .iter()
+            .filter(|r| r.principal_id == principal)
+            .map(|r| (format!("{:?}", r.role), r.scope.to_ascii_lowercase()))
+            .collect();
+        held.sort();
+        held
+    };
+    let old = held(object_of(&old_app));
+    assert!(
+        old.iter()
+            .any(|(_, scope)| scope.contains("/providers/microsoft.network/")),
+        "the demo's principal holds a role on its network: {old:?}"
+    );
+    assert_eq!(held(object_of(&new_app)), old);
+}
+
 #[tokio::test]
 async fn a_failed_azure_operation_leaves_the_old_secret_working_and_a_retry_finishes() {
     let f = fixture().await;

@@ -5,6 +5,7 @@
 use super::step::{again, failed, stop, transient, Stop};
 use super::Run;
 use crate::azure::identity::ResourceId;
+use crate::azure::roles::builtin_definition;
 use crate::migration::discovery::assignments_for;
 use crate::migration::journal::Event;
 use crate::migration::model::{IdentityChoice, Who};
@@ -71,7 +72,7 @@ impl Run<'_> {
             let scope = ResourceId::parse(&g.scope).map_err(|e| stop(name, e.to_string()))?;
             // A new identity's principal may not have replicated to ARM yet (PrincipalNotFound).
             again(Budget::waiting(self.ctx.visibility_timeout), |_| async {
-                arm.assign_role(&scope, &g.role_id, principal)
+                arm.assign_role(&scope, &builtin_definition(&scope, &g.role_id), principal)
                     .await
                     .map_err(|e| failed(name, &e))
             })

@@ -6,6 +6,7 @@ use chrono::Utc;
 use super::step::{replicating, stop, transient, Stop};
 use super::{Run, Target};
 use crate::azure::directory::ObjectKind;
+use crate::azure::identity::ResourceId;
 use crate::rotation::journal::{Event, NewPrincipal, SecretRequest};
 use crate::rotation::model::{Mode, Step};
 
@@ -122,17 +123,19 @@ impl Run<'_> {
         let arm = &self.ctx.session.arm;
         let mut copied = 0u32;
         for role in chosen {
-            let Some(sub) = role
-                .scope
-                .trim_start_matches("/subscriptions/")
-                .split('/')
-                .next()
-                .map(str::to_string)
-            else {
-                continue;
-            };
+            // At the scope the old principal held it: never wider (a resource group's role must not
+            // become the subscription's).
+            let scope = ResourceId::parse(&role.scope).map_err(|e| {
+                stop(
+                    Step::CopyRoles,
+                    format!(
+                        "the role assignment {} has a scope Rekey cannot read: {e}",
+                        role.id
+                    ),
+                )
+            })?;
             let result = replicating(Step::CopyRoles, self.ctx.options.replication_timeout, || {
-                arm.create_role_assignment(&sub, &role.role_definition_id, &sp_object_id)
+                arm.assign_role(&scope, &role.role_definition_id, &sp_object_id)
             })
             .await;
             match result {
