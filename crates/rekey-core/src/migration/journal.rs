@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::model::{ClusterMove, MoveOutcome, Who};
+use super::model::{ClusterMove, MoveOutcome, MoveSummary, Who};
 use crate::azure::lro::OperationHandle;
 use crate::paths::AppPaths;
 use crate::rotation::journal::{journal_path, read_lines, replay_all, JournalError};
@@ -197,6 +197,22 @@ impl State {
         self.granted
             .iter()
             .any(|(w, r, s)| *w == who && r.eq_ignore_ascii_case(role_id) && s.eq_ignore_ascii_case(scope))
+    }
+
+    /// What History shows of this move.
+    pub fn summary(&self, now: DateTime<Utc>) -> MoveSummary {
+        MoveSummary {
+            migration_id: self.plan.migration_id.clone(),
+            cluster_id: self.plan.cluster_id.clone(),
+            name: self.plan.name.clone(),
+            identity: self.plan.identity.clone(),
+            started: self.started,
+            outcome: self.finished,
+            pools_done: self.pools_done.clone(),
+            retire_after: self.retire_after,
+            last_failure: self.last_failure.clone(),
+            due: self.wanted(now),
+        }
     }
 
     /// Still to run now: unfinished, or secrets due for retirement.

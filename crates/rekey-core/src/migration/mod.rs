@@ -13,5 +13,5 @@ pub mod service;
 #[cfg(test)]
 mod tests;
 
-pub use model::{ClusterMove, MigrationPlan, MoveOutcome, MoveResult};
+pub use model::{ClusterMove, MigrationPlan, MoveOutcome, MoveResult, MoveSummary, StoredMigration};
 pub use plan::{IdentityRequest, PlanOptions};

@@ -1,17 +1,20 @@
-//! What a move to a managed identity is made of, as the plan, the journal, the CLI and (later) the
-//! window read it: the identity chosen, the role grants, the node pools' image upgrades, what
-//! becomes of the service principal, and the checks (rotation's [`Check`], blocked and why).
+//! What a move to a managed identity is made of, as the plan, the journal, the CLI and the window
+//! read it (ts-rs bindings in `ui/src/lib/bindings`): the identity chosen, the role grants, the node
+//! pools' image upgrades, what becomes of the service principal, and the checks (rotation's
+//! [`Check`], blocked and why).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::azure::roles::RoleAssignment;
 pub use crate::rotation::model::{Check, CheckLevel};
 use crate::rotation::Retire;
 
 /// Which of the cluster's new identities a grant is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum Who {
     /// The cluster (control-plane) identity: load balancers, disks, networking.
     ControlPlane,
@@ -29,8 +32,9 @@ impl Who {
 }
 
 /// The control-plane identity the cluster moves to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export)]
 pub enum IdentityChoice {
     /// Created by AKS with the update: its principal exists only afterwards.
     SystemAssigned,
@@ -56,8 +60,9 @@ impl IdentityChoice {
 }
 
 /// A role the move grants: to whom, where, why (with the AKS documentation that says so).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct Grant {
     pub who: Who,
     pub role: String,
@@ -73,16 +78,18 @@ pub struct Grant {
 }
 
 /// What the move does with one of the service principal's role assignments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct Held {
     pub assignment: RoleAssignment,
     pub verdict: String,
 }
 
 /// One node pool's image upgrade: the moment its kubelet leaves the service principal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct PoolUpgrade {
     pub name: String,
     pub node_count: u32,
@@ -91,8 +98,9 @@ pub struct PoolUpgrade {
 }
 
 /// What becomes of the service principal once the cluster no longer uses it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct PrincipalAfter {
     pub app_id: String,
     /// Other clusters that use it: its secrets stay while any does.
@@ -102,8 +110,9 @@ pub struct PrincipalAfter {
 }
 
 /// The move of one cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct ClusterMove {
     pub migration_id: String,
     pub tenant_id: String,
@@ -140,8 +149,9 @@ impl ClusterMove {
 }
 
 /// Every cluster's move, and what could not be planned at all.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct MigrationPlan {
     pub clusters: Vec<ClusterMove>,
     pub problems: Vec<Check>,
@@ -162,8 +172,9 @@ impl MigrationPlan {
 }
 
 /// How a move ended (or where it stopped).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum MoveOutcome {
     /// On its managed identity, every pool's kubelet too; the principal's secrets dealt with.
     Succeeded,
@@ -174,8 +185,9 @@ pub enum MoveOutcome {
 }
 
 /// The end of one cluster's move.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct MoveResult {
     pub migration_id: String,
     pub cluster_id: String,
@@ -187,4 +199,46 @@ pub struct MoveResult {
     pub retire_after: Option<DateTime<Utc>>,
     /// The step that failed and Azure's words (status and code kept).
     pub message: Option<String>,
+}
+
+/// A move plan the app keeps until the admin confirms it: the window names it by `plan_id`, so
+/// that only what was planned and shown can be started (as rotation's `StoredPlan`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct StoredMigration {
+    pub plan_id: String,
+    pub plan: MigrationPlan,
+    /// The production clusters that will move: each name must be typed to confirm.
+    pub to_confirm: Vec<String>,
+}
+
+impl StoredMigration {
+    pub fn new(plan_id: String, plan: MigrationPlan) -> StoredMigration {
+        let to_confirm = plan.to_confirm();
+        StoredMigration {
+            plan_id,
+            plan,
+            to_confirm,
+        }
+    }
+}
+
+/// One move as its journal tells it, for History and resume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct MoveSummary {
+    pub migration_id: String,
+    pub cluster_id: String,
+    pub name: String,
+    pub identity: IdentityChoice,
+    pub started: DateTime<Utc>,
+    /// None while unfinished.
+    pub outcome: Option<MoveOutcome>,
+    pub pools_done: Vec<String>,
+    pub retire_after: Option<DateTime<Utc>>,
+    pub last_failure: Option<String>,
+    /// Unfinished, or secrets due for retirement: resume would go on with it.
+    pub due: bool,
 }

@@ -28,8 +28,9 @@ use crate::vault::Vault;
 pub use step::Stop;
 
 /// One progress report of a move.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct MoveProgress {
     pub migration_id: String,
     pub cluster: String,
