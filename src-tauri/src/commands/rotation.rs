@@ -28,7 +28,7 @@ const AAD_MIGRATION_URL: &str = "https://aka.ms/aks-managed-aad";
 
 /// Demo mode: no account signed in (the built-in simulator). The estate decides; a kept plan
 /// remembers it so that signing in or out between planning and running is noticed.
-async fn is_demo(state: &AppState) -> Result<bool, IpcError> {
+pub(super) async fn is_demo(state: &AppState) -> Result<bool, IpcError> {
     state.estate()?.is_demo().await
 }
 
@@ -39,10 +39,10 @@ fn sink(channel: Channel<Progress>) -> ProgressSink {
     })
 }
 
-/// Runs `work` (a rotation, a resume, a roll-back) in a task of its own, so that a window closed to
+/// Runs `work` (a rotation, a resume, a roll-back, a move) in a task of its own, so that a window closed to
 /// the tray or reloaded does not cancel it. After it, a background refresh brings the new expiries
 /// to the tray and to the window (also when the window did not follow it to its end).
-async fn detached<T: Send + 'static>(
+pub(super) async fn detached<T: Send + 'static>(
     app: &AppHandle,
     what: &str,
     work: impl Future<Output = Result<T, IpcError>> + Send + 'static,

@@ -10,6 +10,8 @@ use rekey_core::audit::AuditRecord;
 use rekey_core::auth::DeviceCodePrompt;
 use rekey_core::cloud::CloudSetting;
 use rekey_core::inventory::Inventory;
+use rekey_core::migration::engine::MoveProgress;
+use rekey_core::migration::{MoveResult, MoveSummary, ResumedMoves, StoredMigration};
 use rekey_core::rotation::model::Resumed;
 use rekey_core::rotation::rules::StoredPlan;
 use rekey_core::rotation::{GroupResult, Mode, Retire, RotationSummary};

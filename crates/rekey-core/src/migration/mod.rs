@@ -13,5 +13,7 @@ pub mod service;
 #[cfg(test)]
 mod tests;
 
-pub use model::{ClusterMove, MigrationPlan, MoveOutcome, MoveResult, MoveSummary, StoredMigration};
+pub use model::{
+    ClusterMove, MigrationPlan, MoveOutcome, MoveResult, MoveSummary, ResumedMoves, StoredMigration,
+};
 pub use plan::{IdentityRequest, PlanOptions};

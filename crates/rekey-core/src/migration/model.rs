@@ -242,3 +242,12 @@ pub struct MoveSummary {
     /// Unfinished, or secrets due for retirement: resume would go on with it.
     pub due: bool,
 }
+
+/// What a resume did: each move it went on with, and what it could not read or start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ResumedMoves {
+    pub results: Vec<MoveResult>,
+    pub problems: Vec<String>,
+}
