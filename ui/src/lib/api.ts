@@ -25,6 +25,11 @@ import type { Retire } from "./bindings/Retire";
 import type { RotationProgress } from "./bindings/RotationProgress";
 import type { RotationSummary } from "./bindings/RotationSummary";
 import type { StoredPlan } from "./bindings/StoredPlan";
+import type { MoveProgress } from "./bindings/MoveProgress";
+import type { MoveResult } from "./bindings/MoveResult";
+import type { MoveSummary } from "./bindings/MoveSummary";
+import type { ResumedMoves } from "./bindings/ResumedMoves";
+import type { StoredMigration } from "./bindings/StoredMigration";
 import type { VaultRow } from "./bindings/VaultRow";
 import type { VaultStatus } from "./bindings/VaultStatus";
 
@@ -276,6 +281,39 @@ export function exportHistory(): Promise<string | null> {
 /** Opens Microsoft's migration guide from the retired legacy AAD integration in the browser. */
 export function openAadMigrationGuide(): Promise<void> {
   return call("open_aad_migration_guide");
+}
+
+/**
+ * Plans the move of `clusterIds` (the inventory's ARM IDs) to a managed identity: `identity` is
+ * "system", a user-assigned identity's resource ID, or null for the plan's default. Reads only;
+ * Rust keeps the plan: only `startMigration(planId)` can run it.
+ */
+export function planMigration(clusterIds: string[], identity: string | null): Promise<StoredMigration> {
+  return call("plan_migration", { clusterIds, identity });
+}
+
+/**
+ * Runs the move plan Rust kept (once), after Rust's native confirmation. `confirmedNames` must hold
+ * the exact name of every production cluster in it. Keeps running in Rust if the window closes.
+ */
+export function startMigration(
+  planId: string,
+  confirmedNames: string[],
+  onProgress: (progress: MoveProgress) => void,
+): Promise<MoveResult[]> {
+  const channel = new Channel<MoveProgress>(onProgress);
+  return call("start_migration", { planId, confirmedNames, onProgress: channel });
+}
+
+/** Every move to a managed identity (of this mode), newest first. */
+export function listMigrations(): Promise<MoveSummary[]> {
+  return call("list_migrations");
+}
+
+/** Goes on with unfinished moves (and retires old secrets whose grace period is over). */
+export function resumeMigrations(onProgress: (progress: MoveProgress) => void): Promise<ResumedMoves> {
+  const channel = new Channel<MoveProgress>(onProgress);
+  return call("resume_migrations", { onProgress: channel });
 }
 
 /** The arguments of `command`: none, or the object Rust's function takes (camelCase names). */

@@ -6,12 +6,13 @@ import type { IpcError } from "../lib/bindings/IpcError";
 import Accounts from "./Accounts.svelte";
 import Dashboard from "./Dashboard.svelte";
 import History from "./History.svelte";
+import Migrate from "./Migrate.svelte";
 import Rotate from "./Rotate.svelte";
 import Settings from "./Settings.svelte";
 import SignIn from "./SignIn.svelte";
 import Vault from "./Vault.svelte";
 
-export type PageId = "clusters" | "accounts" | "signin" | "settings" | "vault" | "rotate" | "history";
+export type PageId = "clusters" | "accounts" | "signin" | "settings" | "vault" | "rotate" | "history" | "migrate";
 
 /** A cluster to show, asked for from outside the page (the tray, a notification). */
 export type OpenClusterRequest = { clusterId: string; rotate: boolean; seq: number };
@@ -42,6 +43,9 @@ export const historyPage: PageDef = { id: "history", label: "History", component
 /** The rotate wizard: opened from the clusters (a row's Rotate, or several ticked). */
 export const rotatePage: PageDef = { id: "rotate", label: "Rotate", component: Rotate, inNav: false };
 
+/** The move-to-managed-identity wizard: opened from the clusters (a row's action, or several ticked). */
+export const migratePage: PageDef = { id: "migrate", label: "Move to managed identity", component: Migrate, inNav: false };
+
 export const pages: readonly PageDef[] = [
   dashboardPage,
   vaultPage,
@@ -50,4 +54,5 @@ export const pages: readonly PageDef[] = [
   settingsPage,
   signInPage,
   rotatePage,
+  migratePage,
 ];
