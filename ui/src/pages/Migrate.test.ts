@@ -265,3 +265,29 @@ describe("Dashboard and the move", () => {
     expect(clusters.find((c) => c.id === asked[0])!.identityKind).toBe("servicePrincipal");
   });
 });
+
+describe("Detail drawer and the move", () => {
+  it("shows what the move needs from a plan asked for on request, and offers no move for a managed identity", async () => {
+    const calls = mockCommands({
+      cached_inventory: () => inventory(clusters),
+      refresh_inventory: () => inventory(clusters),
+      plan_migration: () => stored([move("aks-prod-weu", { clusterId: prod.id.toUpperCase() })]),
+    });
+    render(Dashboard, pageProps(demoStatus));
+    const rowOf = async (name: string) =>
+      (await screen.findAllByTestId("cluster-row")).find((r) => r.dataset.clusterName === name)!;
+    await fireEvent.click(await rowOf("aks-prod-weu"));
+    const drawer = screen.getByTestId("detail-drawer");
+    expect(calls.some((c) => c.cmd === "plan_migration")).toBe(false);
+    await fireEvent.click(within(drawer).getByTestId("move-needs-look"));
+    const grant = await within(drawer).findByTestId("move-needs-grant");
+    expect(grant.textContent).toContain("Network Contributor for the control-plane identity");
+    expect(within(drawer).getByTestId("move-needs-list").textContent).toContain("1 node pool re-imaged (3 nodes)");
+    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null });
+    expect(within(drawer).getByTestId("drawer-migrate")).toBeTruthy();
+
+    const msi = clusters.find((c) => c.identityKind === "managedIdentity")!;
+    await fireEvent.click(await rowOf(msi.name));
+    expect(within(screen.getByTestId("detail-drawer")).queryByTestId("move-needs")).toBeNull();
+  });
+});
