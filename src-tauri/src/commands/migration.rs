@@ -190,7 +190,7 @@ pub async fn list_migrations(
             summary.due = false;
         }
     }
-    list.sort_by(|a, b| b.started.cmp(&a.started));
+    list.sort_by_key(|s| std::cmp::Reverse(s.started));
     Ok(list)
 }
 
