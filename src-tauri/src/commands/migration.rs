@@ -6,11 +6,9 @@
 //! made and kept, after naming every production cluster in it and a native confirmation whose text
 //! Rust writes. Moves run in their own task, as rotations do.
 
-use std::sync::Arc;
-
 use chrono::Utc;
 use rekey_core::error::IpcError;
-use rekey_core::migration::engine::{MoveProgress, MoveSink};
+use rekey_core::migration::engine::MoveProgress;
 use rekey_core::migration::service::{self, Timing};
 use rekey_core::migration::{
     IdentityRequest, MigrationPlan, MoveResult, MoveSummary, PlanOptions, ResumedMoves, StoredMigration,
@@ -20,16 +18,9 @@ use rekey_core::rotation::Mode;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 
-use super::rotation::{detached, is_demo};
+use super::rotation::{detached, is_demo, sink};
 use crate::rotations::{KeptMigration, Rotations};
 use crate::state::AppState;
-
-fn sink(channel: Channel<MoveProgress>) -> MoveSink {
-    // A closed or reloaded window is no reason to stop the move.
-    Arc::new(move |p: MoveProgress| {
-        let _ = channel.send(p);
-    })
-}
 
 fn refused(code: &str, message: impl Into<String>) -> IpcError {
     IpcError::new(code, message.into())

@@ -14,7 +14,7 @@ use rekey_core::rotation::model::{Progress, Resumed};
 use rekey_core::rotation::rules::StoredPlan;
 use rekey_core::rotation::rules::{self, same_estate};
 use rekey_core::rotation::service;
-use rekey_core::rotation::{GroupResult, Mode, ProgressSink, Retire, RotationError, RotationSummary};
+use rekey_core::rotation::{GroupResult, Mode, Retire, RotationError, RotationSummary};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_opener::OpenerExt;
@@ -32,9 +32,12 @@ pub(super) async fn is_demo(state: &AppState) -> Result<bool, IpcError> {
     state.estate()?.is_demo().await
 }
 
-fn sink(channel: Channel<Progress>) -> ProgressSink {
-    // A closed or reloaded window is no reason to stop the rotation.
-    Arc::new(move |p: Progress| {
+/// Progress of a rotation or a move, sent to the window's channel while it listens.
+pub(super) fn sink<T: tauri::ipc::IpcResponse + Send + Sync + 'static>(
+    channel: Channel<T>,
+) -> Arc<dyn Fn(T) + Send + Sync> {
+    // A closed or reloaded window is no reason to stop the rotation or the move.
+    Arc::new(move |p: T| {
         let _ = channel.send(p);
     })
 }

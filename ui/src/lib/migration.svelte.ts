@@ -8,6 +8,7 @@ import type { IpcError } from "./bindings/IpcError";
 import type { MoveProgress } from "./bindings/MoveProgress";
 import type { MoveResult } from "./bindings/MoveResult";
 import type { StoredMigration } from "./bindings/StoredMigration";
+import { foldStep } from "./rotationView";
 
 export type MigrateStage = "preflight" | "plan" | "confirm" | "progress" | "result";
 
@@ -25,15 +26,9 @@ export type IdentityKindChoice = "default" | "system" | "userAssigned";
 /** Each move's steps as they were last reported, in order: migration ID → steps. */
 export type MoveTracks = Record<string, MoveProgress[]>;
 
-/** Folds one report into `tracks`: a new step ends the ones before it still running. Never mutates. */
+/** Folds one report into `tracks` (rotation's rule: a new step ends the ones before it). Never mutates. */
 export function foldMove(tracks: MoveTracks, p: MoveProgress): MoveTracks {
-  const steps = tracks[p.migrationId] ?? [];
-  const at = steps.findIndex((s) => s.step === p.step);
-  const next =
-    at < 0
-      ? [...steps.map((s) => (s.status === "running" || s.status === "waiting" ? { ...s, status: "ok" as const } : s)), p]
-      : steps.map((s, i) => (i === at ? p : s));
-  return { ...tracks, [p.migrationId]: next };
+  return { ...tracks, [p.migrationId]: foldStep(tracks[p.migrationId] ?? [], p) };
 }
 
 /** Rust decided it: a blocking check leaves the cluster out of the move. */

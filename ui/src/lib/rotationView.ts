@@ -113,13 +113,15 @@ export function trackKey(rotationId: string, cluster: string | null): string {
 export function foldProgress(tracks: Tracks, p: RotationProgress): Tracks {
   const key = trackKey(p.rotationId, p.cluster);
   const line: StepLine = { step: p.step, status: p.status, detail: p.detail, elapsedMs: p.elapsedMs };
-  const steps = tracks[key] ?? [];
-  const at = steps.findIndex((s) => s.step === p.step);
-  const next =
-    at < 0
-      ? [...steps.map((s) => (s.status === "running" || s.status === "waiting" ? { ...s, status: "ok" as const } : s)), line]
-      : steps.map((s, i) => (i === at ? line : s));
-  return { ...tracks, [key]: next };
+  return { ...tracks, [key]: foldStep(tracks[key] ?? [], line) };
+}
+
+/** One track's steps with `line` applied, as `foldProgress` says (a rotation's or a move's). */
+export function foldStep<L extends { step: string; status: StepStatus }>(steps: L[], line: L): L[] {
+  const at = steps.findIndex((s) => s.step === line.step);
+  return at < 0
+    ? [...steps.map((s) => (s.status === "running" || s.status === "waiting" ? { ...s, status: "ok" as const } : s)), line]
+    : steps.map((s, i) => (i === at ? line : s));
 }
 
 /** The step a track is on now (its last), for a one-line summary. */
