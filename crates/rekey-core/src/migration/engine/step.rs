@@ -2,74 +2,17 @@
 //! called again through rotation's one retry loop ([`crate::rotation::retry::retrying`]) with its
 //! budgets and failure kinds. Azure's status and code are kept apart from the words ([`Cause`]).
 
-use std::future::Future;
 use std::time::Instant;
 
 use super::{Context, MoveProgress, Run};
 use crate::audit::AuditRecord;
-use crate::azure::CallError;
 use crate::migration::journal::{Event, State};
 use crate::rotation::model::StepStatus;
-use crate::rotation::retry::{self, Budget, Cause, Kind};
+use crate::rotation::retry;
 
-/// A failure that stops the move: the step, the words, and what Azure answered.
-#[derive(Debug)]
-pub struct Stop {
-    pub step: &'static str,
-    pub message: String,
-    pub kind: Kind,
-    pub cause: Option<Cause>,
-    /// Azure's operation itself ended `Failed` (as opposed to a failure to start or follow it).
-    pub operation_failed: bool,
-}
-
-/// A failure of Rekey's own or a check: never retried.
-pub(super) fn stop(step: &'static str, message: impl Into<String>) -> Stop {
-    Stop {
-        step,
-        message: crate::azure::error::scrub(&message.into()),
-        kind: Kind::Fatal,
-        cause: None,
-        operation_failed: false,
-    }
-}
-
-/// A failed Azure call, its kind and cause kept.
-pub(super) fn failed(step: &'static str, e: &CallError) -> Stop {
-    Stop {
-        kind: retry::classify(e),
-        cause: Some(Cause::of(e)),
-        ..stop(step, retry::explain(e))
-    }
-}
-
-/// `call` tried again within `budget` while its failure is worth it; final afterwards.
-pub(super) async fn again<T, F, Fut>(mut budget: Budget, call: F) -> Result<T, Stop>
-where
-    F: FnMut(u32) -> Fut,
-    Fut: Future<Output = Result<T, Stop>>,
-{
-    let result = retry::retrying(&mut budget, call, |s: &Stop, b| b.next(s.kind)).await;
-    result.map_err(|mut s| {
-        if s.kind == Kind::Transient {
-            s.message = crate::azure::error::scrub(&budget.spent(&s.message));
-        }
-        s.kind = Kind::Fatal;
-        s
-    })
-}
-
-/// An Azure call tried again on transient failures.
-pub(super) async fn transient<T, F, Fut>(step: &'static str, call: F) -> Result<T, Stop>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, CallError>>,
-{
-    again(Budget::transient(), |_| async {
-        call().await.map_err(|e| failed(step, &e))
-    })
-    .await
-}
+/// A failure that stops the move at a step (named by its words); the retry helpers are rotation's.
+pub type Stop = retry::stop::Stop<&'static str>;
+pub(super) use crate::rotation::retry::stop::{again, failed, stop, transient};
 
 /// One step as it runs.
 pub(super) struct Scope<'r, 'a> {

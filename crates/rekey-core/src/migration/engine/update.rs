@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::step::{again, failed, stop, transient, Scope, Stop};
 use super::Run;
 use crate::azure::arm::ClusterId;
-use crate::azure::lro::{OperationEnd, OperationHandle, Started};
+use crate::azure::lro::{OperationHandle, Started};
 use crate::azure::models::ManagedCluster;
 use crate::migration::journal::Event;
 use crate::migration::model::{IdentityChoice, Who};
@@ -221,37 +221,11 @@ impl Run<'_> {
         name: &'static str,
         kept: &str,
     ) -> Result<(), Stop> {
-        let quiet = Duration::from_secs(5).min(self.ctx.max_poll_interval);
-        let end = self
-            .ctx
-            .session
-            .arm
-            .wait_operation(handle, first, quiet, || step.waiting("Azure operation running"))
-            .await;
-        match end {
-            Ok(OperationEnd::Succeeded) => Ok(()),
-            Ok(OperationEnd::Failed { code, message }) => Err(Stop {
-                cause: Some(retry::Cause {
-                    status: None,
-                    code: Some(code.clone()),
-                }),
-                operation_failed: true,
-                ..stop(
-                    name,
-                    format!("Azure's operation failed: {code}: {message}. {kept}"),
-                )
-            }),
-            Err(e) => Err(Stop {
-                cause: Some(retry::Cause::of(&e)),
-                ..stop(
-                    name,
-                    format!(
-                        "could not follow the operation: {}. Resume to go on",
-                        retry::explain(&e)
-                    ),
-                )
-            }),
-        }
+        let arm = &self.ctx.session.arm;
+        let waiting = || step.waiting("Azure operation running");
+        let after = (format!(". {kept}"), ". Resume to go on".to_string());
+        let max_poll = self.ctx.max_poll_interval;
+        retry::stop::follow(arm, handle, first, max_poll, waiting, name, (&after.0, &after.1)).await
     }
 
     async fn verify_identity(&self, id: &ClusterId) -> Result<(), Stop> {

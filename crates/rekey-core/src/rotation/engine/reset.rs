@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use super::step::{again, failed, given_up, stop, transient, Scope, Stop};
 use super::{Run, Target};
 use crate::azure::arm::ClusterId;
-use crate::azure::lro::{AadReset, OperationEnd, OperationHandle, Started};
+use crate::azure::lro::{AadReset, OperationHandle, Started};
 use crate::azure::models::AadProfile;
 use crate::rotation::journal::Event;
 use crate::rotation::model::{Mode, Step};
@@ -220,31 +220,25 @@ impl Run<'_> {
         .await
     }
 
-    /// Follows the reset operation to its end ([`crate::azure::lro`] owns the loop and honours
-    /// `Retry-After`; `max_poll_interval` caps only the pauses Azure does not ask for).
+    /// Follows the reset operation to its end (the engines' one [`retry::stop::follow`]).
     async fn follow(
         &self,
         handle: &OperationHandle,
         first: Option<Duration>,
         step: &Scope<'_, '_>,
     ) -> Result<(), Stop> {
-        let quiet = Duration::from_secs(5).min(self.ctx.options.max_poll_interval);
-        let end = self
-            .ctx
-            .session
-            .arm
-            .wait_operation(handle, first, quiet, || step.waiting("Azure operation running"))
-            .await;
-        match end {
-            Ok(OperationEnd::Succeeded) => Ok(()),
-            Ok(OperationEnd::Failed { code, message }) => Err(stop(
-                Step::ResetCluster,
-                format!("Azure's operation failed: {code}: {message}"),
-            )),
-            Err(e) => Err(stop(
-                Step::ResetCluster,
-                format!("could not follow the operation: {}", retry::explain(&e)),
-            )),
-        }
+        let arm = &self.ctx.session.arm;
+        let waiting = || step.waiting("Azure operation running");
+        let max_poll = self.ctx.options.max_poll_interval;
+        retry::stop::follow(
+            arm,
+            handle,
+            first,
+            max_poll,
+            waiting,
+            Step::ResetCluster,
+            ("", ""),
+        )
+        .await
     }
 }

@@ -1,90 +1,17 @@
 //! The step runner: one place where a step reports progress, writes the journal, takes the state
 //! and writes the audit log, and the engine's one way to call Azure again after a failure.
 
-use std::future::Future;
 use std::time::Instant;
 
 use super::{Context, Run};
 use crate::audit::AuditRecord;
-use crate::azure::CallError;
 use crate::rotation::journal::{Event, State};
 use crate::rotation::model::{Progress, Step, StepStatus};
-use crate::rotation::retry::{self, Budget, Cause, Kind};
+use crate::rotation::retry;
 
-/// A failure that stops the rotation: the step, the words for the admin, and what Azure answered.
-#[derive(Debug)]
-pub(super) struct Stop {
-    pub step: Step,
-    pub message: String,
-    /// Whether the engine may try again (`Fatal` once a retry loop has given up).
-    pub kind: Kind,
-    /// Azure's status and code, when Azure answered: decisions read these, never the message.
-    pub cause: Option<Cause>,
-}
-
-/// A failure of Rekey's own (the journal, the vault, a check): never retried.
-pub(super) fn stop(step: Step, message: impl Into<String>) -> Stop {
-    Stop {
-        step,
-        // Often Azure's words: scrubbed once here for the journal, the audit log and the UI.
-        message: crate::azure::error::scrub(&message.into()),
-        kind: Kind::Fatal,
-        cause: None,
-    }
-}
-
-/// A failed Azure call, with its kind and cause kept.
-pub(super) fn failed(step: Step, e: &CallError) -> Stop {
-    Stop {
-        kind: retry::classify(e),
-        cause: Some(Cause::of(e)),
-        ..stop(step, retry::explain(e))
-    }
-}
-
-/// Runs `call` (given the try's number, from 1) again while its failure is worth another try within
-/// `budget`; once the budget is spent the failure is final and says how much was tried.
-pub(super) async fn again<T, F, Fut>(mut budget: Budget, call: F) -> Result<T, Stop>
-where
-    F: FnMut(u32) -> Fut,
-    Fut: Future<Output = Result<T, Stop>>,
-{
-    let result = retry::retrying(&mut budget, call, |s: &Stop, b| b.next(s.kind)).await;
-    result.map_err(|s| given_up(s, &budget))
-}
-
-/// `s` as the last word of a retry loop: final, and saying the budget ran out when it did.
-pub(super) fn given_up(mut s: Stop, budget: &Budget) -> Stop {
-    if s.kind == Kind::Transient {
-        s.message = crate::azure::error::scrub(&budget.spent(&s.message));
-    }
-    s.kind = Kind::Fatal;
-    s
-}
-
-/// An Azure call tried again on transient failures (network, 5xx, throttling beyond the HTTP layer).
-pub(super) async fn transient<T, F, Fut>(step: Step, call: F) -> Result<T, Stop>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, CallError>>,
-{
-    again(Budget::transient(), |_| async {
-        call().await.map_err(|e| failed(step, &e))
-    })
-    .await
-}
-
-/// [`transient`], and also while Entra ID replicates something new, up to `limit`.
-pub(super) async fn replicating<T, F, Fut>(step: Step, limit: std::time::Duration, call: F) -> Result<T, Stop>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, CallError>>,
-{
-    again(Budget::waiting(limit), |_| async {
-        call().await.map_err(|e| failed(step, &e))
-    })
-    .await
-}
+/// A failure that stops the rotation at a [`Step`]; the runner's retry helpers are the move's too.
+pub(super) type Stop = retry::stop::Stop<Step>;
+pub(super) use crate::rotation::retry::stop::{again, failed, given_up, replicating, stop, transient};
 
 /// One step (of the group, or of one cluster) as it runs: what it reports, journals and audits.
 pub(super) struct Scope<'r, 'a> {

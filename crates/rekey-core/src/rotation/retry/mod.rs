@@ -11,6 +11,7 @@ use crate::azure::retry::{advice, backoff, refusal, Refusal};
 use crate::azure::AzureError;
 use crate::azure::CallError;
 
+pub mod stop;
 #[cfg(test)]
 mod tests;
 
