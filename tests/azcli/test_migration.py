@@ -9,6 +9,8 @@ of the suite uses (aks-ops-tools in Contoso Platform, aks-stg-weu in Contoso Sta
 
 from __future__ import annotations
 
+import time
+
 
 def subscription(sim, name: str) -> str:
     return next(s["id"] for s in sim.state()["subscriptions"] if s["displayName"] == name)
@@ -43,15 +45,39 @@ def test_update_to_a_system_assigned_identity_then_upgrade_the_node_image(az, si
 
 
 def test_update_to_a_user_assigned_identity(az, sim):
+    """aks-stg-weu is a private cluster with its own private DNS zone: AKS takes a user-assigned
+    identity holding Private DNS Zone Contributor there (docs aks/private-clusters), and refuses
+    until Azure applies the role (CustomPrivateDNSZoneMissingPermissionError)."""
     sub = subscription(sim, "Contoso Staging")
+    zone = az(
+        "aks", "show", "--resource-group", "rg-stg", "--name", "aks-stg-weu", "--subscription", sub,
+        "--query", "apiServerAccessProfile.privateDnsZone", "--output", "tsv",
+    ).out.strip()
+    assert "/privateDnsZones/" in zone, zone
+    refused = az(
+        "aks", "update", "--resource-group", "rg-stg", "--name", "aks-stg-weu",
+        "--enable-managed-identity", "--yes", "--subscription", sub, check=False,
+    )
+    assert refused.code != 0 and "CustomPrivateDNSZoneMissingPermissionError" in refused.err, refused.err[-2000:]
     identity = az(
         "identity", "create", "--resource-group", "rg-stg", "--name", "id-aks-stg",
         "--location", "westeurope", "--subscription", sub,
     ).json()
-    cluster = az(
+    az(
+        "role", "assignment", "create", "--assignee-object-id", identity["principalId"],
+        "--assignee-principal-type", "ServicePrincipal", "--role", "Private DNS Zone Contributor",
+        "--scope", zone, "--subscription", sub,
+    )
+    update = [
         "aks", "update", "--resource-group", "rg-stg", "--name", "aks-stg-weu",
         "--enable-managed-identity", "--assign-identity", identity["id"], "--yes", "--subscription", sub,
-    ).json()
+    ]
+    deadline = time.monotonic() + 30
+    while (result := az(*update, check=False)).code != 0:
+        assert "CustomPrivateDNSZoneMissingPermissionError" in result.err, result.err[-2000:]
+        assert time.monotonic() < deadline, "the zone's role never took effect"
+        time.sleep(1)
+    cluster = result.json()
     assert cluster["identity"]["type"] == "UserAssigned"
     assigned = {k.lower(): v for k, v in cluster["identity"]["userAssignedIdentities"].items()}
     assert assigned[identity["id"].lower()]["principalId"] == identity["principalId"]

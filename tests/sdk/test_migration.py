@@ -3,23 +3,27 @@ azure-mgmt-msi (user-assigned identities), azure-mgmt-authorization (a role at a
 azure-mgmt-containerservice (`managed_clusters.begin_create_or_update` with a new `identity`,
 `agent_pools.begin_upgrade_node_image_version`).
 
-The session shares one simulator: these tests move only aks-ops-tools (Contoso Platform), which no
-other test of the suite reads beyond its name.
+The session shares one simulator: these tests move only aks-ops-tools (Contoso Platform) and the
+private cluster aks-stg-weu (Contoso Staging), which no other test of the suite reads beyond its name
+and its reset refusal.
 """
 
+import time
 import uuid
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
-from azure.mgmt.containerservice.models import ManagedClusterIdentity
+from azure.mgmt.containerservice.models import ManagedClusterIdentity, UserAssignedIdentity
 from azure.mgmt.msi import ManagedServiceIdentityClient
 from azure.mgmt.msi.models import Identity
 
 from sdkutil import LRO_TIMEOUT, arm_kwargs
 
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+PRIVATE_DNS_ZONE_CONTRIBUTOR = "b12aa53e-6015-4669-85d0-8515ebb3ae7f"
+ZONE_REFUSED = "CustomPrivateDNSZoneMissingPermissionError"
 
 
 @pytest.fixture
@@ -101,7 +105,8 @@ def test_move_to_managed_identity_then_upgrade_node_images(sim, aks):
     moved.identity = None
     with pytest.raises(HttpResponseError) as refused:
         client.managed_clusters.begin_create_or_update("rg-ops", "aks-ops-tools", moved).result(timeout=LRO_TIMEOUT)
-    assert "can't switch back to a service principal" in refused.value.error.message
+    assert refused.value.error.code == "BadRequest"
+    assert refused.value.error.message == "Updating service principal profile is not allowed on MSI cluster."
 
     pools = list(client.agent_pools.list("rg-ops", "aks-ops-tools"))
     assert [p.name for p in pools] == ["nodepool1"]
@@ -113,3 +118,65 @@ def test_move_to_managed_identity_then_upgrade_node_images(sim, aks):
     assert pool.provisioning_state == "Succeeded"
     assert pool.node_image_version != before
     assert [p["nodesUse"] for p in sim.cluster_state("aks-ops-tools")["agentPools"]] == ["kubeletIdentity"]
+
+
+def test_a_private_cluster_with_its_own_dns_zone_moves_only_to_an_identity_holding_the_zone(
+    sim, aks, msi, credential, subscription_ids
+):
+    """AKS's rule (docs aks/private-clusters): a custom private DNS zone takes a user-assigned
+    identity with Private DNS Zone Contributor on the zone, checked before the update starts."""
+    sub = subscription_ids["Contoso Staging"]
+    client = aks("Contoso Staging")
+    cluster = client.managed_clusters.get("rg-stg", "aks-stg-weu")
+    zone = cluster.api_server_access_profile.private_dns_zone
+    assert cluster.api_server_access_profile.enable_private_cluster
+    assert "/providers/Microsoft.Network/privateDnsZones/" in zone
+
+    def refused(identity: ManagedClusterIdentity) -> str:
+        cluster.identity = identity
+        with pytest.raises(HttpResponseError) as e:
+            client.managed_clusters.begin_create_or_update("rg-stg", "aks-stg-weu", cluster).result(
+                timeout=LRO_TIMEOUT
+            )
+        assert e.value.status_code == 400
+        assert e.value.error.code == ZONE_REFUSED, e.value.error
+        assert zone in e.value.error.message
+        assert sim.cluster_state("aks-stg-weu")["identity"] == "servicePrincipal"
+        return e.value.error.message
+
+    assert "privateDnsZones/read" in refused(ManagedClusterIdentity(type="SystemAssigned"))
+    identity = msi("Contoso Staging").user_assigned_identities.create_or_update(
+        "rg-stg", "id-sdk-private", Identity(location="westeurope")
+    )
+    user_assigned = ManagedClusterIdentity(
+        type="UserAssigned", user_assigned_identities={identity.id: UserAssignedIdentity()}
+    )
+    refused(user_assigned)
+
+    with AuthorizationManagementClient(credential, sub, **arm_kwargs(sim)) as authz:
+        authz.role_assignments.create(
+            zone,
+            str(uuid.uuid4()),
+            RoleAssignmentCreateParameters(
+                role_definition_id=f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{PRIVATE_DNS_ZONE_CONTRIBUTOR}",
+                principal_id=identity.principal_id,
+                principal_type="ServicePrincipal",
+            ),
+        )
+    # Azure RBAC applies a new role after a while: AKS refuses until then, then moves the cluster.
+    deadline = time.monotonic() + 30
+    while True:
+        cluster.identity = user_assigned
+        try:
+            moved = client.managed_clusters.begin_create_or_update("rg-stg", "aks-stg-weu", cluster).result(
+                timeout=LRO_TIMEOUT
+            )
+            break
+        except HttpResponseError as e:
+            assert e.error.code == ZONE_REFUSED and time.monotonic() < deadline, e.error
+            time.sleep(1)
+    assert moved.identity.type == "UserAssigned"
+    assigned = {k.lower(): v for k, v in moved.identity.user_assigned_identities.items()}
+    assert assigned[identity.id.lower()].principal_id == identity.principal_id
+    assert moved.service_principal_profile.client_id == "msi"
+    assert moved.api_server_access_profile.private_dns_zone == zone

@@ -67,3 +67,14 @@ impl SimRequest {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
+
+/// A property of a JSON body by name; ARM deserializes property names case-insensitively.
+pub fn property<'b>(
+    object: &'b serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Option<&'b serde_json::Value> {
+    object
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}

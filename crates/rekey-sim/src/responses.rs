@@ -62,6 +62,17 @@ pub fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
     )
 }
 
+/// ARM's 400 for a body it cannot deserialize, in the words of real traffic ("The request content was
+/// invalid and could not be deserialized: 'Error reading string. Unexpected token: …'.",
+/// microsoft/azure-tools-for-java#1014; Azure/azure-cli#31885).
+pub fn invalid_request_content(detail: &str) -> Response {
+    arm_error(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequestContent",
+        &format!("The request content was invalid and could not be deserialized: '{detail}'."),
+    )
+}
+
 /// ARM's 405 for a verb the resource does not serve.
 pub fn arm_method_not_allowed(method: &Method) -> Response {
     arm_error(

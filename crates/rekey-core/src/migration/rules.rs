@@ -26,9 +26,15 @@ pub const DOC_SUMMARY: &str = "https://learn.microsoft.com/azure/aks/managed-ide
 pub const DOC_ROUTE_TABLE: &str =
     "https://learn.microsoft.com/azure/aks/configure-kubenet#bring-your-own-subnet-and-route-table-with-kubenet";
 /// Private cluster with a custom private DNS zone: the control-plane identity needs Private DNS
-/// Zone Contributor on the zone and, with a custom virtual network, Network Contributor on it.
+/// Zone Contributor on the zone and, with a custom virtual network, Network Contributor on it; and
+/// "AKS doesn't support using a system-assigned managed identity with custom private DNS zone. The
+/// cluster must use user-assigned managed identity authentication" ("Considerations for private
+/// DNS"). AKS checks the identity's rights on the zone before it updates the cluster, and refuses
+/// with `CustomPrivateDNSZoneMissingPermissionError` ([`DOC_PRIVATE_DNS_ERROR`]).
 pub const DOC_PRIVATE_DNS: &str =
     "https://learn.microsoft.com/azure/aks/private-clusters#configure-a-private-dns-zone";
+/// AKS's refusal when the cluster's identity may not read and write its custom private DNS zone.
+pub const DOC_PRIVATE_DNS_ERROR: &str = "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/error-codes/customprivatednszonemissingpermissions-error";
 /// Attaching a container registry: the kubelet identity holds AcrPull on the registry.
 pub const DOC_ACR: &str = "https://learn.microsoft.com/azure/aks/cluster-container-registry-integration";
 
@@ -259,6 +265,20 @@ pub fn checks(found: &Found, identity: &IdentityChoice, grants: &[Grant]) -> Vec
             .to_ascii_lowercase()
             .contains("/providers/microsoft.network/routetables/")
     });
+    // DOC_PRIVATE_DNS: a custom private DNS zone takes only a user-assigned identity, which AKS
+    // checks holds the zone's role before it updates (DOC_PRIVATE_DNS_ERROR).
+    let zone_blocks = found.private_dns_zone.is_some() && *identity == IdentityChoice::SystemAssigned;
+    if let (true, Some(zone)) = (zone_blocks, &found.private_dns_zone) {
+        checks.push(Check::block(
+            "identity",
+            format!(
+                "the private cluster's API server records live in its own private DNS zone {zone}, which AKS \
+                 supports only with a user-assigned identity holding Private DNS Zone Contributor there \
+                 ({DOC_PRIVATE_DNS}); AKS refuses a system-assigned one (CustomPrivateDNSZoneMissingPermissionError, \
+                 {DOC_PRIVATE_DNS_ERROR}): choose --identity <user-assigned identity ID> (created when missing)"
+            ),
+        ));
+    }
     if route_table && *identity == IdentityChoice::SystemAssigned {
         checks.push(Check::block(
             "identity",
@@ -267,7 +287,7 @@ pub fn checks(found: &Found, identity: &IdentityChoice, grants: &[Grant]) -> Vec
                  identity ({DOC_ROUTE_TABLE}): choose --identity <user-assigned identity ID> (created when missing)"
             ),
         ));
-    } else if before_update && *identity == IdentityChoice::SystemAssigned {
+    } else if before_update && !zone_blocks && *identity == IdentityChoice::SystemAssigned {
         checks.push(Check::warn(
             "identity",
             format!(

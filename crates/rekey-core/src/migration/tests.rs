@@ -120,6 +120,7 @@ fn what_could_not_be_read_blocks_and_custom_networking_wants_a_user_assigned_ide
     let mut subnet_only = found(Vec::new());
     subnet_only.route_tables.clear();
     subnet_only.held.clear();
+    subnet_only.private_dns_zone = None;
     let checks = rules::checks(
         &subnet_only,
         &IdentityChoice::SystemAssigned,
@@ -129,6 +130,54 @@ fn what_could_not_be_read_blocks_and_custom_networking_wants_a_user_assigned_ide
     assert!(checks
         .iter()
         .any(|c| c.name == "identity" && c.level == super::model::CheckLevel::Warn));
+}
+
+#[test]
+fn a_custom_private_dns_zone_takes_only_a_user_assigned_identity_given_the_zone_first() {
+    let mut zone_only = found(Vec::new());
+    zone_only.subnets.clear();
+    zone_only.route_tables.clear();
+    zone_only.held.clear();
+    let grants = rules::needs(&zone_only);
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    assert_eq!(
+        (grants[0].who, grants[0].role.as_str(), grants[0].role_id.as_str()),
+        (
+            Who::ControlPlane,
+            "Private DNS Zone Contributor",
+            rules::PRIVATE_DNS_ZONE_CONTRIBUTOR
+        )
+    );
+    let checks = rules::checks(&zone_only, &IdentityChoice::SystemAssigned, &grants);
+    let blocked = crate::rotation::rules::blocking(&checks).unwrap_or_default();
+    assert!(
+        blocked.contains("CustomPrivateDNSZoneMissingPermissionError"),
+        "{blocked}"
+    );
+    assert!(blocked.contains("/privateDnsZones/z"), "{blocked}");
+    let user = IdentityChoice::UserAssigned {
+        id: "/subscriptions/s/x".into(),
+        create: true,
+        location: String::new(),
+    };
+    let checks = rules::checks(&zone_only, &user, &grants);
+    assert!(crate::rotation::rules::blocking(&checks).is_none(), "{checks:?}");
+}
+
+#[test]
+fn aks_refusing_a_zone_role_not_yet_in_effect_is_waited_out() {
+    use crate::azure::{AzureError, CallError};
+    use crate::rotation::retry::{classify, Kind};
+    let refused = CallError::Azure(AzureError::Api {
+        status: 400,
+        code: "CustomPrivateDNSZoneMissingPermissionError".into(),
+        message: "Service principal or user-assigned identity must be given permission to read and write to \
+                  custom private dns zone z. Check access result not allowed for action \
+                  Microsoft.Network/privateDnsZones/read."
+            .into(),
+        request_id: None,
+    });
+    assert_eq!(classify(&refused), Kind::Replication);
 }
 
 #[test]

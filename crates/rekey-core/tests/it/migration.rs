@@ -313,3 +313,28 @@ async fn a_stopped_cluster_or_a_managed_identity_one_is_blocked_with_why() {
         plan.problems
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_private_cluster_with_its_own_dns_zone_is_not_moved_to_a_system_assigned_identity() {
+    let lab = lab().await;
+    let plan = lab
+        .plan("aks-stg-weu", Some(IdentityRequest::System), Retire::Now)
+        .await;
+    let m = &plan.clusters[0];
+    let why = m.blocked_by.clone().unwrap_or_default();
+    assert!(
+        why.contains("CustomPrivateDNSZoneMissingPermissionError") && why.contains("privateDnsZones/"),
+        "{why}"
+    );
+    // Left to itself, the plan gives the cluster a new user-assigned identity and the zone first.
+    let plan = lab.plan("aks-stg-weu", None, Retire::Now).await;
+    let m = &plan.clusters[0];
+    assert!(
+        matches!(m.identity, IdentityChoice::UserAssigned { .. }),
+        "{:?}",
+        m.identity
+    );
+    assert!(m
+        .to_grant(Who::ControlPlane)
+        .any(|g| g.role == "Private DNS Zone Contributor" && g.scope.contains("/privateDnsZones/")));
+}

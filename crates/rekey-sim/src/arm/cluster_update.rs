@@ -20,20 +20,22 @@
 //!   user-assigned identity needs rights on the route table (Network Contributor there:
 //!   MicrosoftDocs/azure-docs#80852; `Microsoft.Network/routeTables/*` in aks/aks-service-permissions),
 //!   or the operation fails with ARM's `AuthorizationFailed` when AKS writes the routes.
+//! - a private cluster with its own private DNS zone: a user-assigned identity that may read and
+//!   write the zone, checked before the operation starts (`private_dns_zone.rs`).
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::authentication::Caller;
 use super::cluster_json::cluster_json;
 use super::clusters::{self, ClusterPath};
 use super::identity_update::kubelet_for;
 use super::providers::CONTAINER_SERVICE;
-use super::{operations, rbac, reset};
+use super::{operations, private_dns_zone, rbac, reset};
 use crate::context::Sim;
-use crate::request::SimRequest;
-use crate::responses::{arm_error, arm_json};
+use crate::request::{property as field, SimRequest};
+use crate::responses::{arm_error, arm_json, invalid_request_content};
 use crate::state::{stable_id, ClusterIdentity, CredentialChange, ManagedCluster, OperationError, World};
 
 /// The action ARM checks on the subnet the nodes join.
@@ -67,6 +69,9 @@ pub(super) fn put(sim: &Sim, req: &SimRequest, caller: &Caller, path: &ClusterPa
         Ok(None) => return arm_json(StatusCode::OK, &cluster_json(cluster), true),
         Err(response) => return response,
     };
+    if let Some(refused) = private_dns_zone::refusal(&world, cluster, &change, now) {
+        return refused;
+    }
     let ends = now + sim.state.behaviour.operation_duration;
     let error = subnet_refusal(&world, cluster, &change, ends);
     let Some(operation) = operations::begin(&mut world, index, Some("Updating"), change, error, sim) else {
@@ -91,10 +96,7 @@ enum Wanted {
 
 fn wanted_identity(body: &[u8]) -> Result<Wanted, Response> {
     let Ok(Value::Object(model)) = serde_json::from_slice::<Value>(body) else {
-        return Err(invalid(
-            "parameters",
-            "The request body must be a managed cluster JSON object.",
-        ));
+        return Err(invalid_request_content("The request body must be a JSON object."));
     };
     let Some(identity) = field(&model, "identity").filter(|v| !v.is_null()) else {
         return Ok(Wanted::ServicePrincipal);
@@ -145,10 +147,13 @@ fn decide(
         .unwrap_or_else(|| kubelet_for(cluster));
     match (&cluster.identity, wanted) {
         (ClusterIdentity::ServicePrincipal { .. }, Wanted::ServicePrincipal) => Ok(None),
+        // AKS's answer to a service principal profile sent to a cluster on a managed identity
+        // (`Code="BadRequest" Message="Updating service principal profile is not allowed on MSI
+        // cluster."`, quoted in hashicorp/terraform-provider-azurerm#6205).
         (ClusterIdentity::ManagedIdentity { .. }, Wanted::ServicePrincipal) => Err(arm_error(
             StatusCode::BAD_REQUEST,
             "BadRequest",
-            "Changing the identity of a managed cluster from managed identity to service principal is not supported. Once a cluster uses a managed identity, it can't switch back to a service principal: see https://aka.ms/aks/use-managed-identity",
+            "Updating service principal profile is not allowed on MSI cluster.",
         )),
         (ClusterIdentity::ManagedIdentity { user_assigned: None, .. }, Wanted::SystemAssigned) => Ok(None),
         (_, Wanted::SystemAssigned) if cluster.route_table.is_some() => Err(arm_error(
@@ -246,14 +251,6 @@ fn subnet_refusal(
             message: format!("The client '{principal}' with object id '{principal}' does not have authorization to perform action '{WRITE_ROUTES}' over scope '{table}/routes' or the scope is invalid. If access was recently granted, please refresh your credentials."),
         })
     })
-}
-
-/// A property by name; ARM deserializes names case-insensitively.
-fn field<'b>(object: &'b Map<String, Value>, name: &str) -> Option<&'b Value> {
-    object
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
 }
 
 fn invalid(target: &str, message: &str) -> Response {

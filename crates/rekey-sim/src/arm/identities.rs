@@ -14,7 +14,7 @@ use super::resource_groups;
 use super::subscriptions::{authorize, readable, Need};
 use crate::context::Sim;
 use crate::request::SimRequest;
-use crate::responses::{arm_error, arm_json};
+use crate::responses::{arm_error, arm_json, invalid_request_content};
 use crate::state::{stable_id, Role, UserAssignedIdentity};
 
 pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: Option<&str>) -> Response {
@@ -109,13 +109,7 @@ fn put(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: &str, name: 
     }
     let body = match serde_json::from_slice::<Value>(&req.body) {
         Ok(Value::Object(b)) => b,
-        _ => {
-            return arm_error(
-                StatusCode::BAD_REQUEST,
-                "InvalidRequestContent",
-                "The request content was invalid and could not be deserialized: 'The request body must be a JSON object.'",
-            )
-        }
+        _ => return invalid_request_content("The request body must be a JSON object."),
     };
     let Some(location) = body.get("location").and_then(Value::as_str) else {
         return arm_error(

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::state::{
-    ClusterIdentity, KubeletIdentity, ManagedCluster, ServicePrincipal, Subscription, UserAssignedIdentity,
+    ClusterIdentity, KubeletIdentity, ManagedCluster, Registration, ServicePrincipal, Subscription,
+    UserAssignedIdentity,
 };
 
 /// The parts of the world a finished update writes to besides the cluster.
@@ -107,13 +108,8 @@ pub(super) fn add_principal(
     if service_principals.iter().any(|sp| sp.object_id == object_id) {
         return;
     }
-    service_principals.push(ServicePrincipal {
+    service_principals.push(ServicePrincipal(Registration {
         object_id,
-        app_id,
-        tenant_id,
-        display_name: name.to_string(),
-        password_credentials: Vec::new(),
-        key_credentials: Vec::new(),
-        created,
-    });
+        ..Registration::new(app_id, tenant_id, name, created)
+    }));
 }

@@ -13,6 +13,7 @@ mod identity_update;
 mod metadata;
 mod operations;
 mod paging;
+mod private_dns_zone;
 mod providers;
 mod rbac;
 mod reset;

@@ -138,42 +138,35 @@ fn check_cluster(cluster: &ManagedCluster, kind: ResetKind) -> Result<(), Respon
     check_idle(cluster)
 }
 
-/// AKS's 409 while another operation runs on the cluster.
+/// AKS's 409 while another operation runs on the cluster or one of its agent pools, in AKS's
+/// words: "Operation is not allowed: Another operation (Updating) is in progress, please wait for
+/// it to finish before starting a new operation. See https://aka.ms/aks-pending-operation for more
+/// details" (Azure/terraform-azurerm-avm-ptn-aks-production#25), and for a pool "Another operation
+/// (nodepool1 - Updating)" (Azure/azure-workload-identity#417).
 pub(super) fn check_idle(cluster: &ManagedCluster) -> Result<(), Response> {
     let state = cluster.provisioning_state.as_str();
-    if !["Succeeded", "Failed", "Canceled"]
+    let running = if !["Succeeded", "Failed", "Canceled"]
         .iter()
         .any(|done| done.eq_ignore_ascii_case(state))
     {
-        return Err(arm_error(
+        Some(state.to_string())
+    } else {
+        cluster
+            .agent_pools
+            .iter()
+            .find(|p| {
+                !p.provisioning_state.eq_ignore_ascii_case("Succeeded")
+                    && !p.provisioning_state.eq_ignore_ascii_case("Failed")
+            })
+            .map(|p| format!("{} - {}", p.name, p.provisioning_state))
+    };
+    match running {
+        Some(what) => Err(arm_error(
             StatusCode::CONFLICT,
             "OperationNotAllowed",
-            &format!("Operation is not allowed because there's an in progress {} operation on the managed cluster. Please wait for it to finish and try again.", operation_label(state)),
-        ));
-    }
-    if let Some(pool) = cluster.agent_pools.iter().find(|p| {
-        !p.provisioning_state.eq_ignore_ascii_case("Succeeded")
-            && !p.provisioning_state.eq_ignore_ascii_case("Failed")
-    }) {
-        return Err(arm_error(
-            StatusCode::CONFLICT,
-            "OperationNotAllowed",
-            &format!("Operation is not allowed because there's an in progress upgrade node image version operation on the agent pool '{}'. Please wait for it to finish and try again.", pool.name),
-        ));
-    }
-    Ok(())
-}
-
-/// How AKS names the running operation behind a provisioning state.
-fn operation_label(state: &str) -> String {
-    match state.to_ascii_lowercase().as_str() {
-        "updating" => "update managed cluster".into(),
-        "refreshingaadprofile" => "reset AAD profile".into(),
-        "creating" => "create managed cluster".into(),
-        "upgrading" => "upgrade managed cluster".into(),
-        "upgradingnodeimageversion" => "upgrade node image version".into(),
-        "deleting" => "delete managed cluster".into(),
-        other => other.into(),
+            &format!("Operation is not allowed: Another operation ({what}) is in progress, please wait for it to finish before starting a new operation. See https://aka.ms/aks-pending-operation for more details"),
+        )),
+        None => Ok(()),
     }
 }
 

@@ -2,11 +2,12 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::role_definitions::role_of_definition;
-use crate::responses::arm_error;
+use crate::request::property as field;
+use crate::responses::{arm_error, invalid_request_content as content_error};
 use crate::state::Role;
 
 /// ARM's principal types; the simulator's directory has users and service principals only.
@@ -51,11 +52,12 @@ impl AssignmentRequest {
                 )));
             }
         }
+        // ARM's words for a principal ID that is no GUID (Azure/azure-powershell#16627).
         let Ok(principal_id) = Uuid::parse_str(principal) else {
             return Err(arm_error(
                 StatusCode::BAD_REQUEST,
                 "InvalidPrincipalId",
-                "A valid principal ID must be provided for role assignment.",
+                &format!("The Principal ID '{principal}' is not valid. Principal ID must be a GUID."),
             ));
         };
         Ok(AssignmentRequest {
@@ -64,20 +66,4 @@ impl AssignmentRequest {
             principal_type: principal_type.map(str::to_string),
         })
     }
-}
-
-/// A property by name; ARM deserializes names case-insensitively.
-fn field<'b>(object: &'b Map<String, Value>, name: &str) -> Option<&'b Value> {
-    object
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-}
-
-fn content_error(detail: &str) -> Response {
-    arm_error(
-        StatusCode::BAD_REQUEST,
-        "InvalidRequestContent",
-        &format!("The request content was invalid and could not be deserialized: '{detail}'"),
-    )
 }

@@ -8,10 +8,10 @@ use super::errors::GraphError;
 use super::kind::{writable, Kind};
 use super::odata;
 use super::passwords;
-use super::reply::{Outcome, Reply};
+use super::reply::Outcome;
 use crate::context::Sim;
 use crate::request::SimRequest;
-use crate::state::{Application, World};
+use crate::state::{Application, Registration, World};
 
 /// Graph's default for an application created through the API (as the recorded `create-for-rbac` shows).
 const SIGN_IN_AUDIENCE: &str = "AzureADandPersonalMicrosoftAccount";
@@ -95,22 +95,17 @@ pub fn create(sim: &Sim, caller: &Caller, req: &SimRequest) -> Outcome {
             "Required property 'displayName' is missing.",
         ));
     };
-    let app = Application {
-        object_id: Uuid::new_v4(),
-        app_id: Uuid::new_v4(),
-        tenant_id: caller.tenant_id,
-        display_name: display_name.to_string(),
-        password_credentials: Vec::new(),
-        key_credentials: Vec::new(),
-        created: sim.state.now(),
-    };
+    let app = Application(Registration::new(
+        Uuid::new_v4(),
+        caller.tenant_id,
+        display_name,
+        sim.state.now(),
+    ));
     let mut world = sim.state.world();
-    let mut json = to_json(&world, &app);
-    let location = Kind::Application.object_url(sim, caller, app.object_id);
+    let (json, object_id) = (to_json(&world, &app), app.object_id);
     world.applications.push(app);
     drop(world);
-    odata::insert_context(&mut json, odata::context(sim, Kind::Application, None, true));
-    Ok(Reply::created(json, location))
+    Ok(odata::created(sim, caller, Kind::Application, object_id, json))
 }
 
 #[cfg(test)]
@@ -120,15 +115,7 @@ mod tests {
 
     #[test]
     fn renders_exactly_the_declared_properties() {
-        let app = Application {
-            object_id: Uuid::new_v4(),
-            app_id: Uuid::new_v4(),
-            tenant_id: Uuid::new_v4(),
-            display_name: "x".into(),
-            password_credentials: Vec::new(),
-            key_credentials: Vec::new(),
-            created: Utc::now(),
-        };
+        let app = Application(Registration::new(Uuid::new_v4(), Uuid::new_v4(), "x", Utc::now()));
         let json = to_json(&World::default(), &app);
         crate::graph::kind::assert_declared(Kind::Application, &json);
     }

@@ -6,9 +6,11 @@ use base64::Engine;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::{Map, Value};
 
+use super::auth::Caller;
 use super::errors::GraphError;
 use super::filter::{self, Filter, FilterError};
 use super::kind::Kind;
+use super::reply::Reply;
 use crate::context::Sim;
 use crate::request::SimRequest;
 
@@ -225,4 +227,12 @@ pub fn insert_context(body: &mut Value, context: Value) {
     if let Some(map) = body.as_object_mut() {
         map.insert("@odata.context".into(), context);
     }
+}
+
+/// Graph's 201 for a new object of `kind`: its JSON with `@odata.context`, its URL as `Location`
+/// (the recorded `POST /applications` and `POST /servicePrincipals` answers).
+pub fn created(sim: &Sim, caller: &Caller, kind: Kind, object_id: uuid::Uuid, mut json: Value) -> Reply {
+    let location = kind.object_url(sim, caller, object_id);
+    insert_context(&mut json, context(sim, kind, None, true));
+    Reply::created(json, location)
 }

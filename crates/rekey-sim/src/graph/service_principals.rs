@@ -9,10 +9,10 @@ use super::errors::GraphError;
 use super::kind::{writable, Kind};
 use super::odata;
 use super::passwords;
-use super::reply::{Outcome, Reply};
+use super::reply::Outcome;
 use crate::context::Sim;
 use crate::request::SimRequest;
-use crate::state::{ServicePrincipal, World};
+use crate::state::{Registration, ServicePrincipal, World};
 
 pub fn to_json(world: &World, sp: &ServicePrincipal) -> Value {
     let app = world.application_by_app_id(sp.app_id);
@@ -117,21 +117,22 @@ pub fn create(sim: &Sim, caller: &Caller, req: &SimRequest) -> Outcome {
             "Another object with the same value for property servicePrincipalNames already exists.",
         ));
     }
-    let sp = ServicePrincipal {
-        object_id: Uuid::new_v4(),
+    let sp = ServicePrincipal(Registration::new(
         app_id,
-        tenant_id: caller.tenant_id,
-        display_name: app.display_name.clone(),
-        password_credentials: Vec::new(),
-        key_credentials: Vec::new(),
-        created: now,
-    };
-    let mut json = to_json(&world, &sp);
-    let location = Kind::ServicePrincipal.object_url(sim, caller, sp.object_id);
+        caller.tenant_id,
+        &app.display_name,
+        now,
+    ));
+    let (json, object_id) = (to_json(&world, &sp), sp.object_id);
     world.service_principals.push(sp);
     drop(world);
-    odata::insert_context(&mut json, odata::context(sim, Kind::ServicePrincipal, None, true));
-    Ok(Reply::created(json, location))
+    Ok(odata::created(
+        sim,
+        caller,
+        Kind::ServicePrincipal,
+        object_id,
+        json,
+    ))
 }
 
 #[cfg(test)]
@@ -141,15 +142,7 @@ mod tests {
 
     #[test]
     fn renders_exactly_the_declared_properties() {
-        let sp = ServicePrincipal {
-            object_id: Uuid::new_v4(),
-            app_id: Uuid::new_v4(),
-            tenant_id: Uuid::new_v4(),
-            display_name: "x".into(),
-            password_credentials: Vec::new(),
-            key_credentials: Vec::new(),
-            created: Utc::now(),
-        };
+        let sp = ServicePrincipal(Registration::new(Uuid::new_v4(), Uuid::new_v4(), "x", Utc::now()));
         let json = to_json(&World::default(), &sp);
         crate::graph::kind::assert_declared(Kind::ServicePrincipal, &json);
         assert_eq!(json["servicePrincipalNames"][0], sp.app_id.to_string());

@@ -172,12 +172,12 @@ pub fn credentials_mut(
             .applications
             .iter_mut()
             .find(|a| a.object_id == object_id)
-            .map(|a| (&mut a.password_credentials, &mut a.key_credentials)),
+            .map(|a| (&mut a.0.password_credentials, &mut a.0.key_credentials)),
         Kind::ServicePrincipal => world
             .service_principals
             .iter_mut()
             .find(|s| s.object_id == object_id)
-            .map(|s| (&mut s.password_credentials, &mut s.key_credentials)),
+            .map(|s| (&mut s.0.password_credentials, &mut s.0.key_credentials)),
     }
 }
 

@@ -9,8 +9,8 @@ use super::file::{AppSpec, ClusterSpec, CredentialOwner, ScenarioError, Scenario
 use crate::secrets;
 use crate::state::{
     secret_digest, stable_id, AadProfile, AgentPool, Application, ClusterIdentity, GraphGrant, KeyCredential,
-    KubeletIdentity, ManagedCluster, PasswordCredential, Role, RoleAssignment, ServicePrincipal,
-    Subscription, Tenant, User, World,
+    KubeletIdentity, ManagedCluster, PasswordCredential, Registration, Role, RoleAssignment,
+    ServicePrincipal, Subscription, Tenant, User, World,
 };
 
 impl ScenarioFile {
@@ -120,25 +120,18 @@ fn add_app(world: &mut World, spec: &AppSpec, tenant_id: Uuid, now: DateTime<Utc
         .collect();
     let created = now - Duration::days(800);
     let app_id = stable_id("app", name);
-    world.applications.push(Application {
+    world.applications.push(Application(Registration {
         object_id: stable_id("application", name),
-        app_id,
-        tenant_id,
-        display_name: name.clone(),
         password_credentials: app_secrets,
         key_credentials: certificates,
-        created,
-    });
+        ..Registration::new(app_id, tenant_id, name, created)
+    }));
     if spec.service_principal {
-        world.service_principals.push(ServicePrincipal {
+        world.service_principals.push(ServicePrincipal(Registration {
             object_id: stable_id("sp", name),
-            app_id,
-            tenant_id,
-            display_name: name.clone(),
             password_credentials: sp_secrets,
-            key_credentials: Vec::new(),
-            created,
-        });
+            ..Registration::new(app_id, tenant_id, name, created)
+        }));
     }
 }
 

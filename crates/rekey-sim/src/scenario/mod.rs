@@ -15,8 +15,8 @@ pub use generate::{generate, GenerateParams, ParamsError};
 
 use crate::secrets;
 use crate::state::{
-    secret_digest, stable_id, Application, GraphGrant, PasswordCredential, Role, RoleAssignment,
-    ServicePrincipal, World,
+    secret_digest, stable_id, Application, GraphGrant, PasswordCredential, Registration, Role,
+    RoleAssignment, ServicePrincipal, World,
 };
 
 const DEMO_TOML: &str = include_str!("demo.toml");
@@ -82,24 +82,15 @@ pub fn install_admin(world: &mut World, seed: &AdminSeed, subscriptions: &[Uuid]
     let app_id = stable_id("app", ADMIN_NAME);
     let object_id = stable_id("sp", ADMIN_NAME);
     let created = seed.credential.created;
-    world.applications.push(Application {
+    world.applications.push(Application(Registration {
         object_id: stable_id("application", ADMIN_NAME),
-        app_id,
-        tenant_id,
-        display_name: ADMIN_NAME.into(),
         password_credentials: vec![seed.credential.clone()],
-        key_credentials: Vec::new(),
-        created,
-    });
-    world.service_principals.push(ServicePrincipal {
+        ..Registration::new(app_id, tenant_id, ADMIN_NAME, created)
+    }));
+    world.service_principals.push(ServicePrincipal(Registration {
         object_id,
-        app_id,
-        tenant_id,
-        display_name: ADMIN_NAME.into(),
-        password_credentials: Vec::new(),
-        key_credentials: Vec::new(),
-        created,
-    });
+        ..Registration::new(app_id, tenant_id, ADMIN_NAME, created)
+    }));
     for sub in subscriptions {
         world.role_assignments.push(RoleAssignment::at_subscription(
             stable_id("role-assignment", &format!("{ADMIN_NAME}/{sub}")),

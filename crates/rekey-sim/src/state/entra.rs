@@ -51,29 +51,61 @@ pub struct KeyCredential {
     pub thumbprint: String,
 }
 
+/// What Graph's applications and service principals share: their IDs, tenant, name, credentials
+/// and creation time (Graph has two resource types of this one shape; `Application` and
+/// `ServicePrincipal` keep them apart as types).
 #[derive(Debug, Clone)]
-pub struct Application {
+pub struct Registration {
     pub object_id: Uuid,
     pub app_id: Uuid,
     pub tenant_id: Uuid,
     pub display_name: String,
     pub password_credentials: Vec<PasswordCredential>,
     pub key_credentials: Vec<KeyCredential>,
-    /// When it was created (simulated time): a new app is unusable during the replication delay.
+    /// When it was created (simulated time): a new one is unusable during the replication delay.
     pub created: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone)]
-pub struct ServicePrincipal {
-    pub object_id: Uuid,
-    pub app_id: Uuid,
-    pub tenant_id: Uuid,
-    pub display_name: String,
-    pub password_credentials: Vec<PasswordCredential>,
-    pub key_credentials: Vec<KeyCredential>,
-    /// When it was created (simulated time): a new SP cannot sign in during the replication delay.
-    pub created: DateTime<Utc>,
+impl Registration {
+    /// A new object of `app_id` with a fresh object ID and no credentials yet.
+    pub fn new(app_id: Uuid, tenant_id: Uuid, display_name: &str, created: DateTime<Utc>) -> Self {
+        Registration {
+            object_id: Uuid::new_v4(),
+            app_id,
+            tenant_id,
+            display_name: display_name.to_string(),
+            password_credentials: Vec::new(),
+            key_credentials: Vec::new(),
+            created,
+        }
+    }
 }
+
+/// An application registration (Graph `application`).
+#[derive(Debug, Clone)]
+pub struct Application(pub Registration);
+
+/// A service principal (Graph `servicePrincipal`): an application's, or a managed identity's.
+#[derive(Debug, Clone)]
+pub struct ServicePrincipal(pub Registration);
+
+macro_rules! registration_deref {
+    ($t:ty) => {
+        impl std::ops::Deref for $t {
+            type Target = Registration;
+            fn deref(&self) -> &Registration {
+                &self.0
+            }
+        }
+        impl std::ops::DerefMut for $t {
+            fn deref_mut(&mut self) -> &mut Registration {
+                &mut self.0
+            }
+        }
+    };
+}
+registration_deref!(Application);
+registration_deref!(ServicePrincipal);
 
 /// A person who can sign in interactively (browser or device code).
 #[derive(Clone)]

@@ -15,7 +15,8 @@ pub use arm::{
     OperationError, OperationStatus, Role, RoleAssignment, RoleAssignmentAudit, Subscription,
 };
 pub use entra::{
-    secret_digest, Application, GraphGrant, KeyCredential, PasswordCredential, ServicePrincipal, Tenant, User,
+    secret_digest, Application, GraphGrant, KeyCredential, PasswordCredential, Registration,
+    ServicePrincipal, Tenant, User,
 };
 pub use resources::{
     AgentPool, KubeletIdentity, ScopeResource, UserAssignedIdentity, INITIAL_NODE_IMAGE, LATEST_NODE_IMAGE,

@@ -1063,3 +1063,47 @@ async fn the_move_to_managed_identity_matches_the_spec_examples() {
         "{status}"
     );
 }
+
+/// A private cluster with its own private DNS zone, as the official example shows one
+/// (`ManagedClustersCreate_PrivateClusterFQDNSubdomain.json`: `apiServerAccessProfile` with a
+/// `privateDNSZone` resource ID, on a service principal); its update to a system-assigned identity
+/// is refused before any operation, in ARM's CloudError shape with AKS's code.
+#[tokio::test]
+async fn a_private_cluster_with_its_own_dns_zone_matches_the_spec_example() {
+    let f = Fixture::new(Default::default()).await;
+    let token = f.arm_token().await;
+    let t = Some(token.as_str());
+    let (cluster, _) = demo_cluster(&f, "aks-stg-weu");
+    let private = example("arm/ManagedClustersCreate_PrivateClusterFQDNSubdomain.json");
+    let url = format!("{cluster}?api-version=2025-07-01");
+    let (status, _, mut model) = send(&f, Method::GET, &url, t, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let expected = &private["responses"]["200"]["body"]["properties"]["apiServerAccessProfile"];
+    let access = &model["properties"]["apiServerAccessProfile"];
+    assert_shape("apiServerAccessProfile", expected, access, &[]);
+    let zone = access["privateDNSZone"]
+        .as_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(
+        zone.starts_with("/subscriptions/") && zone.contains("/providers/microsoft.network/privatednszones/"),
+        "{zone}"
+    );
+    assert_eq!(access["enablePrivateCluster"], expected["enablePrivateCluster"]);
+
+    model["identity"] = json!({"type": "SystemAssigned"});
+    let (status, _, body) = send(&f, Method::PUT, &url, t, Some(model)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_shape(
+        "CloudError",
+        &json!({"error": {"code": "", "message": ""}}),
+        &body,
+        &[],
+    );
+    assert_eq!(
+        body["error"]["code"],
+        "CustomPrivateDNSZoneMissingPermissionError"
+    );
+    let (_, _, after) = send(&f, Method::GET, &url, t, None).await;
+    assert_eq!(after["properties"]["provisioningState"], "Succeeded");
+}

@@ -415,10 +415,15 @@ async fn a_cluster_moves_to_a_system_assigned_identity_and_cannot_go_back() {
     // No way back to a service principal.
     let (status, _, body) = s.update_identity("aks-ops-tools", Value::Null).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("can't switch back to a service principal"));
+    assert_eq!(body["error"]["code"], "BadRequest");
+    assert_eq!(
+        body["error"]["message"],
+        "Updating service principal profile is not allowed on MSI cluster."
+    );
+    assert_eq!(
+        s.cluster("aks-ops-tools").await["identity"]["type"],
+        "SystemAssigned"
+    );
     let _ = sub;
 }
 
@@ -433,6 +438,91 @@ async fn kubenet_with_its_own_route_table_refuses_a_system_assigned_identity() {
     assert_eq!(
         s.cluster("aks-prod-weu").await["properties"]["provisioningState"],
         "Succeeded"
+    );
+}
+
+const PRIVATE_DNS_ZONE_CONTRIBUTOR: &str = "b12aa53e-6015-4669-85d0-8515ebb3ae7f";
+
+/// AKS's check before it updates a private cluster with its own private DNS zone (docs
+/// aks/private-clusters; error-codes/customprivatednszonemissingpermissions-error).
+#[tokio::test]
+async fn a_custom_private_dns_zone_needs_a_user_assigned_identity_that_may_write_it() {
+    let s = Sim::new().await;
+    let zone = s.cluster("aks-stg-weu").await["properties"]["apiServerAccessProfile"]["privateDNSZone"]
+        .as_str()
+        .expect("a custom private DNS zone")
+        .to_string();
+    let refused = |body: &Value, action: &str| {
+        assert_eq!(
+            body["error"]["code"], "CustomPrivateDNSZoneMissingPermissionError",
+            "{body}"
+        );
+        assert_eq!(
+            body["error"]["message"],
+            json!(format!("Service principal or user-assigned identity must be given permission to read and write to custom private dns zone {zone}. Check access result not allowed for action {action}."))
+        );
+    };
+    let unchanged = |c: &Value| {
+        assert_eq!(c["properties"]["provisioningState"], "Succeeded", "{c}");
+        assert!(c.get("identity").is_none(), "{c}");
+    };
+
+    // A system-assigned identity: refused before any operation starts.
+    let (status, _, body) = s
+        .update_identity("aks-stg-weu", json!({"type": "SystemAssigned"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    refused(&body, "Microsoft.Network/privateDnsZones/read");
+    unchanged(&s.cluster("aks-stg-weu").await);
+
+    // A user-assigned identity without the zone's role, then with it granted but not propagated.
+    let identity = s.identity("aks-stg-weu", "rg-stg", "id-aks-stg").await;
+    let id = identity["id"].as_str().unwrap().to_string();
+    let principal = identity["properties"]["principalId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wanted = json!({"type": "UserAssigned", "userAssignedIdentities": {id.clone(): {}}});
+    let (status, _, body) = s.update_identity("aks-stg-weu", wanted.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    refused(&body, "Microsoft.Network/privateDnsZones/read");
+    s.f.sim.sim().state.world().role_propagation_delay = Duration::seconds(60);
+    let (status, body) = s.grant(&zone, &principal, PRIVATE_DNS_ZONE_CONTRIBUTOR).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _, body) = s.update_identity("aks-stg-weu", wanted.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    refused(&body, "Microsoft.Network/privateDnsZones/read");
+    unchanged(&s.cluster("aks-stg-weu").await);
+
+    // Reader on the zone reads it but may not write it: AKS names the write.
+    let other = s.identity("aks-stg-weu", "rg-stg", "id-aks-stg-reader").await;
+    let reader = other["properties"]["principalId"].as_str().unwrap().to_string();
+    s.grant(&zone, &reader, "acdd72a7-3385-48ef-bd42-f606fba81ae7")
+        .await;
+    s.advance(61);
+    let (status, _, body) = s
+        .update_identity(
+            "aks-stg-weu",
+            json!({"type": "UserAssigned", "userAssignedIdentities": {other["id"].as_str().unwrap(): {}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    refused(&body, "Microsoft.Network/privateDnsZones/write");
+
+    // Once the role has propagated, the update runs and the cluster moves.
+    let (status, headers, body) = s.update_identity("aks-stg-weu", wanted).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    s.advance(5);
+    assert_eq!(s.poll(&headers).await["status"], "Succeeded");
+    let c = s.cluster("aks-stg-weu").await;
+    assert_eq!(
+        c["identity"]["userAssignedIdentities"][&id]["principalId"],
+        json!(principal)
+    );
+    assert_eq!(c["properties"]["servicePrincipalProfile"]["clientId"], "msi");
+    assert_eq!(
+        c["properties"]["apiServerAccessProfile"]["privateDNSZone"],
+        json!(zone)
     );
 }
 

@@ -71,7 +71,13 @@ fn classify_azure(e: &AzureError) -> Kind {
 /// new service principal (`Request_BadRequest`: "… does not reference a valid application object")
 /// say so only in the message, under a code that many other faults share.
 fn replicating(code: &str, message: &str) -> bool {
-    if code.eq_ignore_ascii_case("PrincipalNotFound") {
+    // AKS checks a custom private DNS zone's rights through RBAC before it updates a cluster, and a
+    // role granted moments ago counts only once propagated ("It can take up to 60 minutes",
+    // learn.microsoft.com/troubleshoot/azure/azure-kubernetes/error-codes/
+    // customprivatednszonemissingpermissions-error).
+    if code.eq_ignore_ascii_case("PrincipalNotFound")
+        || code.eq_ignore_ascii_case("CustomPrivateDNSZoneMissingPermissionError")
+    {
         return true;
     }
     let text = message.to_ascii_lowercase();
