@@ -63,4 +63,35 @@ class Az:
             pytest.fail(f"`az {shown} …` exited {proc.returncode}: {proc.stderr[-3000:]}")
         return result
 
+    def run_script(self, steps: list[dict], timeout: float = 900) -> subprocess.CompletedProcess:
+        """Runs every step after the sign-in (this `az` is signed in already) in one bash, as an
+        admin would paste a plan's commands "in az terms"."""
+        body = "\n".join(line for step in steps[1:] for line in step["commands"])
+        env = dict(self.env)
+        env["PATH"] = f"{AZ.parent}:{env['PATH']}"
+        return subprocess.run(["bash", "-euo", "pipefail", "-c", body], env=env, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
 
+
+REKEY = Path(os.environ.get("REKEY_BIN", ROOT / "target" / "debug" / "rekey"))
+WITH_KEYRING = ROOT / "crates" / "rekey-core" / "tests" / "with-secret-service.sh"
+
+
+def rekey_json(sim, admin_secret, tmp_path: Path, *args: str):
+    """Signs `rekey` in to the simulator as its administrator (the secret from a 0600 file), then runs
+    `rekey ARGS` with the same cloud and returns what it printed as JSON."""
+    assert REKEY.exists(), f"{REKEY} is missing: run `cargo build -p rekey-cli` (or set REKEY_BIN)"
+    secret_file = tmp_path / "admin-secret"
+    secret_file.write_text(str(admin_secret))
+    secret_file.chmod(0o600)
+    cloud = ["--cloud", f"{sim.base_url}metadata/endpoints?api-version=2022-09-01", "--ca-file", sim.ca_pem]
+    login = [str(REKEY), *cloud, "login", "--service-principal", "--tenant", sim.tenant_id,
+             "--client-id", sim.demo_client_id, "--client-secret-file", str(secret_file)]
+    command = [str(REKEY), *cloud, *args]
+    script = f"{subprocess.list2cmdline(login)} >&2 && {subprocess.list2cmdline(command)}"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "REKEY_HOME": str(tmp_path / "home"),
+           "HOME": str(tmp_path)}
+    proc = subprocess.run([str(WITH_KEYRING), "sh", "-c", script], env=env, capture_output=True, text=True,
+                          timeout=180)
+    assert proc.returncode == 0, f"rekey exited {proc.returncode}: {proc.stderr[-3000:]}"
+    return json.loads(proc.stdout)

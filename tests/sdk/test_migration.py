@@ -26,6 +26,19 @@ PRIVATE_DNS_ZONE_CONTRIBUTOR = "b12aa53e-6015-4669-85d0-8515ebb3ae7f"
 ZONE_REFUSED = "CustomPrivateDNSZoneMissingPermissionError"
 
 
+def assign(client: AuthorizationManagementClient, sub: str, scope: str, role: str, principal: str):
+    """A built-in role (by GUID) for a service principal at `scope`."""
+    return client.role_assignments.create(
+        scope,
+        str(uuid.uuid4()),
+        RoleAssignmentCreateParameters(
+            role_definition_id=f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}",
+            principal_id=principal,
+            principal_type="ServicePrincipal",
+        ),
+    )
+
+
 @pytest.fixture
 def msi(sim, credential, subscription_ids):
     def make(subscription: str = "Contoso Platform"):
@@ -61,15 +74,7 @@ def test_role_assignment_at_a_subnet(sim, credential, subscription_ids, msi):
         "rg-prod-weu", "id-sdk-subnet", Identity(location="westeurope")
     )
     with AuthorizationManagementClient(credential, sub, **arm_kwargs(sim)) as client:
-        created = client.role_assignments.create(
-            subnet,
-            str(uuid.uuid4()),
-            RoleAssignmentCreateParameters(
-                role_definition_id=f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{NETWORK_CONTRIBUTOR}",
-                principal_id=identity.principal_id,
-                principal_type="ServicePrincipal",
-            ),
-        )
+        created = assign(client, sub, subnet, NETWORK_CONTRIBUTOR, identity.principal_id)
         assert created.scope == subnet
         mine = list(client.role_assignments.list_for_scope(subnet, filter=f"principalId eq '{identity.principal_id}'"))
         assert [a.id for a in mine] == [created.id]
@@ -154,15 +159,7 @@ def test_a_private_cluster_with_its_own_dns_zone_moves_only_to_an_identity_holdi
     refused(user_assigned)
 
     with AuthorizationManagementClient(credential, sub, **arm_kwargs(sim)) as authz:
-        authz.role_assignments.create(
-            zone,
-            str(uuid.uuid4()),
-            RoleAssignmentCreateParameters(
-                role_definition_id=f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{PRIVATE_DNS_ZONE_CONTRIBUTOR}",
-                principal_id=identity.principal_id,
-                principal_type="ServicePrincipal",
-            ),
-        )
+        assign(authz, sub, zone, PRIVATE_DNS_ZONE_CONTRIBUTOR, identity.principal_id)
     # Azure RBAC applies a new role after a while: AKS refuses until then, then moves the cluster.
     deadline = time.monotonic() + 30
     while True:

@@ -73,6 +73,10 @@ const stored = (moves: ClusterMove[] = [move("aks-prod-weu")]): StoredMigration 
   planId: "move-1",
   plan: { clusters: moves, problems: [] },
   toConfirm: moves.filter((m) => m.production && !m.checks.some((c) => c.level === "block")).map((m) => m.name),
+  // What Rust writes (migration::az_terms): a script per cluster that can move.
+  azTerms: moves
+    .filter((m) => !m.checks.some((c) => c.level === "block"))
+    .map((m) => ({ migrationId: m.migrationId, cluster: m.name, steps: [], text: "" })),
 });
 
 function result(extra: Partial<MoveResult> = {}): MoveResult {

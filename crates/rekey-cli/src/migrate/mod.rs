@@ -20,6 +20,7 @@ use crate::output::print_json;
 use crate::rotate::{by_name, confirm_typed};
 use crate::scan::scan;
 
+mod az;
 mod render;
 
 #[derive(Args, Debug)]
@@ -61,6 +62,8 @@ pub struct MigrateArgs {
     /// Print the plan (with --plan) or the results as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    az: az::AzArgs,
     /// Go on with unfinished moves (and retire secrets whose grace period is over).
     #[arg(long, conflicts_with_all = ["clusters", "plan", "identity"])]
     resume: bool,
@@ -103,6 +106,9 @@ pub async fn run(args: MigrateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     // No secret is created: the audit log is all the vault is for.
     let rotator = estate.rotator(false).await?;
     let plan = service::plan_moves(&rotator, &ids, rows, &PlanOptions { identity, retire }).await;
+    if args.plan && args.az.az {
+        return az::print(&plan, args.json);
+    }
     if args.plan {
         if args.json {
             return print_json(&plan);

@@ -3,6 +3,7 @@
 //! the roles first, updates the cluster, upgrades each node pool's image and only then deals with
 //! the principal's secrets — journaled, locked and audited like a rotation, so that a crash resumes.
 
+pub mod az_terms;
 pub mod discovery;
 pub mod engine;
 pub mod journal;

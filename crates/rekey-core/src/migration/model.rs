@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::azure::roles::RoleAssignment;
+use crate::rotation::az_terms::AzStep;
 pub use crate::rotation::model::{Check, CheckLevel};
 use crate::rotation::Retire;
 
@@ -211,15 +212,37 @@ pub struct StoredMigration {
     pub plan: MigrationPlan,
     /// The production clusters that will move: each name must be typed to confirm.
     pub to_confirm: Vec<String>,
+    /// What each move does in Azure CLI commands, per cluster that can move (rotation's
+    /// `StoredPlan.az_terms`).
+    pub az_terms: Vec<MoveAzScript>,
+}
+
+/// One cluster's move as the Azure CLI commands that do the same, as a script an admin can read
+/// and run (written by `ClusterMove::in_az_terms`, in the module of the move's az terms).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct MoveAzScript {
+    pub migration_id: String,
+    pub cluster: String,
+    pub steps: Vec<AzStep>,
+    /// The whole script as the admin copies it: each step's words as a comment, then its commands.
+    pub text: String,
 }
 
 impl StoredMigration {
     pub fn new(plan_id: String, plan: MigrationPlan) -> StoredMigration {
         let to_confirm = plan.to_confirm();
+        let az_terms = plan
+            .clusters
+            .iter()
+            .filter_map(ClusterMove::in_az_terms)
+            .collect();
         StoredMigration {
             plan_id,
             plan,
             to_confirm,
+            az_terms,
         }
     }
 }

@@ -36,7 +36,9 @@ pub struct AzScript {
     pub text: String,
 }
 
-fn text(steps: &[AzStep]) -> String {
+/// The steps as one script to copy: each step's words as a numbered comment, then its commands
+/// (the move's script, [`crate::migration::az_terms`], reads the same).
+pub(crate) fn text(steps: &[AzStep]) -> String {
     let mut out = String::new();
     for (n, step) in steps.iter().enumerate() {
         out.push_str(&format!("# {}. {}\n", n + 1, step.what));
@@ -178,37 +180,56 @@ fn reset(group: &PlanGroup, clusters: &[&PlannedCluster], app: &str, secret_var:
 
 /// The old secrets, by the plan's policy.
 fn retire(group: &PlanGroup) -> AzStep {
-    let deletes = group.old_secrets.iter().map(|s| {
-        let object = if s.on == "servicePrincipal" { "sp" } else { "app" };
-        format!(
-            "az ad {object} credential delete --id {} --key-id {}",
-            sh(&group.app_id),
-            sh(&s.key_id)
-        )
-    });
-    let (what, commands): (String, Vec<String>) = if group.old_secrets.is_empty() {
-        ("No old secret to remove.".into(), Vec::new())
-    } else if !group.shared_outside.is_empty() {
+    let deletes: Vec<String> = group
+        .old_secrets
+        .iter()
+        .map(|s| {
+            let object = if s.on == "servicePrincipal" { "sp" } else { "app" };
+            format!(
+                "az ad {object} credential delete --id {} --key-id {}",
+                sh(&group.app_id),
+                sh(&s.key_id)
+            )
+        })
+        .collect();
+    if deletes.is_empty() {
+        return AzStep {
+            what: "No old secret to remove.".into(),
+            commands: Vec::new(),
+        };
+    }
+    by_policy(
+        group.retire,
+        &group.shared_outside,
+        "Remove the old secrets, now that every cluster is on the new one.",
+        deletes,
+    )
+}
+
+/// Deletes of old secrets as the retire policy says: run now (`now_words`), later (commented with
+/// when), or not at all; kept, commented, while clusters outside the plan (`shared`) use them.
+pub(crate) fn by_policy(retire: Retire, shared: &[String], now_words: &str, deletes: Vec<String>) -> AzStep {
+    let (what, commands): (String, Vec<String>) = if !shared.is_empty() {
         (
             format!(
                 "Keep the old secrets: clusters outside this plan still use them ({}).",
-                group.shared_outside.join(", ")
+                shared.join(", ")
             ),
-            deletes.map(|d| format!("# later: {d}")).collect(),
+            deletes.into_iter().map(|d| format!("# later: {d}")).collect(),
         )
     } else {
-        match group.retire {
-            Retire::Now => (
-                "Remove the old secrets, now that every cluster is on the new one.".into(),
-                deletes.collect(),
-            ),
+        match retire {
+            Retire::Now => (now_words.into(), deletes),
             Retire::After { hours } => (
                 format!("Remove the old secrets {hours} hours after every cluster is verified."),
-                deletes.map(|d| format!("# after {hours} h: {d}")).collect(),
+                deletes
+                    .into_iter()
+                    .map(|d| format!("# after {hours} h: {d}"))
+                    .collect(),
             ),
             Retire::Never => (
                 "Leave the old secrets to expire by themselves.".into(),
-                deletes.map(|d| format!("# not run: {d}")).collect(),
+                deletes.into_iter().map(|d| format!("# not run: {d}")).collect(),
             ),
         }
     };
@@ -216,16 +237,22 @@ fn retire(group: &PlanGroup) -> AzStep {
 }
 
 fn cluster_args(c: &PlannedCluster) -> String {
+    cluster_flags(&c.subscription_id, &c.resource_group, &c.name, "--name")
+}
+
+/// A cluster named as `az aks` takes it: `--subscription S --resource-group RG {name_flag} N`
+/// (`--name` for `az aks`, `--cluster-name` for `az aks nodepool`).
+pub(crate) fn cluster_flags(subscription: &str, resource_group: &str, name: &str, name_flag: &str) -> String {
     format!(
-        "--subscription {} --resource-group {} --name {}",
-        sh(&c.subscription_id),
-        sh(&c.resource_group),
-        sh(&c.name)
+        "--subscription {} --resource-group {} {name_flag} {}",
+        sh(subscription),
+        sh(resource_group),
+        sh(name)
     )
 }
 
 /// `s` as one shell word: as it is when it is plainly safe, else in single quotes.
-fn sh(s: &str) -> String {
+pub(crate) fn sh(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,".contains(c));

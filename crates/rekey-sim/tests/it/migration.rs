@@ -103,6 +103,19 @@ impl Sim {
         body
     }
 
+    /// A new user-assigned identity for `cluster`: its ID, its principal, and the `identity` a PUT
+    /// of the cluster names it with.
+    async fn user_assigned(&self, cluster: &str, rg: &str, name: &str) -> (String, String, Value) {
+        let identity = self.identity(cluster, rg, name).await;
+        let id = identity["id"].as_str().unwrap().to_string();
+        let principal = identity["properties"]["principalId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let wanted = json!({"type": "UserAssigned", "userAssignedIdentities": {id.clone(): {}}});
+        (id, principal, wanted)
+    }
+
     async fn grant(&self, scope: &str, principal: &str, role_guid: &str) -> (StatusCode, Value) {
         let sub = scope.split('/').nth(2).unwrap();
         let (status, _, body) = self
@@ -476,13 +489,7 @@ async fn a_custom_private_dns_zone_needs_a_user_assigned_identity_that_may_write
     unchanged(&s.cluster("aks-stg-weu").await);
 
     // A user-assigned identity without the zone's role, then with it granted but not propagated.
-    let identity = s.identity("aks-stg-weu", "rg-stg", "id-aks-stg").await;
-    let id = identity["id"].as_str().unwrap().to_string();
-    let principal = identity["properties"]["principalId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let wanted = json!({"type": "UserAssigned", "userAssignedIdentities": {id.clone(): {}}});
+    let (id, principal, wanted) = s.user_assigned("aks-stg-weu", "rg-stg", "id-aks-stg").await;
     let (status, _, body) = s.update_identity("aks-stg-weu", wanted.clone()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     refused(&body, "Microsoft.Network/privateDnsZones/read");
@@ -548,13 +555,9 @@ async fn a_user_assigned_identity_must_exist() {
 async fn on_a_custom_subnet_the_identity_needs_its_role_propagated_before_the_update() {
     let s = Sim::new().await;
     let subnet = s.subnet_of("aks-prod-weu");
-    let identity = s.identity("aks-prod-weu", "rg-prod-weu", "id-aks-prod").await;
-    let id = identity["id"].as_str().unwrap().to_string();
-    let principal = identity["properties"]["principalId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let wanted = json!({"type": "UserAssigned", "userAssignedIdentities": {id.clone(): {}}});
+    let (id, principal, wanted) = s
+        .user_assigned("aks-prod-weu", "rg-prod-weu", "id-aks-prod")
+        .await;
 
     // Without the role the operation fails in Azure's words, and the cluster keeps its principal.
     let (status, headers, _) = s.update_identity("aks-prod-weu", wanted.clone()).await;
