@@ -1,16 +1,9 @@
-// What the move wizard's stages share: moving between stages and the words for a plan's parts.
+// What the move wizard's stages share: the words for a plan's parts.
 import type { Grant } from "../../lib/bindings/Grant";
 import type { IdentityChoice } from "../../lib/bindings/IdentityChoice";
 import type { MoveOutcome } from "../../lib/bindings/MoveOutcome";
 import type { Retire } from "../../lib/bindings/Retire";
 import type { Who } from "../../lib/bindings/Who";
-import { migration, type MigrateStage } from "../../lib/migration.svelte";
-
-/** Moves the wizard to `stage`, forgetting the previous stage's error. */
-export function go(stage: MigrateStage) {
-  migration.error = null;
-  migration.stage = stage;
-}
 
 export const WHO_LABELS: Record<Who, string> = {
   controlPlane: "Control-plane identity",
