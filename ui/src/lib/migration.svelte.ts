@@ -7,6 +7,7 @@ import type { ClusterMove } from "./bindings/ClusterMove";
 import type { ClusterRow } from "./bindings/ClusterRow";
 import type { MoveProgress } from "./bindings/MoveProgress";
 import type { MoveResult } from "./bindings/MoveResult";
+import type { MoveSummary } from "./bindings/MoveSummary";
 import type { StoredMigration } from "./bindings/StoredMigration";
 import { foldStep } from "./rotationView";
 import { Wizard, type StageInfo } from "./wizard.svelte";
@@ -105,10 +106,14 @@ class MigrationWizard extends Wizard<MigrateStage, StoredMigration, MoveResult> 
     );
   }
 
-  /** Goes on with every unfinished move (a result's Retry, History, the resume banner). */
-  async resume(keep = false) {
+  /**
+   * Goes on with every unfinished move (History, the resume banner: `due` names them for the
+   * progress view until their reports come; a result's Retry: `keep` stays in the wizard on screen).
+   */
+  async resume(due: MoveSummary[] = [], keep = false) {
     if (this.running) return;
     if (!keep) this.reset();
+    for (const s of due) this.listMove(s.migrationId, s.name);
     this.problems = [];
     await this.follow(
       (current) =>
