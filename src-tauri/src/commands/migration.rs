@@ -14,7 +14,7 @@ use rekey_core::migration::{
     IdentityRequest, MigrationPlan, MoveResult, MoveSummary, PlanOptions, ResumedMoves, StoredMigration,
 };
 use rekey_core::rotation::rules::same_estate;
-use rekey_core::rotation::Mode;
+use rekey_core::rotation::{Mode, Retire};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 
@@ -60,14 +60,16 @@ fn confirmation(plan: &MigrationPlan) -> String {
 }
 
 /// Plans the move of `cluster_ids` (the inventory's ARM IDs) to `identity` (`system`, a
-/// user-assigned identity's resource ID, or none for the plan's default) and keeps the plan. Reads
-/// only: nothing changes in Azure.
+/// user-assigned identity's resource ID, or none for the plan's default) and keeps the plan; the
+/// principal's secrets are retired by `retire` (none: the settings' policy). Reads only: nothing
+/// changes in Azure.
 #[tauri::command]
 pub async fn plan_migration(
     state: State<'_, AppState>,
     rotations: State<'_, Rotations>,
     cluster_ids: Vec<String>,
     identity: Option<String>,
+    retire: Option<Retire>,
 ) -> Result<StoredMigration, IpcError> {
     if cluster_ids.is_empty() {
         return Err(refused("nothing_to_plan", "Choose at least one cluster to move."));
@@ -93,7 +95,11 @@ pub async fn plan_migration(
             format!("{unknown} is not in the inventory; refresh it and choose again."),
         ));
     }
-    let retire = state.rotation_options(Mode::Secret, None).await?.retire;
+    let retire = state
+        .rotation_options(Mode::Secret, None)
+        .await?
+        .with_overrides(None, retire)?
+        .retire;
     let estate = state.estate()?;
     let rotator = estate.rotator(false).await?;
     let plan = service::plan_moves(&rotator, &cluster_ids, &known, &PlanOptions { identity, retire }).await;

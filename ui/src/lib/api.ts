@@ -285,11 +285,16 @@ export function openAadMigrationGuide(): Promise<void> {
 
 /**
  * Plans the move of `clusterIds` (the inventory's ARM IDs) to a managed identity: `identity` is
- * "system", a user-assigned identity's resource ID, or null for the plan's default. Reads only;
- * Rust keeps the plan: only `startMigration(planId)` can run it.
+ * "system", a user-assigned identity's resource ID, or null for the plan's default; `retire`: when
+ * the principal's secrets go (null: the settings' policy). Reads only; Rust keeps the plan: only
+ * `startMigration(planId)` can run it.
  */
-export function planMigration(clusterIds: string[], identity: string | null): Promise<StoredMigration> {
-  return call("plan_migration", { clusterIds, identity });
+export function planMigration(
+  clusterIds: string[],
+  identity: string | null,
+  retire: Retire | null = null,
+): Promise<StoredMigration> {
+  return call("plan_migration", { clusterIds, identity, retire });
 }
 
 /**

@@ -116,7 +116,7 @@ describe("Move-to-managed-identity wizard", () => {
     expect(row.dataset.clusterName).toBe("aks-prod-weu");
     expect(row.dataset.level).toBe("warn");
     expect(row.textContent).toContain("a user-assigned identity is created");
-    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null });
+    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null, retire: null });
   });
 
   it("plans again with the identity chosen: system, or a user-assigned ID sent as typed for Rust to check", async () => {
@@ -283,7 +283,7 @@ describe("Detail drawer and the move", () => {
     const grant = await within(drawer).findByTestId("move-needs-grant");
     expect(grant.textContent).toContain("Network Contributor for the control-plane identity");
     expect(within(drawer).getByTestId("move-needs-list").textContent).toContain("1 node pool re-imaged (3 nodes)");
-    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null });
+    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null, retire: null });
     expect(within(drawer).getByTestId("drawer-migrate")).toBeTruthy();
 
     const msi = clusters.find((c) => c.identityKind === "managedIdentity")!;
