@@ -2,13 +2,14 @@
 // receiving progress while the admin looks elsewhere. The move runs in Rust; this is only what the
 // window shows, and the only things it sends back are cluster IDs, an identity choice and a plan ID.
 // What it shares with the rotation wizard (stages, kept plan, typed names, guarded calls): `Wizard`.
-import { planMigration, resumeMigrations, startMigration } from "./api";
+import { getSettings, planMigration, resumeMigrations, startMigration } from "./api";
 import type { ClusterMove } from "./bindings/ClusterMove";
 import type { ClusterRow } from "./bindings/ClusterRow";
 import type { MoveProgress } from "./bindings/MoveProgress";
 import type { MoveResult } from "./bindings/MoveResult";
 import type { MoveSummary } from "./bindings/MoveSummary";
 import type { StoredMigration } from "./bindings/StoredMigration";
+import { RetireChoice } from "./retireChoice.svelte";
 import { foldStep } from "./rotationView";
 import { Wizard, type StageInfo } from "./wizard.svelte";
 
@@ -47,6 +48,10 @@ class MigrationWizard extends Wizard<MigrateStage, StoredMigration, MoveResult> 
   identityKind = $state<IdentityKindChoice>("default");
   /** A user-assigned identity's resource ID (Rust checks it). */
   identityId = $state("");
+  /** When the service principal's secrets go once every node pool has moved. */
+  retire = new RetireChoice();
+  /** The choices the plan on screen was made with (`choices()`), to tell when they changed since. */
+  planned = $state("");
   /** The moves that run: migration ID and cluster name. */
   moves = $state.raw<{ migrationId: string; name: string }[]>([]);
   tracks = $state.raw<MoveTracks>({});
@@ -57,12 +62,15 @@ class MigrationWizard extends Wizard<MigrateStage, StoredMigration, MoveResult> 
 
   protected opened() {
     void this.plan();
+    void this.loadDefaults();
   }
 
   override reset() {
     super.reset();
     this.identityKind = "default";
     this.identityId = "";
+    this.retire.reset();
+    this.planned = "";
     this.moves = [];
     this.tracks = {};
   }
@@ -74,12 +82,43 @@ class MigrationWizard extends Wizard<MigrateStage, StoredMigration, MoveResult> 
     return null;
   }
 
+  /**
+   * The settings' retire policy as the starting choice. The first plan went without one (null: the
+   * settings' policy in Rust), which is the same choice: it stays the plan's unless the admin changes it.
+   */
+  async loadDefaults() {
+    const generation = this.generation;
+    try {
+      const s = await getSettings();
+      if (!this.current(generation) || this.stage !== "preflight" || this.retire.graceHours !== "") return;
+      const same = this.planned === this.choices();
+      this.retire.fromSettings(s);
+      if (same) this.planned = this.choices();
+    } catch {
+      // Rust applies the settings anyway; the fields stay empty (the settings' policy).
+    }
+  }
+
+  /** The identity and retire choice as one comparable value. */
+  choices(): string {
+    return JSON.stringify([this.identity(), this.retire.value()]);
+  }
+
+  /** The choices on screen are not the ones the plan was made with: plan again before going on. */
+  changed(): boolean {
+    return this.planned !== this.choices();
+  }
+
   /** Pre-flight and plan; nothing changes in Azure. */
   plan(): Promise<void> {
+    const identity = this.identity();
+    const retire = this.retire.value();
+    this.planned = this.choices();
     return this.plannedBy(() =>
       planMigration(
         this.rows.map((r) => r.id),
-        this.identity(),
+        identity,
+        retire,
       ),
     );
   }

@@ -13,6 +13,7 @@ import {
   mockCommands,
   pageProps,
   sendOnChannel,
+  settings,
   type Handler,
 } from "../test/fixtures";
 import Dashboard from "./Dashboard.svelte";
@@ -289,5 +290,58 @@ describe("Detail drawer and the move", () => {
     const msi = clusters.find((c) => c.identityKind === "managedIdentity")!;
     await fireEvent.click(await rowOf(msi.name));
     expect(within(screen.getByTestId("detail-drawer")).queryByTestId("move-needs")).toBeNull();
+  });
+});
+
+describe("The move's retire grace", () => {
+  it("starts from the settings' policy (the first plan leaves it to Rust) and plans again with the admin's choice", async () => {
+    const { calls } = setup({ get_settings: () => ({ ...settings, retirePolicy: "afterGrace", retireGraceHours: 72 }) });
+    await screen.findByTestId("migrate-preflight-cluster");
+    expect(calls.find((c) => c.cmd === "plan_migration")!.args.retire).toBeNull();
+    const policy = screen.getByTestId<HTMLSelectElement>("migrate-retire");
+    await waitFor(() => expect(screen.getByTestId<HTMLInputElement>("migrate-grace").value).toBe("72"));
+    expect(policy.value).toBe("after");
+    // The settings' values are what the first plan used: nothing to check again.
+    expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(false);
+
+    await fireEvent.input(screen.getByTestId("migrate-grace"), { target: { value: "12" } });
+    const next = screen.getByTestId<HTMLButtonElement>("migrate-next");
+    expect(next.disabled).toBe(true);
+    expect(next.textContent).toBe("Check again first");
+    await fireEvent.click(screen.getByTestId("migrate-replan"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "plan_migration")).toHaveLength(2));
+    expect(calls.at(-1)!.args).toEqual({ clusterIds: [prod.id], identity: null, retire: { kind: "after", hours: 12 } });
+    await waitFor(() => expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(false));
+
+    await fireEvent.change(policy, { target: { value: "never" } });
+    expect(screen.queryByTestId("migrate-grace")).toBeNull();
+    await fireEvent.click(screen.getByTestId("migrate-replan"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "plan_migration")).toHaveLength(3));
+    expect(calls.at(-1)!.args.retire).toEqual({ kind: "never" });
+  });
+
+  it("shows the retirement the plan was made with", async () => {
+    setup({
+      get_settings: () => settings,
+      plan_migration: (args) =>
+        stored([
+          move("aks-prod-weu", {
+            principalAfter: {
+              appId: "app-prod",
+              sharedWith: [],
+              retire: (args.retire as never) ?? { kind: "now" },
+              note: "its secrets are retired",
+            },
+          }),
+        ]),
+    });
+    await screen.findByTestId("migrate-preflight-cluster");
+    await waitFor(() => expect(screen.getByTestId<HTMLSelectElement>("migrate-retire").value).toBe("now"));
+    await fireEvent.change(screen.getByTestId("migrate-retire"), { target: { value: "after" } });
+    await fireEvent.input(screen.getByTestId("migrate-grace"), { target: { value: "6" } });
+    await fireEvent.click(screen.getByTestId("migrate-replan"));
+    await waitFor(() => expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId("migrate-next"));
+    expect((await screen.findByTestId("migrate-principal-after")).textContent).toContain("removed 6 h after every node pool has moved");
   });
 });

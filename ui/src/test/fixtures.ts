@@ -12,6 +12,7 @@ import type { ExpiryBucket } from "../lib/bindings/ExpiryBucket";
 import type { ExpiryStatus } from "../lib/bindings/ExpiryStatus";
 import type { Inventory } from "../lib/bindings/Inventory";
 import type { SessionInfo } from "../lib/bindings/SessionInfo";
+import type { Settings } from "../lib/bindings/Settings";
 import type { SubscriptionInfo } from "../lib/bindings/SubscriptionInfo";
 import type { TenantInfo } from "../lib/bindings/TenantInfo";
 import type { Thresholds } from "../lib/bindings/Thresholds";
@@ -361,3 +362,21 @@ export function deferred<T>() {
   });
   return { promise, resolve, reject };
 }
+
+/** The settings `get_settings` answers in the wizards' tests (retire at once; 48 h when a grace is chosen). */
+export const settings: Settings = {
+  clientId: null,
+  cloud: null,
+  refreshIntervalHours: 6,
+  closeToTray: true,
+  notifyDays: [30, 7],
+  notifyExpired: true,
+  dailyDigest: false,
+  startAtLogin: false,
+  expiryBuckets: { criticalDays: 7, warningDays: 30, noticeDays: 90 },
+  rotationLifetimeDays: 90,
+  retirePolicy: "now",
+  retireGraceHours: 48,
+  rotationConcurrency: 8,
+  replicationTimeoutMinutes: 10,
+};
