@@ -2,7 +2,7 @@
 // receiving progress while the admin looks elsewhere. The move runs in Rust; this is only what the
 // window shows, and the only things it sends back are cluster IDs, an identity choice and a plan ID.
 // What it shares with the rotation wizard (stages, kept plan, typed names, guarded calls): `Wizard`.
-import { getSettings, planMigration, resumeMigrations, startMigration } from "./api";
+import { planMigration, resumeMigrations, startMigration } from "./api";
 import type { ClusterMove } from "./bindings/ClusterMove";
 import type { ClusterRow } from "./bindings/ClusterRow";
 import type { MoveProgress } from "./bindings/MoveProgress";
@@ -86,17 +86,13 @@ class MigrationWizard extends Wizard<MigrateStage, StoredMigration, MoveResult> 
    * The settings' retire policy as the starting choice. The first plan went without one (null: the
    * settings' policy in Rust), which is the same choice: it stays the plan's unless the admin changes it.
    */
-  async loadDefaults() {
-    const generation = this.generation;
-    try {
-      const s = await getSettings();
-      if (!this.current(generation) || this.stage !== "preflight" || this.retire.graceHours !== "") return;
+  loadDefaults(): Promise<void> {
+    return this.withSettings((s) => {
+      if (this.retire.graceHours !== "") return;
       const same = this.planned === this.choices();
       this.retire.fromSettings(s);
       if (same) this.planned = this.choices();
-    } catch {
-      // Rust applies the settings anyway; the fields stay empty (the settings' policy).
-    }
+    });
   }
 
   /** The identity and retire choice as one comparable value. */

@@ -1,22 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { MoveSummary } from "./bindings/MoveSummary";
+import { moveSummary } from "../test/fixtures";
 import { dueMovesMessage, moveAction, moveIdentityLabel, moveStatus } from "./moveView";
 
-function move(extra: Partial<MoveSummary> = {}): MoveSummary {
-  return {
-    migrationId: "mig-1",
-    clusterId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-a",
-    name: "aks-a",
-    identity: { kind: "systemAssigned" },
-    started: "2030-01-01T10:00:00Z",
-    outcome: null,
-    poolsDone: [],
-    retireAfter: null,
-    lastFailure: null,
-    due: true,
-    ...extra,
-  };
-}
+const move = (extra: Partial<MoveSummary> = {}) => moveSummary("aks-a", extra);
 
 describe("moves as History and the banner word them", () => {
   it("says unfinished, running, moved or failed from Rust's outcome and due", () => {

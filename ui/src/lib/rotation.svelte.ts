@@ -2,7 +2,7 @@
 // looks at History or the clusters, and the wizard shows it again when reopened. The rotation
 // itself runs in Rust (it goes on if the window closes); this is only what the window shows.
 // What it shares with the move wizard (stages, kept plan, typed names, guarded calls): `Wizard`.
-import { getSettings, planRotation, resumeRotations, rollBackRotation, startRotation } from "./api";
+import { planRotation, resumeRotations, rollBackRotation, startRotation } from "./api";
 import type { GroupResult } from "./bindings/GroupResult";
 import type { Mode } from "./bindings/Mode";
 import type { RotationSummary } from "./bindings/RotationSummary";
@@ -60,16 +60,11 @@ class RotationWizard extends Wizard<Stage, StoredPlan, GroupResult> {
   }
 
   /** The settings' lifetime and retire policy as the wizard's starting values. */
-  async loadDefaults() {
-    const generation = this.generation;
-    try {
-      const s = await getSettings();
-      if (!this.current(generation) || this.stage !== "options") return;
+  loadDefaults(): Promise<void> {
+    return this.withSettings((s) => {
       this.lifetimeDays = String(s.rotationLifetimeDays);
       this.retire.fromSettings(s);
-    } catch {
-      // Rust applies the settings anyway; the fields keep Rekey's defaults.
-    }
+    });
   }
 
   /** Pre-flight and plan; nothing changes in Azure. */

@@ -2,9 +2,10 @@
 // stage, the plan Rust kept, the production names typed to confirm it, and the one way each asks
 // Rust for something — guarded by `generation`, so an answer that comes back after the admin opened
 // a new wizard is dropped instead of landing in it. Each wizard adds its own choices and run.
-import { toIpcError } from "./api";
+import { getSettings, toIpcError } from "./api";
 import type { ClusterRow } from "./bindings/ClusterRow";
 import type { IpcError } from "./bindings/IpcError";
+import type { Settings } from "./bindings/Settings";
 
 /** A wizard stage as the steps bar lists it. */
 export type StageInfo<S extends string> = { id: S; label: string };
@@ -79,6 +80,20 @@ export abstract class Wizard<S extends string, Stored extends Kept, Result> {
   /** The production names typed exactly: what goes back to Rust with the plan ID. */
   confirmedNames(): string[] {
     return Object.keys(this.typed).filter((n) => this.typed[n]?.trim() === n);
+  }
+
+  /**
+   * The settings as the wizard's starting values (lifetime, retire policy): `apply` runs while the
+   * wizard is still on its first stage. When they cannot be read, Rust applies them anyway.
+   */
+  protected async withSettings(apply: (s: Settings) => void) {
+    const generation = this.generation;
+    try {
+      const s = await getSettings();
+      if (this.current(generation) && this.stage === this.first) apply(s);
+    } catch {
+      // The fields keep their empty defaults: Rust plans with the settings' values.
+    }
   }
 
   /** Whether an answer asked for in `generation` still belongs to the wizard on screen. */

@@ -2,29 +2,14 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { afterEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import type { MoveResult } from "../lib/bindings/MoveResult";
-import type { MoveSummary } from "../lib/bindings/MoveSummary";
 import { migration } from "../lib/migration.svelte";
 import { rotation } from "../lib/rotation.svelte";
-import { deferred, demoStatus, inventory, mockCommands, pageProps, sendOnChannel } from "../test/fixtures";
+import { deferred, demoStatus, inventory, mockCommands, moveSummary, pageProps, sendOnChannel } from "../test/fixtures";
 import History from "./History.svelte";
 
 const ARM = "/subscriptions/s/resourceGroups/rg-stg/providers/";
 
-function move(name: string, extra: Partial<MoveSummary> = {}): MoveSummary {
-  return {
-    migrationId: `mig-${name}`,
-    clusterId: `${ARM}Microsoft.ContainerService/managedClusters/${name}`,
-    name,
-    identity: { kind: "systemAssigned" },
-    started: "2030-01-01T10:00:00Z",
-    outcome: null,
-    poolsDone: [],
-    retireAfter: null,
-    lastFailure: null,
-    due: true,
-    ...extra,
-  };
-}
+const move = moveSummary;
 
 function result(name: string, extra: Partial<MoveResult> = {}): MoveResult {
   return {

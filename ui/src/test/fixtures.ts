@@ -11,6 +11,7 @@ import type { CredentialInfo } from "../lib/bindings/CredentialInfo";
 import type { ExpiryBucket } from "../lib/bindings/ExpiryBucket";
 import type { ExpiryStatus } from "../lib/bindings/ExpiryStatus";
 import type { Inventory } from "../lib/bindings/Inventory";
+import type { MoveSummary } from "../lib/bindings/MoveSummary";
 import type { SessionInfo } from "../lib/bindings/SessionInfo";
 import type { Settings } from "../lib/bindings/Settings";
 import type { SubscriptionInfo } from "../lib/bindings/SubscriptionInfo";
@@ -380,3 +381,20 @@ export const settings: Settings = {
   rotationConcurrency: 8,
   replicationTimeoutMinutes: 10,
 };
+
+/** A move to a managed identity as `list_migrations` sends it: unfinished and due unless told. */
+export function moveSummary(name: string, extra: Partial<MoveSummary> = {}): MoveSummary {
+  return {
+    migrationId: `mig-${name}`,
+    clusterId: `/subscriptions/s/resourceGroups/rg-stg/providers/Microsoft.ContainerService/managedClusters/${name}`,
+    name,
+    identity: { kind: "systemAssigned" },
+    started: "2030-01-01T10:00:00Z",
+    outcome: null,
+    poolsDone: [],
+    retireAfter: null,
+    lastFailure: null,
+    due: true,
+    ...extra,
+  };
+}
