@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MoveSummary } from "./bindings/MoveSummary";
 import { moveSummary } from "../test/fixtures";
-import { dueMovesMessage, moveAction, moveIdentityLabel, moveStatus } from "./moveView";
+import { dueMovesMessage, moveAction, moveIdentityLabel, moveIdentityShort, moveStatus } from "./moveView";
 
 const move = (extra: Partial<MoveSummary> = {}) => moveSummary("aks-a", extra);
 
@@ -40,6 +40,10 @@ describe("moves as History and the banner word them", () => {
     expect(moveIdentityLabel({ kind: "systemAssigned" })).toBe("System-assigned managed identity");
     expect(moveIdentityLabel({ kind: "userAssigned", id: "/x/id-a", create: true, location: "westeurope" })).toBe(
       "User-assigned identity /x/id-a (Rekey creates it)",
+    );
+    expect(moveIdentityShort({ kind: "systemAssigned" })).toBe("System-assigned");
+    expect(moveIdentityShort({ kind: "userAssigned", id: "/subscriptions/s/x/userAssignedIdentities/id-a", create: false, location: "l" })).toBe(
+      "User-assigned id-a",
     );
   });
 });

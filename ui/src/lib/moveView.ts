@@ -17,6 +17,13 @@ export function moveIdentityLabel(identity: IdentityChoice): string {
   return `User-assigned identity ${identity.id}${identity.create ? " (Rekey creates it)" : ""}`;
 }
 
+/** The identity in a History cell: its kind and name (`moveIdentityLabel`, with the whole ID, on hover). */
+export function moveIdentityShort(identity: IdentityChoice): string {
+  if (identity.kind === "systemAssigned") return "System-assigned";
+  const name = identity.id.split("/").filter((p) => p !== "").at(-1) ?? identity.id;
+  return `User-assigned ${name}${identity.create ? " (created by Rekey)" : ""}`;
+}
+
 /** A move's state in History: its outcome, or unfinished (a resume goes on with it), or running. */
 export function moveStatus(s: MoveSummary): string {
   if (s.outcome) return MOVE_OUTCOME_LABELS[s.outcome];

@@ -58,12 +58,15 @@ describe("History: moves to managed identity", () => {
     const rows = await screen.findAllByTestId("move-row");
     expect(rows.map((r) => r.dataset.clusterName)).toEqual(["aks-done", "aks-failed"]);
     expect(rows.map((r) => r.dataset.outcome)).toEqual(["retirePending", "failed"]);
-    expect(rows[0]!.textContent).toContain("User-assigned identity");
-    expect(rows[0]!.textContent).toContain("aks-done-identity (Rekey creates it)");
+    expect(rows[0]!.textContent).toContain("User-assigned aks-done-identity (created by Rekey)");
+    // The whole resource ID on hover.
+    expect(within(rows[0]!).getByText(/^User-assigned/).getAttribute("title")).toContain(
+      "/userAssignedIdentities/aks-done-identity",
+    );
     expect(rows[0]!.textContent).toContain("Moved; old secrets retire later");
     expect(rows[0]!.textContent).toContain("nodepool1, userpool");
     expect(rows[0]!.textContent).toContain("removed after");
-    expect(rows[1]!.textContent).toContain("System-assigned managed identity");
+    expect(rows[1]!.textContent).toContain("System-assigned");
     expect(rows[1]!.textContent).toContain("LinkedAuthorizationFailed");
     expect(rows[1]!.textContent).toContain("none yet");
     // Moved and not yet due: nothing to do; a failed move can be retried.
