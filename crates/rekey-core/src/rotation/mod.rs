@@ -15,6 +15,7 @@ pub mod preflight;
 pub mod retry;
 pub mod rules;
 pub mod service;
+pub mod steps;
 
 pub use engine::{roll_back, Context, ProgressSink};
 pub use journal::{parse_journal, RotationSummary};

@@ -21,7 +21,7 @@ impl Run<'_> {
         let due = match (state.plan.principal_after.retire, state.retire_after) {
             (Retire::Never, _) => {
                 return step
-                    .ok(
+                    .done(
                         Some(Event::Finished {
                             outcome: MoveOutcome::Succeeded,
                         }),
@@ -35,7 +35,7 @@ impl Run<'_> {
                 let at = Utc::now() + chrono::Duration::hours(i64::from(hours));
                 self.record(Event::RetireScheduled { not_before: at }).await?;
                 return step
-                    .ok(
+                    .done(
                         Some(Event::Finished {
                             outcome: MoveOutcome::RetirePending,
                         }),
@@ -82,7 +82,7 @@ impl Run<'_> {
         if removed == 0 && state.removed.is_empty() {
             step.running("the service principal had no secret left");
         }
-        step.ok(
+        step.done(
             Some(Event::Finished {
                 outcome: MoveOutcome::Succeeded,
             }),
