@@ -28,7 +28,8 @@ fn refused(code: &str, message: impl Into<String>) -> IpcError {
 
 /// Plans the move of `cluster_ids` (the inventory's ARM IDs) to `identity` (`system`, a
 /// user-assigned identity's resource ID, or none for the plan's default) and keeps the plan; the
-/// principal's secrets are retired by `retire` (none: the settings' policy). Reads only: nothing
+/// principal's secrets are retired by `retire` (none: the settings' policy), and the principal
+/// deleted after them when `delete_principal` and nothing else uses it. Reads only: nothing
 /// changes in Azure.
 #[tauri::command]
 pub async fn plan_migration(
@@ -37,6 +38,7 @@ pub async fn plan_migration(
     cluster_ids: Vec<String>,
     identity: Option<String>,
     retire: Option<Retire>,
+    delete_principal: Option<bool>,
 ) -> Result<StoredMigration, IpcError> {
     if cluster_ids.is_empty() {
         return Err(refused("nothing_to_plan", "Choose at least one cluster to move."));
@@ -65,7 +67,17 @@ pub async fn plan_migration(
         .retire;
     let estate = state.estate()?;
     let rotator = estate.rotator(false).await?;
-    let plan = service::plan_moves(&rotator, &cluster_ids, &known, &PlanOptions { identity, retire }).await;
+    let plan = service::plan_moves(
+        &rotator,
+        &cluster_ids,
+        &known,
+        &PlanOptions {
+            identity,
+            retire,
+            delete_principal: delete_principal.unwrap_or(false),
+        },
+    )
+    .await;
     let plan_id = rotations.migrations.keep(KeptMigration {
         plan: plan.clone(),
         demo,

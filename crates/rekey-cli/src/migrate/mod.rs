@@ -34,7 +34,8 @@ What happens, in order (each step journaled; `rekey migrate --resume` goes on af
   4. the kubelet identity gets AcrPull on each attached registry;
   5. each node pool's image is upgraded (its nodes are re-imaged: the kubelet leaves the service
      principal only then), pool by pool;
-  6. the old principal's secrets are retired by --retire-old (never while another cluster uses it).
+  6. the old principal's secrets are retired by --retire-old (never while another cluster uses it);
+     with --delete-principal, then its role assignments for the cluster and its application.
 A failure at any step leaves the cluster working on what it had. There is no way back: AKS does not
 move a cluster from a managed identity to a service principal.
 
@@ -52,6 +53,11 @@ pub struct MigrateArgs {
     /// such as 24h, or never. Default: the setting. A principal other clusters use keeps them.
     #[arg(long)]
     retire_old: Option<String>,
+    /// After its secrets, delete the old principal's application (and so the principal) and its
+    /// role assignments for this cluster — only where no other cluster uses it and it holds no
+    /// other role. Entra ID keeps it among deleted items for 30 days.
+    #[arg(long)]
+    delete_principal: bool,
     /// Go on with unfinished moves (and retire secrets whose grace period is over).
     #[arg(long, conflicts_with_all = ["clusters", "plan", "identity"])]
     resume: bool,
@@ -90,7 +96,17 @@ pub async fn run(args: MigrateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     let actor = estate.actor_for(tenant.as_deref()).await;
     // No secret is created: the audit log is all the vault is for.
     let rotator = estate.rotator(false).await?;
-    let plan = service::plan_moves(&rotator, &ids, rows, &PlanOptions { identity, retire }).await;
+    let plan = service::plan_moves(
+        &rotator,
+        &ids,
+        rows,
+        &PlanOptions {
+            identity,
+            retire,
+            delete_principal: args.delete_principal,
+        },
+    )
+    .await;
     if args.chosen.plan {
         if args.chosen.json {
             return print_json(&plan);

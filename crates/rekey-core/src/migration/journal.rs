@@ -78,6 +78,14 @@ pub enum Event {
     RetireScheduled { not_before: DateTime<Utc> },
     #[serde(rename_all = "camelCase")]
     SecretRemoved { key_id: String },
+    /// Asked to delete the principal: deleted (its role assignments for the cluster, then its
+    /// application), or kept because something else uses it or could not be read (`kept`).
+    #[serde(rename_all = "camelCase")]
+    PrincipalDone {
+        deleted: bool,
+        #[serde(default)]
+        kept: Option<String>,
+    },
     /// A step failed: Azure's status and code kept apart from the words.
     #[serde(rename_all = "camelCase")]
     StepFailed {
@@ -133,6 +141,8 @@ pub struct State {
     pub kubelet_verified: bool,
     pub retire_after: Option<DateTime<Utc>>,
     pub removed: Vec<String>,
+    /// Asked to delete the principal: whether that step is over (deleted or kept).
+    pub principal_done: bool,
     pub last_failure: Option<String>,
     pub finished: Option<MoveOutcome>,
 }
@@ -161,6 +171,7 @@ impl State {
             kubelet_verified: false,
             retire_after: None,
             removed: Vec::new(),
+            principal_done: false,
             last_failure: None,
             finished: None,
         };
@@ -203,6 +214,7 @@ impl State {
             Event::KubeletVerified => self.kubelet_verified = true,
             Event::RetireScheduled { not_before } => self.retire_after = Some(*not_before),
             Event::SecretRemoved { key_id } => self.removed.push(key_id.clone()),
+            Event::PrincipalDone { .. } => self.principal_done = true,
             Event::StepFailed { step, message, .. } => self.last_failure = Some(format!("{step}: {message}")),
             Event::Finished { outcome } => self.finished = Some(*outcome),
         }

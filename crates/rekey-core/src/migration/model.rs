@@ -85,6 +85,10 @@ pub struct Grant {
 pub struct Held {
     pub assignment: RoleAssignment,
     pub verdict: String,
+    /// It serves this cluster (the new identity needs it, or AKS gives its identity the same
+    /// itself): once the cluster has moved, nothing of this cluster needs it on the principal.
+    #[serde(default)]
+    pub for_cluster: bool,
 }
 
 /// One node pool's image upgrade: the moment its kubelet leaves the service principal.
@@ -107,6 +111,10 @@ pub struct PrincipalAfter {
     /// Other clusters that use it: its secrets stay while any does.
     pub shared_with: Vec<String>,
     pub retire: Retire,
+    /// The application (and so its service principal) is deleted after its secrets, with the role
+    /// assignments that served this cluster: asked for, and nothing else uses it.
+    #[serde(default)]
+    pub delete: bool,
     pub note: String,
 }
 

@@ -242,6 +242,7 @@ fn cluster(name: &str, blocked: bool) -> ClusterMove {
             app_id: "app-1".into(),
             shared_with: vec![],
             retire: crate::rotation::Retire::Never,
+            delete: false,
             note: "its secrets are kept".into(),
         },
         checks: if blocked {

@@ -7,6 +7,7 @@
 //!
 //! This file opens, locks and drives a move; [`step`] is the step runner; each step has its file.
 
+mod delete;
 mod grant;
 mod pools;
 mod retire;
@@ -116,6 +117,7 @@ fn placeholder(migration_id: &str) -> ClusterMove {
             app_id: String::new(),
             shared_with: Vec::new(),
             retire: crate::rotation::Retire::Never,
+            delete: false,
             note: String::new(),
         },
         checks: Vec::new(),

@@ -1,11 +1,11 @@
 //! The last step: the service principal's secrets by the plan's policy — only once every node pool
 //! runs on the kubelet identity, never while another cluster uses the principal (the plan says
 //! `never` then). `now` removes them, a grace period schedules them for a resume after it, `never`
-//! leaves them to expire. The principal itself is never deleted here.
+//! leaves them to expire. The principal itself goes only when asked ([`super::delete`]).
 
 use chrono::Utc;
 
-use super::step::{failed, transient, Stop};
+use super::step::{failed, stop, transient, Stop};
 use super::Run;
 use crate::azure::directory::ObjectKind;
 use crate::migration::journal::Event;
@@ -50,6 +50,29 @@ impl Run<'_> {
             step.running(format!("the service principal's secrets go after {due}"));
             return Ok(());
         }
+        // The plan found no other cluster on this principal; one may have come since.
+        match self.other_cluster().await {
+            Ok(None) => {}
+            Ok(Some(name)) => {
+                return step
+                    .done(
+                        Some(Event::Finished {
+                            outcome: MoveOutcome::Succeeded,
+                        }),
+                        format!("moved; the service principal keeps its secrets: cluster {name} now uses it"),
+                    )
+                    .await;
+            }
+            Err(why) => {
+                return Err(stop(
+                    RETIRE,
+                    format!(
+                        "the cluster moved; the old secrets stay until Rekey can see that no other cluster \
+                         uses them: {why}. Resume later (rekey migrate --resume)"
+                    ),
+                ))
+            }
+        }
         let graph = &self.ctx.session.graph;
         let app_id = state.plan.app_id.clone();
         let app = transient(RETIRE, || graph.application(&app_id)).await?;
@@ -82,6 +105,7 @@ impl Run<'_> {
         if removed == 0 && state.removed.is_empty() {
             step.running("the service principal had no secret left");
         }
+        self.delete_principal().await?;
         step.done(
             Some(Event::Finished {
                 outcome: MoveOutcome::Succeeded,
