@@ -5,6 +5,7 @@
 
 pub mod az_terms;
 pub mod bulk;
+mod cluster_checks;
 pub mod engine;
 pub mod journal;
 pub mod lock;
