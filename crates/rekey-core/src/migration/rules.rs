@@ -109,8 +109,11 @@ pub fn needs(found: &Found) -> Vec<Grant> {
         }
     }
     // DOC_ROUTE_TABLE too: a route table the principal holds a network role on is one the cluster
-    // was given to manage (a subnet that could not be read still shows it this way).
-    for held in &found.held {
+    // was given to manage (a subnet that could not be read still shows it this way). Only for a
+    // cluster in a custom subnet: a shared principal's route table of another cluster's subnet is
+    // not this one's.
+    let own_subnet = !found.subnets.is_empty();
+    for held in found.held.iter().filter(|_| own_subnet) {
         let manages = [NETWORK_CONTRIBUTOR, OWNER, CONTRIBUTOR]
             .iter()
             .any(|r| is_role(&held.role_definition_id, r));

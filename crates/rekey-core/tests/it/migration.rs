@@ -261,6 +261,15 @@ async fn a_shared_principal_keeps_its_secrets_for_the_other_cluster() {
     let plan = lab.plan("aks-prod-weu-2", None, Retire::Now).await;
     let m = plan.clusters[0].clone();
     assert_eq!(m.principal_after.shared_with, vec!["aks-prod-weu".to_string()]);
+    // The shared principal's network roles are for aks-prod-weu's subnet and route table: this
+    // cluster (no custom subnet) needs none of them.
+    assert!(
+        m.grants
+            .iter()
+            .all(|g| !g.scope.to_ascii_lowercase().contains("/microsoft.network/")),
+        "{:?}",
+        m.grants
+    );
     let result = engine::start(&lab.ctx, m).await;
     assert_eq!(result.outcome, MoveOutcome::Succeeded, "{:?}", result.message);
     assert!(fully_moved(&lab.cluster("aks-prod-weu-2")));
