@@ -45,10 +45,12 @@ function move(name: string, extra: Partial<ClusterMove> = {}): ClusterMove {
       {
         assignment: { id: "ra-1", scope: SUBNET, roleDefinitionId: "rd", principalId: "sp-obj", roleName: "Network Contributor" },
         verdict: "needed: the control-plane identity gets it",
+        forCluster: true,
       },
       {
         assignment: { id: "ra-2", scope: "/subscriptions/s", roleDefinitionId: "rd2", principalId: "sp-obj", roleName: "Contributor" },
         verdict: "no AKS rule asks for it: review",
+        forCluster: false,
       },
     ],
     grants: [
@@ -63,7 +65,7 @@ function move(name: string, extra: Partial<ClusterMove> = {}): ClusterMove {
       },
     ],
     pools: [{ name: "system", nodeCount: 3, maxSurge: "33%", impact: "3 nodes re-imaged, 1 at a time" }],
-    principalAfter: { appId: "app-prod", sharedWith: [], retire: { kind: "after", hours: 24 }, note: "its secrets are retired" },
+    principalAfter: { appId: "app-prod", sharedWith: [], retire: { kind: "after", hours: 24 }, delete: false, note: "its secrets are retired" },
     checks: [{ name: "custom network", level: "warn", detail: "a user-assigned identity is created" }],
     blockedBy: null,
     ...extra,
@@ -117,7 +119,7 @@ describe("Move-to-managed-identity wizard", () => {
     expect(row.dataset.clusterName).toBe("aks-prod-weu");
     expect(row.dataset.level).toBe("warn");
     expect(row.textContent).toContain("a user-assigned identity is created");
-    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null, retire: null });
+    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null, retire: null, deletePrincipal: null });
   });
 
   it("plans again with the identity chosen: system, or a user-assigned ID sent as typed for Rust to check", async () => {
@@ -284,7 +286,7 @@ describe("Detail drawer and the move", () => {
     const grant = await within(drawer).findByTestId("move-needs-grant");
     expect(grant.textContent).toContain("Network Contributor for the control-plane identity");
     expect(within(drawer).getByTestId("move-needs-list").textContent).toContain("1 node pool re-imaged (3 nodes)");
-    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null, retire: null });
+    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null, retire: null, deletePrincipal: null });
     expect(within(drawer).getByTestId("drawer-migrate")).toBeTruthy();
 
     const msi = clusters.find((c) => c.identityKind === "managedIdentity")!;
@@ -310,7 +312,12 @@ describe("The move's retire grace", () => {
     expect(next.textContent).toBe("Check again first");
     await fireEvent.click(screen.getByTestId("migrate-replan"));
     await waitFor(() => expect(calls.filter((c) => c.cmd === "plan_migration")).toHaveLength(2));
-    expect(calls.at(-1)!.args).toEqual({ clusterIds: [prod.id], identity: null, retire: { kind: "after", hours: 12 } });
+    expect(calls.at(-1)!.args).toEqual({
+      clusterIds: [prod.id],
+      identity: null,
+      retire: { kind: "after", hours: 12 },
+      deletePrincipal: null,
+    });
     await waitFor(() => expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(false));
 
     await fireEvent.change(policy, { target: { value: "never" } });
@@ -330,6 +337,7 @@ describe("The move's retire grace", () => {
               appId: "app-prod",
               sharedWith: [],
               retire: (args.retire as never) ?? { kind: "now" },
+              delete: false,
               note: "its secrets are retired",
             },
           }),

@@ -61,6 +61,14 @@ pub struct ClusterRow {
 }
 
 impl ClusterRow {
+    /// The tenant of the first of `ids` (ARM IDs, any case) found in `rows`: whose settings and
+    /// actor a plan of those clusters uses.
+    pub fn tenant_of(ids: &[String], rows: &[ClusterRow]) -> Option<String> {
+        ids.iter()
+            .find_map(|id| rows.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
+            .and_then(|r| r.tenant_id.clone())
+    }
+
     /// A service principal's secret, or the legacy AAD integration's server app secret: what Rekey
     /// rotates. A managed identity rotates itself; managed Entra ID has no secret.
     pub fn can_rotate(&self) -> bool {
