@@ -50,6 +50,8 @@ class MigrationWizard extends Wizard<MigrateStage, StoredMigration, MoveResult> 
   identityId = $state("");
   /** When the service principal's secrets go once every node pool has moved. */
   retire = new RetireChoice();
+  /** Delete the old principal after its secrets (Rust does it only where nothing else uses it). */
+  deletePrincipal = $state(false);
   /** The choices the plan on screen was made with (`choices()`), to tell when they changed since. */
   planned = $state("");
   /** The moves that run: migration ID and cluster name. */
@@ -70,6 +72,7 @@ class MigrationWizard extends Wizard<MigrateStage, StoredMigration, MoveResult> 
     this.identityKind = "default";
     this.identityId = "";
     this.retire.reset();
+    this.deletePrincipal = false;
     this.planned = "";
     this.moves = [];
     this.tracks = {};
@@ -95,9 +98,9 @@ class MigrationWizard extends Wizard<MigrateStage, StoredMigration, MoveResult> 
     });
   }
 
-  /** The identity and retire choice as one comparable value. */
+  /** The identity, retire and delete choices as one comparable value. */
   choices(): string {
-    return JSON.stringify([this.identity(), this.retire.value()]);
+    return JSON.stringify([this.identity(), this.retire.value(), this.deletePrincipal]);
   }
 
   /** The choices on screen are not the ones the plan was made with: plan again before going on. */
@@ -109,12 +112,14 @@ class MigrationWizard extends Wizard<MigrateStage, StoredMigration, MoveResult> 
   plan(): Promise<void> {
     const identity = this.identity();
     const retire = this.retire.value();
+    const deletePrincipal = this.deletePrincipal;
     this.planned = this.choices();
     return this.plannedBy(() =>
       planMigration(
         this.rows.map((r) => r.id),
         identity,
         retire,
+        deletePrincipal,
       ),
     );
   }

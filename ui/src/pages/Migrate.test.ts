@@ -119,7 +119,7 @@ describe("Move-to-managed-identity wizard", () => {
     expect(row.dataset.clusterName).toBe("aks-prod-weu");
     expect(row.dataset.level).toBe("warn");
     expect(row.textContent).toContain("a user-assigned identity is created");
-    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null, retire: null, deletePrincipal: null });
+    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null, retire: null, deletePrincipal: false });
   });
 
   it("plans again with the identity chosen: system, or a user-assigned ID sent as typed for Rust to check", async () => {
@@ -295,6 +295,38 @@ describe("Detail drawer and the move", () => {
   });
 });
 
+describe("Deleting the old principal", () => {
+  it("is off until asked; asking plans again with it, and the plan says what Rust will do", async () => {
+    const { calls } = setup({
+      get_settings: () => settings,
+      plan_migration: (args) =>
+        stored([
+          move("aks-prod-weu", {
+            principalAfter: {
+              appId: "app-prod",
+              sharedWith: [],
+              retire: { kind: "now" },
+              delete: args.deletePrincipal === true,
+              note: args.deletePrincipal ? "then its application is deleted" : "the principal itself is kept",
+            },
+          }),
+        ]),
+    });
+    await screen.findByTestId("migrate-preflight-cluster");
+    const box = screen.getByTestId<HTMLInputElement>("migrate-delete-principal");
+    expect(box.checked).toBe(false);
+    expect(calls.find((c) => c.cmd === "plan_migration")!.args.deletePrincipal).toBe(false);
+    await fireEvent.click(box);
+    expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId("migrate-replan"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "plan_migration")).toHaveLength(2));
+    expect(calls.at(-1)!.args.deletePrincipal).toBe(true);
+    await waitFor(() => expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId("migrate-next"));
+    expect((await screen.findByTestId("migrate-plan")).textContent).toContain("then its application is deleted");
+  });
+});
+
 describe("The move's retire grace", () => {
   it("starts from the settings' policy (the first plan leaves it to Rust) and plans again with the admin's choice", async () => {
     const { calls } = setup({ get_settings: () => ({ ...settings, retirePolicy: "afterGrace", retireGraceHours: 72 }) });
@@ -316,7 +348,7 @@ describe("The move's retire grace", () => {
       clusterIds: [prod.id],
       identity: null,
       retire: { kind: "after", hours: 12 },
-      deletePrincipal: null,
+      deletePrincipal: false,
     });
     await waitFor(() => expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(false));
 
