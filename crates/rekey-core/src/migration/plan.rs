@@ -272,6 +272,10 @@ fn principal_after(
         None
     };
     let delete = options.delete_principal && kept_because.is_none();
+    let when = match retire {
+        Retire::After { hours } => format!("{hours} h after every node pool runs on the kubelet identity"),
+        _ => "once every node pool runs on the kubelet identity".to_string(),
+    };
     let note = if !shared_with.is_empty() {
         format!(
             "kept with its secrets: {} still use it; it goes only when none does",
@@ -281,21 +285,15 @@ fn principal_after(
         "its secrets are left to expire; the principal is kept".into()
     } else if delete {
         format!(
-            "its secrets are removed {} once every node pool runs on the kubelet identity; then its role \
-             assignments for this cluster and the application itself are deleted (Entra ID keeps it \
-             among deleted items for 30 days)",
-            retire.label()
+            "its secrets are removed {when}; then its role assignments for this cluster and the \
+             application itself are deleted (Entra ID keeps it among deleted items for 30 days)"
         )
     } else {
         let kept = match (&kept_because, options.delete_principal) {
             (Some(why), true) => format!("kept although deletion was asked: {why}"),
             _ => "kept (delete it only when no other cluster or role uses it)".to_string(),
         };
-        format!(
-            "its secrets are removed {} once every node pool runs on the kubelet identity; the principal \
-             itself is {kept}",
-            retire.label()
-        )
+        format!("its secrets are removed {when}; the principal itself is {kept}")
     };
     PrincipalAfter {
         app_id: found.app_id.clone(),
