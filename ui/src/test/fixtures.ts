@@ -108,6 +108,7 @@ export function cluster(
     powerState: "Running",
     kubernetesVersion: "1.29.4",
     tenantId: TENANT_A,
+    tenantName: "Contoso",
     nodeCount: 3,
     aadServerAppId: null,
     spDisplayName: null,
@@ -172,6 +173,7 @@ export const clusters: ClusterRow[] = [
   cluster("aks-analytics", DATA, "Fabrikam Analytics", "rg-data", {
     location: "westus2",
     tenantId: TENANT_B,
+    tenantName: null,
     aadIntegration: "managed",
     identityKind: "servicePrincipal",
     spClientId: SP_DATA,
@@ -185,6 +187,7 @@ export const clusters: ClusterRow[] = [
   }),
   cluster("aks-data-batch", DATA, "Fabrikam Analytics", "rg-data", {
     tenantId: TENANT_B,
+    tenantName: null,
     identityKind: "servicePrincipal",
     spClientId: SP_DATA,
     spDisplayName: "sp-fabrikam-data",

@@ -47,6 +47,10 @@ pub struct ClusterRow {
     pub power_state: Option<String>,
     pub kubernetes_version: Option<String>,
     pub tenant_id: Option<String>,
+    /// The tenant's display name from ARM's list of tenants, when it gave one (admins know tenants
+    /// by name; the ID stays for hover and exports).
+    #[serde(default)]
+    pub tenant_name: Option<String>,
     pub node_count: Option<u32>,
     /// The legacy AAD integration's server app, whose secret also expires.
     pub aad_server_app_id: Option<String>,
@@ -131,6 +135,7 @@ pub fn classify(cluster: &ManagedCluster, subscription: &Subscription) -> Cluste
             .clone()
             .or_else(|| p.kubernetes_version.clone()),
         tenant_id: subscription.tenant_id.clone(),
+        tenant_name: None,
         // Saturating: the counts come from Azure, and a sum past u32::MAX must not panic.
         node_count: Some(
             p.agent_pool_profiles
