@@ -4,7 +4,7 @@
 use rekey_core::error::IpcError;
 use rekey_core::estate::{DemoFiles, DemoSource, Estate, Refreshed};
 use rekey_core::inventory::refresh::RefreshOptions;
-use rekey_core::inventory::Inventory;
+use rekey_core::inventory::{ClusterRow, Inventory};
 use rekey_core::paths::AppPaths;
 use rekey_core::rotation::{Mode, Options};
 use rekey_core::settings::InForce;
@@ -150,6 +150,16 @@ impl AppState {
 
     pub async fn last_inventory(&self) -> Option<Inventory> {
         self.last_inventory.lock().await.clone()
+    }
+
+    /// The clusters of the last inventory: the only ones a plan may name.
+    pub async fn known_clusters(&self) -> Vec<ClusterRow> {
+        self.last_inventory
+            .lock()
+            .await
+            .as_ref()
+            .map(|i| i.clusters.clone())
+            .unwrap_or_default()
     }
 
     /// A cancellation token for a new sign-in; it cancels any sign-in still waiting.

@@ -6,6 +6,10 @@ is moved from its row's "Move…" action: the wizard's pre-flight, the plan (Acr
 identity on the registry, the node pools' image upgrade), the production name typed, Rekey's native
 confirmation (its text written by Rust from the kept plan, saying it cannot be undone), live
 progress and the result. The move's journal in the app data folder says it finished.
+
+Then two service-principal clusters ticked on the dashboard (aks-ops-tools, aks-stg-weu) move
+together, with a grace period of one hour chosen for their principals' secrets; and History lists
+every move the journals hold, with its outcome, node pools and when the old secrets go.
 """
 
 import json
@@ -13,7 +17,7 @@ from pathlib import Path
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import dialog_text, snapshot
 
@@ -33,6 +37,16 @@ def rows(driver):
 def stage(driver):
     pages = driver.find_elements(*by_testid("migrate-page"))
     return pages[0].get_attribute("data-stage") if pages else None
+
+
+def nav(driver, label):
+    driver.find_element(By.XPATH, f"//nav//*[normalize-space()='{label}']").click()
+
+
+def wait_dashboard(driver):
+    wait = WebDriverWait(driver, 60)
+    wait.until(EC.presence_of_element_located(by_testid("cluster-table")))
+    wait.until(lambda d: len(rows(d)) == 12)
 
 
 def move_journals(app_env):
@@ -96,3 +110,104 @@ def test_move_a_registry_cluster_to_managed_identity(app, app_env, dialogs):
     (events,) = move_journals(app_env)
     assert events[0]["type"] == "planned", events[0]
     assert events[0]["plan"]["name"] == "aks-payments"
+
+
+BULK = ["aks-ops-tools", "aks-stg-weu"]
+
+
+def test_move_several_ticked_clusters_together(app, app_env, dialogs):
+    wait = WebDriverWait(app, 60)
+    wait_dashboard(app)
+    before = len(move_journals(app_env))
+
+    for name in BULK:
+        check = row(app, name).find_element(*by_testid("row-check"))
+        app.execute_script("arguments[0].scrollIntoView({block: 'center'})", check)
+        check.click()
+    bulk = app.find_element(*by_testid("migrate-selected"))
+    assert "Move 2 to managed identity" in bulk.text, bulk.text
+    snapshot(app, "migrate-bulk-dashboard")
+    bulk.click()
+    wait.until(lambda d: len(d.find_elements(*by_testid("migrate-preflight-cluster"))) == 2)
+    assert stage(app) == "preflight"
+    planned = sorted(c.get_attribute("data-cluster-name") for c in app.find_elements(*by_testid("migrate-preflight-cluster")))
+    assert planned == BULK, planned
+
+    # The principals' secrets: removed one hour after every node pool has moved. A changed choice
+    # must be planned again before the plan can be read.
+    Select(app.find_element(*by_testid("migrate-retire"))).select_by_value("after")
+    grace = app.find_element(*by_testid("migrate-grace"))
+    grace.clear()
+    grace.send_keys("1")
+    assert not app.find_element(*by_testid("migrate-next")).is_enabled(), "the plan on screen was made with other choices"
+    app.find_element(*by_testid("migrate-replan")).click()
+    wait.until(lambda d: d.find_element(*by_testid("migrate-next")).is_enabled())
+    snapshot(app, "migrate-bulk-preflight")
+
+    app.find_element(*by_testid("migrate-next")).click()
+    wait.until(lambda d: stage(d) == "plan")
+    afters = app.find_elements(*by_testid("migrate-principal-after"))
+    assert len(afters) == 2 and all("1 h after every node pool has moved" in a.text for a in afters), [a.text for a in afters]
+    snapshot(app, "migrate-bulk-plan")
+
+    app.find_element(*by_testid("migrate-next")).click()
+    wait.until(lambda d: stage(d) == "confirm")
+    # Neither cluster is tagged production: nothing to type, Rust still asks natively.
+    assert not app.find_elements(*by_testid("migrate-confirm-input"))
+    start = app.find_element(*by_testid("migrate-start"))
+    assert start.is_enabled()
+    assert "2 clusters" in app.find_element(*by_testid("migrate-confirm")).text
+    dialogs.confirm("accept")
+    mark = len(dialogs.asked())
+    start.click()
+    asked = dialogs.wait_asked(mark + 1)[mark:]
+    confirms = [a for a in asked if a.get("kind") == "confirm"]
+    assert confirms, f"no native confirmation before the moves started: {asked}"
+    text = dialog_text(confirms[0])
+    assert all(name in text for name in BULK) and "cannot be undone" in text, text
+
+    WebDriverWait(app, 60, poll_frequency=0.1).until(lambda d: stage(d) in ("progress", "result"))
+    if stage(app) == "progress":
+        boxes = sorted(b.get_attribute("data-cluster-name") for b in app.find_elements(*by_testid("migrate-progress-move")))
+        assert boxes == BULK, boxes
+    snapshot(app, "migrate-bulk-progress")
+    WebDriverWait(app, 600).until(lambda d: stage(d) == "result")
+    snapshot(app, "migrate-bulk-result")
+    results = {r.get_attribute("data-cluster-name"): r for r in app.find_elements(*by_testid("migrate-result-move"))}
+    assert sorted(results) == BULK, list(results)
+    for name, r in results.items():
+        # The grace period runs: the principal's secrets are still there, due in an hour.
+        assert r.get_attribute("data-outcome") == "retirePending", (name, r.text)
+        assert "removed after" in r.text, r.text
+
+    journals = move_journals(app_env)
+    assert len(journals) == before + 2, len(journals)
+    moved = {events[0]["plan"]["name"]: events for events in journals[-2:] if events[0]["type"] == "planned"}
+    assert sorted(moved) == BULK, list(moved)
+
+
+def test_history_lists_every_move(app, app_env):
+    """History shows each move the journals hold beside the rotations, in the same table style."""
+    wait = WebDriverWait(app, 60)
+    wait_dashboard(app)
+    journals = move_journals(app_env)
+    assert journals, "run after the moves above: no move journal"
+    names = sorted(events[0]["plan"]["name"] for events in journals)
+
+    nav(app, "History")
+    wait.until(lambda d: len(d.find_elements(*by_testid("move-row"))) == len(journals))
+    listed = {r.get_attribute("data-cluster-name"): r for r in app.find_elements(*by_testid("move-row"))}
+    assert sorted(listed) == names, (sorted(listed), names)
+    for name, r in listed.items():
+        assert r.get_attribute("data-outcome") in ("succeeded", "retirePending"), (name, r.text)
+        # Nothing is due: no Resume on the row, and no resume banner at start.
+        assert not r.find_elements(*by_testid("move-resume")), (name, r.text)
+    for name in BULK:
+        assert "Moved; old secrets retire later" in listed[name].text, listed[name].text
+        assert "removed after" in listed[name].text, listed[name].text
+    assert not app.find_elements(*by_testid("move-resume-banner"))
+
+    # The moves' heading at the top of the screenshot (it stands before the table's frame).
+    table = app.find_element(*by_testid("move-list"))
+    app.execute_script("arguments[0].parentElement.previousElementSibling.scrollIntoView({block: 'start'})", table)
+    snapshot(app, "migrate-history")

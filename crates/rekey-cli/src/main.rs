@@ -11,6 +11,7 @@ mod login;
 mod logout;
 mod migrate;
 mod output;
+mod plan_args;
 mod rotate;
 mod rotations;
 mod scan;

@@ -28,15 +28,17 @@ pub enum PathsError {
 }
 
 impl AppPaths {
-    /// `REKEY_HOME` if set, otherwise the OS's per-user folders for `dev.rekey.Rekey`
-    /// (Linux: `~/.local/share/rekey` and `~/.config/rekey`).
+    /// `REKEY_HOME` if set, otherwise the OS's per-user folders for `dev.rekey.Rekey` (Linux:
+    /// `~/.local/share/rekey` and `~/.config/rekey`). Data stays on this computer (on Windows
+    /// `%LOCALAPPDATA%`, not the roaming profile; elsewhere the same as `data_dir`): the keys and
+    /// secrets it goes with are kept in Credential Manager with Local persistence (`secure_store`).
     pub fn resolve() -> Result<AppPaths, PathsError> {
         let paths = if let Some(home) = std::env::var_os(HOME_ENV).filter(|h| !h.is_empty()) {
             AppPaths::at(home)
         } else {
             let dirs = directories::ProjectDirs::from("dev", "rekey", "Rekey").ok_or(PathsError::NoHome)?;
             AppPaths {
-                data_dir: dirs.data_dir().to_path_buf(),
+                data_dir: dirs.data_local_dir().to_path_buf(),
                 config_dir: dirs.config_dir().to_path_buf(),
             }
         };

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod inventory;
 pub mod migration;
 pub mod rotation;
+mod running;
 pub mod settings;
 pub mod vault;
 

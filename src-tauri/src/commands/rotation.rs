@@ -4,61 +4,25 @@
 //! every production cluster in it. Rotations run in their own tasks, so closing the window to the
 //! tray (or reloading it) does not stop them; progress goes to the window while it listens.
 
-use std::future::Future;
-use std::sync::Arc;
-
 use chrono::Utc;
 use rekey_core::audit::{self, AuditRecord};
 use rekey_core::error::IpcError;
+use rekey_core::inventory::ClusterRow;
 use rekey_core::rotation::model::{Progress, Resumed};
 use rekey_core::rotation::rules::StoredPlan;
 use rekey_core::rotation::rules::{self, same_estate};
 use rekey_core::rotation::service;
 use rekey_core::rotation::{GroupResult, Mode, Retire, RotationError, RotationSummary};
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 
-use crate::alerts::Alerts;
+use super::running::{detached, is_demo, not_due_while_running, sink, Work};
 use crate::rotations::{KeptPlan, Rotations};
 use crate::state::AppState;
 
 /// Where the legacy AAD integration's retirement and the migration are explained.
 const AAD_MIGRATION_URL: &str = "https://aka.ms/aks-managed-aad";
-
-/// Demo mode: no account signed in (the built-in simulator). The estate decides; a kept plan
-/// remembers it so that signing in or out between planning and running is noticed.
-pub(super) async fn is_demo(state: &AppState) -> Result<bool, IpcError> {
-    state.estate()?.is_demo().await
-}
-
-/// Progress of a rotation or a move, sent to the window's channel while it listens.
-pub(super) fn sink<T: tauri::ipc::IpcResponse + Send + Sync + 'static>(
-    channel: Channel<T>,
-) -> Arc<dyn Fn(T) + Send + Sync> {
-    // A closed or reloaded window is no reason to stop the rotation or the move.
-    Arc::new(move |p: T| {
-        let _ = channel.send(p);
-    })
-}
-
-/// Runs `work` (a rotation, a resume, a roll-back, a move) in a task of its own, so that a window closed to
-/// the tray or reloaded does not cancel it. After it, a background refresh brings the new expiries
-/// to the tray and to the window (also when the window did not follow it to its end).
-pub(super) async fn detached<T: Send + 'static>(
-    app: &AppHandle,
-    what: &str,
-    work: impl Future<Output = Result<T, IpcError>> + Send + 'static,
-) -> Result<T, IpcError> {
-    let handle = app.clone();
-    let task = tauri::async_runtime::spawn(async move {
-        let result = work.await;
-        handle.state::<Alerts>().request_refresh();
-        result
-    });
-    task.await
-        .map_err(|e| IpcError::new("rotation_task", format!("The {what} task stopped: {e}")))?
-}
 
 /// Plans the rotation of `cluster_ids` (ARM IDs) and keeps the plan. Reads only: nothing changes in
 /// Azure. `lifetime_days` and `retire` default to the settings.
@@ -75,15 +39,8 @@ pub async fn plan_rotation(
         return Err(RotationError::NothingToPlan.into());
     }
     let demo = is_demo(&state).await?;
-    let known = state
-        .last_inventory()
-        .await
-        .map(|i| i.clusters)
-        .unwrap_or_default();
-    let tenant = cluster_ids
-        .iter()
-        .find_map(|id| known.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
-        .and_then(|r| r.tenant_id.clone());
+    let known = state.known_clusters().await;
+    let tenant = ClusterRow::tenant_of(&cluster_ids, &known);
     let options = state
         .rotation_options(mode, tenant.as_deref())
         .await?
@@ -141,15 +98,10 @@ pub async fn start_rotation(
         return Err(RotationError::NothingToRotate.into());
     }
     let progress = sink(on_progress);
-    let handle = app.clone();
-    detached(&app, "rotation", async move {
-        let rotations = handle.state::<Rotations>();
-        let _running = rotations.begin(ids)?;
-        let state = handle.state::<AppState>();
-        let rotator = state.estate()?.rotator(true).await?;
-        rotator.run(&kept.plan, kept.options, Some(progress)).await
-    })
-    .await
+    let work: Work<_> = Box::new(move |rotator| {
+        Box::pin(async move { rotator.run(&kept.plan, kept.options, Some(progress)).await })
+    });
+    detached(&app, "rotation", ids, true, work).await
 }
 
 /// Every rotation of this mode, newest first. A rotation running in this app right now is not
@@ -164,11 +116,10 @@ pub async fn list_rotations(
     for problem in problems {
         tracing::warn!("{problem}");
     }
-    for summary in &mut list {
-        if rotations.is_running(&summary.rotation_id) {
-            summary.due = false;
-        }
-    }
+    not_due_while_running(
+        &rotations,
+        list.iter_mut().map(|s| (s.rotation_id.as_str(), &mut s.due)),
+    );
     Ok(list)
 }
 
@@ -194,32 +145,30 @@ pub async fn resume_rotations(
     let tenant = list.first().map(|s| s.tenant_id.clone());
     let options = state.rotation_options(Mode::Secret, tenant.as_deref()).await?;
     let progress = sink(on_progress);
-    let handle = app.clone();
-    let mut resumed = detached(&app, "rotation", async move {
-        let rotations = handle.state::<Rotations>();
-        let _running = rotations.begin(ids.clone())?;
-        let state = handle.state::<AppState>();
-        let rotator = state.estate()?.rotator(true).await?;
-        if all_due {
-            let (results, problems) = rotator.resume(options, Some(progress), None).await?;
-            return Ok(Resumed { results, problems });
-        }
-        let mut resumed = Resumed::default();
-        for id in &ids {
-            match rotator
-                .resume(options.clone(), Some(progress.clone()), Some(id))
-                .await
-            {
-                Ok((results, more)) => {
-                    resumed.results.extend(results);
-                    resumed.problems.extend(more);
-                }
-                Err(e) => resumed.problems.push(e.message),
+    let each = ids.clone();
+    let work: Work<_> = Box::new(move |rotator| {
+        Box::pin(async move {
+            if all_due {
+                let (results, problems) = rotator.resume(options, Some(progress), None).await?;
+                return Ok(Resumed { results, problems });
             }
-        }
-        Ok(resumed)
-    })
-    .await?;
+            let mut resumed = Resumed::default();
+            for id in &each {
+                match rotator
+                    .resume(options.clone(), Some(progress.clone()), Some(id))
+                    .await
+                {
+                    Ok((results, more)) => {
+                        resumed.results.extend(results);
+                        resumed.problems.extend(more);
+                    }
+                    Err(e) => resumed.problems.push(e.message),
+                }
+            }
+            Ok(resumed)
+        })
+    });
+    let mut resumed = detached(&app, "rotation", ids, true, work).await?;
     problems.append(&mut resumed.problems);
     problems.sort();
     problems.dedup();
@@ -266,15 +215,10 @@ pub async fn roll_back_rotation(
         "Roll back",
     )
     .await?;
-    let handle = app.clone();
-    detached(&app, "roll-back", async move {
-        let rotations = handle.state::<Rotations>();
-        let _running = rotations.begin(vec![rotation_id.clone()])?;
-        let state = handle.state::<AppState>();
-        let rotator = state.estate()?.rotator(true).await?;
-        rotator.roll_back(options, &rotation_id).await
-    })
-    .await
+    let ids = vec![rotation_id.clone()];
+    let work: Work<_> =
+        Box::new(move |rotator| Box::pin(async move { rotator.roll_back(options, &rotation_id).await }));
+    detached(&app, "roll-back", ids, true, work).await
 }
 
 /// The audit log of this mode (rotations, and copies and reveals of secrets), newest first.

@@ -43,7 +43,7 @@ macro_rules! with_commands {
             rotation::rotation_history() -> Vec<AuditRecord>;
             rotation::export_history() -> Option<String>;
             rotation::open_aad_migration_guide() -> ();
-            migration::plan_migration(cluster_ids: Vec<String>, identity: Option<String>) -> StoredMigration;
+            migration::plan_migration(cluster_ids: Vec<String>, identity: Option<String>, retire: Option<Retire>, delete_principal: Option<bool>) -> StoredMigration;
             migration::start_migration(plan_id: String, confirmed_names: Vec<String>; on_progress: MoveProgress) -> Vec<MoveResult>;
             migration::list_migrations() -> Vec<MoveSummary>;
             migration::resume_migrations(; on_progress: MoveProgress) -> ResumedMoves;

@@ -285,11 +285,18 @@ export function openAadMigrationGuide(): Promise<void> {
 
 /**
  * Plans the move of `clusterIds` (the inventory's ARM IDs) to a managed identity: `identity` is
- * "system", a user-assigned identity's resource ID, or null for the plan's default. Reads only;
- * Rust keeps the plan: only `startMigration(planId)` can run it.
+ * "system", a user-assigned identity's resource ID, or null for the plan's default; `retire`: when
+ * the principal's secrets go (null: the settings' policy); `deletePrincipal`: delete the principal
+ * after its secrets where nothing else uses it. Reads only; Rust keeps the plan: only
+ * `startMigration(planId)` can run it.
  */
-export function planMigration(clusterIds: string[], identity: string | null): Promise<StoredMigration> {
-  return call("plan_migration", { clusterIds, identity });
+export function planMigration(
+  clusterIds: string[],
+  identity: string | null,
+  retire: Retire | null = null,
+  deletePrincipal: boolean | null = null,
+): Promise<StoredMigration> {
+  return call("plan_migration", { clusterIds, identity, retire, deletePrincipal });
 }
 
 /**

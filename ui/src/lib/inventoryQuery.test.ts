@@ -21,7 +21,10 @@ const sorted = (sort: Sort) => names(sortRows(index, index.rows, sort));
 
 describe("indexInventory", () => {
   it("lists the tenants and the subscriptions (by name) for the filters", () => {
-    expect(index.tenants).toEqual(["aaaaaaaa-1111-4111-8111-111111111111", TENANT_B]);
+    // By what the filter shows: TENANT_B has no name (its ID), the other is "Contoso".
+    expect(index.tenants).toEqual([TENANT_B, "aaaaaaaa-1111-4111-8111-111111111111"]);
+    expect(index.tenantNames.get("aaaaaaaa-1111-4111-8111-111111111111")).toBe("Contoso");
+    expect(index.tenantNames.has(TENANT_B)).toBe(false);
     expect(index.subscriptions.map((s) => s.name)).toEqual(["Contoso Dev", "Contoso Production", "Fabrikam Analytics"]);
     expect(index.byId.get(clusters[2]!.id)?.row.name).toBe("aks-dev-2");
   });
@@ -126,7 +129,8 @@ describe("sorting", () => {
   });
 
   it("sorts by tenant, subscription, resource group and identity", () => {
-    expect(sorted({ key: "tenant", dir: "desc" }).slice(0, 2)).toEqual(["aks-analytics", "aks-data-batch"]);
+    // By name where ARM gave one ("Contoso"), else the ID ("bbbbbbbb-…" sorts before it).
+    expect(sorted({ key: "tenant", dir: "asc" }).slice(0, 2)).toEqual(["aks-analytics", "aks-data-batch"]);
     expect(sorted({ key: "subscription", dir: "asc" }).slice(0, 3)).toEqual(["aks-dev-2", "aks-dev-10", "aks-dev-mystery"]);
     expect(sorted({ key: "resourceGroup", dir: "asc" }).slice(0, 3)).toEqual(["aks-analytics", "aks-data-batch", "aks-dev-10"]);
     expect(sorted({ key: "identity", dir: "asc" }).slice(0, 1)).toEqual(["aks-dev-10"]);

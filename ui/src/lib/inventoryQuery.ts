@@ -69,10 +69,19 @@ export type InventoryIndex = {
   rows: readonly IndexedRow[];
   byId: ReadonlyMap<string, IndexedRow>;
   tenants: readonly string[];
+  /** Each tenant ID's display name, where ARM gave one. */
+  tenantNames: ReadonlyMap<string, string>;
   subscriptions: readonly SubscriptionOption[];
   /** Lazily filled per `${key}:${dir}`: the order itself, and the rank of each row (by `pos`). */
   orders: Map<string, SortOrder>;
 };
+
+/** A tenant as admins know it: its display name, else its ID (shortened where `short`). */
+export function tenantLabel(row: Pick<ClusterRow, "tenantId" | "tenantName">, short = false): string {
+  if (row.tenantName) return row.tenantName;
+  if (!row.tenantId) return "—";
+  return short && row.tenantId.length > 8 ? `${row.tenantId.slice(0, 8)}…` : row.tenantId;
+}
 
 /** Tenant ID placeholder for rows the back end could not attribute to a tenant. */
 export const NO_TENANT = "";
@@ -83,6 +92,7 @@ export function indexInventory(clusters: readonly ClusterRow[]): InventoryIndex 
   const rows: IndexedRow[] = new Array(clusters.length);
   const byId = new Map<string, IndexedRow>();
   const tenants = new Set<string>();
+  const tenantNames = new Map<string, string>();
   const subscriptions = new Map<string, SubscriptionOption>();
   for (let pos = 0; pos < clusters.length; pos++) {
     const row = clusters[pos]!;
@@ -98,6 +108,7 @@ export function indexInventory(clusters: readonly ClusterRow[]): InventoryIndex 
     rows[pos] = entry;
     byId.set(row.id, entry);
     tenants.add(row.tenantId ?? NO_TENANT);
+    if (row.tenantId && row.tenantName) tenantNames.set(row.tenantId, row.tenantName);
     if (!subscriptions.has(row.subscriptionId)) {
       subscriptions.set(row.subscriptionId, {
         id: row.subscriptionId,
@@ -109,7 +120,10 @@ export function indexInventory(clusters: readonly ClusterRow[]): InventoryIndex 
   return {
     rows,
     byId,
-    tenants: [...tenants].sort((a, b) => collator.compare(a, b)),
+    tenants: [...tenants].sort((a, b) =>
+      collator.compare(tenantNames.get(a) ?? a, tenantNames.get(b) ?? b),
+    ),
+    tenantNames,
     subscriptions: [...subscriptions.values()].sort(
       (a, b) => collator.compare(a.name, b.name) || a.id.localeCompare(b.id),
     ),
@@ -125,6 +139,7 @@ function searchKey(r: ClusterRow): string {
     r.subscriptionId,
     r.resourceGroup,
     r.tenantId ?? "",
+    r.tenantName ?? "",
     r.spDisplayName ?? "",
     r.spClientId ?? "",
     r.location,
@@ -143,7 +158,7 @@ type Value = string | number | null;
 
 const sortValue: Record<SortKey, (e: IndexedRow) => Value> = {
   name: (e) => e.row.name,
-  tenant: (e) => e.row.tenantId,
+  tenant: (e) => e.row.tenantName ?? e.row.tenantId,
   subscription: (e) => e.row.subscriptionName,
   resourceGroup: (e) => e.row.resourceGroup,
   identity: (e) => identityLabel(e.row.identityKind) + (e.row.aadIntegration === "legacy" ? " legacy" : ""),
@@ -256,7 +271,13 @@ function groupOf(e: IndexedRow, by: Exclude<GroupBy, "none">): GroupDef {
     }
     case "tenant":
       return r.tenantId
-        ? { key: r.tenantId, label: `Tenant ${r.tenantId}`, bucket: null, rank: 0, order: r.tenantId }
+        ? {
+            key: r.tenantId,
+            label: `Tenant ${r.tenantName ?? r.tenantId}`,
+            bucket: null,
+            rank: 0,
+            order: r.tenantName ?? r.tenantId,
+          }
         : { key: NO_TENANT, label: "Tenant unknown", bucket: null, rank: 1, order: "" };
     case "bucket":
       return { key: r.expiry.bucket, label: bucketLabel(r.expiry.bucket), bucket: r.expiry.bucket, rank: e.urgency, order: "" };

@@ -1,18 +1,21 @@
 // The move to a managed identity in the wizard, held outside any page (like `rotation`): it keeps
 // receiving progress while the admin looks elsewhere. The move runs in Rust; this is only what the
 // window shows, and the only things it sends back are cluster IDs, an identity choice and a plan ID.
-import { planMigration, resumeMigrations, startMigration, toIpcError } from "./api";
+// What it shares with the rotation wizard (stages, kept plan, typed names, guarded calls): `Wizard`.
+import { planMigration, resumeMigrations, startMigration } from "./api";
 import type { ClusterMove } from "./bindings/ClusterMove";
 import type { ClusterRow } from "./bindings/ClusterRow";
-import type { IpcError } from "./bindings/IpcError";
 import type { MoveProgress } from "./bindings/MoveProgress";
 import type { MoveResult } from "./bindings/MoveResult";
+import type { MoveSummary } from "./bindings/MoveSummary";
 import type { StoredMigration } from "./bindings/StoredMigration";
+import { RetireChoice } from "./retireChoice.svelte";
 import { foldStep } from "./rotationView";
+import { Wizard, type StageInfo } from "./wizard.svelte";
 
 export type MigrateStage = "preflight" | "plan" | "confirm" | "progress" | "result";
 
-export const MIGRATE_STAGES: { id: MigrateStage; label: string }[] = [
+export const MIGRATE_STAGES: StageInfo<MigrateStage>[] = [
   { id: "preflight", label: "Pre-flight" },
   { id: "plan", label: "Plan" },
   { id: "confirm", label: "Confirm" },
@@ -41,49 +44,38 @@ export function movable(row: ClusterRow): boolean {
   return row.identityKind === "servicePrincipal";
 }
 
-class MigrationWizard {
-  rows = $state.raw<ClusterRow[]>([]);
-  stage = $state<MigrateStage>("preflight");
+class MigrationWizard extends Wizard<MigrateStage, StoredMigration, MoveResult> {
   identityKind = $state<IdentityKindChoice>("default");
   /** A user-assigned identity's resource ID (Rust checks it). */
   identityId = $state("");
-  busy = $state(false);
-  error = $state<IpcError | null>(null);
-  stored = $state.raw<StoredMigration | null>(null);
-  /** Production cluster name → what the admin typed. */
-  typed = $state<Record<string, string>>({});
+  /** When the service principal's secrets go once every node pool has moved. */
+  retire = new RetireChoice();
+  /** Delete the old principal after its secrets (Rust does it only where nothing else uses it). */
+  deletePrincipal = $state(false);
+  /** The choices the plan on screen was made with (`choices()`), to tell when they changed since. */
+  planned = $state("");
   /** The moves that run: migration ID and cluster name. */
   moves = $state.raw<{ migrationId: string; name: string }[]>([]);
   tracks = $state.raw<MoveTracks>({});
-  results = $state.raw<MoveResult[]>([]);
-  problems = $state.raw<string[]>([]);
-  running = $state(false);
-  generation = $state(0);
 
-  /** Opens a new wizard for `rows` and plans it, unless a move is still running. */
-  open(rows: ClusterRow[]): boolean {
-    if (this.running) return false;
-    this.reset();
-    this.rows = rows;
-    void this.plan();
-    return true;
+  constructor() {
+    super("preflight");
   }
 
-  reset() {
-    this.rows = [];
-    this.stage = "preflight";
+  protected opened() {
+    void this.plan();
+    void this.loadDefaults();
+  }
+
+  override reset() {
+    super.reset();
     this.identityKind = "default";
     this.identityId = "";
-    this.busy = false;
-    this.error = null;
-    this.stored = null;
-    this.typed = {};
+    this.retire.reset();
+    this.deletePrincipal = false;
+    this.planned = "";
     this.moves = [];
     this.tracks = {};
-    this.results = [];
-    this.problems = [];
-    this.running = false;
-    this.generation += 1;
   }
 
   /** What goes to Rust as the identity: null (the plan's default), "system" or the typed ID. */
@@ -93,98 +85,95 @@ class MigrationWizard {
     return null;
   }
 
-  /** Pre-flight and plan; nothing changes in Azure. */
-  async plan() {
-    const generation = this.generation;
-    this.busy = true;
-    this.error = null;
-    try {
-      const stored = await planMigration(
-        this.rows.map((r) => r.id),
-        this.identity(),
-      );
-      if (generation !== this.generation) return;
-      this.stored = stored;
-      this.typed = Object.fromEntries(stored.toConfirm.map((n) => [n, ""] as const));
-      this.stage = "preflight";
-    } catch (err) {
-      if (generation === this.generation) this.error = toIpcError(err);
-    } finally {
-      if (generation === this.generation) this.busy = false;
-    }
+  /**
+   * The settings' retire policy as the starting choice. The first plan went without one (null: the
+   * settings' policy in Rust), which is the same choice: it stays the plan's unless the admin changes it.
+   */
+  loadDefaults(): Promise<void> {
+    return this.withSettings((s) => {
+      if (this.retire.graceHours !== "") return;
+      const same = this.planned === this.choices();
+      this.retire.fromSettings(s);
+      if (same) this.planned = this.choices();
+    });
   }
 
-  confirmed(): boolean {
-    return Object.entries(this.typed).every(([name, typed]) => typed.trim() === name);
+  /** The identity, retire and delete choices as one comparable value. */
+  choices(): string {
+    return JSON.stringify([this.identity(), this.retire.value(), this.deletePrincipal]);
+  }
+
+  /** The choices on screen are not the ones the plan was made with: plan again before going on. */
+  changed(): boolean {
+    return this.planned !== this.choices();
+  }
+
+  /** Pre-flight and plan; nothing changes in Azure. */
+  plan(): Promise<void> {
+    const identity = this.identity();
+    const retire = this.retire.value();
+    const deletePrincipal = this.deletePrincipal;
+    this.planned = this.choices();
+    return this.plannedBy(() =>
+      planMigration(
+        this.rows.map((r) => r.id),
+        identity,
+        retire,
+        deletePrincipal,
+      ),
+    );
   }
 
   /** Runs the plan Rust kept (Rust asks the native confirmation first). */
   async start() {
     const stored = this.stored;
     if (!stored || this.running) return;
-    const generation = this.generation;
     this.moves = stored.plan.clusters
       .filter((m) => !moveBlocked(m))
       .map((m) => ({ migrationId: m.migrationId, name: m.name }));
     this.tracks = {};
     this.results = [];
-    this.error = null;
-    this.running = true;
-    this.stage = "progress";
-    try {
-      const results = await startMigration(
-        stored.planId,
-        Object.keys(this.typed).filter((n) => this.typed[n]?.trim() === n),
-        (p) => {
-          if (generation === this.generation) this.tracks = foldMove(this.tracks, p);
-        },
-      );
-      if (generation !== this.generation) return;
-      this.results = results;
-      this.stage = "result";
-    } catch (err) {
-      if (generation !== this.generation) return;
-      this.error = toIpcError(err);
+    await this.follow(
+      (current) =>
+        startMigration(stored.planId, this.confirmedNames(), (p) => {
+          if (current()) this.tracks = foldMove(this.tracks, p);
+        }),
+      (results) => {
+        this.results = results;
+      },
       // Refused before anything ran (confirmation declined, stale plan): back to where it can be fixed.
-      this.stage = Object.keys(this.tracks).length === 0 ? "confirm" : "result";
-    } finally {
-      if (generation === this.generation) this.running = false;
-    }
+      () => (Object.keys(this.tracks).length === 0 ? "confirm" : "result"),
+    );
   }
 
-  /** Goes on with every unfinished move (a result's Retry, or History). */
-  async resume(keep = false) {
+  /**
+   * Goes on with every unfinished move (History, the resume banner: `due` names them for the
+   * progress view until their reports come; a result's Retry: `keep` stays in the wizard on screen).
+   */
+  async resume(due: MoveSummary[] = [], keep = false) {
     if (this.running) return;
     if (!keep) this.reset();
-    const generation = this.generation;
-    this.error = null;
+    for (const s of due) this.listMove(s.migrationId, s.name);
     this.problems = [];
-    this.running = true;
-    this.stage = "progress";
-    try {
-      const resumed = await resumeMigrations((p) => {
-        if (generation !== this.generation) return;
-        if (!this.moves.some((m) => m.migrationId === p.migrationId)) {
-          this.moves = [...this.moves, { migrationId: p.migrationId, name: p.cluster }];
-        }
-        this.tracks = foldMove(this.tracks, p);
-      });
-      if (generation !== this.generation) return;
-      const replaced = new Set(resumed.results.map((r) => r.migrationId));
-      this.results = [...this.results.filter((r) => !replaced.has(r.migrationId)), ...resumed.results];
-      for (const r of resumed.results) {
-        if (!this.moves.some((m) => m.migrationId === r.migrationId)) {
-          this.moves = [...this.moves, { migrationId: r.migrationId, name: r.name }];
-        }
-      }
-      this.problems = resumed.problems;
-      this.stage = "result";
-    } catch (err) {
-      if (generation !== this.generation) return;
-      this.error = toIpcError(err);
-      this.stage = "result";
-    } finally {
-      if (generation === this.generation) this.running = false;
+    await this.follow(
+      (current) =>
+        resumeMigrations((p) => {
+          if (!current()) return;
+          this.listMove(p.migrationId, p.cluster);
+          this.tracks = foldMove(this.tracks, p);
+        }),
+      (resumed) => {
+        this.results = this.merged(resumed.results, (r) => r.migrationId);
+        for (const r of resumed.results) this.listMove(r.migrationId, r.name);
+        this.problems = resumed.problems;
+      },
+    );
+  }
+
+  /** Lists a move the progress view did not know of yet (a resume reports every journal's). */
+  private listMove(migrationId: string, name: string) {
+    if (!this.moves.some((m) => m.migrationId === migrationId)) {
+      this.moves = [...this.moves, { migrationId, name }];
     }
   }
 }

@@ -1,19 +1,19 @@
 // The rotation in the wizard, held outside any page: it keeps receiving progress while the admin
 // looks at History or the clusters, and the wizard shows it again when reopened. The rotation
 // itself runs in Rust (it goes on if the window closes); this is only what the window shows.
-import { getSettings, planRotation, resumeRotations, rollBackRotation, startRotation, toIpcError } from "./api";
-import type { ClusterRow } from "./bindings/ClusterRow";
+// What it shares with the move wizard (stages, kept plan, typed names, guarded calls): `Wizard`.
+import { planRotation, resumeRotations, rollBackRotation, startRotation } from "./api";
 import type { GroupResult } from "./bindings/GroupResult";
-import type { IpcError } from "./bindings/IpcError";
 import type { Mode } from "./bindings/Mode";
-import type { Retire } from "./bindings/Retire";
 import type { RotationSummary } from "./bindings/RotationSummary";
 import type { StoredPlan } from "./bindings/StoredPlan";
+import { RetireChoice } from "./retireChoice.svelte";
 import { foldProgress, groupBlocked, type Tracks } from "./rotationView";
+import { Wizard, type StageInfo } from "./wizard.svelte";
 
 export type Stage = "options" | "preflight" | "plan" | "confirm" | "progress" | "result";
 
-export const STAGES: { id: Stage; label: string }[] = [
+export const STAGES: StageInfo<Stage>[] = [
   { id: "options", label: "Options" },
   { id: "preflight", label: "Pre-flight" },
   { id: "plan", label: "Plan" },
@@ -22,131 +22,75 @@ export const STAGES: { id: Stage; label: string }[] = [
   { id: "result", label: "Result" },
 ];
 
-export type RetireKind = Retire["kind"];
-
 /** What the progress view lists: one entry per rotation (a principal and its clusters). */
 export type RunGroup = { rotationId: string; title: string; clusters: { id: string; name: string }[] };
 
-class RotationWizard {
-  /** The clusters chosen on the dashboard. */
-  rows = $state.raw<ClusterRow[]>([]);
-  stage = $state<Stage>("options");
+class RotationWizard extends Wizard<Stage, StoredPlan, GroupResult> {
   mode = $state<Mode>("secret");
   /** Empty until the settings arrive; left empty, Rust plans with the settings' value. */
   lifetimeDays = $state("");
-  retireKind = $state<RetireKind>("after");
-  graceHours = $state("");
-  busy = $state(false);
-  error = $state<IpcError | null>(null);
-  stored = $state.raw<StoredPlan | null>(null);
+  /** When the replaced secret goes. */
+  retire = new RetireChoice();
   /** New service principal: role assignment ID → copy it. */
   roles = $state<Record<string, boolean>>({});
-  /** Production cluster name → what the admin typed. */
-  typed = $state<Record<string, string>>({});
   groups = $state.raw<RunGroup[]>([]);
   tracks = $state.raw<Tracks>({});
-  results = $state.raw<GroupResult[]>([]);
-  /** What a resume could not go on with. */
-  problems = $state.raw<string[]>([]);
-  /** A rotation (start, resume, retry) is running in Rust and reporting here. */
-  running = $state(false);
-  /** Increases with every new wizard, so a page can tell a fresh one from the one it showed. */
-  generation = $state(0);
 
-  /** Opens a new wizard for `rows`, unless a rotation is still running (it stays on screen). */
-  open(rows: ClusterRow[]): boolean {
-    if (this.running) return false;
-    this.reset();
-    this.rows = rows;
+  constructor() {
+    super("options");
+  }
+
+  protected opened() {
     // Only legacy AAD clusters chosen: their rotation is the server app's secret.
+    const rows = this.rows;
     if (rows.length > 0 && rows.every((r) => r.identityKind !== "servicePrincipal" && r.aadIntegration === "legacy")) {
       this.mode = "aad";
     }
     void this.loadDefaults();
-    return true;
   }
 
-  reset() {
-    this.rows = [];
-    this.stage = "options";
+  override reset() {
+    super.reset();
     this.mode = "secret";
     this.lifetimeDays = "";
-    this.retireKind = "after";
-    this.graceHours = "";
-    this.busy = false;
-    this.error = null;
-    this.stored = null;
+    this.retire.reset();
     this.roles = {};
-    this.typed = {};
     this.groups = [];
     this.tracks = {};
-    this.results = [];
-    this.problems = [];
-    this.running = false;
-    this.generation += 1;
   }
 
   /** The settings' lifetime and retire policy as the wizard's starting values. */
-  async loadDefaults() {
-    const generation = this.generation;
-    try {
-      const s = await getSettings();
-      if (generation !== this.generation || this.stage !== "options") return;
+  loadDefaults(): Promise<void> {
+    return this.withSettings((s) => {
       this.lifetimeDays = String(s.rotationLifetimeDays);
-      this.graceHours = String(s.retireGraceHours);
-      this.retireKind = s.retirePolicy === "afterGrace" ? "after" : s.retirePolicy;
-    } catch {
-      // Rust applies the settings anyway; the fields keep Rekey's defaults.
-    }
-  }
-
-  /** The retire policy chosen; null (the settings' policy, in Rust) while the grace period is empty. */
-  retire(): Retire | null {
-    if (this.retireKind === "after") {
-      const hours = this.graceHours.trim();
-      return hours === "" ? null : { kind: "after", hours: Number(hours) };
-    }
-    return { kind: this.retireKind };
+      this.retire.fromSettings(s);
+    });
   }
 
   /** Pre-flight and plan; nothing changes in Azure. */
-  async plan() {
-    const generation = this.generation;
-    this.busy = true;
-    this.error = null;
-    try {
-      const typed = this.lifetimeDays.trim();
-      const lifetime = Number(typed);
-      const stored = await planRotation(
-        this.rows.map((r) => r.id),
-        this.mode,
-        typed === "" ? null : Number.isInteger(lifetime) ? lifetime : -1,
-        this.retire(),
-      );
-      if (generation !== this.generation) return;
-      this.stored = stored;
-      this.roles = Object.fromEntries(
-        stored.plan.groups.flatMap((g) => g.roleAssignments.map((r) => [r.id, true] as const)),
-      );
-      this.typed = Object.fromEntries(stored.toConfirm.map((n) => [n, ""] as const));
-      this.stage = "preflight";
-    } catch (err) {
-      if (generation === this.generation) this.error = toIpcError(err);
-    } finally {
-      if (generation === this.generation) this.busy = false;
-    }
-  }
-
-  /** Whether every production cluster's name has been typed exactly. */
-  confirmed(): boolean {
-    return Object.entries(this.typed).every(([name, typed]) => typed.trim() === name);
+  plan(): Promise<void> {
+    const typed = this.lifetimeDays.trim();
+    const lifetime = Number(typed);
+    return this.plannedBy(
+      () =>
+        planRotation(
+          this.rows.map((r) => r.id),
+          this.mode,
+          typed === "" ? null : Number.isInteger(lifetime) ? lifetime : -1,
+          this.retire.value(),
+        ),
+      (stored) => {
+        this.roles = Object.fromEntries(
+          stored.plan.groups.flatMap((g) => g.roleAssignments.map((r) => [r.id, true] as const)),
+        );
+      },
+    );
   }
 
   /** Runs the plan Rust kept. */
   async start() {
     const stored = this.stored;
     if (!stored || this.running) return;
-    const generation = this.generation;
     const roleIds = Object.keys(this.roles);
     const rolesToCopy = roleIds.length === 0 ? null : roleIds.filter((id) => this.roles[id]);
     this.groups = stored.plan.groups
@@ -158,29 +102,17 @@ class RotationWizard {
       }));
     this.tracks = {};
     this.results = [];
-    this.error = null;
-    this.running = true;
-    this.stage = "progress";
-    try {
-      const results = await startRotation(
-        stored.planId,
-        Object.keys(this.typed).filter((n) => this.typed[n]?.trim() === n),
-        rolesToCopy,
-        (p) => {
-          if (generation === this.generation) this.tracks = foldProgress(this.tracks, p);
-        },
-      );
-      if (generation !== this.generation) return;
-      this.results = results;
-      this.stage = "result";
-    } catch (err) {
-      if (generation !== this.generation) return;
-      this.error = toIpcError(err);
+    await this.follow(
+      (current) =>
+        startRotation(stored.planId, this.confirmedNames(), rolesToCopy, (p) => {
+          if (current()) this.tracks = foldProgress(this.tracks, p);
+        }),
+      (results) => {
+        this.results = results;
+      },
       // Refused before anything ran (confirmation, stale plan): back to where it can be fixed.
-      this.stage = this.results.length === 0 && Object.keys(this.tracks).length === 0 ? "confirm" : "result";
-    } finally {
-      if (generation === this.generation) this.running = false;
-    }
+      () => (this.results.length === 0 && Object.keys(this.tracks).length === 0 ? "confirm" : "result"),
+    );
   }
 
   /**
@@ -191,7 +123,6 @@ class RotationWizard {
   async resume(summaries: RotationSummary[], only: string | null = null, keep = false) {
     if (this.running) return;
     if (!keep) this.reset();
-    const generation = this.generation;
     const listed = summaries.filter((s) => only === null || s.rotationId === only);
     const fresh: RunGroup[] = listed.map((s) => ({
       rotationId: s.rotationId,
@@ -199,26 +130,17 @@ class RotationWizard {
       clusters: s.clusters.map((id, i) => ({ id, name: s.clusterNames[i] ?? id })),
     }));
     this.groups = this.groups.some((g) => g.rotationId === only) ? this.groups : [...this.groups, ...fresh];
-    this.error = null;
     this.problems = [];
-    this.running = true;
-    this.stage = "progress";
-    try {
-      const resumed = await resumeRotations((p) => {
-        if (generation === this.generation) this.tracks = foldProgress(this.tracks, p);
-      }, only);
-      if (generation !== this.generation) return;
-      const replaced = new Set(resumed.results.map((r) => r.rotationId));
-      this.results = [...this.results.filter((r) => !replaced.has(r.rotationId)), ...resumed.results];
-      this.problems = resumed.problems;
-      this.stage = "result";
-    } catch (err) {
-      if (generation !== this.generation) return;
-      this.error = toIpcError(err);
-      this.stage = "result";
-    } finally {
-      if (generation === this.generation) this.running = false;
-    }
+    await this.follow(
+      (current) =>
+        resumeRotations((p) => {
+          if (current()) this.tracks = foldProgress(this.tracks, p);
+        }, only),
+      (resumed) => {
+        this.results = this.merged(resumed.results, (r) => r.rotationId);
+        this.problems = resumed.problems;
+      },
+    );
   }
 
   /** A failed rotation's Retry: the same rotation goes on from where its journal stopped. */
@@ -229,18 +151,12 @@ class RotationWizard {
   /** Removes a failed rotation's unused new secret; the result is replaced by the roll-back's. */
   async rollBack(rotationId: string) {
     if (this.running) return;
-    const generation = this.generation;
-    this.busy = true;
-    this.error = null;
-    try {
-      const result = await rollBackRotation(rotationId);
-      if (generation !== this.generation) return;
-      this.results = this.results.map((r) => (r.rotationId === rotationId ? result : r));
-    } catch (err) {
-      if (generation === this.generation) this.error = toIpcError(err);
-    } finally {
-      if (generation === this.generation) this.busy = false;
-    }
+    await this.busyWith(
+      () => rollBackRotation(rotationId),
+      (result) => {
+        this.results = this.results.map((r) => (r.rotationId === rotationId ? result : r));
+      },
+    );
   }
 }
 

@@ -10,6 +10,7 @@ import type { Plan } from "./bindings/Plan";
 import type { PlannedCluster } from "./bindings/PlannedCluster";
 import type { Retire } from "./bindings/Retire";
 import type { RotationProgress } from "./bindings/RotationProgress";
+import type { RotationSummary } from "./bindings/RotationSummary";
 import type { Step } from "./bindings/Step";
 import type { StepStatus } from "./bindings/StepStatus";
 
@@ -173,4 +174,19 @@ export function actionLabel(record: AuditRecord): string {
     "vault.delete": "Secret deleted",
   };
   return known[record.action] ?? record.action;
+}
+
+/** The resume banner's sentence for the due rotations (Rust decided `due`). */
+export function dueRotationsMessage(due: RotationSummary[]): string {
+  const names = due.flatMap((s) => s.clusterNames).join(", ");
+  const unfinished = due.filter((s) => s.outcome === null).length;
+  const what =
+    unfinished > 0
+      ? unfinished === 1
+        ? "A rotation did not finish"
+        : `${unfinished} rotations did not finish`
+      : due.length === 1
+        ? "A rotation's old secret is due for removal"
+        : `${due.length} rotations' old secrets are due for removal`;
+  return `${what} (${names}). Every cluster is still on a valid secret; Rekey can finish from where it stopped.`;
 }

@@ -400,7 +400,13 @@ describe("Dashboard: cards, table, filters", () => {
   it("renders each column: tenant, subscription, identity, SP, expiry, status", async () => {
     await renderLoaded();
     const prod = within(row("aks-prod-weu"));
-    expect(prod.getByText("aaaaaaaa…").getAttribute("title")).toBe("aaaaaaaa-1111-4111-8111-111111111111");
+    // Tenants by name, the ID on hover; a tenant ARM did not name shows its (short) ID.
+    const tenant = prod.getByTestId("tenant-cell");
+    expect(tenant.textContent?.trim()).toBe("Contoso");
+    expect(tenant.getAttribute("title")).toBe("aaaaaaaa-1111-4111-8111-111111111111");
+    const unnamed = within(row("aks-analytics")).getByTestId("tenant-cell");
+    expect(unnamed.textContent?.trim()).toMatch(/^[0-9a-f]{8}…$/);
+    expect(unnamed.getAttribute("title")).toMatch(/^[0-9a-f-]{36}$/);
     expect(prod.getByText("Contoso Production").getAttribute("title")).toBe("11111111-1111-1111-1111-111111111111");
     expect(prod.getByText("rg-prod")).toBeTruthy();
     expect(prod.getByText("Service principal")).toBeTruthy();
@@ -543,10 +549,7 @@ describe("Dashboard: cards, table, filters", () => {
     expect(groups()?.at(-1)).toBe("No service principal (managed identity) 1");
 
     await fireEvent.change(groupBy, { target: { value: "tenant" } });
-    expect(groups()).toEqual([
-      "Tenant aaaaaaaa-1111-4111-8111-111111111111 6",
-      "Tenant bbbbbbbb-2222-4222-8222-222222222222 2",
-    ]);
+    expect(groups()).toEqual(["Tenant bbbbbbbb-2222-4222-8222-222222222222 2", "Tenant Contoso 6"]);
 
     await fireEvent.change(groupBy, { target: { value: "none" } });
     expect(screen.queryAllByTestId("group-row")).toHaveLength(0);

@@ -101,7 +101,7 @@ describe("History page", () => {
       export_history: () => "/tmp/rekey-history.csv",
     });
     render(History, pageProps(demoStatus));
-    expect((await screen.findByTestId("empty")).textContent).toContain("No rotation yet");
+    expect((await screen.findAllByTestId("empty"))[0]!.textContent).toContain("No rotation yet");
     await fireEvent.click(screen.getByTestId("export-history"));
     expect((await screen.findByTestId("history-export-result")).textContent).toContain("/tmp/rekey-history.csv");
     expect(calls.map((c) => c.cmd)).toContain("export_history");

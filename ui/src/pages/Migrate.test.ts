@@ -13,6 +13,7 @@ import {
   mockCommands,
   pageProps,
   sendOnChannel,
+  settings,
   type Handler,
 } from "../test/fixtures";
 import Dashboard from "./Dashboard.svelte";
@@ -44,10 +45,12 @@ function move(name: string, extra: Partial<ClusterMove> = {}): ClusterMove {
       {
         assignment: { id: "ra-1", scope: SUBNET, roleDefinitionId: "rd", principalId: "sp-obj", roleName: "Network Contributor" },
         verdict: "needed: the control-plane identity gets it",
+        forCluster: true,
       },
       {
         assignment: { id: "ra-2", scope: "/subscriptions/s", roleDefinitionId: "rd2", principalId: "sp-obj", roleName: "Contributor" },
         verdict: "no AKS rule asks for it: review",
+        forCluster: false,
       },
     ],
     grants: [
@@ -62,7 +65,7 @@ function move(name: string, extra: Partial<ClusterMove> = {}): ClusterMove {
       },
     ],
     pools: [{ name: "system", nodeCount: 3, maxSurge: "33%", impact: "3 nodes re-imaged, 1 at a time" }],
-    principalAfter: { appId: "app-prod", sharedWith: [], retire: { kind: "after", hours: 24 }, note: "its secrets are retired" },
+    principalAfter: { appId: "app-prod", sharedWith: [], retire: { kind: "after", hours: 24 }, delete: false, note: "its secrets are retired" },
     checks: [{ name: "custom network", level: "warn", detail: "a user-assigned identity is created" }],
     blockedBy: null,
     ...extra,
@@ -120,7 +123,7 @@ describe("Move-to-managed-identity wizard", () => {
     expect(row.dataset.clusterName).toBe("aks-prod-weu");
     expect(row.dataset.level).toBe("warn");
     expect(row.textContent).toContain("a user-assigned identity is created");
-    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null });
+    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null, retire: null, deletePrincipal: false });
   });
 
   it("plans again with the identity chosen: system, or a user-assigned ID sent as typed for Rust to check", async () => {
@@ -287,11 +290,102 @@ describe("Detail drawer and the move", () => {
     const grant = await within(drawer).findByTestId("move-needs-grant");
     expect(grant.textContent).toContain("Network Contributor for the control-plane identity");
     expect(within(drawer).getByTestId("move-needs-list").textContent).toContain("1 node pool re-imaged (3 nodes)");
-    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null });
+    expect(calls.find((c) => c.cmd === "plan_migration")!.args).toEqual({ clusterIds: [prod.id], identity: null, retire: null, deletePrincipal: null });
     expect(within(drawer).getByTestId("drawer-migrate")).toBeTruthy();
 
     const msi = clusters.find((c) => c.identityKind === "managedIdentity")!;
     await fireEvent.click(await rowOf(msi.name));
     expect(within(screen.getByTestId("detail-drawer")).queryByTestId("move-needs")).toBeNull();
+  });
+});
+
+describe("Deleting the old principal", () => {
+  it("is off until asked; asking plans again with it, and the plan says what Rust will do", async () => {
+    const { calls } = setup({
+      get_settings: () => settings,
+      plan_migration: (args) =>
+        stored([
+          move("aks-prod-weu", {
+            principalAfter: {
+              appId: "app-prod",
+              sharedWith: [],
+              retire: { kind: "now" },
+              delete: args.deletePrincipal === true,
+              note: args.deletePrincipal ? "then its application is deleted" : "the principal itself is kept",
+            },
+          }),
+        ]),
+    });
+    await screen.findByTestId("migrate-preflight-cluster");
+    const box = screen.getByTestId<HTMLInputElement>("migrate-delete-principal");
+    expect(box.checked).toBe(false);
+    expect(calls.find((c) => c.cmd === "plan_migration")!.args.deletePrincipal).toBe(false);
+    await fireEvent.click(box);
+    expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId("migrate-replan"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "plan_migration")).toHaveLength(2));
+    expect(calls.at(-1)!.args.deletePrincipal).toBe(true);
+    await waitFor(() => expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId("migrate-next"));
+    expect((await screen.findByTestId("migrate-plan")).textContent).toContain("then its application is deleted");
+  });
+});
+
+describe("The move's retire grace", () => {
+  it("starts from the settings' policy (the first plan leaves it to Rust) and plans again with the admin's choice", async () => {
+    const { calls } = setup({ get_settings: () => ({ ...settings, retirePolicy: "afterGrace", retireGraceHours: 72 }) });
+    await screen.findByTestId("migrate-preflight-cluster");
+    expect(calls.find((c) => c.cmd === "plan_migration")!.args.retire).toBeNull();
+    const policy = screen.getByTestId<HTMLSelectElement>("migrate-retire");
+    await waitFor(() => expect(screen.getByTestId<HTMLInputElement>("migrate-grace").value).toBe("72"));
+    expect(policy.value).toBe("after");
+    // The settings' values are what the first plan used: nothing to check again.
+    expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(false);
+
+    await fireEvent.input(screen.getByTestId("migrate-grace"), { target: { value: "12" } });
+    const next = screen.getByTestId<HTMLButtonElement>("migrate-next");
+    expect(next.disabled).toBe(true);
+    expect(next.textContent).toBe("Check again first");
+    await fireEvent.click(screen.getByTestId("migrate-replan"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "plan_migration")).toHaveLength(2));
+    expect(calls.at(-1)!.args).toEqual({
+      clusterIds: [prod.id],
+      identity: null,
+      retire: { kind: "after", hours: 12 },
+      deletePrincipal: false,
+    });
+    await waitFor(() => expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(false));
+
+    await fireEvent.change(policy, { target: { value: "never" } });
+    expect(screen.queryByTestId("migrate-grace")).toBeNull();
+    await fireEvent.click(screen.getByTestId("migrate-replan"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "plan_migration")).toHaveLength(3));
+    expect(calls.at(-1)!.args.retire).toEqual({ kind: "never" });
+  });
+
+  it("shows the retirement the plan was made with", async () => {
+    setup({
+      get_settings: () => settings,
+      plan_migration: (args) =>
+        stored([
+          move("aks-prod-weu", {
+            principalAfter: {
+              appId: "app-prod",
+              sharedWith: [],
+              retire: (args.retire as never) ?? { kind: "now" },
+              delete: false,
+              note: "its secrets are retired",
+            },
+          }),
+        ]),
+    });
+    await screen.findByTestId("migrate-preflight-cluster");
+    await waitFor(() => expect(screen.getByTestId<HTMLSelectElement>("migrate-retire").value).toBe("now"));
+    await fireEvent.change(screen.getByTestId("migrate-retire"), { target: { value: "after" } });
+    await fireEvent.input(screen.getByTestId("migrate-grace"), { target: { value: "6" } });
+    await fireEvent.click(screen.getByTestId("migrate-replan"));
+    await waitFor(() => expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId("migrate-next"));
+    expect((await screen.findByTestId("migrate-principal-after")).textContent).toContain("removed 6 h after every node pool has moved");
   });
 });

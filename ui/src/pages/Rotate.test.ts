@@ -4,7 +4,6 @@ import type { GroupResult } from "../lib/bindings/GroupResult";
 import type { PlanGroup } from "../lib/bindings/PlanGroup";
 import type { PlannedCluster } from "../lib/bindings/PlannedCluster";
 import type { RotationProgress } from "../lib/bindings/RotationProgress";
-import type { Settings } from "../lib/bindings/Settings";
 import type { StoredPlan } from "../lib/bindings/StoredPlan";
 import { rotation } from "../lib/rotation.svelte";
 import {
@@ -15,6 +14,7 @@ import {
   mockCommands,
   pageProps,
   sendOnChannel,
+  settings,
   type Handler,
 } from "../test/fixtures";
 import Dashboard from "./Dashboard.svelte";
@@ -23,22 +23,6 @@ import Rotate from "./Rotate.svelte";
 const prod = clusters.find((c) => c.name === "aks-prod-weu")!;
 const ok = clusters.find((c) => c.name === "aks-prod-ok")!;
 
-const settings: Settings = {
-  clientId: null,
-  cloud: null,
-  refreshIntervalHours: 6,
-  closeToTray: true,
-  notifyDays: [30, 7],
-  notifyExpired: true,
-  dailyDigest: false,
-  startAtLogin: false,
-  expiryBuckets: { criticalDays: 7, warningDays: 30, noticeDays: 90 },
-  rotationLifetimeDays: 90,
-  retirePolicy: "now",
-  retireGraceHours: 48,
-  rotationConcurrency: 8,
-  replicationTimeoutMinutes: 10,
-};
 
 const ARM = "/subscriptions/s/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/";
 

@@ -11,7 +11,9 @@ import type { CredentialInfo } from "../lib/bindings/CredentialInfo";
 import type { ExpiryBucket } from "../lib/bindings/ExpiryBucket";
 import type { ExpiryStatus } from "../lib/bindings/ExpiryStatus";
 import type { Inventory } from "../lib/bindings/Inventory";
+import type { MoveSummary } from "../lib/bindings/MoveSummary";
 import type { SessionInfo } from "../lib/bindings/SessionInfo";
+import type { Settings } from "../lib/bindings/Settings";
 import type { SubscriptionInfo } from "../lib/bindings/SubscriptionInfo";
 import type { TenantInfo } from "../lib/bindings/TenantInfo";
 import type { Thresholds } from "../lib/bindings/Thresholds";
@@ -106,6 +108,7 @@ export function cluster(
     powerState: "Running",
     kubernetesVersion: "1.29.4",
     tenantId: TENANT_A,
+    tenantName: "Contoso",
     nodeCount: 3,
     aadServerAppId: null,
     spDisplayName: null,
@@ -170,6 +173,7 @@ export const clusters: ClusterRow[] = [
   cluster("aks-analytics", DATA, "Fabrikam Analytics", "rg-data", {
     location: "westus2",
     tenantId: TENANT_B,
+    tenantName: null,
     aadIntegration: "managed",
     identityKind: "servicePrincipal",
     spClientId: SP_DATA,
@@ -183,6 +187,7 @@ export const clusters: ClusterRow[] = [
   }),
   cluster("aks-data-batch", DATA, "Fabrikam Analytics", "rg-data", {
     tenantId: TENANT_B,
+    tenantName: null,
     identityKind: "servicePrincipal",
     spClientId: SP_DATA,
     spDisplayName: "sp-fabrikam-data",
@@ -360,4 +365,39 @@ export function deferred<T>() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** The settings `get_settings` answers in the wizards' tests (retire at once; 48 h when a grace is chosen). */
+export const settings: Settings = {
+  clientId: null,
+  cloud: null,
+  refreshIntervalHours: 6,
+  closeToTray: true,
+  notifyDays: [30, 7],
+  notifyExpired: true,
+  dailyDigest: false,
+  startAtLogin: false,
+  expiryBuckets: { criticalDays: 7, warningDays: 30, noticeDays: 90 },
+  rotationLifetimeDays: 90,
+  retirePolicy: "now",
+  retireGraceHours: 48,
+  rotationConcurrency: 8,
+  replicationTimeoutMinutes: 10,
+};
+
+/** A move to a managed identity as `list_migrations` sends it: unfinished and due unless told. */
+export function moveSummary(name: string, extra: Partial<MoveSummary> = {}): MoveSummary {
+  return {
+    migrationId: `mig-${name}`,
+    clusterId: `/subscriptions/s/resourceGroups/rg-stg/providers/Microsoft.ContainerService/managedClusters/${name}`,
+    name,
+    identity: { kind: "systemAssigned" },
+    started: "2030-01-01T10:00:00Z",
+    outcome: null,
+    poolsDone: [],
+    retireAfter: null,
+    lastFailure: null,
+    due: true,
+    ...extra,
+  };
 }

@@ -78,6 +78,7 @@ export function syntheticClusters(count: number, options: SyntheticOptions = {})
       powerState: random() < 0.9 ? "Running" : "Stopped",
       kubernetesVersion: `1.${28 + (i % 4)}.${i % 10}`,
       tenantId,
+      tenantName: `Tenant ${sub % tenants}`,
       nodeCount: 1 + (i % 20),
       aadServerAppId: null,
       spDisplayName: spClientId ? `sp-${env}-${Math.floor(i / 3)}` : null,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use clap::Args;
-use rekey_core::inventory::RefreshOptions;
+use rekey_core::inventory::{ClusterRow, RefreshOptions};
 use rekey_core::migration::engine::MoveSink;
 use rekey_core::migration::service::{self, Timing};
 use rekey_core::migration::{IdentityRequest, MoveOutcome, PlanOptions};
@@ -17,6 +17,7 @@ use crate::cloud_args::CloudArgs;
 use crate::error::CliError;
 use crate::home;
 use crate::output::print_json;
+use crate::plan_args::{retire_old, PlanArgs};
 use crate::rotate::{by_name, confirm_typed};
 use crate::scan::scan;
 
@@ -34,16 +35,16 @@ What happens, in order (each step journaled; `rekey migrate --resume` goes on af
   4. the kubelet identity gets AcrPull on each attached registry;
   5. each node pool's image is upgraded (its nodes are re-imaged: the kubelet leaves the service
      principal only then), pool by pool;
-  6. the old principal's secrets are retired by --retire-old (never while another cluster uses it).
+  6. the old principal's secrets are retired by --retire-old (never while another cluster uses it);
+     with --delete-principal, then its role assignments for the cluster and its application.
 A failure at any step leaves the cluster working on what it had. There is no way back: AKS does not
 move a cluster from a managed identity to a service principal.
 
 Exit codes: 0 every move finished; 1 a move failed, nothing could move (see the plan) or the input was
 refused (nothing changed then); 2 the command line could not be parsed.")]
 pub struct MigrateArgs {
-    /// A cluster by name or ARM ID; repeat for several.
-    #[arg(long = "cluster", value_name = "NAME|ID")]
-    clusters: Vec<String>,
+    #[command(flatten)]
+    chosen: PlanArgs,
     /// `system`, or a user-assigned identity's resource ID (created when it does not exist).
     /// Default: system-assigned, or for a cluster on custom networking a new user-assigned
     /// `<cluster>-identity` in its resource group, whose roles can be granted before the update.
@@ -53,15 +54,11 @@ pub struct MigrateArgs {
     /// such as 24h, or never. Default: the setting. A principal other clusters use keeps them.
     #[arg(long)]
     retire_old: Option<String>,
-    /// Show what each move needs (roles, identity, node-image upgrades), change nothing.
+    /// After its secrets, delete the old principal's application (and so the principal) and its
+    /// role assignments for this cluster — only where no other cluster uses it and it holds no
+    /// other role. Entra ID keeps it among deleted items for 30 days.
     #[arg(long)]
-    plan: bool,
-    /// Do not ask for confirmation (production clusters included).
-    #[arg(long)]
-    yes: bool,
-    /// Print the plan (with --plan) or the results as JSON.
-    #[arg(long)]
-    json: bool,
+    delete_principal: bool,
     #[command(flatten)]
     az: az::AzArgs,
     /// Go on with unfinished moves (and retire secrets whose grace period is over).
@@ -79,7 +76,7 @@ pub async fn run(args: MigrateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     if args.resume {
         return resume(&args).await;
     }
-    if args.clusters.is_empty() {
+    if args.chosen.clusters.is_empty() {
         return Err(CliError::usage(
             "name at least one cluster: rekey migrate --cluster NAME",
         ));
@@ -93,24 +90,31 @@ pub async fn run(args: MigrateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     if let Some(p) = problem {
         home::warn(&p.to_string());
     }
-    let retire = retire(&args, &settings)?;
+    let retire = retire_old(args.retire_old.as_deref())?.unwrap_or_else(|| Retire::from_settings(&settings));
     let found = scan(cloud, RefreshOptions::default()).await?;
     let rows = &found.inventory.clusters;
-    let ids = by_name(&args.clusters, rows)?;
+    let ids = by_name(&args.chosen.clusters, rows)?;
     let estate = &found.estate;
-    let tenant = ids
-        .iter()
-        .find_map(|id| rows.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
-        .and_then(|r| r.tenant_id.clone());
+    let tenant = ClusterRow::tenant_of(&ids, rows);
     let actor = estate.actor_for(tenant.as_deref()).await;
     // No secret is created: the audit log is all the vault is for.
     let rotator = estate.rotator(false).await?;
-    let plan = service::plan_moves(&rotator, &ids, rows, &PlanOptions { identity, retire }).await;
-    if args.plan && args.az.az {
-        return az::print(&plan, args.json);
+    let plan = service::plan_moves(
+        &rotator,
+        &ids,
+        rows,
+        &PlanOptions {
+            identity,
+            retire,
+            delete_principal: args.delete_principal,
+        },
+    )
+    .await;
+    if args.chosen.plan && args.az.az {
+        return az::print(&plan, args.chosen.json);
     }
-    if args.plan {
-        if args.json {
+    if args.chosen.plan {
+        if args.chosen.json {
             return print_json(&plan);
         }
         print!("{}", render::plan(&plan));
@@ -122,7 +126,7 @@ pub async fn run(args: MigrateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
             "no cluster can move: see the checks above; nothing was changed".into(),
         ));
     }
-    if !args.yes {
+    if !args.chosen.yes {
         confirm_typed(
             &plan.to_confirm(),
             "migrate",
@@ -135,17 +139,6 @@ pub async fn run(args: MigrateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
         &results,
         plan.problems.len() + plan.clusters.iter().filter(|c| c.blocked()).count(),
     )
-}
-
-fn retire(args: &MigrateArgs, settings: &Settings) -> Result<Retire, CliError> {
-    match &args.retire_old {
-        None => Ok(Retire::from_settings(settings)),
-        Some(r) => Retire::parse(r).ok_or_else(|| {
-            CliError::usage(format!(
-                "--retire-old must be now, never or a duration such as 24h, not '{r}'"
-            ))
-        }),
-    }
 }
 
 async fn resume(args: &MigrateArgs) -> Result<(), CliError> {
@@ -167,7 +160,7 @@ fn finish(
     results: &[rekey_core::migration::MoveResult],
     blocked: usize,
 ) -> Result<(), CliError> {
-    if args.json {
+    if args.chosen.json {
         print_json(&results)?;
     } else {
         print!("{}", render::results(results));

@@ -9,13 +9,14 @@ use rekey_core::inventory::{ClusterRow, RefreshOptions};
 use rekey_core::paths::AppPaths;
 use rekey_core::rotation::az_terms::{self, AzScript};
 use rekey_core::rotation::model::{Outcome, Plan};
-use rekey_core::rotation::{Mode, Options, Retire};
+use rekey_core::rotation::{Mode, Options};
 use rekey_core::settings::Settings;
 
 use crate::cloud_args::CloudArgs;
 use crate::error::CliError;
 use crate::home;
 use crate::output::print_json;
+use crate::plan_args::{retire_old, PlanArgs};
 use crate::scan::scan;
 
 mod render;
@@ -23,9 +24,8 @@ pub use render::{progress_printer, render_plan, render_results};
 
 #[derive(Args, Debug)]
 pub struct RotateArgs {
-    /// A cluster by name or ARM ID; repeat for several.
-    #[arg(long = "cluster", value_name = "NAME|ID")]
-    clusters: Vec<String>,
+    #[command(flatten)]
+    chosen: PlanArgs,
     /// Every cluster the mode can rotate (a service principal's; with --mode aad, a legacy AAD
     /// integration's) whose credentials expire within this many days (e.g. 30d), expired ones included.
     #[arg(long, value_name = "DAYS")]
@@ -42,15 +42,6 @@ pub struct RotateArgs {
     /// Clusters reset at the same time. Default: the setting (8).
     #[arg(long)]
     concurrency: Option<usize>,
-    /// Show the plan and the pre-flight checks, change nothing.
-    #[arg(long)]
-    plan: bool,
-    /// Do not ask for confirmation (production clusters included).
-    #[arg(long)]
-    yes: bool,
-    /// Print the plan (with --plan) or the results as JSON.
-    #[arg(long)]
-    json: bool,
     /// With --plan: print what the rotation does as Azure CLI commands instead, step by step
     /// (shell variables where a secret goes; JSON with --json).
     #[arg(long, requires = "plan")]
@@ -78,17 +69,7 @@ pub fn options(
         .as_deref()
         .map(|l| days(l, "--lifetime"))
         .transpose()?;
-    let retire = args
-        .retire_old
-        .as_deref()
-        .map(|r| {
-            Retire::parse(r).ok_or_else(|| {
-                CliError::usage(format!(
-                    "--retire-old must be now, never or a duration such as 24h, not '{r}'"
-                ))
-            })
-        })
-        .transpose()?;
+    let retire = retire_old(args.retire_old.as_deref())?;
     // Checked in core, as for the app; the CLI says it in its own flags' words.
     let mut options = Options::from_settings(settings, mode, actor)
         .with_overrides(lifetime, retire)
@@ -137,7 +118,7 @@ pub fn by_name(wanted: &[String], rows: &[ClusterRow]) -> Result<Vec<String>, Cl
 /// The clusters the arguments name: exact ARM IDs, or names (unique, any case).
 fn chosen(args: &RotateArgs, rows: &[ClusterRow], mode: Mode) -> Result<Vec<String>, CliError> {
     let aad_mode = mode == Mode::Aad;
-    let mut ids = by_name(&args.clusters, rows)?;
+    let mut ids = by_name(&args.chosen.clusters, rows)?;
     if let Some(within) = &args.all_expiring_within {
         let limit = i64::from(days(within, "--all-expiring-within")?);
         for row in rows {
@@ -218,22 +199,19 @@ pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
         home::warn(&p.to_string());
     }
     let estate = &found.estate;
-    let tenant = ids
-        .iter()
-        .find_map(|id| rows.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
-        .and_then(|r| r.tenant_id.clone());
+    let tenant = ClusterRow::tenant_of(&ids, rows);
     let actor = estate.actor_for(tenant.as_deref()).await;
     let options = options(&settings, mode, &args, actor)?;
     let rotator = estate.rotator(true).await?;
     let plan = rotator.plan(&ids, rows, &options).await;
-    if args.plan && args.az {
+    if args.chosen.plan && args.az {
         let now = chrono::Utc::now();
         let scripts: Vec<AzScript> = plan
             .groups
             .iter()
             .filter_map(|g| az_terms::script(g, now))
             .collect();
-        if args.json {
+        if args.chosen.json {
             return print_json(&scripts);
         }
         for script in &scripts {
@@ -244,8 +222,8 @@ pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
         }
         return Ok(());
     }
-    if args.plan {
-        if args.json {
+    if args.chosen.plan {
+        if args.chosen.json {
             return print_json(&plan);
         }
         print!("{}", render_plan(&plan));
@@ -257,7 +235,7 @@ pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
             "nothing can be rotated: see the pre-flight above".into(),
         ));
     }
-    if !args.yes {
+    if !args.chosen.yes {
         confirm(&plan)?;
     }
     let names: Vec<(String, String)> = plan
@@ -266,7 +244,7 @@ pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
         .flat_map(|g| g.clusters.iter().map(|c| (c.id.clone(), c.name.clone())))
         .collect();
     let results = rotator.run(&plan, options, Some(progress_printer(names))).await?;
-    if args.json {
+    if args.chosen.json {
         print_json(&results)?;
     } else {
         print!("{}", render_results(&results));

@@ -45,6 +45,7 @@ fn row(name: &str, app: &str, credentials: Vec<CredentialInfo>, bucket: ExpiryBu
         power_state: None,
         kubernetes_version: None,
         tenant_id: None,
+        tenant_name: None,
         node_count: None,
         aad_server_app_id: None,
         sp_display_name: Some(format!("{app}-sp")),

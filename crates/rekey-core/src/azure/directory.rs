@@ -242,6 +242,20 @@ impl GraphClient {
         Err(api_error(status, None, &bytes).into())
     }
 
+    /// `DELETE /{applications|servicePrincipals}/{object_id}`: Entra ID keeps it among its deleted
+    /// items, restorable for 30 days. 404: already gone, which is what was asked.
+    pub async fn delete_object(&self, kind: ObjectKind, object_id: &str) -> Result<(), CallError> {
+        checked("object ID", object_id)?;
+        let path = format!("/{}/{object_id}", kind.collection());
+        let (url, response) = self.send(Method::DELETE, &path, None).await?;
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) || status == 404 {
+            return Ok(());
+        }
+        let bytes = read_body(&url, response).await?;
+        Err(api_error(status, None, &bytes).into())
+    }
+
     /// `POST /applications`: a new app registration named `display_name`.
     pub async fn create_application(&self, display_name: &str) -> Result<DirectoryObject, CallError> {
         let body = serde_json::json!({ "displayName": display_name, "keyCredentials": [] }).to_string();

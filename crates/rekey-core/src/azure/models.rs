@@ -82,6 +82,20 @@ pub struct UserAssignedIdentityRef {
     pub resource_id: Option<String>,
 }
 
+/// Whether a cluster or agent pool in `provisioning_state` (any case) is running an operation, so
+/// that another would be refused (`OperationNotAllowed`) or would race it.
+pub fn is_busy(provisioning_state: &str) -> bool {
+    const BUSY: [&str; 6] = [
+        "updating",
+        "refreshingaadprofile",
+        "upgrading",
+        "scaling",
+        "starting",
+        "stopping",
+    ];
+    BUSY.iter().any(|b| b.eq_ignore_ascii_case(provisioning_state))
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManagedClusterProperties {

@@ -127,4 +127,23 @@ impl ArmClient {
             Err(e) => Err(e),
         }
     }
+
+    /// Deletes the role assignment `id` (its full ID, as listed). 404: already gone, which is what
+    /// was asked.
+    pub async fn delete_role_assignment(&self, id: &str) -> Result<(), CallError> {
+        let marker = "/providers/microsoft.authorization/roleassignments/";
+        if !id.to_ascii_lowercase().contains(marker) || id.contains("..") || id.contains('?') {
+            return Err(AzureError::Malformed {
+                what: "role assignment ID".into(),
+                detail: id.to_string(),
+            }
+            .into());
+        }
+        let url = self.url(id, AUTHORIZATION_API)?;
+        match self.send(Method::DELETE, &url, None).await {
+            Ok(_) => Ok(()),
+            Err(CallError::Azure(AzureError::Api { status: 404, .. })) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
 }

@@ -47,6 +47,10 @@ pub struct ClusterRow {
     pub power_state: Option<String>,
     pub kubernetes_version: Option<String>,
     pub tenant_id: Option<String>,
+    /// The tenant's display name from ARM's list of tenants, when it gave one (admins know tenants
+    /// by name; the ID stays for hover and exports).
+    #[serde(default)]
+    pub tenant_name: Option<String>,
     pub node_count: Option<u32>,
     /// The legacy AAD integration's server app, whose secret also expires.
     pub aad_server_app_id: Option<String>,
@@ -61,6 +65,14 @@ pub struct ClusterRow {
 }
 
 impl ClusterRow {
+    /// The tenant of the first of `ids` (ARM IDs, any case) found in `rows`: whose settings and
+    /// actor a plan of those clusters uses.
+    pub fn tenant_of(ids: &[String], rows: &[ClusterRow]) -> Option<String> {
+        ids.iter()
+            .find_map(|id| rows.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
+            .and_then(|r| r.tenant_id.clone())
+    }
+
     /// A service principal's secret, or the legacy AAD integration's server app secret: what Rekey
     /// rotates. A managed identity rotates itself; managed Entra ID has no secret.
     pub fn can_rotate(&self) -> bool {
@@ -123,6 +135,7 @@ pub fn classify(cluster: &ManagedCluster, subscription: &Subscription) -> Cluste
             .clone()
             .or_else(|| p.kubernetes_version.clone()),
         tenant_id: subscription.tenant_id.clone(),
+        tenant_name: None,
         // Saturating: the counts come from Azure, and a sum past u32::MAX must not panic.
         node_count: Some(
             p.agent_pool_profiles

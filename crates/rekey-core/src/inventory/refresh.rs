@@ -137,6 +137,7 @@ pub(crate) async fn refresh_with(
         inventory.blind_spots.extend(found.blind_spots);
         inventory.source = Some(found.source);
         inventory.stats.subscriptions = found.subscriptions_scanned;
+        name_tenants(arm, &mut inventory.clusters).await;
     }
 
     if !cancel.is_cancelled() {
@@ -170,6 +171,27 @@ pub(crate) async fn refresh_with(
         p.clusters_found = stats.clusters;
     });
     Ok(inventory)
+}
+
+/// Each row's tenant by its display name, from ARM's list of tenants. Names only: a list that
+/// cannot be read leaves the IDs, which say the same.
+async fn name_tenants(arm: &ArmClient, rows: &mut [ClusterRow]) {
+    let tenants = match arm.list_tenants().await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::debug!("tenant names not read: {e}");
+            return;
+        }
+    };
+    for row in rows.iter_mut() {
+        let Some(id) = row.tenant_id.as_deref() else {
+            continue;
+        };
+        row.tenant_name = tenants
+            .iter()
+            .find(|t| t.tenant_id.eq_ignore_ascii_case(id))
+            .and_then(|t| t.display_name.clone().or_else(|| t.default_domain.clone()));
+    }
 }
 
 /// Whether Graph must be read to rate the row.

@@ -143,6 +143,7 @@ pub fn script(m: &ClusterMove) -> Option<MoveAzScript> {
         ],
     });
     steps.push(retire_step(m));
+    steps.extend(delete_step(m));
     Some(MoveAzScript {
         migration_id: m.migration_id.clone(),
         cluster: m.name.clone(),
@@ -263,4 +264,37 @@ fn retire_step(m: &ClusterMove) -> AzStep {
         );
     }
     step
+}
+
+/// Asked for, after the secrets: the old principal's role assignments that served this cluster,
+/// then its application (which takes the service principal with it), as the engine's last step.
+fn delete_step(m: &ClusterMove) -> Option<AzStep> {
+    let after = &m.principal_after;
+    if !after.delete || !after.shared_with.is_empty() {
+        return None;
+    }
+    let mut deletes: Vec<String> = m
+        .held
+        .iter()
+        .filter(|h| h.for_cluster)
+        .map(|h| format!("az role assignment delete --ids {} --yes", sh(&h.assignment.id)))
+        .collect();
+    deletes.push(format!("az ad app delete --id {}", sh(&after.app_id)));
+    let (what, commands) = match after.retire {
+        crate::rotation::Retire::Now => (
+            "Delete the old principal: its role assignments for this cluster, then its application (Entra ID \
+             keeps it among deleted items for 30 days)."
+                .to_string(),
+            deletes,
+        ),
+        crate::rotation::Retire::After { hours } => (
+            format!("Delete the old principal {hours} hours after every pool is moved, with its secrets."),
+            deletes.into_iter().map(|d| format!("# after {hours} h: {d}")).collect(),
+        ),
+        crate::rotation::Retire::Never => (
+            "Keep the old principal: its secrets are left to expire.".to_string(),
+            deletes.into_iter().map(|d| format!("# not run: {d}")).collect(),
+        ),
+    };
+    Some(AzStep { what, commands })
 }

@@ -100,37 +100,17 @@ pub async fn discover(session: &Session, id: &ClusterId) -> Result<Found, String
     if let Ok(object_id) = &sp_object_id {
         // Every subscription the cluster touches, and every other one this account sees: a
         // registry or a network may live anywhere.
-        let mut subscriptions: BTreeSet<String> = BTreeSet::new();
-        subscriptions.insert(id.subscription.to_ascii_lowercase());
-        for scope in subnets.iter().chain(private_dns_zone.iter()) {
-            if let Ok(r) = ResourceId::parse(scope) {
-                subscriptions.insert(r.subscription.to_ascii_lowercase());
-            }
-        }
-        match arm.list_subscriptions().await {
-            Ok(subs) => {
-                subscriptions.extend(subs.into_iter().map(|s| s.subscription_id.to_ascii_lowercase()))
-            }
-            Err(e) => unreadable.push(format!("the list of subscriptions: {}", explain(&e))),
-        }
-        for sub in subscriptions {
-            match arm.role_assignments_of(&sub, object_id).await {
-                Ok(list) => {
-                    for a in list {
-                        if !held
-                            .iter()
-                            .any(|h: &RoleAssignment| h.id.eq_ignore_ascii_case(&a.id))
-                        {
-                            held.push(a);
-                        }
-                    }
-                }
-                Err(e) => unreadable.push(format!(
-                    "the principal's role assignments in subscription {sub}: {}",
-                    explain(&e)
-                )),
-            }
-        }
+        let touched: Vec<String> = std::iter::once(id.subscription.clone())
+            .chain(
+                subnets
+                    .iter()
+                    .chain(private_dns_zone.iter())
+                    .filter_map(|scope| ResourceId::parse(scope).ok().map(|r| r.subscription)),
+            )
+            .collect();
+        let (found, problems) = roles_everywhere(session, object_id, &touched).await;
+        held = found;
+        unreadable.extend(problems);
     }
     Ok(Found {
         cluster_id: id.clone(),
@@ -147,6 +127,39 @@ pub async fn discover(session: &Session, id: &ClusterId) -> Result<Found, String
 }
 
 /// A subnet's route table ID (`properties.routeTable.id`), or none.
+/// Every role assignment of `object_id` in `touched` and every subscription this account sees,
+/// each once, with what could not be read.
+pub async fn roles_everywhere(
+    session: &Session,
+    object_id: &str,
+    touched: &[String],
+) -> (Vec<RoleAssignment>, Vec<String>) {
+    let arm = &session.arm;
+    let mut unreadable = Vec::new();
+    let mut subscriptions: BTreeSet<String> = touched.iter().map(|s| s.to_ascii_lowercase()).collect();
+    match arm.list_subscriptions().await {
+        Ok(subs) => subscriptions.extend(subs.into_iter().map(|s| s.subscription_id.to_ascii_lowercase())),
+        Err(e) => unreadable.push(format!("the list of subscriptions: {}", explain(&e))),
+    }
+    let mut held: Vec<RoleAssignment> = Vec::new();
+    for sub in subscriptions {
+        match arm.role_assignments_of(&sub, object_id).await {
+            Ok(list) => {
+                for a in list {
+                    if !held.iter().any(|h| h.id.eq_ignore_ascii_case(&a.id)) {
+                        held.push(a);
+                    }
+                }
+            }
+            Err(e) => unreadable.push(format!(
+                "the principal's role assignments in subscription {sub}: {}",
+                explain(&e)
+            )),
+        }
+    }
+    (held, unreadable)
+}
+
 async fn route_table(session: &Session, subnet: &str) -> Result<Option<String>, String> {
     let id = ResourceId::parse(subnet).map_err(|e| e.to_string())?;
     let resource: Value = session

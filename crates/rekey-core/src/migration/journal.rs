@@ -1,7 +1,6 @@
 //! The journal of a move: `migrations/<id>.jsonl` in the app data folder, one JSON event per line
-//! (`{"at": …, "type": …, …}`), flushed before the step it records goes on — rotation's journal
-//! format and file handling ([`crate::rotation::journal::parse_lines`], `journal_path`,
-//! [`crate::paths::append_json_line`]). Replaying the events says where the move stopped, so a
+//! (`{"at": …, "type": …, …}`), flushed before the step it records goes on: the journal file of
+//! both engines ([`crate::rotation::journal::file`]). Replaying the events says where the move stopped, so a
 //! resumed move goes on from there. No secret is ever in it.
 
 use std::path::PathBuf;
@@ -12,10 +11,11 @@ use serde::{Deserialize, Serialize};
 use super::model::{ClusterMove, MoveOutcome, MoveSummary, Who};
 use crate::azure::lro::OperationHandle;
 use crate::paths::AppPaths;
-use crate::rotation::journal::{journal_path, read_lines, replay_all, JournalError};
+use crate::rotation::journal::{file, replay_all, Entry, JournalFile};
 use crate::session::Pin;
 
 /// Something that happened in a move.
+// `Planned` carries the cluster's whole plan, once per journal: not worth a `Box`.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
@@ -78,6 +78,14 @@ pub enum Event {
     RetireScheduled { not_before: DateTime<Utc> },
     #[serde(rename_all = "camelCase")]
     SecretRemoved { key_id: String },
+    /// Asked to delete the principal: deleted (its role assignments for the cluster, then its
+    /// application), or kept because something else uses it or could not be read (`kept`).
+    #[serde(rename_all = "camelCase")]
+    PrincipalDone {
+        deleted: bool,
+        #[serde(default)]
+        kept: Option<String>,
+    },
     /// A step failed: Azure's status and code kept apart from the words.
     #[serde(rename_all = "camelCase")]
     StepFailed {
@@ -92,12 +100,27 @@ pub enum Event {
     Finished { outcome: MoveOutcome },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Line {
-    pub at: DateTime<Utc>,
-    #[serde(flatten)]
-    pub event: Event,
+impl Entry for Event {
+    fn scrubbed(self) -> Event {
+        use crate::azure::error::scrub;
+        match self {
+            Event::StepFailed {
+                step,
+                message,
+                status,
+                code,
+            } => Event::StepFailed {
+                step,
+                message: scrub(&message),
+                status,
+                code: code.map(|c| scrub(&c)),
+            },
+            other => other,
+        }
+    }
 }
+
+pub type Line = file::Line<Event>;
 
 /// A move as its journal tells it.
 #[derive(Debug, Clone)]
@@ -118,6 +141,8 @@ pub struct State {
     pub kubelet_verified: bool,
     pub retire_after: Option<DateTime<Utc>>,
     pub removed: Vec<String>,
+    /// Asked to delete the principal: whether that step is over (deleted or kept).
+    pub principal_done: bool,
     pub last_failure: Option<String>,
     pub finished: Option<MoveOutcome>,
 }
@@ -146,6 +171,7 @@ impl State {
             kubelet_verified: false,
             retire_after: None,
             removed: Vec::new(),
+            principal_done: false,
             last_failure: None,
             finished: None,
         };
@@ -188,6 +214,7 @@ impl State {
             Event::KubeletVerified => self.kubelet_verified = true,
             Event::RetireScheduled { not_before } => self.retire_after = Some(*not_before),
             Event::SecretRemoved { key_id } => self.removed.push(key_id.clone()),
+            Event::PrincipalDone { .. } => self.principal_done = true,
             Event::StepFailed { step, message, .. } => self.last_failure = Some(format!("{step}: {message}")),
             Event::Finished { outcome } => self.finished = Some(*outcome),
         }
@@ -230,59 +257,11 @@ pub fn migrations_dir(paths: &AppPaths) -> PathBuf {
 }
 
 /// One move's journal file.
-#[derive(Debug, Clone)]
-pub struct Journal {
-    path: PathBuf,
-}
+pub type Journal = JournalFile<Event>;
 
-impl Journal {
+impl JournalFile<Event> {
     pub fn new(paths: &AppPaths, migration_id: &str) -> Journal {
-        Journal {
-            path: journal_path(&migrations_dir(paths), migration_id),
-        }
-    }
-
-    /// Appends `event` (outside text scrubbed) and waits until it is on disk.
-    pub async fn append(&self, event: Event) -> Result<(), JournalError> {
-        let event = match event {
-            Event::StepFailed {
-                step,
-                message,
-                status,
-                code,
-            } => Event::StepFailed {
-                step,
-                message: crate::azure::error::scrub(&message),
-                status,
-                code: code.map(|c| crate::azure::error::scrub(&c)),
-            },
-            other => other,
-        };
-        let path = self.path.clone();
-        let shown = path.display().to_string();
-        let write = move || {
-            crate::paths::append_json_line(
-                &path,
-                &Line {
-                    at: Utc::now(),
-                    event,
-                },
-            )
-            .map_err(|e| JournalError::Write {
-                path: path.display().to_string(),
-                detail: e.to_string(),
-            })
-        };
-        tokio::task::spawn_blocking(write)
-            .await
-            .map_err(|e| JournalError::Write {
-                path: shown,
-                detail: e.to_string(),
-            })?
-    }
-
-    pub async fn read(&self) -> Result<Vec<Line>, JournalError> {
-        read_lines(&self.path).await
+        JournalFile::at(&migrations_dir(paths), migration_id)
     }
 }
 

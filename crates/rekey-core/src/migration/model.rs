@@ -10,6 +10,7 @@ use ts_rs::TS;
 use crate::azure::roles::RoleAssignment;
 use crate::rotation::az_terms::AzStep;
 pub use crate::rotation::model::{Check, CheckLevel};
+use crate::rotation::rules::{check_typed, RotationError};
 use crate::rotation::Retire;
 
 /// Which of the cluster's new identities a grant is for.
@@ -85,6 +86,10 @@ pub struct Grant {
 pub struct Held {
     pub assignment: RoleAssignment,
     pub verdict: String,
+    /// It serves this cluster (the new identity needs it, or AKS gives its identity the same
+    /// itself): once the cluster has moved, nothing of this cluster needs it on the principal.
+    #[serde(default)]
+    pub for_cluster: bool,
 }
 
 /// One node pool's image upgrade: the moment its kubelet leaves the service principal.
@@ -107,6 +112,10 @@ pub struct PrincipalAfter {
     /// Other clusters that use it: its secrets stay while any does.
     pub shared_with: Vec<String>,
     pub retire: Retire,
+    /// The application (and so its service principal) is deleted after its secrets, with the role
+    /// assignments that served this cluster: asked for, and nothing else uses it.
+    #[serde(default)]
+    pub delete: bool,
     pub note: String,
 }
 
@@ -169,6 +178,43 @@ impl MigrationPlan {
             .filter(|c| c.production)
             .map(|c| c.name.clone())
             .collect()
+    }
+
+    /// Refused unless every production cluster that will move is named exactly in `confirmed`.
+    pub fn check_confirmed(&self, confirmed: &[String]) -> Result<(), RotationError> {
+        check_typed(self.to_confirm().iter().map(String::as_str), confirmed)
+    }
+
+    /// The moves that will run; refused when every cluster is blocked.
+    pub fn to_run(&self) -> Result<Vec<String>, RotationError> {
+        let ids: Vec<String> = self.runnable().map(|m| m.migration_id.clone()).collect();
+        if ids.is_empty() {
+            return Err(RotationError::NothingToMove);
+        }
+        Ok(ids)
+    }
+
+    /// The native confirmation's words: every cluster that moves, to what, the roles granted and
+    /// the pools re-imaged.
+    pub fn confirmation(&self) -> String {
+        let mut text = String::from(
+            "Rekey will move these clusters from their service principal to a managed identity. \
+             This cannot be undone: AKS does not move a cluster back to a service principal.\n",
+        );
+        for m in self.runnable() {
+            let production = if m.production { " (production)" } else { "" };
+            text.push_str(&format!("\n{}{production} → {}\n", m.name, m.identity.label()));
+            for g in m.grants.iter().filter(|g| g.already != Some(true)) {
+                let who = g.who.label();
+                text.push_str(&format!("  grant {} to the {who} on {}\n", g.role, g.scope));
+            }
+            for p in &m.pools {
+                text.push_str(&format!("  node pool {}: {}\n", p.name, p.impact));
+            }
+            let after = &m.principal_after;
+            text.push_str(&format!("  principal {}: {}\n", after.app_id, after.note));
+        }
+        text
     }
 }
 

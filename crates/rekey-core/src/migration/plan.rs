@@ -6,7 +6,7 @@
 
 use super::discovery::{assignments_for, discover, Found};
 use super::model::{
-    Check, ClusterMove, Grant, IdentityChoice, MigrationPlan, PoolUpgrade, PrincipalAfter, Who,
+    Check, ClusterMove, Grant, Held, IdentityChoice, MigrationPlan, PoolUpgrade, PrincipalAfter, Who,
 };
 use super::rules;
 use crate::azure::arm::ClusterId;
@@ -55,6 +55,8 @@ pub struct PlanOptions {
     /// before the update.
     pub identity: Option<IdentityRequest>,
     pub retire: Retire,
+    /// Delete the principal after its secrets, where nothing else uses it.
+    pub delete_principal: bool,
 }
 
 /// Plans the move of each cluster of `chosen` (ARM IDs) in `session`'s tenant. `known` is the
@@ -173,7 +175,7 @@ async fn plan_one(
         })
         .map(|r| r.name.clone())
         .collect();
-    let principal_after = principal_after(&found, &shared_with, options.retire);
+    let principal_after = principal_after(&found, &held, &shared_with, options);
     let blocked_by = crate::rotation::rules::blocking(&checks);
     ClusterMove {
         migration_id: uuid::Uuid::new_v4().to_string(),
@@ -244,7 +246,36 @@ async fn user_assigned(
     }
 }
 
-fn principal_after(found: &Found, shared_with: &[String], retire: Retire) -> PrincipalAfter {
+fn principal_after(
+    found: &Found,
+    held: &[Held],
+    shared_with: &[String],
+    options: &PlanOptions,
+) -> PrincipalAfter {
+    let retire = options.retire;
+    let elsewhere: Vec<&str> = held
+        .iter()
+        .filter(|h| !h.for_cluster)
+        .map(|h| h.assignment.scope.as_str())
+        .collect();
+    // Deleted only when asked, and only when no other cluster and no role elsewhere uses it.
+    let kept_because = if !shared_with.is_empty() {
+        Some(format!("{} still use it", shared_with.join(", ")))
+    } else if !elsewhere.is_empty() {
+        Some(format!(
+            "it holds roles this cluster does not explain ({})",
+            elsewhere.join(", ")
+        ))
+    } else if retire == Retire::Never {
+        Some("its secrets are left to expire (retire never)".to_string())
+    } else {
+        None
+    };
+    let delete = options.delete_principal && kept_because.is_none();
+    let when = match retire {
+        Retire::After { hours } => format!("{hours} h after every node pool runs on the kubelet identity"),
+        _ => "once every node pool runs on the kubelet identity".to_string(),
+    };
     let note = if !shared_with.is_empty() {
         format!(
             "kept with its secrets: {} still use it; it goes only when none does",
@@ -252,12 +283,17 @@ fn principal_after(found: &Found, shared_with: &[String], retire: Retire) -> Pri
         )
     } else if retire == Retire::Never {
         "its secrets are left to expire; the principal is kept".into()
-    } else {
+    } else if delete {
         format!(
-            "its secrets are removed {} once every node pool runs on the kubelet identity; the principal \
-             itself is kept (delete it only when no other cluster or role uses it)",
-            retire.label()
+            "its secrets are removed {when}; then its role assignments for this cluster and the \
+             application itself are deleted (Entra ID keeps it among deleted items for 30 days)"
         )
+    } else {
+        let kept = match (&kept_because, options.delete_principal) {
+            (Some(why), true) => format!("kept although deletion was asked: {why}"),
+            _ => "kept (delete it only when no other cluster or role uses it)".to_string(),
+        };
+        format!("its secrets are removed {when}; the principal itself is {kept}")
     };
     PrincipalAfter {
         app_id: found.app_id.clone(),
@@ -267,6 +303,7 @@ fn principal_after(found: &Found, shared_with: &[String], retire: Retire) -> Pri
         } else {
             Retire::Never
         },
+        delete,
         note,
     }
 }

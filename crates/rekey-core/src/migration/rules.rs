@@ -115,8 +115,11 @@ pub fn needs(found: &Found) -> Vec<Grant> {
         }
     }
     // DOC_ROUTE_TABLE too: a route table the principal holds a network role on is one the cluster
-    // was given to manage (a subnet that could not be read still shows it this way).
-    for held in &found.held {
+    // was given to manage (a subnet that could not be read still shows it this way). Only for a
+    // cluster in a custom subnet: a shared principal's route table of another cluster's subnet is
+    // not this one's.
+    let own_subnet = !found.subnets.is_empty();
+    for held in found.held.iter().filter(|_| own_subnet) {
         let manages = [NETWORK_CONTRIBUTOR, OWNER, CONTRIBUTOR]
             .iter()
             .any(|r| is_role(&held.role_definition_id, r));
@@ -181,14 +184,19 @@ pub fn verdicts(found: &Found, grants: &[Grant]) -> Vec<Held> {
     found
         .held
         .iter()
-        .map(|a| Held {
-            assignment: a.clone(),
-            verdict: verdict(found, a, grants),
+        .map(|a| {
+            let (verdict, for_cluster) = verdict(found, a, grants);
+            Held {
+                assignment: a.clone(),
+                verdict,
+                for_cluster,
+            }
         })
         .collect()
 }
 
-fn verdict(found: &Found, a: &RoleAssignment, grants: &[Grant]) -> String {
+/// Why the move keeps or drops `a`, and whether it serves this cluster.
+fn verdict(found: &Found, a: &RoleAssignment, grants: &[Grant]) -> (String, bool) {
     // The same role, or Owner / Contributor (which hold every action), at the grant's scope or above.
     let serves = |g: &&Grant| {
         covers(&a.scope, &g.scope)
@@ -197,19 +205,22 @@ fn verdict(found: &Found, a: &RoleAssignment, grants: &[Grant]) -> String {
                 .any(|r| is_role(&a.role_definition_id, r))
     };
     if let Some(g) = grants.iter().find(serves) {
-        return format!("needed: the {} gets {} at {}", g.who.label(), g.role, g.scope);
+        let why = format!("needed: the {} gets {} at {}", g.who.label(), g.role, g.scope);
+        return (why, true);
     }
     if let Some(node_rg) = &found.node_resource_group_id {
         if covers(node_rg, &a.scope) {
-            return format!(
+            let why = format!(
                 "not needed: AKS gives its managed identity Contributor on the node resource group itself \
                  ({DOC_SUMMARY})"
             );
+            return (why, true);
         }
     }
-    "no AKS rule asks for it: kept on the service principal and not copied; review whether something \
-     else of the cluster relies on it (for example a load balancer's IP in another resource group)"
-        .into()
+    let why = "no AKS rule asks for it: kept on the service principal and not copied; review whether \
+               something else of the cluster relies on it (for example a load balancer's IP in another \
+               resource group)";
+    (why.into(), false)
 }
 
 /// The move's checks, blocked and why.

@@ -2,11 +2,13 @@
 
 use super::discovery::Found;
 use super::journal::{Event, Line, State};
-use super::model::{IdentityChoice, Who};
+use super::model::{ClusterMove, Grant, IdentityChoice, MigrationPlan, PoolUpgrade, PrincipalAfter, Who};
 use super::rules;
 use crate::azure::arm::ClusterId;
 use crate::azure::models::ManagedCluster;
 use crate::azure::roles::RoleAssignment;
+use crate::rotation::model::Check;
+use crate::rotation::rules::RotationError;
 
 const SUB: &str = "00000000-0000-0000-0000-000000000001";
 
@@ -250,6 +252,93 @@ fn a_failed_operation_in_the_journal_means_send_it_again() {
         text.push('\n');
     }
     text.push_str("{\"at\":");
-    let parsed: Vec<Line> = crate::rotation::journal::parse_lines(text.as_bytes()).unwrap_or_default();
+    let parsed: Vec<Line> = crate::rotation::journal::file::parse_lines(text.as_bytes()).unwrap_or_default();
     assert_eq!(parsed, lines);
+}
+
+fn cluster(name: &str, blocked: bool) -> ClusterMove {
+    ClusterMove {
+        migration_id: format!("m-{name}"),
+        tenant_id: "t".into(),
+        cluster_id: format!(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/{name}"
+        ),
+        name: name.into(),
+        location: "westeurope".into(),
+        production: true,
+        app_id: "app-1".into(),
+        sp_object_id: None,
+        identity: IdentityChoice::SystemAssigned,
+        identity_principal_id: None,
+        held: vec![],
+        grants: vec![Grant {
+            who: Who::Kubelet,
+            role: "AcrPull".into(),
+            role_id: "7f951dda-4ed3-4680-a7ca-43fe172d538d".into(),
+            scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr"
+                .into(),
+            why: "image pulls".into(),
+            source: "https://learn.microsoft.com/azure/aks/cluster-container-registry-integration".into(),
+            already: None,
+        }],
+        pools: vec![PoolUpgrade {
+            name: "system".into(),
+            node_count: 3,
+            max_surge: None,
+            impact: "3 nodes re-imaged".into(),
+        }],
+        principal_after: PrincipalAfter {
+            app_id: "app-1".into(),
+            shared_with: vec![],
+            retire: crate::rotation::Retire::Never,
+            delete: false,
+            note: "its secrets are kept".into(),
+        },
+        checks: if blocked {
+            vec![Check::block(name, "unreadable")]
+        } else {
+            vec![]
+        },
+        blocked_by: None,
+    }
+}
+
+#[test]
+fn the_confirmation_names_what_moves_and_says_it_cannot_be_undone_and_typed_names_are_checked() {
+    let plan = MigrationPlan {
+        clusters: vec![cluster("aks-payments", false), cluster("aks-blocked", true)],
+        problems: vec![],
+    };
+    let text = plan.confirmation();
+    assert!(text.contains("cannot be undone"), "{text}");
+    assert!(
+        text.contains("aks-payments (production) → system-assigned"),
+        "{text}"
+    );
+    assert!(
+        text.contains("grant AcrPull to the kubelet identity on /subscriptions/s/"),
+        "{text}"
+    );
+    assert!(text.contains("node pool system: 3 nodes re-imaged"), "{text}");
+    assert!(
+        !text.contains("aks-blocked"),
+        "a blocked cluster does not move: {text}"
+    );
+    assert_eq!(plan.to_run(), Ok(vec!["m-aks-payments".to_string()]));
+    let named =
+        |names: &[&str]| plan.check_confirmed(&names.iter().map(|n| n.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        named(&["aks-blocked"]),
+        Err(RotationError::ConfirmationRequired(vec!["aks-payments".into()]))
+    );
+    assert_eq!(
+        named(&["AKS-PAYMENTS"]).map_err(|e| e.code()),
+        Err("confirmation_required")
+    );
+    assert_eq!(named(&["aks-payments"]), Ok(()));
+    let blocked = MigrationPlan {
+        clusters: vec![cluster("aks-blocked", true)],
+        problems: vec![],
+    };
+    assert_eq!(blocked.to_run(), Err(RotationError::NothingToMove));
 }

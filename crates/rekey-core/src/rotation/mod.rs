@@ -5,6 +5,7 @@
 
 pub mod az_terms;
 pub mod bulk;
+mod cluster_checks;
 pub mod engine;
 pub mod journal;
 pub mod lock;
@@ -15,6 +16,7 @@ pub mod preflight;
 pub mod retry;
 pub mod rules;
 pub mod service;
+pub mod steps;
 
 pub use engine::{roll_back, Context, ProgressSink};
 pub use journal::{parse_journal, RotationSummary};

@@ -25,6 +25,8 @@ pub enum RotationError {
     ConfirmationRequired(Vec<String>),
     /// Every cluster of the plan is blocked.
     NothingToRotate,
+    /// Every cluster of a move plan is blocked.
+    NothingToMove,
     UnknownRotation(String),
     /// Running in this app right now.
     RotationRunning(String),
@@ -38,6 +40,7 @@ impl RotationError {
             RotationError::PlanStale => "plan_stale",
             RotationError::ConfirmationRequired(_) => "confirmation_required",
             RotationError::NothingToRotate => "nothing_to_rotate",
+            RotationError::NothingToMove => "nothing_to_move",
             RotationError::UnknownRotation(_) => "unknown_rotation",
             RotationError::RotationRunning(_) => "rotation_running",
         }
@@ -62,6 +65,9 @@ impl std::fmt::Display for RotationError {
             RotationError::NothingToRotate => f.write_str(
                 "Every cluster of this plan is blocked by its pre-flight checks: nothing was changed.",
             ),
+            RotationError::NothingToMove => {
+                f.write_str("No cluster of this plan can move: see its checks. Nothing was changed.")
+            }
             RotationError::UnknownRotation(id) => write!(f, "There is no rotation {id}."),
             RotationError::RotationRunning(id) => {
                 write!(
@@ -220,17 +226,26 @@ impl Plan {
 
     /// Refused unless every production cluster that will run is named exactly in `confirmed`.
     pub fn check_confirmed(&self, confirmed: &[String]) -> Result<(), RotationError> {
-        let missing: Vec<String> = self
-            .clusters_to_confirm()
-            .into_iter()
-            .filter(|name| !confirmed.iter().any(|n| n == name))
-            .map(str::to_string)
-            .collect();
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(RotationError::ConfirmationRequired(missing))
-        }
+        check_typed(self.clusters_to_confirm(), confirmed)
+    }
+}
+
+/// Refused unless every name of `to_confirm` (the production clusters a rotation or a move will
+/// change) is typed exactly in `confirmed`: the window's typed names catch a wrong cluster before
+/// Rust's own dialog asks.
+pub fn check_typed<'n>(
+    to_confirm: impl IntoIterator<Item = &'n str>,
+    confirmed: &[String],
+) -> Result<(), RotationError> {
+    let missing: Vec<String> = to_confirm
+        .into_iter()
+        .filter(|name| !confirmed.iter().any(|n| n == name))
+        .map(str::to_string)
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(RotationError::ConfirmationRequired(missing))
     }
 }
 

@@ -72,8 +72,37 @@ impl Lab {
     }
 
     async fn plan(&self, name: &str, identity: Option<IdentityRequest>, retire: Retire) -> MigrationPlan {
-        let options = PlanOptions { identity, retire };
+        self.plan_deleting(name, identity, retire, false).await
+    }
+
+    async fn plan_deleting(
+        &self,
+        name: &str,
+        identity: Option<IdentityRequest>,
+        retire: Retire,
+        delete_principal: bool,
+    ) -> MigrationPlan {
+        let options = PlanOptions {
+            identity,
+            retire,
+            delete_principal,
+        };
         plan(&self.session, "", &[self.id(name)], &self.known, &options).await
+    }
+
+    /// Whether the application named `app` and its service principal are in the directory.
+    fn app_exists(&self, app: &str) -> (bool, bool) {
+        let world = self.sim.sim().state.world();
+        let found = world
+            .applications
+            .iter()
+            .find(|a| a.display_name == app)
+            .map(|a| a.app_id);
+        let sp = world
+            .service_principals
+            .iter()
+            .any(|s| Some(s.app_id) == found || s.display_name == app);
+        (found.is_some(), sp)
     }
 
     fn cluster(&self, name: &str) -> rekey_sim::state::ManagedCluster {
@@ -232,6 +261,15 @@ async fn a_shared_principal_keeps_its_secrets_for_the_other_cluster() {
     let plan = lab.plan("aks-prod-weu-2", None, Retire::Now).await;
     let m = plan.clusters[0].clone();
     assert_eq!(m.principal_after.shared_with, vec!["aks-prod-weu".to_string()]);
+    // The shared principal's network roles are for aks-prod-weu's subnet and route table: this
+    // cluster (no custom subnet) needs none of them.
+    assert!(
+        m.grants
+            .iter()
+            .all(|g| !g.scope.to_ascii_lowercase().contains("/microsoft.network/")),
+        "{:?}",
+        m.grants
+    );
     let result = engine::start(&lab.ctx, m).await;
     assert_eq!(result.outcome, MoveOutcome::Succeeded, "{:?}", result.message);
     assert!(fully_moved(&lab.cluster("aks-prod-weu-2")));
@@ -337,4 +375,81 @@ async fn a_private_cluster_with_its_own_dns_zone_is_not_moved_to_a_system_assign
     assert!(m
         .to_grant(Who::ControlPlane)
         .any(|g| g.role == "Private DNS Zone Contributor" && g.scope.contains("/privateDnsZones/")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn asked_to_delete_an_unused_principal_it_goes_after_its_secrets_with_its_cluster_roles() {
+    let lab = lab().await;
+    let plan = lab.plan_deleting("aks-ops-tools", None, Retire::Now, true).await;
+    let m = plan.clusters[0].clone();
+    assert!(m.principal_after.delete, "{:?}", m.principal_after);
+    assert!(
+        m.principal_after.note.contains("deleted"),
+        "{}",
+        m.principal_after.note
+    );
+    let sp = m.sp_object_id.clone().expect("the principal's object ID");
+    let cluster_roles: Vec<String> = m
+        .held
+        .iter()
+        .filter(|h| h.for_cluster)
+        .map(|h| h.assignment.id.clone())
+        .collect();
+    assert_eq!(lab.app_exists("aks-ops-sp"), (true, true));
+    let result = engine::start(&lab.ctx, m).await;
+    assert_eq!(result.outcome, MoveOutcome::Succeeded, "{:?}", result.message);
+    assert_eq!(
+        lab.app_exists("aks-ops-sp"),
+        (false, false),
+        "the application and its principal are gone"
+    );
+    let world = lab.sim.sim().state.world();
+    let left: Vec<String> = world
+        .role_assignments
+        .iter()
+        .filter(|r| r.principal_id.to_string().eq_ignore_ascii_case(&sp))
+        .map(|r| r.scope.clone())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "no assignment of the deleted principal is left: {left:?} (held {cluster_roles:?})"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_principal_is_kept_when_another_cluster_uses_it_at_plan_time_or_by_deletion_time() {
+    let lab = lab().await;
+    // Shared when planned: the plan says it is kept although asked.
+    let plan = lab.plan_deleting("aks-prod-weu-2", None, Retire::Now, true).await;
+    let shared = &plan.clusters[0].principal_after;
+    assert!(!shared.delete);
+    assert!(shared.note.contains("kept"), "{}", shared.note);
+    // Unused when planned, used by another cluster by the time of deletion: checked again, kept.
+    let plan = lab.plan_deleting("aks-ops-tools", None, Retire::Now, true).await;
+    let m = plan.clusters[0].clone();
+    assert!(m.principal_after.delete);
+    let app_id: uuid::Uuid = m.app_id.parse().expect("app ID");
+    {
+        let mut world = lab.sim.sim().state.world();
+        let other = world
+            .clusters
+            .iter_mut()
+            .find(|c| c.name == "aks-prod-weu")
+            .expect("another cluster");
+        other.identity = ClusterIdentity::ServicePrincipal {
+            client_id: app_id,
+            current_key_id: None,
+        };
+    }
+    let result = engine::start(&lab.ctx, m).await;
+    assert_eq!(result.outcome, MoveOutcome::Succeeded, "{:?}", result.message);
+    assert_eq!(
+        lab.app_exists("aks-ops-sp"),
+        (true, true),
+        "a principal in use is never deleted"
+    );
+    assert!(
+        lab.app_secrets("aks-ops-sp") > 0,
+        "nor are the secrets another cluster now uses removed"
+    );
 }

@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use crate::common::admin_graph::{add_password, remove_password};
 use crate::common::display::{clipboard_text, clipboard_turn, copy_other, wait_for_clipboard};
-#[cfg(target_os = "linux")]
 use crate::common::keyring::items_for;
 use crate::common::keyring::real_keyring;
 use crate::common::leaks::{files_holding, holds, prove_search_finds};
@@ -135,7 +134,6 @@ where
             store.get(SERVICE, account).await.unwrap().is_none(),
             "{account} remains"
         );
-        #[cfg(target_os = "linux")]
         assert_eq!(
             items_for(SERVICE, account).await,
             0,
@@ -159,7 +157,6 @@ async fn real_keyring_stores_finds_reveals_and_deletes_secrets() {
             vault.put(second.clone(), &second_secret).await.unwrap();
             // Storing the same credential again replaces it: one item, one row.
             vault.put(first.clone(), &first_secret).await.unwrap();
-            #[cfg(target_os = "linux")]
             assert_eq!(items_for(SERVICE, &first.account()).await, 1);
 
             // A restart: a new keyring connection over the same folder finds both.
@@ -192,7 +189,6 @@ async fn real_keyring_stores_finds_reveals_and_deletes_secrets() {
 
             // Deleted: gone from the keyring and the index; the other one stays.
             again.delete(&first.key_id, "admin@contoso").await.unwrap();
-            #[cfg(target_os = "linux")]
             assert_eq!(items_for(SERVICE, &first.account()).await, 0);
             assert_eq!(again.entries().await.unwrap(), vec![second.clone()]);
             assert!(again.in_keyring(&second).await.unwrap());
@@ -889,7 +885,6 @@ async fn leak_clipboard_a_stored_secret_is_in_no_file_log_or_output() {
 
     // Cleaned up whatever happened, and the keyring checked.
     store.delete(SERVICE, &entry.account()).await.unwrap();
-    #[cfg(target_os = "linux")]
     assert_eq!(items_for(SERVICE, &entry.account()).await, 0);
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());

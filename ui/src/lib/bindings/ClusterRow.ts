@@ -7,7 +7,12 @@ import type { IdentityKind } from "./IdentityKind";
 /**
  * One row of the cluster table. Metadata only: no secret ever travels in it.
  */
-export type ClusterRow = { id: string, name: string, subscriptionId: string, subscriptionName: string, resourceGroup: string, location: string, identityKind: IdentityKind, aadIntegration: AadIntegration, spClientId: string | null, provisioningState: string, powerState: string | null, kubernetesVersion: string | null, tenantId: string | null, nodeCount: number | null, 
+export type ClusterRow = { id: string, name: string, subscriptionId: string, subscriptionName: string, resourceGroup: string, location: string, identityKind: IdentityKind, aadIntegration: AadIntegration, spClientId: string | null, provisioningState: string, powerState: string | null, kubernetesVersion: string | null, tenantId: string | null, 
+/**
+ * The tenant's display name from ARM's list of tenants, when it gave one (admins know tenants
+ * by name; the ID stays for hover and exports).
+ */
+tenantName: string | null, nodeCount: number | null, 
 /**
  * The legacy AAD integration's server app, whose secret also expires.
  */

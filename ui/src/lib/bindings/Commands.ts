@@ -75,7 +75,7 @@ export type Commands = {
   rotation_history: { args: {}; result: Array<AuditRecord> };
   export_history: { args: {}; result: string | null };
   open_aad_migration_guide: { args: {}; result: void };
-  plan_migration: { args: { clusterIds: Array<string>, identity: string | null }; result: StoredMigration };
+  plan_migration: { args: { clusterIds: Array<string>, identity: string | null, retire: Retire | null, deletePrincipal: boolean | null }; result: StoredMigration };
   start_migration: { args: { planId: string, confirmedNames: Array<string>, onProgress: Channel<MoveProgress> }; result: Array<MoveResult> };
   list_migrations: { args: {}; result: Array<MoveSummary> };
   resume_migrations: { args: { onProgress: Channel<MoveProgress> }; result: ResumedMoves };

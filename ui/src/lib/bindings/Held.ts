@@ -4,4 +4,9 @@ import type { RoleAssignment } from "./RoleAssignment";
 /**
  * What the move does with one of the service principal's role assignments.
  */
-export type Held = { assignment: RoleAssignment, verdict: string, };
+export type Held = { assignment: RoleAssignment, verdict: string, 
+/**
+ * It serves this cluster (the new identity needs it, or AKS gives its identity the same
+ * itself): once the cluster has moved, nothing of this cluster needs it on the principal.
+ */
+forCluster: boolean, };

@@ -8,4 +8,9 @@ export type PrincipalAfter = { appId: string,
 /**
  * Other clusters that use it: its secrets stay while any does.
  */
-sharedWith: Array<string>, retire: Retire, note: string, };
+sharedWith: Array<string>, retire: Retire, 
+/**
+ * The application (and so its service principal) is deleted after its secrets, with the role
+ * assignments that served this cluster: asked for, and nothing else uses it.
+ */
+delete: boolean, note: string, };

@@ -1,32 +1,14 @@
-// What the move wizard's stages share: moving between stages and the words for a plan's parts.
+// What the move wizard's stages share: the words for a plan's parts (History's and the
+// banner's, and the identity's, are in lib/moveView.ts).
 import type { Grant } from "../../lib/bindings/Grant";
 import type { IdentityChoice } from "../../lib/bindings/IdentityChoice";
-import type { MoveOutcome } from "../../lib/bindings/MoveOutcome";
 import type { Retire } from "../../lib/bindings/Retire";
 import type { Who } from "../../lib/bindings/Who";
-import { migration, type MigrateStage } from "../../lib/migration.svelte";
-
-/** Moves the wizard to `stage`, forgetting the previous stage's error. */
-export function go(stage: MigrateStage) {
-  migration.error = null;
-  migration.stage = stage;
-}
 
 export const WHO_LABELS: Record<Who, string> = {
   controlPlane: "Control-plane identity",
   kubelet: "Kubelet identity",
 };
-
-export const MOVE_OUTCOME_LABELS: Record<MoveOutcome, string> = {
-  succeeded: "Moved",
-  retirePending: "Moved; old secrets retire later",
-  failed: "Failed",
-};
-
-export function identityLabel(identity: IdentityChoice): string {
-  if (identity.kind === "systemAssigned") return "System-assigned managed identity";
-  return `User-assigned identity ${identity.id}${identity.create ? " (Rekey creates it)" : ""}`;
-}
 
 /** When the engine grants `g` (its order: crates/rekey-core/src/migration/engine/mod.rs). */
 export function grantWhen(g: Grant, identity: IdentityChoice): string {

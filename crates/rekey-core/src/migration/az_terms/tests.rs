@@ -68,6 +68,7 @@ fn planned(identity: IdentityChoice) -> ClusterMove {
             app_id: "app-1".into(),
             shared_with: Vec::new(),
             retire: Retire::Now,
+            delete: false,
             note: String::new(),
         },
         checks: Vec::new(),
@@ -185,4 +186,19 @@ fn roles_the_identity_already_holds_are_not_granted_again() {
     );
     assert!(!t.contains("--role b12aa53e"), "{t}");
     assert!(!t.contains("until az role assignment list"), "{t}");
+}
+
+#[test]
+fn a_principal_asked_to_be_deleted_goes_last_with_its_roles_for_this_cluster() {
+    let mut m = planned(IdentityChoice::SystemAssigned);
+    let t = script(&m).map(|s| s.text).unwrap_or_default();
+    assert!(!t.contains("az ad app delete"), "not asked: {t}");
+    m.principal_after.delete = true;
+    let t = script(&m).map(|s| s.text).unwrap_or_default();
+    let secrets = at(&t, "az ad sp credential delete");
+    let app = at(&t, "az ad app delete --id app-1");
+    assert!(secrets < app, "{t}");
+    m.principal_after.retire = Retire::After { hours: 24 };
+    let t = script(&m).map(|s| s.text).unwrap_or_default();
+    assert!(t.contains("# after 24 h: az ad app delete --id app-1"), "{t}");
 }

@@ -40,7 +40,7 @@ impl Run<'_> {
         let Some(principal) = found.properties.principal_id.clone() else {
             return Err(stop(IDENTITY, format!("Azure shows no principal ID for {id}")));
         };
-        step.ok(
+        step.done(
             Some(Event::IdentityReady {
                 principal_id: principal.clone(),
                 client_id: found.properties.client_id.clone(),
@@ -123,7 +123,7 @@ impl Run<'_> {
             })
             .await?;
         }
-        step.ok(
+        step.done(
             Some(Event::RolesVisible { who }),
             format!(
                 "{} role(s) granted to the {} and visible",

@@ -7,6 +7,7 @@
 //!
 //! This file opens, locks and drives a move; [`step`] is the step runner; each step has its file.
 
+mod delete;
 mod grant;
 mod pools;
 mod retire;
@@ -16,13 +17,12 @@ mod update;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Mutex;
-
 use super::journal::{Event, Journal, State};
 use super::model::{ClusterMove, IdentityChoice, MoveOutcome, MoveResult, Who};
 use crate::audit::AuditRecord;
 use crate::paths::AppPaths;
 use crate::rotation::model::StepStatus;
+use crate::rotation::steps::Book;
 use crate::session::{Pin, Session};
 use crate::vault::Vault;
 pub use step::Stop;
@@ -117,6 +117,7 @@ fn placeholder(migration_id: &str) -> ClusterMove {
             app_id: String::new(),
             shared_with: Vec::new(),
             retire: crate::rotation::Retire::Never,
+            delete: false,
             note: String::new(),
         },
         checks: Vec::new(),
@@ -173,21 +174,20 @@ async fn open<'a>(ctx: &'a Context, migration_id: &str) -> Result<Run<'a>, Strin
             state.pin.arm_endpoint
         ));
     }
+    let (migration_id, name) = (state.plan.migration_id.clone(), state.plan.name.clone());
     Ok(Run {
         ctx,
-        journal,
-        migration_id: state.plan.migration_id.clone(),
-        name: state.plan.name.clone(),
-        state: Mutex::new(state),
+        book: Book::new(journal, state),
+        migration_id,
+        name,
     })
 }
 
 struct Run<'a> {
     ctx: &'a Context,
-    journal: Journal,
+    book: Book<Event, State>,
     migration_id: String,
     name: String,
-    state: Mutex<State>,
 }
 
 impl Run<'_> {
@@ -206,8 +206,7 @@ impl Run<'_> {
                     code: s.cause.as_ref().and_then(|c| c.code.clone()),
                 };
                 // Best effort: the failure is reported whether or not the journal takes it.
-                let _ = self.journal.append(event.clone()).await;
-                self.state.lock().await.apply(&event);
+                self.book.record_anyway(event).await;
                 let scope = self.scope(s.step);
                 scope.failed(&s).await;
                 self.result(Some(s)).await

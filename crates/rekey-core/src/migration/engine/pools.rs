@@ -3,10 +3,10 @@
 //! service principal — then the kubelet identity verified on the cluster.
 
 use super::step::{again, failed, stop, transient, Stop};
-use super::update::BUSY;
 use super::Run;
 use crate::azure::arm::ClusterId;
 use crate::azure::lro::Started;
+use crate::azure::models::is_busy;
 use crate::migration::journal::Event;
 use crate::rotation::retry::{Budget, Kind};
 
@@ -37,7 +37,7 @@ impl Run<'_> {
                  secrets are kept; resume once it shows",
             ));
         };
-        step.ok(
+        step.done(
             Some(Event::KubeletVerified),
             format!("every pool runs on kubelet identity {object_id}"),
         )
@@ -60,12 +60,7 @@ impl Run<'_> {
                 let requested = state.pools_requested.iter().any(|p| p == pool);
                 let running = requested && {
                     let now = transient(UPGRADE, || arm.agent_pool(id, pool)).await?;
-                    let s = now
-                        .properties
-                        .provisioning_state
-                        .unwrap_or_default()
-                        .to_ascii_lowercase();
-                    BUSY.contains(&s.as_str())
+                    is_busy(&now.properties.provisioning_state.unwrap_or_default())
                 };
                 if running {
                     step.waiting(format!(
@@ -148,7 +143,7 @@ impl Run<'_> {
                 ));
             }
         }
-        step.ok(
+        step.done(
             Some(Event::PoolUpgraded { pool: pool.into() }),
             format!(
                 "{pool}: node image {}",

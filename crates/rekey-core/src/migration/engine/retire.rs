@@ -1,11 +1,11 @@
 //! The last step: the service principal's secrets by the plan's policy — only once every node pool
 //! runs on the kubelet identity, never while another cluster uses the principal (the plan says
 //! `never` then). `now` removes them, a grace period schedules them for a resume after it, `never`
-//! leaves them to expire. The principal itself is never deleted here.
+//! leaves them to expire. The principal itself goes only when asked ([`super::delete`]).
 
 use chrono::Utc;
 
-use super::step::{failed, transient, Stop};
+use super::step::{failed, stop, transient, Stop};
 use super::Run;
 use crate::azure::directory::ObjectKind;
 use crate::migration::journal::Event;
@@ -21,7 +21,7 @@ impl Run<'_> {
         let due = match (state.plan.principal_after.retire, state.retire_after) {
             (Retire::Never, _) => {
                 return step
-                    .ok(
+                    .done(
                         Some(Event::Finished {
                             outcome: MoveOutcome::Succeeded,
                         }),
@@ -35,7 +35,7 @@ impl Run<'_> {
                 let at = Utc::now() + chrono::Duration::hours(i64::from(hours));
                 self.record(Event::RetireScheduled { not_before: at }).await?;
                 return step
-                    .ok(
+                    .done(
                         Some(Event::Finished {
                             outcome: MoveOutcome::RetirePending,
                         }),
@@ -49,6 +49,29 @@ impl Run<'_> {
         if due > Utc::now() {
             step.running(format!("the service principal's secrets go after {due}"));
             return Ok(());
+        }
+        // The plan found no other cluster on this principal; one may have come since.
+        match self.other_cluster().await {
+            Ok(None) => {}
+            Ok(Some(name)) => {
+                return step
+                    .done(
+                        Some(Event::Finished {
+                            outcome: MoveOutcome::Succeeded,
+                        }),
+                        format!("moved; the service principal keeps its secrets: cluster {name} now uses it"),
+                    )
+                    .await;
+            }
+            Err(why) => {
+                return Err(stop(
+                    RETIRE,
+                    format!(
+                        "the cluster moved; the old secrets stay until Rekey can see that no other cluster \
+                         uses them: {why}. Resume later (rekey migrate --resume)"
+                    ),
+                ))
+            }
         }
         let graph = &self.ctx.session.graph;
         let app_id = state.plan.app_id.clone();
@@ -82,7 +105,8 @@ impl Run<'_> {
         if removed == 0 && state.removed.is_empty() {
             step.running("the service principal had no secret left");
         }
-        step.ok(
+        self.delete_principal().await?;
+        step.done(
             Some(Event::Finished {
                 outcome: MoveOutcome::Succeeded,
             }),

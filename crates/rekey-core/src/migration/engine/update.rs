@@ -23,16 +23,6 @@ const VERIFY: &str = "verify identity";
 /// What the cluster still has when the update fails.
 const KEPT: &str = "The cluster still runs on its service principal, whose secrets were not touched";
 
-/// Provisioning states of a cluster or pool that runs an operation (rotation's list).
-pub(super) const BUSY: [&str; 6] = [
-    "updating",
-    "refreshingaadprofile",
-    "upgrading",
-    "scaling",
-    "starting",
-    "stopping",
-];
-
 /// `model` with the identity AKS should move to, and without the read-only fields an SDK drops.
 pub fn with_identity(mut model: Value, identity: &IdentityChoice) -> Value {
     model["identity"] = match identity {
@@ -145,7 +135,7 @@ impl Run<'_> {
             self.follow(handle, first_wait, &step, UPDATE, KEPT).await?;
         }
         self.wait_idle(&id, &step, UPDATE).await?;
-        step.ok(None, "Azure finished the update").await?;
+        step.done(None, "Azure finished the update").await?;
         self.verify_identity(&id).await
     }
 
@@ -178,7 +168,7 @@ impl Run<'_> {
 
     fn busy(&self, cluster: &ManagedCluster) -> bool {
         let state = cluster.properties.provisioning_state.clone().unwrap_or_default();
-        BUSY.contains(&state.to_ascii_lowercase().as_str())
+        crate::azure::models::is_busy(&state)
     }
 
     /// Waits until the cluster runs no operation.
@@ -260,7 +250,7 @@ impl Run<'_> {
             .identity_profile
             .get("kubeletidentity")
             .cloned();
-        step.ok(
+        step.done(
             Some(Event::IdentityVerified {
                 principal_id: principal.clone(),
                 kubelet_object_id: kubelet.as_ref().and_then(|k| k.object_id.clone()),

@@ -17,13 +17,14 @@ mod verify;
 
 use std::sync::Arc;
 
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::Semaphore;
 
 use super::journal::{Event, Journal, State};
 use super::model::{ClusterFailure, GroupResult, Mode, Outcome, PlanGroup, Progress, Step};
 use crate::audit::AuditRecord;
 use crate::azure::directory::ObjectKind;
 use crate::paths::AppPaths;
+use crate::rotation::steps::Book;
 use crate::session::{Pin, Session};
 use crate::vault::Vault;
 use step::Stop;
@@ -157,11 +158,11 @@ async fn open<'a>(ctx: &'a Context, rotation_id: &str) -> Result<Run<'a>, Box<Gr
              with the session of its tenant"
         ),
     }
+    let rotation_id = state.group.rotation_id.clone();
     Ok(Run {
         ctx,
-        journal,
-        rotation_id: state.group.rotation_id.clone(),
-        state: Mutex::new(state),
+        book: Book::new(journal, state),
+        rotation_id,
     })
 }
 
@@ -195,9 +196,8 @@ pub async fn roll_back(ctx: &Context, rotation_id: &str) -> GroupResult {
 
 struct Run<'a> {
     ctx: &'a Context,
-    journal: Journal,
+    book: Book<Event, State>,
     rotation_id: String,
-    state: Mutex<State>,
 }
 
 /// The object that receives the new secret, and the app that signs in with it.
@@ -224,8 +224,7 @@ impl Run<'_> {
                     step: s.step,
                     message: s.message.clone(),
                 };
-                let _ = self.journal.append(event.clone()).await;
-                self.state.lock().await.apply(&event);
+                self.book.record_anyway(event).await;
                 step.failed(&s).await;
                 self.result(Some(s)).await
             }

@@ -16,16 +16,6 @@ use crate::rotation::journal::Event;
 use crate::rotation::model::{Mode, Step};
 use crate::rotation::retry::{self, Budget, Kind};
 
-/// The provisioning states of a cluster that runs an operation.
-const BUSY: [&str; 6] = [
-    "updating",
-    "refreshingaadprofile",
-    "upgrading",
-    "scaling",
-    "starting",
-    "stopping",
-];
-
 impl Run<'_> {
     /// Steps 5 and 6 for every cluster of the group not verified yet.
     pub(super) async fn reset_all(&self, target: &Target, secret: &SecretString) -> Result<(), Stop> {
@@ -202,7 +192,7 @@ impl Run<'_> {
         again(budget, |_| async {
             let resource = transient(Step::ResetCluster, || arm.get_cluster(id)).await?;
             let state = resource.properties.provisioning_state.unwrap_or_default();
-            if !BUSY.contains(&state.to_ascii_lowercase().as_str()) {
+            if !crate::azure::models::is_busy(&state) {
                 return Ok(());
             }
             step.waiting(format!("cluster is {state}"));

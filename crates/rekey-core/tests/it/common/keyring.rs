@@ -1,6 +1,7 @@
 //! The real OS keyring in tests: the platform store (on Linux, the Secret Service of the D-Bus
-//! session that `crates/rekey-core/tests/with-secret-service.sh` starts), and a look at what it
-//! holds, asked of the store crate directly rather than through Rekey.
+//! session that `crates/rekey-core/tests/with-secret-service.sh` starts; on macOS the login
+//! keychain; on Windows Credential Manager), and a look at what it holds, asked of the store crate
+//! directly rather than through Rekey.
 //!
 //! Shared by the core's and the CLI's tests (the CLI includes this file with `#[path]`), so it uses
 //! nothing but `rekey_core` and the keyring store crates.
@@ -38,32 +39,53 @@ pub async fn real_keyring(test: &str) -> Option<SecureStore> {
     }
 }
 
-/// How many Secret Service items carry all of `attributes`.
-#[cfg(target_os = "linux")]
-async fn items_matching(attributes: Vec<(&'static str, String)>) -> usize {
+/// How many items of this OS's store are `service` / `account` (any account if `None`), asked of
+/// the store crate that `rekey_core::secure_store` opens on this OS. Each store names and searches
+/// its items its own way:
+/// - Secret Service: the attributes `service` and `username` (dbus-secret-service-keyring-store).
+/// - macOS keychain: generic passwords by `service` and `user` (apple-native-keyring-store,
+///   `keychain::Store::search`; attributes only, so no keychain prompt for the secret itself).
+/// - Credential Manager: the target name `{user}.{service}` of the store's default configuration,
+///   matched by a regular expression `pattern` (windows-native-keyring-store, `Store::search`).
+async fn items_matching(service: &str, account: Option<&str>) -> usize {
     use keyring_core::api::CredentialStoreApi as _;
+    let (service, account) = (service.to_owned(), account.map(str::to_owned));
     tokio::task::spawn_blocking(move || {
-        let store = dbus_secret_service_keyring_store::Store::new().unwrap();
+        #[cfg(target_os = "linux")]
+        let (store, spec) = {
+            let mut spec = vec![("service", service)];
+            spec.extend(account.map(|a| ("username", a)));
+            (dbus_secret_service_keyring_store::Store::new().unwrap(), spec)
+        };
+        #[cfg(target_os = "macos")]
+        let (store, spec) = {
+            let mut spec = vec![("service", service)];
+            spec.extend(account.map(|a| ("user", a)));
+            (apple_native_keyring_store::keychain::Store::new().unwrap(), spec)
+        };
+        #[cfg(target_os = "windows")]
+        let (store, spec) = {
+            let user = account.map_or_else(|| ".*".to_owned(), |a| regex::escape(&a));
+            let pattern = format!("^{user}\\.{}$", regex::escape(&service));
+            (
+                windows_native_keyring_store::Store::new().unwrap(),
+                vec![("pattern", pattern)],
+            )
+        };
         let spec: std::collections::HashMap<&str, &str> =
-            attributes.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            spec.iter().map(|(k, v)| (*k, v.as_str())).collect();
         store.search(&spec).unwrap().len()
     })
     .await
     .unwrap()
 }
 
-/// How many Secret Service items carry `service`.
-#[cfg(target_os = "linux")]
+/// How many keyring items carry `service`.
 pub async fn items_of(service: &str) -> usize {
-    items_matching(vec![("service", service.to_owned())]).await
+    items_matching(service, None).await
 }
 
-/// How many Secret Service items are `service` / `account` (keyring-core's `username`).
-#[cfg(target_os = "linux")]
+/// How many keyring items are `service` / `account` (keyring-core's `user`).
 pub async fn items_for(service: &str, account: &str) -> usize {
-    items_matching(vec![
-        ("service", service.to_owned()),
-        ("username", account.to_owned()),
-    ])
-    .await
+    items_matching(service, Some(account)).await
 }
