@@ -185,6 +185,22 @@ async fn a_custom_network_gets_its_roles_on_a_new_user_assigned_identity_before_
         "{:?}",
         system.clusters[0].blocked_by
     );
+    // Started anyway (as a stale or edited plan could be), the engine refuses it before any call.
+    let refused = engine::start(&lab.ctx, system.clusters[0].clone()).await;
+    assert_eq!(refused.outcome, MoveOutcome::Failed);
+    assert!(
+        refused
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("nothing was changed"),
+        "{:?}",
+        refused.message
+    );
+    assert!(matches!(
+        lab.cluster("aks-prod-weu").identity,
+        ClusterIdentity::ServicePrincipal { .. }
+    ));
     let plan = lab.plan("aks-prod-weu", None, Retire::Now).await;
     let m = plan.clusters[0].clone();
     assert!(!m.blocked(), "{:?}", m.checks);

@@ -57,6 +57,17 @@ pub struct Context {
 
 /// Starts a planned move: locks, journals the plan, runs it.
 pub async fn start(ctx: &Context, plan: ClusterMove) -> MoveResult {
+    // The plan's blocking checks are AKS's refusals read in advance: never sent to find out.
+    if plan.blocked() {
+        let why = plan
+            .blocked_by
+            .clone()
+            .unwrap_or_else(|| "a blocking check".into());
+        return failed_before_start(
+            &plan,
+            format!("the plan blocks this move ({why}); nothing was changed"),
+        );
+    }
     let _locks = match lock(ctx, &plan).await {
         Ok(l) => l,
         Err(why) => return failed_before_start(&plan, why),
