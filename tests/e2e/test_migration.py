@@ -80,6 +80,15 @@ def test_move_a_registry_cluster_to_managed_identity(app, app_env, dialogs):
     assert "acrpayments" in acr[0].text, acr[0].text
     assert app.find_elements(*by_testid("migrate-pool")), "no node pool upgrade in the plan"
     snapshot(app, "migrate-plan")
+    # The same move in az terms: the commands an admin knows, no secret.
+    terms = app.find_element(*by_testid("az-terms"))
+    terms.find_element(By.TAG_NAME, "summary").click()
+    text = wait.until(lambda d: d.find_element(*by_testid("az-terms-text")).text)
+    assert "az aks update" in text and "--enable-managed-identity" in text, text
+    assert "--node-image-only" in text, text
+    app.execute_script("arguments[0].scrollIntoView({block: 'center'})", terms)
+    snapshot(app, "migrate-az-terms")
+    terms.find_element(By.TAG_NAME, "summary").click()
 
     app.find_element(*by_testid("migrate-next")).click()
     wait.until(lambda d: stage(d) == "confirm")

@@ -79,7 +79,12 @@ const stored = (moves: ClusterMove[] = [move("aks-prod-weu")]): StoredMigration 
   // What Rust writes (migration::az_terms): a script per cluster that can move.
   azTerms: moves
     .filter((m) => !m.checks.some((c) => c.level === "block"))
-    .map((m) => ({ migrationId: m.migrationId, cluster: m.name, steps: [], text: "" })),
+    .map((m) => ({
+      migrationId: m.migrationId,
+      cluster: m.name,
+      steps: [],
+      text: `az aks update --enable-managed-identity --name ${m.name} --yes`,
+    })),
 });
 
 function result(extra: Partial<MoveResult> = {}): MoveResult {
@@ -296,6 +301,20 @@ describe("Detail drawer and the move", () => {
     const msi = clusters.find((c) => c.identityKind === "managedIdentity")!;
     await fireEvent.click(await rowOf(msi.name));
     expect(within(screen.getByTestId("detail-drawer")).queryByTestId("move-needs")).toBeNull();
+  });
+});
+
+describe("The move in az terms", () => {
+  it("shows each movable cluster's az commands under its plan, with a copy button", async () => {
+    setup({ get_settings: () => settings });
+    await screen.findByTestId("migrate-preflight-cluster");
+    await waitFor(() => expect(screen.getByTestId<HTMLButtonElement>("migrate-next").disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId("migrate-next"));
+    const box = within(await screen.findByTestId("migrate-plan-cluster"));
+    expect(box.getByTestId("az-terms-text").textContent).toBe(
+      "az aks update --enable-managed-identity --name aks-prod-weu --yes",
+    );
+    expect(box.getByTestId("az-terms-copy")).toBeTruthy();
   });
 });
 
