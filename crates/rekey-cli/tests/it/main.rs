@@ -9,6 +9,7 @@ mod interactive;
 mod keyring;
 mod migrate;
 mod migration_faults;
+mod migration_retire_faults;
 mod rotation_faults;
 mod service_principal;
 mod vault;

@@ -21,16 +21,16 @@ const TEMPLATE: &str = "aks-stg-weu";
 const APP: &str = "aks-stg-sp";
 
 /// A step of the move and the request that carries it.
-struct StepTarget {
-    name: &'static str,
-    method: &'static str,
+pub(super) struct StepTarget {
+    pub name: &'static str,
+    pub method: &'static str,
     /// `{c}` is the case's cluster name.
-    path: &'static str,
+    pub path: &'static str,
     /// The journal event after which the request is the step's (for paths other steps use too).
-    after: Option<&'static str>,
+    pub after: Option<&'static str>,
 }
 
-const STEPS: [StepTarget; 7] = [
+pub(super) const STEPS: [StepTarget; 7] = [
     StepTarget {
         name: "create identity",
         method: "PUT",
@@ -76,19 +76,21 @@ const STEPS: [StepTarget; 7] = [
 ];
 
 #[derive(Default)]
-struct Tally {
-    cases: u32,
-    without_credentials: u32,
-    unexplained: Vec<String>,
+pub(super) struct Tally {
+    pub cases: u32,
+    pub without_credentials: u32,
+    pub unexplained: Vec<String>,
 }
 
-struct Lab {
-    sim: RunningSim,
-    rekey: Rekey,
+pub(super) struct Lab {
+    pub sim: RunningSim,
+    pub rekey: Rekey,
     next: u32,
+    /// Clusters given a principal of their own ([`Lab::own_principal`]): its display name.
+    own: std::collections::HashMap<String, String>,
 }
 
-fn fault(action: FaultAction, step: &StepTarget, cluster: &str, times: Option<u32>) -> FaultRule {
+pub(super) fn fault(action: FaultAction, step: &StepTarget, cluster: &str, times: Option<u32>) -> FaultRule {
     FaultRule {
         id: 0,
         method: Some(step.method.into()),
@@ -101,7 +103,7 @@ fn fault(action: FaultAction, step: &StepTarget, cluster: &str, times: Option<u3
 
 impl Lab {
     /// A fresh copy of the template cluster for one case, on the same service principal.
-    fn new_cluster(&mut self) -> String {
+    pub fn new_cluster(&mut self) -> String {
         self.next += 1;
         let name = format!("aks-mig-{}", self.next);
         let mut world = self.sim.sim().state.world();
@@ -116,6 +118,50 @@ impl Lab {
         name
     }
 
+    /// Gives `cluster` a principal of its own (a copy of the template's application and service
+    /// principal, with its secrets), so that nothing else uses it: its secrets are retired and, when
+    /// asked, it is deleted.
+    pub fn own_principal(&mut self, cluster: &str) {
+        let display = format!("{cluster}-sp");
+        let mut world = self.sim.sim().state.world();
+        let app_id = uuid::Uuid::new_v4();
+        let Some(mut app) = world.applications.iter().find(|a| a.display_name == APP).cloned() else {
+            panic!("no application {APP}")
+        };
+        let Some(mut sp) = world
+            .service_principals
+            .iter()
+            .find(|s| s.app_id == app.app_id)
+            .cloned()
+        else {
+            panic!("no service principal of {APP}")
+        };
+        for r in [&mut app.0, &mut sp.0] {
+            r.object_id = uuid::Uuid::new_v4();
+            r.app_id = app_id;
+            r.display_name = display.clone();
+        }
+        world.applications.push(app);
+        world.service_principals.push(sp);
+        if let Some(c) = world.clusters.iter_mut().find(|c| c.name == cluster) {
+            if let ClusterIdentity::ServicePrincipal { client_id, .. } = &mut c.identity {
+                *client_id = app_id;
+            }
+        }
+        drop(world);
+        self.own.insert(cluster.to_string(), display);
+    }
+
+    /// Whether the principal of its own that `cluster` started on is still in the directory.
+    pub fn own_principal_exists(&self, cluster: &str) -> bool {
+        let Some(app) = self.own.get(cluster) else {
+            return true;
+        };
+        let world = self.sim.sim().state.world();
+        world.applications.iter().any(|a| &a.display_name == app)
+            || world.service_principals.iter().any(|s| &s.display_name == app)
+    }
+
     fn migrate_args(cluster: &str) -> Vec<String> {
         args(&["migrate", "--cluster", cluster, "--retire-old", "now", "--yes"])
     }
@@ -126,7 +172,7 @@ impl Lab {
 
     /// The cluster's working credential, as the simulator holds it: `(on the service principal,
     /// its key ID)`; a moved cluster whose pools all left the principal needs none.
-    fn credential(&self, cluster: &str) -> Option<String> {
+    pub fn credential(&self, cluster: &str) -> Option<String> {
         let world = self.sim.sim().state.world();
         let c = world.clusters.iter().find(|c| c.name == cluster)?;
         match &c.identity {
@@ -145,18 +191,20 @@ impl Lab {
         })
     }
 
-    fn app_keys(&self) -> Vec<String> {
+    /// The secrets of the principal `cluster` started on.
+    pub fn app_keys(&self, cluster: &str) -> Vec<String> {
+        let app = self.own.get(cluster).map_or(APP, String::as_str);
         let world = self.sim.sim().state.world();
         world
             .applications
             .iter()
-            .filter(|a| a.display_name == APP)
+            .filter(|a| a.display_name == app)
             .flat_map(|a| a.password_credentials.iter().map(|c| c.key_id.to_string()))
             .collect()
     }
 
     /// A failed run must say why and how to go on; then `--resume` must finish the move.
-    async fn settle(&self, case: &str, cluster: &str, key: &str, run: &Run, tally: &mut Tally) {
+    pub async fn settle(&self, case: &str, cluster: &str, key: &str, run: &Run, tally: &mut Tally) {
         tally.cases += 1;
         if !run.success() {
             let said = format!("{}{}", run.stdout, run.stderr);
@@ -187,7 +235,7 @@ impl Lab {
 
     /// Counts `cluster` if it is left without working credentials.
     fn check(&self, case: &str, cluster: &str, key: &str, tally: &mut Tally) {
-        let keys = self.app_keys();
+        let keys = self.app_keys(cluster);
         let broken = match self.credential(cluster) {
             Some(current) => !keys.contains(&current),
             None => self.pools_on_principal(cluster) > 0 && !keys.iter().any(|k| k == key),
@@ -199,7 +247,7 @@ impl Lab {
     }
 }
 
-async fn open_lab() -> Option<Lab> {
+pub(super) async fn open_lab() -> Option<Lab> {
     let Some(bus) = std::env::var_os("DBUS_SESSION_BUS_ADDRESS") else {
         if std::env::var("REKEY_SKIP_KEYRING_TESTS").as_deref() == Ok("1") {
             eprintln!("SKIPPED the migration fault matrix: no D-Bus session, and REKEY_SKIP_KEYRING_TESTS=1");
@@ -231,10 +279,15 @@ async fn open_lab() -> Option<Lab> {
         .run(&sp_login(&sim, &["--client-secret-file", &file]), None)
         .await;
     assert!(login.success(), "login: {}", login.stderr);
-    Some(Lab { sim, rekey, next: 0 })
+    Some(Lab {
+        sim,
+        rekey,
+        next: 0,
+        own: Default::default(),
+    })
 }
 
-fn outcome(run: &Run) -> String {
+pub(super) fn outcome(run: &Run) -> String {
     if run.success() {
         "ok".into()
     } else {

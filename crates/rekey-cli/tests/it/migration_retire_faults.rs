@@ -1,0 +1,179 @@
+//! The fault matrix of the move's last steps, on clusters with a principal of their own (so its
+//! secrets are retired and, with `--delete-principal`, it is deleted): the check that no other
+//! cluster came to use it, the removal of each secret, and the deletion of its application — each
+//! with 429, 500, a cut connection and an expired token, and `kill -9` during the deletion. Each
+//! case must leave the cluster working, say why and how to go on, and `rekey migrate --resume` must
+//! finish: every old secret gone and the principal deleted. The lab is the move's fault matrix's.
+
+use std::time::Duration;
+
+use super::migration_faults::{fault, open_lab, outcome, StepTarget, Tally};
+use crate::common::faults::{http_fault, journals, wait_for_event};
+use crate::common::{args, finish, Run};
+use rekey_sim::faults::FaultAction;
+
+const LAST: [StepTarget; 3] = [
+    StepTarget {
+        name: "check other clusters",
+        method: "GET",
+        path: "*/providers/Microsoft.ContainerService/managedClusters",
+        after: Some("\"kubeletVerified\""),
+    },
+    StepTarget {
+        name: "remove secret",
+        method: "POST",
+        path: "*/applications/*/removePassword",
+        after: None,
+    },
+    StepTarget {
+        name: "delete application",
+        method: "DELETE",
+        path: "*/applications/*",
+        after: None,
+    },
+];
+
+fn deleting(cluster: &str) -> Vec<String> {
+    args(&[
+        "migrate",
+        "--cluster",
+        cluster,
+        "--retire-old",
+        "now",
+        "--delete-principal",
+        "--yes",
+    ])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_fault_at_the_retirement_and_the_deletion_is_resumed_to_the_end() {
+    let Some(mut lab) = open_lab().await else {
+        return;
+    };
+    let mut tally = Tally::default();
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let home = lab.rekey.home.path().join("migrations");
+    let deleted_check = |lab: &super::migration_faults::Lab, case: &str, cluster: &str, tally: &mut Tally| {
+        if lab.own_principal_exists(cluster) {
+            tally
+                .unexplained
+                .push(format!("{case}: the principal was not deleted after the resume"));
+        }
+        if !lab.app_keys(cluster).is_empty() {
+            tally
+                .unexplained
+                .push(format!("{case}: an old secret is left after the resume"));
+        }
+    };
+
+    for step in &LAST {
+        for name in ["429", "500", "drop", "token expiry"] {
+            let case = format!("{} / {name}", step.name);
+            eprintln!("case: {case}");
+            let cluster = lab.new_cluster();
+            lab.own_principal(&cluster);
+            let key = lab.credential(&cluster).unwrap_or_default();
+            let known = journals(&home);
+            let run = match step.after {
+                None => {
+                    lab.sim
+                        .sim()
+                        .faults
+                        .add(fault(http_fault(name), step, &cluster, Some(1)))
+                        .expect("fault");
+                    lab.rekey.run(&deleting(&cluster), None).await
+                }
+                Some(event) => {
+                    let child = lab
+                        .rekey
+                        .command(&deleting(&cluster))
+                        .spawn()
+                        .expect("spawn rekey");
+                    if wait_for_event(&home, &known, event, Duration::from_secs(60)).await {
+                        lab.sim
+                            .sim()
+                            .faults
+                            .add(fault(http_fault(name), step, &cluster, Some(1)))
+                            .expect("fault");
+                    }
+                    finish(child).await
+                }
+            };
+            // A one-shot fault is gone once it fired: one still listed never met its step.
+            if !lab.sim.sim().faults.list().is_empty() {
+                tally
+                    .unexplained
+                    .push(format!("{case}: the fault never reached its step"));
+            }
+            lab.sim.sim().faults.clear();
+            rows.push((case.clone(), outcome(&run)));
+            lab.settle(&case, &cluster, &key, &run, &mut tally).await;
+            deleted_check(&lab, &case, &cluster, &mut tally);
+        }
+    }
+
+    // kill -9 while the application is being deleted (held back until the kill), then resume.
+    let case = "delete application / kill -9";
+    eprintln!("case: {case}");
+    let cluster = lab.new_cluster();
+    lab.own_principal(&cluster);
+    let key = lab.credential(&cluster).unwrap_or_default();
+    let known = journals(&home);
+    lab.sim
+        .sim()
+        .faults
+        .add(fault(FaultAction::Delay { ms: 3_000 }, &LAST[2], &cluster, None))
+        .expect("fault");
+    let mut child = lab
+        .rekey
+        .command(&deleting(&cluster))
+        .spawn()
+        .expect("spawn rekey");
+    let seen = wait_for_event(&home, &known, "\"secretRemoved\"", Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    lab.sim.sim().faults.clear();
+    let killed = Run {
+        code: None,
+        stdout: String::new(),
+        stderr: "rekey: killed (code: kill)\n  retry: rekey migrate --resume".into(),
+    };
+    rows.push((
+        case.into(),
+        if seen {
+            "killed, resumed"
+        } else {
+            "finished before the kill"
+        }
+        .into(),
+    ));
+    lab.settle(case, &cluster, &key, &killed, &mut tally).await;
+    deleted_check(&lab, case, &cluster, &mut tally);
+
+    println!("\nmigration fault matrix: retirement and deletion");
+    for (case, outcome) in &rows {
+        println!("  {case:<44} {outcome}");
+    }
+    println!("  cases run                                    {}", tally.cases);
+    println!(
+        "  clusters left without working credentials    {}",
+        tally.without_credentials
+    );
+    println!(
+        "  unexplained errors                           {}",
+        tally.unexplained.len()
+    );
+    for u in &tally.unexplained {
+        println!("    {u}");
+    }
+    assert_eq!(
+        tally.without_credentials, 0,
+        "clusters left without working credentials"
+    );
+    assert!(
+        tally.unexplained.is_empty(),
+        "unexplained errors: {:#?}",
+        tally.unexplained
+    );
+}
