@@ -50,11 +50,13 @@ def wait_dashboard(driver):
 
 
 def move_journals(app_env):
+    """Every move's journal as its events, oldest first (by the plan's time: the file names are UUIDs)."""
     folder = Path(app_env["XDG_DATA_HOME"]) / "rekey" / "demo" / "migrations"
-    return [
+    journals = [
         [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        for path in sorted(folder.glob("*.jsonl"))
+        for path in folder.glob("*.jsonl")
     ]
+    return sorted(journals, key=lambda events: events[0]["at"] if events else "")
 
 
 def test_move_a_registry_cluster_to_managed_identity(app, app_env, dialogs):
