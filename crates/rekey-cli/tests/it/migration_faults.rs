@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use crate::common::faults::{http_fault, journals, wait_for_event};
+use crate::common::faults::{http_fault, journals, kill_after, wait_for_event};
 use crate::common::{args, finish, new_client_secret, sp_login, write_file, Rekey, Run};
 use rekey_sim::faults::{FaultAction, FaultRule};
 use rekey_sim::state::{ClusterIdentity, ManagedCluster};
@@ -82,6 +82,37 @@ pub(super) struct Tally {
     pub unexplained: Vec<String>,
 }
 
+impl Tally {
+    /// Prints the matrix `title` (a row per case) and its counts; both must be zero.
+    pub fn report(&self, title: &str, rows: &[(String, String)]) {
+        println!("\n{title}");
+        for (case, outcome) in rows {
+            println!("  {case:<44} {outcome}");
+        }
+        println!("  cases run                                    {}", self.cases);
+        println!(
+            "  clusters left without working credentials    {}",
+            self.without_credentials
+        );
+        println!(
+            "  unexplained errors                           {}",
+            self.unexplained.len()
+        );
+        for u in &self.unexplained {
+            println!("    {u}");
+        }
+        assert_eq!(
+            self.without_credentials, 0,
+            "clusters left without working credentials"
+        );
+        assert!(
+            self.unexplained.is_empty(),
+            "unexplained errors: {:#?}",
+            self.unexplained
+        );
+    }
+}
+
 pub(super) struct Lab {
     pub sim: RunningSim,
     pub rekey: Rekey,
@@ -150,6 +181,66 @@ impl Lab {
         }
         drop(world);
         self.own.insert(cluster.to_string(), display);
+    }
+
+    /// Runs `rekey` with `args` and the HTTP fault `name` once at `step` of `cluster` (armed at
+    /// once, or after the step's journal event in `home`). Returns the run and whether the fault
+    /// fired (a one-shot fault is gone once it has); the faults are cleared after.
+    pub async fn run_with_fault(
+        &self,
+        args: &[String],
+        step: &StepTarget,
+        name: &str,
+        cluster: &str,
+        home: &std::path::Path,
+    ) -> (Run, bool) {
+        let faults = &self.sim.sim().faults;
+        let arm = || {
+            faults
+                .add(fault(http_fault(name), step, cluster, Some(1)))
+                .expect("fault")
+        };
+        let known = journals(home);
+        let run = match step.after {
+            None => {
+                arm();
+                self.rekey.run(args, None).await
+            }
+            Some(event) => {
+                let child = self.rekey.command(args).spawn().expect("spawn rekey");
+                if wait_for_event(home, &known, event, Duration::from_secs(60)).await {
+                    arm();
+                }
+                finish(child).await
+            }
+        };
+        let fired = faults.list().is_empty();
+        faults.clear();
+        (run, fired)
+    }
+
+    /// `kill -9` of a `rekey migrate` run after `event` and `pause` ms ([`kill_after`]), its faults
+    /// cleared after.
+    pub async fn kill_after(
+        &self,
+        child: tokio::process::Child,
+        home: &std::path::Path,
+        known: &[std::path::PathBuf],
+        event: &str,
+        pause: u64,
+    ) -> (Run, String) {
+        let killed = kill_after(
+            child,
+            home,
+            known,
+            event,
+            Duration::from_secs(60),
+            Duration::from_millis(pause),
+            "rekey migrate --resume",
+        )
+        .await;
+        self.sim.sim().faults.clear();
+        killed
     }
 
     /// Whether the principal of its own that `cluster` started on is still in the directory.
@@ -310,33 +401,9 @@ async fn every_fault_at_every_step_of_the_move_leaves_every_cluster_working() {
             eprintln!("case: {case}");
             let cluster = lab.new_cluster();
             let key = lab.credential(&cluster).unwrap_or_default();
-            let known = journals(&home);
-            let run = match step.after {
-                None => {
-                    lab.sim
-                        .sim()
-                        .faults
-                        .add(fault(http_fault(name), step, &cluster, Some(1)))
-                        .expect("fault");
-                    lab.migrate(&cluster).await
-                }
-                Some(event) => {
-                    let child = lab
-                        .rekey
-                        .command(&Lab::migrate_args(&cluster))
-                        .spawn()
-                        .expect("spawn rekey");
-                    if wait_for_event(&home, &known, event, Duration::from_secs(60)).await {
-                        lab.sim
-                            .sim()
-                            .faults
-                            .add(fault(http_fault(name), step, &cluster, Some(1)))
-                            .expect("fault");
-                    }
-                    finish(child).await
-                }
-            };
-            lab.sim.sim().faults.clear();
+            let (run, _) = lab
+                .run_with_fault(&Lab::migrate_args(&cluster), step, name, &cluster, &home)
+                .await;
             rows.push((case.clone(), outcome(&run)));
             lab.settle(&case, &cluster, &key, &run, &mut tally).await;
         }
@@ -416,55 +483,15 @@ async fn every_fault_at_every_step_of_the_move_leaves_every_cluster_working() {
                 .add(fault(FaultAction::Delay { ms: 2_000 }, &STEPS[i], &cluster, None))
                 .expect("fault");
         }
-        let mut child = lab
+        let child = lab
             .rekey
             .command(&Lab::migrate_args(&cluster))
             .spawn()
             .expect("spawn rekey");
-        let seen = wait_for_event(&home, &known, event, Duration::from_secs(60)).await;
-        tokio::time::sleep(Duration::from_millis(pause)).await;
-        let _ = child.start_kill();
-        let _ = child.wait().await;
-        lab.sim.sim().faults.clear();
-        let killed = Run {
-            code: None,
-            stdout: String::new(),
-            stderr: "rekey: killed (code: kill)\n  retry: rekey migrate --resume".into(),
-        };
-        rows.push((
-            case.clone(),
-            if seen {
-                "killed, resumed".into()
-            } else {
-                "finished before the kill".into()
-            },
-        ));
+        let (killed, outcome) = lab.kill_after(child, &home, &known, event, pause).await;
+        rows.push((case.clone(), outcome));
         lab.settle(&case, &cluster, &key, &killed, &mut tally).await;
     }
 
-    println!("\nmigration fault matrix");
-    for (case, outcome) in &rows {
-        println!("  {case:<44} {outcome}");
-    }
-    println!("  cases run                                    {}", tally.cases);
-    println!(
-        "  clusters left without working credentials    {}",
-        tally.without_credentials
-    );
-    println!(
-        "  unexplained errors                           {}",
-        tally.unexplained.len()
-    );
-    for u in &tally.unexplained {
-        println!("    {u}");
-    }
-    assert_eq!(
-        tally.without_credentials, 0,
-        "clusters left without working credentials"
-    );
-    assert!(
-        tally.unexplained.is_empty(),
-        "unexplained errors: {:#?}",
-        tally.unexplained
-    );
+    tally.report("migration fault matrix", &rows);
 }

@@ -5,11 +5,9 @@
 //! case must leave the cluster working, say why and how to go on, and `rekey migrate --resume` must
 //! finish: every old secret gone and the principal deleted. The lab is the move's fault matrix's.
 
-use std::time::Duration;
-
 use super::migration_faults::{fault, open_lab, outcome, StepTarget, Tally};
-use crate::common::faults::{http_fault, journals, wait_for_event};
-use crate::common::{args, finish, Run};
+use crate::common::args;
+use crate::common::faults::journals;
 use rekey_sim::faults::FaultAction;
 
 const LAST: [StepTarget; 3] = [
@@ -73,39 +71,14 @@ async fn every_fault_at_the_retirement_and_the_deletion_is_resumed_to_the_end() 
             let cluster = lab.new_cluster();
             lab.own_principal(&cluster);
             let key = lab.credential(&cluster).unwrap_or_default();
-            let known = journals(&home);
-            let run = match step.after {
-                None => {
-                    lab.sim
-                        .sim()
-                        .faults
-                        .add(fault(http_fault(name), step, &cluster, Some(1)))
-                        .expect("fault");
-                    lab.rekey.run(&deleting(&cluster), None).await
-                }
-                Some(event) => {
-                    let child = lab
-                        .rekey
-                        .command(&deleting(&cluster))
-                        .spawn()
-                        .expect("spawn rekey");
-                    if wait_for_event(&home, &known, event, Duration::from_secs(60)).await {
-                        lab.sim
-                            .sim()
-                            .faults
-                            .add(fault(http_fault(name), step, &cluster, Some(1)))
-                            .expect("fault");
-                    }
-                    finish(child).await
-                }
-            };
-            // A one-shot fault is gone once it fired: one still listed never met its step.
-            if !lab.sim.sim().faults.list().is_empty() {
+            let (run, fired) = lab
+                .run_with_fault(&deleting(&cluster), step, name, &cluster, &home)
+                .await;
+            if !fired {
                 tally
                     .unexplained
                     .push(format!("{case}: the fault never reached its step"));
             }
-            lab.sim.sim().faults.clear();
             rows.push((case.clone(), outcome(&run)));
             lab.settle(&case, &cluster, &key, &run, &mut tally).await;
             deleted_check(&lab, &case, &cluster, &mut tally);
@@ -124,56 +97,17 @@ async fn every_fault_at_the_retirement_and_the_deletion_is_resumed_to_the_end() 
         .faults
         .add(fault(FaultAction::Delay { ms: 3_000 }, &LAST[2], &cluster, None))
         .expect("fault");
-    let mut child = lab
+    let child = lab
         .rekey
         .command(&deleting(&cluster))
         .spawn()
         .expect("spawn rekey");
-    let seen = wait_for_event(&home, &known, "\"secretRemoved\"", Duration::from_secs(60)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let _ = child.start_kill();
-    let _ = child.wait().await;
-    lab.sim.sim().faults.clear();
-    let killed = Run {
-        code: None,
-        stdout: String::new(),
-        stderr: "rekey: killed (code: kill)\n  retry: rekey migrate --resume".into(),
-    };
-    rows.push((
-        case.into(),
-        if seen {
-            "killed, resumed"
-        } else {
-            "finished before the kill"
-        }
-        .into(),
-    ));
+    let (killed, outcome) = lab
+        .kill_after(child, &home, &known, "\"secretRemoved\"", 500)
+        .await;
+    rows.push((case.into(), outcome));
     lab.settle(case, &cluster, &key, &killed, &mut tally).await;
     deleted_check(&lab, case, &cluster, &mut tally);
 
-    println!("\nmigration fault matrix: retirement and deletion");
-    for (case, outcome) in &rows {
-        println!("  {case:<44} {outcome}");
-    }
-    println!("  cases run                                    {}", tally.cases);
-    println!(
-        "  clusters left without working credentials    {}",
-        tally.without_credentials
-    );
-    println!(
-        "  unexplained errors                           {}",
-        tally.unexplained.len()
-    );
-    for u in &tally.unexplained {
-        println!("    {u}");
-    }
-    assert_eq!(
-        tally.without_credentials, 0,
-        "clusters left without working credentials"
-    );
-    assert!(
-        tally.unexplained.is_empty(),
-        "unexplained errors: {:#?}",
-        tally.unexplained
-    );
+    tally.report("migration fault matrix: retirement and deletion", &rows);
 }

@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use crate::common::faults::{http_fault, journals, respond, wait_for_event};
+use crate::common::faults::{http_fault, journals, kill_after, respond, wait_for_event};
 use crate::common::{args, finish, new_client_secret, sp_login, write_file, Rekey, Run};
 use rekey_core::paths::AppPaths;
 use rekey_core::vault::Vault;
@@ -457,25 +457,19 @@ async fn every_fault_at_every_step_loses_nothing() {
         if let Some(rule) = rule {
             lab.sim.sim().faults.add(rule).expect("fault");
         }
-        let mut child = lab.rekey.command(&rotate_args()).spawn().expect("spawn rekey");
-        let seen = wait_for_event(&home, &known, event, Duration::from_secs(30)).await;
-        tokio::time::sleep(Duration::from_millis(pause)).await;
-        let _ = child.start_kill();
-        let _ = child.wait().await;
+        let child = lab.rekey.command(&rotate_args()).spawn().expect("spawn rekey");
+        let (killed, outcome) = kill_after(
+            child,
+            &home,
+            &known,
+            event,
+            Duration::from_secs(30),
+            Duration::from_millis(pause),
+            "rekey rotations resume",
+        )
+        .await;
         lab.sim.sim().faults.clear();
-        let killed = Run {
-            code: None,
-            stdout: String::new(),
-            stderr: "rekey: killed (code: kill)\n  retry: rekey rotations resume".into(),
-        };
-        rows.push((
-            case.clone(),
-            if seen {
-                "killed, resumed".into()
-            } else {
-                "finished before the kill".into()
-            },
-        ));
+        rows.push((case.clone(), outcome));
         lab.settle(&case, &killed, &mut tally).await;
     }
     drop(lab);

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use rekey_sim::faults::FaultAction;
 
+use super::Run;
+
 /// Azure's error answer: `status`, `{"error": {code, message}}`, and a `Retry-After` if given.
 pub fn respond(status: u16, code: &str, message: &str, retry_after: Option<&str>) -> FaultAction {
     FaultAction::Respond {
@@ -68,4 +70,33 @@ pub async fn wait_for_event(folder: &Path, known: &[PathBuf], needle: &str, limi
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     false
+}
+
+/// `kill -9` of `child` (a `rekey` run) once a new journal of `folder` (not in `known`) shows
+/// `event` and `pause` has passed, as a crash would. Returns the run as the matrix settles it (its
+/// words name `retry`) and the matrix row's outcome.
+pub async fn kill_after(
+    mut child: tokio::process::Child,
+    folder: &Path,
+    known: &[PathBuf],
+    event: &str,
+    wait: Duration,
+    pause: Duration,
+    retry: &str,
+) -> (Run, String) {
+    let seen = wait_for_event(folder, known, event, wait).await;
+    tokio::time::sleep(pause).await;
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    let killed = Run {
+        code: None,
+        stdout: String::new(),
+        stderr: format!("rekey: killed (code: kill)\n  retry: {retry}"),
+    };
+    let outcome = if seen {
+        "killed, resumed"
+    } else {
+        "finished before the kill"
+    };
+    (killed, outcome.into())
 }
