@@ -1,8 +1,9 @@
 //! Asked for, after the secrets: the old principal deleted — its role assignments that served this
 //! cluster, then its application (which takes the service principal with it; Entra ID keeps both
 //! among deleted items for 30 days). Checked again first, from Azure, since the plan may be days
-//! old: no other cluster of any subscription this account sees uses the app, and the principal
-//! holds no role the plan did not explain. What cannot be read keeps the principal: never deleted
+//! old: no other cluster of any subscription this account sees uses the app (the retirement has
+//! just checked it), and the principal holds no role the plan did not
+//! explain. What cannot be read keeps the principal: never deleted
 //! on a guess.
 
 use super::step::{failed, transient, Stop};
@@ -10,12 +11,13 @@ use super::Run;
 use crate::azure::directory::ObjectKind;
 use crate::migration::discovery::roles_everywhere;
 use crate::migration::journal::Event;
-use crate::rotation::retry::explain;
+use crate::migration::model::ClusterMove;
 
 const DELETE: &str = "delete principal";
 
 impl Run<'_> {
     /// Deletes the principal, or says why it is kept; `Ok` either way (the move itself is done).
+    /// Called by the retirement right after it found, in Azure, no other cluster on the principal.
     pub(super) async fn delete_principal(&self) -> Result<(), Stop> {
         let state = self.snapshot().await;
         if !state.plan.principal_after.delete || state.principal_done {
@@ -26,13 +28,19 @@ impl Run<'_> {
         let Some(sp) = state.plan.sp_object_id.clone() else {
             return self.keep("its service principal's object ID is unknown").await;
         };
-        if let Some(why) = self.still_used(&sp).await {
+        if let Some(why) = self.unexplained_roles(&state.plan, &sp).await {
             return self.keep(&why).await;
         }
         let arm = &self.ctx.session.arm;
-        for h in state.plan.held.iter().filter(|h| h.for_cluster) {
-            let id = h.assignment.id.clone();
-            transient(DELETE, || arm.delete_role_assignment(&id)).await?;
+        let for_cluster: Vec<&str> = state
+            .plan
+            .held
+            .iter()
+            .filter(|h| h.for_cluster)
+            .map(|h| h.assignment.id.as_str())
+            .collect();
+        for id in &for_cluster {
+            transient(DELETE, || arm.delete_role_assignment(id)).await?;
         }
         let graph = &self.ctx.session.graph;
         let app_id = state.plan.app_id.clone();
@@ -42,7 +50,7 @@ impl Run<'_> {
                 .await
                 .map_err(|e| failed(DELETE, &e))?;
         }
-        let removed = state.plan.held.iter().filter(|h| h.for_cluster).count();
+        let removed = for_cluster.len();
         step.done(
             Some(Event::PrincipalDone {
                 deleted: true,
@@ -56,48 +64,9 @@ impl Run<'_> {
         .await
     }
 
-    /// Another cluster that uses the app now, in any subscription this account sees (read from
-    /// Azure: the plan may be days old); `Err` when a list could not be read.
-    pub(super) async fn other_cluster(&self) -> Result<Option<String>, String> {
-        let plan = self.snapshot().await.plan;
-        let arm = &self.ctx.session.arm;
-        let subscriptions = arm
-            .list_subscriptions()
-            .await
-            .map_err(|e| format!("the subscriptions could not be listed ({})", explain(&e)))?;
-        for sub in &subscriptions {
-            let clusters = arm
-                .list_managed_clusters(&sub.subscription_id)
-                .await
-                .map_err(|e| {
-                    format!(
-                        "the clusters of subscription {} could not be listed ({})",
-                        sub.subscription_id,
-                        explain(&e)
-                    )
-                })?;
-            let other = clusters.into_iter().find(|c| {
-                !c.id.eq_ignore_ascii_case(&plan.cluster_id)
-                    && c.properties
-                        .service_principal_profile
-                        .as_ref()
-                        .is_some_and(|p| p.client_id.eq_ignore_ascii_case(&plan.app_id))
-            });
-            if let Some(other) = other {
-                return Ok(Some(other.name));
-            }
-        }
-        Ok(None)
-    }
-
-    /// What still uses the principal `sp` (or could not be read), if anything.
-    async fn still_used(&self, sp: &str) -> Option<String> {
-        match self.other_cluster().await {
-            Ok(Some(name)) => return Some(format!("cluster {name} now uses it")),
-            Ok(None) => {}
-            Err(why) => return Some(why),
-        }
-        let plan = self.snapshot().await.plan;
+    /// A role the principal `sp` holds now that the plan did not explain (or that could not be
+    /// read), if any.
+    async fn unexplained_roles(&self, plan: &ClusterMove, sp: &str) -> Option<String> {
         let (held, unreadable) = roles_everywhere(&self.ctx.session, sp, &[]).await;
         if let Some(first) = unreadable.first() {
             return Some(format!("{first} could not be read"));
@@ -112,13 +81,12 @@ impl Run<'_> {
             })
             .map(|a| a.scope.as_str())
             .collect();
-        if !unexplained.is_empty() {
-            return Some(format!(
+        (!unexplained.is_empty()).then(|| {
+            format!(
                 "it holds roles the plan did not explain ({})",
                 unexplained.join(", ")
-            ));
-        }
-        None
+            )
+        })
     }
 
     async fn keep(&self, why: &str) -> Result<(), Stop> {

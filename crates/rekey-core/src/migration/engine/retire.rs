@@ -10,6 +10,7 @@ use super::Run;
 use crate::azure::directory::ObjectKind;
 use crate::migration::journal::Event;
 use crate::migration::model::MoveOutcome;
+use crate::rotation::retry::explain;
 use crate::rotation::Retire;
 
 const RETIRE: &str = "retire secrets";
@@ -116,5 +117,41 @@ impl Run<'_> {
             ),
         )
         .await
+    }
+}
+
+impl Run<'_> {
+    /// Another cluster that uses the app now, in any subscription this account sees (read from
+    /// Azure: the plan may be days old); `Err` when a list could not be read.
+    async fn other_cluster(&self) -> Result<Option<String>, String> {
+        let plan = self.snapshot().await.plan;
+        let arm = &self.ctx.session.arm;
+        let subscriptions = arm
+            .list_subscriptions()
+            .await
+            .map_err(|e| format!("the subscriptions could not be listed ({})", explain(&e)))?;
+        for sub in &subscriptions {
+            let clusters = arm
+                .list_managed_clusters(&sub.subscription_id)
+                .await
+                .map_err(|e| {
+                    format!(
+                        "the clusters of subscription {} could not be listed ({})",
+                        sub.subscription_id,
+                        explain(&e)
+                    )
+                })?;
+            let other = clusters.into_iter().find(|c| {
+                !c.id.eq_ignore_ascii_case(&plan.cluster_id)
+                    && c.properties
+                        .service_principal_profile
+                        .as_ref()
+                        .is_some_and(|p| p.client_id.eq_ignore_ascii_case(&plan.app_id))
+            });
+            if let Some(other) = other {
+                return Ok(Some(other.name));
+            }
+        }
+        Ok(None)
     }
 }
