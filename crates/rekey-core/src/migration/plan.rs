@@ -258,25 +258,15 @@ fn principal_after(
         .filter(|h| !h.for_cluster)
         .map(|h| h.assignment.scope.as_str())
         .collect();
-    // Deleted only when asked, and only when no other cluster and no role elsewhere uses it.
-    let kept_because = if !shared_with.is_empty() {
-        Some(format!("{} still use it", shared_with.join(", ")))
-    } else if !elsewhere.is_empty() {
-        Some(format!(
-            "it holds roles this cluster does not explain ({})",
-            elsewhere.join(", ")
-        ))
-    } else if retire == Retire::Never {
-        Some("its secrets are left to expire (retire never)".to_string())
-    } else {
-        None
-    };
-    let delete = options.delete_principal && kept_because.is_none();
+    let shared = !shared_with.is_empty();
+    // Deleted only when asked, and only when no other cluster and no role elsewhere uses it (and
+    // its secrets are retired at all).
+    let delete = options.delete_principal && !shared && elsewhere.is_empty() && retire != Retire::Never;
     let when = match retire {
         Retire::After { hours } => format!("{hours} h after every node pool runs on the kubelet identity"),
         _ => "once every node pool runs on the kubelet identity".to_string(),
     };
-    let note = if !shared_with.is_empty() {
+    let note = if shared {
         format!(
             "kept with its secrets: {} still use it; it goes only when none does",
             shared_with.join(", ")
@@ -289,20 +279,21 @@ fn principal_after(
              application itself are deleted (Entra ID keeps it among deleted items for 30 days)"
         )
     } else {
-        let kept = match (&kept_because, options.delete_principal) {
-            (Some(why), true) => format!("kept although deletion was asked: {why}"),
-            _ => "kept (delete it only when no other cluster or role uses it)".to_string(),
+        // Not shared and retired: what keeps a principal asked for is a role elsewhere.
+        let kept = if options.delete_principal {
+            format!(
+                "kept although deletion was asked: it holds roles this cluster does not explain ({})",
+                elsewhere.join(", ")
+            )
+        } else {
+            "kept (delete it only when no other cluster or role uses it)".to_string()
         };
         format!("its secrets are removed {when}; the principal itself is {kept}")
     };
     PrincipalAfter {
         app_id: found.app_id.clone(),
         shared_with: shared_with.to_vec(),
-        retire: if shared_with.is_empty() {
-            retire
-        } else {
-            Retire::Never
-        },
+        retire: if shared { Retire::Never } else { retire },
         delete,
         note,
     }

@@ -435,7 +435,7 @@ async fn asked_to_delete_an_unused_principal_it_goes_after_its_secrets_with_its_
 #[tokio::test(flavor = "multi_thread")]
 async fn a_principal_is_kept_when_another_cluster_uses_it_at_plan_time_or_by_deletion_time() {
     let lab = lab().await;
-    // Shared when planned: the plan says it is kept although asked.
+    // Shared when planned: the plan keeps it although deletion was asked.
     let plan = lab.plan_deleting("aks-prod-weu-2", None, Retire::Now, true).await;
     let shared = &plan.clusters[0].principal_after;
     assert!(!shared.delete);

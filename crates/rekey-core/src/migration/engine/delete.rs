@@ -2,9 +2,8 @@
 //! cluster, then its application (which takes the service principal with it; Entra ID keeps both
 //! among deleted items for 30 days). Checked again first, from Azure, since the plan may be days
 //! old: no other cluster of any subscription this account sees uses the app (the retirement has
-//! just checked it), and the principal holds no role the plan did not
-//! explain. What cannot be read keeps the principal: never deleted
-//! on a guess.
+//! just checked it), and the principal holds no role the plan did not explain. What cannot be read
+//! keeps the principal: never deleted on a guess.
 
 use super::step::{failed, transient, Stop};
 use super::Run;
