@@ -33,6 +33,20 @@ pub struct VaultEntry {
     /// The rotation that made it.
     #[serde(default)]
     pub rotation_id: Option<String>,
+    /// The Azure Key Vault secret it was also written to, if the admin chose one.
+    #[serde(default)]
+    pub key_vault: Option<KeyVaultPlace>,
+}
+
+/// Where a secret was also written in Azure Key Vault (a version of a named secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KeyVaultPlace {
+    pub vault_name: String,
+    pub vault_uri: String,
+    pub secret_name: String,
+    pub version: String,
 }
 
 impl VaultEntry {
