@@ -88,6 +88,17 @@ pub enum LastUsed {
     Unknown { reason: String },
 }
 
+impl LastUsed {
+    /// How the CLI says it: the time, `not seen`, or `unknown`.
+    pub fn label(&self) -> String {
+        match self {
+            LastUsed::At { at } => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            LastUsed::NotSeen => "not seen".into(),
+            LastUsed::Unknown { .. } => "unknown".into(),
+        }
+    }
+}
+
 impl Usage {
     pub fn last_used(&self, key_id: &str) -> LastUsed {
         match self {

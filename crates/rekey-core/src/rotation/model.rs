@@ -318,6 +318,9 @@ pub struct GroupResult {
     pub retire_after: Option<DateTime<Utc>>,
     /// What went wrong, in Azure's words, and what to do.
     pub message: Option<String>,
+    /// Why the retirement is held and what the admin can do (outcome `retireHeld`).
+    #[serde(default)]
+    pub hold: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

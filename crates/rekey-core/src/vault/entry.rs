@@ -94,6 +94,9 @@ pub struct VaultRow {
     pub in_azure: AzurePresence,
     /// Why `in_azure` is unknown, when it is.
     pub azure_problem: Option<String>,
+    /// When it last signed in (Graph's sign-in activity report), or why that is unknown.
+    #[serde(default)]
+    pub last_used: Option<crate::azure::reports::LastUsed>,
 }
 
 /// Whether the vault can be used: the app's banner at start, and what `rekey vault` says.

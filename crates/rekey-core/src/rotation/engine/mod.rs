@@ -102,6 +102,7 @@ pub(super) fn failed_before_start(group: &PlanGroup, message: String) -> GroupRe
         retired: Vec::new(),
         retire_after: None,
         message: Some(message),
+        hold: None,
     }
 }
 
@@ -287,6 +288,7 @@ impl Run<'_> {
             retired: state.old_removed.clone(),
             retire_after: state.retire_after,
             message: failure.map(|s| format!("{}: {}", s.step.label(), s.message)),
+            hold: state.hold_message(),
         }
     }
 }
