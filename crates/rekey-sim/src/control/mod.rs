@@ -1,6 +1,8 @@
 //! The control API under `/_sim/…`: scenario, state, faults, latency, throttling, clock, role
-//! propagation and the request log. Protected by the admin token printed at start.
+//! propagation, the request log, and what key vaults hold. Protected by the admin token printed at
+//! start.
 
+mod vaults;
 mod view;
 
 use axum::http::{Method, StatusCode};
@@ -70,6 +72,8 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
         }
         ["scenario"] if m == Method::POST => load_scenario(sim, req),
         ["token"] if m == Method::POST => mint_token(sim, req),
+        ["vaults"] if m == Method::GET => vaults::list(sim),
+        ["vaults", vault, "secrets", name] if m == Method::GET => vaults::secret(sim, vault, name),
         _ => error(
             StatusCode::NOT_FOUND,
             &format!("no control endpoint {} {}", req.method, req.path),
@@ -342,6 +346,8 @@ fn load_scenario(sim: &Sim, req: &SimRequest) -> Response {
                 "clusters": world.clusters.len(), "applications": world.applications.len(),
             });
             *sim.state.world() = world;
+            // The new world's vaults need hosts of their own.
+            sim.vault_hosts.open_missing();
             ok(summary)
         }
         Err(message) => error(StatusCode::BAD_REQUEST, &message),

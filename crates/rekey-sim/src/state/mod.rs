@@ -4,6 +4,7 @@ mod arm;
 mod entra;
 mod resources;
 pub mod sign_ins;
+pub mod vaults;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -52,6 +53,8 @@ pub struct World {
     pub identities: Vec<UserAssignedIdentity>,
     /// Resources that exist only as scopes (subnets, route tables, DNS zones, registries).
     pub scope_resources: Vec<ScopeResource>,
+    /// `Microsoft.KeyVault/vaults` with their secrets (see [`vaults`]).
+    pub vaults: Vec<vaults::Vault>,
 }
 
 impl Default for World {
@@ -73,6 +76,7 @@ impl Default for World {
             role_propagation_delay: DEFAULT_ROLE_PROPAGATION,
             identities: Vec::new(),
             scope_resources: Vec::new(),
+            vaults: Vec::new(),
         }
     }
 }

@@ -9,5 +9,6 @@ mod conformance;
 mod control;
 mod graph;
 mod identity;
+mod keyvault;
 mod migration;
 mod wire;
