@@ -1,6 +1,7 @@
 //! The control API under `/_sim/…`: scenario, state, faults, latency, throttling, clock, role
-//! propagation and the request log. Protected by the admin token printed at start.
+//! propagation, app sign-ins and the request log. Protected by the admin token printed at start.
 
+mod sign_ins;
 mod view;
 
 use axum::http::{Method, StatusCode};
@@ -69,6 +70,8 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
             ok(json!({"requests": sim.requests.recent(limit)}))
         }
         ["scenario"] if m == Method::POST => load_scenario(sim, req),
+        ["sign-ins"] if m == Method::POST => sign_ins::record(sim, req),
+        ["sign-ins"] if m == Method::GET => sign_ins::list(sim, req),
         ["token"] if m == Method::POST => mint_token(sim, req),
         _ => error(
             StatusCode::NOT_FOUND,
