@@ -10,4 +10,5 @@ mod control;
 mod graph;
 mod identity;
 mod migration;
+mod reports;
 mod wire;
