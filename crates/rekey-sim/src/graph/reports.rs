@@ -120,6 +120,13 @@ fn get(sim: &Sim, req: &SimRequest, report: Report, rows: Vec<Value>, id: &str) 
         .find(|row| row.get("id").and_then(Value::as_str) == Some(id))
         .ok_or_else(|| GraphError::not_found(id))?;
     odata::insert_context(&mut row, context(sim, report, true));
+    // The get example names the type of the entity it answers.
+    if let Some(map) = row.as_object_mut() {
+        map.insert(
+            "@odata.type".into(),
+            Value::String(format!("#microsoft.graph.{}", report.resource())),
+        );
+    }
     Ok(Reply::ok(row))
 }
 
