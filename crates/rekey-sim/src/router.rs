@@ -48,7 +48,7 @@ enum Host {
 fn host_of(req: &SimRequest) -> Host {
     match req.segments.first().map(String::as_str) {
         Some("_sim") => Host::Control,
-        Some("v1.0") | Some("$batch") => Host::Graph,
+        Some("v1.0") | Some("beta") | Some("$batch") => Host::Graph,
         Some(s)
             if s.eq_ignore_ascii_case("subscriptions")
                 || s.eq_ignore_ascii_case("providers")

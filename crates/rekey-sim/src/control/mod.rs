@@ -1,7 +1,8 @@
 //! The control API under `/_sim/…`: scenario, state, faults, latency, throttling, clock, role
-//! propagation, the request log, and what key vaults hold. Protected by the admin token printed at
-//! start.
+//! propagation, app sign-ins, the request log, and what key vaults hold. Protected by the admin
+//! token printed at start.
 
+mod sign_ins;
 mod vaults;
 mod view;
 
@@ -71,6 +72,8 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
             ok(json!({"requests": sim.requests.recent(limit)}))
         }
         ["scenario"] if m == Method::POST => load_scenario(sim, req),
+        ["sign-ins"] if m == Method::POST => sign_ins::record(sim, req),
+        ["sign-ins"] if m == Method::GET => sign_ins::list(sim, req),
         ["token"] if m == Method::POST => mint_token(sim, req),
         ["vaults"] if m == Method::GET => vaults::list(sim),
         ["vaults", vault, "secrets", name] if m == Method::GET => vaults::secret(sim, vault, name),

@@ -74,7 +74,7 @@ pub fn new_admin(now: DateTime<Utc>) -> (SecretString, AdminSeed) {
 }
 
 /// Puts the demo administrator into `world` in the first tenant: Owner on `subscriptions`, and
-/// allowed to write applications in Graph. Returns its tenant and client ID.
+/// allowed to write applications and read the sign-in activity reports in Graph. Returns its tenant and client ID.
 pub fn install_admin(world: &mut World, seed: &AdminSeed, subscriptions: &[Uuid]) -> (Uuid, Uuid) {
     let tenant_id = world
         .tenants
@@ -101,10 +101,13 @@ pub fn install_admin(world: &mut World, seed: &AdminSeed, subscriptions: &[Uuid]
             Role::Owner,
         ));
     }
-    world.graph_grants.push(GraphGrant {
-        principal_id: object_id,
-        permission: "Application.ReadWrite.All".into(),
-    });
+    // Writes applications, and reads the sign-in activity reports (an app needs no directory role).
+    for permission in ["Application.ReadWrite.All", "AuditLog.Read.All"] {
+        world.graph_grants.push(GraphGrant {
+            principal_id: object_id,
+            permission: permission.into(),
+        });
+    }
     (tenant_id, app_id)
 }
 

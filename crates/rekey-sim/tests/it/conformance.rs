@@ -646,6 +646,100 @@ async fn graph_errors_and_batches_match_the_documented_shapes() {
     assert!(statuses.contains(&200) && statuses.contains(&404), "{body}");
 }
 
+/// The beta sign-in activity reports against the docs' list and get examples. The examples spell
+/// the credential's end `expirationDate`; the resource type, `$metadata` and the beta SDKs say
+/// `expirationDateTime`, which the simulator sends. A report row's activity that did not happen is
+/// `null` (the simulator records no delegated sign-ins, and a first-party resource never signs in as
+/// a client), so each row is compared where its activity exists.
+#[tokio::test]
+async fn sign_in_activity_reports_match_the_docs_examples() {
+    let f = Fixture::new(Default::default()).await;
+    let token = graph_token(&f).await;
+    let base = "/beta/reports";
+    let list = example("graph/docs-GET-reports-appCredentialSignInActivities.200.json");
+    let (status, headers, actual) = send(
+        &f,
+        Method::GET,
+        &format!("{base}/appCredentialSignInActivities"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{actual}");
+    assert_headers(
+        "appCredentialSignInActivities",
+        &headers,
+        &["request-id", "client-request-id", "content-type"],
+    );
+    assert_shape(
+        "appCredentialSignInActivities",
+        &list,
+        &actual,
+        &["value[].expirationDate"],
+    );
+    let id = actual["value"][0]["id"].as_str().unwrap().to_string();
+    let one = example("graph/docs-GET-reports-appCredentialSignInActivity-by-id.200.json");
+    let (status, _, actual) = send(
+        &f,
+        Method::GET,
+        &format!("{base}/appCredentialSignInActivities/{id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{actual}");
+    assert_shape("appCredentialSignInActivity", &one, &actual, &["expirationDate"]);
+
+    let list = example("graph/docs-GET-reports-servicePrincipalSignInActivities.200.json");
+    let delegated = [
+        "value[].delegatedClientSignInActivity",
+        "value[].delegatedResourceSignInActivity",
+    ];
+    let admin = f.sim.demo_admin.client_id;
+    let (status, _, client) = send(
+        &f,
+        Method::GET,
+        &format!("{base}/servicePrincipalSignInActivities?$filter=appId eq '{admin}'"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{client}");
+    let skip = [
+        &delegated[..],
+        &["value[].applicationAuthenticationResourceSignInActivity"],
+    ]
+    .concat();
+    assert_shape("servicePrincipalSignInActivities (client)", &list, &client, &skip);
+    let graph = "00000003-0000-0000-c000-000000000000";
+    let (_, _, resource) = send(
+        &f,
+        Method::GET,
+        &format!("{base}/servicePrincipalSignInActivities?$filter=appId eq '{graph}'"),
+        Some(&token),
+        None,
+    )
+    .await;
+    let skip = [
+        &delegated[..],
+        &["value[].applicationAuthenticationClientSignInActivity"],
+    ]
+    .concat();
+    assert_shape(
+        "servicePrincipalSignInActivities (resource)",
+        &list,
+        &resource,
+        &skip,
+    );
+    assert_eq!(
+        client["@odata.context"],
+        json!(format!(
+            "{}beta/$metadata#reports/servicePrincipalSignInActivities",
+            f.sim.base_url
+        ))
+    );
+}
+
 #[tokio::test]
 async fn role_definitions_match_the_spec_examples() {
     let f = Fixture::new(Default::default()).await;

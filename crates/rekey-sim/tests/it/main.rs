@@ -11,4 +11,5 @@ mod graph;
 mod identity;
 mod keyvault;
 mod migration;
+mod reports;
 mod wire;
