@@ -7,6 +7,7 @@ mod cloud_args;
 mod clusters;
 mod error;
 mod home;
+mod keyvaults;
 mod login;
 mod logout;
 mod migrate;
@@ -73,6 +74,8 @@ enum Command {
     /// The secrets Rekey created, in the OS keyring: list, copy, reveal, delete.
     #[command(subcommand)]
     Vault(vault::VaultCommand),
+    /// The Azure key vaults a rotation can also write its new secret to (`rekey rotate --key-vault`).
+    Keyvaults(keyvaults::KeyVaultsArgs),
 }
 
 #[tokio::main]
@@ -103,6 +106,7 @@ async fn main() -> ExitCode {
         Command::Check(args) => return check::run(args, &cli.cloud).await,
         Command::Bench(command) => bench::run(command).await,
         Command::Vault(command) => vault::run(command).await,
+        Command::Keyvaults(args) => keyvaults::run(args).await,
         Command::Rotate(args) => rotate::run(args, &cli.cloud).await,
         Command::Rotations(command) => rotations::run(command).await,
         Command::Migrate(args) => migrate::run(args, &cli.cloud).await,

@@ -3,9 +3,10 @@
 
 use clap::Subcommand;
 use rekey_core::paths::AppPaths;
+use rekey_core::rotation::engine::HoldAnswer;
 use rekey_core::rotation::model::Outcome;
 use rekey_core::rotation::service;
-use rekey_core::rotation::{Mode, Options};
+use rekey_core::rotation::{Mode, Options, Retire};
 use rekey_core::settings::Settings;
 
 use crate::error::CliError;
@@ -27,6 +28,15 @@ pub enum RotationsCommand {
     },
     /// Remove the unused new secret of a failed rotation (refused once a cluster was sent it).
     Rollback { id: String },
+    /// Retire the old secrets of a held (or pending) retirement now, even if something still uses them.
+    RetireAnyway { id: String },
+    /// Wait longer before a held (or pending) retirement is looked at again.
+    Extend {
+        id: String,
+        /// How much longer, e.g. 24h or 2d (1h to 30d).
+        #[arg(long, value_name = "DURATION")]
+        by: String,
+    },
 }
 
 pub async fn run(command: RotationsCommand) -> Result<(), CliError> {
@@ -54,6 +64,7 @@ pub async fn run(command: RotationsCommand) -> Result<(), CliError> {
                         },
                         r.new_key_id.clone().unwrap_or_default(),
                         r.last_failure.clone().unwrap_or_default(),
+                        r.key_vault.clone().unwrap_or_default(),
                     ]
                 })
                 .collect();
@@ -67,11 +78,24 @@ pub async fn run(command: RotationsCommand) -> Result<(), CliError> {
                         "CLUSTERS",
                         "STATE",
                         "NEW KEY",
-                        "LAST FAILURE"
+                        "LAST FAILURE",
+                        "KEY VAULT"
                     ],
                     &rows
                 )
             );
+            for r in &list {
+                if let Some(hold) = &r.hold {
+                    println!("\n{}: {hold}", r.rotation_id);
+                    println!(
+                        "  retire anyway: rekey rotations retire-anyway {id}   wait longer: rekey rotations extend {id} --by 24h",
+                        id = r.rotation_id
+                    );
+                }
+                if let Some(why) = r.usage_unknown.as_ref().filter(|_| r.outcome.is_some()) {
+                    println!("\n{}: retired by policy, {why}", r.rotation_id);
+                }
+            }
             Ok(())
         }
         RotationsCommand::Resume { id } => {
@@ -97,7 +121,10 @@ pub async fn run(command: RotationsCommand) -> Result<(), CliError> {
                 .filter(|r| {
                     !matches!(
                         r.outcome,
-                        Outcome::Succeeded | Outcome::RetirePending | Outcome::RolledBack
+                        Outcome::Succeeded
+                            | Outcome::RetirePending
+                            | Outcome::RetireHeld
+                            | Outcome::RolledBack
                     )
                 })
                 .count();
@@ -107,6 +134,18 @@ pub async fn run(command: RotationsCommand) -> Result<(), CliError> {
                 )));
             }
             Ok(())
+        }
+        RotationsCommand::RetireAnyway { id } => answer(&paths, &id, HoldAnswer::RetireAnyway).await,
+        RotationsCommand::Extend { id, by } => {
+            let hours = match Retire::parse(&by) {
+                Some(Retire::After { hours }) if (1..=720).contains(&hours) => hours,
+                _ => {
+                    return Err(CliError::usage(format!(
+                        "--by must be a duration from 1h to 30d, such as 24h or 2d, not '{by}'"
+                    )))
+                }
+            };
+            answer(&paths, &id, HoldAnswer::Extend { hours }).await
         }
         RotationsCommand::Rollback { id } => {
             let estate = home::estate().await?;
@@ -121,4 +160,18 @@ pub async fn run(command: RotationsCommand) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// The admin's answer to a waiting retirement, given to the engine; its result printed.
+async fn answer(paths: &AppPaths, id: &str, answer: HoldAnswer) -> Result<(), CliError> {
+    let estate = home::estate().await?;
+    let (settings, _) = Settings::load(paths);
+    let rotator = estate.rotator(true).await?;
+    let options = Options::from_settings(&settings, Mode::Secret, estate.actor_for(None).await);
+    let result = rotator.answer_hold(options, id, answer).await?;
+    print!("{}", render_results(std::slice::from_ref(&result)));
+    if result.outcome == Outcome::Failed {
+        return Err(CliError::Incomplete("nothing was changed".into()));
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use clap::{Args, Subcommand};
+use rekey_core::azure::reports::{LastUsed, CAVEAT};
 use rekey_core::clipboard::{ClearOutcome, HOLD};
 use rekey_core::error::IpcError;
 use rekey_core::estate::Estate;
@@ -95,6 +96,22 @@ async fn list(vault: &Vault, estate: &Estate, args: ListArgs) -> Result<(), CliE
     for reason in reasons {
         eprintln!("unknown in Azure: {reason}");
     }
+    let usage: BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|r| match &r.last_used {
+            Some(LastUsed::Unknown { reason }) => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    for reason in usage {
+        eprintln!("last used {reason}");
+    }
+    if rows
+        .iter()
+        .any(|r| matches!(r.last_used, Some(LastUsed::At { .. })))
+    {
+        eprintln!("last used: {CAVEAT}.");
+    }
     Ok(())
 }
 
@@ -115,6 +132,11 @@ fn render(rows: &[VaultRow]) -> String {
                     AzurePresence::Unknown => "unknown",
                 }
                 .to_string(),
+                r.last_used.as_ref().map_or("-".to_string(), LastUsed::label),
+                r.entry
+                    .key_vault
+                    .as_ref()
+                    .map_or("-".to_string(), |k| format!("{}/{}", k.vault_name, k.secret_name)),
             ]
         })
         .collect();
@@ -127,6 +149,8 @@ fn render(rows: &[VaultRow]) -> String {
             "CLUSTERS",
             "IN KEYRING",
             "IN AZURE",
+            "LAST USED",
+            "ALSO IN KEY VAULT",
         ],
         &cells,
     )
@@ -312,8 +336,9 @@ async fn delete(vault: &Vault, estate: &Estate, key: &str, yes: bool) -> Result<
         let found = presence::check_reachable(estate, std::slice::from_ref(&entry)).await;
         let (in_azure, problem) = found
             .get(&entry.key_id.to_ascii_lowercase())
-            .cloned()
-            .unwrap_or((AzurePresence::Unknown, None));
+            .map_or((AzurePresence::Unknown, None), |s| {
+                (s.in_azure, s.problem.clone())
+            });
         let still = match in_azure {
             AzurePresence::Removed => None,
             AzurePresence::Present => Some("Azure still has its credential".to_string()),

@@ -20,6 +20,9 @@ pub struct Cloud {
     pub arm_audience: String,
     pub graph_endpoint: Url,
     pub graph_audience: String,
+    /// The DNS suffix of this cloud's key vaults (`vault.azure.net`), from which their token audience
+    /// comes; none when the cloud's metadata names none (then Key Vault is not offered).
+    pub key_vault_suffix: Option<String>,
 }
 
 fn url(s: &str) -> Url {
@@ -36,6 +39,7 @@ impl Cloud {
             arm_audience: "https://management.core.windows.net/".into(),
             graph_endpoint: url("https://graph.microsoft.com/"),
             graph_audience: "https://graph.microsoft.com/".into(),
+            key_vault_suffix: Some("vault.azure.net".into()),
         }
     }
 
@@ -47,6 +51,7 @@ impl Cloud {
             arm_audience: "https://management.core.chinacloudapi.cn/".into(),
             graph_endpoint: url("https://microsoftgraph.chinacloudapi.cn/"),
             graph_audience: "https://microsoftgraph.chinacloudapi.cn/".into(),
+            key_vault_suffix: Some("vault.azure.cn".into()),
         }
     }
 
@@ -58,6 +63,7 @@ impl Cloud {
             arm_audience: "https://management.core.usgovcloudapi.net/".into(),
             graph_endpoint: url("https://graph.microsoft.us/"),
             graph_audience: "https://graph.microsoft.us/".into(),
+            key_vault_suffix: Some("vault.usgovcloudapi.net".into()),
         }
     }
 
@@ -69,6 +75,21 @@ impl Cloud {
     /// The scope for Microsoft Graph tokens.
     pub fn graph_scope(&self) -> String {
         format!("{}/.default", self.graph_audience.trim_end_matches('/'))
+    }
+
+    /// The scope for Key Vault tokens: `https://<key vault suffix>/.default`, as the Azure CLI and
+    /// SDKs derive it from the cloud's `keyVaultDns` suffix (public: `https://vault.azure.net`).
+    pub fn key_vault_scope(&self) -> Option<String> {
+        self.key_vault_suffix
+            .as_deref()
+            .map(|s| format!("https://{}/.default", s.trim_matches('.')))
+    }
+
+    /// Whether Microsoft Graph's sign-in activity reports can exist here: they are published in
+    /// the global cloud only (Graph beta `reports/appCredentialSignInActivities`); a custom cloud is
+    /// asked, and its answer decides.
+    pub fn may_have_sign_in_reports(&self) -> bool {
+        !matches!(self.name.as_str(), "AzureChinaCloud" | "AzureUSGovernment")
     }
 
     /// Reads a custom cloud from its ARM metadata endpoint (as `az cloud register
@@ -179,6 +200,11 @@ impl Cloud {
             arm_audience,
             graph_endpoint: parse("microsoftGraphResourceId", &graph)?,
             graph_audience: graph,
+            key_vault_suffix: m
+                .suffixes
+                .and_then(|s| s.key_vault_dns)
+                .map(|s| s.trim_matches('.').to_ascii_lowercase())
+                .filter(|s| !s.is_empty()),
         })
     }
 
@@ -317,6 +343,15 @@ pub(crate) struct MetadataCloud {
     graph_endpoint: Option<String>,
     #[serde(default)]
     authentication: Option<MetadataAuthentication>,
+    #[serde(default)]
+    suffixes: Option<MetadataSuffixes>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetadataSuffixes {
+    #[serde(default)]
+    key_vault_dns: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,6 @@
-//! Retiring old secrets on time: after each refresh, the finished rotations whose grace period is
-//! over have their old secrets removed (off the refresh's path), and a refresh shows the result.
+//! Retiring old secrets on time: after each refresh, the finished rotations whose grace period (or
+//! held retirement's wait) is over have their old secrets removed (off the refresh's path), unless
+//! one is still in use: then the retirement is held and a notification says so.
 
 use chrono::Utc;
 use rekey_core::error::IpcError;
@@ -22,7 +23,7 @@ pub async fn retire_due(app: AppHandle) {
         let now = Utc::now();
         let ids: Vec<String> = list
             .iter()
-            .filter(|s| s.outcome == Some(Outcome::RetirePending) && s.due(now))
+            .filter(|s| matches!(s.outcome, Some(Outcome::RetirePending | Outcome::RetireHeld)) && s.due(now))
             .filter(|s| !rotations.is_running(&s.rotation_id))
             .map(|s| s.rotation_id.clone())
             .collect();
@@ -34,7 +35,21 @@ pub async fn retire_due(app: AppHandle) {
         let options = state.rotation_options(Mode::Secret, tenant.as_deref()).await?;
         let rotator = state.estate()?.rotator(true).await?;
         for id in &ids {
-            rotator.resume(options.clone(), None, Some(id)).await?;
+            let (results, _) = rotator.resume(options.clone(), None, Some(id)).await?;
+            let was_held = list
+                .iter()
+                .any(|s| s.rotation_id == *id && s.outcome == Some(Outcome::RetireHeld));
+            for result in results.iter().filter(|_| !was_held) {
+                let app_name = list
+                    .iter()
+                    .find(|s| s.rotation_id == result.rotation_id)
+                    .and_then(|s| s.app_display_name.clone())
+                    .unwrap_or_else(|| result.app_id.clone());
+                if let Some(hold) = &result.hold {
+                    let cluster = result.clusters_done.first().cloned();
+                    super::window::show(&app, rekey_core::alerts::held_notice(&app_name, hold, cluster));
+                }
+            }
         }
         Ok(ids.len())
     }

@@ -8,6 +8,7 @@ mod table;
 pub mod alerts;
 pub mod auth;
 pub mod inventory;
+pub mod key_vault;
 pub mod migration;
 pub mod rotation;
 mod running;

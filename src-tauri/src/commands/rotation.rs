@@ -8,6 +8,7 @@ use chrono::Utc;
 use rekey_core::audit::{self, AuditRecord};
 use rekey_core::error::IpcError;
 use rekey_core::inventory::ClusterRow;
+use rekey_core::rotation::key_vault::KeyVaultChoice;
 use rekey_core::rotation::model::{Progress, Resumed};
 use rekey_core::rotation::rules::StoredPlan;
 use rekey_core::rotation::rules::{self, same_estate};
@@ -34,6 +35,7 @@ pub async fn plan_rotation(
     mode: Mode,
     lifetime_days: Option<u32>,
     retire: Option<Retire>,
+    key_vault: Option<KeyVaultChoice>,
 ) -> Result<StoredPlan, IpcError> {
     if cluster_ids.is_empty() {
         return Err(RotationError::NothingToPlan.into());
@@ -41,10 +43,13 @@ pub async fn plan_rotation(
     let demo = is_demo(&state).await?;
     let known = state.known_clusters().await;
     let tenant = ClusterRow::tenant_of(&cluster_ids, &known);
-    let options = state
+    let mut options = state
         .rotation_options(mode, tenant.as_deref())
         .await?
         .with_overrides(lifetime_days, retire)?;
+    // Only a vault ID: pre-flight reads the vault through ARM with the group's own session and
+    // checks its address against the cloud; the native confirmation names it.
+    options.key_vault = key_vault;
     let plan = state
         .estate()?
         .rotator(false)

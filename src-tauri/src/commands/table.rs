@@ -35,7 +35,7 @@ macro_rules! with_commands {
             vault::vault_copy(key_id: String) -> u64 as "number";
             vault::vault_reveal(key_id: String) -> ();
             vault::vault_delete(key_id: String) -> ();
-            rotation::plan_rotation(cluster_ids: Vec<String>, mode: Mode, lifetime_days: Option<u32>, retire: Option<Retire>) -> StoredPlan;
+            rotation::plan_rotation(cluster_ids: Vec<String>, mode: Mode, lifetime_days: Option<u32>, retire: Option<Retire>, key_vault: Option<KeyVaultChoice>) -> StoredPlan;
             rotation::start_rotation(plan_id: String, confirmed_names: Vec<String>, roles_to_copy: Option<Vec<String>>; on_progress: rotation::model::Progress) -> Vec<GroupResult>;
             rotation::list_rotations() -> Vec<RotationSummary>;
             rotation::resume_rotations(only: Option<String>; on_progress: rotation::model::Progress) -> Resumed;
@@ -43,6 +43,8 @@ macro_rules! with_commands {
             rotation::rotation_history() -> Vec<AuditRecord>;
             rotation::export_history() -> Option<String>;
             rotation::open_aad_migration_guide() -> ();
+            key_vault::list_key_vaults() -> KeyVaults;
+            key_vault::answer_retirement(rotation_id: String, answer: HoldAnswer) -> GroupResult;
             migration::plan_migration(cluster_ids: Vec<String>, identity: Option<String>, retire: Option<Retire>, delete_principal: Option<bool>) -> StoredMigration;
             migration::start_migration(plan_id: String, confirmed_names: Vec<String>; on_progress: MoveProgress) -> Vec<MoveResult>;
             migration::list_migrations() -> Vec<MoveSummary>;

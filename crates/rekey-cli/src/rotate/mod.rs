@@ -42,6 +42,13 @@ pub struct RotateArgs {
     /// Clusters reset at the same time. Default: the setting (8).
     #[arg(long)]
     concurrency: Option<usize>,
+    /// Also write the new secret to this Azure key vault (name or ARM ID, see `rekey keyvaults`),
+    /// read back before any cluster is reset. Default: each application's setting, if any.
+    #[arg(long, value_name = "NAME|ID")]
+    key_vault: Option<String>,
+    /// With --key-vault: the secret's name in the vault. Default: `<application name>-secret`.
+    #[arg(long, value_name = "NAME", requires = "key_vault")]
+    key_vault_secret: Option<String>,
     /// With --plan: print what the rotation does as Azure CLI commands instead, step by step
     /// (shell variables where a secret goes; JSON with --json).
     #[arg(long, requires = "plan")]
@@ -201,7 +208,15 @@ pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     let estate = &found.estate;
     let tenant = ClusterRow::tenant_of(&ids, rows);
     let actor = estate.actor_for(tenant.as_deref()).await;
-    let options = options(&settings, mode, &args, actor)?;
+    let mut options = options(&settings, mode, &args, actor)?;
+    if let Some(wanted) = &args.key_vault {
+        let found = estate.key_vaults().await?;
+        options.key_vault = Some(crate::keyvaults::choose(
+            &found,
+            wanted,
+            args.key_vault_secret.clone(),
+        )?);
+    }
     let rotator = estate.rotator(true).await?;
     let plan = rotator.plan(&ids, rows, &options).await;
     if args.chosen.plan && args.az {
@@ -251,7 +266,12 @@ pub async fn run(args: RotateArgs, cloud: &CloudArgs) -> Result<(), CliError> {
     }
     let failed = results
         .iter()
-        .filter(|r| !matches!(r.outcome, Outcome::Succeeded | Outcome::RetirePending))
+        .filter(|r| {
+            !matches!(
+                r.outcome,
+                Outcome::Succeeded | Outcome::RetirePending | Outcome::RetireHeld
+            )
+        })
         .count();
     if failed > 0 || !plan.problems.is_empty() {
         return Err(CliError::Incomplete(format!(

@@ -151,6 +151,7 @@ pub fn render_results(results: &[GroupResult]) -> String {
             "{} {} — {:?}{}{}\n",
             match r.outcome {
                 Outcome::Succeeded | Outcome::RetirePending => "✓",
+                Outcome::RetireHeld => "!",
                 _ => "✗",
             },
             r.rotation_id,
@@ -166,6 +167,12 @@ pub fn render_results(results: &[GroupResult]) -> String {
         ));
         if let Some(m) = &r.message {
             out.push_str(&format!("  {m}\n"));
+        }
+        if let Some(hold) = &r.hold {
+            out.push_str(&format!(
+                "  {hold}\n  retire anyway: rekey rotations retire-anyway {id}   wait longer: rekey rotations extend {id} --by 24h\n",
+                id = r.rotation_id
+            ));
         }
         if r.outcome == Outcome::Failed {
             out.push_str(&format!(

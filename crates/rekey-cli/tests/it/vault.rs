@@ -114,6 +114,7 @@ fn entry(tenant: &str, app: &str, key_id: &str, secret: &SecretString, clusters:
         expires: Some(Utc::now() + chrono::Duration::days(90)),
         clusters: clusters.iter().map(|c| c.to_string()).collect(),
         rotation_id: None,
+        key_vault: None,
     }
 }
 

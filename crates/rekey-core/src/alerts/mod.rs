@@ -25,6 +25,6 @@ mod watcher;
 
 pub use crossing::{ClusterRef, Crossing, Threshold};
 pub use ledger::{AlertRules, AlertsError, Ledger};
-pub use notices::{freedesktop_body, line, Notice, MAX_SEPARATE_NOTICES};
+pub use notices::{freedesktop_body, held as held_notice, line, Notice, MAX_SEPARATE_NOTICES};
 pub use summary::{summarize, summarize_inventory, AlertSummary, BucketCounts, UpcomingExpiry};
 pub use watcher::{AlertStatus, AppEvent, Watcher, TRAY_NEXT};

@@ -20,6 +20,18 @@ pub struct Notice {
     pub crossings: Vec<Crossing>,
 }
 
+/// The notification of a retirement that a rotation just held (an old secret still in use).
+/// `hold` says which secret, when it was last used and what the admin can do; a click opens
+/// `cluster`, one of the rotation's clusters.
+pub fn held(app: &str, hold: &str, cluster: Option<String>) -> Notice {
+    Notice {
+        title: format!("Old secret of {app} still in use: retirement held"),
+        body: hold.to_string(),
+        cluster_id: cluster,
+        crossings: Vec::new(),
+    }
+}
+
 /// Above this many crossings at once, one summary notification replaces one each.
 pub const MAX_SEPARATE_NOTICES: usize = 5;
 

@@ -24,6 +24,7 @@ fn secret(app: &str, key: &str, end_days: i64) -> CredentialInfo {
         start: Some(t0() - Duration::days(300)),
         end: Some(t0() + Duration::days(end_days)),
         expired: end_days < 0,
+        last_used: None,
     }
 }
 

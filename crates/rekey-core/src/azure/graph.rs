@@ -107,6 +107,15 @@ impl GraphClient {
         self.pipeline.cloud().graph_scope()
     }
 
+    pub fn cloud(&self) -> &crate::cloud::Cloud {
+        self.pipeline.cloud()
+    }
+
+    /// The session's pipeline (Key Vault's data plane sends through it with its own scope).
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
     fn url(&self, path: &str) -> Result<Url, AzureError> {
         self.pipeline
             .cloud()
@@ -116,6 +125,44 @@ impl GraphClient {
                 what: "Graph URL".into(),
                 detail: format!("{path}: {e}"),
             })
+    }
+
+    /// Every item of the Graph list at `path_and_query` relative to `/{version}` (`v1.0`, `beta`),
+    /// following `@odata.nextLink` while it stays on the Graph host ([`super::pager`]).
+    pub(crate) async fn list_at<T: serde::de::DeserializeOwned>(
+        &self,
+        version: &str,
+        path_and_query: &str,
+    ) -> Result<Vec<T>, CallError> {
+        let endpoint = self.pipeline.cloud().graph_endpoint.clone();
+        let first = endpoint
+            .join(&format!("{version}/{}", path_and_query.trim_start_matches('/')))
+            .map_err(|e| AzureError::Malformed {
+                what: "Graph URL".into(),
+                detail: format!("{path_and_query}: {e}"),
+            })?;
+        let (items, _) = super::pager::all("Graph list", |next: Option<Url>| {
+            let url = next.unwrap_or_else(|| first.clone());
+            let endpoint = &endpoint;
+            async move {
+                let response = self
+                    .pipeline
+                    .send(&self.scope(), &url, |c| c.get(url.clone()))
+                    .await?;
+                let page: super::models::Page<T> = read_json(&url, response).await?;
+                let next = match page.next_link.filter(|l| !l.is_empty()) {
+                    None => None,
+                    Some(link) => Some(super::arm::checked_next_link(endpoint, &link)?),
+                };
+                Ok(super::pager::PageOf {
+                    items: page.value,
+                    next,
+                    truncated: false,
+                })
+            }
+        })
+        .await?;
+        Ok(items)
     }
 
     /// The directory (tenant ID) Graph answers for with this credential: the `tid` of its Graph

@@ -10,10 +10,12 @@ pub mod directory;
 pub mod error;
 pub mod graph;
 pub mod identity;
+pub mod keyvault;
 pub mod lro;
 pub mod models;
 pub mod pager;
 pub mod pipeline;
+pub mod reports;
 pub mod retry;
 pub mod roles;
 

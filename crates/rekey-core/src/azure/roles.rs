@@ -96,6 +96,27 @@ impl ArmClient {
         Ok(wires.into_iter().map(RoleAssignment::from).collect())
     }
 
+    /// The role assignments that apply to `principal_id` (and its groups) at `scope`: those at the
+    /// scope and above it (`$filter=atScope() and assignedTo('{id}')`).
+    pub async fn role_assignments_at(
+        &self,
+        scope: &ResourceId,
+        principal_id: &str,
+    ) -> Result<Vec<RoleAssignment>, CallError> {
+        guid("principal ID", principal_id)?;
+        let mut url = self.url(
+            &format!(
+                "{}/providers/Microsoft.Authorization/roleAssignments",
+                scope.path()
+            ),
+            AUTHORIZATION_API,
+        )?;
+        url.query_pairs_mut()
+            .append_pair("$filter", &format!("atScope() and assignedTo('{principal_id}')"));
+        let wires: Vec<Wire> = self.list(url).await?;
+        Ok(wires.into_iter().map(RoleAssignment::from).collect())
+    }
+
     /// Gives `principal_id` the role `role_definition_id` (a full definition ID) at `scope`, the
     /// scope it was held at (PUT `{scope}/providers/Microsoft.Authorization/roleAssignments/{name}`):
     /// never wider. The name is derived from the three, so a request sent again after a lost answer

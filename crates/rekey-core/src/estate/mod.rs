@@ -5,6 +5,7 @@
 
 pub mod demo;
 mod inventory;
+pub mod key_vaults;
 
 use std::collections::HashMap;
 use std::sync::Arc;

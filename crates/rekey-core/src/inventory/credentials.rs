@@ -141,6 +141,7 @@ fn info(
         start: c.start_date_time,
         end,
         expired: end.is_some_and(|e| e <= now),
+        last_used: None,
     }
 }
 

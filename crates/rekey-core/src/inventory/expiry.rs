@@ -243,6 +243,7 @@ mod tests {
             start: Some(now - Duration::days(400)),
             end: Some(now + Duration::days(end_days) + Duration::hours(1)),
             expired: end_days < 0,
+            last_used: None,
         }
     }
 

@@ -128,6 +128,9 @@ pub struct CredentialInfo {
     #[ts(type = "string | null")]
     pub end: Option<DateTime<Utc>>,
     pub expired: bool,
+    /// When it last signed in (Graph's sign-in activity report), or why that is unknown.
+    #[serde(default)]
+    pub last_used: Option<crate::azure::reports::LastUsed>,
 }
 
 /// How the inventory was read.

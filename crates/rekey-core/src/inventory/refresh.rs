@@ -237,7 +237,7 @@ async fn rate(
         ));
     }
     let now = Utc::now();
-    let apps: HashMap<String, AppCredentials> = match &home {
+    let mut apps: HashMap<String, AppCredentials> = match &home {
         Err(failure) => wanted
             .iter()
             .map(|(app, _)| {
@@ -256,6 +256,13 @@ async fn rate(
             resolution.apps
         }
     };
+    if home.is_ok() && apps.values().any(|a| !a.credentials.is_empty()) {
+        // One read of the tenant's report for every secret: when each last signed in.
+        let usage = graph.usage(None).await;
+        for credential in apps.values_mut().flat_map(|a| a.credentials.iter_mut()) {
+            credential.last_used = Some(usage.last_used(&credential.key_id));
+        }
+    }
     let home_tenant = home.as_ref().ok().cloned().flatten().unwrap_or_default();
     let mut foreign_tenants: Vec<(String, u32)> = foreign_clusters.into_iter().collect();
     foreign_tenants.sort();

@@ -8,6 +8,7 @@ pub mod bulk;
 mod cluster_checks;
 pub mod engine;
 pub mod journal;
+pub mod key_vault;
 pub mod lock;
 pub mod model;
 pub mod options;

@@ -116,6 +116,21 @@ pub struct PlanGroup {
     /// none: set by [`Plan::with_verdicts`].
     #[serde(default)]
     pub blocked_by: Option<String>,
+    /// Where the new secret is also written, before any cluster is reset (none: the keyring only).
+    #[serde(default)]
+    pub key_vault: Option<KeyVaultCopy>,
+}
+
+/// The Key Vault secret a rotation also writes the new secret to, as pre-flight found the vault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KeyVaultCopy {
+    pub vault_id: String,
+    pub vault_name: String,
+    /// `properties.vaultUri` as ARM gave it at planning, checked against the cloud's Key Vault domain.
+    pub vault_uri: String,
+    pub secret_name: String,
 }
 
 impl PlanGroup {
@@ -135,6 +150,7 @@ impl PlanGroup {
             checks: Vec::new(),
             shared_outside: Vec::new(),
             blocked_by: None,
+            key_vault: None,
         }
     }
 }
@@ -168,6 +184,12 @@ impl Plan {
                 group.mode.label(),
                 group.lifetime_days
             ));
+            if let Some(kv) = &group.key_vault {
+                lines.push(format!(
+                    "  new secret also written to Key Vault {} as secret '{}' ({})",
+                    kv.vault_name, kv.secret_name, kv.vault_uri
+                ));
+            }
             for c in group.runnable() {
                 let production = if c.production { " [PRODUCTION]" } else { "" };
                 lines.push(format!(
@@ -190,6 +212,8 @@ pub enum Step {
     AddSecret,
     StoreSecret,
     ProveSecret,
+    /// A copy of the new secret in the admin's chosen Azure Key Vault, read back.
+    KeyVault,
     CopyRoles,
     ResetCluster,
     Verify,
@@ -206,6 +230,7 @@ impl Step {
             Step::AddSecret => "add secret",
             Step::StoreSecret => "store in keyring",
             Step::ProveSecret => "prove secret",
+            Step::KeyVault => "write to Key Vault",
             Step::CopyRoles => "copy role assignments",
             Step::ResetCluster => "reset cluster",
             Step::Verify => "verify",
@@ -258,6 +283,9 @@ pub enum Outcome {
     RolledBack,
     /// Waiting for the grace period before the old secrets are removed.
     RetirePending,
+    /// The retirement is held: an old secret signed in after every cluster moved to the new one,
+    /// so something else still uses it. Looked at again when the hold's wait is over.
+    RetireHeld,
 }
 
 /// Whether going on with a rotation would do something at `now`: unfinished, or waiting to retire
@@ -265,7 +293,7 @@ pub enum Outcome {
 pub fn due(outcome: Option<Outcome>, retire_after: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
     match outcome {
         None => true,
-        Some(Outcome::RetirePending) => retire_after.is_none_or(|t| t <= now),
+        Some(Outcome::RetirePending | Outcome::RetireHeld) => retire_after.is_none_or(|t| t <= now),
         Some(_) => false,
     }
 }
@@ -290,6 +318,9 @@ pub struct GroupResult {
     pub retire_after: Option<DateTime<Utc>>,
     /// What went wrong, in Azure's words, and what to do.
     pub message: Option<String>,
+    /// Why the retirement is held and what the admin can do (outcome `retireHeld`).
+    #[serde(default)]
+    pub hold: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::settings::{RetirePolicy, Settings};
+use crate::settings::{KeyVaultChoice, RetirePolicy, Settings};
 
 /// What a rotation changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -113,9 +113,24 @@ pub struct Options {
     /// The longest pause between two looks at a running operation (ARM's `Retry-After` is
     /// honoured below this).
     pub max_poll_interval: Duration,
+    /// Where every group's new secret is also written (else each application's setting, if any).
+    pub key_vault: Option<KeyVaultChoice>,
+    /// Per application (app ID, lower case): its Key Vault copy from the settings.
+    pub key_vaults_by_app: std::collections::BTreeMap<String, KeyVaultChoice>,
+    /// Hours before a held retirement is looked at again.
+    pub hold_hours: u32,
 }
 
 pub const MAX_LIFETIME_DAYS: u32 = 730;
+
+impl Options {
+    /// The Key Vault copy of `app_id`'s new secret: the rotation's choice, else the application's.
+    pub fn key_vault_for(&self, app_id: &str) -> Option<&KeyVaultChoice> {
+        self.key_vault
+            .as_ref()
+            .or_else(|| self.key_vaults_by_app.get(&app_id.to_ascii_lowercase()))
+    }
+}
 
 impl Options {
     pub fn from_settings(settings: &Settings, mode: Mode, actor: impl Into<String>) -> Options {
@@ -129,6 +144,13 @@ impl Options {
             roles_to_copy: Vec::new(),
             actor: actor.into(),
             max_poll_interval: Duration::from_secs(30),
+            key_vault: None,
+            key_vaults_by_app: settings
+                .key_vaults
+                .iter()
+                .map(|(app, choice)| (app.to_ascii_lowercase(), choice.clone()))
+                .collect(),
+            hold_hours: settings.retire_hold_hours.min(168),
         }
     }
 }

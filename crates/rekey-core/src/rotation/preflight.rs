@@ -242,6 +242,31 @@ pub async fn plan(session: &Session, chosen: &[String], known: &[ClusterRow], op
         } else {
             Vec::new()
         };
+        let app_id = app
+            .as_ref()
+            .map(|a| a.app_id.clone())
+            .or_else(|| sp.as_ref().map(|s| s.app_id.clone()))
+            .filter(|a| !a.is_empty())
+            .unwrap_or(app_id);
+        let app_display_name = app
+            .as_ref()
+            .and_then(|a| a.display_name.clone())
+            .or_else(|| sp.as_ref().and_then(|s| s.display_name.clone()));
+        let key_vault = match options.key_vault_for(&app_id) {
+            Some(choice) => {
+                let (copy, check) = super::key_vault::plan_copy(
+                    session,
+                    choice,
+                    app_display_name.as_deref(),
+                    &app_id,
+                    caller.as_deref(),
+                )
+                .await;
+                checks.push(check);
+                copy
+            }
+            None => None,
+        };
         let tenant_id = resources
             .first()
             .and_then(|c| known.iter().find(|r| r.id.eq_ignore_ascii_case(&c.id)))
@@ -251,16 +276,8 @@ pub async fn plan(session: &Session, chosen: &[String], known: &[ClusterRow], op
             rotation_id: uuid::Uuid::new_v4().to_string(),
             mode,
             tenant_id,
-            app_id: app
-                .as_ref()
-                .map(|a| a.app_id.clone())
-                .or_else(|| sp.as_ref().map(|s| s.app_id.clone()))
-                .filter(|a| !a.is_empty())
-                .unwrap_or(app_id),
-            app_display_name: app
-                .as_ref()
-                .and_then(|a| a.display_name.clone())
-                .or_else(|| sp.as_ref().and_then(|s| s.display_name.clone())),
+            app_id,
+            app_display_name,
             clusters,
             old_secrets: old_secrets(app.as_ref(), sp.as_ref()),
             retire,
@@ -269,6 +286,7 @@ pub async fn plan(session: &Session, chosen: &[String], known: &[ClusterRow], op
             checks,
             shared_outside,
             blocked_by: None,
+            key_vault,
         });
     }
     plan.groups

@@ -223,6 +223,10 @@ fn a_resume_takes_the_named_rotation_or_every_due_one_not_running_here() {
         retire_after: None,
         last_failure: None,
         actor: "test".into(),
+        held: Vec::new(),
+        hold: None,
+        usage_unknown: None,
+        key_vault: None,
     };
     let list = [
         summary("open-1", None),

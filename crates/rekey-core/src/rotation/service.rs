@@ -142,8 +142,25 @@ impl Rotator<'_> {
         Ok((results, problems))
     }
 
+    /// The admin's answer to a waiting retirement ([`engine::HoldAnswer`]).
+    pub async fn answer_hold(
+        &self,
+        options: Options,
+        rotation_id: &str,
+        answer: engine::HoldAnswer,
+    ) -> Result<GroupResult, IpcError> {
+        let ctx = self.context_for(options, rotation_id).await?;
+        Ok(engine::answer_hold(&ctx, rotation_id, answer).await)
+    }
+
     /// Removes the unused new secret of a failed rotation.
     pub async fn roll_back(&self, options: Options, rotation_id: &str) -> Result<GroupResult, IpcError> {
+        let ctx = self.context_for(options, rotation_id).await?;
+        Ok(engine::roll_back(&ctx, rotation_id).await)
+    }
+
+    /// A context with the session of the tenant of the rotation `rotation_id`.
+    async fn context_for(&self, options: Options, rotation_id: &str) -> Result<Context, IpcError> {
         let states = journal::list(&self.paths).await.0;
         let tenant = states
             .iter()
@@ -156,8 +173,7 @@ impl Rotator<'_> {
         if !problems.is_empty() {
             return Err(IpcError::new("sign_in_required", problems.join("; ")));
         }
-        let ctx = self.context(options, None, &sessions).await?;
-        Ok(engine::roll_back(&ctx, rotation_id).await)
+        self.context(options, None, &sessions).await
     }
 }
 

@@ -35,6 +35,18 @@ pub enum RetirePolicy {
     Never,
 }
 
+/// The vault and secret name an admin chose (a rotation option, or an application's setting).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KeyVaultChoice {
+    /// The vault's ARM ID.
+    pub vault_id: String,
+    /// The secret's name; none: [`default_secret_name`].
+    #[serde(default)]
+    pub secret_name: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(export)]
@@ -67,6 +79,12 @@ pub struct Settings {
     pub rotation_concurrency: u32,
     /// How long a rotation waits for a new secret to replicate through Entra ID (1 to 120 minutes).
     pub replication_timeout_minutes: u32,
+    /// When an old secret is still used after the clusters moved, hours before Rekey looks again
+    /// (0 to 168); if nothing signed in with it meanwhile, it is retired then.
+    pub retire_hold_hours: u32,
+    /// Per application (app ID): the Key Vault secret its new secrets are also written to.
+    #[ts(type = "Record<string, KeyVaultChoice>")]
+    pub key_vaults: std::collections::BTreeMap<String, KeyVaultChoice>,
 }
 
 impl Default for Settings {
@@ -86,6 +104,8 @@ impl Default for Settings {
             retire_grace_hours: 24,
             rotation_concurrency: 8,
             replication_timeout_minutes: 10,
+            retire_hold_hours: 24,
+            key_vaults: std::collections::BTreeMap::new(),
         }
     }
 }

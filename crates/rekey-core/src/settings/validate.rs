@@ -180,6 +180,20 @@ impl Settings {
                 &whole("The replication timeout"),
                 defaults.replication_timeout_minutes,
             ),
+            retire_hold_hours: field(
+                m,
+                p,
+                "retireHoldHours",
+                &whole("The wait before an old secret still in use is looked at again"),
+                defaults.retire_hold_hours,
+            ),
+            key_vaults: field(
+                m,
+                p,
+                "keyVaults",
+                "The Key Vault copies must map application IDs to a vault ID and a secret name.",
+                defaults.key_vaults.clone(),
+            ),
         };
         // Ranges: each wrong value is replaced by its default, and said.
         let range_problems = parsed.problems();
@@ -275,6 +289,33 @@ impl Settings {
             1..=120,
             "minutes",
         );
+        in_range(
+            p,
+            "retireHoldHours",
+            "The wait before an old secret still in use is looked at again",
+            self.retire_hold_hours,
+            0..=168,
+            "hours",
+        );
+        for (app, choice) in &self.key_vaults {
+            let bad = !is_guid(app)
+                || crate::azure::keyvault::vault_id(&choice.vault_id).is_err()
+                || choice
+                    .secret_name
+                    .as_deref()
+                    .is_some_and(|n| crate::azure::keyvault::check_secret_name(n).is_err());
+            if bad {
+                p.push(SettingProblem::new(
+                    "keyVaults",
+                    format!(
+                        "The Key Vault copy of application '{app}' needs the application's ID, a vault's ARM ID \
+                         (…/providers/Microsoft.KeyVault/vaults/<name>) and a secret name of 1 to 127 letters, \
+                         digits and dashes."
+                    ),
+                ));
+                break;
+            }
+        }
         problems
     }
 
@@ -303,6 +344,8 @@ impl Settings {
                 "replicationTimeoutMinutes" => {
                     self.replication_timeout_minutes = d.replication_timeout_minutes
                 }
+                "retireHoldHours" => self.retire_hold_hours = d.retire_hold_hours,
+                "keyVaults" => self.key_vaults = d.key_vaults.clone(),
                 _ => {}
             }
         }

@@ -33,6 +33,20 @@ pub struct VaultEntry {
     /// The rotation that made it.
     #[serde(default)]
     pub rotation_id: Option<String>,
+    /// The Azure Key Vault secret it was also written to, if the admin chose one.
+    #[serde(default)]
+    pub key_vault: Option<KeyVaultPlace>,
+}
+
+/// Where a secret was also written in Azure Key Vault (a version of a named secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KeyVaultPlace {
+    pub vault_name: String,
+    pub vault_uri: String,
+    pub secret_name: String,
+    pub version: String,
 }
 
 impl VaultEntry {
@@ -80,6 +94,9 @@ pub struct VaultRow {
     pub in_azure: AzurePresence,
     /// Why `in_azure` is unknown, when it is.
     pub azure_problem: Option<String>,
+    /// When it last signed in (Graph's sign-in activity report), or why that is unknown.
+    #[serde(default)]
+    pub last_used: Option<crate::azure::reports::LastUsed>,
 }
 
 /// Whether the vault can be used: the app's banner at start, and what `rekey vault` says.

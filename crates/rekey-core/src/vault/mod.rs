@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-pub use entry::{AzurePresence, VaultEntry, VaultRow, VaultStatus};
+pub use entry::{AzurePresence, KeyVaultPlace, VaultEntry, VaultRow, VaultStatus};
 use index::Index;
 
 use crate::accounts::AccountInfo;
@@ -268,21 +268,37 @@ impl Vault {
 
     /// Records that the secret `key_id` was given to `clusters` (ARM IDs).
     pub async fn add_clusters(&self, key_id: &str, clusters: &[String]) -> Result<(), VaultError> {
+        let clusters = clusters.to_vec();
+        self.update_entry(key_id, move |entry| {
+            for cluster in &clusters {
+                if !entry.clusters.iter().any(|c| c.eq_ignore_ascii_case(cluster)) {
+                    entry.clusters.push(cluster.clone());
+                }
+            }
+        })
+        .await
+    }
+
+    /// Records that the secret `key_id` was also written to Key Vault at `place`.
+    pub async fn add_key_vault(&self, key_id: &str, place: KeyVaultPlace) -> Result<(), VaultError> {
+        self.update_entry(key_id, move |entry| entry.key_vault = Some(place.clone()))
+            .await
+    }
+
+    /// Changes the index rows of the secret `key_id` (never its value).
+    async fn update_entry(
+        &self,
+        key_id: &str,
+        change: impl Fn(&mut VaultEntry) + Send + 'static,
+    ) -> Result<(), VaultError> {
         let index = self.index.clone();
         let key_id = key_id.to_string();
-        let clusters = clusters.to_vec();
         blocking(move || {
             index.update(|entries| {
-                for entry in entries
+                entries
                     .iter_mut()
                     .filter(|e| e.key_id.eq_ignore_ascii_case(&key_id))
-                {
-                    for cluster in &clusters {
-                        if !entry.clusters.iter().any(|c| c.eq_ignore_ascii_case(cluster)) {
-                            entry.clusters.push(cluster.clone());
-                        }
-                    }
-                }
+                    .for_each(&change)
             })
         })
         .await?

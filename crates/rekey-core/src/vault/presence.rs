@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{AzurePresence, Vault, VaultEntry, VaultError, VaultRow};
 use crate::azure::graph::GraphClient;
+use crate::azure::reports::LastUsed;
 use crate::inventory::credentials::{resolve, Lookup};
 use crate::inventory::model::AppRole;
 use crate::session::TenantSessions;
@@ -41,7 +42,11 @@ fn unknown(entries: &[VaultEntry], reason: &str) -> Presence {
         .map(|e| {
             (
                 e.key_id.to_ascii_lowercase(),
-                (AzurePresence::Unknown, Some(reason.to_string())),
+                Seen {
+                    in_azure: AzurePresence::Unknown,
+                    problem: Some(reason.to_string()),
+                    last_used: None,
+                },
             )
         })
         .collect()
@@ -55,11 +60,22 @@ pub async fn list(vault: &Vault, sessions: &dyn TenantSessions) -> Result<Vec<Va
 }
 
 /// What Graph says about each entry's credential, keyed by lowercase key ID.
-pub type Presence = HashMap<String, (AzurePresence, Option<String>)>;
+pub type Presence = HashMap<String, Seen>;
+
+/// What Graph says about one stored secret's credential.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub in_azure: AzurePresence,
+    /// Why `in_azure` is unknown, when it is.
+    pub problem: Option<String>,
+    /// When it last signed in (the sign-in activity report), or why that is unknown.
+    pub last_used: Option<LastUsed>,
+}
 
 /// Reads the apps of `entries` from Graph (batched) and says, per key ID, whether the credential is
-/// still on the application or its service principal.
+/// still on the application or its service principal, and when it last signed in.
 pub async fn check(graph: &GraphClient, entries: &[VaultEntry]) -> Presence {
+    let usage = graph.usage(None).await;
     let wanted: Vec<(String, AppRole)> = entries
         .iter()
         .map(|e| (e.app_id.clone(), AppRole::ClusterIdentity))
@@ -77,7 +93,7 @@ pub async fn check(graph: &GraphClient, entries: &[VaultEntry]) -> Presence {
         .iter()
         .map(|entry| {
             let key = entry.key_id.to_ascii_lowercase();
-            let answer = match resolution.apps.get(&entry.app_id.to_ascii_lowercase()) {
+            let (in_azure, problem) = match resolution.apps.get(&entry.app_id.to_ascii_lowercase()) {
                 None => (
                     AzurePresence::Unknown,
                     Some("Graph did not answer for this app.".into()),
@@ -101,7 +117,15 @@ pub async fn check(graph: &GraphClient, entries: &[VaultEntry]) -> Presence {
                     }
                 }
             };
-            (key, answer)
+            let last_used = Some(usage.last_used(&entry.key_id));
+            (
+                key,
+                Seen {
+                    in_azure,
+                    problem,
+                    last_used,
+                },
+            )
         })
         .collect()
 }
@@ -112,15 +136,20 @@ pub async fn rows(vault: &Vault, presence: &Presence) -> Result<Vec<VaultRow>, V
     let mut rows = Vec::new();
     for entry in vault.entries().await? {
         let in_keyring = vault.in_keyring(&entry).await?;
-        let (in_azure, azure_problem) = presence
+        let seen = presence
             .get(&entry.key_id.to_ascii_lowercase())
             .cloned()
-            .unwrap_or((AzurePresence::Unknown, Some("Not checked against Azure.".into())));
+            .unwrap_or(Seen {
+                in_azure: AzurePresence::Unknown,
+                problem: Some("Not checked against Azure.".into()),
+                last_used: None,
+            });
         rows.push(VaultRow {
             entry,
             in_keyring,
-            in_azure,
-            azure_problem,
+            in_azure: seen.in_azure,
+            azure_problem: seen.problem,
+            last_used: seen.last_used,
         });
     }
     Ok(rows)

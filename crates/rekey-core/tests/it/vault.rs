@@ -82,6 +82,7 @@ fn entry_with_key(tenant: &str, app: &str, key_id: &str, secret: &SecretString) 
                 .into(),
         ],
         rotation_id: Some(uuid::Uuid::new_v4().to_string()),
+        key_vault: None,
     }
 }
 

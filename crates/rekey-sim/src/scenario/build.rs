@@ -56,6 +56,7 @@ impl ScenarioFile {
         for u in &self.users {
             add_user(&mut world, u, tenant(&u.tenant)?)?;
         }
+        super::vaults::add_all(&mut world, &self.vaults)?;
         Ok(world)
     }
 }

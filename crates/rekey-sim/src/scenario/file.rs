@@ -1,6 +1,6 @@
 //! The scenario file format (TOML or JSON): tenants, subscriptions, apps with their secrets and
-//! certificates, clusters, and users, written the way an admin would describe them. Building the
-//! world from it is `build.rs`.
+//! certificates, clusters, users, and key vaults (`vaults.rs`), written the way an admin would
+//! describe them. Building the world from it is `build.rs`.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -20,6 +20,8 @@ pub struct ScenarioFile {
     pub clusters: Vec<ClusterSpec>,
     #[serde(default)]
     pub users: Vec<UserSpec>,
+    #[serde(default)]
+    pub vaults: Vec<super::vaults::VaultSpec>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -5,6 +5,7 @@ mod build;
 mod file;
 mod generate;
 mod network;
+mod vaults;
 
 use chrono::{DateTime, Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
@@ -12,6 +13,7 @@ use uuid::Uuid;
 
 pub use file::{ScenarioError, ScenarioFile};
 pub use generate::{generate, GenerateParams, ParamsError};
+pub use vaults::{AccessPolicySpec, VaultRoleSpec, VaultSpec};
 
 use crate::secrets;
 use crate::state::{
@@ -52,7 +54,7 @@ pub struct AdminSeed {
     credential: PasswordCredential,
 }
 
-const ADMIN_NAME: &str = "rekey-demo-admin";
+pub(crate) const ADMIN_NAME: &str = "rekey-demo-admin";
 
 /// A new administrator secret: the secret for the client, the seed for the world.
 pub fn new_admin(now: DateTime<Utc>) -> (SecretString, AdminSeed) {
@@ -195,13 +197,16 @@ mod tests {
             app.password_credentials[0].secret_sha256,
             secret_digest(secret.expose_secret())
         );
-        assert_eq!(
-            world
-                .role_assignments
-                .iter()
-                .filter(|r| r.principal_id == stable_id("sp", ADMIN_NAME))
-                .count(),
-            3
-        );
+        // Owner on the three unrestricted subscriptions, and Key Vault Secrets Officer on the
+        // platform vault (demo.toml).
+        let roles: Vec<Role> = world
+            .role_assignments
+            .iter()
+            .filter(|r| r.principal_id == stable_id("sp", ADMIN_NAME))
+            .map(|r| r.role)
+            .collect();
+        assert_eq!(roles.iter().filter(|r| **r == Role::Owner).count(), 3);
+        assert_eq!(roles.len(), 4);
+        assert!(roles.contains(&Role::KeyVaultSecretsOfficer));
     }
 }

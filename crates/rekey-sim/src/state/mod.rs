@@ -5,6 +5,7 @@ pub mod credential_use;
 mod entra;
 mod resources;
 pub mod sign_ins;
+pub mod vaults;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -54,6 +55,8 @@ pub struct World {
     pub identities: Vec<UserAssignedIdentity>,
     /// Resources that exist only as scopes (subnets, route tables, DNS zones, registries).
     pub scope_resources: Vec<ScopeResource>,
+    /// `Microsoft.KeyVault/vaults` with their secrets (see [`vaults`]).
+    pub vaults: Vec<vaults::Vault>,
     /// Entra directory roles (Reports Reader, Global Reader …) held in a tenant.
     pub directory_roles: Vec<DirectoryRoleAssignment>,
     /// App sign-ins with a credential, for Graph's sign-in activity reports; see [`credential_use`].
@@ -79,6 +82,7 @@ impl Default for World {
             role_propagation_delay: DEFAULT_ROLE_PROPAGATION,
             identities: Vec::new(),
             scope_resources: Vec::new(),
+            vaults: Vec::new(),
             directory_roles: Vec::new(),
             credential_use: CredentialUse::default(),
         }

@@ -8,7 +8,10 @@ import type { AuthStatus } from "./AuthStatus";
 import type { CloudSetting } from "./CloudSetting";
 import type { DeviceCodePrompt } from "./DeviceCodePrompt";
 import type { GroupResult } from "./GroupResult";
+import type { HoldAnswer } from "./HoldAnswer";
 import type { Inventory } from "./Inventory";
+import type { KeyVaultChoice } from "./KeyVaultChoice";
+import type { KeyVaults } from "./KeyVaults";
 import type { Mode } from "./Mode";
 import type { MoveProgress } from "./MoveProgress";
 import type { MoveResult } from "./MoveResult";
@@ -67,7 +70,7 @@ export type Commands = {
   vault_copy: { args: { keyId: string }; result: number };
   vault_reveal: { args: { keyId: string }; result: void };
   vault_delete: { args: { keyId: string }; result: void };
-  plan_rotation: { args: { clusterIds: Array<string>, mode: Mode, lifetimeDays: number | null, retire: Retire | null }; result: StoredPlan };
+  plan_rotation: { args: { clusterIds: Array<string>, mode: Mode, lifetimeDays: number | null, retire: Retire | null, keyVault: KeyVaultChoice | null }; result: StoredPlan };
   start_rotation: { args: { planId: string, confirmedNames: Array<string>, rolesToCopy: Array<string> | null, onProgress: Channel<RotationProgress> }; result: Array<GroupResult> };
   list_rotations: { args: {}; result: Array<RotationSummary> };
   resume_rotations: { args: { only: string | null, onProgress: Channel<RotationProgress> }; result: Resumed };
@@ -75,6 +78,8 @@ export type Commands = {
   rotation_history: { args: {}; result: Array<AuditRecord> };
   export_history: { args: {}; result: string | null };
   open_aad_migration_guide: { args: {}; result: void };
+  list_key_vaults: { args: {}; result: KeyVaults };
+  answer_retirement: { args: { rotationId: string, answer: HoldAnswer }; result: GroupResult };
   plan_migration: { args: { clusterIds: Array<string>, identity: string | null, retire: Retire | null, deletePrincipal: boolean | null }; result: StoredMigration };
   start_migration: { args: { planId: string, confirmedNames: Array<string>, onProgress: Channel<MoveProgress> }; result: Array<MoveResult> };
   list_migrations: { args: {}; result: Array<MoveSummary> };

@@ -14,4 +14,8 @@ newAppId: string | null, clustersDone: Array<string>, clustersFailed: Array<Clus
 /**
  * What went wrong, in Azure's words, and what to do.
  */
-message: string | null, };
+message: string | null, 
+/**
+ * Why the retirement is held and what the admin can do (outcome `retireHeld`).
+ */
+hold: string | null, };

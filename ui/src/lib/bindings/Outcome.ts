@@ -3,4 +3,4 @@
 /**
  * How a rotation (one group) ended.
  */
-export type Outcome = "succeeded" | "failed" | "rolledBack" | "retirePending";
+export type Outcome = "succeeded" | "failed" | "rolledBack" | "retirePending" | "retireHeld";

@@ -56,4 +56,13 @@ rotationConcurrency: number,
 /**
  * How long a rotation waits for a new secret to replicate through Entra ID (1 to 120 minutes).
  */
-replicationTimeoutMinutes: number, };
+replicationTimeoutMinutes: number, 
+/**
+ * When an old secret is still used after the clusters moved, hours before Rekey looks again
+ * (0 to 168); if nothing signed in with it meanwhile, it is retired then.
+ */
+retireHoldHours: number, 
+/**
+ * Per application (app ID): the Key Vault secret its new secrets are also written to.
+ */
+keyVaults: Record<string, KeyVaultChoice>, };

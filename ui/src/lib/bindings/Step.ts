@@ -3,4 +3,4 @@
 /**
  * The steps of a rotation, in order.
  */
-export type Step = "preflight" | "createPrincipal" | "addSecret" | "storeSecret" | "proveSecret" | "copyRoles" | "resetCluster" | "verify" | "retireOld" | "rollBack" | "done";
+export type Step = "preflight" | "createPrincipal" | "addSecret" | "storeSecret" | "proveSecret" | "keyVault" | "copyRoles" | "resetCluster" | "verify" | "retireOld" | "rollBack" | "done";

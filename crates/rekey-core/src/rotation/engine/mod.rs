@@ -6,6 +6,8 @@
 //! This file opens, locks and drives a rotation; [`step`] runs a step's reporting, journaling and
 //! auditing; each step has its own file.
 
+mod hold;
+mod key_vault;
 mod principal;
 mod prove;
 mod reset;
@@ -27,6 +29,7 @@ use crate::paths::AppPaths;
 use crate::rotation::steps::Book;
 use crate::session::{Pin, Session};
 use crate::vault::Vault;
+pub use hold::{answer as answer_hold, HoldAnswer};
 use step::Stop;
 
 /// Where progress reports go.
@@ -99,6 +102,7 @@ pub(super) fn failed_before_start(group: &PlanGroup, message: String) -> GroupRe
         retired: Vec::new(),
         retire_after: None,
         message: Some(message),
+        hold: None,
     }
 }
 
@@ -233,12 +237,13 @@ impl Run<'_> {
 
     async fn steps(&self) -> Result<(), Stop> {
         let state = self.snapshot().await;
-        if state.finished == Some(Outcome::RetirePending) {
+        if matches!(state.finished, Some(Outcome::RetirePending | Outcome::RetireHeld)) {
             return self.retire().await;
         }
         let target = self.target().await?;
         let secret = self.new_secret(&target).await?;
         self.prove(&target, &secret).await?;
+        self.write_key_vault(&target, &secret).await?;
         if self.snapshot().await.group.mode == Mode::NewSp {
             self.copy_roles().await?;
         }
@@ -283,6 +288,7 @@ impl Run<'_> {
             retired: state.old_removed.clone(),
             retire_after: state.retire_after,
             message: failure.map(|s| format!("{}: {}", s.step.label(), s.message)),
+            hold: state.hold_message(),
         }
     }
 }

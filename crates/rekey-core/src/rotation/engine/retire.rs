@@ -1,13 +1,16 @@
 //! Step 7, retire: the old secrets go, by policy (now, after a grace period, never), once every
-//! cluster of the group is verified on the new one.
+//! cluster of the group is verified on the new one — unless one of them signed in after the clusters
+//! moved (Graph's sign-in activity report): then something else still uses it, and the retirement is
+//! held until nothing has signed in with it for the hold's wait, or the admin retires it anyway.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::step::{stop, transient, Stop};
 use super::Run;
 use crate::azure::directory::ObjectKind;
-use crate::rotation::journal::Event;
+use crate::azure::reports::Usage;
+use crate::rotation::journal::{Event, State};
 use crate::rotation::model::{OldSecret, Outcome, Retire, Step};
 
 /// The object an old secret is on. The plan names it as the journal does (`application`,
@@ -58,6 +61,10 @@ impl Run<'_> {
                 self.record(Event::Finished { outcome }).await?;
             }
             step.skipped(state.group.retire.label());
+            return Ok(());
+        }
+        if self.held(&state).await? {
+            step.skipped("held: an old secret is still in use");
             return Ok(());
         }
         // The old secrets are on the principal the clusters used before. In mode new-sp that is the
@@ -113,6 +120,83 @@ impl Run<'_> {
         self.record(finished).await?;
         let removed = self.snapshot().await.old_removed.len();
         step.ok(None, None, Some(format!("{removed} removed"))).await
+    }
+}
+
+/// The old secrets (lower-case key IDs) still to retire, never the new one.
+fn still_to_retire(state: &State) -> Vec<String> {
+    let new_key = state.created.as_ref().map(|c| c.key_id.to_ascii_lowercase());
+    state
+        .group
+        .old_secrets
+        .iter()
+        .map(|o| o.key_id.to_ascii_lowercase())
+        .filter(|k| !state.old_removed.contains(k) && Some(k) != new_key.as_ref())
+        .collect()
+}
+
+/// The old secrets in use: signed in after the clusters moved (`moved`), unless that sign-in is the
+/// one an earlier hold already waited out (nothing newer since).
+fn in_use(
+    state: &State,
+    usage: &crate::azure::reports::SignIns,
+    moved: DateTime<Utc>,
+) -> Vec<(String, DateTime<Utc>)> {
+    still_to_retire(state)
+        .into_iter()
+        .filter_map(|key| {
+            let last = usage.last(&key)?;
+            let waited_out = state.held.get(&key).is_some_and(|held| *held >= last);
+            (last > moved && !waited_out).then_some((key, last))
+        })
+        .collect()
+}
+
+impl Run<'_> {
+    /// Whether the retirement is held now (journaled, with why). Usage that cannot be read is
+    /// journaled too, and the policy followed.
+    async fn held(&self, state: &State) -> Result<bool, Stop> {
+        if state.forced || still_to_retire(state).is_empty() {
+            return Ok(false);
+        }
+        // Held, and its wait is not over: nothing to look at yet.
+        if state.finished == Some(Outcome::RetireHeld) && state.retire_after.is_some_and(|t| t > Utc::now()) {
+            return Ok(true);
+        }
+        let sign_ins = match self.ctx.session.graph.usage(Some(&state.group.app_id)).await {
+            Usage::Known(s) => s,
+            Usage::Unknown(reason) => {
+                if state.usage_unknown.as_deref() != Some(reason.as_str()) {
+                    self.record(Event::UsageUnknown { reason }).await?;
+                }
+                return Ok(false);
+            }
+        };
+        let moved = state.verified_at.unwrap_or(state.started);
+        let used = in_use(state, &sign_ins, moved);
+        if used.is_empty() {
+            return Ok(false);
+        }
+        let recheck_after = Utc::now() + chrono::Duration::hours(i64::from(self.ctx.options.hold_hours));
+        for (key_id, last_used) in &used {
+            self.record(Event::RetireHeld {
+                key_id: key_id.clone(),
+                last_used: *last_used,
+                recheck_after,
+            })
+            .await?;
+        }
+        self.record(Event::RetireScheduled {
+            not_before: recheck_after,
+        })
+        .await?;
+        if state.finished != Some(Outcome::RetireHeld) {
+            self.record(Event::Finished {
+                outcome: Outcome::RetireHeld,
+            })
+            .await?;
+        }
+        Ok(true)
     }
 }
 

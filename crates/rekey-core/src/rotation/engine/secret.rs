@@ -151,6 +151,7 @@ impl Run<'_> {
             expires: created.end,
             clusters: Vec::new(),
             rotation_id: Some(state.group.rotation_id.clone()),
+            key_vault: None,
         }
     }
 

@@ -20,7 +20,8 @@ use crate::paths::AppPaths;
 use crate::session::Pin;
 pub use file::{parse_lines, replay_all, Entry, JournalError, JournalFile};
 pub use state::{
-    CreatedSecret, NewPrincipal, ResetFailure, ResetState, RotationSummary, SecretRequest, State, StepFailure,
+    CreatedSecret, HeldSecret, NewPrincipal, ResetFailure, ResetState, RotationSummary, SecretRequest, State,
+    StepFailure,
 };
 
 /// Something that happened in a rotation.
@@ -95,6 +96,28 @@ pub enum Event {
     },
     #[serde(rename_all = "camelCase")]
     RetireScheduled { not_before: DateTime<Utc> },
+    /// The new secret is in the plan's Key Vault too, at `version` (read back and compared).
+    #[serde(rename_all = "camelCase")]
+    KeyVaultWritten {
+        vault_id: String,
+        secret_name: String,
+        version: String,
+    },
+    /// The sign-in activity report could not be read when the old secrets were due: the policy was
+    /// followed, and History says why usage was unknown.
+    #[serde(rename_all = "camelCase")]
+    UsageUnknown { reason: String },
+    /// The old secret `key_id` signed in at `last_used`, after every cluster moved to the new one:
+    /// its retirement is held until `recheck_after`.
+    #[serde(rename_all = "camelCase")]
+    RetireHeld {
+        key_id: String,
+        last_used: DateTime<Utc>,
+        recheck_after: DateTime<Utc>,
+    },
+    /// The admin chose to retire the old secrets despite their use (`actor`).
+    #[serde(rename_all = "camelCase")]
+    RetireForced { actor: String },
     #[serde(rename_all = "camelCase")]
     OldRemoved { key_id: String },
     /// A new secret that no cluster uses was removed from Azure (rolled back, or orphaned by a crash).
@@ -122,6 +145,9 @@ impl Entry for Event {
             Event::StepFailed { step, message } => Event::StepFailed {
                 step,
                 message: scrub(&message),
+            },
+            Event::UsageUnknown { reason } => Event::UsageUnknown {
+                reason: scrub(&reason),
             },
             other => other,
         }

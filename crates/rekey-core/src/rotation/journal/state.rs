@@ -10,6 +10,7 @@ use ts_rs::TS;
 use super::{Event, Line};
 use crate::azure::directory::ObjectKind;
 use crate::azure::lro::OperationHandle;
+use crate::azure::reports::CAVEAT;
 use crate::rotation::model::{Mode, Outcome, PlanGroup, Retire, Step};
 use crate::session::Pin;
 
@@ -81,6 +82,27 @@ pub struct State {
     pub old_removed: Vec<String>,
     pub last_failure: Option<StepFailure>,
     pub finished: Option<Outcome>,
+    /// When the last cluster was verified on the new secret (the moment the clusters moved).
+    pub verified_at: Option<DateTime<Utc>>,
+    /// The Key Vault version the new secret was written to.
+    pub key_vault_version: Option<String>,
+    /// Old secrets whose retirement is held (lower-case key ID → the sign-in that held it).
+    pub held: BTreeMap<String, DateTime<Utc>>,
+    /// Why usage was unknown when the old secrets were due.
+    pub usage_unknown: Option<String>,
+    /// The admin chose to retire despite use.
+    pub forced: bool,
+}
+
+/// An old secret whose retirement is held, for History, the CLI and the tray.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct HeldSecret {
+    pub key_id: String,
+    pub hint: Option<String>,
+    #[ts(type = "string")]
+    pub last_used: DateTime<Utc>,
 }
 
 impl State {
@@ -107,10 +129,18 @@ impl State {
             old_removed: Vec::new(),
             last_failure: None,
             finished: None,
+            verified_at: None,
+            key_vault_version: None,
+            held: BTreeMap::new(),
+            usage_unknown: None,
+            forced: false,
         };
         for line in rest {
             state.updated = line.at;
             state.apply(&line.event);
+            if matches!(line.event, Event::ClusterVerified { .. }) {
+                state.verified_at = Some(line.at);
+            }
         }
         Some(state)
     }
@@ -141,6 +171,7 @@ impl State {
                 object_id,
                 app_id,
             } => {
+                self.key_vault_version = None;
                 self.requested = Some(SecretRequest {
                     display_name: display_name.clone(),
                     on: *on,
@@ -190,9 +221,22 @@ impl State {
                 let r = self.reset(cluster);
                 r.verified = true;
                 r.failed = None;
+                // Live: now; a replay puts the line's own time in its place.
+                self.verified_at = Some(Utc::now());
             }
             Event::RetireScheduled { not_before } => self.retire_after = Some(*not_before),
-            Event::OldRemoved { key_id } => self.old_removed.push(key_id.to_ascii_lowercase()),
+            Event::KeyVaultWritten { version, .. } => self.key_vault_version = Some(version.clone()),
+            Event::UsageUnknown { reason } => self.usage_unknown = Some(reason.clone()),
+            Event::RetireHeld {
+                key_id, last_used, ..
+            } => {
+                self.held.insert(key_id.to_ascii_lowercase(), *last_used);
+            }
+            Event::RetireForced { .. } => self.forced = true,
+            Event::OldRemoved { key_id } => {
+                self.held.remove(&key_id.to_ascii_lowercase());
+                self.old_removed.push(key_id.to_ascii_lowercase())
+            }
             Event::NewRemoved { key_id } => {
                 if self
                     .created
@@ -258,6 +302,14 @@ pub struct RotationSummary {
     pub retire_after: Option<DateTime<Utc>>,
     pub last_failure: Option<String>,
     pub actor: String,
+    /// Old secrets still in use after the clusters moved: their retirement is held.
+    pub held: Vec<HeldSecret>,
+    /// What the hold means and what the admin can do (none unless held).
+    pub hold: Option<String>,
+    /// Why usage was unknown when the old secrets were due (the policy was followed).
+    pub usage_unknown: Option<String>,
+    /// The Key Vault secret the new one was also written to (`vault/secret`, version), if any.
+    pub key_vault: Option<String>,
 }
 
 impl State {
@@ -283,6 +335,64 @@ impl State {
                 .as_ref()
                 .map(|f| format!("{}: {}", f.step.label(), f.message)),
             actor: self.actor.clone(),
+            held: self.held_secrets(),
+            hold: self.hold_message(),
+            usage_unknown: self.usage_unknown.clone(),
+            key_vault: match (&self.group.key_vault, &self.key_vault_version) {
+                (Some(kv), Some(version)) => {
+                    Some(format!("{}/{} ({version})", kv.vault_name, kv.secret_name))
+                }
+                _ => None,
+            },
         }
+    }
+
+    /// What a held retirement says, wherever it is shown: which secret, when it was last used, what
+    /// the admin can do.
+    pub fn hold_message(&self) -> Option<String> {
+        let held = self.held_secrets();
+        if held.is_empty() || self.finished != Some(Outcome::RetireHeld) {
+            return None;
+        }
+        let which: Vec<String> = held
+            .iter()
+            .map(|h| {
+                format!(
+                    "{} (key {}) last signed in {}",
+                    h.hint
+                        .as_deref()
+                        .map_or("an old secret".to_string(), |x| format!("the secret {x}…")),
+                    h.key_id,
+                    h.last_used.format("%Y-%m-%d %H:%M UTC")
+                )
+            })
+            .collect();
+        let when = self.retire_after.map_or("later".to_string(), |t| {
+            format!("after {}", t.format("%Y-%m-%d %H:%M UTC"))
+        });
+        Some(format!(
+            "Retirement held: {} — after every cluster had moved to the new secret, so something else \
+             (a pipeline, a script, Terraform) still uses it. Give it the new secret, then wait: Rekey \
+             looks again {when} and retires it if nothing signed in with it meanwhile. Or retire it \
+             anyway, or extend the wait. ({CAVEAT}.)",
+            which.join("; ")
+        ))
+    }
+
+    /// The held old secrets, with their hints from the plan.
+    pub fn held_secrets(&self) -> Vec<HeldSecret> {
+        self.held
+            .iter()
+            .map(|(key, at)| HeldSecret {
+                key_id: key.clone(),
+                hint: self
+                    .group
+                    .old_secrets
+                    .iter()
+                    .find(|o| o.key_id.eq_ignore_ascii_case(key))
+                    .and_then(|o| o.hint.clone()),
+                last_used: *at,
+            })
+            .collect()
     }
 }
