@@ -4,38 +4,18 @@ tenant, paged with @odata.nextLink, and the keyId of a fresh client-credentials 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 
-from sdkutil import ARM_SCOPE, GRAPH_SCOPE, make_credential
+from sdkutil import ARM_SCOPE, make_credential
 
 
 @pytest.fixture
-def beta(sim, credential):
-    """`beta(fn)` runs `await fn(client)` with a new msgraph-beta-sdk client on a new event loop."""
-
-    def run(fn):
-        async def main():
-            from kiota_authentication_azure.azure_identity_authentication_provider import (
-                AzureIdentityAuthenticationProvider,
-            )
-            from msgraph_beta import GraphRequestAdapter, GraphServiceClient
-
-            auth = AzureIdentityAuthenticationProvider(credential, scopes=[GRAPH_SCOPE], allowed_hosts=["127.0.0.1"])
-            adapter = GraphRequestAdapter(auth)
-            adapter.base_url = f"{sim.base_url}beta"
-            client = GraphServiceClient(request_adapter=adapter)
-            try:
-                return await fn(client)
-            finally:
-                await adapter._http_client.aclose()
-
-        return asyncio.run(main())
-
-    return run
+def beta(graph):
+    """`beta(fn)`: the suite's `graph` fixture on msgraph-beta-sdk."""
+    return lambda fn: graph(fn, beta=True)
 
 
 async def _all_pages(builder, query=None):

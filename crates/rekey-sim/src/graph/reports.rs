@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::auth::Caller;
 use super::errors::GraphError;
-use super::filter::{self, Clause, Filter, FilterError};
+use super::filter::{Clause, Filter};
 use super::odata;
 use super::reply::{Outcome, Reply};
 use crate::context::Sim;
@@ -93,17 +93,11 @@ fn list(sim: &Sim, req: &SimRequest, report: Report, rows: Vec<Value>) -> Outcom
         .into_iter()
         .filter(|row| filter.as_ref().is_none_or(|f| f.matches(row)))
         .collect();
-    let total = matching.len();
-    let end = paging.offset.saturating_add(paging.size).min(total);
-    let page: Vec<Value> = matching
-        .into_iter()
-        .skip(paging.offset)
-        .take(paging.size)
-        .collect();
+    let (page, next) = odata::page(matching, paging);
     let mut body = Map::new();
     body.insert("@odata.context".into(), context(sim, report, false));
     body.insert("value".into(), Value::Array(page));
-    if end < total {
+    if let Some(end) = next {
         body.insert(
             "@odata.nextLink".into(),
             Value::String(odata::next_link(sim, req, end)),
@@ -142,13 +136,9 @@ fn context(sim: &Sim, report: Report, entity: bool) -> Value {
 
 /// `appId eq '…'` (and `keyId eq '…'` for credentials), joined by `and`.
 fn parse_filter(req: &SimRequest, report: Report) -> Result<Option<Filter>, GraphError> {
-    let Some(text) = odata::option(req, "$filter") else {
+    let Some(mut parsed) = odata::parsed_filter(req)? else {
         return Ok(None);
     };
-    let mut parsed = filter::parse(text).map_err(|e| match e {
-        FilterError::Syntax(message) => GraphError::bad_request(message),
-        FilterError::Unsupported => GraphError::unsupported_query("Unsupported Query."),
-    })?;
     for clause in &mut parsed.clauses {
         let Clause::Eq { property, .. } = clause else {
             return Err(GraphError::unsupported_query("Unsupported Query."));

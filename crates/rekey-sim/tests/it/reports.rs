@@ -20,21 +20,7 @@ async fn graph_token(f: &Fixture) -> String {
 
 /// A Graph token for any principal of the world, from the control API.
 async fn token_for(f: &Fixture, principal: &str) -> String {
-    let body: Value = control(f, Method::POST, "token")
-        .json(&json!({"principal": principal, "audience": "graph"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["access_token"].as_str().unwrap().to_string()
-}
-
-fn control(f: &Fixture, method: Method, path: &str) -> reqwest::RequestBuilder {
-    f.http
-        .request(method, f.url(&format!("_sim/{path}")))
-        .bearer_auth(f.sim.admin_token())
+    f.minted_token(principal, "graph").await
 }
 
 /// The demo app `name`: (application object ID, app ID).
@@ -202,7 +188,8 @@ async fn a_filter_by_app_id_keeps_that_apps_credentials_only() {
 async fn every_demo_secret_has_a_last_use() {
     let f = Fixture::new(Default::default()).await;
     let token = graph_token(&f).await;
-    let state: Value = control(&f, Method::GET, "state")
+    let state: Value = f
+        .control(Method::GET, "state")
         .send()
         .await
         .unwrap()
@@ -351,7 +338,8 @@ async fn the_control_api_plays_a_sign_in_as_the_token_endpoint_records_it() {
             .password_credentials[0]
             .key_id
     };
-    let clock: Value = control(&f, Method::POST, "clock")
+    let clock: Value = f
+        .control(Method::POST, "clock")
         .json(&json!({"advance_days": 2}))
         .send()
         .await
@@ -359,7 +347,8 @@ async fn the_control_api_plays_a_sign_in_as_the_token_endpoint_records_it() {
         .json()
         .await
         .unwrap();
-    let resp = control(&f, Method::POST, "sign-ins")
+    let resp = f
+        .control(Method::POST, "sign-ins")
         .json(&json!({"tenant": "contoso-demo", "appId": app_id, "keyId": old_key, "resource": "graph"}))
         .send()
         .await
@@ -385,7 +374,7 @@ async fn the_control_api_plays_a_sign_in_as_the_token_endpoint_records_it() {
 
     // A sign-in played for an earlier time does not hide the later one.
     let earlier = (now - chrono::Duration::hours(5)).to_rfc3339();
-    let resp = control(&f, Method::POST, "sign-ins")
+    let resp = f.control(Method::POST, "sign-ins")
         .json(&json!({"tenant": f.sim.tenant_id(), "appId": app_id, "keyId": old_key, "resource": "graph", "at": earlier}))
         .send()
         .await
@@ -399,7 +388,8 @@ async fn the_control_api_plays_a_sign_in_as_the_token_endpoint_records_it() {
         .await;
     assert_eq!(rows(&again)[0]["signInActivity"], row["signInActivity"]);
 
-    let listed: Value = control(&f, Method::GET, &format!("sign-ins?appId={app_id}"))
+    let listed: Value = f
+        .control(Method::GET, &format!("sign-ins?appId={app_id}"))
         .send()
         .await
         .unwrap()
@@ -435,7 +425,8 @@ async fn the_control_api_plays_a_sign_in_as_the_token_endpoint_records_it() {
             "in the future",
         ),
     ] {
-        let resp = control(&f, Method::POST, "sign-ins")
+        let resp = f
+            .control(Method::POST, "sign-ins")
             .json(&body)
             .send()
             .await
