@@ -350,7 +350,7 @@ fn load_scenario(sim: &Sim, req: &SimRequest) -> Response {
             });
             *sim.state.world() = world;
             // The new world's vaults need hosts of their own.
-            sim.vault_hosts.open_missing();
+            sim.open_vault_hosts();
             ok(summary)
         }
         Err(message) => error(StatusCode::BAD_REQUEST, &message),
