@@ -70,6 +70,10 @@ pub struct SecretSpec {
     pub last_used_minutes_ago: Option<i64>,
     #[serde(default)]
     pub last_used_days_ago: Option<i64>,
+    /// A stand-in deployment pipeline keeps signing in with this secret (its last use is always
+    /// "now"), until the control API stops it (`DELETE /_sim/pipelines`).
+    #[serde(default)]
+    pub pipeline: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -83,6 +83,9 @@ type ResourceKey = (Uuid, Uuid, Uuid, String);
 pub struct CredentialUse {
     by_resource: BTreeMap<ResourceKey, CredentialSignIn>,
     by_app: BTreeMap<(Uuid, Uuid), CredentialSignIn>,
+    /// Stand-in pipelines (tenant, app, key) that keep signing in with a credential: each read of
+    /// the reports sees a sign-in "now" ([`World::play_pipelines`]).
+    pub pipelines: Vec<(Uuid, Uuid, Uuid)>,
 }
 
 fn keep_latest<K: Ord>(map: &mut BTreeMap<K, CredentialSignIn>, key: K, sign_in: &CredentialSignIn) {
@@ -178,6 +181,22 @@ impl World {
                     expires,
                 })
         })
+    }
+
+    /// The stand-in pipelines sign in at `now` (to Azure Resource Manager), as they would have
+    /// done continuously; one whose credential is gone signs in no more (its sign-ins fail).
+    pub fn play_pipelines(&mut self, now: DateTime<Utc>) {
+        for (tenant_id, app_id, key_id) in self.credential_use.pipelines.clone() {
+            self.record_credential_sign_in(SignInEvent {
+                tenant_id,
+                app_id,
+                key_id,
+                resource: "https://management.azure.com/".into(),
+                resource_app_id: ARM_APP_ID,
+                at: now,
+                request_id: Uuid::new_v4(),
+            });
+        }
     }
 
     /// Records a sign-in with credential `event.key_id` of `event.app_id`; `None` (and nothing
