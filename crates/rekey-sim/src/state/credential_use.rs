@@ -199,10 +199,20 @@ impl World {
         }
     }
 
+    /// When credential `key_id` of `app_id` in `tenant_id` ends, if the tenant has it.
+    pub fn credential_end(&self, tenant_id: Uuid, app_id: Uuid, key_id: Uuid) -> Option<DateTime<Utc>> {
+        self.credential_facts(tenant_id, app_id, key_id)
+            .map(|f| f.expires)
+    }
+
     /// Records a sign-in with credential `event.key_id` of `event.app_id`; `None` (and nothing
-    /// recorded) when the tenant has no such app or credential.
+    /// recorded) when the tenant has no such app or credential, or it had ended by then (Entra ID
+    /// refuses an expired credential, AADSTS7000222).
     pub fn record_credential_sign_in(&mut self, event: SignInEvent) -> Option<CredentialSignIn> {
         let facts = self.credential_facts(event.tenant_id, event.app_id, event.key_id)?;
+        if event.at >= facts.expires {
+            return None;
+        }
         let app_object_id = self
             .applications
             .iter()

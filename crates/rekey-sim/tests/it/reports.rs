@@ -409,8 +409,23 @@ async fn the_control_api_plays_a_sign_in_as_the_token_endpoint_records_it() {
         .any(|s| s["keyId"] == old_key.to_string() && s["resource"] == "https://graph.microsoft.com/"));
     assert!(listed.iter().all(|s| s["appId"] == app_id.to_string()));
 
-    // Bad input: an unknown key, an unknown app, a time in the future.
+    // Bad input: an unknown key, an unknown app, a time in the future, an expired secret.
+    let (_, portal) = demo_app(&f, "aks-portal-sp");
+    let expired = f
+        .sim
+        .sim()
+        .state
+        .world()
+        .application_by_app_id(portal)
+        .unwrap()
+        .password_credentials[0]
+        .key_id;
     for (body, status, says) in [
+        (
+            json!({"tenant": "contoso-demo", "appId": portal, "keyId": expired}),
+            StatusCode::CONFLICT,
+            "AADSTS7000222",
+        ),
         (
             json!({"tenant": "contoso-demo", "appId": app_id, "keyId": Uuid::new_v4()}),
             StatusCode::NOT_FOUND,
