@@ -363,6 +363,8 @@ async fn vault_list_shows_each_secret_and_whether_azure_still_has_it() {
                 "CLUSTERS",
                 "IN KEYRING",
                 "IN AZURE",
+                "LAST USED",
+                "ALSO IN KEY VAULT",
             ] {
                 assert!(header.contains(column), "{header}");
             }
@@ -372,12 +374,21 @@ async fn vault_list_shows_each_secret_and_whether_azure_still_has_it() {
             };
             let kept_cells = cells(&kept_key);
             assert!(kept_cells.contains(&"aks-prod-weu".to_string()), "{text}");
-            assert!(kept_cells.ends_with(&["yes".into(), "present".into()]), "{text}");
+            // … in keyring, in Azure, last used (the report has no sign-in with these), Key Vault.
+            let tail = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
             assert!(
-                cells(&removed_key).ends_with(&["-".into(), "yes".into(), "removed".into()]),
+                kept_cells.ends_with(&tail(&["yes", "present", "not", "seen", "-"])),
                 "{text}"
             );
-            assert!(cells(&elsewhere.key_id).ends_with(&["unknown".into()]), "{text}");
+            assert!(
+                cells(&removed_key).ends_with(&tail(&["-", "yes", "removed", "not", "seen", "-"])),
+                "{text}"
+            );
+            // No session reaches its tenant: neither presence nor use is known.
+            assert!(
+                cells(&elsewhere.key_id).ends_with(&tail(&["unknown", "-", "-"])),
+                "{text}"
+            );
             assert!(
                 table
                     .stderr
