@@ -4,9 +4,10 @@
 use rekey_core::error::IpcError;
 use rekey_core::estate::key_vaults::KeyVaults;
 use rekey_core::rotation::engine::HoldAnswer;
-use rekey_core::rotation::{service, GroupResult, Mode, RotationError};
+use rekey_core::rotation::{GroupResult, Mode};
 use tauri::{AppHandle, State};
 
+use super::rotation::idle_rotation;
 use super::running::{detached, Work};
 use crate::rotations::Rotations;
 use crate::state::AppState;
@@ -27,16 +28,7 @@ pub async fn answer_retirement(
     rotation_id: String,
     answer: HoldAnswer,
 ) -> Result<GroupResult, IpcError> {
-    if rotations.is_running(&rotation_id) {
-        return Err(RotationError::RotationRunning(rotation_id).into());
-    }
-    let paths = state.estate()?.files().await?;
-    let summary = service::list(&paths)
-        .await
-        .0
-        .into_iter()
-        .find(|s| s.rotation_id.eq_ignore_ascii_case(&rotation_id))
-        .ok_or_else(|| RotationError::UnknownRotation(rotation_id.clone()))?;
+    let summary = idle_rotation(&state, &rotations, &rotation_id).await?;
     if answer == HoldAnswer::RetireAnyway {
         let why = summary
             .hold

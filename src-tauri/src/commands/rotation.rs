@@ -190,16 +190,7 @@ pub async fn roll_back_rotation(
     rotation_id: String,
 ) -> Result<GroupResult, IpcError> {
     let options = state.rotation_options(Mode::Secret, None).await?;
-    if rotations.is_running(&rotation_id) {
-        return Err(RotationError::RotationRunning(rotation_id).into());
-    }
-    let paths = state.estate()?.files().await?;
-    let summary = service::list(&paths)
-        .await
-        .0
-        .into_iter()
-        .find(|s| s.rotation_id.eq_ignore_ascii_case(&rotation_id))
-        .ok_or_else(|| RotationError::UnknownRotation(rotation_id.clone()))?;
+    let summary = idle_rotation(&state, &rotations, &rotation_id).await?;
     crate::dialogs::confirm(
         &app,
         "Roll back this rotation?",
@@ -224,6 +215,25 @@ pub async fn roll_back_rotation(
     let work: Work<_> =
         Box::new(move |rotator| Box::pin(async move { rotator.roll_back(options, &rotation_id).await }));
     detached(&app, "roll-back", ids, true, work).await
+}
+
+/// The rotation `rotation_id` as listed, if it exists and is not running in this app now (a roll
+/// back or an answer to its retirement would race the run).
+pub(super) async fn idle_rotation(
+    state: &AppState,
+    rotations: &Rotations,
+    rotation_id: &str,
+) -> Result<RotationSummary, IpcError> {
+    if rotations.is_running(rotation_id) {
+        return Err(RotationError::RotationRunning(rotation_id.to_string()).into());
+    }
+    let paths = state.estate()?.files().await?;
+    service::list(&paths)
+        .await
+        .0
+        .into_iter()
+        .find(|s| s.rotation_id.eq_ignore_ascii_case(rotation_id))
+        .ok_or_else(|| RotationError::UnknownRotation(rotation_id.to_string()).into())
 }
 
 /// The audit log of this mode (rotations, and copies and reveals of secrets), newest first.

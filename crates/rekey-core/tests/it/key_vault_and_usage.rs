@@ -331,33 +331,33 @@ async fn a_vault_that_refuses_the_write_stops_the_rotation_before_any_reset() {
     );
 }
 
+/// The plan of aks-stg-weu with its new secret also written to `vault_id`, and whether it can run.
+async fn planned_with_vault(f: &Fixture, vault_id: String) -> (rekey_core::rotation::model::Check, bool) {
+    let mut options = f.options(Mode::Secret, Retire::Now);
+    options.key_vault = Some(KeyVaultChoice {
+        vault_id,
+        secret_name: None,
+    });
+    let planned = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
+    let check = planned.groups[0]
+        .checks
+        .iter()
+        .find(|c| c.name == "key vault")
+        .cloned()
+        .expect("checked");
+    (check, planned.runnable_groups().next().is_some())
+}
+
 #[tokio::test]
 async fn a_vault_without_set_rights_is_refused_by_the_pre_flight() {
     let f = fixture().await;
-    let mut options = f.options(Mode::Secret, Retire::Now);
-    options.key_vault = Some(KeyVaultChoice {
-        vault_id: vault_id(&f, "kv-contoso-legacy"),
-        secret_name: None,
-    });
-    let planned = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
-    let check = planned.groups[0]
-        .checks
-        .iter()
-        .find(|c| c.name == "key vault")
-        .expect("checked");
+    let (check, runs) = planned_with_vault(&f, vault_id(&f, "kv-contoso-legacy")).await;
     assert_eq!(check.level, CheckLevel::Block, "{}", check.detail);
-    assert!(planned.runnable_groups().next().is_none(), "nothing runs");
+    assert!(check.detail.contains("access policies"), "{}", check.detail);
+    assert!(!runs, "nothing runs");
 
     // A vault ID that is not a vault is refused before any request.
-    options.key_vault = Some(KeyVaultChoice {
-        vault_id: f.id("aks-stg-weu"),
-        secret_name: None,
-    });
-    let planned = plan(&f.session, &[f.id("aks-stg-weu")], &f.known, &options).await;
-    let check = planned.groups[0]
-        .checks
-        .iter()
-        .find(|c| c.name == "key vault")
-        .expect("checked");
+    let (check, runs) = planned_with_vault(&f, f.id("aks-stg-weu")).await;
     assert_eq!(check.level, CheckLevel::Block, "{}", check.detail);
+    assert!(!runs);
 }
