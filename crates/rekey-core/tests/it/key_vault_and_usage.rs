@@ -345,7 +345,8 @@ async fn planned_with_vault(f: &Fixture, vault_id: String) -> (rekey_core::rotat
         .find(|c| c.name == "key vault")
         .cloned()
         .expect("checked");
-    (check, planned.runnable_groups().next().is_some())
+    let runs = planned.runnable_groups().next().is_some();
+    (check, runs)
 }
 
 #[tokio::test]
