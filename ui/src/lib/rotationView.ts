@@ -32,6 +32,7 @@ export const STEP_LABELS: Record<Step, string> = {
   addSecret: "Add secret",
   storeSecret: "Store in keyring",
   proveSecret: "Prove secret",
+  keyVault: "Write to Key Vault",
   copyRoles: "Copy role assignments",
   resetCluster: "Reset cluster",
   verify: "Verify",
@@ -53,6 +54,7 @@ export const OUTCOME_LABELS: Record<Outcome, string> = {
   failed: "Failed",
   rolledBack: "Rolled back",
   retirePending: "Succeeded, old secret retires later",
+  retireHeld: "Retirement held",
 };
 
 export const LEVEL_LABELS: Record<CheckLevel, string> = { ok: "OK", warn: "Warning", block: "Blocked" };

@@ -29,6 +29,10 @@ function summary(extra: Partial<RotationSummary> = {}): RotationSummary {
     retireAfter: "2999-01-02T10:01:00Z",
     lastFailure: null,
     actor: "local:admin",
+    held: [],
+    hold: null,
+    usageUnknown: null,
+    keyVault: null,
     ...extra,
   };
 }

@@ -61,6 +61,7 @@ function group(extra: Partial<PlanGroup> = {}): PlanGroup {
     checks: [{ name: "application", level: "ok", detail: "found" }],
     sharedOutside: [],
     blockedBy: null,
+    keyVault: null,
     ...extra,
   };
 }
@@ -92,6 +93,7 @@ function result(extra: Partial<GroupResult> = {}): GroupResult {
     retired: ["key-prod-soon"],
     retireAfter: null,
     message: null,
+    hold: null,
     ...extra,
   };
 }
@@ -132,7 +134,14 @@ describe("Rotate wizard", () => {
     await screen.findByTestId("rotate-preflight");
 
     const plan = calls.find((c) => c.cmd === "plan_rotation")!;
-    expect(plan.args).toEqual({ clusterIds: [prod.id], mode: "secret", lifetimeDays: 30, retire: { kind: "after", hours: 12 } });
+    // No Key Vault chosen: null, and Rust uses the application's Key Vault setting if it has one.
+    expect(plan.args).toEqual({
+      clusterIds: [prod.id],
+      mode: "secret",
+      lifetimeDays: 30,
+      retire: { kind: "after", hours: 12 },
+      keyVault: null,
+    });
   });
 
   it("shows the legacy AAD integration's retirement and opens the migration guide from Rust", async () => {

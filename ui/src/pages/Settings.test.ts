@@ -22,6 +22,8 @@ const defaults: Settings = {
   retireGraceHours: 24,
   rotationConcurrency: 8,
   replicationTimeoutMinutes: 10,
+  retireHoldHours: 24,
+  keyVaults: {},
 };
 
 const status: AlertStatus = {

@@ -26,6 +26,8 @@ function row(keyId: string, extra: Partial<VaultRow> = {}): VaultRow {
     inKeyring: true,
     inAzure: "present",
     azureProblem: null,
+    lastUsed: null,
+    keyVault: null,
     ...extra,
   };
 }
