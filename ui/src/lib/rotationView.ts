@@ -192,3 +192,13 @@ export function dueRotationsMessage(due: RotationSummary[]): string {
         : `${due.length} rotations' old secrets are due for removal`;
   return `${what} (${names}). Every cluster is still on a valid secret; Rekey can finish from where it stopped.`;
 }
+
+/** The banner's sentence for rotations whose retirement is held (an old secret still in use). */
+export function heldRotationsMessage(held: RotationSummary[]): string {
+  const names = held.flatMap((s) => s.clusterNames).join(", ");
+  const what = held.length === 1 ? "1 retirement is held" : `${held.length} retirements are held`;
+  return (
+    `${what} (${names}): an old secret was still signed in with after its clusters moved to the new one, so ` +
+    "something else uses it. History says which, and lets you retire it anyway or wait."
+  );
+}
