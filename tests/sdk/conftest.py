@@ -129,20 +129,24 @@ def aks(sim: Sim, credential, subscription_ids):
 def graph(sim: Sim, credential):
     """`graph(fn)` runs `await fn(client)` with a new msgraph-sdk GraphServiceClient on a new
     event loop (httpx's connection pool belongs to the loop that opened it). `cred=` signs in as
-    someone other than the demo administrator."""
+    someone other than the demo administrator; `beta=True` uses msgraph-beta-sdk on /beta."""
 
-    def run(fn, cred=None):
+    def run(fn, cred=None, beta=False):
         async def main():
             from kiota_authentication_azure.azure_identity_authentication_provider import (
                 AzureIdentityAuthenticationProvider,
             )
-            from msgraph import GraphRequestAdapter, GraphServiceClient
+
+            if beta:
+                from msgraph_beta import GraphRequestAdapter, GraphServiceClient
+            else:
+                from msgraph import GraphRequestAdapter, GraphServiceClient
 
             auth = AzureIdentityAuthenticationProvider(
                 cred or credential, scopes=[GRAPH_SCOPE], allowed_hosts=["127.0.0.1"]
             )
             adapter = GraphRequestAdapter(auth)
-            adapter.base_url = f"{sim.base_url}v1.0"
+            adapter.base_url = f"{sim.base_url}{'beta' if beta else 'v1.0'}"
             client = GraphServiceClient(request_adapter=adapter)
             try:
                 return await fn(client)

@@ -303,3 +303,55 @@ pub fn check_provider(
         ),
     ))
 }
+
+/// Key Vault's data plane: the folders of `specification/keyvault/data-plane/Microsoft.KeyVault/
+/// {stable,preview}/<version>` and the versions azure-keyvault-secrets 4.12.0 names
+/// (`_shared/client_base.py` `ApiVersion`; its default is 2026-04-01), newest first.
+pub const KEY_VAULT_DATA: &[&str] = &[
+    "2026-04-01",
+    "2025-07-01",
+    "2025-06-01",
+    "7.6",
+    "7.6-preview.2",
+    "7.6-preview.1",
+    "7.5",
+    "7.5-preview.1",
+    "7.4",
+    "7.4-preview.1",
+    "7.3",
+    "7.3-preview",
+    "7.2",
+    "7.2-preview",
+    "7.1",
+    "7.1-preview",
+    "7.0",
+    "7.0-preview",
+    "2016-10-01",
+    "2015-06-01",
+];
+
+/// `Microsoft.KeyVault/vaults`: `specification/keyvault/resource-manager/Microsoft.KeyVault/
+/// {stable,preview}/<version>/keyvault.json`, and 2026-05-15, the version azure-mgmt-keyvault 14.1.0
+/// sends (`_configuration.py`), newest first.
+pub const KEY_VAULTS: &[&str] = &[
+    "2026-05-15",
+    "2025-05-01",
+    "2024-12-01-preview",
+    "2024-11-01",
+    "2024-04-01-preview",
+    "2023-08-01-preview",
+    "2023-07-01",
+    "2023-02-01",
+    "2022-11-01",
+    "2022-07-01",
+    "2022-02-01-preview",
+    "2021-11-01-preview",
+    "2021-10-01",
+    "2021-06-01-preview",
+    "2021-04-01-preview",
+    "2020-04-01-preview",
+    "2019-09-01",
+    "2018-02-14",
+    "2016-10-01",
+    "2015-06-01",
+];

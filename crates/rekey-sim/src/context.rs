@@ -10,6 +10,8 @@ pub const ARM_AUDIENCES: &[&str] = &[
     "https://management.core.windows.net/",
     "https://management.azure.com/",
 ];
+/// Key Vault's resource ID, the audience of its tokens in every public-cloud vault.
+pub const KEY_VAULT_AUDIENCE: &str = "https://vault.azure.net/";
 /// Graph's public resource ID; the simulator also accepts its own base URL (its metadata names that).
 pub const GRAPH_PUBLIC_AUDIENCE: &str = "https://graph.microsoft.com/";
 
@@ -25,6 +27,8 @@ pub struct Sim {
     pub faults: crate::faults::FaultSet,
     pub throttle: crate::throttle::Throttle,
     pub requests: crate::request_log::RequestLog,
+    /// The listener (host and port) of each Key Vault.
+    pub vault_hosts: crate::vault_hosts::VaultHosts,
 }
 
 impl Sim {
@@ -37,12 +41,23 @@ impl Sim {
         [GRAPH_PUBLIC_AUDIENCE, self.base_url.as_str()]
     }
 
-    /// Resources a token can be requested for (ARM and Graph).
+    /// Key Vault's audiences: the public one, and `https://{keyVaultDns}/` of the simulator's own
+    /// cloud (its metadata names the loopback host as the vault DNS suffix).
+    pub fn vault_audiences(&self) -> [String; 2] {
+        let host = self.base_url.host_str().unwrap_or("127.0.0.1");
+        [KEY_VAULT_AUDIENCE.to_string(), format!("https://{host}/")]
+    }
+
+    /// Resources a token can be requested for (ARM, Graph and Key Vault).
     pub fn known_resource(&self, resource: &str) -> bool {
         let r = resource.trim_end_matches('/');
+        let vault = self.vault_audiences();
+        let matches = |a: &str| a.trim_end_matches('/').eq_ignore_ascii_case(r);
         ARM_AUDIENCES
             .iter()
-            .chain(self.graph_audiences().iter())
-            .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(r))
+            .copied()
+            .chain(self.graph_audiences())
+            .any(matches)
+            || vault.iter().any(|a| matches(a))
     }
 }

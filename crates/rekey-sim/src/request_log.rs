@@ -34,6 +34,9 @@ pub struct LoggedRequest {
     /// Fault rules that affected the request.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<u64>,
+    /// The Key Vault whose own host the request came to (its paths alone do not say which).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
 }
 
 #[derive(Default)]

@@ -1,6 +1,7 @@
 //! One entry point for every request: read the body within a limit, apply fault rules and
 //! throttling, hand the request to the control API, the identity platform, Graph, Resource Graph
-//! or ARM by path (as the real hosts would), and log it with secrets redacted.
+//! or ARM by path (as the real hosts would), or to a Key Vault by the listener it came to, and log
+//! it with secrets redacted.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +18,7 @@ use crate::request::SimRequest;
 use crate::request_log::{redact_query, LoggedRequest};
 use crate::responses::arm_error;
 use crate::throttle::Admission;
-use crate::{arg, arm, control, graph, identity};
+use crate::{arg, arm, control, graph, identity, keyvault};
 
 /// Bodies larger than this are refused with 413, as ARM refuses oversized requests.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -26,19 +27,28 @@ pub fn router(sim: Arc<Sim>) -> axum::Router {
     axum::Router::new().fallback(handle).with_state(sim)
 }
 
-/// Which Azure host a path belongs to: it decides throttling and error shapes.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// The router of one Key Vault's own listener (`vault_hosts`): every request is that vault's.
+pub fn vault_router(sim: Arc<Sim>, vault: String) -> axum::Router {
+    axum::Router::new()
+        .fallback(handle_vault)
+        .with_state((sim, Arc::<str>::from(vault)))
+}
+
+/// Which Azure host a request belongs to: it decides throttling and error shapes.
+#[derive(Clone, PartialEq, Eq)]
 enum Host {
     Control,
     Login,
     Graph,
     Arm,
+    /// A Key Vault, by name: known from the listener, not the path (`https://{vault}.vault.azure.net`).
+    Vault(Arc<str>),
 }
 
 fn host_of(req: &SimRequest) -> Host {
     match req.segments.first().map(String::as_str) {
         Some("_sim") => Host::Control,
-        Some("v1.0") | Some("$batch") => Host::Graph,
+        Some("v1.0") | Some("beta") | Some("$batch") => Host::Graph,
         Some(s)
             if s.eq_ignore_ascii_case("subscriptions")
                 || s.eq_ignore_ascii_case("providers")
@@ -52,6 +62,14 @@ fn host_of(req: &SimRequest) -> Host {
 }
 
 async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response {
+    entry(sim, request, None).await
+}
+
+async fn handle_vault(State((sim, vault)): State<(Arc<Sim>, Arc<str>)>, request: Request<Body>) -> Response {
+    entry(sim, request, Some(Host::Vault(vault))).await
+}
+
+async fn entry(sim: Arc<Sim>, request: Request<Body>, host: Option<Host>) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
@@ -65,7 +83,7 @@ async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response
         }
     };
     let req = SimRequest::new(parts.method, &parts.uri, parts.headers, body);
-    let host = host_of(&req);
+    let host = host.unwrap_or_else(|| host_of(&req));
     tracing::debug!(method = %req.method, path = %req.path, "request");
 
     let verdict = if host == Host::Control {
@@ -84,12 +102,12 @@ async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response
         }) => injected(status, body, &headers),
         Some(FaultAction::Drop) => dropped_connection(),
         Some(FaultAction::Lose) => {
-            let _ = dispatch(&sim, &req);
+            let _ = dispatch(&sim, &req, &host);
             dropped_connection()
         }
-        _ => match admit(&sim, host) {
+        _ => match admit(&sim, &host) {
             Err(throttled) => throttled,
-            Ok(remaining) => with_remaining_budget(dispatch(&sim, &req), remaining, &req),
+            Ok(remaining) => with_remaining_budget(dispatch(&sim, &req, &host), remaining, &req),
         },
     };
     let response = routed_at(&sim, response);
@@ -104,12 +122,19 @@ async fn handle(State(sim): State<Arc<Sim>>, request: Request<Body>) -> Response
             status: response.status().as_u16(),
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             faults: verdict.rule_ids,
+            vault: match &host {
+                Host::Vault(name) => Some(name.to_string()),
+                _ => None,
+            },
         });
     }
     response
 }
 
-fn dispatch(sim: &Sim, req: &SimRequest) -> Response {
+fn dispatch(sim: &Sim, req: &SimRequest, host: &Host) -> Response {
+    if let Host::Vault(vault) = host {
+        return keyvault::route(sim, vault, req);
+    }
     // Login paths sit at the root, as on login.microsoftonline.com; Graph under /v1.0; ARM last.
     control::route(sim, req)
         .or_else(|| identity::route(sim, req))
@@ -150,7 +175,7 @@ fn routed_at(sim: &Sim, mut response: Response) -> Response {
 
 /// The budget left when the request may go on (`None` when throttling is off), or a 429 in the
 /// host's own shape when it is spent.
-fn admit(sim: &Sim, host: Host) -> Result<Option<u32>, Response> {
+fn admit(sim: &Sim, host: &Host) -> Result<Option<u32>, Response> {
     if !matches!(host, Host::Arm | Host::Graph) {
         return Ok(None);
     }
@@ -158,7 +183,7 @@ fn admit(sim: &Sim, host: Host) -> Result<Option<u32>, Response> {
         Admission::Allowed(remaining) => return Ok(remaining),
         Admission::Throttled { retry_after_secs } => retry_after_secs,
     };
-    let body = if host == Host::Graph {
+    let body = if *host == Host::Graph {
         json!({"error": {"code": "TooManyRequests", "message": "Too many requests.",
             "innerError": {"code": "TooManyRequests", "date": sim.state.now(), "message": "Please retry after", "request-id": uuid::Uuid::new_v4(), "status": "429"}}})
     } else {

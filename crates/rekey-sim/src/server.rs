@@ -149,12 +149,17 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, StartError> {
         faults: Default::default(),
         throttle: Default::default(),
         requests: Default::default(),
+        vault_hosts: Default::default(),
     });
     let (shutdown, stop) = watch::channel(false);
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config);
+    // Every Key Vault gets its own listener (its own host), on the same address and certificate.
+    sim.vault_hosts
+        .install(&sim, addr.ip(), acceptor.clone(), stop.clone());
     tokio::spawn(serve(
         listener,
-        tokio_rustls::TlsAcceptor::from(tls.server_config),
-        sim.clone(),
+        acceptor,
+        crate::router::router(sim.clone()),
         stop,
     ));
     tracing::info!(%base_url, "simulator listening");
@@ -169,13 +174,13 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, StartError> {
     })
 }
 
-async fn serve(
+/// Accepts TLS connections on `listener` and serves `app` until `stop`.
+pub(crate) async fn serve(
     listener: TcpListener,
     acceptor: tokio_rustls::TlsAcceptor,
-    sim: Arc<Sim>,
+    app: axum::Router,
     mut stop: watch::Receiver<bool>,
 ) {
-    let app = crate::router::router(sim);
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,

@@ -83,7 +83,6 @@ pub struct Settings {
     /// (0 to 168); if nothing signed in with it meanwhile, it is retired then.
     pub retire_hold_hours: u32,
     /// Per application (app ID): the Key Vault secret its new secrets are also written to.
-    #[ts(type = "Record<string, KeyVaultChoice>")]
     pub key_vaults: std::collections::BTreeMap<String, KeyVaultChoice>,
 }
 

@@ -26,26 +26,7 @@ async fn start(scenario: &str) -> (RunningSim, Session) {
     (sim, session)
 }
 
-fn control_client(sim: &RunningSim) -> reqwest::Client {
-    reqwest::Client::builder()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(sim.ca_pem.as_bytes()).unwrap())
-        .build()
-        .unwrap()
-}
-
-/// Calls the simulator's control API.
-async fn control(sim: &RunningSim, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let mut request = control_client(sim)
-        .request(method, format!("{}_sim/{path}", sim.base_url))
-        .bearer_auth(sim.admin_token());
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    assert!(response.status().is_success(), "{path}: {}", response.status());
-    response.json().await.unwrap_or(Value::Null)
-}
+use crate::common::control::control;
 
 async fn fault(sim: &RunningSim, method: &str, path: &str, status: u16, body: Value) {
     let rule = json!({"method": method, "path": path,
@@ -951,7 +932,7 @@ async fn each_tenant_is_read_by_the_account_that_signs_in_to_it() {
         .find(|t| *t != sim.tenant_id().to_string())
         .unwrap();
     let (req, flow) = ws.start_device_code(cloud, Some(second.clone())).await.unwrap();
-    let approved = control_client(&sim)
+    let approved = crate::common::control::client(&sim)
         .post(format!("{}devicelogin", sim.base_url))
         .form(&[
             ("user_code", flow.prompt().user_code.as_str()),

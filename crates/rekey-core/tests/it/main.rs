@@ -5,6 +5,7 @@ mod alerts_against_simulator;
 mod common;
 mod inventory;
 mod inventory_against_simulator;
+mod key_vault_and_usage;
 mod migration;
 mod module_graph;
 mod retry_policy;

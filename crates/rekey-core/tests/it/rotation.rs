@@ -16,16 +16,16 @@ use rekey_core::vault::Vault;
 use rekey_sim::state::{ClusterIdentity, World};
 use tokio::sync::Semaphore;
 
-struct Fixture {
-    sim: rekey_sim::RunningSim,
-    session: Arc<Session>,
-    vault: Vault,
-    paths: AppPaths,
-    known: Vec<ClusterRow>,
+pub(crate) struct Fixture {
+    pub sim: rekey_sim::RunningSim,
+    pub session: Arc<Session>,
+    pub vault: Vault,
+    pub paths: AppPaths,
+    pub known: Vec<ClusterRow>,
     _home: tempfile::TempDir,
 }
 
-async fn fixture() -> Fixture {
+pub(crate) async fn fixture() -> Fixture {
     let behaviour = rekey_sim::state::Behaviour {
         operation_duration: chrono::Duration::seconds(1),
         operation_retry_after: chrono::Duration::seconds(1),
@@ -56,7 +56,7 @@ async fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    fn options(&self, mode: Mode, retire: Retire) -> Options {
+    pub(crate) fn options(&self, mode: Mode, retire: Retire) -> Options {
         let mut options = Options::from_settings(&Default::default(), mode, "test@contoso");
         options.retire = retire;
         options.replication_timeout = Duration::from_secs(20);
@@ -65,14 +65,14 @@ impl Fixture {
     }
 
     /// The session of the demo tenant, the only one its plans name.
-    fn sessions(&self) -> rekey_core::rotation::bulk::Sessions {
+    pub(crate) fn sessions(&self) -> rekey_core::rotation::bulk::Sessions {
         std::collections::HashMap::from([(
             self.sim.tenant_id().to_string().to_ascii_lowercase(),
             self.session.clone(),
         )])
     }
 
-    fn context(&self, options: Options) -> Context {
+    pub(crate) fn context(&self, options: Options) -> Context {
         Context {
             session: self.session.clone(),
             vault: self.vault.clone(),
@@ -83,7 +83,7 @@ impl Fixture {
         }
     }
 
-    fn id(&self, name: &str) -> String {
+    pub(crate) fn id(&self, name: &str) -> String {
         self.known
             .iter()
             .find(|c| c.name == name)
@@ -91,12 +91,12 @@ impl Fixture {
             .unwrap_or_else(|| panic!("no cluster {name}"))
     }
 
-    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+    pub(crate) fn world(&self) -> std::sync::MutexGuard<'_, World> {
         self.sim.sim().state.world()
     }
 
     /// The key ID the simulator says `cluster` holds, and its app ID.
-    fn holds(&self, cluster: &str) -> (String, Option<String>) {
+    pub(crate) fn holds(&self, cluster: &str) -> (String, Option<String>) {
         let world = self.world();
         let c = world
             .clusters
@@ -112,7 +112,7 @@ impl Fixture {
         }
     }
 
-    fn app_keys(&self, app_id: &str) -> Vec<String> {
+    pub(crate) fn app_keys(&self, app_id: &str) -> Vec<String> {
         let world = self.world();
         world
             .applications
@@ -127,7 +127,7 @@ impl Fixture {
             .unwrap_or_default()
     }
 
-    async fn vault_secret_works(&self, key_id: &str, app_id: &str) -> bool {
+    pub(crate) async fn vault_secret_works(&self, key_id: &str, app_id: &str) -> bool {
         let entry = self.vault.find(key_id).await.expect("in the vault");
         let secret = self.vault.secret(&entry).await.expect("value in the keyring");
         let http = rekey_core::transport::HttpClient::new(&rekey_core::transport::Trust::Only {
@@ -605,7 +605,7 @@ async fn a_group_whose_tenant_has_no_session_is_not_run_with_another_tenants() {
 }
 
 /// Appends a journal line as the engine would, e.g. to move a grace period into the past.
-fn append_journal(paths: &AppPaths, rotation_id: &str, line: serde_json::Value) {
+pub(crate) fn append_journal(paths: &AppPaths, rotation_id: &str, line: serde_json::Value) {
     use std::io::Write;
     let file = paths
         .data_dir

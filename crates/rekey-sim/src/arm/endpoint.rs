@@ -5,7 +5,7 @@ use axum::http::Method;
 use axum::response::Response;
 
 use super::clusters::ClusterPath;
-use super::providers::{AUTHORIZATION, CONTAINER_SERVICE, MANAGED_IDENTITY};
+use super::providers::{AUTHORIZATION, CONTAINER_SERVICE, KEY_VAULT, MANAGED_IDENTITY};
 use super::{operations, reset, role_definitions};
 
 const SUBSCRIPTIONS: &str = "subscriptions";
@@ -59,6 +59,15 @@ pub(super) enum Endpoint<'r> {
     },
     RoleDefinitions(role_definitions::Scope<'r>),
     RoleDefinition(role_definitions::Scope<'r>, &'r str),
+    Vaults {
+        sub: &'r str,
+        rg: Option<&'r str>,
+    },
+    Vault {
+        sub: &'r str,
+        rg: &'r str,
+        name: &'r str,
+    },
 }
 
 impl<'r> Endpoint<'r> {
@@ -162,6 +171,17 @@ impl<'r> Endpoint<'r> {
         if let Some([sub, rg]) = captures(req, &[SUB, "*", RG, "*"]) {
             return Some(ResourceGroup { sub, rg });
         }
+        if let Some([sub]) = captures(req, &[SUB, "*", "providers", KEY_VAULT, "vaults"]) {
+            return Some(Vaults { sub, rg: None });
+        }
+        if let Some([sub, rg]) = captures(req, &[SUB, "*", RG, "*", "providers", KEY_VAULT, "vaults"]) {
+            return Some(Vaults { sub, rg: Some(rg) });
+        }
+        if let Some([sub, rg, name]) =
+            captures(req, &[SUB, "*", RG, "*", "providers", KEY_VAULT, "vaults", "*"])
+        {
+            return Some(Vault { sub, rg, name });
+        }
         if let Some(found) = Self::scope_resource(req) {
             return Some(found);
         }
@@ -260,6 +280,7 @@ impl<'r> Endpoint<'r> {
             Endpoint::RoleDefinitions(_) | Endpoint::RoleDefinition(..) => api_versions::ROLE_DEFINITIONS,
             Endpoint::Identities { .. } | Endpoint::Identity { .. } => api_versions::MANAGED_IDENTITIES,
             Endpoint::ScopeResource { path, .. } => super::scope_resources::api_versions(path),
+            Endpoint::Vaults { .. } | Endpoint::Vault { .. } => return check_vaults_api(sim, req),
             _ => return self.check_aks_api(sim, req),
         };
         api_versions::check(req, supported)
@@ -295,6 +316,21 @@ impl<'r> Endpoint<'r> {
             &locations,
         )
     }
+}
+
+/// Key Vault is a resource provider: its 400 names the vaults' locations, as AKS's does.
+fn check_vaults_api(sim: &Sim, req: &SimRequest) -> Option<Response> {
+    let mut locations: Vec<String> = sim
+        .state
+        .world()
+        .vaults
+        .iter()
+        .map(|v| v.location.clone())
+        .collect();
+    locations.sort();
+    locations.dedup();
+    let location = locations.first().cloned().unwrap_or_default();
+    api_versions::check_provider(req, api_versions::KEY_VAULTS, "vaults", &location, &locations)
 }
 
 /// The `*` captures of `pattern`, as an array so that callers destructure rather than index.

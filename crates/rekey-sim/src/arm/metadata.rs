@@ -51,6 +51,10 @@ pub(super) fn endpoints(sim: &Sim, req: &SimRequest) -> Response {
 /// The simulator's cloud, with every field azure-cli's `_arm_to_cli_mapper` (core/cloud.py) reads.
 fn own_cloud(sim: &Sim) -> Value {
     let base = sim.base_url.as_str();
+    // Key Vault's DNS suffix is the simulator's host: a vault on loopback cannot be
+    // `{name}.vault.azure.net`, so each vault is this host on a port of its own (`vault_hosts`),
+    // and `https://{keyVaultDns}/` is also an audience its vaults accept (`Sim::vault_audiences`).
+    let vault_dns = sim.base_url.host_str().unwrap_or("127.0.0.1");
     json!({
         "portal": base,
         "authentication": authentication(base),
@@ -58,7 +62,7 @@ fn own_cloud(sim: &Sim) -> Value {
         "graphAudience": base,
         "graph": base,
         "name": "RekeySimulator",
-        "suffixes": suffixes(&[("azureFrontDoorEndpointSuffix", "azurefd.net")]),
+        "suffixes": suffixes(&[("azureFrontDoorEndpointSuffix", "azurefd.net"), ("keyVaultDns", vault_dns)]),
         "batch": base,
         "resourceManager": base,
         "vmImageAliasDoc": base,
@@ -111,8 +115,8 @@ fn authentication(login_endpoint: &str) -> Value {
     })
 }
 
-/// Public Azure's service DNS suffixes (azure-cli's `AZURE_PUBLIC_CLOUD`): the simulator imitates
-/// no data plane, so its own cloud names the public ones too.
+/// Public Azure's service DNS suffixes (azure-cli's `AZURE_PUBLIC_CLOUD`): the simulator's own
+/// cloud names the public ones too, but for Key Vault, the one data plane it imitates.
 const PUBLIC_SUFFIXES: &[(&str, &str)] = &[
     ("azureDataLakeStoreFileSystem", "azuredatalakestore.net"),
     ("acrLoginServer", "azurecr.io"),
@@ -132,7 +136,7 @@ const PUBLIC_SUFFIXES: &[(&str, &str)] = &[
     ("attestationEndpoint", "attest.azure.net"),
 ];
 
-/// A cloud entry's `suffixes`: the public ones and `extra`.
+/// A cloud entry's `suffixes`: the public ones and `extra` (which replaces a public one of the same name).
 fn suffixes(extra: &[(&str, &str)]) -> Value {
     let map: Map<String, Value> = PUBLIC_SUFFIXES
         .iter()

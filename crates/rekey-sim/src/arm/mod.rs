@@ -1,6 +1,7 @@
 //! Azure Resource Manager: cloud metadata, tenants, subscriptions, AKS managed clusters with their
 //! credential resets and identity updates (long-running operations), agent pools and their node
-//! images, user-assigned identities, resource groups, role assignments at any scope and definitions.
+//! images, user-assigned identities, resource groups, role assignments at any scope and definitions,
+//! and key vaults (read only; their data plane is `keyvault`).
 
 mod agent_pools;
 mod authentication;
@@ -24,6 +25,7 @@ mod role_assignments;
 mod role_definitions;
 mod scope_resources;
 mod subscriptions;
+mod vaults;
 
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -37,6 +39,9 @@ use providers::AUTHORIZATION;
 pub use authentication::{authenticate, Caller};
 pub use cluster_json::cluster_json;
 pub use operations::settle as settle_operations;
+pub(crate) use paging::{offset as page_offset, page};
+pub use rbac::permits_data;
+pub use vaults::vault_json;
 
 /// Routes ARM paths; `None` when the path is not ARM's.
 pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
@@ -113,5 +118,7 @@ fn dispatch(sim: &Sim, req: &SimRequest, caller: &Caller, endpoint: Endpoint) ->
         }
         Endpoint::RoleDefinitions(scope) => role_definitions::list(sim, req, caller, &scope),
         Endpoint::RoleDefinition(scope, id) => role_definitions::get(sim, caller, &scope, id),
+        Endpoint::Vaults { sub, rg } => vaults::list(sim, req, caller, sub, rg),
+        Endpoint::Vault { sub, rg, name } => vaults::get(sim, caller, sub, rg, name),
     }
 }

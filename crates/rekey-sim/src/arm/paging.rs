@@ -12,7 +12,7 @@ use crate::request::SimRequest;
 use crate::responses::{arm_error, arm_json};
 
 /// The offset a request asks for, or `None` for a token the simulator did not issue.
-fn offset(req: &SimRequest) -> Option<usize> {
+pub(crate) fn offset(req: &SimRequest) -> Option<usize> {
     match req.query.get("$skiptoken") {
         None => Some(0),
         Some(token) => URL_SAFE_NO_PAD
@@ -23,8 +23,15 @@ fn offset(req: &SimRequest) -> Option<usize> {
     }
 }
 
-/// One page of `items` starting at `offset`, with a `nextLink` when more remain.
-fn page(base: &Url, req: &SimRequest, items: Vec<Value>, offset: usize, page_size: usize) -> Value {
+/// One page of `items` starting at `offset`, with a `nextLink` on `base` when more remain (Key
+/// Vault pages the same way, on the vault's own host).
+pub(crate) fn page(
+    base: &Url,
+    req: &SimRequest,
+    items: Vec<Value>,
+    offset: usize,
+    page_size: usize,
+) -> Value {
     let total = items.len();
     let end = (offset + page_size).min(total);
     let value: Vec<Value> = items

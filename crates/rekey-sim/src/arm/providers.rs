@@ -3,3 +3,4 @@
 pub(super) const CONTAINER_SERVICE: &str = "Microsoft.ContainerService";
 pub(super) const AUTHORIZATION: &str = "Microsoft.Authorization";
 pub(super) const MANAGED_IDENTITY: &str = "Microsoft.ManagedIdentity";
+pub(super) const KEY_VAULT: &str = "Microsoft.KeyVault";

@@ -21,6 +21,17 @@ pub(crate) fn permits(world: &World, principal: Uuid, action: &str, scope: &str,
     })
 }
 
+/// Whether `principal` may perform the data action `action` (a Key Vault secret operation) on
+/// `scope` at `now`: the same inheritance and propagation, against the roles' `dataActions`.
+pub fn permits_data(world: &World, principal: Uuid, action: &str, scope: &str, now: DateTime<Utc>) -> bool {
+    world.role_assignments.iter().any(|ra| {
+        ra.principal_id == principal
+            && ra.effective(now)
+            && scope_covers(&ra.scope, scope)
+            && role_definitions::allows_data(ra.role, action)
+    })
+}
+
 /// ARM's 403 when the caller may not perform `action` on `scope`.
 pub(super) fn authorization_failed(principal: Uuid, action: &str, scope: &str) -> Response {
     arm_error(

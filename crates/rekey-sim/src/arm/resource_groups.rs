@@ -20,7 +20,7 @@ struct Group {
 
 /// The resource group's name as the scenario spells it, if the subscription has it: one holding a
 /// cluster, a user-assigned identity (AKS's node resource groups hold kubelet identities) or a
-/// network or registry resource.
+/// network or registry resource, or a key vault.
 fn find(world: &World, sub: Uuid, rg: &str) -> Option<Group> {
     let cluster = world
         .clusters
@@ -63,7 +63,21 @@ fn find(world: &World, sub: Uuid, rg: &str) -> Option<Group> {
             })
         })
     };
-    cluster.or_else(node_group).or_else(identity).or_else(resource)
+    let vault = || {
+        world
+            .vaults
+            .iter()
+            .find(|v| v.subscription_id == sub && v.resource_group.eq_ignore_ascii_case(rg))
+            .map(|v| Group {
+                name: v.resource_group.clone(),
+                location: v.location.clone(),
+            })
+    };
+    cluster
+        .or_else(node_group)
+        .or_else(identity)
+        .or_else(resource)
+        .or_else(vault)
 }
 
 /// ARM's 404 for a missing resource group: "Resource group 'x' could not be found."

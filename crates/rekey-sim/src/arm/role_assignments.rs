@@ -48,7 +48,8 @@ fn require_scope(world: &World, sub: Uuid, scope: &str) -> Result<(), Response> 
     let same = |id: &str| scope_covers(id, scope) && scope_covers(scope, id);
     let known = world.clusters.iter().any(|c| same(&c.arm_id()))
         || world.identities.iter().any(|i| same(&i.arm_id()))
-        || world.scope_resources.iter().any(|r| same(&r.id));
+        || world.scope_resources.iter().any(|r| same(&r.id))
+        || world.vaults.iter().any(|v| same(&v.id()));
     if known {
         return Ok(());
     }

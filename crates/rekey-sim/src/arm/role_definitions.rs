@@ -148,6 +148,12 @@ fn permissions(role: Role) -> Permissions {
             &[],
             &["Microsoft.KeyVault/vaults/secrets/*"],
         ),
+        Role::KeyVaultAdministrator => p(
+            "Perform all data plane operations on a key vault and all objects in it, including certificates, keys, and secrets. Cannot manage key vault resources or manage role assignments. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+            KV_READ,
+            &[],
+            &["Microsoft.KeyVault/vaults/*"],
+        ),
         Role::KeyVaultSecretsUser => p(
             "Read secret contents. Only works for key vaults that use the 'Azure role-based access control' permission model.",
             &[],
@@ -166,6 +172,16 @@ pub(super) fn allows(role: Role, action: &str) -> bool {
     let p = permissions(role);
     p.actions.iter().any(|a| crate::faults::glob_match(a, action))
         && !p.not_actions.iter().any(|a| crate::faults::glob_match(a, action))
+}
+
+/// Whether `role` grants the data action `action` (its `dataActions` match, as wildcards like
+/// `actions`; docs role-based-access-control/role-definitions "DataActions"). Owner and
+/// Contributor have none: managing a vault does not read its secrets.
+pub(crate) fn allows_data(role: Role, action: &str) -> bool {
+    let p = permissions(role);
+    p.data_actions
+        .iter()
+        .any(|a| crate::faults::glob_match(a, action))
 }
 
 /// The ID prefix ARM gives built-in definitions read at a scope: the subscription's, or the

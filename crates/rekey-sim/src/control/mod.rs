@@ -1,6 +1,9 @@
 //! The control API under `/_sim/…`: scenario, state, faults, latency, throttling, clock, role
-//! propagation and the request log. Protected by the admin token printed at start.
+//! propagation, app sign-ins, the request log, and what key vaults hold. Protected by the admin
+//! token printed at start.
 
+mod sign_ins;
+mod vaults;
 mod view;
 
 use axum::http::{Method, StatusCode};
@@ -69,7 +72,11 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
             ok(json!({"requests": sim.requests.recent(limit)}))
         }
         ["scenario"] if m == Method::POST => load_scenario(sim, req),
+        ["sign-ins"] if m == Method::POST => sign_ins::record(sim, req),
+        ["sign-ins"] if m == Method::GET => sign_ins::list(sim, req),
         ["token"] if m == Method::POST => mint_token(sim, req),
+        ["vaults"] if m == Method::GET => vaults::list(sim),
+        ["vaults", vault, "secrets", name] if m == Method::GET => vaults::secret(sim, vault, name),
         _ => error(
             StatusCode::NOT_FOUND,
             &format!("no control endpoint {} {}", req.method, req.path),
@@ -342,6 +349,8 @@ fn load_scenario(sim: &Sim, req: &SimRequest) -> Response {
                 "clusters": world.clusters.len(), "applications": world.applications.len(),
             });
             *sim.state.world() = world;
+            // The new world's vaults need hosts of their own.
+            sim.vault_hosts.open_missing();
             ok(summary)
         }
         Err(message) => error(StatusCode::BAD_REQUEST, &message),

@@ -61,11 +61,9 @@ pub fn list(sim: &Sim, caller: &Caller, req: &SimRequest, kind: Kind) -> Outcome
         .filter(|o| filter.as_ref().is_none_or(|f| f.matches(o)))
         .collect();
     let total = matching.len();
-    let end = paging.offset.saturating_add(paging.size).min(total);
-    let value: Vec<Value> = matching
+    let (page, next) = odata::page(matching, paging);
+    let value: Vec<Value> = page
         .into_iter()
-        .skip(paging.offset)
-        .take(paging.size)
         .map(|o| odata::project(o, select.as_deref()))
         .collect();
     let mut body = Map::new();
@@ -77,7 +75,7 @@ pub fn list(sim: &Sim, caller: &Caller, req: &SimRequest, kind: Kind) -> Outcome
         body.insert("@odata.count".into(), json!(total));
     }
     body.insert("value".into(), Value::Array(value));
-    if end < total {
+    if let Some(end) = next {
         body.insert(
             "@odata.nextLink".into(),
             Value::String(odata::next_link(sim, req, end)),

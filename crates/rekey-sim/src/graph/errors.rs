@@ -51,6 +51,16 @@ impl GraphError {
         )
     }
 
+    /// The reports' licence check (Entra ID P1/P2); seen in Graph's answers to `/beta/reports/…`
+    /// (microsoftgraph/microsoft-graph-docs issues 11986, 12919, 14118).
+    pub fn non_premium_tenant() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+            "Neither tenant is B2C or tenant doesn't have premium license",
+        )
+    }
+
     pub fn not_found(id: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,

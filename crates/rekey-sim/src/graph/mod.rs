@@ -1,4 +1,5 @@
-//! Microsoft Graph v1.0: applications, service principals, their credentials, and `$batch`.
+//! Microsoft Graph v1.0: applications, service principals, their credentials, and `$batch`; and
+//! beta's sign-in activity reports ([`reports`]).
 //!
 //! Every request is authenticated (a Graph-audience bearer token), routed by [`target`], authorised
 //! against the directory's grants, and answered with Graph's headers and error envelope ([`reply`]).
@@ -14,6 +15,8 @@ mod kind;
 mod odata;
 mod passwords;
 mod reply;
+mod report_access;
+mod reports;
 mod service_principals;
 mod target;
 mod trace;
@@ -31,15 +34,21 @@ use reply::{Outcome, Reply};
 use target::{Action, Target};
 use trace::Trace;
 
-/// Routes `/v1.0/…`; `None` when the path is not Graph's.
+/// Routes `/v1.0/…` and the beta reports (`/beta/reports/…`); `None` when the path is not Graph's.
 pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
     let first = req.segments.first()?;
-    if !first.eq_ignore_ascii_case("v1.0") {
+    let beta = first.eq_ignore_ascii_case("beta");
+    if !beta && !first.eq_ignore_ascii_case("v1.0") {
         return None;
     }
     let trace = Trace::new(sim, req.header("client-request-id"));
-    let outcome =
-        auth::authenticate(sim, req).and_then(|caller| execute(sim, &caller, req, Scope::Top(&trace)));
+    let outcome = auth::authenticate(sim, req).and_then(|caller| {
+        if beta {
+            reports::execute(sim, &caller, req)
+        } else {
+            execute(sim, &caller, req, Scope::Top(&trace))
+        }
+    });
     Some(reply::finish(outcome, &trace, sim).into_response())
 }
 

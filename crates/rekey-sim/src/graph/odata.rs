@@ -109,13 +109,9 @@ pub fn metadata(sim: &Sim, fragment: &str) -> String {
 
 /// The parsed `$filter`, checked against what the directory can filter on for this type.
 pub fn filter(req: &SimRequest, kind: Kind) -> Result<Option<Filter>, GraphError> {
-    let Some(text) = option(req, "$filter") else {
+    let Some(mut parsed) = parsed_filter(req)? else {
         return Ok(None);
     };
-    let mut parsed = filter::parse(text).map_err(|e| match e {
-        FilterError::Syntax(message) => GraphError::bad_request(message),
-        FilterError::Unsupported => GraphError::unsupported_query("Unsupported Query."),
-    })?;
     for clause in &mut parsed.clauses {
         let name = kind
             .property(clause.property())
@@ -139,6 +135,25 @@ pub fn filter(req: &SimRequest, kind: Kind) -> Result<Option<Filter>, GraphError
         }
     }
     Ok(Some(parsed))
+}
+
+/// The `$filter` option parsed, before its properties are checked against a type.
+pub fn parsed_filter(req: &SimRequest) -> Result<Option<Filter>, GraphError> {
+    let Some(text) = option(req, "$filter") else {
+        return Ok(None);
+    };
+    filter::parse(text).map(Some).map_err(|e| match e {
+        FilterError::Syntax(message) => GraphError::bad_request(message),
+        FilterError::Unsupported => GraphError::unsupported_query("Unsupported Query."),
+    })
+}
+
+/// One page of `items`, and the offset of the next page when there is one.
+pub fn page(items: Vec<Value>, paging: Paging) -> (Vec<Value>, Option<usize>) {
+    let total = items.len();
+    let end = paging.offset.saturating_add(paging.size).min(total);
+    let page = items.into_iter().skip(paging.offset).take(paging.size).collect();
+    (page, (end < total).then_some(end))
 }
 
 /// Where a page starts and how long it is.

@@ -1,7 +1,7 @@
 //! `grant_type=client_credentials`: an application signs in with its secret (in the form or HTTP
 //! Basic) and gets an app-only access token.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -19,6 +19,8 @@ use crate::directory::{find_valid_credential, CredentialProblem};
 use crate::request::SimRequest;
 use crate::responses::{identity_json, token_error};
 use crate::signing::Claims;
+
+use super::record_app_sign_in;
 
 /// `Authorization: Basic` client authentication (RFC 6749 §2.3.1: both parts are form-encoded).
 fn basic_credentials(req: &SimRequest) -> Option<(String, String)> {
@@ -48,7 +50,7 @@ pub(super) fn client_credentials(sim: &Sim, tenant: &str, req: &SimRequest, form
         .get("client_secret")
         .or(basic.as_ref().map(|(_, secret)| secret.as_str()));
     let scope = form.get("scope");
-    let world = sim.state.world();
+    let mut world = sim.state.world();
     let Some(Tenancy::One(tenant_id)) = Tenancy::of(&world, tenant) else {
         drop(world);
         return unknown_tenant(sim, tenant);
@@ -89,8 +91,8 @@ pub(super) fn client_credentials(sim: &Sim, tenant: &str, req: &SimRequest, form
     let now = sim.state.now();
     let delay = sim.state.behaviour.replication_delay;
     // The same check AKS's credential reset makes (`arm::reset`), so both agree on every secret.
-    match find_valid_credential(&world, sp.app_id, client_secret, now, delay) {
-        Ok(_) => {}
+    let key_id = match find_valid_credential(&world, sp.app_id, client_secret, now, delay) {
+        Ok(key_id) => key_id,
         Err(CredentialProblem::UnknownApp | CredentialProblem::NotReplicated) => {
             return unknown_client(sim, client_id, tenant);
         }
@@ -110,11 +112,12 @@ pub(super) fn client_credentials(sim: &Sim, tenant: &str, req: &SimRequest, form
                 &format!("The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."),
             );
         }
-    }
+    };
     if !sim.known_resource(resource) {
         return unknown_resource(sim, resource, tenant);
     }
     let audience = scope::normalize_resource(resource);
+    let app_id = sp.app_id;
     let issued = Utc::now().timestamp();
     let claims = Claims {
         roles: claims::app_roles(sim, &world, sp.object_id, &audience),
@@ -132,12 +135,22 @@ pub(super) fn client_credentials(sim: &Sim, tenant: &str, req: &SimRequest, form
         idtyp: Some("app".into()),
         ver: "2.0".into(),
     };
+    let signed = sim.signer.sign(&claims);
+    // Graph's sign-in activity reports: which credential signed in, for what, when.
+    let recorded = record_app_sign_in(sim, &mut world, tenant_id, app_id, key_id, &claims.aud, now);
     drop(world);
-    match sim.signer.sign(&claims) {
-        Ok(token) => identity_json(
-            StatusCode::OK,
-            &json!({"token_type": "Bearer", "expires_in": TOKEN_SECONDS, "ext_expires_in": TOKEN_SECONDS, "access_token": token}),
-        ),
+    match signed {
+        Ok(token) => {
+            let mut response = identity_json(
+                StatusCode::OK,
+                &json!({"token_type": "Bearer", "expires_in": TOKEN_SECONDS, "ext_expires_in": TOKEN_SECONDS, "access_token": token}),
+            );
+            // The report's `lastSignInRequestId` is this response's request ID, as in Entra.
+            if let Some(id) = recorded.and_then(|r| HeaderValue::from_str(&r.request_id.to_string()).ok()) {
+                response.headers_mut().insert("x-ms-request-id", id);
+            }
+            response
+        }
         Err(e) => server_error(sim, &e),
     }
 }

@@ -14,6 +14,7 @@ mod scope;
 mod sign_in;
 mod tenancy;
 mod token;
+mod usage;
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -21,6 +22,8 @@ use axum::response::Response;
 use crate::context::Sim;
 use crate::request::SimRequest;
 use crate::responses::identity_json;
+
+pub use usage::record_app_sign_in;
 
 /// Routes the login paths; `None` when the path is not an identity-platform path.
 pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {

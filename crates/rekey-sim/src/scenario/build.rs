@@ -5,12 +5,13 @@ use chrono::{DateTime, Duration, Utc};
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
-use super::file::{AppSpec, ClusterSpec, CredentialOwner, ScenarioError, ScenarioFile, UserSpec};
+use super::file::{last_used, AppSpec, ClusterSpec, CredentialOwner, ScenarioError, ScenarioFile, UserSpec};
 use crate::secrets;
+use crate::state::credential_use::ARM_APP_ID;
 use crate::state::{
-    secret_digest, stable_id, AadProfile, AgentPool, Application, ClusterIdentity, GraphGrant, KeyCredential,
-    KubeletIdentity, ManagedCluster, PasswordCredential, Registration, Role, RoleAssignment,
-    ServicePrincipal, Subscription, Tenant, User, World,
+    secret_digest, stable_id, AadProfile, AgentPool, Application, ClusterIdentity, DirectoryRoleAssignment,
+    GraphGrant, KeyCredential, KubeletIdentity, ManagedCluster, PasswordCredential, Registration, Role,
+    RoleAssignment, ServicePrincipal, SignInEvent, Subscription, Tenant, User, World,
 };
 
 impl ScenarioFile {
@@ -22,6 +23,7 @@ impl ScenarioFile {
                 id: stable_id("tenant", &t.key),
                 display_name: t.name.clone(),
                 default_domain: t.domain.clone(),
+                premium: t.premium,
             });
         }
         let tenant = |key: &str| -> Result<Uuid, ScenarioError> {
@@ -44,6 +46,7 @@ impl ScenarioFile {
         }
         for app in &self.apps {
             add_app(&mut world, app, tenant(&app.tenant)?, now);
+            seed_sign_ins(&mut world, app, tenant(&app.tenant)?, now)?;
         }
         for c in &self.clusters {
             let mut built = cluster(&world, c)?;
@@ -53,6 +56,7 @@ impl ScenarioFile {
         for u in &self.users {
             add_user(&mut world, u, tenant(&u.tenant)?)?;
         }
+        super::vaults::add_all(&mut world, &self.vaults)?;
         Ok(world)
     }
 }
@@ -89,14 +93,8 @@ fn add_app(world: &mut World, spec: &AppSpec, tenant_id: Uuid, now: DateTime<Utc
             CredentialOwner::Application => (&mut app_secrets, "app"),
             CredentialOwner::ServicePrincipal => (&mut sp_secrets, "sp"),
         };
-        // The first secret of each owner keeps the short key, so its ID reads "{name}/app".
-        let key = if list.is_empty() {
-            format!("{name}/{short}")
-        } else {
-            format!("{name}/{short}/{}", list.len())
-        };
         list.push(new_credential(
-            &key,
+            &secret_key(name, short, list.len()),
             &s.display_name,
             s.expires_in_days,
             s.lifetime_days,
@@ -133,6 +131,59 @@ fn add_app(world: &mut World, spec: &AppSpec, tenant_id: Uuid, now: DateTime<Utc
             ..Registration::new(app_id, tenant_id, name, created)
         }));
     }
+}
+
+/// The stable name of an app's `index`th secret on its `short` owner ("app" or "sp"): the first
+/// of each owner keeps the short form, so its ID reads "{name}/app".
+fn secret_key(name: &str, short: &str, index: usize) -> String {
+    if index == 0 {
+        format!("{name}/{short}")
+    } else {
+        format!("{name}/{short}/{index}")
+    }
+}
+
+/// The last sign-in the scenario declares for each of the app's credentials, as a client-credentials
+/// sign-in to ARM would have recorded it (a cluster's cloud provider signs in to ARM).
+fn seed_sign_ins(
+    world: &mut World,
+    spec: &AppSpec,
+    tenant_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), ScenarioError> {
+    let app_id = stable_id("app", &spec.name);
+    let what = format!("app {}", spec.name);
+    let mut uses = Vec::new();
+    let (mut on_app, mut on_sp) = (0, 0);
+    for s in &spec.secrets {
+        let (count, short) = match s.on {
+            CredentialOwner::Application => (&mut on_app, "app"),
+            CredentialOwner::ServicePrincipal => (&mut on_sp, "sp"),
+        };
+        let key_id = stable_id("key", &secret_key(&spec.name, short, *count));
+        *count += 1;
+        if let Some(ago) = last_used(s.last_used_minutes_ago, s.last_used_days_ago, &what)? {
+            uses.push((key_id, ago));
+        }
+    }
+    for (i, c) in spec.certificates.iter().enumerate() {
+        let what = format!("certificate {} of app {}", c.display_name, spec.name);
+        if let Some(ago) = last_used(c.last_used_minutes_ago, c.last_used_days_ago, &what)? {
+            uses.push((stable_id("cert", &format!("{}/{i}", spec.name)), ago));
+        }
+    }
+    for (key_id, ago) in uses {
+        world.record_credential_sign_in(SignInEvent {
+            tenant_id,
+            app_id,
+            key_id,
+            resource: "https://management.azure.com/".into(),
+            resource_app_id: ARM_APP_ID,
+            at: now - ago,
+            request_id: stable_id("sign-in", &format!("{app_id}/{key_id}")),
+        });
+    }
+    Ok(())
 }
 
 /// A stable, realistic-looking base64 SHA-1 thumbprint.
@@ -265,6 +316,13 @@ fn add_user(world: &mut World, u: &UserSpec, tenant_id: Uuid) -> Result<(), Scen
             sub,
             parse_role(&r.role)?,
         ));
+    }
+    for role in &u.directory_roles {
+        world.directory_roles.push(DirectoryRoleAssignment {
+            tenant_id,
+            principal_id: object_id,
+            role: role.clone(),
+        });
     }
     for permission in &u.graph {
         world.graph_grants.push(GraphGrant {

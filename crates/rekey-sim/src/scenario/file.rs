@@ -1,6 +1,6 @@
 //! The scenario file format (TOML or JSON): tenants, subscriptions, apps with their secrets and
-//! certificates, clusters, and users, written the way an admin would describe them. Building the
-//! world from it is `build.rs`.
+//! certificates, clusters, users, and key vaults (`vaults.rs`), written the way an admin would
+//! describe them. Building the world from it is `build.rs`.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -20,6 +20,8 @@ pub struct ScenarioFile {
     pub clusters: Vec<ClusterSpec>,
     #[serde(default)]
     pub users: Vec<UserSpec>,
+    #[serde(default)]
+    pub vaults: Vec<super::vaults::VaultSpec>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,6 +31,9 @@ pub struct TenantSpec {
     pub key: String,
     pub name: String,
     pub domain: String,
+    /// Entra ID P1/P2: without it Graph refuses the sign-in activity reports (default: licensed).
+    #[serde(default = "yes")]
+    pub premium: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,6 +64,12 @@ pub struct SecretSpec {
     pub lifetime_days: i64,
     #[serde(default = "default_secret_name")]
     pub display_name: String,
+    /// The credential's last sign-in, this long before the scenario starts (Graph's sign-in
+    /// activity reports show it); at most one of the two. None: never used.
+    #[serde(default)]
+    pub last_used_minutes_ago: Option<i64>,
+    #[serde(default)]
+    pub last_used_days_ago: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,6 +79,12 @@ pub struct CertificateSpec {
     #[serde(default = "default_lifetime")]
     pub lifetime_days: i64,
     pub display_name: String,
+    /// The credential's last sign-in, this long before the scenario starts (Graph's sign-in
+    /// activity reports show it); at most one of the two. None: never used.
+    #[serde(default)]
+    pub last_used_minutes_ago: Option<i64>,
+    #[serde(default)]
+    pub last_used_days_ago: Option<i64>,
 }
 
 fn default_lifetime() -> i64 {
@@ -200,6 +217,9 @@ pub struct UserSpec {
     pub roles: Vec<RoleSpec>,
     #[serde(default)]
     pub graph: Vec<String>,
+    /// Entra directory roles in the user's tenant (`Reports Reader`, `Global Reader` …).
+    #[serde(default)]
+    pub directory_roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -236,5 +256,24 @@ impl ScenarioFile {
             .iter()
             .filter(|s| !s.restricted)
             .map(|s| stable_id("subscription", &s.name))
+    }
+}
+
+/// When a credential was last used, from `last_used_minutes_ago` / `last_used_days_ago`.
+pub fn last_used(
+    minutes_ago: Option<i64>,
+    days_ago: Option<i64>,
+    what: &str,
+) -> Result<Option<chrono::Duration>, ScenarioError> {
+    match (minutes_ago, days_ago) {
+        (None, None) => Ok(None),
+        (Some(m), None) if m >= 0 => Ok(Some(chrono::Duration::minutes(m.min(10_000_000)))),
+        (None, Some(d)) if d >= 0 => Ok(Some(chrono::Duration::days(d.min(10_000)))),
+        (Some(_), Some(_)) => Err(ScenarioError::Invalid(format!(
+            "{what}: give last_used_minutes_ago or last_used_days_ago, not both"
+        ))),
+        _ => Err(ScenarioError::Invalid(format!(
+            "{what}: a last use lies in the past (a number of minutes or days, not negative)"
+        ))),
     }
 }

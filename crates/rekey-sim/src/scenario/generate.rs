@@ -117,6 +117,7 @@ pub fn generate(p: &GenerateParams) -> ScenarioFile {
             key: format!("tenant-{t}"),
             name: format!("Fabrikam {} (generated)", t + 1),
             domain: format!("fabrikam{}.onmicrosoft.com", t + 1),
+            premium: true,
         });
         // One legacy AAD integration pair per tenant, shared by its legacy clusters.
         for role in ["server", "client"] {
@@ -130,6 +131,8 @@ pub fn generate(p: &GenerateParams) -> ScenarioFile {
                         expires_in_days: expiry_days(&mut rng),
                         lifetime_days: 730,
                         display_name: "aad".into(),
+                        last_used_minutes_ago: None,
+                        last_used_days_ago: None,
                     }]
                 } else {
                     Vec::new()
@@ -228,6 +231,7 @@ pub fn generate(p: &GenerateParams) -> ScenarioFile {
             tenant,
             roles,
             graph: vec!["Application.ReadWrite.All".into()],
+            directory_roles: Vec::new(),
         });
     }
     f
@@ -239,6 +243,8 @@ fn sp_app(name: &str, tenant: &str, rng: &mut ChaCha8Rng) -> AppSpec {
         expires_in_days: expiry_days(rng),
         lifetime_days: 365,
         display_name: "rbac".into(),
+        last_used_minutes_ago: None,
+        last_used_days_ago: None,
     }];
     // `az ad sp credential reset` leaves secrets on the service principal object.
     if rng.gen_ratio(3, 10) {
@@ -247,6 +253,8 @@ fn sp_app(name: &str, tenant: &str, rng: &mut ChaCha8Rng) -> AppSpec {
             expires_in_days: expiry_days(rng),
             lifetime_days: 365,
             display_name: "rbac".into(),
+            last_used_minutes_ago: None,
+            last_used_days_ago: None,
         });
     }
     let certificates = if rng.gen_ratio(1, 20) {
@@ -254,6 +262,8 @@ fn sp_app(name: &str, tenant: &str, rng: &mut ChaCha8Rng) -> AppSpec {
             expires_in_days: expiry_days(rng),
             lifetime_days: 365,
             display_name: format!("CN={name}"),
+            last_used_minutes_ago: None,
+            last_used_days_ago: None,
         }]
     } else {
         Vec::new()

@@ -5,6 +5,7 @@ mod build;
 mod file;
 mod generate;
 mod network;
+mod vaults;
 
 use chrono::{DateTime, Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
@@ -12,6 +13,7 @@ use uuid::Uuid;
 
 pub use file::{ScenarioError, ScenarioFile};
 pub use generate::{generate, GenerateParams, ParamsError};
+pub use vaults::{AccessPolicySpec, VaultRoleSpec, VaultSpec};
 
 use crate::secrets;
 use crate::state::{
@@ -52,7 +54,7 @@ pub struct AdminSeed {
     credential: PasswordCredential,
 }
 
-const ADMIN_NAME: &str = "rekey-demo-admin";
+pub(crate) const ADMIN_NAME: &str = "rekey-demo-admin";
 
 /// A new administrator secret: the secret for the client, the seed for the world.
 pub fn new_admin(now: DateTime<Utc>) -> (SecretString, AdminSeed) {
@@ -72,7 +74,7 @@ pub fn new_admin(now: DateTime<Utc>) -> (SecretString, AdminSeed) {
 }
 
 /// Puts the demo administrator into `world` in the first tenant: Owner on `subscriptions`, and
-/// allowed to write applications in Graph. Returns its tenant and client ID.
+/// allowed to write applications and read the sign-in activity reports in Graph. Returns its tenant and client ID.
 pub fn install_admin(world: &mut World, seed: &AdminSeed, subscriptions: &[Uuid]) -> (Uuid, Uuid) {
     let tenant_id = world
         .tenants
@@ -99,10 +101,13 @@ pub fn install_admin(world: &mut World, seed: &AdminSeed, subscriptions: &[Uuid]
             Role::Owner,
         ));
     }
-    world.graph_grants.push(GraphGrant {
-        principal_id: object_id,
-        permission: "Application.ReadWrite.All".into(),
-    });
+    // Writes applications, and reads the sign-in activity reports (an app needs no directory role).
+    for permission in ["Application.ReadWrite.All", "AuditLog.Read.All"] {
+        world.graph_grants.push(GraphGrant {
+            principal_id: object_id,
+            permission: permission.into(),
+        });
+    }
     (tenant_id, app_id)
 }
 
@@ -192,13 +197,16 @@ mod tests {
             app.password_credentials[0].secret_sha256,
             secret_digest(secret.expose_secret())
         );
-        assert_eq!(
-            world
-                .role_assignments
-                .iter()
-                .filter(|r| r.principal_id == stable_id("sp", ADMIN_NAME))
-                .count(),
-            3
-        );
+        // Owner on the three unrestricted subscriptions, and Key Vault Secrets Officer on the
+        // platform vault (demo.toml).
+        let roles: Vec<Role> = world
+            .role_assignments
+            .iter()
+            .filter(|r| r.principal_id == stable_id("sp", ADMIN_NAME))
+            .map(|r| r.role)
+            .collect();
+        assert_eq!(roles.iter().filter(|r| **r == Role::Owner).count(), 3);
+        assert_eq!(roles.len(), 4);
+        assert!(roles.contains(&Role::KeyVaultSecretsOfficer));
     }
 }

@@ -29,10 +29,11 @@ pub enum Role {
     KeyVaultSecretsUser,
     PrivateDnsZoneContributor,
     ManagedIdentityOperator,
+    KeyVaultAdministrator,
 }
 
 impl Role {
-    pub const BUILT_IN: [Role; 12] = [
+    pub const BUILT_IN: [Role; 13] = [
         Role::Owner,
         Role::Contributor,
         Role::Reader,
@@ -45,6 +46,7 @@ impl Role {
         Role::KeyVaultSecretsUser,
         Role::PrivateDnsZoneContributor,
         Role::ManagedIdentityOperator,
+        Role::KeyVaultAdministrator,
     ];
 
     pub fn name(self) -> &'static str {
@@ -61,6 +63,7 @@ impl Role {
             Role::KeyVaultSecretsUser => "Key Vault Secrets User",
             Role::PrivateDnsZoneContributor => "Private DNS Zone Contributor",
             Role::ManagedIdentityOperator => "Managed Identity Operator",
+            Role::KeyVaultAdministrator => "Key Vault Administrator",
         }
     }
 
@@ -79,6 +82,7 @@ impl Role {
             Role::KeyVaultSecretsUser => "4633458b-17de-408a-b874-0445c86b69e6",
             Role::PrivateDnsZoneContributor => "b12aa53e-6015-4669-85d0-8515ebb3ae7f",
             Role::ManagedIdentityOperator => "f1a07417-d97a-45cb-824c-7a7467783830",
+            Role::KeyVaultAdministrator => "00482a5a-887f-4fb3-b363-3b7fe8e74483",
         }
     }
 

@@ -11,6 +11,8 @@ pub struct Tenant {
     pub id: Uuid,
     pub display_name: String,
     pub default_domain: String,
+    /// Whether the tenant has Entra ID P1/P2, which the sign-in activity reports need.
+    pub premium: bool,
 }
 
 /// A password credential. The simulator keeps only a SHA-256 of the secret text, never the text.
@@ -131,4 +133,13 @@ pub struct GraphGrant {
     pub principal_id: Uuid,
     /// e.g. `Application.ReadWrite.All`, `Application.Read.All`.
     pub permission: String,
+}
+
+/// A Microsoft Entra directory role (`Reports Reader`, `Global Reader` …) a principal holds in a tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryRoleAssignment {
+    pub tenant_id: Uuid,
+    pub principal_id: Uuid,
+    /// The role's display name, as the portal and Graph's `directoryRole.displayName` spell it.
+    pub role: String,
 }

@@ -1,9 +1,11 @@
 //! The simulated directory and resources: one world behind one lock, the clock and the tunables.
 
 mod arm;
+pub mod credential_use;
 mod entra;
 mod resources;
 pub mod sign_ins;
+pub mod vaults;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -14,9 +16,10 @@ pub use arm::{
     scope_covers, scope_segments, AadProfile, ClusterIdentity, CredentialChange, ManagedCluster, Operation,
     OperationError, OperationStatus, Role, RoleAssignment, RoleAssignmentAudit, Subscription,
 };
+pub use credential_use::{CredentialOrigin, CredentialSignIn, CredentialUse, KeyType, SignInEvent};
 pub use entra::{
-    secret_digest, Application, GraphGrant, KeyCredential, PasswordCredential, Registration,
-    ServicePrincipal, Tenant, User,
+    secret_digest, Application, DirectoryRoleAssignment, GraphGrant, KeyCredential, PasswordCredential,
+    Registration, ServicePrincipal, Tenant, User,
 };
 pub use resources::{
     AgentPool, KubeletIdentity, ScopeResource, UserAssignedIdentity, INITIAL_NODE_IMAGE, LATEST_NODE_IMAGE,
@@ -52,6 +55,12 @@ pub struct World {
     pub identities: Vec<UserAssignedIdentity>,
     /// Resources that exist only as scopes (subnets, route tables, DNS zones, registries).
     pub scope_resources: Vec<ScopeResource>,
+    /// `Microsoft.KeyVault/vaults` with their secrets (see [`vaults`]).
+    pub vaults: Vec<vaults::Vault>,
+    /// Entra directory roles (Reports Reader, Global Reader …) held in a tenant.
+    pub directory_roles: Vec<DirectoryRoleAssignment>,
+    /// App sign-ins with a credential, for Graph's sign-in activity reports; see [`credential_use`].
+    pub credential_use: CredentialUse,
 }
 
 impl Default for World {
@@ -73,6 +82,9 @@ impl Default for World {
             role_propagation_delay: DEFAULT_ROLE_PROPAGATION,
             identities: Vec::new(),
             scope_resources: Vec::new(),
+            vaults: Vec::new(),
+            directory_roles: Vec::new(),
+            credential_use: CredentialUse::default(),
         }
     }
 }

@@ -4,14 +4,6 @@ use crate::common::Fixture;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-impl Fixture {
-    fn control(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, self.url(&format!("_sim/{path}")))
-            .bearer_auth(self.sim.admin_token())
-    }
-}
-
 async fn json_of(resp: reqwest::Response) -> Value {
     resp.json().await.unwrap()
 }

@@ -9,5 +9,7 @@ mod conformance;
 mod control;
 mod graph;
 mod identity;
+mod keyvault;
 mod migration;
+mod reports;
 mod wire;

@@ -54,6 +54,9 @@ impl Run<'_> {
         if !due {
             let outcome = if state.group.retire == Retire::Never {
                 Outcome::Succeeded
+            } else if state.finished == Some(Outcome::RetireHeld) {
+                // Still held: its wait is not over.
+                Outcome::RetireHeld
             } else {
                 Outcome::RetirePending
             };

@@ -3,6 +3,7 @@
 //! real OS keyring ([`keyring`]); the display and its clipboard ([`display`]).
 
 pub mod admin_graph;
+pub mod control;
 pub mod display;
 pub mod keyring;
 pub mod leaks;

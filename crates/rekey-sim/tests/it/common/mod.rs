@@ -24,6 +24,27 @@ impl Fixture {
         format!("{}{}", self.sim.base_url, path.trim_start_matches('/'))
     }
 
+    /// A request to the `/_sim` control API with the admin token.
+    pub fn control(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(&format!("_sim/{path}")))
+            .bearer_auth(self.sim.admin_token())
+    }
+
+    /// An access token the control API mints for any principal (`graph`, `arm` or a resource URI).
+    pub async fn minted_token(&self, principal: &str, audience: &str) -> String {
+        let body: Value = self
+            .control(reqwest::Method::POST, "token")
+            .json(&serde_json::json!({"principal": principal, "audience": audience}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
     pub async fn token(&self, scope: &str) -> reqwest::Response {
         let admin = &self.sim.demo_admin;
         self.http
