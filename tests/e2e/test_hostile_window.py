@@ -709,6 +709,26 @@ def test_rotations_vault_and_roll_back_need_the_native_confirmation(hostile, dem
              "start_rotation", {"planId": (p.value or {}).get("planId", "x"), "confirmedNames": [], "rolesToCopy": None},
              channels=["onProgress"], timeout=60, check=nothing_ran())
 
+    # Key Vault: the window names a vault by ID only; Rust reads it through ARM, checks its address
+    # against the cloud's Key Vault domain, and the native confirmation names it.
+    sub = stg.split("/")[2]
+    for label, vault_id in [
+        ("a vault that does not exist", f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/attacker"),
+        ("a URL as the vault", f"https://{h.attacker.host}/"),
+        ("a path as the vault", f"/subscriptions/{sub}/../../../etc/passwd"),
+    ]:
+        p = invoke(d, "plan_rotation", {"clusterIds": [stg], "mode": "secret", "lifetimeDays": None, "retire": None,
+                                        "keyVault": {"vaultId": vault_id, "secretName": None}})
+        h.attack(d, group, f"Key Vault copy to {label}", f"plan_rotation(keyVault={clip(vault_id, 50)}) then start",
+                 "start_rotation", {"planId": (p.value or {}).get("planId", "x"), "confirmedNames": [], "rolesToCopy": None},
+                 channels=["onProgress"], timeout=60, check=nothing_ran())
+    h.attack(d, group, "retire old secrets anyway, no confirmation", f"answer_retirement({rotation_id}, retireAnyway)",
+             "answer_retirement", {"rotationId": rotation_id, "answer": {"kind": "retireAnyway"}},
+             expect=NOT_CONFIRMED, timeout=30)
+    h.attack(d, group, "retire anyway with a path as rotation ID", "answer_retirement(rotationId='../accounts')",
+             "answer_retirement", {"rotationId": "../accounts", "answer": {"kind": "retireAnyway"}},
+             expect={"unknown_rotation"})
+
     def vault_keys():
         return {v["keyId"] for v in (invoke(d, "vault_list", {}).value or [])}
 

@@ -48,6 +48,13 @@ impl Sim {
         [KEY_VAULT_AUDIENCE.to_string(), format!("https://{host}/")]
     }
 
+    /// Opens a listener for each vault of the world that has none (at start, after a scenario
+    /// reload). Takes the world lock: callers must not hold it.
+    pub fn open_vault_hosts(&self) {
+        let names: Vec<String> = self.state.world().vaults.iter().map(|v| v.name.clone()).collect();
+        self.vault_hosts.open(names.iter().map(String::as_str));
+    }
+
     /// Resources a token can be requested for (ARM, Graph and Key Vault).
     pub fn known_resource(&self, resource: &str) -> bool {
         let r = resource.trim_end_matches('/');

@@ -154,8 +154,17 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, StartError> {
     let (shutdown, stop) = watch::channel(false);
     let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config);
     // Every Key Vault gets its own listener (its own host), on the same address and certificate.
-    sim.vault_hosts
-        .install(&sim, addr.ip(), acceptor.clone(), stop.clone());
+    let (weak, vault_acceptor, vault_stop) = (Arc::downgrade(&sim), acceptor.clone(), stop.clone());
+    sim.vault_hosts.install(
+        addr.ip(),
+        Box::new(move |vault, listener| {
+            if let Some(sim) = weak.upgrade() {
+                let app = crate::router::vault_router(sim, vault);
+                tokio::spawn(serve(listener, vault_acceptor.clone(), app, vault_stop.clone()));
+            }
+        }),
+    );
+    sim.open_vault_hosts();
     tokio::spawn(serve(
         listener,
         acceptor,

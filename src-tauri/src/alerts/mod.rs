@@ -41,6 +41,8 @@ pub struct Alerts {
     refresh_requested: AtomicBool,
     wake: tokio::sync::Notify,
     told_still_running: AtomicBool,
+    /// Rotations whose retirement is held (an old secret still in use), for the tray.
+    held: std::sync::atomic::AtomicUsize,
 }
 
 impl Alerts {
@@ -55,6 +57,7 @@ impl Alerts {
             refresh_requested: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
             told_still_running: AtomicBool::new(false),
+            held: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -83,6 +86,15 @@ impl Alerts {
 
     pub fn set_tray_clusters(&self, ids: Vec<String>) {
         *self.tray_clusters.lock().unwrap_or_else(|e| e.into_inner()) = ids;
+    }
+
+    /// How many retirements are held now.
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::SeqCst)
+    }
+
+    pub fn set_held(&self, count: usize) {
+        self.held.store(count, Ordering::SeqCst);
     }
 
     /// Asks the background loop for a refresh now (the tray's "Refresh now").

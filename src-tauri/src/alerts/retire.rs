@@ -21,6 +21,15 @@ pub async fn retire_due(app: AppHandle) {
         let paths = state.estate()?.files().await?;
         let (list, _) = service::list(&paths).await;
         let now = Utc::now();
+        let held = list
+            .iter()
+            .filter(|s| s.outcome == Some(Outcome::RetireHeld))
+            .count();
+        let alerts = app.state::<Alerts>();
+        if alerts.held() != held {
+            alerts.set_held(held);
+            super::tray::update(&app);
+        }
         let ids: Vec<String> = list
             .iter()
             .filter(|s| matches!(s.outcome, Some(Outcome::RetirePending | Outcome::RetireHeld)) && s.due(now))

@@ -15,6 +15,7 @@ const TRAY_ID: &str = "rekey";
 const OPEN: &str = "open";
 const REFRESH: &str = "refresh";
 const QUIT: &str = "quit";
+const HELD: &str = "held";
 const CLUSTER_PREFIX: &str = "cluster:";
 
 /// Icon side in pixels.
@@ -167,6 +168,18 @@ fn build_menu(app: &AppHandle, status: &AlertStatus) -> tauri::Result<Menu<tauri
         }
         None => items.push(Box::new(info("No inventory yet".into())?)),
     }
+    let held = alerts.held();
+    if held > 0 {
+        items.push(Box::new(PredefinedMenuItem::separator(app)?));
+        items.push(Box::new(item(
+            HELD,
+            &format!(
+                "{held} retirement{} held: an old secret is still in use (see History)",
+                if held == 1 { "" } else { "s" }
+            ),
+            true,
+        )?));
+    }
     items.push(Box::new(PredefinedMenuItem::separator(app)?));
     items.push(Box::new(info(status_line(status))?));
     items.push(Box::new(PredefinedMenuItem::separator(app)?));
@@ -180,7 +193,7 @@ fn build_menu(app: &AppHandle, status: &AlertStatus) -> tauri::Result<Menu<tauri
 fn on_menu(app: &AppHandle, event: MenuEvent) {
     let id = event.id().as_ref();
     match id {
-        OPEN => super::show_window(app),
+        OPEN | HELD => super::show_window(app),
         REFRESH => app.state::<Alerts>().request_refresh(),
         QUIT => {
             // The clipboard threads die with the process: take a copied secret back first.

@@ -96,6 +96,21 @@ pub(super) fn reset(
         Ok(change) => change,
         Err(response) => return response,
     };
+    // AKS's check was a sign-in with the new credential: it shows in the sign-in activity reports.
+    let signed_in = match &change {
+        CredentialChange::ServicePrincipal { client_id, key_id } => Some((tenant, *client_id, *key_id)),
+        CredentialChange::LegacyAad {
+            server_app_id,
+            tenant_id,
+            server_key_id,
+            ..
+        } => Some((*tenant_id, *server_app_id, *server_key_id)),
+        _ => None,
+    };
+    if let Some((tenant_id, app_id, key_id)) = signed_in {
+        let resource = crate::context::ARM_AUDIENCES[1];
+        crate::identity::record_app_sign_in(sim, &mut world, tenant_id, app_id, key_id, resource, now);
+    }
     let Some(operation) = operations::begin(&mut world, index, Some(kind.running_state()), change, None, sim)
     else {
         return clusters::not_found(&world, sub, path);

@@ -74,6 +74,11 @@ pub fn route(sim: &Sim, req: &SimRequest) -> Option<Response> {
         ["scenario"] if m == Method::POST => load_scenario(sim, req),
         ["sign-ins"] if m == Method::POST => sign_ins::record(sim, req),
         ["sign-ins"] if m == Method::GET => sign_ins::list(sim, req),
+        // The stand-in pipelines move to the new secret: they sign in with the old one no more.
+        ["pipelines"] if m == Method::DELETE => {
+            sim.state.world().credential_use.pipelines.clear();
+            ok(json!({"stopped": true}))
+        }
         ["token"] if m == Method::POST => mint_token(sim, req),
         ["vaults"] if m == Method::GET => vaults::list(sim),
         ["vaults", vault, "secrets", name] if m == Method::GET => vaults::secret(sim, vault, name),
@@ -350,7 +355,7 @@ fn load_scenario(sim: &Sim, req: &SimRequest) -> Response {
             });
             *sim.state.world() = world;
             // The new world's vaults need hosts of their own.
-            sim.vault_hosts.open_missing();
+            sim.open_vault_hosts();
             ok(summary)
         }
         Err(message) => error(StatusCode::BAD_REQUEST, &message),

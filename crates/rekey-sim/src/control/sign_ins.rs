@@ -87,6 +87,18 @@ pub fn record(sim: &Sim, req: &SimRequest) -> Response {
             ),
         );
     }
+    if let Some(end) = world
+        .credential_end(tenant_id, r.app_id, r.key_id)
+        .filter(|end| at >= *end)
+    {
+        return error(
+            StatusCode::CONFLICT,
+            &format!(
+                "credential {} ended at {end}: Entra ID refuses a sign-in with it then (AADSTS7000222)",
+                r.key_id
+            ),
+        );
+    }
     let recorded =
         crate::identity::record_app_sign_in(sim, &mut world, tenant_id, r.app_id, r.key_id, &resource, at);
     match recorded {

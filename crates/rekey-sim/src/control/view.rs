@@ -63,7 +63,7 @@ pub fn world(world: &World, now: chrono::DateTime<chrono::Utc>) -> Value {
         .collect();
     json!({
         "now": now,
-        "tenants": world.tenants.iter().map(|t| json!({"id": t.id, "displayName": t.display_name, "domain": t.default_domain})).collect::<Vec<_>>(),
+        "tenants": world.tenants.iter().map(|t| json!({"id": t.id, "displayName": t.display_name, "domain": t.default_domain, "premium": t.premium})).collect::<Vec<_>>(),
         "subscriptions": world.subscriptions.iter().map(|s| json!({"id": s.id, "displayName": s.display_name, "tenantId": s.tenant_id})).collect::<Vec<_>>(),
         "clusters": clusters,
         "applications": world.applications.iter().map(|a| json!({

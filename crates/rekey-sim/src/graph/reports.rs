@@ -74,7 +74,8 @@ pub fn execute(sim: &Sim, caller: &Caller, req: &SimRequest) -> Outcome {
     if req.method != Method::GET {
         return Err(GraphError::method_not_allowed());
     }
-    let world = sim.state.world();
+    let mut world = sim.state.world();
+    world.play_pipelines(sim.state.now());
     super::report_access::authorize(&world, caller)?;
     let rows = rows(&world, caller, report);
     drop(world);

@@ -165,6 +165,9 @@ fn seed_sign_ins(
         if let Some(ago) = last_used(s.last_used_minutes_ago, s.last_used_days_ago, &what)? {
             uses.push((key_id, ago));
         }
+        if s.pipeline {
+            world.credential_use.pipelines.push((tenant_id, app_id, key_id));
+        }
     }
     for (i, c) in spec.certificates.iter().enumerate() {
         let what = format!("certificate {} of app {}", c.display_name, spec.name);

@@ -21,7 +21,7 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub users: Vec<UserSpec>,
     #[serde(default)]
-    pub vaults: Vec<super::vaults::VaultSpec>,
+    pub vaults: Vec<VaultSpec>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -70,6 +70,10 @@ pub struct SecretSpec {
     pub last_used_minutes_ago: Option<i64>,
     #[serde(default)]
     pub last_used_days_ago: Option<i64>,
+    /// A stand-in deployment pipeline keeps signing in with this secret (its last use is always
+    /// "now"), until the control API stops it (`DELETE /_sim/pipelines`).
+    #[serde(default)]
+    pub pipeline: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -227,6 +231,47 @@ pub struct UserSpec {
 pub struct RoleSpec {
     pub subscription: String,
     pub role: String,
+}
+
+/// A key vault: where it lives, its permission model, and who may use its secrets (role
+/// assignments at the vault's scope, or access policies), by principal name (`vaults.rs` builds it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VaultSpec {
+    /// Globally unique in Azure: 3–24 letters, digits and dashes.
+    pub name: String,
+    pub subscription: String,
+    pub resource_group: String,
+    pub location: String,
+    /// `enableRbacAuthorization`: Azure RBAC (true, the default for new vaults) or access policies.
+    #[serde(default = "yes")]
+    pub rbac: bool,
+    /// Role assignments at the vault's scope (RBAC vaults).
+    #[serde(default)]
+    pub roles: Vec<VaultRoleSpec>,
+    /// Access policies (vaults without RBAC).
+    #[serde(default)]
+    pub access_policies: Vec<AccessPolicySpec>,
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+/// A principal by name: a user's UPN, an app's name (its service principal), or
+/// `rekey-demo-admin` (the demo administrator service principal).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VaultRoleSpec {
+    pub principal: String,
+    /// A built-in role's name, e.g. "Key Vault Secrets Officer".
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessPolicySpec {
+    pub principal: String,
+    /// `permissions.secrets`: get, list, set, delete, recover, purge, backup, restore, all.
+    pub secrets: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

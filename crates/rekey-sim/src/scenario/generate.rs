@@ -133,6 +133,7 @@ pub fn generate(p: &GenerateParams) -> ScenarioFile {
                         display_name: "aad".into(),
                         last_used_minutes_ago: None,
                         last_used_days_ago: None,
+                        pipeline: false,
                     }]
                 } else {
                     Vec::new()
@@ -245,6 +246,7 @@ fn sp_app(name: &str, tenant: &str, rng: &mut ChaCha8Rng) -> AppSpec {
         display_name: "rbac".into(),
         last_used_minutes_ago: None,
         last_used_days_ago: None,
+        pipeline: false,
     }];
     // `az ad sp credential reset` leaves secrets on the service principal object.
     if rng.gen_ratio(3, 10) {
@@ -255,6 +257,7 @@ fn sp_app(name: &str, tenant: &str, rng: &mut ChaCha8Rng) -> AppSpec {
             display_name: "rbac".into(),
             last_used_minutes_ago: None,
             last_used_days_ago: None,
+            pipeline: false,
         });
     }
     let certificates = if rng.gen_ratio(1, 20) {

@@ -11,9 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-pub use file::{ScenarioError, ScenarioFile};
+pub use file::{AccessPolicySpec, ScenarioError, ScenarioFile, VaultRoleSpec, VaultSpec};
 pub use generate::{generate, GenerateParams, ParamsError};
-pub use vaults::{AccessPolicySpec, VaultRoleSpec, VaultSpec};
 
 use crate::secrets;
 use crate::state::{

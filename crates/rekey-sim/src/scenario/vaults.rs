@@ -1,57 +1,13 @@
-//! Key vaults in a scenario: where each lives, its permission model, and who may use its secrets
-//! (role assignments at the vault's scope, or access policies), written by principal name.
+//! Building a scenario's key vaults (`file.rs` `VaultSpec`): the vault, role assignments at its
+//! scope and access policies, with principals named as the scenario names them.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::file::ScenarioError;
+use super::file::{ScenarioError, VaultSpec};
 use crate::state::vaults::{AccessPolicy, Vault};
 use crate::state::{stable_id, Role, RoleAssignment, World};
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VaultSpec {
-    /// Globally unique in Azure: 3–24 letters, digits and dashes.
-    pub name: String,
-    pub subscription: String,
-    pub resource_group: String,
-    pub location: String,
-    /// `enableRbacAuthorization`: Azure RBAC (true, the default for new vaults) or access policies.
-    #[serde(default = "yes")]
-    pub rbac: bool,
-    /// Role assignments at the vault's scope (RBAC vaults).
-    #[serde(default)]
-    pub roles: Vec<VaultRoleSpec>,
-    /// Access policies (vaults without RBAC).
-    #[serde(default)]
-    pub access_policies: Vec<AccessPolicySpec>,
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// A principal by name: a user's UPN, an app's name (its service principal), or
-/// `rekey-demo-admin` (the demo administrator service principal).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VaultRoleSpec {
-    pub principal: String,
-    /// A built-in role's name, e.g. "Key Vault Secrets Officer".
-    pub role: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AccessPolicySpec {
-    pub principal: String,
-    /// `permissions.secrets`: get, list, set, delete, recover, purge, backup, restore, all.
-    pub secrets: Vec<String>,
-}
 
 /// Adds the scenario's vaults, their role assignments and access policies to `world`.
 pub(super) fn add_all(world: &mut World, specs: &[VaultSpec]) -> Result<(), ScenarioError> {

@@ -83,6 +83,9 @@ type ResourceKey = (Uuid, Uuid, Uuid, String);
 pub struct CredentialUse {
     by_resource: BTreeMap<ResourceKey, CredentialSignIn>,
     by_app: BTreeMap<(Uuid, Uuid), CredentialSignIn>,
+    /// Stand-in pipelines (tenant, app, key) that keep signing in with a credential: each read of
+    /// the reports sees a sign-in "now" ([`World::play_pipelines`]).
+    pub pipelines: Vec<(Uuid, Uuid, Uuid)>,
 }
 
 fn keep_latest<K: Ord>(map: &mut BTreeMap<K, CredentialSignIn>, key: K, sign_in: &CredentialSignIn) {
@@ -180,10 +183,36 @@ impl World {
         })
     }
 
+    /// The stand-in pipelines sign in at `now` (to Azure Resource Manager), as they would have
+    /// done continuously; one whose credential is gone signs in no more (its sign-ins fail).
+    pub fn play_pipelines(&mut self, now: DateTime<Utc>) {
+        for (tenant_id, app_id, key_id) in self.credential_use.pipelines.clone() {
+            self.record_credential_sign_in(SignInEvent {
+                tenant_id,
+                app_id,
+                key_id,
+                resource: "https://management.azure.com/".into(),
+                resource_app_id: ARM_APP_ID,
+                at: now,
+                request_id: Uuid::new_v4(),
+            });
+        }
+    }
+
+    /// When credential `key_id` of `app_id` in `tenant_id` ends, if the tenant has it.
+    pub fn credential_end(&self, tenant_id: Uuid, app_id: Uuid, key_id: Uuid) -> Option<DateTime<Utc>> {
+        self.credential_facts(tenant_id, app_id, key_id)
+            .map(|f| f.expires)
+    }
+
     /// Records a sign-in with credential `event.key_id` of `event.app_id`; `None` (and nothing
-    /// recorded) when the tenant has no such app or credential.
+    /// recorded) when the tenant has no such app or credential, or it had ended by then (Entra ID
+    /// refuses an expired credential, AADSTS7000222).
     pub fn record_credential_sign_in(&mut self, event: SignInEvent) -> Option<CredentialSignIn> {
         let facts = self.credential_facts(event.tenant_id, event.app_id, event.key_id)?;
+        if event.at >= facts.expires {
+            return None;
+        }
         let app_object_id = self
             .applications
             .iter()

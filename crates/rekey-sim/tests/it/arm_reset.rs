@@ -150,6 +150,21 @@ async fn reset_service_principal_profile_runs_as_a_long_running_operation() {
     let before = arm.cluster_identity("aks-prod-weu");
     let (status, headers, _, key_id) = arm.reset_to_fresh_secret("aks-prod-weu", "aks-prod-weu-sp").await;
     assert_eq!(status, StatusCode::ACCEPTED);
+    // AKS checked the new secret by signing in with it: Graph's sign-in activity shows that.
+    let signed_in = arm
+        .f
+        .sim
+        .sim()
+        .state
+        .world()
+        .credential_use
+        .per_credential()
+        .iter()
+        .any(|s| s.key_id == key_id && s.resource == "https://management.azure.com/");
+    assert!(
+        signed_in,
+        "the reset's sign-in with the new secret was not recorded"
+    );
     let async_op = header(&headers, "azure-asyncoperation").to_string();
     let location = header(&headers, "location").to_string();
     assert!(async_op.starts_with(arm.f.sim.base_url.as_str()), "{async_op}");

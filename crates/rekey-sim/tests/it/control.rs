@@ -25,6 +25,14 @@ async fn the_control_api_needs_the_admin_token() {
     // Contoso's 12 and the one in Fabrikam's tenant, where the demo's administrator is a guest.
     assert_eq!(state["clusters"].as_array().unwrap().len(), 13);
     assert_eq!(state["tenants"].as_array().unwrap().len(), 2);
+    // Contoso has Entra ID P1/P2 (its sign-in activity reports can be read); Fabrikam has not.
+    let premium: Vec<_> = state["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["premium"].clone())
+        .collect();
+    assert_eq!(premium, [json!(true), json!(false)]);
     let held = state["clusters"]
         .as_array()
         .unwrap()

@@ -63,6 +63,13 @@ async fn sign_in(f: &Fixture, app_id: Uuid, secret: &str, scope: &str) -> String
 #[tokio::test]
 async fn a_client_credentials_sign_in_shows_up_under_its_key_id() {
     let f = Fixture::new(Default::default()).await;
+    // The demo's stand-in pipeline would be ARM's latest client below: it moved on.
+    let stopped = f
+        .control(reqwest::Method::DELETE, "pipelines")
+        .send()
+        .await
+        .unwrap();
+    assert!(stopped.status().is_success());
     let token = graph_token(&f).await;
     let (object_id, app_id) = demo_app(&f, "aks-stg-sp");
     let (status, _, added) = f
@@ -402,8 +409,23 @@ async fn the_control_api_plays_a_sign_in_as_the_token_endpoint_records_it() {
         .any(|s| s["keyId"] == old_key.to_string() && s["resource"] == "https://graph.microsoft.com/"));
     assert!(listed.iter().all(|s| s["appId"] == app_id.to_string()));
 
-    // Bad input: an unknown key, an unknown app, a time in the future.
+    // Bad input: an unknown key, an unknown app, a time in the future, an expired secret.
+    let (_, portal) = demo_app(&f, "aks-portal-sp");
+    let expired = f
+        .sim
+        .sim()
+        .state
+        .world()
+        .application_by_app_id(portal)
+        .unwrap()
+        .password_credentials[0]
+        .key_id;
     for (body, status, says) in [
+        (
+            json!({"tenant": "contoso-demo", "appId": portal, "keyId": expired}),
+            StatusCode::CONFLICT,
+            "AADSTS7000222",
+        ),
         (
             json!({"tenant": "contoso-demo", "appId": app_id, "keyId": Uuid::new_v4()}),
             StatusCode::NOT_FOUND,
@@ -466,4 +488,40 @@ async fn the_reports_page_with_top_and_next_link() {
         }
         assert_eq!(paged, everything);
     }
+}
+
+#[tokio::test]
+async fn a_stand_in_pipeline_keeps_signing_in_until_it_is_stopped() {
+    let f = Fixture::new(Default::default()).await;
+    let token = graph_token(&f).await;
+    let (_, app_id) = demo_app(&f, "aks-payments-sp");
+    let last = |page: &Value| -> Vec<String> {
+        rows(page)
+            .iter()
+            .filter(|r| r["credentialOrigin"] == "application")
+            .map(|r| {
+                r["signInActivity"]["lastSignInDateTime"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    let (status, _, first) = f.get(&filtered(CREDENTIALS, app_id), Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let at = chrono::DateTime::parse_from_rfc3339(&last(&first)[0]).unwrap();
+    assert!(
+        (chrono::Utc::now() - at.to_utc()).num_seconds().abs() < 60,
+        "signed in just now: {first}"
+    );
+
+    let stopped = f
+        .control(reqwest::Method::DELETE, "pipelines")
+        .send()
+        .await
+        .unwrap();
+    assert!(stopped.status().is_success());
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, _, later) = f.get(&filtered(CREDENTIALS, app_id), Some(&token)).await;
+    assert_eq!(last(&later), last(&first), "no sign-in since it stopped");
 }
