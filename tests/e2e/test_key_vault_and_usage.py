@@ -9,7 +9,12 @@ Vault as a second destination.
    kv-contoso-platform: the pre-flight's "key vault" check, the plan's destination, Rekey's native
    confirmation naming the vault, the Key Vault step in the progress, and afterwards the Vault page,
    the vault index and History saying where the secret was also written.
+3. A held retirement: demo.toml's stand-in pipeline still signs in with aks-payments-sp's old secret
+   after the rotation, so its retirement is held; the result, a banner at start and History say so,
+   and History's answers (wait 24 h more, retire anyway behind Rekey's native confirmation) work.
 """
+
+import re
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -67,7 +72,11 @@ def test_the_drawer_shows_when_every_demo_secret_was_last_used(app):
             seen[name] = usage
             # Contoso has the report's licence and every demo secret (and certificate) a last sign-in.
             assert {kind for kind, _, _ in usage.values()} == {"at"}, (name, usage)
-            assert all(text.endswith("ago") and title.startswith("Last signed in ") for _, text, title in usage.values()), usage
+            # "just now" for aks-payments-sp's secret: demo.toml's stand-in pipeline signs in on every read.
+            assert all(
+                re.fullmatch(r"just now|\d+ (min|h|days?) ago", text) and title.startswith("Last signed in ")
+                for _, text, title in usage.values()
+            ), usage
             caveat = drawer.find_elements(*by_testid("usage-caveat"))
             assert len(caveat) == 1 and "did not complete" in caveat[0].text
             if name == "aks-edge-legacy":
@@ -165,3 +174,69 @@ def test_rotate_with_a_copy_in_key_vault(app, app_env, dialogs):
         (r for r in d.find_elements(*by_testid("rotation-row")) if "aks-stg-weu" in r.text), False))
     assert VAULT in history_row.find_element(*by_testid("rotation-key-vault")).text
     snapshot(app, "key-vault-history")
+
+
+def test_a_retirement_held_by_a_pipeline_still_using_the_old_secret(app, app_env, dialogs):
+    """demo.toml's stand-in deployment pipeline keeps signing in with aks-payments-sp's secret: after
+    the rotation moved aks-payments to the new secret, the old one is still used, so its retirement
+    (asked for at once) is held and explained; History offers waiting longer or retiring anyway,
+    the latter only through Rekey's native confirmation; a banner at start says it is held."""
+    wait = WebDriverWait(app, 60)
+    wait_dashboard(app)
+    target = row(app, "aks-payments").find_element(*by_testid("row-rotate"))
+    app.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'end'})", target)
+    target.click()
+    wait.until(lambda d: stage(d) == "options")
+    Select(app.find_element(*by_testid("rotate-retire"))).select_by_value("now")
+    wait.until(lambda d: d.find_element(*by_testid("rotate-plan")).is_enabled())
+    app.find_element(*by_testid("rotate-plan")).click()
+    wait.until(lambda d: stage(d) == "preflight")
+    app.find_element(*by_testid("rotate-next")).click()
+    wait.until(lambda d: stage(d) == "plan")
+    app.find_element(*by_testid("rotate-next")).click()
+    wait.until(lambda d: stage(d) == "confirm")
+    app.find_element(*by_testid("confirm-input")).send_keys("aks-payments")  # production
+    dialogs.confirm("accept")
+    start = app.find_element(*by_testid("rotate-start"))
+    wait.until(lambda d: start.is_enabled())
+    start.click()
+    follow_progress(app, "held")
+
+    # The result says it is held, in Rust's words: which secret, when it was last used, what to do.
+    result = app.find_element(*by_testid("result-group"))
+    assert result.get_attribute("data-outcome") == "retireHeld", result.text
+    assert app.find_element(*by_testid("result-outcome")).text == "Retirement held"
+    hold = app.find_element(*by_testid("result-hold")).text
+    assert "Retirement held" in hold and "last signed in" in hold, hold
+    (events,) = journals(app_env)
+    assert "retireHeld" in [e["type"] for e in events] and "oldRemoved" not in [e["type"] for e in events]
+
+    # At the next start (a reloaded window), a banner says so and leads to History.
+    app.refresh()
+    banner = wait.until(lambda d: d.find_element(*by_testid("held-banner")))
+    assert "1 retirement is held" in banner.text and "aks-payments" in banner.text, banner.text
+    snapshot(app, "held-banner")
+    app.find_element(*by_testid("held-open-history")).click()
+    held = wait.until(lambda d: d.find_element(*by_testid("rotation-held")))
+    history_row = app.find_element(By.CSS_SELECTOR, '[data-testid="rotation-row"][data-outcome="retireHeld"]')
+    assert "Retirement held" in history_row.text
+    assert held.find_element(*by_testid("rotation-hold")).text == hold.removesuffix(" History offers both answers.")
+    app.execute_script("arguments[0].scrollIntoView({block: 'center'})", held)
+    snapshot(app, "held-history")
+
+    # Wait 24 h more: still held, the next look a day later.
+    before = held.find_element(*by_testid("rotation-hold")).text
+    held.find_element(*by_testid("rotation-extend")).click()
+    wait.until(lambda d: d.find_element(*by_testid("rotation-hold")).text != before)
+    assert [e["type"] for e in journals(app_env)[0]].count("retireScheduled") >= 2
+
+    # Retire anyway: Rekey's own dialog asks first; once accepted the old secrets go.
+    mark = len(dialogs.asked())
+    app.find_element(*by_testid("rotation-retire-anyway")).click()
+    confirms = [a for a in dialogs.wait_asked(mark + 1)[mark:] if a.get("kind") == "confirm"]
+    assert confirms and "Retire the old secrets anyway?" in dialog_text(confirms[0]), confirms
+    wait.until(lambda d: d.find_element(*by_testid("rotation-row")).get_attribute("data-outcome") == "succeeded")
+    assert not app.find_elements(*by_testid("rotation-held"))
+    kinds = [e["type"] for e in journals(app_env)[0]]
+    assert "retireForced" in kinds and "oldRemoved" in kinds, kinds
+    snapshot(app, "held-retired-anyway")

@@ -198,7 +198,7 @@ export function heldRotationsMessage(held: RotationSummary[]): string {
   const names = held.flatMap((s) => s.clusterNames).join(", ");
   const what = held.length === 1 ? "1 retirement is held" : `${held.length} retirements are held`;
   return (
-    `${what} (${names}): an old secret was still signed in with after its clusters moved to the new one, so ` +
-    "something else uses it. History says which, and lets you retire it anyway or wait."
+    `${what} (${names}): an old secret is still in use after its clusters moved to the new one, so something ` +
+    "else signs in with it. History says which, and lets you retire it anyway or wait."
   );
 }
