@@ -19,6 +19,9 @@ import type { SubscriptionInfo } from "./bindings/SubscriptionInfo";
 import type { TenantInfo } from "./bindings/TenantInfo";
 import type { AuditRecord } from "./bindings/AuditRecord";
 import type { GroupResult } from "./bindings/GroupResult";
+import type { HoldAnswer } from "./bindings/HoldAnswer";
+import type { KeyVaultChoice } from "./bindings/KeyVaultChoice";
+import type { KeyVaults } from "./bindings/KeyVaults";
 import type { Mode } from "./bindings/Mode";
 import type { Resumed } from "./bindings/Resumed";
 import type { Retire } from "./bindings/Retire";
@@ -220,15 +223,18 @@ export function vaultDelete(keyId: string): Promise<void> {
 /**
  * Plans the rotation of `clusterIds` (ARM IDs) and runs every pre-flight check; nothing changes in
  * Azure. Clusters sharing a service principal are added. `lifetimeDays` and `retire` default to
- * the settings when null. Rust keeps the plan: only `startRotation(planId)` can run it.
+ * the settings when null. `keyVault`: also write the new secret to that Key Vault secret (null: the
+ * keyring only, or the application's Key Vault setting). Rust keeps the plan: only
+ * `startRotation(planId)` can run it.
  */
 export function planRotation(
   clusterIds: string[],
   mode: Mode,
   lifetimeDays: number | null = null,
   retire: Retire | null = null,
+  keyVault: KeyVaultChoice | null = null,
 ): Promise<StoredPlan> {
-  return call("plan_rotation", { clusterIds, mode, lifetimeDays, retire });
+  return call("plan_rotation", { clusterIds, mode, lifetimeDays, retire, keyVault });
 }
 
 /**
@@ -281,6 +287,20 @@ export function exportHistory(): Promise<string | null> {
 /** Opens Microsoft's migration guide from the retired legacy AAD integration in the browser. */
 export function openAadMigrationGuide(): Promise<void> {
   return call("open_aad_migration_guide");
+}
+
+/** The key vaults a rotation can also write its new secret to, and what could not be listed. Reads only. */
+export function listKeyVaults(): Promise<KeyVaults> {
+  return call("list_key_vaults");
+}
+
+/**
+ * The admin's answer to a held retirement (an old secret still signed in after the clusters moved):
+ * wait `hours` more, or retire anyway — which Rust confirms in its own native dialog first (code
+ * `not_confirmed` when the admin cancels there).
+ */
+export function answerRetirement(rotationId: string, answer: HoldAnswer): Promise<GroupResult> {
+  return call("answer_retirement", { rotationId, answer });
 }
 
 /**

@@ -7,6 +7,7 @@ import type { GroupResult } from "./bindings/GroupResult";
 import type { Mode } from "./bindings/Mode";
 import type { RotationSummary } from "./bindings/RotationSummary";
 import type { StoredPlan } from "./bindings/StoredPlan";
+import { KeyVaultOption } from "./keyVaultOption.svelte";
 import { RetireChoice } from "./retireChoice.svelte";
 import { foldProgress, groupBlocked, type Tracks } from "./rotationView";
 import { Wizard, type StageInfo } from "./wizard.svelte";
@@ -31,6 +32,8 @@ class RotationWizard extends Wizard<Stage, StoredPlan, GroupResult> {
   lifetimeDays = $state("");
   /** When the replaced secret goes. */
   retire = new RetireChoice();
+  /** Also write the new secret to an Azure Key Vault secret (optional). */
+  keyVault = new KeyVaultOption();
   /** New service principal: role assignment ID → copy it. */
   roles = $state<Record<string, boolean>>({});
   groups = $state.raw<RunGroup[]>([]);
@@ -54,6 +57,7 @@ class RotationWizard extends Wizard<Stage, StoredPlan, GroupResult> {
     this.mode = "secret";
     this.lifetimeDays = "";
     this.retire.reset();
+    this.keyVault.reset();
     this.roles = {};
     this.groups = [];
     this.tracks = {};
@@ -78,6 +82,7 @@ class RotationWizard extends Wizard<Stage, StoredPlan, GroupResult> {
           this.mode,
           typed === "" ? null : Number.isInteger(lifetime) ? lifetime : -1,
           this.retire.value(),
+          this.keyVault.value(),
         ),
       (stored) => {
         this.roles = Object.fromEntries(

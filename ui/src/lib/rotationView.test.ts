@@ -43,6 +43,7 @@ const group = (id: string, clusters: PlannedCluster[], extra: Partial<PlanGroup>
   checks: [],
   sharedOutside: [],
   blockedBy: null,
+  keyVault: null,
   ...extra,
 });
 

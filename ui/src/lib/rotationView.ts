@@ -32,6 +32,7 @@ export const STEP_LABELS: Record<Step, string> = {
   addSecret: "Add secret",
   storeSecret: "Store in keyring",
   proveSecret: "Prove secret",
+  keyVault: "Write to Key Vault",
   copyRoles: "Copy role assignments",
   resetCluster: "Reset cluster",
   verify: "Verify",
@@ -53,6 +54,7 @@ export const OUTCOME_LABELS: Record<Outcome, string> = {
   failed: "Failed",
   rolledBack: "Rolled back",
   retirePending: "Succeeded, old secret retires later",
+  retireHeld: "Retirement held",
 };
 
 export const LEVEL_LABELS: Record<CheckLevel, string> = { ok: "OK", warn: "Warning", block: "Blocked" };
@@ -189,4 +191,14 @@ export function dueRotationsMessage(due: RotationSummary[]): string {
         ? "A rotation's old secret is due for removal"
         : `${due.length} rotations' old secrets are due for removal`;
   return `${what} (${names}). Every cluster is still on a valid secret; Rekey can finish from where it stopped.`;
+}
+
+/** The banner's sentence for rotations whose retirement is held (an old secret still in use). */
+export function heldRotationsMessage(held: RotationSummary[]): string {
+  const names = held.flatMap((s) => s.clusterNames).join(", ");
+  const what = held.length === 1 ? "1 retirement is held" : `${held.length} retirements are held`;
+  return (
+    `${what} (${names}): an old secret is still in use after its clusters moved to the new one, so something ` +
+    "else signs in with it. History says which, and lets you retire it anyway or wait."
+  );
 }

@@ -1,4 +1,5 @@
 // What the Vault page says about a stored secret, from its metadata (the page never sees a value).
+import type { KeyVaultPlace } from "./bindings/KeyVaultPlace";
 import type { VaultRow } from "./bindings/VaultRow";
 
 const DAY = 86_400_000;
@@ -56,4 +57,9 @@ export function deleteWarning(row: VaultRow): string | null {
     `This secret was given to ${clusters} (${names}), and ${azure}, so a cluster may still be using it. ` +
     "Once it is deleted Rekey has no copy left, and changing that cluster's credential again means rotating it."
   );
+}
+
+/** Where a secret was also written in Azure Key Vault: `<vault>/<secret>`. */
+export function keyVaultLabel(place: KeyVaultPlace): string {
+  return `${place.vaultName}/${place.secretName}`;
 }

@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { GroupResult } from "../lib/bindings/GroupResult";
+import type { KeyVaults } from "../lib/bindings/KeyVaults";
 import type { PlanGroup } from "../lib/bindings/PlanGroup";
 import type { PlannedCluster } from "../lib/bindings/PlannedCluster";
 import type { RotationProgress } from "../lib/bindings/RotationProgress";
@@ -61,6 +62,7 @@ function group(extra: Partial<PlanGroup> = {}): PlanGroup {
     checks: [{ name: "application", level: "ok", detail: "found" }],
     sharedOutside: [],
     blockedBy: null,
+    keyVault: null,
     ...extra,
   };
 }
@@ -92,6 +94,7 @@ function result(extra: Partial<GroupResult> = {}): GroupResult {
     retired: ["key-prod-soon"],
     retireAfter: null,
     message: null,
+    hold: null,
     ...extra,
   };
 }
@@ -132,7 +135,14 @@ describe("Rotate wizard", () => {
     await screen.findByTestId("rotate-preflight");
 
     const plan = calls.find((c) => c.cmd === "plan_rotation")!;
-    expect(plan.args).toEqual({ clusterIds: [prod.id], mode: "secret", lifetimeDays: 30, retire: { kind: "after", hours: 12 } });
+    // No Key Vault chosen: null, and Rust uses the application's Key Vault setting if it has one.
+    expect(plan.args).toEqual({
+      clusterIds: [prod.id],
+      mode: "secret",
+      lifetimeDays: 30,
+      retire: { kind: "after", hours: 12 },
+      keyVault: null,
+    });
   });
 
   it("shows the legacy AAD integration's retirement and opens the migration guide from Rust", async () => {
@@ -306,6 +316,164 @@ describe("Rotate wizard", () => {
     mockCommands({});
     render(Rotate, pageProps(demoStatus));
     expect(screen.getByTestId("empty").textContent).toContain("Clusters page");
+  });
+});
+
+const VAULTS = "/subscriptions/s/resourceGroups/rg-platform/providers/Microsoft.KeyVault/vaults/";
+
+/** Two vaults as `list_key_vaults` sends them (one on RBAC, one on access policies) and a problem. */
+const keyVaults: KeyVaults = {
+  vaults: [
+    {
+      id: `${VAULTS}kv-contoso-platform`,
+      name: "kv-contoso-platform",
+      location: "westeurope",
+      subscriptionId: "s",
+      resourceGroup: "rg-platform",
+      vaultUri: "https://kv-contoso-platform.vault.azure.net/",
+      rbac: true,
+      tenantId: "t",
+      accessPolicies: [],
+    },
+    {
+      id: `${VAULTS}kv-legacy`,
+      name: "kv-legacy",
+      location: "westeurope",
+      subscriptionId: "s",
+      resourceGroup: "rg-legacy",
+      vaultUri: "https://kv-legacy.vault.azure.net/",
+      rbac: false,
+      tenantId: "t",
+      accessPolicies: [{ objectId: "me", secrets: ["get", "set"] }],
+    },
+  ],
+  problems: ["Contoso Dev: the key vaults could not be listed (AuthorizationFailed)"],
+};
+
+describe("Rotate wizard: the Key Vault copy", () => {
+  it("lists the vaults once asked, plans with the chosen vault and name, and shows the destination and its check", async () => {
+    const kvGroup = group({
+      keyVault: {
+        vaultId: `${VAULTS}kv-legacy`,
+        vaultName: "kv-legacy",
+        vaultUri: "https://kv-legacy.vault.azure.net/",
+        secretName: "aks-prod-pipeline",
+      },
+      checks: [
+        { name: "application", level: "ok", detail: "found" },
+        {
+          name: "key vault",
+          level: "ok",
+          detail: "the new secret is also written to kv-legacy as 'aks-prod-pipeline' before any cluster is reset (access policy: get, set)",
+        },
+      ],
+    });
+    const { calls } = setup({ list_key_vaults: () => keyVaults, plan_rotation: () => storedPlan([kvGroup]) });
+    await waitFor(() => expect(screen.getByTestId<HTMLInputElement>("rotate-lifetime").value).toBe("90"));
+    // Not asked before the admin wants a copy: listing vaults reads ARM.
+    expect(calls.map((c) => c.cmd)).not.toContain("list_key_vaults");
+    expect(screen.queryByTestId("rotate-key-vault-vault")).toBeNull();
+
+    await fireEvent.click(screen.getByTestId("rotate-key-vault-on"));
+    const select = await screen.findByTestId<HTMLSelectElement>("rotate-key-vault-vault");
+    expect([...select.options].map((o) => o.textContent)).toEqual([
+      "kv-contoso-platform · rg-platform · Azure RBAC",
+      "kv-legacy · rg-legacy · access policies",
+    ]);
+    expect(select.value).toBe(`${VAULTS}kv-contoso-platform`);
+    expect(screen.getByTestId("rotate-key-vault-problem").textContent).toContain("AuthorizationFailed");
+    expect(screen.getByTestId<HTMLInputElement>("rotate-key-vault-secret").placeholder).toContain("<app name>-secret");
+
+    await fireEvent.change(select, { target: { value: `${VAULTS}kv-legacy` } });
+    await fireEvent.input(screen.getByTestId("rotate-key-vault-secret"), { target: { value: " aks-prod-pipeline " } });
+    await fireEvent.click(screen.getByTestId("rotate-plan"));
+    await screen.findByTestId("rotate-preflight");
+    expect(calls.filter((c) => c.cmd === "list_key_vaults")).toHaveLength(1);
+    expect(calls.find((c) => c.cmd === "plan_rotation")!.args.keyVault).toEqual({
+      vaultId: `${VAULTS}kv-legacy`,
+      secretName: "aks-prod-pipeline",
+    });
+    // Pre-flight's own check for the vault, as Rust wrote it.
+    expect(screen.getByTestId("preflight-group").textContent).toContain("key vault");
+    expect(screen.getByTestId("preflight-group").textContent).toContain("access policy: get, set");
+
+    await fireEvent.click(screen.getByTestId("rotate-next"));
+    const destination = screen.getByTestId("plan-key-vault");
+    expect(destination.textContent).toContain("kv-legacy/aks-prod-pipeline");
+    expect(destination.textContent).toContain("https://kv-legacy.vault.azure.net/");
+  });
+
+  it("sends no secret name when left empty, and none of it once unticked", async () => {
+    const { calls } = setup({ list_key_vaults: () => keyVaults });
+    await fireEvent.click(screen.getByTestId("rotate-key-vault-on"));
+    await screen.findByTestId("rotate-key-vault-vault");
+    await fireEvent.click(screen.getByTestId("rotate-plan"));
+    await screen.findByTestId("rotate-preflight");
+    expect(calls.find((c) => c.cmd === "plan_rotation")!.args.keyVault).toEqual({
+      vaultId: `${VAULTS}kv-contoso-platform`,
+      secretName: null,
+    });
+
+    await fireEvent.click(screen.getByText("Back"));
+    await fireEvent.click(screen.getByTestId("rotate-key-vault-on"));
+    await fireEvent.click(screen.getByTestId("rotate-plan"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "plan_rotation")).toHaveLength(2));
+    expect(calls.filter((c) => c.cmd === "plan_rotation")[1]!.args.keyVault).toBeNull();
+  });
+
+  it("does not plan while a copy is wanted and no vault exists, and says why listing failed", async () => {
+    let answer: () => KeyVaults | Promise<never> = () => Promise.reject({ code: "arm_error", message: "ARM is down" });
+    setup({ list_key_vaults: () => answer() });
+    await fireEvent.click(screen.getByTestId("rotate-key-vault-on"));
+    expect((await screen.findByTestId("rotate-key-vault-error")).textContent).toContain("ARM is down");
+    expect(screen.getByTestId<HTMLButtonElement>("rotate-plan").disabled).toBe(true);
+
+    answer = () => ({ vaults: [], problems: [] });
+    await fireEvent.click(screen.getByText("Try again"));
+    expect((await screen.findByTestId("rotate-key-vault-none")).textContent).toContain("No key vault");
+    expect(screen.getByTestId<HTMLButtonElement>("rotate-plan").disabled).toBe(true);
+
+    // Unticked: the keyring only, and planning works again.
+    await fireEvent.click(screen.getByTestId("rotate-key-vault-on"));
+    expect(screen.getByTestId<HTMLButtonElement>("rotate-plan").disabled).toBe(false);
+  });
+
+  it("shows the Key Vault write among the progress steps, and a held retirement in the result", async () => {
+    const run = deferred<GroupResult[]>();
+    let channel: unknown;
+    setup({
+      start_rotation: (args) => {
+        channel = args.onProgress;
+        return run.promise;
+      },
+    });
+    await toConfirm();
+    for (const input of screen.getAllByTestId<HTMLInputElement>("confirm-input")) {
+      await fireEvent.input(input, { target: { value: input.dataset.clusterName } });
+    }
+    await fireEvent.click(screen.getByTestId("rotate-start"));
+    await waitFor(() => expect(channel).toBeDefined());
+    sendOnChannel(channel, 0, {
+      rotationId: "rot-1",
+      cluster: null,
+      step: "keyVault",
+      status: "ok",
+      detail: "kv-contoso-platform/aks-prod-sp-secret, read back",
+      elapsedMs: 80,
+    } satisfies RotationProgress);
+    const step = await waitFor(() => {
+      const li = screen.getByTestId("progress-group").querySelector<HTMLElement>('[data-step="keyVault"]');
+      expect(li).not.toBeNull();
+      return li!;
+    });
+    expect(step.textContent).toContain("Write to Key Vault");
+    expect(step.title).toContain("read back");
+
+    const hold = "Retirement held: the secret Zk9… (key key-prod-soon) last signed in 2030-01-01 10:00 UTC";
+    run.resolve([result({ outcome: "retireHeld", retired: [], hold })]);
+    await waitFor(() => expect(stage()).toBe("result"));
+    expect(screen.getByTestId("result-outcome").textContent).toBe("Retirement held");
+    expect(screen.getByTestId("result-hold").textContent).toContain(hold);
   });
 });
 

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import { dispatchAppEvent } from "../lib/appEvents";
 import type { AlertStatus } from "../lib/bindings/AlertStatus";
@@ -22,6 +22,8 @@ const defaults: Settings = {
   retireGraceHours: 24,
   rotationConcurrency: 8,
   replicationTimeoutMinutes: 10,
+  retireHoldHours: 24,
+  keyVaults: {},
 };
 
 const status: AlertStatus = {
@@ -155,6 +157,62 @@ describe("Settings page", () => {
     expect((await screen.findByTestId("alert-problem")).textContent).toContain("sign in again");
     await fireEvent.click(screen.getByTestId("refresh-in-background"));
     await waitFor(() => expect(calls.some((c) => c.cmd === "refresh_in_background")).toBe(true));
+  });
+
+  it("shows and saves the hold's wait, and removes an application's Key Vault copy", async () => {
+    const APP_A = "0a1b2c3d-0000-4000-8000-00000000000a";
+    const APP_B = "0a1b2c3d-0000-4000-8000-00000000000b";
+    const VAULT = "/subscriptions/s/resourceGroups/rg-platform/providers/Microsoft.KeyVault/vaults/kv-contoso-platform";
+    const withCopies: Settings = {
+      ...defaults,
+      retireHoldHours: 24,
+      keyVaults: {
+        [APP_A]: { vaultId: VAULT, secretName: "pipeline-a" },
+        [APP_B]: { vaultId: VAULT, secretName: null },
+      },
+    };
+    const calls = mockCommands({
+      get_settings: () => withCopies,
+      alert_status: () => status,
+      save_settings: (args) => ({ saved: true, settings: args.settings as Settings, problems: [], note: null }),
+    });
+    render(SettingsPage, pageProps(demoStatus));
+    expect((await screen.findByTestId<HTMLInputElement>("retire-hold")).value).toBe("24");
+    const copies = screen.getAllByTestId("key-vault-copy");
+    expect(copies.map((c) => c.dataset.appId)).toEqual([APP_A, APP_B]);
+    expect(copies[0]!.textContent).toContain("kv-contoso-platform/pipeline-a");
+    expect(copies[1]!.textContent).toContain("kv-contoso-platform/<app name>-secret");
+
+    await type("retire-hold", "72");
+    await fireEvent.click(within(copies[0]!).getByTestId("key-vault-copy-remove"));
+    expect(screen.getAllByTestId("key-vault-copy").map((c) => c.dataset.appId)).toEqual([APP_B]);
+    await fireEvent.click(screen.getByTestId("save-settings"));
+    expect(await screen.findByTestId("settings-saved")).toBeTruthy();
+    const sent = calls.find((c) => c.cmd === "save_settings")?.args.settings as Settings;
+    expect(sent.retireHoldHours).toBe(72);
+    expect(sent.keyVaults).toEqual({ [APP_B]: { vaultId: VAULT, secretName: null } });
+
+    await fireEvent.click(screen.getByTestId("key-vault-copy-remove"));
+    expect(screen.getByTestId("key-vault-copies-empty").textContent).toBe("None.");
+  });
+
+  it("shows Rust's message for a refused hold wait or Key Vault copy", async () => {
+    mockSettings(() => ({
+      saved: false,
+      settings: defaults,
+      problems: [
+        { field: "retireHoldHours", message: "The wait before an old secret still in use is looked at again must be between 0 and 168 hours, not 200." },
+        { field: "keyVaults", message: "The Key Vault copy of application 'x' needs the application's ID." },
+      ],
+      note: null,
+    }));
+    render(SettingsPage, pageProps(demoStatus));
+    await screen.findByTestId("retire-hold");
+    await type("retire-hold", "200");
+    await fireEvent.click(screen.getByTestId("save-settings"));
+    expect((await screen.findByTestId("settings-problems")).textContent).toContain("not 200");
+    expect(document.getElementById("retire-hold-error")?.textContent).toContain("not 200");
+    expect(screen.getByTestId("key-vault-copies-error").textContent).toContain("application's ID");
   });
 
   it("offers a retry when the settings cannot be read", async () => {

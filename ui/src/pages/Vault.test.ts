@@ -26,6 +26,8 @@ function row(keyId: string, extra: Partial<VaultRow> = {}): VaultRow {
     inKeyring: true,
     inAzure: "present",
     azureProblem: null,
+    lastUsed: null,
+    keyVault: null,
     ...extra,
   };
 }
@@ -217,6 +219,51 @@ describe("Vault page", () => {
     await fireEvent.click(within(dialog).getByTestId("vault-delete-confirm"));
     expect((await within(dialog).findByTestId("vault-delete-error")).textContent).toContain("Unlock it.");
     expect(screen.getAllByTestId("vault-row")).toHaveLength(1);
+  });
+});
+
+describe("Vault page: last used and Key Vault", () => {
+  it("shows when each secret last signed in, why usage is unknown, the report's caveat once, and the Key Vault copy", async () => {
+    const used = row("55555555-eeee-4eee-8eee-000000000005", {
+      lastUsed: { kind: "at", at: new Date(Date.now() - 3 * 3_600_000).toISOString() },
+      keyVault: {
+        vaultName: "kv-contoso-platform",
+        vaultUri: "https://kv-contoso-platform.vault.azure.net/",
+        secretName: "aks-prod-weu-sp-secret",
+        version: "4f1c2d",
+      },
+    });
+    const quiet = row("66666666-ffff-4fff-8fff-000000000006", { lastUsed: { kind: "notSeen" } });
+    const blind = row("77777777-aaaa-4aaa-8aaa-000000000007", {
+      lastUsed: { kind: "unknown", reason: "Microsoft Graph refused the sign-in activity report (403): AuditLog.Read.All" },
+    });
+    mockCommands({ vault_list: () => [used, quiet, blind, inUse] });
+    render(Vault, pageProps());
+    await screen.findAllByTestId("vault-row");
+
+    const lastUsed = (keyId: string) => within(rowFor(keyId)).getByTestId("last-used");
+    expect(screen.getByRole("columnheader", { name: "Last used" })).toBeTruthy();
+    expect(lastUsed(used.keyId).textContent).toBe("3 h ago");
+    expect(lastUsed(used.keyId).title).toMatch(/^Last signed in \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    expect(lastUsed(quiet.keyId).textContent).toBe("Not seen");
+    expect(lastUsed(blind.keyId).textContent).toBe("Usage unknown");
+    expect(lastUsed(blind.keyId).title).toContain("AuditLog.Read.All");
+    expect(lastUsed(inUse.keyId).dataset.kind).toBe("none");
+    expect(screen.getAllByTestId("usage-caveat")).toHaveLength(1);
+    expect(screen.getByTestId("usage-caveat").textContent).toContain("sign-ins that did not complete");
+
+    const copy = within(rowFor(used.keyId)).getByTestId("vault-key-vault");
+    expect(copy.textContent).toContain("Also in Key Vault: kv-contoso-platform/aks-prod-weu-sp-secret");
+    expect(copy.title).toContain("https://kv-contoso-platform.vault.azure.net/");
+    expect(copy.title).toContain("4f1c2d");
+    expect(within(rowFor(quiet.keyId)).queryByTestId("vault-key-vault")).toBeNull();
+  });
+
+  it("leaves the caveat out when no date came from the report", async () => {
+    mockCommands({ vault_list: () => [row("88888888-aaaa-4aaa-8aaa-000000000008", { lastUsed: { kind: "unknown", reason: "Another cloud" } })] });
+    render(Vault, pageProps());
+    expect((await screen.findByTestId("last-used")).textContent).toBe("Usage unknown");
+    expect(screen.queryByTestId("usage-caveat")).toBeNull();
   });
 });
 

@@ -83,6 +83,7 @@ export function credential(appId: string, keyId: string, endDays: number, extra:
     start: inDays(endDays - 365),
     end: inDays(endDays + 0.5),
     expired: endDays < 0,
+    lastUsed: null,
     ...extra,
   };
 }
@@ -383,6 +384,8 @@ export const settings: Settings = {
   retireGraceHours: 48,
   rotationConcurrency: 8,
   replicationTimeoutMinutes: 10,
+  retireHoldHours: 24,
+  keyVaults: {},
 };
 
 /** A move to a managed identity as `list_migrations` sends it: unfinished and due unless told. */

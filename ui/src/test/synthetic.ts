@@ -96,6 +96,7 @@ export function syntheticClusters(count: number, options: SyntheticOptions = {})
                 start: new Date(now - 300 * DAY).toISOString(),
                 end: expiresAt,
                 expired: (days ?? 0) < 0,
+                lastUsed: null,
               },
             ]
           : [],
