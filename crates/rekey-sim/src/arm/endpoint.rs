@@ -259,7 +259,7 @@ impl<'r> Endpoint<'r> {
     pub(super) fn allows(&self, method: &Method) -> bool {
         match self {
             Endpoint::Reset(..) | Endpoint::NodeImageUpgrade(..) => method == Method::POST,
-            Endpoint::Cluster(_) => method == Method::GET || method == Method::PUT,
+            Endpoint::Cluster(_) | Endpoint::Vault { .. } => method == Method::GET || method == Method::PUT,
             Endpoint::RoleAssignment { .. } | Endpoint::Identity { .. } => {
                 method == Method::GET || method == Method::PUT || method == Method::DELETE
             }

@@ -1,7 +1,7 @@
 //! Azure Resource Manager: cloud metadata, tenants, subscriptions, AKS managed clusters with their
 //! credential resets and identity updates (long-running operations), agent pools and their node
 //! images, user-assigned identities, resource groups, role assignments at any scope and definitions,
-//! and key vaults (read only; their data plane is `keyvault`).
+//! and key vaults (get, list, create or update; their data plane is `keyvault`).
 
 mod agent_pools;
 mod authentication;
@@ -25,6 +25,7 @@ mod role_assignments;
 mod role_definitions;
 mod scope_resources;
 mod subscriptions;
+mod vault_put;
 mod vaults;
 
 use axum::http::{Method, StatusCode};
@@ -119,6 +120,9 @@ fn dispatch(sim: &Sim, req: &SimRequest, caller: &Caller, endpoint: Endpoint) ->
         Endpoint::RoleDefinitions(scope) => role_definitions::list(sim, req, caller, &scope),
         Endpoint::RoleDefinition(scope, id) => role_definitions::get(sim, caller, &scope, id),
         Endpoint::Vaults { sub, rg } => vaults::list(sim, req, caller, sub, rg),
+        Endpoint::Vault { sub, rg, name } if req.method == Method::PUT => {
+            vault_put::put(sim, req, caller, sub, rg, name)
+        }
         Endpoint::Vault { sub, rg, name } => vaults::get(sim, caller, sub, rg, name),
     }
 }

@@ -1,4 +1,5 @@
-//! `Microsoft.KeyVault/vaults` in ARM: get, list by resource group and by subscription. Shapes:
+//! `Microsoft.KeyVault/vaults` in ARM: get, list by resource group and by subscription (PUT is
+//! `vault_put.rs`). Shapes:
 //! azure-rest-api-specs `specification/keyvault/resource-manager/Microsoft.KeyVault/stable/
 //! 2024-11-01/examples/getVault.json` and `listVaultByResourceGroup.json`. Reading needs a role on
 //! the subscription, as for the other resources; the vaults' data plane is `keyvault`.

@@ -17,14 +17,15 @@ use json::kv_error;
 
 /// Handles a request that came to `vault`'s host.
 pub fn route(sim: &Sim, vault: &str, req: &SimRequest) -> Response {
-    let (tenant_id, exists) = {
+    let tenant_id = {
         let world = sim.state.world();
-        match world.vaults.iter().find(|v| v.name.eq_ignore_ascii_case(vault)) {
-            Some(v) => (v.tenant_id, true),
-            None => (uuid::Uuid::nil(), false),
-        }
+        world
+            .vaults
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(vault))
+            .map(|v| v.tenant_id)
     };
-    if !exists {
+    let Some(tenant_id) = tenant_id else {
         // The vault was removed (a scenario reload) while its listener stayed: as a vault whose
         // DNS name no longer resolves would, nothing answers for it.
         return kv_error(
@@ -33,7 +34,7 @@ pub fn route(sim: &Sim, vault: &str, req: &SimRequest) -> Response {
             &format!("The vault '{vault}' does not exist."),
             None,
         );
-    }
+    };
     let caller = match auth::authenticate(sim, tenant_id, req) {
         Ok(c) => c,
         Err(challenge) => return challenge,

@@ -652,3 +652,84 @@ async fn a_scenario_reload_opens_hosts_for_new_vaults() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test]
+async fn arm_creates_a_vault_with_a_host_of_its_own() {
+    let f = Fixture::new(Default::default()).await;
+    let arm = f.arm_token().await;
+    let sub = platform_subscription();
+    let admin = rekey_sim::state::stable_id("sp", "rekey-demo-admin");
+    let tenant = f.sim.tenant_id();
+    let body = json!({"location": "westeurope", "tags": {"team": "ops"}, "properties": {
+        "tenantId": tenant, "sku": {"family": "A", "name": "standard"},
+        "accessPolicies": [{"tenantId": tenant, "objectId": admin, "permissions": {"secrets": ["get", "set"]}}]}});
+    let path = |rg: &str, name: &str| {
+        format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name}?api-version=2024-11-01")
+    };
+    let (status, _, created) = f
+        .send(
+            Method::PUT,
+            &path("rg-ops", "kv-ops-new"),
+            &arm,
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let base = created["properties"]["vaultUri"].as_str().unwrap().to_string();
+    assert_eq!(created["properties"]["enableRbacAuthorization"], false);
+    let token = f.vault_token().await;
+    let (status, _, _) = f
+        .send(
+            Method::PUT,
+            &format!("{base}secrets/kept?{API}"),
+            &token,
+            Some(json!({"value": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // An update keeps the host and the secrets.
+    let (status, _, updated) = f
+        .send(
+            Method::PUT,
+            &path("rg-ops", "kv-ops-new"),
+            &arm,
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(
+        (status, updated["properties"]["vaultUri"].as_str()),
+        (StatusCode::OK, Some(base.as_str()))
+    );
+    let (status, _, kept) = f
+        .send(Method::GET, &format!("{base}secrets/kept?{API}"), &token, None)
+        .await;
+    assert_eq!((status, &kept["value"]), (StatusCode::OK, &json!("x")));
+
+    // Names are global, and follow ARM's rule; the reader may not write.
+    let (status, _, taken) = f
+        .send(
+            Method::PUT,
+            &path("rg-ci", "kv-ops-new"),
+            &arm,
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(
+        (status, &taken["error"]["code"]),
+        (StatusCode::CONFLICT, &json!("VaultAlreadyExists"))
+    );
+    let (status, _, _) = f
+        .send(Method::PUT, &path("rg-ops", "kv--bad"), &arm, Some(body.clone()))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = f
+        .send(
+            Method::PUT,
+            &path("rg-ops", "kv-other"),
+            &f.reader_token(),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
