@@ -114,6 +114,8 @@ class RotationWizard extends Wizard<Stage, StoredPlan, GroupResult> {
         }),
       (results) => {
         this.results = results;
+        const ran = new Set(results.map((r) => r.rotationId));
+        void this.keyVault.rememberFor(stored.plan.groups.filter((g) => ran.has(g.rotationId)));
       },
       // Refused before anything ran (confirmation, stale plan): back to where it can be fixed.
       () => (this.results.length === 0 && Object.keys(this.tracks).length === 0 ? "confirm" : "result"),

@@ -421,6 +421,41 @@ describe("Rotate wizard: the Key Vault copy", () => {
     expect(calls.filter((c) => c.cmd === "plan_rotation")[1]!.args.keyVault).toBeNull();
   });
 
+  it("keeps the vault as each rotated application's setting when asked, through save_settings", async () => {
+    const kvGroup = group({
+      keyVault: {
+        vaultId: `${VAULTS}kv-contoso-platform`,
+        vaultName: "kv-contoso-platform",
+        vaultUri: "https://kv-contoso-platform.vault.azure.net/",
+        secretName: "aks-prod-sp-secret",
+      },
+    });
+    const { calls } = setup({
+      list_key_vaults: () => keyVaults,
+      plan_rotation: () => storedPlan([kvGroup]),
+      start_rotation: () => [result({ rotationId: kvGroup.rotationId })],
+      save_settings: (args) => ({ saved: true, settings: args.settings, problems: [], note: null }),
+    });
+    await fireEvent.click(screen.getByTestId("rotate-key-vault-on"));
+    await screen.findByTestId("rotate-key-vault-vault");
+    await fireEvent.click(screen.getByTestId("rotate-key-vault-remember"));
+    await toConfirm();
+    for (const input of screen.getAllByTestId<HTMLInputElement>("confirm-input")) {
+      await fireEvent.input(input, { target: { value: input.dataset.clusterName } });
+    }
+    await fireEvent.click(screen.getByTestId("rotate-start"));
+    const saved = await waitFor(() => {
+      const call = calls.find((c) => c.cmd === "save_settings");
+      expect(call).toBeDefined();
+      return call!;
+    });
+    // The settings in force, with this application's copy as Rust planned it (its vault and name).
+    const draft = saved.args.settings as { keyVaults: Record<string, unknown>; rotationLifetimeDays: number };
+    expect(draft.keyVaults[kvGroup.appId]).toEqual({ vaultId: `${VAULTS}kv-contoso-platform`, secretName: "aks-prod-sp-secret" });
+    expect(draft.rotationLifetimeDays).toBe(settings.rotationLifetimeDays);
+    expect(screen.queryByTestId("rotate-key-vault-remember-error")).toBeNull();
+  });
+
   it("does not plan while a copy is wanted and no vault exists, and says why listing failed", async () => {
     let answer: () => KeyVaults | Promise<never> = () => Promise.reject({ code: "arm_error", message: "ARM is down" });
     setup({ list_key_vaults: () => answer() });
