@@ -1,15 +1,14 @@
 // "Last used" of a secret as the drawer and the Vault page say it, from Graph's sign-in activity
 // report as Rust read it (`LastUsed`): a time, "not seen", or "usage unknown" with why. No IPC.
 import type { LastUsed } from "./bindings/LastUsed";
+import { USAGE_CAVEAT as REPORT_CAVEAT } from "./bindings/UsageCaveat";
 import { formatAge, formatDateTime } from "./expiry";
 
 /**
- * The report's own caveat, said once near its dates. The same words as Rust's
- * `azure::reports::CAVEAT` (rekey-core/src/azure/reports.rs), which the CLI and the hold text use.
+ * The report's own caveat, said once near its dates: Rust's `azure::reports::CAVEAT` (its one home,
+ * which the CLI and the hold text use too), through a generated binding.
  */
-export const USAGE_CAVEAT =
-  "Last used comes from Microsoft Graph's sign-in activity report: it can include sign-ins that did not " +
-  "complete, and it may trail real use by some hours.";
+export const USAGE_CAVEAT = `Last used: ${REPORT_CAVEAT}.`;
 
 export type LastUsedView = {
   /** What the cell says. */

@@ -200,6 +200,23 @@ mod tests {
         ));
     }
 
+    /// The caveat's one home is here: the window reads it from a generated binding, beside ts-rs's
+    /// (checked in CI like them).
+    #[test]
+    fn export_bindings_usage_caveat() {
+        let dir = std::env::var_os("TS_RS_EXPORT_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings")
+            });
+        let text = format!(
+            "// Generated from rekey-core's azure::reports::CAVEAT (its export_bindings_usage_caveat test). Do not edit.\n\
+             export const USAGE_CAVEAT = {};\n",
+            serde_json::to_string(CAVEAT).unwrap_or_default()
+        );
+        std::fs::write(dir.join("UsageCaveat.ts"), text).unwrap_or_else(|e| panic!("UsageCaveat.ts: {e}"));
+    }
+
     #[test]
     fn refusals_say_what_is_missing() {
         let api = |status, code: &str| {
