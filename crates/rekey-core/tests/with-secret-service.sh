@@ -21,6 +21,20 @@ exec dbus-run-session -- sh -c '
     exit 2
   fi
   eval "$started"
+  # Until the daemon owns its bus name, a client would have D-Bus start a second one, whose
+  # environment lines land on the command'"'"'s stdout (a JSON answer read from it breaks): wait for it.
+  if command -v dbus-send >/dev/null 2>&1; then
+    tries=0
+    until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true"; do
+      tries=$((tries + 1))
+      if [ "$tries" -ge 100 ]; then
+        echo "with-secret-service.sh: the Secret Service did not appear on the bus" >&2
+        break
+      fi
+      sleep 0.05
+    done
+  fi
   status=0
   "$@" || status=$?
   rm -rf "$keyrings"
