@@ -80,6 +80,10 @@ pub async fn start_rotation(
     let kept = rotations.get(&plan_id)?;
     same_estate(kept.demo, is_demo(&state).await?)?;
     kept.plan.check_confirmed(&confirmed_names)?;
+    // Nothing runnable (every group blocked: a cluster, a vault…): refused before asking anything.
+    if kept.plan.runnable_groups().next().is_none() {
+        return Err(RotationError::NothingToRotate.into());
+    }
     // The boundary: a native dialog with Rust's own account of the plan. The window's typed names
     // above catch mistakes; only this answer starts anything.
     crate::dialogs::confirm(
