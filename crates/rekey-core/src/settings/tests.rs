@@ -130,7 +130,10 @@ fn the_theme_defaults_to_the_system_and_a_bad_one_is_said() {
     assert_eq!(settings.theme, Theme::System);
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].field, "theme");
-    assert!(problems[0].message.contains("system, light or dark"), "{problems:?}");
+    assert!(
+        problems[0].message.contains("system, light or dark"),
+        "{problems:?}"
+    );
     let (settings, _) = Settings::from_value(&serde_json::json!({}));
     assert_eq!(settings.theme, Theme::System);
 }
