@@ -6,6 +6,7 @@ import {
   inventory,
   demoStatus,
   mockBackend,
+  settings,
   signedInStatus,
   subscriptions,
   tenants,
@@ -15,6 +16,16 @@ import {
 const inventoryCommands = { cached_inventory: () => null, refresh_inventory: () => inventory() };
 
 describe("App shell", () => {
+  it("applies the saved theme when it starts", async () => {
+    document.documentElement.dataset.theme = "light";
+    mockBackend({ auth_status: () => demoStatus, get_settings: () => ({ ...settings, theme: "dark" }), ...inventoryCommands });
+    render(App);
+
+    await waitFor(() => expect(document.documentElement.dataset.theme).toBe("dark"));
+    expect(document.documentElement.dataset.themeSetting).toBe("dark");
+    document.documentElement.dataset.theme = "light";
+  });
+
   it("shows the demo banner, a sign-in button and the session label in demo mode", async () => {
     mockBackend({ auth_status: () => demoStatus, ...inventoryCommands });
     render(App);

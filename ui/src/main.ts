@@ -2,6 +2,10 @@ import { mount } from "svelte";
 import App from "./App.svelte";
 import "./styles/tokens.css";
 import "./styles/base.css";
+import { applyTheme } from "./lib/theme";
+
+// The desktop's palette from the first paint; App applies the saved setting once it is read.
+applyTheme("system");
 
 const target = document.getElementById("app");
 if (!target) throw new Error("index.html is missing #app");

@@ -24,6 +24,7 @@ const defaults: Settings = {
   replicationTimeoutMinutes: 10,
   retireHoldHours: 24,
   keyVaults: {},
+  theme: "system",
 };
 
 const status: AlertStatus = {
@@ -66,6 +67,25 @@ describe("Settings page", () => {
     expect(input("retire-grace").value).toBe("24");
     expect(screen.getByTestId<HTMLSelectElement>("settings-cloud").value).toBe("public");
     expect((await screen.findByTestId("alert-status")).textContent).toContain("Last refreshed");
+  });
+
+  it("applies a theme at once and saves it alone, not the unsaved edits", async () => {
+    const calls = mockSettings();
+    render(SettingsPage, pageProps(demoStatus));
+    await screen.findByTestId("notify-days");
+    expect(input("theme-system").checked).toBe(true);
+
+    await type("refresh-interval", "2");
+    await fireEvent.click(input("theme-dark"));
+    expect(document.documentElement.dataset.theme).toBe("dark");
+    await waitFor(() => expect(calls.some((c) => c.cmd === "save_settings")).toBe(true));
+    const sent = calls.find((c) => c.cmd === "save_settings")?.args.settings as Settings;
+    expect(sent).toEqual({ ...defaults, theme: "dark" });
+    expect(input("refresh-interval").value).toBe("2");
+
+    await fireEvent.click(input("theme-light"));
+    expect(document.documentElement.dataset.theme).toBe("light");
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "save_settings")).toHaveLength(2));
   });
 
   it("saves what was typed, as numbers and a list, and says so", async () => {

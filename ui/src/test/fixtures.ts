@@ -386,6 +386,7 @@ export const settings: Settings = {
   replicationTimeoutMinutes: 10,
   retireHoldHours: 24,
   keyVaults: {},
+  theme: "system",
 };
 
 /** A move to a managed identity as `list_migrations` sends it: unfinished and due unless told. */

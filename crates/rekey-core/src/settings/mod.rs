@@ -35,6 +35,18 @@ pub enum RetirePolicy {
     Never,
 }
 
+/// The window's colours: the desktop's light or dark preference, or one forced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum Theme {
+    /// Follow the desktop (`prefers-color-scheme`).
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
 /// The vault and secret name an admin chose (a rotation option, or an application's setting).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -84,6 +96,8 @@ pub struct Settings {
     pub retire_hold_hours: u32,
     /// Per application (app ID): the Key Vault secret its new secrets are also written to.
     pub key_vaults: std::collections::BTreeMap<String, KeyVaultChoice>,
+    /// The window's theme: the desktop's, or light or dark whatever the desktop says.
+    pub theme: Theme,
 }
 
 impl Default for Settings {
@@ -105,6 +119,7 @@ impl Default for Settings {
             replication_timeout_minutes: 10,
             retire_hold_hours: 24,
             key_vaults: std::collections::BTreeMap::new(),
+            theme: Theme::System,
         }
     }
 }

@@ -120,3 +120,20 @@ fn a_bad_value_in_the_file_keeps_the_others() {
     let message = problem.expect("a problem").to_string();
     assert!(message.contains("refresh interval"), "{message}");
 }
+
+#[test]
+fn the_theme_defaults_to_the_system_and_a_bad_one_is_said() {
+    let (settings, problems) = Settings::from_value(&serde_json::json!({"theme": "dark"}));
+    assert_eq!(settings.theme, Theme::Dark);
+    assert!(problems.is_empty(), "{problems:?}");
+    let (settings, problems) = Settings::from_value(&serde_json::json!({"theme": "purple"}));
+    assert_eq!(settings.theme, Theme::System);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].field, "theme");
+    assert!(
+        problems[0].message.contains("system, light or dark"),
+        "{problems:?}"
+    );
+    let (settings, _) = Settings::from_value(&serde_json::json!({}));
+    assert_eq!(settings.theme, Theme::System);
+}

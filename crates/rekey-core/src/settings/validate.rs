@@ -194,6 +194,13 @@ impl Settings {
                 "The Key Vault copies must map application IDs to a vault ID and a secret name.",
                 defaults.key_vaults.clone(),
             ),
+            theme: field(
+                m,
+                p,
+                "theme",
+                "The theme must be system, light or dark.",
+                defaults.theme,
+            ),
         };
         // Ranges: each wrong value is replaced by its default, and said.
         let range_problems = parsed.problems();

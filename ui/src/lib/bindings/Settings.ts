@@ -2,6 +2,7 @@
 import type { CloudSetting } from "./CloudSetting";
 import type { KeyVaultChoice } from "./KeyVaultChoice";
 import type { RetirePolicy } from "./RetirePolicy";
+import type { Theme } from "./Theme";
 import type { Thresholds } from "./Thresholds";
 
 export type Settings = { 
@@ -66,4 +67,8 @@ retireHoldHours: number,
 /**
  * Per application (app ID): the Key Vault secret its new secrets are also written to.
  */
-keyVaults: { [key in string]: KeyVaultChoice }, };
+keyVaults: { [key in string]: KeyVaultChoice }, 
+/**
+ * The window's theme: the desktop's, or light or dark whatever the desktop says.
+ */
+theme: Theme, };
