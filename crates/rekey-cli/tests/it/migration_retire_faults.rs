@@ -15,7 +15,10 @@ const LAST: [StepTarget; 3] = [
         name: "check other clusters",
         method: "GET",
         path: "*/providers/Microsoft.ContainerService/managedClusters",
-        after: Some("\"kubeletVerified\""),
+        // Armed once the node pools are done: the next list is the retirement's (the kubelet's check
+        // reads the cluster, never the list). After `kubeletVerified` the list followed within the
+        // harness's 10 ms poll, and the fault could come too late.
+        after: Some("\"poolUpgraded\""),
     },
     StepTarget {
         name: "remove secret",
