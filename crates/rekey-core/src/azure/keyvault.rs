@@ -191,19 +191,18 @@ pub fn check_secret_name(name: &str) -> Result<(), AzureError> {
 /// The vault's address, if it is one of `cloud`'s vaults: https, no path, query or user, and a host
 /// in the cloud's Key Vault domain — `<vault name>.<suffix>`, or the suffix itself where the cloud
 /// serves every vault on its own host (a private or simulated cloud, each vault on its own port).
-pub fn checked_vault_uri(cloud: &Cloud, vault: &KeyVault) -> Result<Url, AzureError> {
+pub fn checked_vault_uri(cloud: &Cloud, name: &str, vault_uri: &str) -> Result<Url, AzureError> {
     let refuse = |why: &str| AzureError::Malformed {
         what: "key vault address".into(),
         detail: format!(
-            "{} ('{}') {why}; Rekey sends secrets only to a vault of the cloud it signs in to",
-            vault.name, vault.vault_uri
+            "{name} ('{vault_uri}') {why}; Rekey sends secrets only to a vault of the cloud it signs in to"
         ),
     };
     let suffix = cloud
         .key_vault_suffix
         .as_deref()
         .ok_or_else(|| refuse("cannot be checked: this cloud's metadata names no Key Vault domain"))?;
-    let url = Url::parse(&vault.vault_uri).map_err(|_| refuse("is not a URL"))?;
+    let url = Url::parse(vault_uri).map_err(|_| refuse("is not a URL"))?;
     if url.scheme() != "https" || !url.username().is_empty() || url.password().is_some() {
         return Err(refuse("is not a plain https address"));
     }
@@ -211,7 +210,7 @@ pub fn checked_vault_uri(cloud: &Cloud, vault: &KeyVault) -> Result<Url, AzureEr
         return Err(refuse("has a path or a query"));
     }
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    let expected = format!("{}.{suffix}", vault.name.to_ascii_lowercase());
+    let expected = format!("{}.{suffix}", name.to_ascii_lowercase());
     if host != expected && host != suffix {
         return Err(refuse(&format!("is not {expected}")));
     }
@@ -253,9 +252,9 @@ struct Bundle {
 }
 
 impl VaultSecrets {
-    /// The secrets of `vault`, if its address is one of the pipeline's cloud's vaults.
-    pub fn new(pipeline: Pipeline, vault: &KeyVault) -> Result<VaultSecrets, AzureError> {
-        let base = checked_vault_uri(pipeline.cloud(), vault)?;
+    /// The secrets of the vault `name` at `vault_uri`, if that is one of the pipeline's cloud's vaults.
+    pub fn new(pipeline: Pipeline, name: &str, vault_uri: &str) -> Result<VaultSecrets, AzureError> {
+        let base = checked_vault_uri(pipeline.cloud(), name, vault_uri)?;
         let scope = pipeline
             .cloud()
             .key_vault_scope()

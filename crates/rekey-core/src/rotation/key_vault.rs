@@ -71,7 +71,7 @@ pub async fn plan_copy(
             )
         }
     };
-    if let Err(e) = checked_vault_uri(session.arm.cloud(), &vault) {
+    if let Err(e) = checked_vault_uri(session.arm.cloud(), &vault.name, &vault.vault_uri) {
         return (None, Check::block(NAME, e.to_string()));
     }
     let copy = KeyVaultCopy {

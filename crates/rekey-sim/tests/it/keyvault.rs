@@ -25,37 +25,9 @@ impl Fixture {
         self.token_for("https://vault.azure.net/.default").await
     }
 
-    /// A person's token for `aud`, signed by the simulator (as its sign-in would give).
-    fn user_token(&self, upn: &str, aud: &str) -> String {
-        let sim = self.sim.sim();
-        let oid = sim
-            .state
-            .world()
-            .users
-            .iter()
-            .find(|u| u.user_principal_name == upn)
-            .unwrap()
-            .object_id;
-        let now = chrono::Utc::now().timestamp();
-        let tenant = self.sim.tenant_id();
-        let claims: rekey_sim::signing::Claims = serde_json::from_value(json!({
-            "aud": aud, "iss": format!("{}{tenant}/v2.0", self.sim.base_url),
-            "iat": now, "nbf": now, "exp": now + 3600, "tid": tenant, "oid": oid, "sub": oid,
-            "upn": upn, "scp": "user_impersonation", "ver": "2.0"
-        }))
-        .unwrap();
-        sim.signer.sign(&claims).unwrap()
-    }
-
     /// The control API's view of the vaults.
     async fn sim_json(&self, path: &str) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .get(self.url(&format!("_sim/{path}")))
-            .bearer_auth(self.sim.admin_token())
-            .send()
-            .await
-            .unwrap();
+        let resp = self.control(Method::GET, path).send().await.unwrap();
         (resp.status(), resp.json().await.unwrap_or(Value::Null))
     }
 

@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::step::{stop, transient, Stop};
 use super::{Run, Target};
-use crate::azure::keyvault::{KeyVault, SecretMeta, VaultSecrets};
+use crate::azure::keyvault::{SecretMeta, VaultSecrets};
 use crate::rotation::journal::Event;
 use crate::rotation::model::Step;
 use crate::vault::KeyVaultPlace;
@@ -28,19 +28,12 @@ impl Run<'_> {
         }
         let step = self.scope(Step::KeyVault, None);
         // The vault as planned; its address is checked again against this session's cloud.
-        let vault = KeyVault {
-            id: copy.vault_id.clone(),
-            name: copy.vault_name.clone(),
-            location: String::new(),
-            subscription_id: String::new(),
-            resource_group: String::new(),
-            vault_uri: copy.vault_uri.clone(),
-            rbac: true,
-            tenant_id: state.group.tenant_id.clone(),
-            access_policies: Vec::new(),
-        };
-        let secrets = VaultSecrets::new(self.ctx.session.arm.pipeline().clone(), &vault)
-            .map_err(|e| stop(Step::KeyVault, e.to_string()))?;
+        let secrets = VaultSecrets::new(
+            self.ctx.session.arm.pipeline().clone(),
+            &copy.vault_name,
+            &copy.vault_uri,
+        )
+        .map_err(|e| stop(Step::KeyVault, e.to_string()))?;
         let created = state.created.clone();
         let key_id = created.as_ref().map(|c| c.key_id.clone()).unwrap_or_default();
         let tags = BTreeMap::from([

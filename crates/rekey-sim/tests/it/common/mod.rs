@@ -115,8 +115,15 @@ impl Fixture {
 
     /// An ARM token for the demo's reader (Reader on Contoso Staging only), signed by the simulator.
     pub fn reader_token(&self) -> String {
+        self.user_token(
+            "reader@contoso-demo.onmicrosoft.com",
+            "https://management.azure.com/",
+        )
+    }
+
+    /// A person's token for `aud`, signed by the simulator (as its sign-in would give).
+    pub fn user_token(&self, upn: &str, aud: &str) -> String {
         let sim = self.sim.sim();
-        let upn = "reader@contoso-demo.onmicrosoft.com";
         let oid = sim
             .state
             .world()
@@ -128,7 +135,7 @@ impl Fixture {
         let now = chrono::Utc::now().timestamp();
         let tenant = self.sim.tenant_id();
         let claims: rekey_sim::signing::Claims = serde_json::from_value(serde_json::json!({
-            "aud": "https://management.azure.com/", "iss": format!("{}{tenant}/v2.0", self.sim.base_url),
+            "aud": aud, "iss": format!("{}{tenant}/v2.0", self.sim.base_url),
             "iat": now, "nbf": now, "exp": now + 3600, "tid": tenant, "oid": oid, "sub": oid,
             "upn": upn, "scp": "user_impersonation", "ver": "2.0"
         }))
