@@ -28,6 +28,10 @@ pub(super) struct StepTarget {
     pub path: &'static str,
     /// The journal event after which the request is the step's (for paths other steps use too).
     pub after: Option<&'static str>,
+    /// A GET path the engine calls just before the step's request, delayed by 1 s (under the
+    /// lab's 2 s request timeout) from the start of the run, so that the fault, armed once `after`
+    /// is seen, is never late: a busy machine's poll can take longer than the engine.
+    pub hold: Option<&'static str>,
 }
 
 pub(super) const STEPS: [StepTarget; 7] = [
@@ -36,42 +40,49 @@ pub(super) const STEPS: [StepTarget; 7] = [
         method: "PUT",
         path: "*/userAssignedIdentities/{c}-identity",
         after: None,
+        hold: None,
     },
     StepTarget {
         name: "grant role",
         method: "PUT",
         path: "*/roleAssignments/*",
         after: None,
+        hold: None,
     },
     StepTarget {
         name: "wait until visible",
         method: "GET",
         path: "*/roleAssignments",
         after: Some("\"roleGranted\""),
+        hold: None,
     },
     StepTarget {
         name: "update cluster",
         method: "PUT",
         path: "*/managedClusters/{c}",
         after: None,
+        hold: None,
     },
     StepTarget {
         name: "follow operation",
         method: "GET",
         path: "*/operations/*",
         after: Some("\"updateAccepted\""),
+        hold: None,
     },
     StepTarget {
         name: "verify identity",
         method: "GET",
         path: "*/managedClusters/{c}",
         after: Some("\"updateAccepted\""),
+        hold: None,
     },
     StepTarget {
         name: "node image upgrade",
         method: "POST",
         path: "*/agentPools/*/upgradeNodeImageVersion",
         after: None,
+        hold: None,
     },
 ];
 
@@ -207,6 +218,18 @@ impl Lab {
                 self.rekey.run(args, None).await
             }
             Some(event) => {
+                if let Some(path) = step.hold {
+                    faults
+                        .add(FaultRule {
+                            id: 0,
+                            method: Some("GET".into()),
+                            path: path.into(),
+                            action: FaultAction::Delay { ms: 1_000 },
+                            times: None,
+                            probability: 1.0,
+                        })
+                        .expect("hold");
+                }
                 let child = self.rekey.command(args).spawn().expect("spawn rekey");
                 if wait_for_event(home, &known, event, Duration::from_secs(60)).await {
                     arm();
@@ -214,7 +237,10 @@ impl Lab {
                 finish(child).await
             }
         };
-        let fired = faults.list().is_empty();
+        let fired = !faults
+            .list()
+            .iter()
+            .any(|r| !matches!(r.action, FaultAction::Delay { .. }));
         faults.clear();
         (run, fired)
     }

@@ -16,21 +16,24 @@ const LAST: [StepTarget; 3] = [
         method: "GET",
         path: "*/providers/Microsoft.ContainerService/managedClusters",
         // Armed once the node pools are done: the next list is the retirement's (the kubelet's check
-        // reads the cluster, never the list). After `kubeletVerified` the list followed within the
-        // harness's 10 ms poll, and the fault could come too late.
+        // reads the cluster, never the list). The retirement lists the subscriptions first: holding
+        // that list back keeps a slow poll from arming the fault too late (it did, three times).
         after: Some("\"poolUpgraded\""),
+        hold: Some("/subscriptions"),
     },
     StepTarget {
         name: "remove secret",
         method: "POST",
         path: "*/applications/*/removePassword",
         after: None,
+        hold: None,
     },
     StepTarget {
         name: "delete application",
         method: "DELETE",
         path: "*/applications/*",
         after: None,
+        hold: None,
     },
 ];
 
