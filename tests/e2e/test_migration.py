@@ -8,8 +8,9 @@ confirmation (its text written by Rust from the kept plan, saying it cannot be u
 progress and the result. The move's journal in the app data folder says it finished.
 
 Then two service-principal clusters ticked on the dashboard (aks-ops-tools, aks-stg-weu) move
-together, with a grace period of one hour chosen for their principals' secrets; and History lists
-every move the journals hold, with its outcome, node pools and when the old secrets go.
+together, with a grace period of one hour chosen for their principals' secrets; History lists them,
+with their outcome, node pools and when the old secrets go. The next start is a new demo: no move of
+the last one is listed.
 """
 
 import json
@@ -195,14 +196,28 @@ def test_move_several_ticked_clusters_together(app, app_env, dialogs):
     assert len(journals) == before + 2, len(journals)
     moved = {events[0]["plan"]["name"]: events for events in journals[-2:] if events[0]["type"] == "planned"}
     assert sorted(moved) == BULK, list(moved)
+    history_lists_every_move(app, app_env)
 
 
-def test_history_lists_every_move(app, app_env):
-    """History shows each move the journals hold beside the rotations, in the same table style."""
-    wait = WebDriverWait(app, 60)
+def test_a_new_demo_lists_no_move_of_the_last_one(app, app_env):
+    """Each start of the app is a new simulated world: the moves of the last demo (the tests above)
+    are gone from its folder and from History, as its rotations are."""
     wait_dashboard(app)
+    assert not move_journals(app_env), "the last demo's move journals were kept"
+    nav(app, "History")
+    # An empty list is the page's empty state (RecordTable shows no table then).
+    page = WebDriverWait(app, 60).until(
+        lambda d: next((p for p in d.find_elements(*by_testid("history-page")) if "No move yet" in p.text), None)
+    )
+    assert not app.find_elements(*by_testid("move-row")), page.text
+
+
+def history_lists_every_move(app, app_env):
+    """History shows each move the journals hold beside the rotations, in the same table style: this
+    demo's moves (a new demo starts without the last one's, below)."""
+    wait = WebDriverWait(app, 60)
     journals = move_journals(app_env)
-    assert journals, "run after the moves above: no move journal"
+    assert journals, "no move journal"
     names = sorted(events[0]["plan"]["name"] for events in journals)
 
     nav(app, "History")
