@@ -1,0 +1,243 @@
+"""Issue 18, point 3: axe-core on every page and every wizard stage of the real window, in the light
+and the dark theme; and, at 1024×768, every page fits the window's width.
+
+axe (ui/node_modules/axe-core, a devDependency of the UI) is injected into the web view and run with
+the WCAG 2.0/2.1 A and AA rules. A violation of impact serious or critical fails the test; the table
+of every page or stage with its violations by impact is printed and kept in target/e2e/axe-table.txt.
+
+Pages and stages are reached the way the other suites reach them (test_themes' navigation, the
+wizards' `stage`). The rotation runs to its result (the demo's simulator lives inside the app, so
+its state starts afresh with the next session); the move stops at its confirm step, because a move's
+journal outlives the session and the migration suite counts them.
+"""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import ARTIFACTS, ROOT, snapshot
+from test_migration import stage as move_stage
+from test_rotation import start_confirmed
+from test_rotation import row
+from test_rotation import stage as rotate_stage
+from test_themes import by_testid, choose_theme, dashboard, escape, nav, rows
+
+AXE = ROOT / "ui" / "node_modules" / "axe-core" / "axe.min.js"
+IMPACTS = ("critical", "serious", "moderate", "minor")
+FAILING = {"critical", "serious"}
+# The WCAG 2.0 and 2.1 success criteria of levels A and AA (axe's tags for them).
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+TABLE = ARTIFACTS / "axe-table.txt"
+
+
+def audit(driver, name: str, found: list) -> None:
+    """Runs axe on the document as it is now; records the page's violations in `found`."""
+    if not driver.execute_script("return typeof window.axe === 'object'"):
+        assert AXE.exists(), f"{AXE} is missing: run `npm ci` in ui/"
+        driver.execute_script(AXE.read_text(encoding="utf-8"))
+    # Two frames first: the DOM may be ahead of what is styled.
+    result = driver.execute_async_script(
+        """
+        const [tags, done] = arguments;
+        requestAnimationFrame(() => requestAnimationFrame(() => {
+          axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] })
+            .then((r) => done(JSON.stringify(r.violations.map((v) => ({
+              id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.map((n) => ({ target: n.target.join(" "), summary: n.failureSummary })),
+            })))))
+            .catch((e) => done(JSON.stringify({ error: String(e) })));
+        }));
+        """,
+        TAGS,
+    )
+    violations = json.loads(result)
+    assert not isinstance(violations, dict), f"axe failed on {name}: {violations}"
+    found.append((name, violations))
+
+
+def table(found: list) -> str:
+    width = max(len(n) for n, _ in found)
+    lines = [f"{'page / stage'.ljust(width)}  " + "  ".join(i.rjust(8) for i in IMPACTS)]
+    for name, violations in found:
+        by_impact = Counter()
+        for v in violations:
+            by_impact[v["impact"]] += len(v["nodes"])
+        lines.append(f"{name.ljust(width)}  " + "  ".join(str(by_impact[i]).rjust(8) for i in IMPACTS))
+    lines.append("(counts are elements; details of serious and critical ones below)")
+    for name, violations in found:
+        for v in violations:
+            if v["impact"] in FAILING:
+                for node in v["nodes"]:
+                    lines.append(f"{name}: [{v['impact']}] {v['id']} ({v['help']}) at {node['target']}: {node['summary']}")
+    return "\n".join(lines)
+
+
+# An expiring cluster whose rotation passes its pre-flight (the first rotatable row may be blocked).
+ROTATED = "aks-stg-weu"
+
+
+def rotate_button(driver):
+    button = row(driver, ROTATED).find_element(*by_testid("row-rotate"))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'end'})", button)
+    return button
+
+
+# A move whose pre-flight passes (the migration suite's first cluster).
+MOVED = "aks-payments"
+
+
+def move_button(driver):
+    button = row(driver, MOVED).find_element(*by_testid("row-migrate"))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'end'})", button)
+    return button
+
+
+def rotation_tour(app, theme: str, found: list, dialogs) -> None:
+    """Every stage of the rotation wizard, from a row's Rotate to the result."""
+    wait = WebDriverWait(app, 60)
+    dashboard(app)
+    rotate_button(app).click()
+    wait.until(lambda d: rotate_stage(d) == "options")
+    audit(app, f"{theme} rotate: options", found)
+    wait.until(EC.element_to_be_clickable(by_testid("rotate-plan"))).click()
+    wait.until(lambda d: rotate_stage(d) == "preflight")
+    audit(app, f"{theme} rotate: pre-flight", found)
+    app.find_element(*by_testid("rotate-next")).click()
+    wait.until(lambda d: rotate_stage(d) == "plan")
+    # The plan in az terms, opened.
+    app.find_element(*by_testid("az-terms")).find_element(By.TAG_NAME, "summary").click()
+    wait.until(lambda d: d.find_element(*by_testid("az-terms-text")).text)
+    audit(app, f"{theme} rotate: plan", found)
+    app.find_element(*by_testid("rotate-next")).click()
+    wait.until(lambda d: rotate_stage(d) == "confirm")
+    for field in app.find_elements(*by_testid("confirm-input")):
+        field.send_keys(field.get_attribute("data-cluster-name"))
+    audit(app, f"{theme} rotate: confirm", found)
+    start_confirmed(app, dialogs, [])
+    WebDriverWait(app, 60, poll_frequency=0.1).until(lambda d: rotate_stage(d) in ("progress", "result"))
+    if rotate_stage(app) == "progress":
+        audit(app, f"{theme} rotate: progress", found)
+    WebDriverWait(app, 120).until(lambda d: rotate_stage(d) == "result")
+    audit(app, f"{theme} rotate: result", found)
+    app.find_element(*by_testid("rotate-done")).click()
+
+
+def move_tour(app, theme: str, found: list) -> None:
+    """The move wizard's stages up to its confirm step (a started move's journal would outlive the session)."""
+    wait = WebDriverWait(app, 60)
+    dashboard(app)
+    move_button(app).click()
+    wait.until(lambda d: d.find_elements(*by_testid("migrate-preflight-cluster")))
+    audit(app, f"{theme} move: pre-flight", found)
+    wait.until(EC.element_to_be_clickable(by_testid("migrate-next"))).click()
+    wait.until(lambda d: move_stage(d) == "plan")
+    audit(app, f"{theme} move: plan", found)
+    app.find_element(*by_testid("migrate-next")).click()
+    wait.until(lambda d: move_stage(d) == "confirm")
+    audit(app, f"{theme} move: confirm", found)
+
+
+def page_tour(app, theme: str, found: list) -> None:
+    dashboard(app)
+    audit(app, f"{theme} clusters", found)
+    rows(app)[0].click()
+    WebDriverWait(app, 20).until(EC.presence_of_element_located(by_testid("detail-drawer")))
+    audit(app, f"{theme} clusters + drawer", found)
+    escape(app)
+    WebDriverWait(app, 10).until(lambda d: not d.find_elements(*by_testid("detail-drawer")))
+    for page in ("Vault", "History", "Accounts", "Settings"):
+        nav(app, page)
+        WebDriverWait(app, 30).until(
+            lambda d, p=page: any(h.text == p for h in d.find_elements(By.CSS_SELECTOR, "main h1"))
+        )
+        audit(app, f"{theme} {page.lower()}", found)
+
+
+def test_axe_finds_nothing_serious_on_any_page_or_stage(app, app_env, dialogs):
+    found: list = []
+    try:
+        for theme in ("light", "dark"):
+            choose_theme(app, app_env, theme)
+            page_tour(app, theme, found)
+            rotation_tour(app, theme, found, dialogs)
+            # After a rotation, History has a row to show.
+            nav(app, "History")
+            WebDriverWait(app, 30).until(lambda d: d.find_elements(*by_testid("rotation-row")))
+            audit(app, f"{theme} history after a rotation", found)
+            move_tour(app, theme, found)
+    finally:
+        # Back to the desktop's theme, as a fresh install has it, for the tests that follow.
+        choose_theme(app, app_env, "system")
+        if found:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            TABLE.write_text(table(found) + "\n", encoding="utf-8")
+            print("\n" + table(found))
+    failing = [(n, v["id"]) for n, vs in found for v in vs if v["impact"] in FAILING]
+    assert not failing, f"axe: serious or critical violations (details in {TABLE}): {failing}"
+    assert len(found) >= 2 * 14, f"fewer pages and stages audited than expected: {[n for n, _ in found]}"
+
+
+def overflow(driver) -> dict:
+    """How far the document and the dashboard's bucket cards reach past the window's width."""
+    return driver.execute_script(
+        """
+        const root = document.documentElement;
+        const cards = [...document.querySelectorAll('[data-testid="bucket-card"]')].map((c) => {
+          const r = c.getBoundingClientRect();
+          return { name: c.textContent.trim().slice(0, 30), left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+        });
+        return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth,
+                 innerWidth: window.innerWidth, innerHeight: window.innerHeight, cards };
+        """
+    )
+
+
+def fits(driver, name: str) -> None:
+    snapshot(driver, f"w1024-{name}")
+    seen = overflow(driver)
+    assert seen["scrollWidth"] <= seen["clientWidth"], f"{name} overflows horizontally: {seen}"
+    for card in seen["cards"]:
+        assert card["left"] >= 0 and card["right"] <= seen["clientWidth"], f"{name}: a bucket card is cut: {card}"
+
+
+def test_every_page_fits_1024_pixels(app):
+    app.set_window_size(1024, 768)
+    WebDriverWait(app, 10).until(lambda d: d.execute_script("return window.innerWidth") <= 1024)
+    try:
+        dashboard(app)
+        cards = app.find_elements(*by_testid("bucket-card"))
+        assert cards, "no bucket card on the dashboard"
+        fits(app, "clusters")
+        rows(app)[0].click()
+        WebDriverWait(app, 20).until(EC.presence_of_element_located(by_testid("detail-drawer")))
+        fits(app, "clusters-drawer")
+        escape(app)
+        WebDriverWait(app, 10).until(lambda d: not d.find_elements(*by_testid("detail-drawer")))
+        for page in ("Vault", "History", "Accounts", "Settings"):
+            nav(app, page)
+            WebDriverWait(app, 30).until(
+                lambda d, p=page: any(h.text == p for h in d.find_elements(By.CSS_SELECTOR, "main h1"))
+            )
+            fits(app, page.lower())
+        dashboard(app)
+        rotate_button(app).click()
+        WebDriverWait(app, 30).until(lambda d: rotate_stage(d) == "options")
+        fits(app, "rotate-options")
+        WebDriverWait(app, 30).until(EC.element_to_be_clickable(by_testid("rotate-plan"))).click()
+        WebDriverWait(app, 60).until(lambda d: rotate_stage(d) == "preflight")
+        app.find_element(*by_testid("rotate-next")).click()
+        WebDriverWait(app, 60).until(lambda d: rotate_stage(d) == "plan")
+        fits(app, "rotate-plan")
+        dashboard(app)
+        move_button(app).click()
+        WebDriverWait(app, 30).until(lambda d: d.find_elements(*by_testid("migrate-preflight-cluster")))
+        fits(app, "move-preflight")
+        WebDriverWait(app, 30).until(EC.element_to_be_clickable(by_testid("migrate-next"))).click()
+        WebDriverWait(app, 60).until(lambda d: move_stage(d) == "plan")
+        fits(app, "move-plan")
+    finally:
+        app.set_window_size(1280, 800)
