@@ -9,7 +9,7 @@ use rekey_core::azure::reports::{LastUsed, CAVEAT};
 use rekey_core::clipboard::{ClearOutcome, HOLD};
 use rekey_core::error::IpcError;
 use rekey_core::estate::Estate;
-use rekey_core::vault::presence;
+use rekey_core::vault::presence::{self, Reading};
 use rekey_core::vault::{AzurePresence, Vault, VaultEntry, VaultRow};
 use secrecy::ExposeSecret;
 
@@ -333,7 +333,8 @@ async fn delete(vault: &Vault, estate: &Estate, key: &str, yes: bool) -> Result<
     let names = cluster_names(&entry);
     if !names.is_empty() {
         home::say_demo(estate).await;
-        let found = presence::check_reachable(estate, std::slice::from_ref(&entry)).await;
+        let found =
+            presence::check_reachable(estate, std::slice::from_ref(&entry), Reading::PresenceOnly).await;
         let (in_azure, problem) = found
             .get(&entry.key_id.to_ascii_lowercase())
             .map_or((AzurePresence::Unknown, None), |s| {

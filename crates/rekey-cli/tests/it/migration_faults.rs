@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use crate::common::faults::{http_fault, journals, kill_after, wait_for_event};
+use crate::common::faults::{http_fault, journals, kill_after, outcome, wait_for_event};
 use crate::common::{args, finish, new_client_secret, sp_login, write_file, Rekey, Run};
 use rekey_sim::faults::{FaultAction, FaultRule};
 use rekey_sim::state::{ClusterIdentity, ManagedCluster};
@@ -402,14 +402,6 @@ pub(super) async fn open_lab() -> Option<Lab> {
         next: 0,
         own: Default::default(),
     })
-}
-
-pub(super) fn outcome(run: &Run) -> String {
-    if run.success() {
-        "ok".into()
-    } else {
-        "failed, resumed".into()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,9 +5,9 @@
 //! case must leave the cluster working, say why and how to go on, and `rekey migrate --resume` must
 //! finish: every old secret gone and the principal deleted. The lab is the move's fault matrix's.
 
-use super::migration_faults::{fault, open_lab, outcome, StepTarget, Tally};
+use super::migration_faults::{fault, open_lab, StepTarget, Tally};
 use crate::common::args;
-use crate::common::faults::journals;
+use crate::common::faults::{journals, outcome};
 use rekey_sim::faults::FaultAction;
 
 const LAST: [StepTarget; 3] = [

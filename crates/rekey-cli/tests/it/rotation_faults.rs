@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use crate::common::faults::{http_fault, journals, kill_after, respond, wait_for_event};
+use crate::common::faults::{http_fault, journals, kill_after, outcome, respond, wait_for_event};
 use crate::common::{args, finish, new_client_secret, sp_login, write_file, Rekey, Run};
 use rekey_core::paths::AppPaths;
 use rekey_core::vault::Vault;
@@ -345,14 +345,7 @@ async fn every_fault_at_every_step_loses_nothing() {
                 }
             };
             lab.sim.sim().faults.clear();
-            rows.push((
-                case.clone(),
-                if run.success() {
-                    "ok".into()
-                } else {
-                    "failed, resumed".into()
-                },
-            ));
+            rows.push((case.clone(), outcome(&run)));
             lab.settle(&case, &run, &mut tally).await;
         }
     }
@@ -360,14 +353,7 @@ async fn every_fault_at_every_step_loses_nothing() {
     // The Azure operation ends Failed.
     lab.sim.sim().state.world().fail_next_operations = 1;
     let run = lab.rotate().await;
-    rows.push((
-        "follow operation / operation Failed".into(),
-        if run.success() {
-            "ok".into()
-        } else {
-            "failed, resumed".into()
-        },
-    ));
+    rows.push(("follow operation / operation Failed".into(), outcome(&run)));
     lab.settle("operation Failed", &run, &mut tally).await;
 
     // The secret is written but the answer to `addPassword` is lost: the marked secret is found
@@ -379,14 +365,7 @@ async fn every_fault_at_every_step_loses_nothing() {
         .expect("fault");
     let run = lab.rotate().await;
     lab.sim.sim().faults.clear();
-    rows.push((
-        "add secret / answer lost after the write".into(),
-        if run.success() {
-            "ok".into()
-        } else {
-            "failed, resumed".into()
-        },
-    ));
+    rows.push(("add secret / answer lost after the write".into(), outcome(&run)));
     lab.settle("add secret / answer lost", &run, &mut tally).await;
 
     // A management lock on the cluster: one reset attempt, then a failure that says what to do.
@@ -485,14 +464,7 @@ async fn every_fault_at_every_step_loses_nothing() {
         return;
     };
     let run = slow.rotate().await;
-    rows.push((
-        "prove + reset / replication 60 s".into(),
-        if run.success() {
-            "ok".into()
-        } else {
-            "failed, resumed".into()
-        },
-    ));
+    rows.push(("prove + reset / replication 60 s".into(), outcome(&run)));
     slow.settle("replication 60 s", &run, &mut tally).await;
 
     print_matrix(&rows, &tally);
@@ -585,14 +557,7 @@ async fn key_vault_failures_at_each_point_lose_nothing() {
         let run = lab.rekey.run(&kv_args, None).await;
         // A refusal stays until the admin fixes the vault: here, the fault is lifted before resuming.
         lab.sim.sim().faults.clear();
-        rows.push((
-            case.clone(),
-            if run.success() {
-                "ok".into()
-            } else {
-                "failed, resumed".into()
-            },
-        ));
+        rows.push((case.clone(), outcome(&run)));
         lab.settle(&case, &run, &mut tally).await;
         stale.extend(copy_differs(&lab.sim, VAULT, SECRET, &case));
     }

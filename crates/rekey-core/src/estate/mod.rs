@@ -16,9 +16,12 @@ use tokio::sync::OnceCell;
 pub use demo::{DemoError, DemoTarget, DemoWorld};
 pub use inventory::Refreshed;
 
+use crate::audit::AuditLog;
 use crate::cloud::CloudSetting;
 use crate::error::IpcError;
+use crate::migration::journal::migrations_dir;
 use crate::paths::AppPaths;
+use crate::rotation::journal::rotations_dir;
 use crate::rotation::service::Rotator;
 use crate::secure_store::SecureStore;
 use crate::session::{Session, SessionMode, TenantSessions};
@@ -364,15 +367,23 @@ impl TenantSessions for Estate {
     }
 }
 
-/// Clears what the last demo left in `demo`: its journals now, its keyring secrets in the background
-/// (a slow or locked keyring must never hold up the dashboard). Secrets stored after this point are
-/// not among them.
+/// Clears what the last demo left in `demo`: its rotations' and moves' journals and its audit log
+/// now (they describe a simulated world that is gone: History would list rows nothing backs), its
+/// keyring secrets in the background (a slow or locked keyring must never hold up the dashboard).
+/// Secrets stored after this point are not among them.
 async fn clear_last_demo(demo: &AppPaths) {
-    let rotations = demo.data_dir.join("rotations");
-    match tokio::fs::remove_dir_all(&rotations).await {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => tracing::warn!("could not clear {}: {e}", rotations.display()),
+    let audit = AuditLog::new(demo).path().to_path_buf();
+    for path in [rotations_dir(demo), migrations_dir(demo), audit] {
+        let removed = if path.is_dir() {
+            tokio::fs::remove_dir_all(&path).await
+        } else {
+            tokio::fs::remove_file(&path).await
+        };
+        match removed {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!("could not clear {}: {e}", path.display()),
+        }
     }
     let index = Vault::with_store(SecureStore::in_memory(), demo);
     let stale = index.entries().await.unwrap_or_default();

@@ -14,10 +14,22 @@ use crate::inventory::credentials::{resolve, Lookup};
 use crate::inventory::model::AppRole;
 use crate::session::TenantSessions;
 
+/// Whether a check also reads when each credential last signed in: the Vault page shows it; a
+/// deletion needs only presence, and the tenant's whole sign-in report is not worth reading for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    PresenceOnly,
+    WithUsage,
+}
+
 /// [`check`] for entries of any tenants: each tenant's entries are checked with the session
 /// `sessions` (the estate) has for that tenant; the entries of a tenant no session reaches are
 /// `Unknown`, with the reason.
-pub async fn check_reachable(sessions: &dyn TenantSessions, entries: &[VaultEntry]) -> Presence {
+pub async fn check_reachable(
+    sessions: &dyn TenantSessions,
+    entries: &[VaultEntry],
+    reading: Reading,
+) -> Presence {
     let mut by_tenant: BTreeMap<String, Vec<VaultEntry>> = BTreeMap::new();
     for entry in entries {
         by_tenant
@@ -28,7 +40,7 @@ pub async fn check_reachable(sessions: &dyn TenantSessions, entries: &[VaultEntr
     let mut presence = Presence::new();
     for (tenant, entries) in by_tenant {
         let found = match sessions.session_for_tenant(Some(&tenant)).await {
-            Ok(session) => check(&session.graph, &entries).await,
+            Ok(session) => check(&session.graph, &entries, reading).await,
             Err(e) => unknown(&entries, &e.message),
         };
         presence.extend(found);
@@ -55,7 +67,7 @@ fn unknown(entries: &[VaultEntry], reason: &str) -> Presence {
 /// The Vault page's rows, each checked against Azure with the estate's sessions.
 pub async fn list(vault: &Vault, sessions: &dyn TenantSessions) -> Result<Vec<VaultRow>, VaultError> {
     let entries = vault.entries().await?;
-    let presence = check_reachable(sessions, &entries).await;
+    let presence = check_reachable(sessions, &entries, Reading::WithUsage).await;
     rows(vault, &presence).await
 }
 
@@ -73,9 +85,13 @@ pub struct Seen {
 }
 
 /// Reads the apps of `entries` from Graph (batched) and says, per key ID, whether the credential is
-/// still on the application or its service principal, and when it last signed in.
-pub async fn check(graph: &GraphClient, entries: &[VaultEntry]) -> Presence {
-    let usage = graph.usage(None).await;
+/// still on the application or its service principal, and (with [`Reading::WithUsage`]) when it
+/// last signed in.
+pub async fn check(graph: &GraphClient, entries: &[VaultEntry], reading: Reading) -> Presence {
+    let usage = match reading {
+        Reading::WithUsage => Some(graph.usage(None).await),
+        Reading::PresenceOnly => None,
+    };
     let wanted: Vec<(String, AppRole)> = entries
         .iter()
         .map(|e| (e.app_id.clone(), AppRole::ClusterIdentity))
@@ -117,7 +133,7 @@ pub async fn check(graph: &GraphClient, entries: &[VaultEntry]) -> Presence {
                     }
                 }
             };
-            let last_used = Some(usage.last_used(&entry.key_id));
+            let last_used = usage.as_ref().map(|u| u.last_used(&entry.key_id));
             (
                 key,
                 Seen {

@@ -3,6 +3,7 @@
 
 mod alerts_against_simulator;
 mod common;
+mod demo_folder;
 mod inventory;
 mod inventory_against_simulator;
 mod key_vault_and_usage;

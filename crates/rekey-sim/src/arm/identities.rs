@@ -12,9 +12,10 @@ use super::identity_update::add_principal;
 use super::paging::paged;
 use super::resource_groups;
 use super::subscriptions::{authorize, readable, Need};
+use super::tracked_put::begin;
 use crate::context::Sim;
 use crate::request::SimRequest;
-use crate::responses::{arm_error, arm_json, invalid_request_content};
+use crate::responses::{arm_error, arm_json};
 use crate::state::{stable_id, Role, UserAssignedIdentity};
 
 pub(super) fn list(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: Option<&str>) -> Response {
@@ -100,33 +101,11 @@ fn put(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: &str, name: 
         action: "Microsoft.ManagedIdentity/userAssignedIdentities/write",
         scope: &scope,
     };
-    let (sub_id, tenant) = match authorize(&world, caller, sub, need) {
-        Ok(s) => (s.id, s.tenant_id),
+    let put = match begin(&world, caller, sub, rg, need, &req.body) {
+        Ok(p) => p,
         Err(response) => return response,
     };
-    if let Err(response) = resource_groups::require(&world, sub_id, rg) {
-        return response;
-    }
-    let body = match serde_json::from_slice::<Value>(&req.body) {
-        Ok(Value::Object(b)) => b,
-        _ => return invalid_request_content("The request body must be a JSON object."),
-    };
-    let Some(location) = body.get("location").and_then(Value::as_str) else {
-        return arm_error(
-            StatusCode::BAD_REQUEST,
-            "LocationRequired",
-            "The location property is required for this definition.",
-        );
-    };
-    let tags: Vec<(String, String)> = body
-        .get("tags")
-        .and_then(Value::as_object)
-        .map(|t| {
-            t.iter()
-                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-                .collect()
-        })
-        .unwrap_or_default();
+    let (sub_id, tenant, location, tags) = (put.sub_id, put.tenant_id, put.location, put.tags);
     if let Some(existing) = world.identities.iter_mut().find(|i| {
         i.subscription_id == sub_id
             && i.resource_group.eq_ignore_ascii_case(rg)
@@ -141,7 +120,7 @@ fn put(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: &str, name: 
         subscription_id: sub_id,
         resource_group: rg.to_string(),
         name: name.to_string(),
-        location: location.to_string(),
+        location,
         tags,
         principal_id: stable_id("uami-principal", &key),
         client_id: stable_id("uami-client", &key),

@@ -25,6 +25,7 @@ mod role_assignments;
 mod role_definitions;
 mod scope_resources;
 mod subscriptions;
+mod tracked_put;
 mod vault_put;
 mod vaults;
 

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::authentication::Caller;
-use super::resource_groups;
-use super::subscriptions::{authorize, Need};
+use super::subscriptions::Need;
+use super::tracked_put::begin;
 use super::vaults::{vault_json, TYPE};
 use crate::context::Sim;
 use crate::request::{property, SimRequest};
@@ -30,29 +30,15 @@ fn valid_name(name: &str) -> bool {
         && !name.contains("--")
 }
 
-/// What a PUT body sets: location, tenant, permission model, access policies, tags.
+/// What a PUT body sets beyond the common part: tenant, permission model, access policies.
 struct Requested {
-    location: String,
     tenant_id: Uuid,
     rbac: bool,
     access_policies: Vec<AccessPolicy>,
-    tags: BTreeMap<String, String>,
 }
 
-fn parse(body: &[u8]) -> Result<Requested, Response> {
-    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else {
-        return Err(invalid_request_content("The request body must be a JSON object."));
-    };
-    let location = property(&body, "location")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            arm_error(
-                StatusCode::BAD_REQUEST,
-                "LocationRequired",
-                "The location property is required for this definition.",
-            )
-        })?;
-    let props = property(&body, "properties")
+fn parse(body: &Map<String, Value>) -> Result<Requested, Response> {
+    let props = property(body, "properties")
         .and_then(Value::as_object)
         .ok_or_else(|| invalid_request_content("properties is required"))?;
     let tenant_id = property(props, "tenantId")
@@ -77,22 +63,12 @@ fn parse(body: &[u8]) -> Result<Requested, Response> {
             ))
         }
     };
-    let tags = property(&body, "tags")
-        .and_then(Value::as_object)
-        .map(|t| {
-            t.iter()
-                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-                .collect()
-        })
-        .unwrap_or_default();
     Ok(Requested {
-        location: location.to_string(),
         tenant_id,
         rbac: property(props, "enableRbacAuthorization")
             .and_then(Value::as_bool)
             .unwrap_or(false),
         access_policies,
-        tags,
     })
 }
 
@@ -118,13 +94,10 @@ pub(super) fn put(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: &
         action: "Microsoft.KeyVault/vaults/write",
         scope: &scope,
     };
-    let sub_id = match authorize(&world, caller, sub, need) {
-        Ok(s) => s.id,
+    let put = match begin(&world, caller, sub, rg, need, &req.body) {
+        Ok(p) => p,
         Err(response) => return response,
     };
-    if let Err(response) = resource_groups::require(&world, sub_id, rg) {
-        return response;
-    }
     if !valid_name(name) {
         return arm_error(
             StatusCode::BAD_REQUEST,
@@ -132,18 +105,20 @@ pub(super) fn put(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: &
             &format!("The vault name '{name}' is invalid. A vault's name must be between 3-24 alphanumeric characters. The name must begin with a letter, end with a letter or digit, and not contain consecutive hyphens."),
         );
     }
-    let requested = match parse(&req.body) {
+    let requested = match parse(&put.body) {
         Ok(r) => r,
         Err(response) => return response,
     };
+    let (sub_id, location) = (put.sub_id, put.location);
+    let tags: BTreeMap<String, String> = put.tags.into_iter().collect();
     let same_place = |v: &Vault| v.subscription_id == sub_id && v.resource_group.eq_ignore_ascii_case(rg);
     let (status, body) = match world.vaults.iter_mut().find(|v| v.name.eq_ignore_ascii_case(name)) {
         Some(existing) if same_place(existing) => {
-            existing.location = requested.location;
+            existing.location = location;
             existing.tenant_id = requested.tenant_id;
             existing.rbac = requested.rbac;
             existing.access_policies = requested.access_policies;
-            existing.tags = requested.tags;
+            existing.tags = tags;
             (StatusCode::OK, existing.name.clone())
         }
         // Vault names are global: the same name in another resource group or subscription.
@@ -159,11 +134,11 @@ pub(super) fn put(sim: &Sim, req: &SimRequest, caller: &Caller, sub: &str, rg: &
                 name: name.to_string(),
                 subscription_id: sub_id,
                 resource_group: rg.to_string(),
-                location: requested.location,
+                location,
                 tenant_id: requested.tenant_id,
                 rbac: requested.rbac,
                 access_policies: requested.access_policies,
-                tags: requested.tags,
+                tags,
                 secrets: BTreeMap::new(),
                 deleted: BTreeMap::new(),
             });

@@ -100,3 +100,12 @@ pub async fn kill_after(
     };
     (killed, outcome.into())
 }
+
+/// A fault matrix row's outcome: the run went through, or failed (each matrix then resumes it).
+pub fn outcome(run: &Run) -> String {
+    if run.success() {
+        "ok".into()
+    } else {
+        "failed, resumed".into()
+    }
+}

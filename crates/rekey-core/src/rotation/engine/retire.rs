@@ -138,15 +138,15 @@ fn still_to_retire(state: &State) -> Vec<String> {
         .collect()
 }
 
-/// The old secrets in use: signed in after the clusters moved (`moved`), unless that sign-in is the
-/// one an earlier hold already waited out (nothing newer since).
+/// Of the old secrets `left` to retire, those in use: signed in after the clusters moved (`moved`),
+/// unless that sign-in is the one an earlier hold already waited out (nothing newer since).
 fn in_use(
     state: &State,
+    left: Vec<String>,
     usage: &crate::azure::reports::SignIns,
     moved: DateTime<Utc>,
 ) -> Vec<(String, DateTime<Utc>)> {
-    still_to_retire(state)
-        .into_iter()
+    left.into_iter()
         .filter_map(|key| {
             let last = usage.last(&key)?;
             let waited_out = state.held.get(&key).is_some_and(|held| *held >= last);
@@ -159,7 +159,8 @@ impl Run<'_> {
     /// Whether the retirement is held now (journaled, with why). Usage that cannot be read is
     /// journaled too, and the policy followed.
     async fn held(&self, state: &State) -> Result<bool, Stop> {
-        if state.forced || still_to_retire(state).is_empty() {
+        let left = still_to_retire(state);
+        if state.forced || left.is_empty() {
             return Ok(false);
         }
         // Held, and its wait is not over: nothing to look at yet.
@@ -176,7 +177,7 @@ impl Run<'_> {
             }
         };
         let moved = state.verified_at.unwrap_or(state.started);
-        let used = in_use(state, &sign_ins, moved);
+        let used = in_use(state, left, &sign_ins, moved);
         if used.is_empty() {
             return Ok(false);
         }
