@@ -6,14 +6,12 @@ the WCAG 2.0/2.1 A and AA rules. A violation of impact serious or critical fails
 of every page or stage with its violations by impact is printed and kept in target/e2e/axe-table.txt.
 
 Pages and stages are reached the way the other suites reach them (test_themes' navigation, the
-wizards' `stage`). The rotation runs to its result (the demo's simulator lives inside the app, so
-its state starts afresh with the next session); the move runs too; a move's journal outlives the
-session, so the test removes the ones it made (the migration suite counts its own).
+wizards' `stage`). The rotation and the move run to their results: the demo's simulator lives inside the app and a
+new demo clears the last one's journals, so the suites after this one start afresh.
 """
 
 import json
 from collections import Counter
-from pathlib import Path
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -110,7 +108,8 @@ def rotation_tour(app, theme: str, found: list, dialogs) -> None:
     def visit(stage: str) -> None:
         if stage == "plan":
             # The plan in az terms, opened.
-            app.find_element(*by_testid("az-terms")).find_element(By.TAG_NAME, "summary").click()
+            summary = (By.CSS_SELECTOR, '[data-testid="az-terms"] summary')
+            WebDriverWait(app, 20).until(EC.element_to_be_clickable(summary)).click()
             WebDriverWait(app, 20).until(lambda d: d.find_element(*by_testid("az-terms-text")).text)
         if stage == "confirm":
             for field in app.find_elements(*by_testid("confirm-input")):
@@ -125,7 +124,7 @@ def rotation_tour(app, theme: str, found: list, dialogs) -> None:
         audit(app, f"{theme} rotate: progress", found)
     WebDriverWait(app, 120).until(lambda d: rotate_stage(d) == "result")
     audit(app, f"{theme} rotate: result", found)
-    app.find_element(*by_testid("rotate-done")).click()
+    WebDriverWait(app, 20).until(EC.element_to_be_clickable(by_testid("rotate-done"))).click()
 
 
 def move_tour(app, theme: str, found: list, dialogs, cluster: str) -> None:
@@ -149,7 +148,7 @@ def move_tour(app, theme: str, found: list, dialogs, cluster: str) -> None:
         audit(app, f"{theme} move: progress", found)
     WebDriverWait(app, 600).until(lambda d: move_stage(d) == "result")
     audit(app, f"{theme} move: result", found)
-    app.find_element(*by_testid("migrate-done")).click()
+    WebDriverWait(app, 20).until(EC.element_to_be_clickable(by_testid("migrate-done"))).click()
 
 
 def page_tour(app, theme: str, found: list) -> None:
@@ -174,10 +173,6 @@ def page_tour(app, theme: str, found: list) -> None:
 
 def test_axe_finds_nothing_serious_on_any_page_or_stage(app, app_env, dialogs):
     found: list = []
-    # A move's journal outlives the session (rotations' do not): the ones made here are removed at
-    # the end, so that the migration suite finds only its own.
-    moves = Path(app_env["XDG_DATA_HOME"]) / "rekey" / "demo" / "migrations"
-    kept = set(moves.glob("*")) if moves.exists() else set()
     try:
         for theme, moved in (("light", MOVED), ("dark", MOVED_TOO)):
             choose_theme(app, app_env, theme)
@@ -188,14 +183,12 @@ def test_axe_finds_nothing_serious_on_any_page_or_stage(app, app_env, dialogs):
             WebDriverWait(app, 30).until(lambda d: d.find_elements(*by_testid("move-row")))
             audit(app, f"{theme} history after a move", found)
     finally:
-        for made in set(moves.glob("*")) - kept if moves.exists() else ():
-            made.unlink()
-        # Back to the desktop's theme, as a fresh install has it, for the tests that follow.
-        choose_theme(app, app_env, "system")
         if found:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             TABLE.write_text(table(found) + "\n", encoding="utf-8")
             print("\n" + table(found))
+        # Back to the desktop's theme, as a fresh install has it, for the tests that follow.
+        choose_theme(app, app_env, "system")
     failing = [(n, v["id"]) for n, vs in found for v in vs if v["impact"] in FAILING]
     assert not failing, f"axe: serious or critical violations (details in {TABLE}): {failing}"
     assert len(found) >= 2 * 17, f"fewer pages and stages audited than expected: {[n for n, _ in found]}"
