@@ -13,7 +13,9 @@ journal says it finished, the cluster was verified on the new secret, and the da
 """
 
 import time
+from datetime import date, timedelta
 
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -90,6 +92,11 @@ class Keyboard:
         self.presses += len(text)
 
 
+def row_text(driver) -> str:
+    """The cluster's row as it reads, scrolled into view or not (element.text gives only what shows)."""
+    return driver.execute_script("return arguments[0].textContent", row(driver, CLUSTER))
+
+
 def focused_on(name):
     return lambda f: f["testid"] == name
 
@@ -98,6 +105,7 @@ def test_rotate_a_production_cluster_from_the_keyboard(app, app_env, dialogs):
     started = time.monotonic()
     wait = WebDriverWait(app, 60)
     wait_dashboard(app)
+    before = row_text(app)
     keys = Keyboard(app)
 
     # The table is one tab stop; the arrows walk its rows, Enter opens the drawer, Escape closes it
@@ -153,9 +161,16 @@ def test_rotate_a_production_cluster_from_the_keyboard(app, app_env, dialogs):
     assert [v["cluster"].rsplit("/", 1)[-1] for v in verified] == [CLUSTER]
     assert verified[0]["keyId"] == created["keyId"]
 
-    # Done, from the keyboard too: back on the dashboard, the cluster is rated OK.
+    # Done, from the keyboard too: back on the dashboard, the cluster's expiry is the new secret's
+    # (the default lifetime, 180 days from today; the old one ended sooner).
     keys.tab_to(focused_on("rotate-done"))
     keys.press(Keys.ENTER)
     wait.until(lambda d: len(d.find_elements("css selector", '[data-testid="cluster-row"]')) == 12)
-    wait.until(lambda d: row(d, CLUSTER).get_attribute("data-bucket") == "ok")
+    ends = {(date.today() + timedelta(days=180 + d)).isoformat() for d in (-1, 0, 1)}
+    assert not any(e in before for e in ends), before
+    try:
+        wait.until(lambda d: any(e in row_text(d) for e in ends))
+    except TimeoutException:
+        raise AssertionError(f"{ends} not in {row_text(app)!r} (before: {before!r})") from None
+    assert row(app, CLUSTER).get_attribute("data-bucket") == "ok"
     print(f"\nkeyboard-only rotation: {keys.presses} key presses, {time.monotonic() - started:.0f} s; path: {keys.path}")
