@@ -171,6 +171,16 @@ def page_tour(app, theme: str, found: list) -> None:
     audit(app, f"{theme} sign-in", found)
 
 
+def vault_delete_dialog(app, theme: str, found: list) -> None:
+    """The Vault's delete confirmation (modal), opened on the rotation's new secret, then cancelled."""
+    nav(app, "Vault")
+    WebDriverWait(app, 30).until(EC.element_to_be_clickable(by_testid("vault-delete"))).click()
+    WebDriverWait(app, 10).until(EC.presence_of_element_located(by_testid("vault-delete-dialog")))
+    audit(app, f"{theme} vault: delete dialog", found)
+    escape(app)
+    WebDriverWait(app, 10).until(lambda d: not d.find_elements(*by_testid("vault-delete-dialog")))
+
+
 def test_axe_finds_nothing_serious_on_any_page_or_stage(app, app_env, dialogs):
     found: list = []
     try:
@@ -178,6 +188,7 @@ def test_axe_finds_nothing_serious_on_any_page_or_stage(app, app_env, dialogs):
             choose_theme(app, app_env, theme)
             page_tour(app, theme, found)
             rotation_tour(app, theme, found, dialogs)
+            vault_delete_dialog(app, theme, found)
             move_tour(app, theme, found, dialogs, moved)
             nav(app, "History")
             WebDriverWait(app, 30).until(lambda d: d.find_elements(*by_testid("move-row")))
@@ -191,7 +202,7 @@ def test_axe_finds_nothing_serious_on_any_page_or_stage(app, app_env, dialogs):
         choose_theme(app, app_env, "system")
     failing = [(n, v["id"]) for n, vs in found for v in vs if v["impact"] in FAILING]
     assert not failing, f"axe: serious or critical violations (details in {TABLE}): {failing}"
-    assert len(found) >= 2 * 17, f"fewer pages and stages audited than expected: {[n for n, _ in found]}"
+    assert len(found) >= 2 * 18, f"fewer pages and stages audited than expected: {[n for n, _ in found]}"
 
 
 def overflow(driver) -> dict:
