@@ -7,6 +7,7 @@ mod dialogs;
 mod ipc_recorder;
 mod rotations;
 mod state;
+mod updater;
 
 use tauri::Manager;
 
@@ -56,6 +57,9 @@ pub fn run() {
         // Rotation plans shown in the wizard and the rotations running now.
         .manage(rotations::Rotations::default())
         .manage(alerts::Alerts::new(settings))
+        // Updates: checked and installed from Rust only (the window gets no updater permission).
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(updater::Updates::default())
         .on_window_event(|window, event| {
             // Closing the window keeps Rekey in the tray (a setting), so that alerts keep coming.
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
@@ -101,6 +105,7 @@ pub fn run() {
                 }
             }
             alerts::start(handle);
+            updater::start(handle);
             Ok(())
         })
         .build(tauri::generate_context!());

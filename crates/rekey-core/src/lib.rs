@@ -22,5 +22,6 @@ pub mod secure_store;
 pub mod session;
 pub mod settings;
 pub mod transport;
+pub mod updates;
 pub mod vault;
 pub mod workspace;

@@ -13,6 +13,7 @@ pub mod migration;
 pub mod rotation;
 mod running;
 pub mod settings;
+pub mod updates;
 pub mod vault;
 
 #[cfg(test)]

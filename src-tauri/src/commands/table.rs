@@ -49,6 +49,7 @@ macro_rules! with_commands {
             migration::start_migration(plan_id: String, confirmed_names: Vec<String>; on_progress: MoveProgress) -> Vec<MoveResult>;
             migration::list_migrations() -> Vec<MoveSummary>;
             migration::resume_migrations(; on_progress: MoveProgress) -> ResumedMoves;
+            updates::check_for_updates() -> UpdateCheck;
         }
     };
 }

@@ -19,6 +19,7 @@ use rekey_core::rotation::model::Resumed;
 use rekey_core::rotation::rules::StoredPlan;
 use rekey_core::rotation::{GroupResult, Mode, Retire, RotationSummary};
 use rekey_core::settings::{Settings, SettingsSaved};
+use rekey_core::updates::UpdateCheck;
 use rekey_core::vault::{VaultRow, VaultStatus};
 use rekey_core::workspace::{AuthStatus, SubscriptionInfo, TenantInfo};
 use rekey_core::{inventory, rotation};

@@ -17,6 +17,7 @@ import type { Settings } from "./bindings/Settings";
 import type { SettingsSaved } from "./bindings/SettingsSaved";
 import type { SubscriptionInfo } from "./bindings/SubscriptionInfo";
 import type { TenantInfo } from "./bindings/TenantInfo";
+import type { UpdateCheck } from "./bindings/UpdateCheck";
 import type { AuditRecord } from "./bindings/AuditRecord";
 import type { GroupResult } from "./bindings/GroupResult";
 import type { HoldAnswer } from "./bindings/HoldAnswer";
@@ -172,6 +173,14 @@ export function saveSettings(settings: SettingsDraft): Promise<SettingsSaved> {
 /** The background refresh and alerts: last and next refresh, a problem, the tray's summary. */
 export function getAlertStatus(): Promise<AlertStatus> {
   return call("alert_status");
+}
+
+/**
+ * Checks Rekey's update feed now. Rust asks the admin in its own dialog before installing anything;
+ * the answer says what happened (up to date, declined, installed and restarting, or why not).
+ */
+export function checkForUpdates(): Promise<UpdateCheck> {
+  return call("check_for_updates");
 }
 
 /** Asks for a background refresh now (as the tray's "Refresh now"); the result arrives as an event. */

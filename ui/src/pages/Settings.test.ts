@@ -4,6 +4,7 @@ import { dispatchAppEvent } from "../lib/appEvents";
 import type { AlertStatus } from "../lib/bindings/AlertStatus";
 import type { Settings } from "../lib/bindings/Settings";
 import type { SettingsSaved } from "../lib/bindings/SettingsSaved";
+import type { UpdateCheck } from "../lib/bindings/UpdateCheck";
 import { demoStatus, mockCommands, pageProps } from "../test/fixtures";
 import SettingsPage from "./Settings.svelte";
 
@@ -25,6 +26,7 @@ const defaults: Settings = {
   retireHoldHours: 24,
   keyVaults: {},
   theme: "system",
+  checkForUpdates: true,
 };
 
 const status: AlertStatus = {
@@ -110,6 +112,36 @@ describe("Settings page", () => {
     expect(sent.cloud).toBeNull();
     // The grace period only matters after a grace.
     expect(screen.queryByTestId("retire-grace")).toBeNull();
+  });
+
+  it("turns the update check at start off, and shows what 'Check for updates now' found", async () => {
+    const answers: UpdateCheck[] = [
+      { kind: "upToDate", current: "0.1.0" },
+      { kind: "failed", current: "0.1.0", message: "Rekey could not read its update feed at https://feed.example/latest.json (timed out). Nothing was installed; check the network or proxy and try again." },
+    ];
+    const calls = mockCommands({
+      get_settings: () => defaults,
+      alert_status: () => status,
+      save_settings: (args) => ({ saved: true, settings: args.settings as Settings, problems: [], note: null }),
+      check_for_updates: () => answers.shift() ?? { kind: "upToDate", current: "0.1.0" },
+    });
+    render(SettingsPage, pageProps(demoStatus));
+    await screen.findByTestId("notify-days");
+    expect(input("check-for-updates").checked).toBe(true);
+
+    await fireEvent.click(input("check-for-updates"));
+    await fireEvent.click(screen.getByTestId("save-settings"));
+    await screen.findByTestId("settings-saved");
+    const sent = calls.find((c) => c.cmd === "save_settings")?.args.settings as Settings;
+    expect(sent.checkForUpdates).toBe(false);
+
+    await fireEvent.click(screen.getByTestId("check-updates-now"));
+    expect((await screen.findByTestId("update-answer")).textContent).toBe("Rekey 0.1.0 is up to date.");
+    await fireEvent.click(screen.getByTestId("check-updates-now"));
+    await waitFor(() => expect(screen.getByTestId("update-answer").textContent).toContain("could not read its update feed"));
+    expect(screen.getByTestId("update-answer").classList.contains("problem")).toBe(true);
+    // The window only asks: no feed, no version, no install decision goes from it to Rust.
+    expect(calls.filter((c) => c.cmd === "check_for_updates").every((c) => Object.keys(c.args ?? {}).length === 0)).toBe(true);
   });
 
   it("shows Rust's message next to each refused field, and nothing is saved", async () => {

@@ -387,6 +387,7 @@ export const settings: Settings = {
   retireHoldHours: 24,
   keyVaults: {},
   theme: "system",
+  checkForUpdates: true,
 };
 
 /** A move to a managed identity as `list_migrations` sends it: unfinished and due unless told. */

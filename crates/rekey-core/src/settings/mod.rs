@@ -98,6 +98,10 @@ pub struct Settings {
     pub key_vaults: std::collections::BTreeMap<String, KeyVaultChoice>,
     /// The window's theme: the desktop's, or light or dark whatever the desktop says.
     pub theme: Theme,
+    /// Look for a new Rekey at start (the signed feed built into the app); nothing is installed
+    /// without the admin's answer in a native dialog. On by default: security fixes reach admins
+    /// who never open the Settings page, and the check sends nothing but the version it asks about.
+    pub check_for_updates: bool,
 }
 
 impl Default for Settings {
@@ -120,6 +124,7 @@ impl Default for Settings {
             retire_hold_hours: 24,
             key_vaults: std::collections::BTreeMap::new(),
             theme: Theme::System,
+            check_for_updates: true,
         }
     }
 }

@@ -137,3 +137,26 @@ fn the_theme_defaults_to_the_system_and_a_bad_one_is_said() {
     let (settings, _) = Settings::from_value(&serde_json::json!({}));
     assert_eq!(settings.theme, Theme::System);
 }
+
+#[test]
+fn update_checks_are_on_by_default_and_can_be_turned_off() {
+    // A file from before the setting existed keeps checking.
+    let (settings, problems) = Settings::from_value(&serde_json::json!({"dailyDigest": true}));
+    assert!(settings.check_for_updates);
+    assert!(problems.is_empty(), "{problems:?}");
+    let (settings, problems) = Settings::from_value(&serde_json::json!({"checkForUpdates": false}));
+    assert!(!settings.check_for_updates);
+    assert!(problems.is_empty(), "{problems:?}");
+    let (settings, problems) = Settings::from_value(&serde_json::json!({"checkForUpdates": "no"}));
+    assert!(settings.check_for_updates);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].field, "checkForUpdates");
+    assert!(problems[0].message.contains("on or off"), "{problems:?}");
+    let (_dir, paths) = temp();
+    let off = Settings {
+        check_for_updates: false,
+        ..Settings::default()
+    };
+    off.save(&paths).expect("saved");
+    assert_eq!(Settings::load(&paths).0, off);
+}

@@ -201,6 +201,13 @@ impl Settings {
                 "The theme must be system, light or dark.",
                 defaults.theme,
             ),
+            check_for_updates: field(
+                m,
+                p,
+                "checkForUpdates",
+                "Check for updates must be on or off.",
+                defaults.check_for_updates,
+            ),
         };
         // Ranges: each wrong value is replaced by its default, and said.
         let range_problems = parsed.problems();

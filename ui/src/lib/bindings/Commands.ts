@@ -29,6 +29,7 @@ import type { StoredMigration } from "./StoredMigration";
 import type { StoredPlan } from "./StoredPlan";
 import type { SubscriptionInfo } from "./SubscriptionInfo";
 import type { TenantInfo } from "./TenantInfo";
+import type { UpdateCheck } from "./UpdateCheck";
 import type { VaultRow } from "./VaultRow";
 import type { VaultStatus } from "./VaultStatus";
 
@@ -84,4 +85,5 @@ export type Commands = {
   start_migration: { args: { planId: string, confirmedNames: Array<string>, onProgress: Channel<MoveProgress> }; result: Array<MoveResult> };
   list_migrations: { args: {}; result: Array<MoveSummary> };
   resume_migrations: { args: { onProgress: Channel<MoveProgress> }; result: ResumedMoves };
+  check_for_updates: { args: {}; result: UpdateCheck };
 };

@@ -71,4 +71,10 @@ keyVaults: { [key in string]: KeyVaultChoice },
 /**
  * The window's theme: the desktop's, or light or dark whatever the desktop says.
  */
-theme: Theme, };
+theme: Theme, 
+/**
+ * Look for a new Rekey at start (the signed feed built into the app); nothing is installed
+ * without the admin's answer in a native dialog. On by default: security fixes reach admins
+ * who never open the Settings page, and the check sends nothing but the version it asks about.
+ */
+checkForUpdates: boolean, };
