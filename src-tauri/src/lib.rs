@@ -1,10 +1,12 @@
 //! The Rekey desktop shell: thin commands over `rekey-core`, the window and its permissions.
 
 mod alerts;
+mod bench;
 #[macro_use]
 mod commands;
 mod dialogs;
 mod ipc_recorder;
+mod renderer;
 mod rotations;
 mod state;
 mod updater;
@@ -26,6 +28,8 @@ fn initial_settings() -> rekey_core::settings::InForce {
 }
 
 pub fn run() {
+    bench::mark("main");
+    renderer::choose();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("REKEY_LOG")
@@ -84,12 +88,14 @@ pub fn run() {
         })
         .invoke_handler(with_commands!(handlers))
         .setup(|app| {
+            bench::mark("setup");
             app.state::<AppState>().set_app(app.handle().clone());
             // Start connecting while the window loads, so the first command finds the session ready.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 if let Ok(estate) = handle.state::<AppState>().estate() {
                     let _ = estate.demo().await;
+                    bench::mark("demo started");
                 }
             });
             let handle = app.handle();
@@ -106,6 +112,7 @@ pub fn run() {
             }
             alerts::start(handle);
             updater::start(handle);
+            bench::mark("setup done");
             Ok(())
         })
         .build(tauri::generate_context!());

@@ -35,7 +35,10 @@ impl Opener for SystemBrowser {
 
 #[tauri::command]
 pub async fn auth_status(state: State<'_, AppState>) -> Result<AuthStatus, IpcError> {
-    state.estate()?.auth_status().await
+    crate::bench::mark("auth_status called");
+    let status = state.estate()?.auth_status().await;
+    crate::bench::mark("auth_status answered");
+    status
 }
 
 #[tauri::command]

@@ -71,6 +71,11 @@ export function exportInventory(format: ExportFormat): Promise<string | null> {
   return call("export_inventory", { format });
 }
 
+/** The dashboard painted its first rows (for the startup benchmark; Rust only logs it, once). */
+export function dashboardPainted(rows: number, cached: boolean): Promise<void> {
+  return call("dashboard_painted", { rows, cached });
+}
+
 /** Demo or signed-in accounts, and what the header shows about the session: the one command for both. */
 export function getAuthStatus(): Promise<AuthStatus> {
   return call("auth_status");
