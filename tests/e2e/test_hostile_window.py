@@ -619,8 +619,38 @@ def test_settings_exports_and_unknown_accounts(hostile, demo_window):
              "export_inventory", {"format": "../../../tmp/x"}, expect={"bad_format", "nothing_to_export"})
     h.attack(d, group, "sign in again as an invented account", "sign_in_again(accountId='sp:x@//attacker')",
              "sign_in_again", {"accountId": f"sp:{GUID_CLIENT}@//{h.attacker.host}"}, timeout=15, cancel_sign_in=True)
+    updates(h, d, group)
+    h.attack(d, group, "benchmark mark with a number out of range", "dashboard_painted(rows=-1)",
+             "dashboard_painted", {"rows": -1, "cached": False})
+    h.attack(d, group, "benchmark mark with a text as flag", "dashboard_painted(cached='/etc/passwd')",
+             "dashboard_painted", {"rows": 1, "cached": "/etc/passwd"})
     bad = failures(group)
     assert not bad, "\n".join(bad)
+
+
+def updates(h, d, group) -> None:
+    """The updater: the feed, its key and the install are Rust's. The window cannot reach the
+    plugin's own commands, and a check it asks for ignores any feed it names."""
+    h.attack(d, group, "updater plugin: check the attacker's feed", "plugin:updater|check(endpoints=[attacker])",
+             "plugin:updater|check", {"headers": {}, "timeout": 5, "target": h.attacker.url("/feed.json")})
+    h.attack(d, group, "updater plugin: download and install", "plugin:updater|download_and_install(rid=1)",
+             "plugin:updater|download_and_install", {"rid": 1}, channels=["onEvent"])
+    mark, asked_mark = h.attacker.count(), len(h.dialogs.asked())
+    checked = invoke(d, "check_for_updates", {"endpoint": h.attacker.url("/feed.json"), "pubkey": "attacker"}, timeout=30)
+    requests = h.attacker.since(mark)
+
+    def own_feed(result, asked, requests):
+        # Answered from the feed built into Rekey (none in this build): nothing went to the attacker.
+        ok = result.status == "ok" and not requests and not asked
+        return ok, f"answered from Rekey's own feed: {clip(json.dumps(result.value), 90)}" if ok else str(result)
+
+    # A check is the window's to ask for; a feed is not its to name. An answer that ignored the
+    # named feed counts as the refusal.
+    shown = Result("error", "feed_ignored", "the check used the feed built into Rekey; the named one was ignored") \
+        if checked.status == "ok" else checked
+    h.record(group, "check for updates on the attacker's feed", "check_for_updates(endpoint=attacker, pubkey=attacker)",
+             shown, None, h.dialogs.asked()[asked_mark:], requests, mark,
+             lambda result, asked, reqs: own_feed(checked, asked, reqs))
 
 
 def clusters(driver) -> list[dict]:
