@@ -206,7 +206,8 @@ def test_axe_finds_nothing_serious_on_any_page_or_stage(app, app_env, dialogs):
 
 
 def overflow(driver) -> dict:
-    """How far the document and the dashboard's bucket cards reach past the window's width."""
+    """How far the document and the dashboard's bucket cards reach past the window's width, and which
+    elements inside <main> scroll sideways in their own frame (a table wider than its box)."""
     return driver.execute_script(
         """
         const root = document.documentElement;
@@ -214,8 +215,14 @@ def overflow(driver) -> dict:
           const r = c.getBoundingClientRect();
           return { name: c.textContent.trim().slice(0, 30), left: r.left, right: r.right, top: r.top, bottom: r.bottom };
         });
+        const main = document.querySelector("main");
+        const scrollers = [...(main ? main.querySelectorAll("*") : [])]
+          .filter((e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1)
+          .map((e) => ({ element: e.tagName.toLowerCase() + (e.dataset.testid ? `[data-testid=${e.dataset.testid}]` : "")
+                          + (typeof e.className === "string" && e.className ? `.${e.className.trim().split(/\\s+/).join(".")}` : ""),
+                         scrollWidth: e.scrollWidth, clientWidth: e.clientWidth }));
         return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth,
-                 innerWidth: window.innerWidth, innerHeight: window.innerHeight, cards };
+                 innerWidth: window.innerWidth, innerHeight: window.innerHeight, cards, scrollers };
         """
     )
 
@@ -226,6 +233,7 @@ def fits(driver, name: str) -> None:
     assert seen["scrollWidth"] <= seen["clientWidth"], f"{name} overflows horizontally: {seen}"
     for card in seen["cards"]:
         assert card["left"] >= 0 and card["right"] <= seen["clientWidth"], f"{name}: a bucket card is cut: {card}"
+    assert not seen["scrollers"], f"{name}: scrolls sideways inside <main>: {seen['scrollers']}"
 
 
 def test_every_page_fits_1024_pixels(app):
