@@ -119,12 +119,17 @@ def rotation_tour(app, theme: str, found: list, dialogs) -> None:
     open_wizard(app, ROTATED, "row-rotate", rotate_stage, "options")
     walk(app, rotate_stage, ROTATE_STEPS, visit)
     start_confirmed(app, dialogs, [ROTATED])
-    WebDriverWait(app, 60, poll_frequency=0.1).until(lambda d: rotate_stage(d) in ("progress", "result"))
-    if rotate_stage(app) == "progress":
-        audit(app, f"{theme} rotate: progress", found)
-    WebDriverWait(app, 120).until(lambda d: rotate_stage(d) == "result")
-    audit(app, f"{theme} rotate: result", found)
-    WebDriverWait(app, 20).until(EC.element_to_be_clickable(by_testid("rotate-done"))).click()
+    follow_to_result(app, theme, found, "rotate", rotate_stage, 120, "rotate-done")
+
+
+def follow_to_result(app, theme: str, found: list, what: str, stage, timeout: int, done: str) -> None:
+    """A started run: its progress (while still on screen) and its result, each audited, then Done."""
+    WebDriverWait(app, 60, poll_frequency=0.1).until(lambda d: stage(d) in ("progress", "result"))
+    if stage(app) == "progress":
+        audit(app, f"{theme} {what}: progress", found)
+    WebDriverWait(app, timeout).until(lambda d: stage(d) == "result")
+    audit(app, f"{theme} {what}: result", found)
+    WebDriverWait(app, 20).until(EC.element_to_be_clickable(by_testid(done))).click()
 
 
 def move_tour(app, theme: str, found: list, dialogs, cluster: str) -> None:
@@ -143,12 +148,7 @@ def move_tour(app, theme: str, found: list, dialogs, cluster: str) -> None:
     mark = len(dialogs.asked())
     WebDriverWait(app, 20).until(EC.element_to_be_clickable(by_testid("migrate-start"))).click()
     assert any(a.get("kind") == "confirm" for a in dialogs.wait_asked(mark + 1)[mark:]), dialogs.asked()
-    WebDriverWait(app, 60, poll_frequency=0.1).until(lambda d: move_stage(d) in ("progress", "result"))
-    if move_stage(app) == "progress":
-        audit(app, f"{theme} move: progress", found)
-    WebDriverWait(app, 600).until(lambda d: move_stage(d) == "result")
-    audit(app, f"{theme} move: result", found)
-    WebDriverWait(app, 20).until(EC.element_to_be_clickable(by_testid("migrate-done"))).click()
+    follow_to_result(app, theme, found, "move", move_stage, 600, "migrate-done")
 
 
 def page_tour(app, theme: str, found: list) -> None:
