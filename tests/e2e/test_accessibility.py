@@ -119,12 +119,17 @@ def rotation_tour(app, theme: str, found: list, dialogs) -> None:
     open_wizard(app, ROTATED, "row-rotate", rotate_stage, "options")
     walk(app, rotate_stage, ROTATE_STEPS, visit)
     start_confirmed(app, dialogs, [ROTATED])
-    WebDriverWait(app, 60, poll_frequency=0.1).until(lambda d: rotate_stage(d) in ("progress", "result"))
-    if rotate_stage(app) == "progress":
-        audit(app, f"{theme} rotate: progress", found)
-    WebDriverWait(app, 120).until(lambda d: rotate_stage(d) == "result")
-    audit(app, f"{theme} rotate: result", found)
-    WebDriverWait(app, 20).until(EC.element_to_be_clickable(by_testid("rotate-done"))).click()
+    follow_to_result(app, theme, found, "rotate", rotate_stage, 120, "rotate-done")
+
+
+def follow_to_result(app, theme: str, found: list, what: str, stage, timeout: int, done: str) -> None:
+    """A started run: its progress (while still on screen) and its result, each audited, then Done."""
+    WebDriverWait(app, 60, poll_frequency=0.1).until(lambda d: stage(d) in ("progress", "result"))
+    if stage(app) == "progress":
+        audit(app, f"{theme} {what}: progress", found)
+    WebDriverWait(app, timeout).until(lambda d: stage(d) == "result")
+    audit(app, f"{theme} {what}: result", found)
+    WebDriverWait(app, 20).until(EC.element_to_be_clickable(by_testid(done))).click()
 
 
 def move_tour(app, theme: str, found: list, dialogs, cluster: str) -> None:
@@ -143,12 +148,7 @@ def move_tour(app, theme: str, found: list, dialogs, cluster: str) -> None:
     mark = len(dialogs.asked())
     WebDriverWait(app, 20).until(EC.element_to_be_clickable(by_testid("migrate-start"))).click()
     assert any(a.get("kind") == "confirm" for a in dialogs.wait_asked(mark + 1)[mark:]), dialogs.asked()
-    WebDriverWait(app, 60, poll_frequency=0.1).until(lambda d: move_stage(d) in ("progress", "result"))
-    if move_stage(app) == "progress":
-        audit(app, f"{theme} move: progress", found)
-    WebDriverWait(app, 600).until(lambda d: move_stage(d) == "result")
-    audit(app, f"{theme} move: result", found)
-    WebDriverWait(app, 20).until(EC.element_to_be_clickable(by_testid("migrate-done"))).click()
+    follow_to_result(app, theme, found, "move", move_stage, 600, "migrate-done")
 
 
 def page_tour(app, theme: str, found: list) -> None:
@@ -206,7 +206,8 @@ def test_axe_finds_nothing_serious_on_any_page_or_stage(app, app_env, dialogs):
 
 
 def overflow(driver) -> dict:
-    """How far the document and the dashboard's bucket cards reach past the window's width."""
+    """How far the document and the dashboard's bucket cards reach past the window's width, and which
+    elements inside <main> scroll sideways in their own frame (a table wider than its box)."""
     return driver.execute_script(
         """
         const root = document.documentElement;
@@ -214,8 +215,14 @@ def overflow(driver) -> dict:
           const r = c.getBoundingClientRect();
           return { name: c.textContent.trim().slice(0, 30), left: r.left, right: r.right, top: r.top, bottom: r.bottom };
         });
+        const main = document.querySelector("main");
+        const scrollers = [...(main ? main.querySelectorAll("*") : [])]
+          .filter((e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1)
+          .map((e) => ({ element: e.tagName.toLowerCase() + (e.dataset.testid ? `[data-testid=${e.dataset.testid}]` : "")
+                          + (typeof e.className === "string" && e.className ? `.${e.className.trim().split(/\\s+/).join(".")}` : ""),
+                         scrollWidth: e.scrollWidth, clientWidth: e.clientWidth }));
         return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth,
-                 innerWidth: window.innerWidth, innerHeight: window.innerHeight, cards };
+                 innerWidth: window.innerWidth, innerHeight: window.innerHeight, cards, scrollers };
         """
     )
 
@@ -226,6 +233,7 @@ def fits(driver, name: str) -> None:
     assert seen["scrollWidth"] <= seen["clientWidth"], f"{name} overflows horizontally: {seen}"
     for card in seen["cards"]:
         assert card["left"] >= 0 and card["right"] <= seen["clientWidth"], f"{name}: a bucket card is cut: {card}"
+    assert not seen["scrollers"], f"{name}: scrolls sideways inside <main>: {seen['scrollers']}"
 
 
 def test_every_page_fits_1024_pixels(app):

@@ -5,6 +5,7 @@ import type { AlertStatus } from "../lib/bindings/AlertStatus";
 import type { Settings } from "../lib/bindings/Settings";
 import type { SettingsSaved } from "../lib/bindings/SettingsSaved";
 import type { UpdateCheck } from "../lib/bindings/UpdateCheck";
+import { formatDateTime } from "../lib/expiry";
 import { demoStatus, mockCommands, pageProps } from "../test/fixtures";
 import SettingsPage from "./Settings.svelte";
 
@@ -68,7 +69,9 @@ describe("Settings page", () => {
     expect(screen.getByTestId<HTMLSelectElement>("retire-policy").value).toBe("afterGrace");
     expect(input("retire-grace").value).toBe("24");
     expect(screen.getByTestId<HTMLSelectElement>("settings-cloud").value).toBe("public");
-    expect((await screen.findByTestId("alert-status")).textContent).toContain("Last refreshed");
+    expect((await screen.findByTestId("alert-status")).textContent).toContain(
+      `Last refreshed ${formatDateTime(status.lastRefresh)} · next ${formatDateTime(status.nextRefresh)}`,
+    );
   });
 
   it("applies a theme at once and saves it alone, not the unsaved edits", async () => {
