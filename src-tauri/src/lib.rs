@@ -6,6 +6,7 @@ mod bench;
 mod commands;
 mod dialogs;
 mod ipc_recorder;
+mod renderer;
 mod rotations;
 mod state;
 mod updater;
@@ -28,6 +29,7 @@ fn initial_settings() -> rekey_core::settings::InForce {
 
 pub fn run() {
     bench::mark("main");
+    renderer::choose();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("REKEY_LOG")

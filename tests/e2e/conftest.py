@@ -131,6 +131,11 @@ def app_env():
         REKEY_LOG="info,rekey_core=debug,rekey_app_lib=debug",
         # Native dialogs are answered by the tests (see Dialogs); without an answer the hook denies.
         REKEY_TEST_DIALOGS=str(home / "dialogs"),
+        # Without a GPU the app turns WebKitGTK's DMA-BUF renderer off (src-tauri/src/renderer.rs);
+        # on that shared-memory path WebKitWebDriver's screenshot hangs after a window resize (seen
+        # 2026-12-08 in test_every_page_fits_1024_pixels). The suite keeps the DMA-BUF renderer,
+        # which desktops with a GPU use; an explicit 0 is left alone by the app.
+        WEBKIT_DISABLE_DMABUF_RENDERER="0",
     )
     yield env
     shutil.rmtree(home, ignore_errors=True)
