@@ -1,27 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Settings } from "../../lib/bindings/Settings";
+import { settings } from "../../test/fixtures";
 import { fromForm, toForm } from "./form.svelte";
 
-const saved: Settings = {
-  clientId: null,
-  cloud: null,
-  refreshIntervalHours: 6,
-  closeToTray: true,
-  notifyDays: [60, 30, 7, 1],
-  notifyExpired: true,
-  dailyDigest: false,
-  startAtLogin: false,
-  expiryBuckets: { criticalDays: 7, warningDays: 30, noticeDays: 90 },
-  rotationLifetimeDays: 180,
-  retirePolicy: "afterGrace",
-  retireGraceHours: 24,
-  rotationConcurrency: 8,
-  replicationTimeoutMinutes: 10,
-  retireHoldHours: 24,
-  keyVaults: {},
-  theme: "dark",
-  checkForUpdates: true,
-};
+// The wizards' settings, with a choice or two away from the defaults.
+const saved: Settings = { ...settings, theme: "dark", retirePolicy: "afterGrace", retireGraceHours: 24 };
 
 describe("the Settings form", () => {
   it("gives back the settings it was made from", () => {
