@@ -68,12 +68,20 @@ pub async fn cancel_refresh(state: State<'_, AppState>) -> Result<(), IpcError> 
 }
 
 /// The window says it painted the dashboard's table with its first rows (`rows` of them, from the
-/// cache or not): a mark for the startup benchmark, logged once (only while benchmarking). It takes
-/// no path, no URL and changes nothing: a hostile window can only make it print a number once.
+/// cache or not), with when its own startup steps happened (`page`): marks for the startup
+/// benchmark, logged once (only while benchmarking). It takes no path, no URL and changes nothing:
+/// a hostile window can only make it print a few bounded lines once.
 #[tauri::command]
-pub async fn dashboard_painted(rows: u32, cached: bool) -> Result<(), IpcError> {
+pub async fn dashboard_painted(
+    rows: u32,
+    cached: bool,
+    page: Option<crate::bench::PageTimings>,
+) -> Result<(), IpcError> {
     static LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if !LOGGED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        if let Some(page) = page {
+            crate::bench::page_marks(&page);
+        }
         crate::bench::mark(&format!("dashboard painted rows={rows} cached={cached}"));
     }
     Ok(())

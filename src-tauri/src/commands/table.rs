@@ -25,7 +25,7 @@ macro_rules! with_commands {
             inventory::refresh_inventory(; on_progress: inventory::model::Progress) -> Inventory;
             inventory::cancel_refresh() -> ();
             inventory::export_inventory(format: String as "\"csv\" | \"json\"") -> Option<String>;
-            inventory::dashboard_painted(rows: u32, cached: bool) -> ();
+            inventory::dashboard_painted(rows: u32, cached: bool, page: Option<PageTimings> as "{ originMs: number, marks: Array<{ name: string, atMs: number }> } | null") -> ();
             settings::get_settings() -> Settings;
             settings::save_settings(settings: serde_json::Value as "Draft<Settings>") -> SettingsSaved;
             alerts::alert_status() -> AlertStatus;

@@ -72,8 +72,11 @@ export function exportInventory(format: ExportFormat): Promise<string | null> {
 }
 
 /** The dashboard painted its first rows (for the startup benchmark; Rust only logs it, once). */
-export function dashboardPainted(rows: number, cached: boolean): Promise<void> {
-  return call("dashboard_painted", { rows, cached });
+/** When the page's startup steps happened: ms since its time origin (a Unix time in ms). */
+export type PageTimings = NonNullable<Commands["dashboard_painted"]["args"]["page"]>;
+
+export function dashboardPainted(rows: number, cached: boolean, page: PageTimings | null = null): Promise<void> {
+  return call("dashboard_painted", { rows, cached, page });
 }
 
 /** Demo or signed-in accounts, and what the header shows about the session: the one command for both. */

@@ -61,7 +61,7 @@ export type Commands = {
   refresh_inventory: { args: { onProgress: Channel<Progress> }; result: Inventory };
   cancel_refresh: { args: {}; result: void };
   export_inventory: { args: { format: "csv" | "json" }; result: string | null };
-  dashboard_painted: { args: { rows: number, cached: boolean }; result: void };
+  dashboard_painted: { args: { rows: number, cached: boolean, page: { originMs: number, marks: Array<{ name: string, atMs: number }> } | null }; result: void };
   get_settings: { args: {}; result: Settings };
   save_settings: { args: { settings: Draft<Settings> }; result: SettingsSaved };
   alert_status: { args: {}; result: AlertStatus };
