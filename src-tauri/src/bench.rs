@@ -64,7 +64,7 @@ fn page_lines(page: &PageTimings) -> Vec<String> {
         .filter(|m| {
             !m.name.is_empty()
                 && m.name.len() <= MAX_MARK_NAME
-                && m.name.chars().all(|c| c.is_ascii_lowercase() || c == ' ')
+                && m.name.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
         })
         .filter_map(|m| {
             let at = page.origin_ms + m.at_ms;
