@@ -71,10 +71,10 @@ export function exportInventory(format: ExportFormat): Promise<string | null> {
   return call("export_inventory", { format });
 }
 
-/** The dashboard painted its first rows (for the startup benchmark; Rust only logs it, once). */
 /** When the page's startup steps happened: ms since its time origin (a Unix time in ms). */
 export type PageTimings = NonNullable<Commands["dashboard_painted"]["args"]["page"]>;
 
+/** The dashboard painted its first rows (for the startup benchmark; Rust only logs it, once). */
 export function dashboardPainted(rows: number, cached: boolean, page: PageTimings | null = null): Promise<void> {
   return call("dashboard_painted", { rows, cached, page });
 }

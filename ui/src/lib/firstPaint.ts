@@ -4,18 +4,15 @@
 import { dashboardPainted, type PageTimings } from "./api";
 
 const MAX_MARKS = 12;
-const marks: { name: string; atMs: number }[] = [];
+const marks: PageTimings["marks"] = [];
+// The first painted rows were seen (the report is on its way), and the report was sent.
 let reported = false;
+let sent = false;
 
-function now(): number | null {
-  return typeof performance !== "undefined" && typeof performance.now === "function" ? performance.now() : null;
-}
-
-/** Notes the first time `name` happened (later ones are not startup). */
+/** Notes the first time `name` happened, until the report is sent (later ones are not startup). */
 export function pageMark(name: string): void {
-  const at = now();
-  if (reported || at === null || marks.length >= MAX_MARKS || marks.some((m) => m.name === name)) return;
-  marks.push({ name, atMs: Math.round(at) });
+  if (sent || typeof performance === "undefined" || marks.length >= MAX_MARKS) return;
+  if (!marks.some((m) => m.name === name)) marks.push({ name, atMs: Math.round(performance.now()) });
 }
 
 /** Tells Rust, once, after the frame that drew the first of `rows` rows is on screen. */
@@ -27,13 +24,10 @@ export function reportFirstPaint(rows: number, cached: boolean): void {
   // The rows are in the DOM when this runs; the callback of the next frame runs before it is
   // painted, and a task queued from it runs once that frame is on screen.
   requestAnimationFrame(() => {
-    const frame = now();
+    pageMark("frame");
     setTimeout(() => {
-      const page: PageTimings = {
-        originMs: performance.timeOrigin,
-        marks: [...marks, ...(frame === null ? [] : [{ name: "frame", atMs: Math.round(frame) }])],
-      };
-      dashboardPainted(rows, cached, page).catch(() => {
+      sent = true;
+      dashboardPainted(rows, cached, { originMs: performance.timeOrigin, marks }).catch(() => {
         // Only a benchmark reads it: nothing to show.
       });
     }, 0);
