@@ -5,6 +5,7 @@ import type { CloudSetting } from "../../lib/bindings/CloudSetting";
 import type { KeyVaultChoice } from "../../lib/bindings/KeyVaultChoice";
 import type { RetirePolicy } from "../../lib/bindings/RetirePolicy";
 import type { Settings } from "../../lib/bindings/Settings";
+import type { SettingsSaved } from "../../lib/bindings/SettingsSaved";
 import type { Theme } from "../../lib/bindings/Theme";
 
 export type CloudKind = "public" | "china" | "usGov" | "custom";
@@ -36,6 +37,11 @@ export type Form = {
 
 /** A refused field's message, by field name (as Rust names it). */
 export type Problems = Record<string, string>;
+
+/** The refused fields of a save, by field name. */
+export function problemsOf(outcome: SettingsSaved): Problems {
+  return Object.fromEntries(outcome.problems.map((p) => [p.field, p.message]));
+}
 
 export function toForm(s: Settings): Form {
   const cloud = s.cloud ?? { kind: "public" };
