@@ -2,8 +2,7 @@
 // based on): one home, so both say the same.
 import type { ClusterRow } from "./bindings/ClusterRow";
 import type { CredentialInfo } from "./bindings/CredentialInfo";
-
-const DAY = 86_400_000;
+import { daysLeft } from "./vault";
 
 /** Where it is kept, and whose it is when it is not the cluster's own service principal's. */
 export function ownerLabel(c: CredentialInfo, row: Pick<ClusterRow, "spClientId" | "aadServerAppId">): string {
@@ -27,7 +26,7 @@ export function credentialName(c: CredentialInfo): string {
 export function remaining(c: CredentialInfo, now: number): string {
   if (c.expired) return "Expired";
   if (!c.end) return "No end date";
-  const d = Math.floor((Date.parse(c.end) - now) / DAY);
+  const d = daysLeft(c.end, now) ?? 0;
   if (d < 0) return "Expired";
   return d === 0 ? "Expires today" : `${d} ${d === 1 ? "day" : "days"} left`;
 }
